@@ -1,0 +1,135 @@
+/* hcl.h - the public face of hetero's OpenCL layer.
+ *
+ * cl/ is the only place in hetero that calls cl* functions.  It knows
+ * nothing about workloads: it finds platforms and devices (with stable ids
+ * "cl:P:D"), opens a context and an in-order profiling queue per device,
+ * builds programs from source strings embedded in the binary (with an
+ * on-disk binary cache), creates buffers, sets kernel arguments from a
+ * declarative list, launches, reads back and reports errors by name.
+ *
+ * Errors: every function returns HET_OK or a negative HET_E_* code (see
+ * host/error.h) and records a one-line message that names the failing call,
+ * the device and the OpenCL error name, e.g.
+ *   "clEnqueueNDRangeKernel on cl:0:0 (NVIDIA H200): CL_OUT_OF_RESOURCES".
+ * Nothing here prints or exits.
+ */
+#ifndef HCL_H
+#define HCL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CL_TARGET_OPENCL_VERSION 120
+#ifndef CL_USE_DEPRECATED_OPENCL_1_2_APIS
+#define CL_USE_DEPRECATED_OPENCL_1_2_APIS
+#endif
+#include <CL/cl.h>
+
+#include "../host/error.h"
+
+enum hcl_type { HCL_CPU = 1, HCL_GPU = 2, HCL_ACCEL = 4, HCL_OTHER = 8 };
+
+/* What `hetero devices` shows about one device.  Plain data, no handles. */
+typedef struct hcl_info {
+    char id[24];               /* "cl:P:D", P and D as discovery numbers them */
+    unsigned platform;         /* P: index in clGetPlatformIDs order */
+    unsigned device;           /* D: index in clGetDeviceIDs(ALL) order */
+    int type;                  /* enum hcl_type */
+    char name[256];
+    char vendor[256];
+    char platform_name[256];
+    char driver[128];          /* CL_DRIVER_VERSION */
+    char version[128];         /* CL_DEVICE_VERSION */
+    unsigned compute_units;
+    unsigned clock_mhz;
+    uint64_t global_mem;       /* bytes */
+    uint64_t local_mem;        /* bytes */
+    uint64_t max_alloc;        /* CL_DEVICE_MAX_MEM_ALLOC_SIZE, bytes */
+    size_t max_wg;             /* CL_DEVICE_MAX_WORK_GROUP_SIZE */
+    int fp64;                  /* 1 if cl_khr_fp64 (or CL_DEVICE_DOUBLE_FP_CONFIG != 0) */
+} hcl_info;
+
+/* Lists every device of every platform.  No ICD / no platform at all gives
+ * *n = 0 and HET_OK (with *out = NULL), not an error.  The caller owns *out
+ * and frees it with free(). */
+int hcl_discover(hcl_info **out, size_t *n);
+
+/* Human name of an OpenCL error code: "CL_OUT_OF_RESOURCES".  Never NULL. */
+const char *hcl_errname(cl_int err);
+
+const char *hcl_type_name(int type);   /* "cpu", "gpu", "accelerator", "other" */
+
+/* One open device: context and in-order queue with profiling enabled.
+ * hcl_open fills *d; hcl_close releases everything hcl_open and the
+ * functions below created through it (safe on a zeroed or half-open d). */
+typedef struct hcl_device {
+    hcl_info info;
+    cl_platform_id platform;
+    cl_device_id device;
+    cl_context context;
+    cl_command_queue queue;
+} hcl_device;
+
+int hcl_open(hcl_device *d, const hcl_info *info);
+void hcl_close(hcl_device *d);
+
+/* Builds `source` (complete, self-contained OpenCL C text: includes were
+ * flattened at build time) with `options` for the device.  Looks in the
+ * program cache first: key = hash of source, options, platform name,
+ * device name, device version and driver version; the binary is written to
+ * a temporary file and renamed into place; a cached binary the driver
+ * rejects (CL_INVALID_BINARY or a failed build) is rebuilt from source.
+ * Cache directory: $HETERO_CACHE_DIR, else $XDG_CACHE_HOME/hetero, else
+ * $HOME/.cache/hetero; HETERO_CACHE_DIR=off disables it.  A cache that
+ * cannot be written is silently skipped (it is an optimisation).
+ * *from_cache (may be NULL) says whether the binary came from the cache.
+ * On a build failure the message names the device and error and carries
+ * the build log (multi-line; the only multi-line message there is). */
+int hcl_build(hcl_device *d, const char *source, const char *options,
+              cl_program *out, int *from_cache);
+
+/* Kernel argument description for hcl_set_args. */
+enum hcl_arg_kind {
+    HCL_ARG_U32,     /* u.u32 */
+    HCL_ARG_U64,     /* u.u64 */
+    HCL_ARG_F64,     /* u.f64 */
+    HCL_ARG_MEM,     /* u.mem: a cl_mem made with hcl_buffer */
+    HCL_ARG_LOCAL    /* u.bytes of __local memory */
+};
+typedef struct hcl_arg {
+    int kind;
+    union {
+        uint32_t u32;
+        uint64_t u64;
+        double f64;
+        cl_mem mem;
+        size_t bytes;
+    } u;
+} hcl_arg;
+
+int hcl_kernel(hcl_device *d, cl_program prog, const char *name, cl_kernel *out);
+/* Sets args[0..n) as kernel arguments first..first+n-1. */
+int hcl_set_args(hcl_device *d, cl_kernel k, unsigned first, const hcl_arg *args, size_t n);
+
+/* Device buffer of `bytes`; if host_data is not NULL it is copied in
+ * (CL_MEM_COPY_HOST_PTR).  flags: CL_MEM_READ_ONLY etc. */
+int hcl_buffer(hcl_device *d, cl_mem_flags flags, size_t bytes, const void *host_data, cl_mem *out);
+
+/* Enqueues a 1-D NDRange (global must be a multiple of local).  *ev may be
+ * NULL; otherwise the caller releases it with hcl_release_event. */
+int hcl_launch(hcl_device *d, cl_kernel k, size_t global, size_t local, cl_event *ev);
+/* Enqueues a read of bytes from buf at offset; blocking or not. */
+int hcl_read(hcl_device *d, cl_mem buf, size_t offset, size_t bytes, void *dst,
+             int blocking, cl_event *ev);
+int hcl_write(hcl_device *d, cl_mem buf, size_t offset, size_t bytes, const void *src);
+int hcl_flush(hcl_device *d);
+int hcl_finish(hcl_device *d);
+int hcl_wait(hcl_device *d, cl_event ev);
+/* Seconds between CL_PROFILING_COMMAND_START and _END of a finished event. */
+int hcl_event_seconds(hcl_device *d, cl_event ev, double *seconds);
+void hcl_release_event(cl_event ev);
+void hcl_release_mem(cl_mem m);
+void hcl_release_kernel(cl_kernel k);
+void hcl_release_program(cl_program p);
+
+#endif

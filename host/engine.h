@@ -1,0 +1,81 @@
+/* engine.h - runs a planned job over the workers it is given and reports.
+ *
+ * The engine owns devices, worker threads, the grain counter (local or
+ * across MPI ranks), the ordered gather of partials, the digest and the
+ * report.  Workloads plug in through workload.h; the CLI (main.c) and the
+ * bench (bench/) both drive it through this header.
+ */
+#ifndef HET_ENGINE_H
+#define HET_ENGINE_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "workload.h"
+
+enum het_format { HET_FMT_TEXT, HET_FMT_JSON, HET_FMT_CSV };
+#define HET_REPORT_SCHEMA "hetero.report"
+#define HET_REPORT_VERSION 1
+
+typedef struct het_run_opts {
+    const char *devices;  /* "all" if NULL; see DESIGN.md --devices */
+    int threads;          /* OpenMP team per rank; 0 = default */
+    int progress;         /* -1 auto (stderr is a terminal), 0 off, 1 on */
+    int quiet;            /* no notices on stderr */
+    double batch_seconds; /* target batch time; 0 = default */
+} het_run_opts;
+
+/* One worker's line in the report. */
+typedef struct het_worker_stats {
+    int rank;
+    char id[24];          /* "omp" or "cl:P:D" */
+    char kind[8];         /* "omp" or "opencl" */
+    char name[160];       /* CPU model or device name */
+    int threads;          /* OpenMP threads (0 for OpenCL) */
+    uint64_t grains;
+    uint64_t items;
+    uint64_t batches;
+    double busy_s;
+    double items_per_s;
+    double share;         /* of all items */
+} het_worker_stats;
+
+typedef struct het_rank_stats {
+    int rank;
+    char host[64];
+    char devices[256];    /* ids of this rank's workers, comma-separated */
+    int threads;
+    uint64_t grains;
+    double busy_s;        /* sum over this rank's workers */
+} het_rank_stats;
+
+typedef struct het_report {
+    double discovery_s, build_s, compute_s, merge_s, wall_s;
+    int build_cached;     /* every OpenCL program came from a cache */
+    uint64_t digest;      /* XXH3-64 of all partials in grain order */
+    uint64_t items;
+    double balance;       /* sum(busy) / (workers * max(busy)) */
+    het_worker_stats *workers;
+    size_t n_workers;
+    het_rank_stats *ranks;
+    int n_ranks;
+} het_report;
+
+/* Runs job (already planned: n_grains, partial_size set) and fills rep.
+ * On rank 0 the workload's merge() has run when this returns HET_OK.  On
+ * failure nothing is merged; the message names the call, device and rank.
+ * Collective under MPI: every rank calls it with the same job. */
+int het_engine_run(het_job *job, const het_run_opts *opts, het_report *rep);
+void het_report_free(het_report *rep);
+
+/* Prints the whole report (job, params, result, digest, phases, workers,
+ * ranks, balance) in the given format.  Rank 0 only. */
+int het_report_print(const het_job *job, const het_report *rep, int format, FILE *out);
+
+/* Job life cycle: init from a workload (defaults filled), set options,
+ * validate + plan, free. */
+int het_job_init(het_job *job, const het_workload *wl);
+int het_job_plan(het_job *job);
+void het_job_free(het_job *job);
+
+#endif

@@ -1,0 +1,149 @@
+/* workload.h - what a workload module tells the engine.
+ *
+ * A workload (pi, primes, reservoir) is one module host/wl_<name>.c plus one
+ * kernel kernels/<name>.cl.  It describes:
+ *   - its options and how they parse and validate (into its params struct);
+ *   - the job's grains: plan() fixes how many there are and the size of one
+ *     grain's partial, as a pure function of the parameters (never of
+ *     devices, threads or ranks);
+ *   - how to compute a batch of consecutive grains on the CPU (OpenMP);
+ *   - which kernel computes a batch on an OpenCL device, with which static
+ *     arguments;
+ *   - how the partials (all of them, in grain order) merge into the result,
+ *     and the result's fields for the report.
+ * The engine (host/sched.c and friends) does everything else: devices,
+ * batches, threads, ranks, the ordered gather, the digest and the report.
+ *
+ * Kernel convention.  Every workload kernel has the signature
+ *     __kernel void NAME(__global <partial> *out, ulong g0, uint n, <static args>)
+ * and is launched with global size n * local, local = cl_local_size(...):
+ * work-group w computes grain g0 + w and writes that grain's partial at
+ * ((__global uchar *)out) + w * partial_size.  The result must not depend
+ * on the local size the engine picks.  Static arguments (set once per
+ * device) come from cl_args() and start at argument index 3.
+ */
+#ifndef HET_WORKLOAD_H
+#define HET_WORKLOAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "error.h"
+
+typedef struct het_job het_job;
+
+/* One field of a result, for the text, JSON and CSV reports. */
+enum het_field_kind { HET_FIELD_U64, HET_FIELD_I64, HET_FIELD_F64, HET_FIELD_STR };
+typedef struct het_field {
+    const char *name;          /* JSON key, e.g. "hits" */
+    int kind;                  /* enum het_field_kind */
+    union {
+        uint64_t u64;
+        int64_t i64;
+        double f64;
+        const char *str;       /* owned by the job state */
+    } v;
+} het_field;
+
+#define HET_MAX_FIELDS 48
+
+/* Kernel static argument, as the engine passes it to cl/. */
+enum het_karg_kind { HET_KARG_U32, HET_KARG_U64, HET_KARG_F64, HET_KARG_BUF, HET_KARG_LOCAL };
+typedef struct het_karg {
+    int kind;
+    union {
+        uint32_t u32;
+        uint64_t u64;
+        double f64;
+        struct { const void *data; size_t bytes; } buf;   /* read-only, copied to the device once */
+        size_t local_bytes;
+    } v;
+} het_karg;
+
+#define HET_MAX_KARGS 16
+
+/* A workload option.  takes_value 0 means a flag (set() gets value NULL). */
+typedef struct het_option {
+    const char *name;          /* "--samples" */
+    const char *metavar;       /* "N", or NULL for a flag */
+    const char *help;          /* one line */
+} het_option;
+
+typedef struct het_workload {
+    const char *name;          /* "pi" */
+    const char *summary;       /* one line for --help */
+    const char *usage;         /* "--samples N" : the required options */
+    const het_option *options; /* terminated by {NULL} */
+    size_t params_size;        /* bytes of the params struct */
+    const char *item_name;     /* "samples", "numbers", "path-steps" */
+
+    /* Fills defaults into params (zeroed memory of params_size bytes). */
+    void (*defaults)(void *params);
+    /* Sets one of this workload's options.  On bad input: het_fail(
+     * HET_E_BADARG, "--opt: expected ..., got 'value'") and return it. */
+    int (*set_option)(void *params, const char *name, const char *value);
+    /* After all options: required ones present, ranges consistent. */
+    int (*validate)(void *params);
+
+    /* Fixes job->n_grains and job->partial_size, and may build shared
+     * read-only state (job->state), e.g. sieving primes.  Runs on every
+     * rank, so it must be deterministic. */
+    int (*plan)(het_job *job);
+    /* Frees job->state (safe if plan failed half way). */
+    void (*release)(het_job *job);
+
+    /* Items (for throughput) in grains [g0, g0 + n). */
+    uint64_t (*items)(const het_job *job, uint64_t g0, uint64_t n);
+
+    /* CPU path: computes grains [g0, g0 + n) into out (n * partial_size
+     * bytes, grain g0 first) with an OpenMP team of nthreads threads. */
+    int (*cpu_batch)(const het_job *job, uint64_t g0, uint64_t n, void *out, int nthreads);
+
+    /* OpenCL path.  kernel_source: the kernel's flattened source text (see
+     * kernels/embed.cmake); kernel_name: its entry point; build_options
+     * may be NULL. */
+    const char *kernel_source;
+    const char *kernel_name;
+    const char *build_options;
+    /* Static arguments for the kernel (index 3 on).  Returns how many. */
+    size_t (*cl_args)(const het_job *job, het_karg *args, size_t max);
+    /* Work-group size for a device whose limit is max_wg. */
+    size_t (*cl_local_size)(const het_job *job, size_t max_wg);
+
+    /* Merges all partials (n_grains * partial_size bytes, grain order)
+     * into the result kept in job->state.  Runs on rank 0 only, after the
+     * compute phase; may do follow-up work (the Nth prime inside its
+     * grain, --print, --trace). */
+    int (*merge)(het_job *job, const void *partials);
+    /* The result's fields, in report order.  Returns how many. */
+    size_t (*result)(const het_job *job, het_field *out, size_t max);
+    /* Parameters for the report ("params" object).  Returns how many. */
+    size_t (*params_fields)(const het_job *job, het_field *out, size_t max);
+} het_workload;
+
+struct het_job {
+    const het_workload *wl;
+    uint64_t seed;
+    void *params;              /* wl->params_size bytes, owned by the job */
+    void *state;               /* workload-owned, freed by wl->release */
+    uint64_t n_grains;         /* set by plan */
+    size_t partial_size;       /* set by plan; bytes per grain */
+    int rank;                  /* this process's MPI rank (0 without MPI) */
+};
+
+/* The registry (host/workloads.c). */
+const het_workload *het_workload_find(const char *name);
+extern const het_workload *const het_workloads[];   /* NULL-terminated */
+
+/* Parsing helpers every workload uses (host/parse.c).  Each names the
+ * option in its message and returns HET_E_BADARG on bad input. */
+/* Counts: plain decimal or exponent form ("1e9", "2.5e9" when whole),
+ * min <= value <= max. */
+int het_parse_count(const char *opt, const char *s, uint64_t min, uint64_t max, uint64_t *out);
+/* A finite double; lo/hi bounds inclusive (use -INFINITY/INFINITY for none). */
+int het_parse_double(const char *opt, const char *s, double lo, double hi, double *out);
+/* An unsigned 64-bit integer in decimal or 0x hex (seeds). */
+int het_parse_u64(const char *opt, const char *s, uint64_t *out);
+
+#endif

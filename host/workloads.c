@@ -1,0 +1,19 @@
+/* workloads.c - the registry.  Adding a workload is one line here. */
+#include "workload.h"
+
+#include <string.h>
+
+extern const het_workload het_wl_pi;
+
+const het_workload *const het_workloads[] = {
+    &het_wl_pi,
+    NULL,
+};
+
+const het_workload *het_workload_find(const char *name)
+{
+    for (size_t i = 0; het_workloads[i]; i++)
+        if (strcmp(het_workloads[i]->name, name) == 0)
+            return het_workloads[i];
+    return NULL;
+}
