@@ -401,12 +401,14 @@ static int het__fill_report(het_engine *e, het_report *rep, int threads)
     het_worker_stats *mine = calloc(e->nw ? e->nw : 1, sizeof *mine);
     if (!mine)
         return het_fail(HET_E_NOMEM, "out of memory for the report");
-    het_rank_stats rs = {.rank = rank, .threads = threads};
+    het_rank_stats rs = {.rank = rank, .threads = 0};
     snprintf(rs.host, sizeof rs.host, "%s", het_par_host());
     het__join_ids(e->w, e->nw, rs.devices, sizeof rs.devices);
     for (size_t i = 0; i < e->nw; i++) {
         mine[i] = e->w[i].st;
         mine[i].rank = rank;
+        if (!e->w[i].is_cl)
+            rs.threads = threads;
         rs.grains += mine[i].grains;
         rs.busy_s += mine[i].busy_s;
     }

@@ -30,7 +30,7 @@ typedef struct het_worker_stats {
     int rank;
     char id[24];          /* "omp" or "cl:P:D" */
     char kind[8];         /* "omp" or "opencl" */
-    char name[160];       /* CPU model or device name */
+    char name[256];       /* CPU model or device name */
     int threads;          /* OpenMP threads (0 for OpenCL) */
     uint64_t grains;
     uint64_t items;
