@@ -5,6 +5,7 @@
 #include <inttypes.h>
 #include <math.h>
 #include <omp.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,9 @@
 
 #define SEG HET__PRIMES_SEG_BYTES
 #define SEG_LOG HET__PRIMES_SEG_LOG
+/* Bucket primes are >= SEG; their first multiple is found from a double
+ * quotient that is only exact enough (error < 1) for p >= 2^14. */
+_Static_assert(HET__PRIMES_SEG_LOG >= 14, "bucket primes must be >= 2^14");
 
 /* Short names for the wheel tables of primes_common.h. */
 #define R HET_PRIMES_RES
@@ -112,6 +116,25 @@ static void het__build_pre(uint8_t *pre)
         for (uint32_t i = 0; i < HET_PRIMES_PRE_TAIL; i++)
             t[period + i] = t[i];
     }
+}
+
+/* The tables are constants of the program: built once, on first use, and
+ * kept for the life of the process. */
+static uint8_t *het__pre_tables;
+static pthread_once_t het__pre_once = PTHREAD_ONCE_INIT;
+
+static void het__pre_init(void)
+{
+    uint8_t *t = malloc(HET_PRIMES_PRE_BYTES);
+    if (t)
+        het__build_pre(t);
+    het__pre_tables = t;
+}
+
+const uint8_t *het__primes_pre_tables(void)
+{
+    pthread_once(&het__pre_once, het__pre_init);
+    return het__pre_tables;
 }
 
 /* ---- the sieve state ------------------------------------------------------- */
@@ -333,33 +356,43 @@ static int het__cross_buckets(het__primes_sieve *sv, uint64_t s, uint64_t nseg, 
     return HET_OK;
 }
 
-/* Walks the primes of a base bitmap in ascending order. */
+/* Walks the primes of a base bitmap in ascending order, 64 bits (8 wheel
+ * bytes) at a time, so that the loop over a word's primes mispredicts
+ * once per word rather than once per byte. */
 typedef struct het__cursor {
     const uint8_t *bits;
-    uint64_t nbytes, k;
-    unsigned v;
+    uint64_t nwords, wi;
+    uint64_t v;    /* primes of word wi not yet taken */
     uint64_t p;    /* current prime, 0 when exhausted */
 } het__cursor;
 
-static void het__cursor_next(het__cursor *c)
+static inline uint64_t het__word(const uint8_t *bits, uint64_t wi)
+{
+    uint64_t w;
+    memcpy(&w, bits + 8 * wi, 8);   /* the wheel bytes in order, little end first */
+    return w;
+}
+
+static inline void het__cursor_next(het__cursor *c)
 {
     while (!c->v) {
-        if (++c->k >= c->nbytes) {
+        if (++c->wi >= c->nwords) {
             c->p = 0;
             return;
         }
-        c->v = c->bits[c->k];
+        c->v = het__word(c->bits, c->wi);
     }
-    c->p = 30 * c->k + R[__builtin_ctz(c->v)];
+    const unsigned t = (unsigned)__builtin_ctzll(c->v);
+    c->p = 30 * (8 * c->wi + (t >> 3)) + R[t & 7];
     c->v &= c->v - 1;
 }
 
 static void het__cursor_init(het__cursor *c, const het__primes_base *b, uint64_t from)
 {
     c->bits = b->bits;
-    c->nbytes = b->nbytes;
-    c->k = 0;
-    c->v = b->nbytes ? b->bits[0] : 0;
+    c->nwords = (b->nbytes + 7) / 8;   /* the bitmap is zero-padded to words */
+    c->wi = 0;
+    c->v = c->nwords ? het__word(b->bits, 0) : 0;
     c->p = 0;
     do
         het__cursor_next(c);
@@ -398,6 +431,7 @@ int het__primes_sieve_range(het__primes_sieve *sv, const het__primes_base *b, ui
     const uint64_t S = lo - lo % 30, S30 = S / 30, span = hi - S;
     const uint64_t nbytes = span / 30 + (span % 30 != 0);
     const uint64_t nseg = (nbytes + SEG - 1) >> SEG_LOG;
+    const double Sd = (double)S;
     uint64_t total = het__primes_tiny(lo, hi, tiny);
     int rc = HET_OK;
 
@@ -449,11 +483,33 @@ int het__primes_sieve_range(het__primes_sieve *sv, const het__primes_base *b, ui
         const uint64_t reach_end = (s + nl - 1) * SEG;
         while (cur.p && cur.p <= r) {
             const uint64_t p = cur.p;
-            int64_t q;
-            unsigned j;
-            het__first(p, S, S30, &q, &j);
+            uint64_t m0;
+            if (p * p >= S) {
+                m0 = p;     /* the first multiple is p^2 */
+            } else {
+                /* k = S / p from a double quotient: for p >= 2^18 its error
+                 * is below 2^11/p + 2^-7 < 1, so one correction step
+                 * makes it exact; far cheaper than a 64-bit division. */
+                uint64_t k = (uint64_t)(int64_t)(Sd / (double)p);
+                int64_t rem = (int64_t)(S - k * p);
+                if (rem < 0) {
+                    rem += (int64_t)p;
+                    k--;
+                } else if (rem >= (int64_t)p) {
+                    rem -= (int64_t)p;
+                    k++;
+                }
+                /* no multiple of p at all in [S, hi): most primes, for a
+                 * short range high up */
+                if (rem && p - (uint64_t)rem >= span) {
+                    het__cursor_next(&cur);
+                    continue;
+                }
+                m0 = k + (rem != 0);
+            }
+            const unsigned j = WHEEL_NEXT[m0 % 30];
             const int i = CLASS[p % 30];
-            const uint64_t pos = (uint64_t)(q + (int64_t)((p / 30) * R[j] + F[i][j]));
+            const uint64_t pos = p * (m0 / 30) - S30 + (p / 30) * R[j] + F[i][j];
             if (pos >= nbytes && p * p >= S) {
                 cur.p = 0;          /* neither it nor any larger prime hits */
                 break;
@@ -491,8 +547,6 @@ void het__primes_base_free(het__primes_base *b)
     if (!b)
         return;
     free(b->bits);
-    if (b->own_pre)
-        free(b->pre);
     memset(b, 0, sizeof *b);
 }
 
@@ -507,15 +561,15 @@ int het__primes_base_init(het__primes_base *b, uint64_t limit, int nthreads)
     memset(b, 0, sizeof *b);
     if (limit > UINT32_MAX)
         return het_fail(HET_E_INTERNAL, "primes: sieving primes above 2^32 requested (%" PRIu64 ")", limit);
-    b->pre = malloc(HET_PRIMES_PRE_BYTES);
-    b->own_pre = 1;
+    b->pre = het__primes_pre_tables();
     b->limit = limit;
     b->nbytes = limit / 30 + 1;
-    b->bits = calloc(b->nbytes, 1);
+    /* padded to whole 64-bit words for readers that scan by word */
+    b->bits = calloc((b->nbytes + 7) / 8 * 8, 1);
     /* Level 0: the primes up to sqrt(limit) <= 65535 by a plain sieve. */
     const uint64_t r0 = het__primes_isqrt(limit);
     het__primes_base b0 = {.nbytes = r0 / 30 + 1, .limit = r0, .pre = b->pre};
-    b0.bits = calloc(b0.nbytes, 1);
+    b0.bits = calloc((b0.nbytes + 7) / 8 * 8, 1);
     uint8_t *comp = calloc(r0 + 1, 1);
     if (!b->pre || !b->bits || !b0.bits || !comp) {
         free(b0.bits);
@@ -523,7 +577,6 @@ int het__primes_base_init(het__primes_base *b, uint64_t limit, int nthreads)
         het__primes_base_free(b);
         return het_fail(HET_E_NOMEM, "primes: out of memory for the sieving primes up to %" PRIu64, limit);
     }
-    het__build_pre(b->pre);
     for (uint64_t i = 2; i * i <= r0; i++)
         if (!comp[i])
             for (uint64_t k = i * i; k <= r0; k += i)

@@ -37,13 +37,18 @@
 /* What every sieve of a job shares, read-only once built. */
 typedef struct het__primes_base {
     uint8_t *bits;    /* wheel bitmap of the primes 7..limit: byte k covers
-                         30k..30k+29; bits above limit are clear */
+                         30k..30k+29; bits above limit are clear;
+                         allocated to a multiple of 8 bytes, zero-padded */
     uint64_t nbytes;  /* bytes in bits (limit / 30 + 1) */
     uint64_t limit;   /* every prime <= limit is in bits */
     uint64_t count;   /* number of primes in bits (7 <= p <= limit) */
-    uint8_t *pre;     /* pre-sieve tables, HET_PRIMES_PRE_BYTES bytes */
-    int own_pre;      /* 1 if pre is ours to free */
+    const uint8_t *pre; /* pre-sieve tables (het__primes_pre_tables()) */
 } het__primes_base;
+
+/* The pre-sieve tables, HET_PRIMES_PRE_BYTES bytes: program constants,
+ * built on first use (thread-safe) and kept for the life of the process.
+ * NULL if that allocation failed. */
+const uint8_t *het__primes_pre_tables(void);
 
 /* Builds the sieving primes up to limit (at most 2^32 - 1, enough for any
  * hi <= 2^64 - 1) and the pre-sieve tables, with up to nthreads OpenMP

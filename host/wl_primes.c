@@ -168,8 +168,8 @@ uint64_t het__primes_nth_bound(uint64_t n)
 uint64_t het__primes_grain_bytes(uint64_t nbytes, uint64_t sqrt_hi)
 {
     uint64_t g = HET_PRIMES_MIN_GRAIN_BYTES;
-    if (sqrt_hi / 2 > g)
-        g = sqrt_hi / 2;
+    if (sqrt_hi / 16 > g)
+        g = sqrt_hi / 16;
     const uint64_t per = nbytes / HET_PRIMES_MAX_GRAINS + (nbytes % HET_PRIMES_MAX_GRAINS != 0);
     if (per > g)
         g = per;
@@ -206,7 +206,8 @@ static int primes_plan(het_job *job)
     s->start = s->lo - s->lo % 30;
     const uint64_t span = s->hi - s->start;
     s->nbytes = span / 30 + (span % 30 != 0);
-    const uint64_t r = s->hi ? het__primes_isqrt(s->hi - 1) : 0;
+    /* an empty range needs no sieving primes, even near 2^64 */
+    const uint64_t r = s->lo < s->hi ? het__primes_isqrt(s->hi - 1) : 0;
     s->grain_bytes = het__primes_grain_bytes(s->nbytes, r);
     job->n_grains = s->nbytes / s->grain_bytes + (s->nbytes % s->grain_bytes != 0);
     if (job->n_grains == 0)

@@ -102,9 +102,11 @@ HET_PRIMES_CONST unsigned char HET_PRIMES_PRE_PRIMES[HET_PRIMES_N_PRE] = {
 
 /* Grains.  A grain is grain_bytes wheel bytes (a multiple of
  * HET_PRIMES_GRAIN_ALIGN); at least HET_PRIMES_MIN_GRAIN_BYTES, at least
- * half the largest sieving prime (so that the per-grain set-up of the
- * sieving primes stays a small part of the grain's work), and large enough
- * for the job to have at most HET_PRIMES_MAX_GRAINS grains. */
+ * the largest sieving prime / 16 (each grain finds the first multiple of
+ * every sieving prime, a few ns each; near 2^64 that is 203 million primes,
+ * so a grain must hold some 8e9 numbers for that to stay ~10% of its
+ * work), and large enough for the job to have at most
+ * HET_PRIMES_MAX_GRAINS grains. */
 #define HET_PRIMES_MIN_GRAIN_BYTES (HET_PRIMES_U64(1) << 19)
 #define HET_PRIMES_GRAIN_ALIGN (HET_PRIMES_U64(1) << 16)
 #define HET_PRIMES_MAX_GRAINS (HET_PRIMES_U64(1) << 22)
