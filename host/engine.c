@@ -57,6 +57,7 @@ typedef struct het_worker {
     uint64_t *batches;         /* (g0, n) pairs this worker computed */
     size_t n_batches, cap_batches;
     int from_cache;
+    uint64_t jitter;           /* test seam: xorshift state, 0 = off */
     pthread_t th;
 } het_worker;
 
@@ -82,8 +83,15 @@ struct het_engine {
  * but no more than its share of half the time the whole job has left
  * (estimated from how fast the counter moves, which counts every rank), so
  * batches shrink toward the end and all workers finish together. */
-static uint64_t het__batch_size(het_engine *e, const het_worker *w)
+static uint64_t het__batch_size(het_engine *e, het_worker *w)
 {
+    if (w->jitter) {
+        w->jitter ^= w->jitter << 13;
+        w->jitter ^= w->jitter >> 7;
+        w->jitter ^= w->jitter << 17;
+        uint64_t n = 1 + w->jitter % 64;
+        return n < w->max_batch ? n : w->max_batch;
+    }
     if (w->rate <= 0)
         return 1; /* the probe: one grain measures the rate */
     uint64_t total = e->job->n_grains;
@@ -487,7 +495,8 @@ int het_engine_run(het_job *job, const het_run_opts *opts, het_report *rep)
     }
 
     /* workers: OpenCL devices first, then the OpenMP team */
-    e.nw = sel.n_cl + (sel.omp ? 1 : 0);
+    int cpu_workers = opts->cpu_workers > 1 ? opts->cpu_workers : 1;
+    e.nw = sel.n_cl + (sel.omp ? (size_t)cpu_workers : 0);
     e.w = calloc(e.nw, sizeof *e.w);
     e.partials = calloc(job->n_grains ? job->n_grains : 1, job->partial_size);
     if (!e.w || !e.partials) {
@@ -506,16 +515,18 @@ int het_engine_run(het_job *job, const het_run_opts *opts, het_report *rep)
         snprintf(w->st.kind, sizeof w->st.kind, "opencl");
         snprintf(w->st.name, sizeof w->st.name, "%s", w->info.name);
     }
-    if (sel.omp) {
-        het_worker *w = &e.w[e.nw - 1];
+    for (int k = 0; sel.omp && k < cpu_workers; k++) {
+        het_worker *w = &e.w[sel.n_cl + (size_t)k];
         w->e = &e;
-        w->threads = threads;
+        w->threads = threads / cpu_workers > 0 ? threads / cpu_workers : 1;
         w->max_batch = job->n_grains ? job->n_grains : 1;
-        snprintf(w->st.id, sizeof w->st.id, "omp");
+        snprintf(w->st.id, sizeof w->st.id, k ? "omp.%d" : "omp", k);
         snprintf(w->st.kind, sizeof w->st.kind, "omp");
         het_cpu_model(w->st.name, sizeof w->st.name);
-        w->st.threads = threads;
+        w->st.threads = w->threads;
     }
+    for (size_t i = 0; opts->batch_jitter && i < e.nw; i++)
+        e.w[i].jitter = opts->batch_jitter * 0x9E3779B97F4A7C15ull + i + 1;
     free(infos);
 
     rc = het_counter_open(&e.counter, job->n_grains);
