@@ -53,7 +53,7 @@ typedef struct het_worker {
     het_worker_stats st;
     double rate;               /* grains per second, smoothed */
     int err;
-    char msg[1024];
+    char msg[HET_MSG_MAX];
     uint64_t *batches;         /* (g0, n) pairs this worker computed */
     size_t n_batches, cap_batches;
     int from_cache;
@@ -315,7 +315,7 @@ static int het__cl_compute(het_worker *w)
 drain:
     /* nothing may still write into the partials once we return */
     {
-        char keep[1024];
+        char keep[HET_MSG_MAX];
         snprintf(keep, sizeof keep, "%s", het_errmsg());
         hcl_finish(&w->dev);
         for (int i = 0; i < count; i++)
@@ -464,7 +464,7 @@ int het_engine_run(het_job *job, const het_run_opts *opts, het_report *rep)
     het_selection sel;
     hcl_info *infos = NULL;
     size_t n_infos = 0;
-    char msg[1024] = "";
+    char msg[HET_MSG_MAX] = "";
     het_engine e;
     memset(&e, 0, sizeof e);
     e.job = job;
