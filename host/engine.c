@@ -52,11 +52,13 @@ typedef struct het_worker {
     int threads;
     het_worker_stats st;
     double rate;               /* grains per second, smoothed */
+    double rate_grains, rate_time;
     int err;
-    char msg[1024];
+    char msg[HET_MSG_MAX];
     uint64_t *batches;         /* (g0, n) pairs this worker computed */
     size_t n_batches, cap_batches;
     int from_cache;
+    uint64_t jitter;           /* test seam: xorshift state, 0 = off */
     pthread_t th;
 } het_worker;
 
@@ -74,6 +76,7 @@ struct het_engine {
     _Atomic uint64_t claimed;  /* highest grain index handed out, as seen here */
     _Atomic uint64_t done_items;
     _Atomic int finished;
+    int debug;                 /* HETERO_DEBUG_SCHED: one stderr line per batch */
 };
 
 /* ---- batches ---------------------------------------------------------- */
@@ -82,8 +85,15 @@ struct het_engine {
  * but no more than its share of half the time the whole job has left
  * (estimated from how fast the counter moves, which counts every rank), so
  * batches shrink toward the end and all workers finish together. */
-static uint64_t het__batch_size(het_engine *e, const het_worker *w)
+static uint64_t het__batch_size(het_engine *e, het_worker *w)
 {
+    if (w->jitter) {
+        w->jitter ^= w->jitter << 13;
+        w->jitter ^= w->jitter >> 7;
+        w->jitter ^= w->jitter << 17;
+        uint64_t n = 1 + w->jitter % 64;
+        return n < w->max_batch ? n : w->max_batch;
+    }
     if (w->rate <= 0)
         return 1; /* the probe: one grain measures the rate */
     uint64_t total = e->job->n_grains;
@@ -136,6 +146,10 @@ static int het__record(het_worker *w, uint64_t g0, uint64_t n, double dt)
         w->batches = b;
         w->cap_batches = cap;
     }
+    if (e->debug)
+        fprintf(stderr, "hetero: batch rank %d %-8s t=%.4f g0=%llu n=%llu dt=%.4f rate=%.1f\n",
+                het_par_rank(), w->st.id, het_now() - e->t_compute0, (unsigned long long)g0,
+                (unsigned long long)n, dt, w->rate);
     w->batches[2 * w->n_batches] = g0;
     w->batches[2 * w->n_batches + 1] = n;
     w->n_batches++;
@@ -144,10 +158,13 @@ static int het__record(het_worker *w, uint64_t g0, uint64_t n, double dt)
     w->st.items += items;
     w->st.batches++;
     w->st.busy_s += dt;
-    if (dt > 0) {
-        double r = (double)n / dt;
-        w->rate = w->rate > 0 ? 0.5 * w->rate + 0.5 * r : r;
-    }
+    /* Rate = grains over time, both decayed by half per batch: a batch
+     * that finishes right behind its pipelined predecessor (dt near 0)
+     * adds its grains without making the rate jump. */
+    w->rate_grains = 0.5 * w->rate_grains + (double)n;
+    w->rate_time = 0.5 * w->rate_time + dt;
+    if (w->rate_time > 0)
+        w->rate = w->rate_grains / w->rate_time;
     atomic_fetch_add(&e->done_items, items);
     return HET_OK;
 }
@@ -307,7 +324,7 @@ static int het__cl_compute(het_worker *w)
 drain:
     /* nothing may still write into the partials once we return */
     {
-        char keep[1024];
+        char keep[HET_MSG_MAX];
         snprintf(keep, sizeof keep, "%s", het_errmsg());
         hcl_finish(&w->dev);
         for (int i = 0; i < count; i++)
@@ -456,10 +473,11 @@ int het_engine_run(het_job *job, const het_run_opts *opts, het_report *rep)
     het_selection sel;
     hcl_info *infos = NULL;
     size_t n_infos = 0;
-    char msg[1024] = "";
+    char msg[HET_MSG_MAX] = "";
     het_engine e;
     memset(&e, 0, sizeof e);
     e.job = job;
+    e.debug = getenv("HETERO_DEBUG_SCHED") != NULL;
     e.target_s = opts->batch_seconds > 0 ? opts->batch_seconds : HET_DEFAULT_BATCH_S;
     int threads = het_default_threads(opts->threads, het_par_local_size());
 
@@ -487,7 +505,8 @@ int het_engine_run(het_job *job, const het_run_opts *opts, het_report *rep)
     }
 
     /* workers: OpenCL devices first, then the OpenMP team */
-    e.nw = sel.n_cl + (sel.omp ? 1 : 0);
+    int cpu_workers = opts->cpu_workers > 1 ? opts->cpu_workers : 1;
+    e.nw = sel.n_cl + (sel.omp ? (size_t)cpu_workers : 0);
     e.w = calloc(e.nw, sizeof *e.w);
     e.partials = calloc(job->n_grains ? job->n_grains : 1, job->partial_size);
     if (!e.w || !e.partials) {
@@ -506,16 +525,18 @@ int het_engine_run(het_job *job, const het_run_opts *opts, het_report *rep)
         snprintf(w->st.kind, sizeof w->st.kind, "opencl");
         snprintf(w->st.name, sizeof w->st.name, "%s", w->info.name);
     }
-    if (sel.omp) {
-        het_worker *w = &e.w[e.nw - 1];
+    for (int k = 0; sel.omp && k < cpu_workers; k++) {
+        het_worker *w = &e.w[sel.n_cl + (size_t)k];
         w->e = &e;
-        w->threads = threads;
+        w->threads = threads / cpu_workers > 0 ? threads / cpu_workers : 1;
         w->max_batch = job->n_grains ? job->n_grains : 1;
-        snprintf(w->st.id, sizeof w->st.id, "omp");
+        snprintf(w->st.id, sizeof w->st.id, k ? "omp.%d" : "omp", k);
         snprintf(w->st.kind, sizeof w->st.kind, "omp");
         het_cpu_model(w->st.name, sizeof w->st.name);
-        w->st.threads = threads;
+        w->st.threads = w->threads;
     }
+    for (size_t i = 0; opts->batch_jitter && i < e.nw; i++)
+        e.w[i].jitter = opts->batch_jitter * 0x9E3779B97F4A7C15ull + i + 1;
     free(infos);
 
     rc = het_counter_open(&e.counter, job->n_grains);
