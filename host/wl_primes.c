@@ -512,6 +512,16 @@ static size_t primes_params_fields(const het_job *job, het_field *f, size_t max)
     return k;
 }
 
+/* hetero-bench: count the primes below `items`. */
+static void primes_bench_params(void *pv, double items)
+{
+    primes_params *p = pv;
+    p->have_range = 1;
+    p->have_nth = 0;
+    p->a = 0;
+    p->b = items < 1 ? 1 : items >= 18446744073709551615.0 ? UINT64_MAX : (uint64_t)items;
+}
+
 const het_workload het_wl_primes = {
     .name = "primes",
     .summary = "count the primes in [A, B), list them, or find the Nth prime (segmented sieve)",
@@ -534,4 +544,5 @@ const het_workload het_wl_primes = {
     .merge = primes_merge,
     .result = primes_result,
     .params_fields = primes_params_fields,
+    .bench_params = primes_bench_params,
 };

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# --print FILE writes exactly the primes of the range, ascending, one per
+# line, with the count in the report equal to the number of lines; the
+# list is the same whatever the devices.  Checked against a reference
+# (primesieve when installed, else trial division in Python).
+#   primes_print.sh A B
+set -euo pipefail
+: "${HETERO:?}"
+a=$1 b=$2
+tmp=${E2E_TMP:-/tmp}/primes_print.$$
+mkdir -p "$tmp"
+trap 'rm -rf "$tmp"' EXIT
+
+"$HETERO" primes --range "$a:$b" --print "$tmp/omp.txt" --devices omp --format json --no-progress > "$tmp/omp.json"
+"$HETERO" primes --range "$a:$b" --print "$tmp/cl.txt" --devices omp,cl --format json --no-progress > "$tmp/cl.json"
+cmp "$tmp/omp.txt" "$tmp/cl.txt"
+
+if command -v primesieve > /dev/null && [[ $b -gt 0 ]]; then
+  primesieve "$a" "$((b - 1))" -p > "$tmp/ref.txt"
+else
+  python3 - "$a" "$b" > "$tmp/ref.txt" <<'PY'
+import sys
+a, b = int(sys.argv[1]), int(sys.argv[2])
+def prime(n):
+    if n < 2: return False
+    d = 2
+    while d * d <= n:
+        if n % d == 0: return False
+        d += 1
+    return True
+for n in range(a, b):
+    if prime(n): print(n)
+PY
+fi
+cmp "$tmp/omp.txt" "$tmp/ref.txt"
+python3 - "$tmp/omp.json" "$tmp/omp.txt" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+n = sum(1 for _ in open(sys.argv[2]))
+assert r["result"]["count"] == n, f"count {r['result']['count']} but {n} lines"
+print(f"{n} primes listed, equal to the reference and to the count")
+PY
