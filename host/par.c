@@ -164,7 +164,7 @@ int het_par_agree(int code, char *msg, size_t msg_size)
         return HET_OK; /* nobody failed */
     int fail_code = code;
     MPI_Bcast(&fail_code, 1, MPI_INT, first.rank, MPI_COMM_WORLD);
-    char buf[1024];
+    char buf[HET_MSG_MAX];
     char host[64];
     snprintf(buf, sizeof buf, "%s", msg ? msg : "");
     snprintf(host, sizeof host, "%s", het__par.host);

@@ -261,6 +261,12 @@ static size_t pi_params_fields(const het_job *job, het_field *f, size_t max)
     return 3;
 }
 
+static void pi_bench_params(void *p, double items)
+{
+    pi_params *pp = p;
+    pp->samples = items < 1 ? 1 : items > (double)PI_MAX_SAMPLES ? PI_MAX_SAMPLES : (uint64_t)items;
+}
+
 const het_workload het_wl_pi = {
     .name = "pi",
     .summary = "Monte Carlo estimate of pi from N random points",
@@ -283,4 +289,5 @@ const het_workload het_wl_pi = {
     .merge = pi_merge,
     .result = pi_result,
     .params_fields = pi_params_fields,
+    .bench_params = pi_bench_params,
 };
