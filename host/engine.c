@@ -52,6 +52,7 @@ typedef struct het_worker {
     int threads;
     het_worker_stats st;
     double rate;               /* grains per second, smoothed */
+    double rate_grains, rate_time;
     int err;
     char msg[HET_MSG_MAX];
     uint64_t *batches;         /* (g0, n) pairs this worker computed */
@@ -76,6 +77,7 @@ struct het_engine {
     _Atomic uint64_t claimed;  /* highest grain index handed out, as seen here */
     _Atomic uint64_t done_items;
     _Atomic int finished;
+    int debug;                 /* HETERO_DEBUG_SCHED: one stderr line per batch */
 };
 
 /* ---- batches ---------------------------------------------------------- */
@@ -145,6 +147,10 @@ static int het__record(het_worker *w, uint64_t g0, uint64_t n, double dt)
         w->batches = b;
         w->cap_batches = cap;
     }
+    if (e->debug)
+        fprintf(stderr, "hetero: batch rank %d %-8s t=%.4f g0=%llu n=%llu dt=%.4f rate=%.1f\n",
+                het_par_rank(), w->st.id, het_now() - e->t_compute0, (unsigned long long)g0,
+                (unsigned long long)n, dt, w->rate);
     w->batches[2 * w->n_batches] = g0;
     w->batches[2 * w->n_batches + 1] = n;
     w->n_batches++;
@@ -153,10 +159,13 @@ static int het__record(het_worker *w, uint64_t g0, uint64_t n, double dt)
     w->st.items += items;
     w->st.batches++;
     w->st.busy_s += dt;
-    if (dt > 0) {
-        double r = (double)n / dt;
-        w->rate = w->rate > 0 ? 0.5 * w->rate + 0.5 * r : r;
-    }
+    /* Rate = grains over time, both decayed by half per batch: a batch
+     * that finishes right behind its pipelined predecessor (dt near 0)
+     * adds its grains without making the rate jump. */
+    w->rate_grains = 0.5 * w->rate_grains + (double)n;
+    w->rate_time = 0.5 * w->rate_time + dt;
+    if (w->rate_time > 0)
+        w->rate = w->rate_grains / w->rate_time;
     atomic_fetch_add(&e->done_items, items);
     return HET_OK;
 }
@@ -470,6 +479,7 @@ int het_engine_run(het_job *job, const het_run_opts *opts, het_report *rep)
     het_engine e;
     memset(&e, 0, sizeof e);
     e.job = job;
+    e.debug = getenv("HETERO_DEBUG_SCHED") != NULL;
     e.target_s = opts->batch_seconds > 0 ? opts->batch_seconds : HET_DEFAULT_BATCH_S;
     int threads = het_default_threads(opts->threads, het_par_local_size());
 
