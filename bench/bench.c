@@ -90,6 +90,8 @@ static int bench_parse_workloads(bench_opts *o, const char *list)
         const het_workload *wl = het_workload_find(tok);
         if (!wl)
             return het_fail(HET_E_BADARG, "--workloads: unknown workload '%s' (expected %s)", tok, names);
+        if (!wl->bench_params)
+            return het_fail(HET_E_BADARG, "--workloads: %s cannot size a bench job (it has no bench_params)", tok);
         size_t k = 0;
         while (k < o->n_wls && o->wls[k] != wl)
             k++;
@@ -171,8 +173,11 @@ static int bench_parse(int argc, char **argv, bench *b)
     o->check_items = 0;
     o->progress = -1;
     o->format = HET_FMT_TEXT;
+    /* by default every workload that can size a job (workload.h asks each
+     * for bench_params; one without it is skipped rather than crashed on) */
     for (size_t i = 0; het_workloads[i] && o->n_wls < sizeof o->wls / sizeof o->wls[0]; i++)
-        o->wls[o->n_wls++] = het_workloads[i];
+        if (het_workloads[i]->bench_params)
+            o->wls[o->n_wls++] = het_workloads[i];
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *eq = strncmp(a, "--", 2) == 0 ? strchr(a, '=') : NULL;
