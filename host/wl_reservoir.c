@@ -29,7 +29,7 @@
 
 extern const char het_kernel_reservoir[];
 
-#define HET_RES_VL 16
+#define HET_RES_VL 32
 #define HET_RES_NAME_MAX 4096
 #define HET_RES_MAX_PATHS (UINT64_C(1) << 40)
 #define HET_RES_MAX_STEPS (UINT64_C(1) << 32)
@@ -259,23 +259,26 @@ typedef struct het_res_lanes {
 static inline void het__res_pair_lanes(uint64_t p0, het_u32 j, het_u32 key0, het_u32 key1,
                                        double *restrict z0, double *restrict z1)
 {
-    het_u32 w0[HET_RES_VL], w1[HET_RES_VL], w2[HET_RES_VL], w3[HET_RES_VL];
+    /* Words are kept in 64-bit lanes (values below 2^32) so that the
+     * 32x32->64 multiplies map onto vpmuludq without reshuffling. */
+    uint64_t w0[HET_RES_VL], w1[HET_RES_VL], w2[HET_RES_VL], w3[HET_RES_VL];
+    const uint64_t lo32 = 0xffffffffu;
     for (int l = 0; l < HET_RES_VL; l++) {
         uint64_t p = p0 + (uint64_t)l;
-        het_u32 c0 = j, c1 = (het_u32)p, c2 = (het_u32)(p >> 32), c3 = HET_RES_TAG;
-        het_u32 k0 = key0, k1 = key1;
+        uint64_t c0 = j, c1 = p & lo32, c2 = p >> 32, c3 = HET_RES_TAG;
+        uint64_t k0 = key0, k1 = key1;
 #pragma GCC unroll 10
         for (int r = 0; r < 10; r++) {
-            uint64_t m0 = (uint64_t)0xD2511F53u * c0;
-            uint64_t m1 = (uint64_t)0xCD9E8D57u * c2;
-            het_u32 n0 = (het_u32)(m1 >> 32) ^ c1 ^ k0;
-            het_u32 n2 = (het_u32)(m0 >> 32) ^ c3 ^ k1;
-            c1 = (het_u32)m1;
-            c3 = (het_u32)m0;
+            uint64_t m0 = UINT64_C(0xD2511F53) * (c0 & lo32);
+            uint64_t m1 = UINT64_C(0xCD9E8D57) * (c2 & lo32);
+            uint64_t n0 = (m1 >> 32) ^ c1 ^ k0;
+            uint64_t n2 = (m0 >> 32) ^ c3 ^ k1;
+            c1 = m1 & lo32;
+            c3 = m0 & lo32;
             c0 = n0;
             c2 = n2;
-            k0 += 0x9E3779B9u;
-            k1 += 0xBB67AE85u;
+            k0 = (k0 + 0x9E3779B9u) & lo32;
+            k1 = (k1 + 0xBB67AE85u) & lo32;
         }
         w0[l] = c0;
         w1[l] = c1;
@@ -296,7 +299,7 @@ static inline void het__res_step_lanes(het_res_lanes *restrict L, const double *
 
 /* het_res_advance() for VL paths at once: the same pairs, the same steps. */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(HET_RES_NO_CLONES)
-__attribute__((target_clones("avx512f", "avx2", "default")))
+__attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
 #endif
 static void het__res_advance_lanes(het_res_lanes *L, uint64_t p0, uint64_t t0, uint64_t t1,
                                    const het_res_model *m)

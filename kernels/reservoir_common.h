@@ -61,12 +61,22 @@ typedef uint32_t het_u32;
  * Box-Muller with our own log, sin and cos:
  *   rho = sqrt(-2 * log(u1)),  z0 = rho * cos(2 pi u2),  z1 = rho * sin(2 pi u2).
  * u1 > 0, so log is finite and |z| <= sqrt(-2 log 2^-53) < 8.58. */
-HET_RES_FN void het_res_normals(het_u32 r0, het_u32 r1, het_u32 r2, het_u32 r3,
+HET_RES_FN double het__res_u32_to_f64(het_u64 w)
+{
+    /* w < 2^32 placed in the low mantissa bits of 2^52: exact, and with no
+     * integer conversion instruction (the host's vector code has none for
+     * unsigned 64-bit lanes before AVX-512DQ). */
+    return het__bits_f64(0x4330000000000000u | w) - 0x1p52;
+}
+
+/* The words come in 64-bit integers (each below 2^32) so that the host's
+ * lanes need no narrowing. */
+HET_RES_FN void het_res_normals(het_u64 r0, het_u64 r1, het_u64 r2, het_u64 r3,
                                 double *z0, double *z1)
 {
     const double two_m32 = 0x1p-32, two_m53 = 0x1p-53;
-    double u1 = (double)r0 * two_m32 + (double)((r1 >> 11) + 1u) * two_m53;
-    double u2 = (double)r2 * two_m32 + (double)(r3 >> 11) * two_m53;
+    double u1 = het__res_u32_to_f64(r0) * two_m32 + het__res_u32_to_f64((r1 >> 11) + 1u) * two_m53;
+    double u2 = het__res_u32_to_f64(r2) * two_m32 + het__res_u32_to_f64(r3 >> 11) * two_m53;
     double rho = het__res_sqrt(-2.0 * het_log(u1));
     double s, c;
     het_sincos2pi(u2, &s, &c);
