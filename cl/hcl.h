@@ -60,8 +60,13 @@ const char *hcl_errname(cl_int err);
 const char *hcl_type_name(int type);   /* "cpu", "gpu", "accelerator", "other" */
 
 /* One open device: context and in-order queue with profiling enabled.
- * hcl_open fills *d; hcl_close releases everything hcl_open and the
- * functions below created through it (safe on a zeroed or half-open d). */
+ * hcl_open fills *d (info is copied, and may point into *d); an id that
+ * does not exist (anymore) is HET_E_NODEV.  hcl_close waits for the queue,
+ * then releases the queue and the context and clears them (safe on a zeroed
+ * or half-open d, and twice).  Programs, kernels, buffers and events made
+ * through d are the caller's to release with hcl_release_*, before or after
+ * hcl_close: OpenCL counts references, so the context really goes away only
+ * when the last of them is released. */
 typedef struct hcl_device {
     hcl_info info;
     cl_platform_id platform;
@@ -84,7 +89,11 @@ void hcl_close(hcl_device *d);
  * cannot be written is silently skipped (it is an optimisation).
  * *from_cache (may be NULL) says whether the binary came from the cache.
  * On a build failure the message names the device and error and carries
- * the build log (multi-line; the only multi-line message there is). */
+ * the build log (multi-line; the only multi-line message there is):
+ *   "clBuildProgram on cl:0:0 (<name>): CL_BUILD_PROGRAM_FAILURE\n<log>"
+ * and the code is HET_E_BUILD.  options may be NULL (none) and are passed
+ * as given.  *out is NULL on failure; else the caller releases it with
+ * hcl_release_program. */
 int hcl_build(hcl_device *d, const char *source, const char *options,
               cl_program *out, int *from_cache);
 
@@ -107,26 +116,38 @@ typedef struct hcl_arg {
     } u;
 } hcl_arg;
 
+/* The kernel `name` of prog; *out is NULL on failure. */
 int hcl_kernel(hcl_device *d, cl_program prog, const char *name, cl_kernel *out);
-/* Sets args[0..n) as kernel arguments first..first+n-1. */
+/* Sets args[0..n) as kernel arguments first..first+n-1 (U32 as uint, U64
+ * as ulong, F64 as double, MEM as a buffer, LOCAL as a __local pointer of
+ * u.bytes).  Stops at the first failure, naming the argument's index. */
 int hcl_set_args(hcl_device *d, cl_kernel k, unsigned first, const hcl_arg *args, size_t n);
 
 /* Device buffer of `bytes`; if host_data is not NULL it is copied in
  * (CL_MEM_COPY_HOST_PTR).  flags: CL_MEM_READ_ONLY etc. */
 int hcl_buffer(hcl_device *d, cl_mem_flags flags, size_t bytes, const void *host_data, cl_mem *out);
 
-/* Enqueues a 1-D NDRange (global must be a multiple of local).  *ev may be
- * NULL; otherwise the caller releases it with hcl_release_event. */
+/* Enqueues a 1-D NDRange (global must be a multiple of local; local = 0
+ * lets the driver choose).  ev may be NULL; otherwise *ev is the launch's
+ * event (NULL on failure), which the caller releases with
+ * hcl_release_event. */
 int hcl_launch(hcl_device *d, cl_kernel k, size_t global, size_t local, cl_event *ev);
-/* Enqueues a read of bytes from buf at offset; blocking or not. */
+/* Enqueues a read of bytes from buf at offset into dst; blocking or not (a
+ * non-blocking read must not touch dst before hcl_wait on *ev or
+ * hcl_finish).  ev as for hcl_launch. */
 int hcl_read(hcl_device *d, cl_mem buf, size_t offset, size_t bytes, void *dst,
              int blocking, cl_event *ev);
+/* Blocking write of bytes from src into buf at offset. */
 int hcl_write(hcl_device *d, cl_mem buf, size_t offset, size_t bytes, const void *src);
 int hcl_flush(hcl_device *d);
 int hcl_finish(hcl_device *d);
+/* Waits for ev; a command that failed on the device reports its own
+ * status as the error name. */
 int hcl_wait(hcl_device *d, cl_event ev);
-/* Seconds between CL_PROFILING_COMMAND_START and _END of a finished event. */
+/* Seconds between CL_PROFILING_COMMAND_START and _END of a finished event
+ * (device time, from the driver's profiling clock). */
 int hcl_event_seconds(hcl_device *d, cl_event ev, double *seconds);
+/* Releases; NULL is ignored. */
 void hcl_release_event(cl_event ev);
 void hcl_release_mem(cl_mem m);
 void hcl_release_kernel(cl_kernel k);

@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static _Thread_local char het__msg[1024];
+static _Thread_local char het__msg[HET_MSG_MAX];
 
 int het_vfail(int code, const char *fmt, va_list ap)
 {

@@ -50,6 +50,9 @@ int het_vfail(int code, const char *fmt, va_list ap);
  * het_fail() on this thread. */
 const char *het_errmsg(void);
 
+/* Longest message kept (a kernel build log rides in the message). */
+#define HET_MSG_MAX 8192
+
 /* Copies a message into this thread's slot (used to carry a worker
  * thread's failure to the thread that reports it). */
 void het_errmsg_set(const char *msg);

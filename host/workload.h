@@ -120,6 +120,12 @@ typedef struct het_workload {
     size_t (*result)(const het_job *job, het_field *out, size_t max);
     /* Parameters for the report ("params" object).  Returns how many. */
     size_t (*params_fields)(const het_job *job, het_field *out, size_t max);
+
+    /* hetero-bench: sets params (already holding the defaults) for a job
+     * of about `items` items (pi: that many samples; primes: the range
+     * [0, items); reservoir: paths x steps).  Must give a valid job for any
+     * items >= 1. */
+    void (*bench_params)(void *params, double items);
 } het_workload;
 
 struct het_job {
@@ -130,6 +136,9 @@ struct het_job {
     uint64_t n_grains;         /* set by plan */
     size_t partial_size;       /* set by plan; bytes per grain */
     int rank;                  /* this process's MPI rank (0 without MPI) */
+    int report_to_stderr;      /* set by a workload that writes its own output to
+                                  stdout (primes --print -): the report then goes
+                                  to stderr so the two never mix */
 };
 
 /* The registry (host/workloads.c). */

@@ -1,0 +1,298 @@
+/* build.c - program build with an on-disk binary cache.
+ *
+ * A cache entry is <dir>/<key>.clbin where key is the 128-bit XXH3 hash of
+ * everything that changes the compiled output: the source, the build
+ * options, the platform name, the device name, the device version and the
+ * driver version (a driver update silently invalidates old entries).
+ *
+ * File layout (native byte order; the cache belongs to one machine):
+ *   8 bytes   magic "HETCLB01"
+ *   8 bytes   payload length n (uint64)
+ *   16 bytes  XXH128 of the payload, canonical (big-endian) form
+ *   n bytes   payload: the CL_PROGRAM_BINARIES of the one device
+ * The checksum catches a truncated or damaged file before a driver sees it
+ * (some drivers crash rather than return CL_INVALID_BINARY on garbage); a
+ * payload the driver still rejects is rebuilt from source and rewritten.
+ * Files are written to a temporary name in the same directory and renamed
+ * into place, so a reader sees either no entry or a whole one, even with
+ * several processes building at once.
+ */
+#include "hcl_internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#define CACHE_MAGIC "HETCLB01"
+#define CACHE_HEADER (8 + 8 + 16)
+/* Bumped when the file layout or the key's make-up changes. */
+#define CACHE_KEY_VERSION "hetero-clcache-1"
+
+/* ---- where the cache lives ---------------------------------------------- */
+
+/* Writes the cache directory into buf; 0 if the cache is off (or no
+ * directory can be named). */
+static int cache_dir(char *buf, size_t cap)
+{
+    const char *env = getenv("HETERO_CACHE_DIR");
+    int n;
+    if (env && *env) {
+        if (strcmp(env, "off") == 0)
+            return 0;
+        n = snprintf(buf, cap, "%s", env);
+    } else if ((env = getenv("XDG_CACHE_HOME")) && *env) {
+        n = snprintf(buf, cap, "%s/hetero", env);
+    } else if ((env = getenv("HOME")) && *env) {
+        n = snprintf(buf, cap, "%s/.cache/hetero", env);
+    } else {
+        return 0;
+    }
+    return n > 0 && (size_t)n < cap;
+}
+
+/* mkdir -p: every missing component is created; an existing directory is
+ * fine.  Returns 0 on success. */
+static int mkdir_p(const char *path)
+{
+    char tmp[4096];
+    size_t len = strlen(path);
+    if (len == 0 || len >= sizeof tmp)
+        return -1;
+    memcpy(tmp, path, len + 1);
+    for (char *p = tmp + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
+            return -1;
+        *p = '/';
+    }
+    if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
+        return -1;
+    struct stat st;
+    return stat(tmp, &st) == 0 && S_ISDIR(st.st_mode) ? 0 : -1;
+}
+
+/* ---- the key ------------------------------------------------------------ */
+
+/* Each field goes in with its length first, so that ("ab","c") and
+ * ("a","bc") hash differently. */
+static void hash_field(XXH3_state_t *st, const char *s)
+{
+    uint64_t len = strlen(s);
+    XXH3_128bits_update(st, &len, sizeof len);
+    XXH3_128bits_update(st, s, (size_t)len);
+}
+
+static int cache_key(const hcl_device *d, const char *source, const char *options,
+                     char hex[33])
+{
+    XXH3_state_t *st = XXH3_createState();
+    if (!st)
+        return -1;
+    XXH3_128bits_reset(st);
+    hash_field(st, CACHE_KEY_VERSION);
+    hash_field(st, source);
+    hash_field(st, options);
+    hash_field(st, d->info.platform_name);
+    hash_field(st, d->info.name);
+    hash_field(st, d->info.version);
+    hash_field(st, d->info.driver);
+    XXH128_hash_t h = XXH3_128bits_digest(st);
+    XXH3_freeState(st);
+    snprintf(hex, 33, "%016llx%016llx", (unsigned long long)h.high64,
+             (unsigned long long)h.low64);
+    return 0;
+}
+
+/* ---- reading and writing entries ---------------------------------------- */
+
+/* The payload of a valid entry (caller frees), or NULL if there is none or
+ * it is damaged. */
+static unsigned char *cache_load(const char *path, size_t *len)
+{
+    unsigned char header[CACHE_HEADER];
+    unsigned char *payload = NULL;
+    uint64_t n;
+    XXH128_canonical_t want, got;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    if (fread(header, 1, sizeof header, f) != sizeof header
+        || memcmp(header, CACHE_MAGIC, 8) != 0)
+        goto bad;
+    memcpy(&n, header + 8, 8);
+    memcpy(&want, header + 16, 16);
+    if (n == 0 || n > ((uint64_t)1 << 31))   /* no program binary is 2 GiB */
+        goto bad;
+    payload = malloc((size_t)n);
+    if (!payload || fread(payload, 1, (size_t)n, f) != (size_t)n || fgetc(f) != EOF)
+        goto bad;
+    XXH128_canonicalFromHash(&got, XXH3_128bits(payload, (size_t)n));
+    if (memcmp(&want, &got, sizeof want) != 0)
+        goto bad;
+    fclose(f);
+    *len = (size_t)n;
+    return payload;
+bad:
+    free(payload);
+    fclose(f);
+    return NULL;
+}
+
+/* Best effort: any failure leaves no entry (and no temporary file) behind. */
+static void cache_store(const char *dir, const char *path, const unsigned char *bin, size_t len)
+{
+    char tmp[4200];
+    unsigned char header[CACHE_HEADER];
+    uint64_t n = len;
+    XXH128_canonical_t sum;
+
+    if (mkdir_p(dir) != 0)
+        return;
+    if (snprintf(tmp, sizeof tmp, "%s.XXXXXX", path) >= (int)sizeof tmp)
+        return;
+    int fd = mkstemp(tmp);
+    if (fd < 0)
+        return;
+    FILE *f = fdopen(fd, "wb");
+    if (!f) {
+        close(fd);
+        unlink(tmp);
+        return;
+    }
+    memcpy(header, CACHE_MAGIC, 8);
+    memcpy(header + 8, &n, 8);
+    XXH128_canonicalFromHash(&sum, XXH3_128bits(bin, len));
+    memcpy(header + 16, &sum, 16);
+    int ok = fwrite(header, 1, sizeof header, f) == sizeof header
+          && fwrite(bin, 1, len, f) == len;
+    ok = (fclose(f) == 0) && ok;
+    if (!ok || rename(tmp, path) != 0)
+        unlink(tmp);
+}
+
+/* ---- building ----------------------------------------------------------- */
+
+/* The build log of the device, trailing blank lines cut (caller frees; NULL
+ * if there is none). */
+static char *build_log(const hcl_device *d, cl_program prog)
+{
+    size_t size = 0;
+    if (clGetProgramBuildInfo(prog, d->device, CL_PROGRAM_BUILD_LOG, 0, NULL, &size) != CL_SUCCESS
+        || size == 0)
+        return NULL;
+    char *log = malloc(size + 1);
+    if (!log)
+        return NULL;
+    if (clGetProgramBuildInfo(prog, d->device, CL_PROGRAM_BUILD_LOG, size, log, NULL) != CL_SUCCESS) {
+        free(log);
+        return NULL;
+    }
+    log[size] = '\0';
+    size_t n = strlen(log);
+    while (n > 0 && (log[n - 1] == '\n' || log[n - 1] == '\r' || log[n - 1] == ' '))
+        n--;
+    log[n] = '\0';
+    if (n == 0) {
+        free(log);
+        return NULL;
+    }
+    return log;
+}
+
+/* A built program from a cached binary, or NULL if the driver rejects it
+ * (then the caller builds from source). */
+static cl_program from_binary(const hcl_device *d, const unsigned char *bin, size_t len,
+                              const char *options)
+{
+    cl_int err, status = CL_SUCCESS;
+    cl_program prog = clCreateProgramWithBinary(d->context, 1, &d->device, &len, &bin,
+                                                &status, &err);
+    if (err != CL_SUCCESS || status != CL_SUCCESS) {
+        if (prog)
+            clReleaseProgram(prog);
+        return NULL;
+    }
+    if (clBuildProgram(prog, 1, &d->device, options, NULL, NULL) != CL_SUCCESS) {
+        clReleaseProgram(prog);
+        return NULL;
+    }
+    return prog;
+}
+
+/* Writes the freshly built program's binary to the cache; silent on failure. */
+static void store_program(cl_program prog, const char *dir, const char *path)
+{
+    size_t len = 0;
+    cl_uint ndev = 0;
+    /* CL_PROGRAM_BINARY_SIZES has one entry per device of the program; we
+     * built for one, but ask rather than assume. */
+    if (clGetProgramInfo(prog, CL_PROGRAM_NUM_DEVICES, sizeof ndev, &ndev, NULL) != CL_SUCCESS
+        || ndev != 1
+        || clGetProgramInfo(prog, CL_PROGRAM_BINARY_SIZES, sizeof len, &len, NULL) != CL_SUCCESS
+        || len == 0)
+        return;
+    unsigned char *bin = malloc(len);
+    if (!bin)
+        return;
+    if (clGetProgramInfo(prog, CL_PROGRAM_BINARIES, sizeof bin, &bin, NULL) == CL_SUCCESS)
+        cache_store(dir, path, bin, len);
+    free(bin);
+}
+
+int hcl_build(hcl_device *d, const char *source, const char *options,
+              cl_program *out, int *from_cache)
+{
+    char dir[4096], path[4200], key[33];
+    cl_program prog = NULL;
+    cl_int err;
+    int rc = HET_OK;
+
+    if (!options)
+        options = "";
+    *out = NULL;
+    if (from_cache)
+        *from_cache = 0;
+
+    int cached = cache_dir(dir, sizeof dir) && cache_key(d, source, options, key) == 0
+              && snprintf(path, sizeof path, "%s/%s.clbin", dir, key) < (int)sizeof path;
+    if (cached) {
+        size_t len = 0;
+        unsigned char *bin = cache_load(path, &len);
+        if (bin) {
+            prog = from_binary(d, bin, len, options);
+            free(bin);
+            if (prog) {
+                *out = prog;
+                if (from_cache)
+                    *from_cache = 1;
+                return HET_OK;
+            }
+        }
+    }
+
+    prog = clCreateProgramWithSource(d->context, 1, &source, NULL, &err);
+    HCL_TRY(d, "clCreateProgramWithSource", err);
+    err = clBuildProgram(prog, 1, &d->device, options, NULL, NULL);
+    if (err != CL_SUCCESS) {
+        char *log = build_log(d, prog);
+        /* The one multi-line message: the build log is what the user needs. */
+        rc = het_fail(HET_E_BUILD, "clBuildProgram on %s (%s): %s%s%s", d->info.id, d->info.name,
+                      hcl_errname(err), log ? "\n" : "", log ? log : "");
+        free(log);
+        goto done;
+    }
+    if (cached)
+        store_program(prog, dir, path);
+    *out = prog;
+    prog = NULL;
+done:
+    if (prog)
+        clReleaseProgram(prog);
+    return rc;
+}

@@ -1,0 +1,422 @@
+/* hcl.c - discovery, context and queue, buffers, arguments, launches.
+ * The program build and its cache are in build.c, error names in errors.c.
+ */
+#include "hcl_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int hcl__fail(const hcl_device *d, const char *call, cl_int err)
+{
+    return het_fail(HET_E_OPENCL, "%s on %s (%s): %s", call, d->info.id,
+                    d->info.name, hcl_errname(err));
+}
+
+/* ---- discovery ---------------------------------------------------------- */
+
+/* Drivers pad some names with trailing blanks (and some ids are longer than
+ * our fields), so strings are fetched whole, then cut and trimmed. */
+static cl_int info_str(cl_platform_id p, cl_device_id dev, cl_uint param,
+                       char *buf, size_t cap)
+{
+    size_t size = 0;
+    cl_int err = dev ? clGetDeviceInfo(dev, param, 0, NULL, &size)
+                     : clGetPlatformInfo(p, param, 0, NULL, &size);
+    if (err != CL_SUCCESS)
+        return err;
+    char *tmp = malloc(size + 1);
+    if (!tmp)
+        return CL_OUT_OF_HOST_MEMORY;
+    err = dev ? clGetDeviceInfo(dev, param, size, tmp, NULL)
+              : clGetPlatformInfo(p, param, size, tmp, NULL);
+    if (err == CL_SUCCESS) {
+        tmp[size] = '\0';
+        size_t n = strlen(tmp);
+        while (n > 0 && (tmp[n - 1] == ' ' || tmp[n - 1] == '\n' || tmp[n - 1] == '\t'))
+            n--;
+        tmp[n] = '\0';
+        snprintf(buf, cap, "%s", tmp);
+    }
+    free(tmp);
+    return err;
+}
+
+static int has_word(const char *list, const char *word)
+{
+    size_t n = strlen(word);
+    for (const char *s = list; (s = strstr(s, word)) != NULL; s += n)
+        if ((s == list || s[-1] == ' ') && (s[n] == ' ' || s[n] == '\0'))
+            return 1;
+    return 0;
+}
+
+/* Fills every field of *info but id/platform/device (set by the caller, who
+ * also uses the half-filled info to name the device in error messages). */
+static int query_device(hcl_device *scratch, cl_platform_id p, cl_device_id dev)
+{
+    hcl_info *info = &scratch->info;
+    int rc = HET_OK;
+    char *ext = NULL;
+    cl_device_type type = 0;
+    cl_uint cu = 0, mhz = 0;
+    cl_ulong gmem = 0, lmem = 0, maxalloc = 0;
+    size_t maxwg = 0, extsize = 0;
+    cl_device_fp_config fp64 = 0;
+
+    HCL_TRY(scratch, "clGetPlatformInfo(CL_PLATFORM_NAME)",
+            info_str(p, NULL, CL_PLATFORM_NAME, info->platform_name, sizeof info->platform_name));
+    HCL_TRY(scratch, "clGetDeviceInfo(CL_DEVICE_NAME)",
+            info_str(p, dev, CL_DEVICE_NAME, info->name, sizeof info->name));
+    HCL_TRY(scratch, "clGetDeviceInfo(CL_DEVICE_VENDOR)",
+            info_str(p, dev, CL_DEVICE_VENDOR, info->vendor, sizeof info->vendor));
+    HCL_TRY(scratch, "clGetDeviceInfo(CL_DRIVER_VERSION)",
+            info_str(p, dev, CL_DRIVER_VERSION, info->driver, sizeof info->driver));
+    HCL_TRY(scratch, "clGetDeviceInfo(CL_DEVICE_VERSION)",
+            info_str(p, dev, CL_DEVICE_VERSION, info->version, sizeof info->version));
+    HCL_TRY(scratch, "clGetDeviceInfo(CL_DEVICE_TYPE)",
+            clGetDeviceInfo(dev, CL_DEVICE_TYPE, sizeof type, &type, NULL));
+    HCL_TRY(scratch, "clGetDeviceInfo(CL_DEVICE_MAX_COMPUTE_UNITS)",
+            clGetDeviceInfo(dev, CL_DEVICE_MAX_COMPUTE_UNITS, sizeof cu, &cu, NULL));
+    HCL_TRY(scratch, "clGetDeviceInfo(CL_DEVICE_MAX_CLOCK_FREQUENCY)",
+            clGetDeviceInfo(dev, CL_DEVICE_MAX_CLOCK_FREQUENCY, sizeof mhz, &mhz, NULL));
+    HCL_TRY(scratch, "clGetDeviceInfo(CL_DEVICE_GLOBAL_MEM_SIZE)",
+            clGetDeviceInfo(dev, CL_DEVICE_GLOBAL_MEM_SIZE, sizeof gmem, &gmem, NULL));
+    HCL_TRY(scratch, "clGetDeviceInfo(CL_DEVICE_LOCAL_MEM_SIZE)",
+            clGetDeviceInfo(dev, CL_DEVICE_LOCAL_MEM_SIZE, sizeof lmem, &lmem, NULL));
+    HCL_TRY(scratch, "clGetDeviceInfo(CL_DEVICE_MAX_MEM_ALLOC_SIZE)",
+            clGetDeviceInfo(dev, CL_DEVICE_MAX_MEM_ALLOC_SIZE, sizeof maxalloc, &maxalloc, NULL));
+    HCL_TRY(scratch, "clGetDeviceInfo(CL_DEVICE_MAX_WORK_GROUP_SIZE)",
+            clGetDeviceInfo(dev, CL_DEVICE_MAX_WORK_GROUP_SIZE, sizeof maxwg, &maxwg, NULL));
+
+    /* Double support: OpenCL 1.2 says a device has it iff DOUBLE_FP_CONFIG
+     * is non-zero; some 1.1-era drivers reject that query, so the extension
+     * string decides when the query fails or says no. */
+    if (clGetDeviceInfo(dev, CL_DEVICE_DOUBLE_FP_CONFIG, sizeof fp64, &fp64, NULL) != CL_SUCCESS)
+        fp64 = 0;
+    if (!fp64) {
+        HCL_TRY(scratch, "clGetDeviceInfo(CL_DEVICE_EXTENSIONS)",
+                clGetDeviceInfo(dev, CL_DEVICE_EXTENSIONS, 0, NULL, &extsize));
+        ext = calloc(1, extsize + 1);
+        if (!ext) {
+            rc = het_fail(HET_E_NOMEM, "out of memory reading the extensions of %s", info->id);
+            goto done;
+        }
+        HCL_TRY(scratch, "clGetDeviceInfo(CL_DEVICE_EXTENSIONS)",
+                clGetDeviceInfo(dev, CL_DEVICE_EXTENSIONS, extsize, ext, NULL));
+    }
+
+    /* A device may report several type bits (e.g. GPU | DEFAULT); the most
+     * specific one wins. */
+    info->type = (type & CL_DEVICE_TYPE_GPU) ? HCL_GPU
+               : (type & CL_DEVICE_TYPE_ACCELERATOR) ? HCL_ACCEL
+               : (type & CL_DEVICE_TYPE_CPU) ? HCL_CPU : HCL_OTHER;
+    info->compute_units = cu;
+    info->clock_mhz = mhz;
+    info->global_mem = gmem;
+    info->local_mem = lmem;
+    info->max_alloc = maxalloc;
+    info->max_wg = maxwg;
+    info->fp64 = fp64 != 0 || (ext && has_word(ext, "cl_khr_fp64"));
+done:
+    free(ext);
+    return rc;
+}
+
+/* The platform list, or NULL with *n = 0 when there is none at all (the ICD
+ * loader says CL_PLATFORM_NOT_FOUND_KHR when no ICD is installed). */
+static int get_platforms(cl_platform_id **out, cl_uint *n)
+{
+    cl_uint np = 0;
+    *out = NULL;
+    *n = 0;
+    cl_int err = clGetPlatformIDs(0, NULL, &np);
+    if (err == -1001 /* CL_PLATFORM_NOT_FOUND_KHR */ || (err == CL_SUCCESS && np == 0))
+        return HET_OK;
+    if (err != CL_SUCCESS)
+        return het_fail(HET_E_OPENCL, "clGetPlatformIDs: %s", hcl_errname(err));
+    cl_platform_id *p = calloc(np, sizeof *p);
+    if (!p)
+        return het_fail(HET_E_NOMEM, "out of memory listing %u OpenCL platforms", np);
+    err = clGetPlatformIDs(np, p, NULL);
+    if (err != CL_SUCCESS) {
+        free(p);
+        return het_fail(HET_E_OPENCL, "clGetPlatformIDs: %s", hcl_errname(err));
+    }
+    *out = p;
+    *n = np;
+    return HET_OK;
+}
+
+/* The devices of platform P, in clGetDeviceIDs(ALL) order; CL_DEVICE_NOT_FOUND
+ * means an empty platform, not an error. */
+static int get_devices(cl_platform_id p, unsigned pi, cl_device_id **out, cl_uint *n)
+{
+    cl_uint nd = 0;
+    *out = NULL;
+    *n = 0;
+    cl_int err = clGetDeviceIDs(p, CL_DEVICE_TYPE_ALL, 0, NULL, &nd);
+    if (err == CL_DEVICE_NOT_FOUND || (err == CL_SUCCESS && nd == 0))
+        return HET_OK;
+    if (err != CL_SUCCESS)
+        return het_fail(HET_E_OPENCL, "clGetDeviceIDs on cl:%u: %s", pi, hcl_errname(err));
+    cl_device_id *d = calloc(nd, sizeof *d);
+    if (!d)
+        return het_fail(HET_E_NOMEM, "out of memory listing %u OpenCL devices", nd);
+    err = clGetDeviceIDs(p, CL_DEVICE_TYPE_ALL, nd, d, NULL);
+    if (err != CL_SUCCESS) {
+        free(d);
+        return het_fail(HET_E_OPENCL, "clGetDeviceIDs on cl:%u: %s", pi, hcl_errname(err));
+    }
+    *out = d;
+    *n = nd;
+    return HET_OK;
+}
+
+int hcl_discover(hcl_info **out, size_t *n)
+{
+    cl_platform_id *plats = NULL;
+    cl_device_id *devs = NULL;
+    cl_uint np = 0, nd = 0;
+    hcl_info *list = NULL;
+    size_t count = 0;
+    int rc;
+
+    *out = NULL;
+    *n = 0;
+    if ((rc = get_platforms(&plats, &np)) != HET_OK)
+        return rc;
+    for (cl_uint pi = 0; pi < np; pi++) {
+        if ((rc = get_devices(plats[pi], pi, &devs, &nd)) != HET_OK)
+            goto done;
+        if (nd > 0) {
+            hcl_info *grown = realloc(list, (count + nd) * sizeof *list);
+            if (!grown) {
+                rc = het_fail(HET_E_NOMEM, "out of memory listing OpenCL devices");
+                goto done;
+            }
+            list = grown;
+        }
+        for (cl_uint di = 0; di < nd; di++) {
+            hcl_device scratch;
+            memset(&scratch, 0, sizeof scratch);
+            /* Fits: no real system has a 10-digit platform count, and the
+             * %.23s only tells the compiler so. */
+            char id[32];
+            snprintf(id, sizeof id, "cl:%u:%u", pi, di);
+            snprintf(scratch.info.id, sizeof scratch.info.id, "%.23s", id);
+            scratch.info.platform = pi;
+            scratch.info.device = di;
+            if ((rc = query_device(&scratch, plats[pi], devs[di])) != HET_OK)
+                goto done;
+            list[count++] = scratch.info;
+        }
+        free(devs);
+        devs = NULL;
+    }
+    rc = HET_OK;
+done:
+    free(devs);
+    free(plats);
+    if (rc != HET_OK || count == 0) {
+        free(list);
+        list = NULL;
+        count = 0;
+    }
+    *out = list;
+    *n = count;
+    return rc;
+}
+
+/* ---- one open device ---------------------------------------------------- */
+
+int hcl_open(hcl_device *d, const hcl_info *info)
+{
+    hcl_info want = *info;   /* info may point into *d */
+    cl_platform_id *plats = NULL;
+    cl_device_id *devs = NULL;
+    cl_uint np = 0, nd = 0;
+    cl_int err;
+    int rc;
+
+    memset(d, 0, sizeof *d);
+    d->info = want;
+    if ((rc = get_platforms(&plats, &np)) != HET_OK)
+        goto done;
+    if (want.platform >= np) {
+        rc = het_fail(HET_E_NODEV, "no OpenCL device %s: there are %u platforms", want.id, np);
+        goto done;
+    }
+    if ((rc = get_devices(plats[want.platform], want.platform, &devs, &nd)) != HET_OK)
+        goto done;
+    if (want.device >= nd) {
+        rc = het_fail(HET_E_NODEV, "no OpenCL device %s: platform %u has %u devices",
+                      want.id, want.platform, nd);
+        goto done;
+    }
+    d->platform = plats[want.platform];
+    d->device = devs[want.device];
+
+    cl_context_properties props[] = {
+        CL_CONTEXT_PLATFORM, (cl_context_properties)d->platform, 0
+    };
+    d->context = clCreateContext(props, 1, &d->device, NULL, NULL, &err);
+    HCL_TRY(d, "clCreateContext", err);
+    /* clCreateCommandQueue is deprecated in 2.0 but is the one call every
+     * 1.2 driver has; an in-order queue keeps "read after launch" simple. */
+    d->queue = clCreateCommandQueue(d->context, d->device, CL_QUEUE_PROFILING_ENABLE, &err);
+    HCL_TRY(d, "clCreateCommandQueue", err);
+done:
+    free(devs);
+    free(plats);
+    if (rc != HET_OK) {
+        hcl_close(d);
+        d->info = want;
+    }
+    return rc;
+}
+
+void hcl_close(hcl_device *d)
+{
+    if (!d)
+        return;
+    if (d->queue) {
+        clFinish(d->queue);
+        clReleaseCommandQueue(d->queue);
+    }
+    if (d->context)
+        clReleaseContext(d->context);
+    d->queue = NULL;
+    d->context = NULL;
+    d->device = NULL;
+    d->platform = NULL;
+}
+
+/* ---- kernels, buffers, commands ----------------------------------------- */
+
+int hcl_kernel(hcl_device *d, cl_program prog, const char *name, cl_kernel *out)
+{
+    cl_int err;
+    *out = clCreateKernel(prog, name, &err);
+    if (err != CL_SUCCESS) {
+        *out = NULL;
+        return het_fail(HET_E_OPENCL, "clCreateKernel(%s) on %s (%s): %s", name,
+                        d->info.id, d->info.name, hcl_errname(err));
+    }
+    return HET_OK;
+}
+
+int hcl_set_args(hcl_device *d, cl_kernel k, unsigned first, const hcl_arg *args, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const hcl_arg *a = &args[i];
+        size_t size;
+        const void *value;
+        switch (a->kind) {
+        case HCL_ARG_U32: size = sizeof(cl_uint); value = &a->u.u32; break;
+        case HCL_ARG_U64: size = sizeof(cl_ulong); value = &a->u.u64; break;
+        case HCL_ARG_F64: size = sizeof(cl_double); value = &a->u.f64; break;
+        case HCL_ARG_MEM: size = sizeof(cl_mem); value = &a->u.mem; break;
+        case HCL_ARG_LOCAL: size = a->u.bytes; value = NULL; break;
+        default:
+            return het_fail(HET_E_INTERNAL, "hcl_set_args: argument %u has unknown kind %d",
+                            first + (unsigned)i, a->kind);
+        }
+        cl_int err = clSetKernelArg(k, first + (cl_uint)i, size, value);
+        if (err != CL_SUCCESS)
+            return het_fail(HET_E_OPENCL, "clSetKernelArg(%u) on %s (%s): %s",
+                            first + (unsigned)i, d->info.id, d->info.name, hcl_errname(err));
+    }
+    return HET_OK;
+}
+
+int hcl_buffer(hcl_device *d, cl_mem_flags flags, size_t bytes, const void *host_data, cl_mem *out)
+{
+    cl_int err;
+    if (host_data)
+        flags |= CL_MEM_COPY_HOST_PTR;
+    /* COPY_HOST_PTR only reads host_data, whatever the prototype says. */
+    *out = clCreateBuffer(d->context, flags, bytes, (void *)host_data, &err);
+    if (err != CL_SUCCESS) {
+        *out = NULL;
+        return hcl__fail(d, "clCreateBuffer", err);
+    }
+    return HET_OK;
+}
+
+int hcl_launch(hcl_device *d, cl_kernel k, size_t global, size_t local, cl_event *ev)
+{
+    cl_int err = clEnqueueNDRangeKernel(d->queue, k, 1, NULL, &global,
+                                        local ? &local : NULL, 0, NULL, ev);
+    if (err != CL_SUCCESS) {
+        if (ev)
+            *ev = NULL;
+        return hcl__fail(d, "clEnqueueNDRangeKernel", err);
+    }
+    return HET_OK;
+}
+
+int hcl_read(hcl_device *d, cl_mem buf, size_t offset, size_t bytes, void *dst,
+             int blocking, cl_event *ev)
+{
+    cl_int err = clEnqueueReadBuffer(d->queue, buf, blocking ? CL_TRUE : CL_FALSE,
+                                     offset, bytes, dst, 0, NULL, ev);
+    if (err != CL_SUCCESS) {
+        if (ev)
+            *ev = NULL;
+        return hcl__fail(d, "clEnqueueReadBuffer", err);
+    }
+    return HET_OK;
+}
+
+int hcl_write(hcl_device *d, cl_mem buf, size_t offset, size_t bytes, const void *src)
+{
+    cl_int err = clEnqueueWriteBuffer(d->queue, buf, CL_TRUE, offset, bytes, src, 0, NULL, NULL);
+    return err == CL_SUCCESS ? HET_OK : hcl__fail(d, "clEnqueueWriteBuffer", err);
+}
+
+int hcl_flush(hcl_device *d)
+{
+    cl_int err = clFlush(d->queue);
+    return err == CL_SUCCESS ? HET_OK : hcl__fail(d, "clFlush", err);
+}
+
+int hcl_finish(hcl_device *d)
+{
+    cl_int err = clFinish(d->queue);
+    return err == CL_SUCCESS ? HET_OK : hcl__fail(d, "clFinish", err);
+}
+
+int hcl_wait(hcl_device *d, cl_event ev)
+{
+    cl_int err = clWaitForEvents(1, &ev);
+    if (err == CL_EXEC_STATUS_ERROR_FOR_EVENTS_IN_WAIT_LIST) {
+        /* The event's own status says why the command failed. */
+        cl_int status = 0;
+        if (clGetEventInfo(ev, CL_EVENT_COMMAND_EXECUTION_STATUS, sizeof status,
+                           &status, NULL) == CL_SUCCESS && status < 0)
+            err = status;
+    }
+    return err == CL_SUCCESS ? HET_OK : hcl__fail(d, "clWaitForEvents", err);
+}
+
+int hcl_event_seconds(hcl_device *d, cl_event ev, double *seconds)
+{
+    cl_ulong start = 0, end = 0;
+    int rc = HET_OK;
+    *seconds = 0.0;
+    HCL_TRY(d, "clGetEventProfilingInfo(CL_PROFILING_COMMAND_START)",
+            clGetEventProfilingInfo(ev, CL_PROFILING_COMMAND_START, sizeof start, &start, NULL));
+    HCL_TRY(d, "clGetEventProfilingInfo(CL_PROFILING_COMMAND_END)",
+            clGetEventProfilingInfo(ev, CL_PROFILING_COMMAND_END, sizeof end, &end, NULL));
+    /* Profiling counters are nanoseconds; a driver with a coarse clock may
+     * report end == start for a short command, never end < start. */
+    *seconds = end > start ? (double)(end - start) * 1e-9 : 0.0;
+done:
+    return rc;
+}
+
+void hcl_release_event(cl_event ev) { if (ev) clReleaseEvent(ev); }
+void hcl_release_mem(cl_mem m) { if (m) clReleaseMemObject(m); }
+void hcl_release_kernel(cl_kernel k) { if (k) clReleaseKernel(k); }
+void hcl_release_program(cl_program p) { if (p) clReleaseProgram(p); }
