@@ -122,7 +122,8 @@ static int het__res_set(void *vp, const char *name, const char *value)
     else if (strcmp(name, "--release") == 0) dst = &p->sbar;
     else if (strcmp(name, "--initial") == 0) dst = &p->s0;
     if (dst) {
-        rc = het_parse_double(name, value, 0.0, INFINITY, dst);
+        /* The capacity must be > 0, the others >= 0; the message says which. */
+        rc = het_parse_double(name, value, dst == &p->cap ? -INFINITY : 0.0, INFINITY, dst);
         if (rc != HET_OK)
             return rc;
         *dst += 0.0;   /* "-0" parses as -0.0; keep every parameter +0.0 */
@@ -716,7 +717,7 @@ static size_t het__res_params_fields(const het_job *job, het_field *o, size_t ma
 {
     const het_res_params *p = job->params;
     const het_res_state *s = job->state;
-    het_field f[10];
+    het_field f[11];
     size_t n = 0;
     f[n++] = HET_RES_U64("paths", p->paths);
     f[n++] = HET_RES_U64("steps", p->steps);
@@ -725,6 +726,7 @@ static size_t het__res_params_fields(const het_job *job, het_field *o, size_t ma
     f[n++] = HET_RES_F64("inflow_sd", p->sigma);
     f[n++] = HET_RES_F64("release", p->sbar);
     f[n++] = HET_RES_F64("initial", p->s0);
+    f[n++] = HET_RES_U64("seed", job->seed);
     if (s)
         f[n++] = HET_RES_U64("grain_paths", s->grain_paths);
     if (p->trace[0])
@@ -735,6 +737,17 @@ static size_t het__res_params_fields(const het_job *job, het_field *o, size_t ma
         n = max;
     memcpy(o, f, n * sizeof f[0]);
     return n;
+}
+
+/* hetero-bench: about `items` path-steps as paths x 1000 steps (fewer
+ * steps for a tiny job). */
+static void het__res_bench_params(void *vp, double items)
+{
+    het_res_params *p = vp;
+    p->steps = items < 1000.0 ? (items < 1.0 ? 1 : (uint64_t)items) : 1000;
+    double paths = items / (double)p->steps;
+    p->paths = paths < 1.0 ? 1 : paths > (double)HET_RES_MAX_PATHS ? HET_RES_MAX_PATHS : (uint64_t)paths;
+    p->have_paths = p->have_steps = 1;
 }
 
 const het_workload het_wl_reservoir = {
@@ -759,4 +772,5 @@ const het_workload het_wl_reservoir = {
     .merge = het__res_merge,
     .result = het__res_result,
     .params_fields = het__res_params_fields,
+    .bench_params = het__res_bench_params,
 };
