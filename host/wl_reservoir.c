@@ -581,11 +581,12 @@ static int het__res_merge(het_job *job, const void *partials)
         s->rel_p[i] = 1.0 - kq / T;
     }
     if (nt > 0) {
-        char tmp[64] = "";
+        char tmp[HET_RES_NAME_MAX] = "";
         const char *csv = p->trace;
         if (!csv[0]) {
             /* --plot without --trace: the CSV lives in a temporary file. */
-            snprintf(tmp, sizeof tmp, "/tmp/hetero-trace-XXXXXX");
+            const char *dir = getenv("TMPDIR");
+            snprintf(tmp, sizeof tmp, "%s/hetero-trace-XXXXXX", dir && dir[0] ? dir : "/tmp");
             int fd = mkstemp(tmp);
             if (fd < 0) {
                 rc = het_fail(HET_E_IO, "--plot: cannot create a temporary file: %s", strerror(errno));
