@@ -213,6 +213,8 @@ static int primes_plan(het_job *job)
     if (job->n_grains == 0)
         job->n_grains = 1;
     job->partial_size = sizeof(uint64_t);
+    /* the primes own stdout; the report must not mix into the list */
+    job->report_to_stderr = strcmp(p->print, "-") == 0;
     return het__primes_base_init(&s->base, r, 0);
 }
 
