@@ -276,7 +276,7 @@ static int primes_cpu_batch(const het_job *job, uint64_t g0, uint64_t n, void *o
 static size_t primes_cl_args(const het_job *job, het_karg *a, size_t max)
 {
     const primes_state *s = job->state;
-    if (max < 10)
+    if (max < 11)
         return 0;
     a[0] = (het_karg){.kind = HET_KARG_U64, .v.u64 = s->start};
     a[1] = (het_karg){.kind = HET_KARG_U64, .v.u64 = s->lo};
@@ -288,11 +288,13 @@ static size_t primes_cl_args(const het_job *job, het_karg *a, size_t max)
     a[7] = (het_karg){.kind = HET_KARG_BUF, .v.buf = {s->base.pre, HET_PRIMES_PRE_BYTES}};
     a[8] = (het_karg){.kind = HET_KARG_LOCAL, .v.local_bytes = PRIMES_CL_SEG_WORDS * sizeof(uint32_t)};
     a[9] = (het_karg){.kind = HET_KARG_U32, .v.u32 = PRIMES_CL_SEG_WORDS};
-    return 10;
+    a[10] = (het_karg){.kind = HET_KARG_LOCAL, .v.local_bytes = 2 * PRIMES_CL_MAX_LOCAL * sizeof(int32_t)};
+    return 11;
 }
 
 /* The kernel reuses its segment for the final reduction, 2 words per
- * work-item: PRIMES_CL_MAX_LOCAL * 2 <= PRIMES_CL_SEG_WORDS. */
+ * work-item (PRIMES_CL_MAX_LOCAL * 2 <= PRIMES_CL_SEG_WORDS), and its
+ * table of shared primes has 2 ints per work-item. */
 static size_t primes_cl_local_size(const het_job *job, size_t max_wg)
 {
     (void)job;

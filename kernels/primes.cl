@@ -8,7 +8,7 @@
  *      7..43), read from global memory at the sub-segment's offset in each
  *      period; the first two bytes of the number line are fixed here;
  *   2. cross out: sieving primes p >= 47 with p^2 < the sub-segment's end.
- *      Primes below coop_limit have many multiples per sub-segment, so the
+ *      The smallest primes have many multiples per sub-segment, so the
  *      whole group shares each one (multiple h goes to work-item h mod L);
  *      larger primes are dealt out one per work-item, by bytes of the
  *      sieving-prime bitmap (statistically even, since the bytes are
@@ -26,6 +26,8 @@
  *   spbits     sp_nbytes bytes: wheel bitmap of the sieving primes
  *   pre        HET_PRIMES_PRE_BYTES bytes: the pre-sieve tables
  *   seg        seg_words uints of __local memory (>= 2 per work-item)
+ *   coop       2 ints of __local memory per work-item: the shared primes'
+ *              first multiple (turn byte, wheel index) in the sub-segment
  */
 #include "primes_common.h"
 
@@ -52,7 +54,7 @@ __kernel void primes(__global ulong *out, ulong g0, uint n,
                      ulong start, ulong lo, ulong hi, ulong nbytes, ulong grain_bytes,
                      __global const uchar *spbits, ulong sp_nbytes,
                      __global const uchar *pre,
-                     __local uint *seg, uint seg_words)
+                     __local uint *seg, uint seg_words, __local int *coop)
 {
     const uint w = get_group_id(0);
     const uint l = get_local_id(0);
@@ -71,9 +73,12 @@ __kernel void primes(__global ulong *out, ulong g0, uint n,
     const ulong glo = first > lo ? first : lo;
     const ulong ghi = (gb1 < nbytes) ? start + 30 * gb1 : hi;
     const ulong seg_bytes = (ulong)seg_words * 4;
-    /* primes below coop_limit give each work-item at least one multiple
-     * per sub-segment when shared by the group */
-    const ulong coop_bytes = max((ulong)2, (8 * seg_bytes / L) / 30 + 1);
+    /* Shared primes: those of bitmap bytes 1 .. coop_bytes - 1, one
+     * candidate (byte, bit) per work-item, so at most L / 8 bytes; and
+     * only primes below 8 * seg_bytes / L, which give every work-item at
+     * least one multiple per sub-segment. */
+    const ulong coop_bytes = 1 + min((ulong)(L / 8), (8 * seg_bytes / L) / 30);
+    const uint coop_slots = 8 * (uint)(coop_bytes - 1);
 
     ulong count = 0;
     if (l == 0)
@@ -109,29 +114,41 @@ __kernel void primes(__global ulong *out, ulong g0, uint n,
                 seg[k] = word;
             }
         }
+        /* each shared prime's first multiple in this sub-segment, found
+         * once (by work-item = its slot) instead of by every work-item */
+        if (l < coop_slots) {
+            const ulong k = 1 + l / 8;
+            const uint t = l % 8;
+            int qv = 0, jv = -1;
+            if (k < sp_nbytes && ((spbits[k] >> t) & 1)) {
+                const ulong p = 30 * k + HET_PRIMES_RES[t];
+                if (p >= HET_PRIMES_FIRST_SIEVED && p * p < send) {
+                    uint j0;
+                    const long q = het_first(p, S, S30, &j0);
+                    qv = q > (long)nb ? (int)nb : (int)q;   /* past the end: no multiple here */
+                    jv = (int)j0;
+                }
+            }
+            coop[2 * l] = qv;
+            coop[2 * l + 1] = jv;
+        }
         barrier(CLK_LOCAL_MEM_FENCE);
 
-        /* shared primes: bytes 1 .. coop_bytes - 1 of the bitmap */
-        for (ulong k = 1; k < coop_bytes && k < sp_nbytes; k++) {
-            uint v = spbits[k];
-            while (v) {
-                const uint t = 31 - clz(v & (0u - v));    /* lowest set bit */
-                v &= v - 1;
-                const ulong p = 30 * k + HET_PRIMES_RES[t];
-                if (p < HET_PRIMES_FIRST_SIEVED)
-                    continue;
-                if (p * p >= send)
+        /* shared primes: multiple h of the prime goes to work-item h mod L */
+        for (uint c = 0; c < coop_slots; c++) {
+            const int jv = coop[2 * c + 1];
+            if (jv < 0)
+                continue;
+            const long q = coop[2 * c];
+            const uint t = c % 8;
+            const ulong p = 30 * (1 + c / 8) + HET_PRIMES_RES[t];
+            const ulong a = p / 30;
+            for (ulong h = (ulong)jv + l;; h += L) {
+                const uint j = (uint)(h & 7);
+                const long pos = q + (long)((h >> 3) * p + a * HET_PRIMES_RES[j] + HET_PRIMES_F[t][j]);
+                if (pos >= (long)nb)
                     break;
-                uint j0;
-                const long q = het_first(p, S, S30, &j0);
-                const ulong a = p / 30;
-                for (ulong h = j0 + l;; h += L) {
-                    const uint j = (uint)(h & 7);
-                    const long pos = q + (long)((h >> 3) * p + a * HET_PRIMES_RES[j] + HET_PRIMES_F[t][j]);
-                    if (pos >= (long)nb)
-                        break;
-                    het_cross(seg, (ulong)pos, HET_PRIMES_B[t][j]);
-                }
+                het_cross(seg, (ulong)pos, HET_PRIMES_B[t][j]);
             }
         }
         /* dealt-out primes: bitmap byte k goes to work-item k mod L */
