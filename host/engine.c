@@ -59,6 +59,7 @@ typedef struct het_worker {
     size_t n_batches, cap_batches;
     int from_cache;
     uint64_t jitter;           /* test seam: xorshift state, 0 = off */
+    double t_done;             /* when this worker stopped computing */
     pthread_t th;
 } het_worker;
 
@@ -369,6 +370,7 @@ static void *het__worker_main(void *arg)
         if (rc)
             het__worker_fail(w, rc);
     }
+    w->t_done = het_now();
     atomic_fetch_add(&e->finished, 1);
     return NULL;
 }
@@ -583,9 +585,16 @@ int het_engine_run(het_job *job, const het_run_opts *opts, het_report *rep)
         int show = opts->progress < 0 ? (het_par_rank() == 0 && isatty(2) ? -1 : 0) : opts->progress;
         het__progress(&e, show && het_par_rank() == 0 ? show : 0, e.t_compute0);
     }
-    for (size_t i = 0; i < e.nw; i++)
+    /* compute ends when the last worker stops, not when the main thread
+     * notices: its progress loop polls every 50 ms, which would blur short
+     * runs (hetero-bench times runs of 0.1 s) */
+    double t_done = e.t_compute0;
+    for (size_t i = 0; i < e.nw; i++) {
         pthread_join(e.w[i].th, NULL);
-    rep->compute_s = het_now() - e.t_compute0;
+        if (e.w[i].t_done > t_done)
+            t_done = e.w[i].t_done;
+    }
+    rep->compute_s = t_done - e.t_compute0;
     pthread_barrier_destroy(&e.setup_done);
     pthread_barrier_destroy(&e.go);
 
@@ -616,7 +625,10 @@ int het_engine_run(het_job *job, const het_run_opts *opts, het_report *rep)
         else {
             size_t k = 0;
             for (size_t i = 0; i < e.nw; i++) {
-                memcpy(batches + 2 * k, e.w[i].batches, e.w[i].n_batches * 2 * sizeof *batches);
+                /* a worker that got no batch has batches == NULL, and
+                 * memcpy from NULL is undefined even for 0 bytes */
+                if (e.w[i].n_batches)
+                    memcpy(batches + 2 * k, e.w[i].batches, e.w[i].n_batches * 2 * sizeof *batches);
                 k += e.w[i].n_batches;
             }
         }

@@ -1,0 +1,774 @@
+/* bench.c - hetero-bench: every workload on every device set, timed like a
+ * benchmark and checked against itself.
+ *
+ * For each workload: first the self-check (one fixed job run on every
+ * device set; all must give the same result fields and digest, which also
+ * warms up every set and fills the kernel cache), then per set a
+ * calibration probe that sizes one repeat to about --seconds of compute,
+ * then the timed repeats of that job.  Time is the engine's compute phase
+ * (het_report.compute_s), the slowest rank's under MPI.
+ *
+ * Exit status as hetero's: 0, 2 for bad input (one line, nothing on
+ * stdout), 1 for a run-time failure, a failed self-check included.  Under
+ * mpirun every rank makes the same engine calls in the same order (each
+ * run is collective) and only rank 0 prints.
+ */
+#include "bench.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <xxhash.h>
+
+#include "cli.h"
+#include "par.h"
+
+#define BENCH_MAX_THREADS 4096
+#define BENCH_MAX_REPEATS 1000
+/* Probes start here and grow; no job is sized beyond BENCH_MAX_ITEMS, so a
+ * workload too fast to time cannot ask for an absurd one. */
+#define BENCH_PROBE_ITEMS 1e5
+#define BENCH_MAX_ITEMS 1e14
+#define BENCH_MAX_PROBES 10
+
+static const het_option bench_options[] = {
+    {"--workloads", "LIST", "comma-separated workloads (default: every one)"},
+    {"--devices", "LIST", "devices to consider, as hetero's --devices (default: omp and every OpenCL device)"},
+    {"--threads", "T", "threads of the all-threads OpenMP set (default OMP_NUM_THREADS, else every core)"},
+    {"--quick", NULL, "one repeat of about 0.1 s per row and a smaller check job"},
+    {"--repeats", "R", "timed repeats per row (default 3; 1 with --quick)"},
+    {"--seconds", "S", "target compute time of one repeat (default 1; 0.1 with --quick)"},
+    {"--check-items", "N", "items of the self-check job (default 2e7; 2e6 with --quick)"},
+    {"--seed", "S", "64-bit seed of every job (default 0)"},
+    {"--format", "FMT", "text (default), json or csv"},
+    {"--plot", "FILE", "bar chart of items/s: FILE.svg (always) or FILE.png (through gnuplot)"},
+    {"--compare", "BASELINE", "change of items/s against an earlier --format json report"},
+    {"--progress", NULL, "show the progress line even when stderr is not a terminal"},
+    {"--no-progress", NULL, "never show the progress line"},
+    {"--help", NULL, "this help"},
+    {"--version", NULL, "print the version"},
+    {NULL, NULL, NULL},
+};
+
+static void bench_usage(FILE *out)
+{
+    fputs("usage: hetero-bench [options]\n\n"
+          "Runs every workload on every device set (each OpenCL device alone, OpenMP at\n"
+          "one thread and at all threads, everything together), checks that all sets\n"
+          "give the same result, and reports time, items/s, speedup over one thread and\n"
+          "co-execution efficiency.\n\noptions:\n",
+          out);
+    for (const het_option *o = bench_options; o->name; o++) {
+        char left[64];
+        snprintf(left, sizeof left, "%s%s%s", o->name, o->metavar ? " " : "", o->metavar ? o->metavar : "");
+        fprintf(out, "  %-22s %s\n", left, o->help);
+    }
+    fputs("\nworkloads:", out);
+    for (size_t i = 0; het_workloads[i]; i++)
+        fprintf(out, " %s", het_workloads[i]->name);
+    fputc('\n', out);
+}
+
+/* ---- options ------------------------------------------------------------ */
+
+static int bench_parse_workloads(bench_opts *o, const char *list)
+{
+    char buf[1024], names[512] = "";
+    for (size_t i = 0; het_workloads[i]; i++) {
+        size_t len = strlen(names);
+        snprintf(names + len, sizeof names - len, "%s%s", i ? ", " : "", het_workloads[i]->name);
+    }
+    if (!*list || strlen(list) >= sizeof buf)
+        return het_fail(HET_E_BADARG, "--workloads: expected a comma-separated list of %s, got '%s'", names, list);
+    strcpy(buf, list);
+    o->n_wls = 0;
+    char *save = NULL;
+    for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        const het_workload *wl = het_workload_find(tok);
+        if (!wl)
+            return het_fail(HET_E_BADARG, "--workloads: unknown workload '%s' (expected %s)", tok, names);
+        if (!wl->bench_params)
+            return het_fail(HET_E_BADARG, "--workloads: %s cannot size a bench job (it has no bench_params)", tok);
+        size_t k = 0;
+        while (k < o->n_wls && o->wls[k] != wl)
+            k++;
+        if (k == o->n_wls && o->n_wls < sizeof o->wls / sizeof o->wls[0])
+            o->wls[o->n_wls++] = wl;
+    }
+    if (!o->n_wls)
+        return het_fail(HET_E_BADARG, "--workloads: expected a comma-separated list of %s, got '%s'", names, list);
+    return HET_OK;
+}
+
+/* A path we can create: its folder exists and is writable.  Checked before
+ * the bench runs, so a typo costs nothing. */
+static int bench_writable(const char *opt, const char *path)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else if (slash == dir)
+        dir[1] = 0;
+    else
+        *slash = 0;
+    if (access(dir, W_OK) != 0)
+        return het_fail(HET_E_BADARG, "%s: cannot write '%s' (folder '%s' missing or not writable)", opt, path, dir);
+    return HET_OK;
+}
+
+static int bench_load_baseline(bench *b, const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return het_fail(HET_E_BADARG, "--compare: cannot read '%s'", path);
+    char *text = NULL;
+    size_t len = 0, cap = 0;
+    for (;;) {
+        if (len + 4096 + 1 > cap) {
+            cap = cap ? 2 * cap : 65536;
+            char *t = realloc(text, cap);
+            if (!t) {
+                free(text);
+                fclose(f);
+                return het_fail(HET_E_NOMEM, "--compare: out of memory reading '%s'", path);
+            }
+            text = t;
+        }
+        size_t got = fread(text + len, 1, 4096, f);
+        len += got;
+        if (got < 4096)
+            break;
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        free(text);
+        return het_fail(HET_E_BADARG, "--compare: cannot read '%s'", path);
+    }
+    text[len] = 0;
+    cJSON *doc = cJSON_Parse(text);
+    free(text);
+    const cJSON *schema = cJSON_GetObjectItemCaseSensitive(doc, "schema");
+    const cJSON *results = cJSON_GetObjectItemCaseSensitive(doc, "results");
+    if (!doc || !cJSON_IsString(schema) || strcmp(schema->valuestring, BENCH_SCHEMA) != 0 ||
+        !cJSON_IsArray(results)) {
+        cJSON_Delete(doc);
+        return het_fail(HET_E_BADARG, "--compare: '%s' is not a hetero-bench JSON report (schema %s)", path,
+                        BENCH_SCHEMA);
+    }
+    b->baseline = doc;
+    return HET_OK;
+}
+
+static int bench_parse(int argc, char **argv, bench *b)
+{
+    bench_opts *o = &b->opt;
+    o->repeats = 0;
+    o->seconds = 0;
+    o->check_items = 0;
+    o->progress = -1;
+    o->format = HET_FMT_TEXT;
+    /* by default every workload that can size a job (workload.h asks each
+     * for bench_params; one without it is skipped rather than crashed on) */
+    for (size_t i = 0; het_workloads[i] && o->n_wls < sizeof o->wls / sizeof o->wls[0]; i++)
+        if (het_workloads[i]->bench_params)
+            o->wls[o->n_wls++] = het_workloads[i];
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *eq = strncmp(a, "--", 2) == 0 ? strchr(a, '=') : NULL;
+        size_t len = eq ? (size_t)(eq - a) : strlen(a);
+        const het_option *opt = NULL;
+        for (const het_option *p = bench_options; p->name; p++)
+            if (strlen(p->name) == len && strncmp(p->name, a, len) == 0)
+                opt = p;
+        if (!opt)
+            return het_fail(HET_E_BADARG, "%.*s: unknown option (see hetero-bench --help)", (int)len, a);
+        const char *v = NULL;
+        if (opt->metavar) {
+            if (eq)
+                v = eq + 1;
+            else if (i + 1 < argc)
+                v = argv[++i];
+            else
+                return het_fail(HET_E_BADARG, "%s: expected a value (%s), got nothing", opt->name, opt->metavar);
+        } else if (eq) {
+            return het_fail(HET_E_BADARG, "%s: takes no value, got '%s'", opt->name, eq + 1);
+        }
+        const char *n = opt->name;
+        int rc = HET_OK;
+        uint64_t u;
+        if (strcmp(n, "--help") == 0) {
+            o->help = 1;
+            return HET_OK;
+        } else if (strcmp(n, "--version") == 0) {
+            o->version = 1;
+            return HET_OK;
+        } else if (strcmp(n, "--workloads") == 0) {
+            rc = bench_parse_workloads(o, v);
+        } else if (strcmp(n, "--devices") == 0) {
+            het_selection sel;
+            o->devices = v;
+            rc = het_devices_parse(v, &sel);
+        } else if (strcmp(n, "--threads") == 0) {
+            rc = het_parse_count(n, v, 1, BENCH_MAX_THREADS, &u);
+            o->threads = (int)u;
+        } else if (strcmp(n, "--quick") == 0) {
+            o->quick = 1;
+        } else if (strcmp(n, "--repeats") == 0) {
+            rc = het_parse_count(n, v, 1, BENCH_MAX_REPEATS, &u);
+            o->repeats = (int)u;
+        } else if (strcmp(n, "--seconds") == 0) {
+            rc = het_parse_double(n, v, 0.001, 3600, &o->seconds);
+        } else if (strcmp(n, "--check-items") == 0) {
+            rc = het_parse_count(n, v, 1, (uint64_t)BENCH_MAX_ITEMS, &o->check_items);
+        } else if (strcmp(n, "--seed") == 0) {
+            rc = het_parse_u64(n, v, &o->seed);
+        } else if (strcmp(n, "--format") == 0) {
+            rc = het_parse_format(v, 1, &o->format);
+        } else if (strcmp(n, "--plot") == 0) {
+            o->plot = v;
+            if (bench_plot_kind(v) == 0)
+                rc = het_fail(HET_E_BADARG, "--plot: expected FILE.svg or FILE.png, got '%s'", v);
+#if !HETERO_HAVE_GNUPLOT
+            else if (bench_plot_kind(v) == 2)
+                rc = het_fail(HET_E_BADARG, "--plot: '%s': PNG needs gnuplot, which this build did not find (write FILE.svg)", v);
+#endif
+            else
+                rc = bench_writable(n, v);
+        } else if (strcmp(n, "--compare") == 0) {
+            o->compare = v;
+        } else if (strcmp(n, "--progress") == 0) {
+            o->progress = 1;
+        } else if (strcmp(n, "--no-progress") == 0) {
+            o->progress = 0;
+        }
+        if (rc)
+            return rc;
+    }
+    if (!o->repeats)
+        o->repeats = o->quick ? 1 : 3;
+    if (o->seconds == 0)
+        o->seconds = o->quick ? 0.1 : 1.0;
+    if (!o->check_items)
+        o->check_items = o->quick ? 2000000 : 20000000;
+    /* read last, so that a bad option anywhere is reported first */
+    if (o->compare)
+        return bench_load_baseline(b, o->compare);
+    return HET_OK;
+}
+
+/* ---- progress ----------------------------------------------------------- */
+
+static int bench_show_progress;
+static int bench_progress_len;
+
+static void bench_progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void bench_progress(const char *fmt, ...)
+{
+    if (!bench_show_progress)
+        return;
+    char line[256];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    if (n >= (int)sizeof line)
+        n = (int)sizeof line - 1;
+    /* pad over the previous line instead of a terminal escape, so that
+     * the line reads the same in a log file */
+    fprintf(stderr, "\rbench: %s%*s", line, bench_progress_len > n ? bench_progress_len - n : 0, "");
+    fflush(stderr);
+    bench_progress_len = n;
+}
+
+static void bench_progress_end(void)
+{
+    if (!bench_show_progress || !bench_progress_len)
+        return;
+    fprintf(stderr, "\r%*s\r", bench_progress_len + 7, "");
+    fflush(stderr);
+    bench_progress_len = 0;
+}
+
+/* ---- fields ------------------------------------------------------------- */
+
+void bench_fields_copy(bench_fields *dst, const het_field *src, size_t n)
+{
+    if (n > HET_MAX_FIELDS)
+        n = HET_MAX_FIELDS;
+    dst->n = n;
+    for (size_t i = 0; i < n; i++) {
+        dst->f[i] = src[i];
+        if (src[i].kind == HET_FIELD_STR)
+            dst->f[i].v.str = strdup(src[i].v.str ? src[i].v.str : "");
+    }
+}
+
+void bench_fields_free(bench_fields *f)
+{
+    for (size_t i = 0; i < f->n; i++)
+        if (f->f[i].kind == HET_FIELD_STR)
+            free((char *)f->f[i].v.str);
+    f->n = 0;
+}
+
+size_t bench_fields_diff(const bench_fields *a, const bench_fields *b)
+{
+    size_t n = a->n > b->n ? a->n : b->n;
+    for (size_t i = 0; i < n; i++) {
+        if (i >= a->n || i >= b->n)
+            return i + 1;
+        const het_field *x = &a->f[i], *y = &b->f[i];
+        if (x->kind != y->kind || strcmp(x->name, y->name) != 0)
+            return i + 1;
+        int same;
+        switch (x->kind) {
+        case HET_FIELD_U64: same = x->v.u64 == y->v.u64; break;
+        case HET_FIELD_I64: same = x->v.i64 == y->v.i64; break;
+        /* bit for bit: contract 1 promises the same bits, and NaN != NaN */
+        case HET_FIELD_F64: same = memcmp(&x->v.f64, &y->v.f64, sizeof(double)) == 0; break;
+        default: same = strcmp(x->v.str, y->v.str) == 0; break;
+        }
+        if (!same)
+            return i + 1;
+    }
+    return 0;
+}
+
+/* ---- one engine run ----------------------------------------------------- */
+
+typedef struct bench_result {
+    double compute_s;          /* slowest rank's compute phase */
+    double wall_s;             /* slowest rank's whole run */
+    uint64_t items;
+    uint64_t digest;           /* rank 0 */
+    int threads;               /* OpenMP threads of rank 0's team, 0 if none */
+    int ranks;
+    bench_fields params, result;   /* rank 0, when asked for */
+} bench_result;
+
+/* Runs `wl` sized by bench_params(items) on set s.  Collective.  With
+ * want_fields the result and params fields are copied (rank 0); the caller
+ * frees them. */
+static int bench_job(const bench *b, const het_workload *wl, double items, const bench_set *s,
+                     int want_fields, bench_result *r)
+{
+    memset(r, 0, sizeof *r);
+    het_job job;
+    int rc = het_job_init(&job, wl);
+    if (rc == HET_OK) {
+        job.seed = b->opt.seed;
+        wl->bench_params(job.params, items);
+        rc = het_job_plan(&job);
+    }
+    /* plan runs on every rank; should one rank fail (memory), all stop */
+    char msg[HET_MSG_MAX];
+    snprintf(msg, sizeof msg, "%s", het_errmsg());
+    rc = het_par_agree(rc, msg, sizeof msg);
+    if (rc) {
+        if (job.params)
+            het_job_free(&job);
+        return het_fail(rc, "%s", msg);
+    }
+    het_run_opts ro = {.devices = s->devices, .threads = s->threads, .progress = 0, .quiet = 1};
+    het_report rep;
+    rc = het_engine_run(&job, &ro, &rep);
+    if (rc) {
+        het_job_free(&job);
+        return rc;
+    }
+    r->compute_s = het_par_max(rep.compute_s);
+    r->wall_s = het_par_max(rep.wall_s);
+    r->items = rep.items;
+    r->digest = rep.digest;
+    r->ranks = rep.n_ranks > 0 ? rep.n_ranks : het_par_size();
+    for (size_t i = 0; i < rep.n_workers; i++)
+        if (rep.workers[i].rank == 0 && rep.workers[i].threads > 0)
+            r->threads = rep.workers[i].threads;
+    if (want_fields && het_par_rank() == 0) {
+        het_field f[HET_MAX_FIELDS];
+        bench_fields_copy(&r->result, f, wl->result(&job, f, HET_MAX_FIELDS));
+        bench_fields_copy(&r->params, f, wl->params_fields(&job, f, HET_MAX_FIELDS));
+    }
+    het_report_free(&rep);
+    het_job_free(&job);
+    return HET_OK;
+}
+
+/* ---- device sets -------------------------------------------------------- */
+
+static int bench_add_set(bench *b, int kind, const char *name, const char *devices, int threads)
+{
+    if (b->n_sets == BENCH_MAX_SETS)
+        return het_fail(HET_E_BADARG, "--devices: too many devices for one bench");
+    bench_set *s = &b->sets[b->n_sets++];
+    memset(s, 0, sizeof *s);
+    s->kind = kind;
+    snprintf(s->name, sizeof s->name, "%s", name);
+    snprintf(s->devices, sizeof s->devices, "%s", devices);
+    s->threads = threads;
+    return HET_OK;
+}
+
+/* The sets from what exists and what --devices allows: each OpenCL device
+ * alone, omp at one thread, omp at all threads (unless that is one), and
+ * everything together when that is more than one of them.  Collective:
+ * every rank must build the same list. */
+static int bench_build_sets(bench *b)
+{
+    const char *list = b->opt.devices ? b->opt.devices : b->m.n_cl ? "omp,cl" : "omp";
+    het_selection sel;
+    int rc = het_devices_select(list, b->m.cl, b->m.n_cl, &sel);
+    /* every rank has the same answer for omp, so the collective below runs
+     * on all of them or on none */
+    int all_threads = het_default_threads(b->opt.threads, het_par_local_size());
+    all_threads = (int)het_par_max((double)all_threads);
+    for (size_t i = 0; rc == HET_OK && i < sel.n_cl; i++) {
+        const hcl_info *d = &b->m.cl[sel.cl[i]];
+        rc = bench_add_set(b, BENCH_SET_CL, d->id, d->id, 0);
+        if (rc == HET_OK)
+            b->sets[b->n_sets - 1].cl_type = d->type;
+    }
+    size_t omp_member = SIZE_MAX;
+    if (rc == HET_OK && sel.omp) {
+        rc = bench_add_set(b, BENCH_SET_OMP1, "omp/1", "omp", 1);
+        omp_member = b->n_sets - 1;
+        if (rc == HET_OK && all_threads > 1) {
+            rc = bench_add_set(b, BENCH_SET_OMPALL, "omp/all", "omp", b->opt.threads);
+            omp_member = b->n_sets - 1;
+        }
+    }
+    size_t n_members = sel.n_cl + (sel.omp ? 1 : 0);
+    if (rc == HET_OK && n_members > 1) {
+        char devices[1024] = "";
+        bench_set all = {.kind = BENCH_SET_ALL};
+        for (size_t i = 0; i < b->n_sets; i++) {
+            const bench_set *s = &b->sets[i];
+            if (s->kind != BENCH_SET_CL && i != omp_member)
+                continue;
+            size_t len = strlen(devices);
+            snprintf(devices + len, sizeof devices - len, "%s%s", len ? "," : "", s->devices);
+            all.members[all.n_members++] = i;
+            if (s->kind == BENCH_SET_CL && (s->cl_type & HCL_CPU) && sel.omp)
+                all.shares_cores = 1;
+        }
+        rc = bench_add_set(b, BENCH_SET_ALL, "all", devices,
+                           omp_member != SIZE_MAX ? b->sets[omp_member].threads : 0);
+        if (rc == HET_OK) {
+            bench_set *s = &b->sets[b->n_sets - 1];
+            memcpy(s->members, all.members, sizeof all.members);
+            s->n_members = all.n_members;
+            s->shares_cores = all.shares_cores;
+        }
+    }
+    /* ranks on different machines may see different devices; the rows are
+     * collective, so the lists must match: compare a hash of them */
+    XXH64_hash_t h = 0;
+    for (size_t i = 0; rc == HET_OK && i < b->n_sets; i++)
+        h = XXH64(b->sets[i].devices, strlen(b->sets[i].devices), h ^ b->sets[i].kind);
+    double mine = (double)(h >> 12);
+    double hi = het_par_max(mine), lo = -het_par_max(-mine);
+    if (rc == HET_OK && (hi != mine || lo != mine))
+        rc = het_fail(HET_E_RUNTIME, "ranks see different devices for --devices '%s'; "
+                      "run the bench with the same devices on every rank", list);
+    char msg[HET_MSG_MAX];
+    snprintf(msg, sizeof msg, "%s", het_errmsg());
+    rc = het_par_agree(rc, msg, sizeof msg);
+    return rc ? het_fail(rc, "%s", msg) : HET_OK;
+}
+
+static void bench_set_label(const bench_set *s, char *buf, size_t size, int all_threads)
+{
+    if (s->kind == BENCH_SET_OMPALL)
+        snprintf(buf, size, "%s (%d threads)", s->name, all_threads);
+    else
+        snprintf(buf, size, "%s", s->name);
+}
+
+/* ---- the bench ---------------------------------------------------------- */
+
+static int bench_cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double bench_median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, bench_cmp_double);
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+/* Runs on rank 0 after a collective step, then tells every rank. */
+static int bench_agree(int rc)
+{
+    char msg[HET_MSG_MAX];
+    snprintf(msg, sizeof msg, "%s", het_errmsg());
+    rc = het_par_agree(rc, msg, sizeof msg);
+    return rc ? het_fail(rc, "%s", msg) : HET_OK;
+}
+
+/* The self-check: the same job on every set; every result field bit for
+ * bit and the digest must agree with the first set's. */
+static int bench_check_workload(bench *b, const het_workload *wl, bench_check *c)
+{
+    c->wl = wl;
+    int rc = HET_OK;
+    for (size_t i = 0; i < b->n_sets && rc == HET_OK; i++) {
+        const bench_set *s = &b->sets[i];
+        char label[64];
+        bench_set_label(s, label, sizeof label, b->m.omp_threads);
+        bench_progress("%s on %s: check job", wl->name, label);
+        bench_result r;
+        rc = bench_job(b, wl, (double)b->opt.check_items, s, 1, &r);
+        if (rc)
+            return rc;
+        if (het_par_rank() == 0) {
+            if (i == 0) {
+                c->items = r.items;
+                c->digest = r.digest;
+                c->result = r.result;
+                c->params = r.params;
+                c->n_sets = 1;
+                continue;
+            }
+            size_t d = bench_fields_diff(&c->result, &r.result);
+            if (d || r.digest != c->digest) {
+                char va[96] = "", vb[96] = "";
+                const char *field = "digest";
+                if (d && d <= c->result.n && d <= r.result.n) {
+                    field = c->result.f[d - 1].name;
+                    bench_field_text(&c->result.f[d - 1], va, sizeof va);
+                    bench_field_text(&r.result.f[d - 1], vb, sizeof vb);
+                } else {
+                    snprintf(va, sizeof va, "%016llx", (unsigned long long)c->digest);
+                    snprintf(vb, sizeof vb, "%016llx", (unsigned long long)r.digest);
+                }
+                rc = het_fail(HET_E_RUNTIME,
+                              "self-check failed: %s: %s and %s give different results for the same job "
+                              "(%s %s vs %s; digest %016llx vs %016llx)",
+                              wl->name, b->sets[0].name, s->name, field, va, vb,
+                              (unsigned long long)c->digest, (unsigned long long)r.digest);
+            } else {
+                c->n_sets++;
+            }
+            bench_fields_free(&r.result);
+            bench_fields_free(&r.params);
+        }
+        rc = bench_agree(rc);
+    }
+    return rc;
+}
+
+/* Sizes one repeat of wl on s to about --seconds of compute.  A probe
+ * grows (at most a hundredfold a step) until it takes a fifth of the
+ * target, long enough that fixed costs no longer dominate its rate. */
+static int bench_calibrate(const bench *b, const het_workload *wl, const bench_set *s, double *items)
+{
+    double target = b->opt.seconds, n = BENCH_PROBE_ITEMS;
+    for (int probe = 1;; probe++) {
+        bench_result r;
+        int rc = bench_job(b, wl, n, s, 0, &r);
+        if (rc)
+            return rc;
+        double t = r.compute_s > 1e-6 ? r.compute_s : 1e-6;
+        if (t >= 0.2 * target || n >= BENCH_MAX_ITEMS || probe == BENCH_MAX_PROBES) {
+            n = n * target / t;
+            break;
+        }
+        double grow = 0.4 * target / t;
+        n *= grow < 2 ? 2 : grow > 100 ? 100 : grow;
+        if (n > BENCH_MAX_ITEMS)
+            n = BENCH_MAX_ITEMS;
+    }
+    *items = n < 1 ? 1 : n > BENCH_MAX_ITEMS ? BENCH_MAX_ITEMS : floor(n);
+    return HET_OK;
+}
+
+static int bench_time_row(bench *b, const het_workload *wl, size_t set, const bench_check *c,
+                          bench_row *row)
+{
+    const bench_set *s = &b->sets[set];
+    char label[64];
+    bench_set_label(s, label, sizeof label, b->m.omp_threads);
+    bench_progress("%s on %s: sizing", wl->name, label);
+    double items;
+    int rc = bench_calibrate(b, wl, s, &items);
+    if (rc)
+        return rc;
+    int R = b->opt.repeats;
+    double *t = calloc((size_t)R, sizeof *t), *w = calloc((size_t)R, sizeof *w);
+    if (!t || !w) {
+        free(t);
+        free(w);
+        return het_fail(HET_E_NOMEM, "out of memory for %d repeats", R);
+    }
+    memset(row, 0, sizeof *row);
+    row->wl = wl;
+    row->set = set;
+    row->repeats = R;
+    row->digest = c->digest;
+    row->speedup = row->coexec = NAN;
+    uint64_t first_digest = 0;
+    for (int k = 0; k < R && rc == HET_OK; k++) {
+        bench_progress("%s on %s: repeat %d/%d", wl->name, label, k + 1, R);
+        bench_result r;
+        rc = bench_job(b, wl, items, s, k == 0, &r);
+        if (rc)
+            break;
+        t[k] = r.compute_s;
+        w[k] = r.wall_s;
+        if (k == 0) {
+            row->items = r.items;
+            row->threads = r.threads;
+            row->ranks = r.ranks;
+            row->params = r.params;
+            bench_fields_free(&r.result);
+            first_digest = r.digest;
+        } else if (het_par_rank() == 0 && r.digest != first_digest) {
+            /* the same job on the same set: anything else is a bug */
+            rc = het_fail(HET_E_RUNTIME, "self-check failed: %s on %s: repeat %d gives digest %016llx, "
+                          "repeat 1 gave %016llx for the same job", wl->name, s->name, k + 1,
+                          (unsigned long long)r.digest, (unsigned long long)first_digest);
+        }
+        rc = bench_agree(rc);
+    }
+    if (rc == HET_OK) {
+        row->min_s = t[0];
+        row->max_s = t[0];
+        for (int k = 1; k < R; k++) {
+            row->min_s = t[k] < row->min_s ? t[k] : row->min_s;
+            row->max_s = t[k] > row->max_s ? t[k] : row->max_s;
+        }
+        row->median_s = bench_median(t, R);
+        row->wall_median_s = bench_median(w, R);
+        double n = (double)row->items;
+        row->items_per_s = row->median_s > 0 ? n / row->median_s : NAN;
+        row->items_per_s_min = row->max_s > 0 ? n / row->max_s : NAN;
+        row->items_per_s_max = row->min_s > 0 ? n / row->min_s : NAN;
+    }
+    free(t);
+    free(w);
+    return rc;
+}
+
+/* Speedup over the workload's omp/1 row; co-execution efficiency of the
+ * combined row over its members' solo rows. */
+static void bench_derive(bench *b)
+{
+    for (size_t i = 0; i < b->n_rows; i++) {
+        bench_row *r = &b->rows[i];
+        const bench_row *base = NULL;
+        for (size_t j = 0; j < b->n_rows; j++)
+            if (b->rows[j].wl == r->wl && b->sets[b->rows[j].set].kind == BENCH_SET_OMP1)
+                base = &b->rows[j];
+        if (base && base->items_per_s > 0)
+            r->speedup = r->items_per_s / base->items_per_s;
+        const bench_set *s = &b->sets[r->set];
+        if (s->kind != BENCH_SET_ALL)
+            continue;
+        double sum = 0;
+        for (size_t m = 0; m < s->n_members; m++)
+            for (size_t j = 0; j < b->n_rows; j++)
+                if (b->rows[j].wl == r->wl && b->rows[j].set == s->members[m])
+                    sum += b->rows[j].items_per_s;
+        r->coexec = sum > 0 ? r->items_per_s / sum : NAN;
+    }
+}
+
+static int bench_machine_facts(bench *b)
+{
+    het_cpu_model(b->m.cpu, sizeof b->m.cpu);
+    b->m.cores = sysconf(_SC_NPROCESSORS_ONLN);
+    b->m.omp_threads = het_default_threads(b->opt.threads, het_par_local_size());
+    b->m.ranks = het_par_size();
+    int rc = hcl_discover(&b->m.cl, &b->m.n_cl);
+    return bench_agree(rc);
+}
+
+static int bench_run(bench *b)
+{
+    int rc = bench_machine_facts(b);
+    if (rc == HET_OK)
+        rc = bench_build_sets(b);
+    if (rc)
+        return rc;
+    b->rows = calloc(b->opt.n_wls * b->n_sets, sizeof *b->rows);
+    if (!b->rows)
+        return bench_agree(het_fail(HET_E_NOMEM, "out of memory for the rows"));
+    for (size_t w = 0; w < b->opt.n_wls && rc == HET_OK; w++) {
+        const het_workload *wl = b->opt.wls[w];
+        bench_check *c = &b->checks[b->n_checks++];
+        rc = bench_check_workload(b, wl, c);
+        for (size_t s = 0; s < b->n_sets && rc == HET_OK; s++) {
+            rc = bench_time_row(b, wl, s, c, &b->rows[b->n_rows]);
+            if (rc == HET_OK)
+                b->n_rows++;
+        }
+    }
+    bench_progress_end();
+    if (rc == HET_OK)
+        bench_derive(b);
+    return rc;
+}
+
+static void bench_free(bench *b)
+{
+    for (size_t i = 0; i < b->n_rows; i++)
+        bench_fields_free(&b->rows[i].params);
+    for (size_t i = 0; i < b->n_checks; i++) {
+        bench_fields_free(&b->checks[i].result);
+        bench_fields_free(&b->checks[i].params);
+    }
+    free(b->rows);
+    free(b->m.cl);
+    cJSON_Delete(b->baseline);
+}
+
+int main(int argc, char **argv)
+{
+    int rc = het_par_init(&argc, &argv);
+    if (rc) {
+        fprintf(stderr, "hetero-bench: error: %s\n", het_errmsg());
+        return 1;
+    }
+    static bench b;
+    rc = bench_parse(argc, argv, &b);
+    /* every rank parses the same line, but only some can read --compare's
+     * file: agree, so that no rank goes on alone into a collective run */
+    rc = bench_agree(rc);
+    int rank0 = het_par_rank() == 0;
+    if (rc == HET_OK && b.opt.help) {
+        if (rank0)
+            bench_usage(stdout);
+    } else if (rc == HET_OK && b.opt.version) {
+        if (rank0)
+            printf("hetero-bench %s\n", HETERO_VERSION);
+    } else if (rc == HET_OK) {
+        bench_show_progress = rank0 && (b.opt.progress > 0 || (b.opt.progress < 0 && isatty(2)));
+        rc = bench_run(&b);
+        if (rc == HET_OK && rank0) {
+            rc = bench_print(&b, stdout);
+            fflush(stdout);
+            if (rc == HET_OK && b.opt.plot)
+                rc = bench_plot(&b, b.opt.plot);
+        }
+    }
+    bench_progress_end();
+    if (rc && rank0) {
+        if (het_exit_status(rc) == 2)
+            fprintf(stderr, "hetero-bench: %s\n", het_errmsg());
+        else
+            fprintf(stderr, "hetero-bench: error: %s\n", het_errmsg());
+    }
+    bench_free(&b);
+    het_par_finalize();
+    return het_exit_status(rc);
+}
