@@ -19,7 +19,7 @@ for s in -1 0x 0x10000000000000000 18446744073709551616 seven; do
 done
 
 # devices: syntax, then an id that does not exist (found out after discovery)
-for d in foo cl:x '' cl:0 cl:0:0:0 'cl: 0:0' omp, ; do
+for d in foo cl:x '' cl:0 cl:0:0:0 'cl: 0:0' 'omp,' ',omp' 'omp,,cl'; do
     expect_bad_input --devices "$H" pi --samples 1000 --devices "$d"
 done
 expect_bad_input --devices "$H" pi --samples 1000 --devices cl:7:7
