@@ -12,6 +12,7 @@ het_e2e(primes_bad_input primes_bad_input.sh)
 het_e2e(primes_print_file primes_print.sh 999000 1000000)
 het_e2e(primes_print_file_from_0 primes_print.sh 0 30000)
 het_e2e(primes_print_stdout primes_print_stdout.sh)
-# several ranks: the same result and digest as one process
-het_e2e(mpi_primes_same_bits mpi_same_bits.sh primes --range 1e9:1.3e9)
-het_e2e(mpi_primes_nth_same_bits mpi_same_bits.sh primes --nth 3e7)
+# several ranks, with enough grains (20 and 37) for every rank to take many:
+# the same result and digest as one process
+het_e2e(mpi_primes_range_many_grains mpi_same_bits.sh primes --range 1e9:1.3e9)
+het_e2e(mpi_primes_nth_many_grains mpi_same_bits.sh primes --nth 3e7)
