@@ -308,8 +308,9 @@ static int bench_print_text(const bench *b, FILE *out)
     fprintf(out, "hetero-bench %s on %s: %ld cores, %d OpenMP threads", HETERO_VERSION, b->m.cpu,
             b->m.cores, b->m.omp_threads);
     if (b->m.ranks > 1)
-        fprintf(out, " per rank, %d MPI ranks (every row runs across all of them)", b->m.ranks);
-    fputc('\n', out);
+        fprintf(out, " per rank, %d MPI ranks (every row runs across all of them)\n", b->m.ranks);
+    else
+        fputs(", 1 rank\n", out);
     for (size_t i = 0; i < b->m.n_cl; i++)
         fprintf(out, "OpenCL %s: %s (%s, %s, driver %s)\n", b->m.cl[i].id, b->m.cl[i].name,
                 hcl_type_name(b->m.cl[i].type), b->m.cl[i].version, b->m.cl[i].driver);
@@ -357,11 +358,12 @@ static int bench_print_text(const bench *b, FILE *out)
         fputc('\n', out);
     }
 
-    fputs("\nitems:", out);
+    fputs("\nitems:    ", out);
     for (size_t i = 0; i < b->n_checks; i++)
-        fprintf(out, "%s %s = %s", i ? "," : "", b->checks[i].wl->name, b->checks[i].wl->item_name);
-    fputs(".  speedup: over omp/1 of the same workload.  co-exec: items/s of `all` over the sum of\n"
-          "its members' solo items/s (1.00 = no loss from running together).\n", out);
+        fprintf(out, "%s%s = %s", i ? ", " : "", b->checks[i].wl->name, b->checks[i].wl->item_name);
+    fputs("\nspeedup:  items/s over the omp/1 row of the same workload\n"
+          "co-exec:  items/s of `all` over the sum of its members' solo items/s\n"
+          "          (1.00: nothing lost by running them together)\n", out);
     for (size_t i = 0; footnote && i < b->n_sets; i++) {
         const bench_set *s = &b->sets[i];
         if (!s->shares_cores)
