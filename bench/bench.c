@@ -266,6 +266,7 @@ static int bench_parse(int argc, char **argv, bench *b)
 
 static int bench_show_progress;
 static int bench_progress_len;
+static size_t bench_progress_row, bench_progress_rows;   /* "row 3/8" */
 
 static void bench_progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void bench_progress(const char *fmt, ...)
@@ -283,7 +284,7 @@ static void bench_progress(const char *fmt, ...)
         n = (int)sizeof line - 1;
     /* pad over the previous line instead of a terminal escape, so that
      * the line reads the same in a log file */
-    fprintf(stderr, "\rbench: %s%*s", line, bench_progress_len > n ? bench_progress_len - n : 0, "");
+    fprintf(stderr, "\rbench: [%zu/%zu] %s%*s", bench_progress_row, bench_progress_rows, line, bench_progress_len > n ? bench_progress_len - n : 0, "");
     fflush(stderr);
     bench_progress_len = n;
 }
@@ -292,7 +293,7 @@ static void bench_progress_end(void)
 {
     if (!bench_show_progress || !bench_progress_len)
         return;
-    fprintf(stderr, "\r%*s\r", bench_progress_len + 7, "");
+    fprintf(stderr, "\r%*s\r", bench_progress_len + 24, "");
     fflush(stderr);
     bench_progress_len = 0;
 }
@@ -713,13 +714,16 @@ static int bench_run(bench *b)
     if (rc)
         return rc;
     b->rows = calloc(b->opt.n_wls * b->n_sets, sizeof *b->rows);
+    bench_progress_rows = b->opt.n_wls * b->n_sets;
     if (!b->rows)
         return bench_agree(het_fail(HET_E_NOMEM, "out of memory for the rows"));
     for (size_t w = 0; w < b->opt.n_wls && rc == HET_OK; w++) {
         const het_workload *wl = b->opt.wls[w];
         bench_check *c = &b->checks[b->n_checks++];
+        bench_progress_row = b->n_rows + 1;
         rc = bench_check_workload(b, wl, c);
         for (size_t s = 0; s < b->n_sets && rc == HET_OK; s++) {
+            bench_progress_row = b->n_rows + 1;
             rc = bench_time_row(b, wl, s, c, &b->rows[b->n_rows]);
             if (rc == HET_OK)
                 b->n_rows++;
