@@ -348,7 +348,7 @@ size_t bench_fields_diff(const bench_fields *a, const bench_fields *b)
 typedef struct bench_result {
     double compute_s;          /* slowest rank's compute phase */
     double wall_s;             /* slowest rank's whole run */
-    uint64_t items;
+    uint64_t items;            /* of the job as planned (every rank) */
     uint64_t digest;           /* rank 0 */
     int threads;               /* OpenMP threads of rank 0's team, 0 if none */
     int ranks;
@@ -387,7 +387,9 @@ static int bench_job(const het_workload *wl, double items, uint64_t seed, const 
     }
     r->compute_s = het_par_max(rep.compute_s);
     r->wall_s = het_par_max(rep.wall_s);
-    r->items = rep.items;
+    /* from the plan, not rep.items: the report's totals exist on rank 0
+     * only, and every rank must size the next job from the same numbers */
+    r->items = wl->items(&job, 0, job.n_grains);
     r->digest = rep.digest;
     r->ranks = rep.n_ranks > 0 ? rep.n_ranks : het_par_size();
     for (size_t i = 0; i < rep.n_workers; i++)
