@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Bad input to hetero-bench: exit 2, nothing on stdout, one line on stderr
 # naming the option; nothing runs.
+# shellcheck source=bench_common.sh
 . "$(dirname "$0")/bench_common.sh"
 
 bad() {

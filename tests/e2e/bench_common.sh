@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034
 # bench_common.sh - what the hetero-bench end-to-end scripts share.  Source
 # it; it sets `tmp` (a scratch folder removed on exit), QUICK (options for a
 # tiny, fast bench) and WORKLOADS (the workloads hetero knows, from its

@@ -2,6 +2,7 @@
 # --compare BASELINE.json: every row of this run is matched by (workload,
 # devices) with its old and new items/s and the change; rows found on one
 # side only are listed as such, in JSON and in the text report.
+# shellcheck source=bench_common.sh
 . "$(dirname "$0")/bench_common.sh"
 
 "$HETERO_BENCH" "${QUICK[@]}" --workloads pi --devices omp --format json >"$tmp/base.json"

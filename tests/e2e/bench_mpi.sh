@@ -2,6 +2,7 @@
 # Under mpirun every row runs across all ranks: the report says how many,
 # each row ran on all of them, and the self-check digest is the same as a
 # one-process run's (the same job gives the same bits on any rank count).
+# shellcheck source=bench_common.sh
 . "$(dirname "$0")/bench_common.sh"
 : "${MPIRUN:?}"
 here=$(dirname "$0")

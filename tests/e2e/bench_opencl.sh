@@ -3,6 +3,7 @@
 # device alone, omp/1, omp/all and `all` together, with a co-execution
 # efficiency; a CPU OpenCL device is flagged as sharing cores with OpenMP.
 # Also: the PNG plot through gnuplot, where the build has it.
+# shellcheck source=bench_common.sh
 . "$(dirname "$0")/bench_common.sh"
 here=$(dirname "$0")
 

@@ -3,6 +3,7 @@
 # and has one row per (workload, device set) with the self-check digest,
 # the SVG plot is well-formed XML with a bar per row, CSV has the same
 # rows, and the check job's digest is the one `hetero` gives for that job.
+# shellcheck source=bench_common.sh
 . "$(dirname "$0")/bench_common.sh"
 here=$(dirname "$0")
 

@@ -3,6 +3,7 @@
 # bench: exit 1, a message naming the workload and both sets, and no
 # report on stdout.  The test seam HETERO_BENCH_SKEW=SET runs SET's check
 # job with another seed, a genuinely different answer.
+# shellcheck source=bench_common.sh
 . "$(dirname "$0")/bench_common.sh"
 
 wl=${WORKLOADS%%,*}
