@@ -87,7 +87,8 @@ static int het__common_option(het_cli *cli, const char *name, const char *value)
     if (strcmp(name, "--threads") == 0) {
         uint64_t t;
         int rc = het_parse_count("--threads", value, 1, HET_MAX_THREADS, &t);
-        cli->run.threads = (int)t;
+        if (rc == HET_OK)
+            cli->run.threads = (int)t;
         return rc;
     }
     if (strcmp(name, "--format") == 0)

@@ -20,10 +20,23 @@ static int het__add(het_selection *sel, size_t idx)
     return HET_OK;
 }
 
+/* "cl:P:D" with P and D plain decimal numbers.  The digits are checked
+ * before sscanf, whose %u alone would let "cl: 0:0", "cl:+0:0" and
+ * "cl:-1:0" (as 4294967295) through, and would overflow on long runs. */
 static int het__parse_id(const char *tok, unsigned *p, unsigned *d)
 {
-    char extra;
-    return sscanf(tok, "cl:%u:%u%c", p, d, &extra) == 2;
+    static const char digits[] = "0123456789";
+    if (strncmp(tok, "cl:", 3) != 0)
+        return 0;
+    const char *ps = tok + 3;
+    size_t np = strspn(ps, digits);
+    if (np == 0 || np > 9 || ps[np] != ':')
+        return 0;
+    const char *ds = ps + np + 1;
+    size_t nd = strspn(ds, digits);
+    if (nd == 0 || nd > 9 || ds[nd] != 0)
+        return 0;
+    return sscanf(tok, "cl:%u:%u", p, d) == 2;
 }
 
 /* Walks the list; with infos == NULL only checks syntax. */
@@ -33,8 +46,12 @@ static int het__walk(const char *list, const hcl_info *infos, size_t n, het_sele
     if (!list || !*list)
         return het_fail(HET_E_BADARG, "--devices: expected a comma-separated list of all, omp, gpu, cl, cl:P:D, got ''");
     char buf[1024];
-    if (strlen(list) >= sizeof buf)
+    size_t len = strlen(list);
+    if (len >= sizeof buf)
         return het_fail(HET_E_BADARG, "--devices: list too long");
+    /* strtok_r would skip empty elements silently: "omp," is a typo */
+    if (list[0] == ',' || list[len - 1] == ',' || strstr(list, ",,"))
+        return het_fail(HET_E_BADARG, "--devices: expected a comma-separated list of all, omp, gpu, cl, cl:P:D, got '%s' (empty element)", list);
     strcpy(buf, list);
     char *save = NULL;
     for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {

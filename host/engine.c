@@ -625,7 +625,10 @@ int het_engine_run(het_job *job, const het_run_opts *opts, het_report *rep)
         else {
             size_t k = 0;
             for (size_t i = 0; i < e.nw; i++) {
-                memcpy(batches + 2 * k, e.w[i].batches, e.w[i].n_batches * 2 * sizeof *batches);
+                /* a worker that got no batch has batches == NULL, and
+                 * memcpy from NULL is undefined even for 0 bytes */
+                if (e.w[i].n_batches)
+                    memcpy(batches + 2 * k, e.w[i].batches, e.w[i].n_batches * 2 * sizeof *batches);
                 k += e.w[i].n_batches;
             }
         }

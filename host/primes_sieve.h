@@ -1,0 +1,97 @@
+/* primes_sieve.h - the CPU segmented sieve behind the primes workload.
+ *
+ * Layout: the mod-30 wheel of kernels/primes_common.h (one byte = 30
+ * numbers, 8 bits for the residues coprime to 30).  A range [lo, hi) is
+ * sieved in segments of HET__PRIMES_SEG_BYTES bytes (half of a Zen/Intel
+ * L2, so the sieve array and the pre-sieve tables stay in cache):
+ *   1. the segment is filled by AND-ing the pre-sieve tables (primes 7..43);
+ *   2. sieving primes below HET__PRIMES_SEG_BYTES cross out their multiples
+ *      in wheel order, 8 per turn of the wheel, the bit masks fixed per
+ *      residue class of the prime (the primes are kept grouped by class);
+ *   3. larger sieving primes hit a segment at most a few times; they live
+ *      in a bucket sieve: each sits, as one 8-byte entry, in the list of
+ *      the segment where its next multiple falls, in a ring of lists that
+ *      spans the largest prime's stride, and is moved on after each hit.
+ *      A prime enters the ring when its first multiple (p^2, or the first
+ *      one past lo) comes within reach of the ring, so no work is spent on
+ *      primes before they matter.
+ * The counting is a popcount of the finished segment.
+ *
+ * Cost and memory: per range, one 64-bit division per sieving prime (to
+ * find its first multiple) and 8 bytes per bucket-sieved prime that hits
+ * the range; near 2^64 that is up to 203 million primes, about 1.6 GB per
+ * range being sieved at once.  Callers keep ranges (grains) wide enough
+ * that the divisions are a small part of the work.
+ */
+#ifndef HET_PRIMES_SIEVE_H
+#define HET_PRIMES_SIEVE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+
+#define HET__PRIMES_SEG_LOG 18
+#define HET__PRIMES_SEG_BYTES (1u << HET__PRIMES_SEG_LOG)
+
+/* What every sieve of a job shares, read-only once built. */
+typedef struct het__primes_base {
+    uint8_t *bits;    /* wheel bitmap of the primes 7..limit: byte k covers
+                         30k..30k+29; bits above limit are clear;
+                         allocated to a multiple of 8 bytes, zero-padded */
+    uint64_t nbytes;  /* bytes in bits (limit / 30 + 1) */
+    uint64_t limit;   /* every prime <= limit is in bits */
+    uint64_t count;   /* number of primes in bits (7 <= p <= limit) */
+    const uint8_t *pre; /* pre-sieve tables (het__primes_pre_tables()) */
+} het__primes_base;
+
+/* The pre-sieve tables, HET_PRIMES_PRE_BYTES bytes: program constants,
+ * built on first use (thread-safe) and kept for the life of the process.
+ * NULL if that allocation failed. */
+const uint8_t *het__primes_pre_tables(void);
+
+/* Builds the sieving primes up to limit (at most 2^32 - 1, enough for any
+ * hi <= 2^64 - 1) and the pre-sieve tables, with up to nthreads OpenMP
+ * threads (0: the OpenMP default).  Deterministic.  Near 2^32 it takes
+ * ~143 MB and about a second per thread-second of a full sieve of 4.3e9.
+ * On failure b is left freed. */
+int het__primes_base_init(het__primes_base *b, uint64_t limit, int nthreads);
+void het__primes_base_free(het__primes_base *b);
+
+/* Per-thread working memory: segment array, small-prime state, buckets.
+ * One per thread; reused across ranges. */
+typedef struct het__primes_sieve het__primes_sieve;
+int het__primes_sieve_new(het__primes_sieve **out);
+void het__primes_sieve_free(het__primes_sieve *sv);
+
+/* Called once per finished segment, in ascending order: bits[k] (k <
+ * nbytes) holds the primes among first + 30k .. first + 30k + 29 (first a
+ * multiple of 30), already trimmed to [lo, hi).  2, 3 and 5 are never in
+ * it.  Returning nonzero stops the sieve with that code. */
+typedef int (*het__primes_visit)(void *arg, uint64_t first, const uint8_t *bits, size_t nbytes);
+
+/* Counts the primes p with lo <= p < hi (2, 3 and 5 included) into *count
+ * and, if visit is not NULL, hands every segment to it.  Needs
+ * b->limit >= isqrt(hi - 1).  Any 0 <= lo <= hi <= 2^64 - 1. */
+int het__primes_sieve_range(het__primes_sieve *sv, const het__primes_base *b, uint64_t lo,
+                            uint64_t hi, het__primes_visit visit, void *arg, uint64_t *count);
+
+/* floor(sqrt(n)), exact for every 64-bit n. */
+uint64_t het__primes_isqrt(uint64_t n);
+
+/* The primes 2, 3, 5 that lie in [lo, hi), ascending, into out; returns
+ * how many. */
+unsigned het__primes_tiny(uint64_t lo, uint64_t hi, uint64_t out[3]);
+
+/* Writes the primes of one segment (as handed to a visitor), ascending,
+ * into out; returns how many (at most 8 * nbytes). */
+size_t het__primes_decode(uint64_t first, const uint8_t *bits, size_t nbytes, uint64_t *out);
+
+/* Job layout, defined in wl_primes.c (exposed for the tests). */
+/* An upper bound U with p_n < U, the same bits on every machine. */
+uint64_t het__primes_nth_bound(uint64_t n);
+/* Wheel bytes per grain for a job of nbytes wheel bytes whose sieving
+ * primes go up to sqrt_hi. */
+uint64_t het__primes_grain_bytes(uint64_t nbytes, uint64_t sqrt_hi);
+
+#endif

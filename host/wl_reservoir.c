@@ -1,0 +1,777 @@
+/* wl_reservoir.c - the `reservoir` workload: P independent paths of a
+ * stochastic reservoir (storage, release, random inflow, spill), T steps
+ * each; see kernels/reservoir_common.h for the model and the stream.
+ *
+ * Grains are fixed blocks of paths (grain_paths, a power of two chosen from
+ * P and T only).  A grain's partial holds its sums over paths, each added in
+ * path order, exact integer counts, the histogram of per-path shortfall
+ * counts (for the reliability percentiles) and, with --trace or --plot,
+ * the sum and a histogram of S at up to 65 traced steps.  merge() adds the
+ * partials in grain order.
+ *
+ * CPU path: OpenMP over grains; inside a grain, HET_RES_VL paths at a time,
+ * one vector lane per path (the step loop is branch-free so GCC vectorises
+ * it, and target_clones picks AVX-512 or AVX2 at run time).  The lanes
+ * compute exactly what het_res_advance() computes for one path, and the
+ * per-path totals are combined in path order exactly as the kernel does.
+ */
+#include "workload.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "reservoir_common.h"
+
+extern const char het_kernel_reservoir[];
+
+#define HET_RES_VL 32
+#define HET_RES_NAME_MAX 4096
+#define HET_RES_MAX_PATHS (UINT64_C(1) << 40)
+#define HET_RES_MAX_STEPS (UINT64_C(1) << 32)
+#define HET_RES_MAX_ITEMS (UINT64_C(1) << 62)
+/* Every rank holds all partials: n_grains * partial_size stays below this. */
+#define HET_RES_PARTIALS_BYTES (UINT64_C(1) << 27)
+#define HET_RES_MAX_GRAINS (UINT64_C(1) << 20)
+#define HET_RES_SAMPLE_PATHS 5
+
+typedef struct het_res_params {
+    uint64_t paths, steps;
+    double cap, mu, sigma, sbar, s0;
+    int have_paths, have_steps, have_s0;
+    char trace[HET_RES_NAME_MAX];      /* "" when not asked for */
+    char plot[HET_RES_NAME_MAX];
+} het_res_params;
+
+typedef struct het_res_state {
+    /* plan */
+    uint64_t grain_paths;
+    het_u32 nbins, ntrace;
+    double tscale;
+    het_res_model model;
+    /* result */
+    double mean_storage, mean_storage_se, final_mean, final_se;
+    double short_frac, short_se, spill_frac, spill_se;
+    double rel_p[3];
+    uint64_t short_steps, spill_steps;
+} het_res_state;
+
+static const het_option het__res_options[] = {
+    {"--paths", "P", "number of independent paths (required)"},
+    {"--steps", "T", "steps per path (required)"},
+    {"--capacity", "K", "reservoir capacity K > 0 (default 100)"},
+    {"--inflow-mean", "MU", "mean inflow per step, >= 0 (default 70)"},
+    {"--inflow-sd", "SIGMA", "inflow standard deviation, >= 0 (default 70)"},
+    {"--release", "SBAR", "release demanded per step, >= 0 (default 70)"},
+    {"--initial", "S0", "initial storage in [0, K] (default K)"},
+    {"--trace", "FILE", "write a CSV of storage percentiles over time"},
+    {"--plot", "FILE", "draw the storage fan chart (.png or .svg; needs gnuplot)"},
+    {NULL, NULL, NULL},
+};
+
+static void het__res_defaults(void *vp)
+{
+    het_res_params *p = vp;
+    p->cap = 100.0;
+    p->mu = 70.0;
+    p->sigma = 70.0;
+    p->sbar = 70.0;
+    p->s0 = 100.0;
+}
+
+static int het__res_name(const char *opt, const char *value, char *dst, int plot)
+{
+    size_t n = value ? strlen(value) : 0;
+    if (n == 0)
+        return het_fail(HET_E_BADARG, "%s: expected a file name, got nothing", opt);
+    if (n >= HET_RES_NAME_MAX)
+        return het_fail(HET_E_BADARG, "%s: expected a file name shorter than %d bytes", opt, HET_RES_NAME_MAX);
+    if (plot) {
+        /* The name goes into a gnuplot script inside single quotes. */
+        const char *dot = strrchr(value, '.');
+        if (strpbrk(value, "'\n\r") || !dot || (strcmp(dot, ".png") != 0 && strcmp(dot, ".svg") != 0))
+            return het_fail(HET_E_BADARG, "%s: expected a file name ending in .png or .svg (no quotes), got '%s'",
+                            opt, value);
+    }
+    memcpy(dst, value, n + 1);
+    return HET_OK;
+}
+
+static int het__res_set(void *vp, const char *name, const char *value)
+{
+    het_res_params *p = vp;
+    int rc;
+    if (strcmp(name, "--paths") == 0) {
+        rc = het_parse_count(name, value, 1, HET_RES_MAX_PATHS, &p->paths);
+        p->have_paths = rc == HET_OK;
+        return rc;
+    }
+    if (strcmp(name, "--steps") == 0) {
+        rc = het_parse_count(name, value, 1, HET_RES_MAX_STEPS, &p->steps);
+        p->have_steps = rc == HET_OK;
+        return rc;
+    }
+    double *dst = NULL;
+    if (strcmp(name, "--capacity") == 0) dst = &p->cap;
+    else if (strcmp(name, "--inflow-mean") == 0) dst = &p->mu;
+    else if (strcmp(name, "--inflow-sd") == 0) dst = &p->sigma;
+    else if (strcmp(name, "--release") == 0) dst = &p->sbar;
+    else if (strcmp(name, "--initial") == 0) dst = &p->s0;
+    if (dst) {
+        /* The capacity must be > 0, the others >= 0; the message says which. */
+        rc = het_parse_double(name, value, dst == &p->cap ? -INFINITY : 0.0, INFINITY, dst);
+        if (rc != HET_OK)
+            return rc;
+        *dst += 0.0;   /* "-0" parses as -0.0; keep every parameter +0.0 */
+        if (dst == &p->cap && !(p->cap > 0.0))
+            return het_fail(HET_E_BADARG, "%s: expected a number > 0, got '%s'", name, value);
+        if (dst == &p->s0)
+            p->have_s0 = 1;
+        return HET_OK;
+    }
+    if (strcmp(name, "--trace") == 0)
+        return het__res_name(name, value, p->trace, 0);
+    if (strcmp(name, "--plot") == 0) {
+#if HETERO_HAVE_GNUPLOT
+        return het__res_name(name, value, p->plot, 1);
+#else
+        return het_fail(HET_E_BADARG, "--plot: needs gnuplot, which was not found when hetero was built");
+#endif
+    }
+    return het_fail(HET_E_BADARG, "%s: not an option of reservoir", name);
+}
+
+/* The directory a file would be written to must exist and be writable;
+ * checked before the run so that a long run does not fail at the end. */
+static int het__res_check_dir(const char *opt, const char *path)
+{
+    char dir[HET_RES_NAME_MAX];
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else if (slash == path)
+        snprintf(dir, sizeof dir, "/");
+    else
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+    if (access(dir, W_OK) != 0)
+        return het_fail(HET_E_BADARG, "%s: cannot write '%s': directory '%s': %s", opt, path, dir, strerror(errno));
+    return HET_OK;
+}
+
+static int het__res_validate(void *vp)
+{
+    het_res_params *p = vp;
+    if (!p->have_paths)
+        return het_fail(HET_E_BADARG, "--paths: required (the number of paths, e.g. --paths 1e6)");
+    if (!p->have_steps)
+        return het_fail(HET_E_BADARG, "--steps: required (the steps per path, e.g. --steps 100)");
+    if (p->paths > HET_RES_MAX_ITEMS / p->steps)
+        return het_fail(HET_E_BADARG, "--paths: expected --paths x --steps at most 2^62 path-steps, got %" PRIu64
+                        " x %" PRIu64, p->paths, p->steps);
+    if (!p->have_s0)
+        p->s0 = p->cap;
+    if (p->s0 > p->cap)
+        return het_fail(HET_E_BADARG, "--initial: expected a number in [0, %g] (the capacity), got %g", p->cap, p->s0);
+    if (p->trace[0] && het__res_check_dir("--trace", p->trace) != HET_OK)
+        return HET_E_BADARG;
+    if (p->plot[0] && het__res_check_dir("--plot", p->plot) != HET_OK)
+        return HET_E_BADARG;
+    return HET_OK;
+}
+
+/* ---- plan -------------------------------------------------------------- */
+
+static uint64_t het__res_ceil_div(uint64_t a, uint64_t b) { return a / b + (a % b != 0); }
+
+/* Paths per grain: a power of two >= HET_RES_VL, from P and T only.
+ * About 2^20 path-steps per grain (1024 paths when T <= 1024); halved
+ * while the job would have fewer than 64 grains (so small jobs still
+ * spread); doubled while the partials of all grains would pass
+ * HET_RES_PARTIALS_BYTES or 2^20 grains. */
+static uint64_t het__res_grain_paths(uint64_t P, uint64_t T, uint64_t psize)
+{
+    uint64_t g = 1024;
+    while (g > HET_RES_VL && g * T > (UINT64_C(1) << 20))
+        g /= 2;
+    while (g > HET_RES_VL && het__res_ceil_div(P, g) < 64)
+        g /= 2;
+    uint64_t max_grains = HET_RES_PARTIALS_BYTES / psize;
+    if (max_grains > HET_RES_MAX_GRAINS)
+        max_grains = HET_RES_MAX_GRAINS;
+    if (max_grains < 1)
+        max_grains = 1;
+    while (het__res_ceil_div(P, g) > max_grains)
+        g *= 2;
+    return g;
+}
+
+static int het__res_plan(het_job *job)
+{
+    const het_res_params *p = job->params;
+    het_res_state *s = calloc(1, sizeof *s);
+    if (!s)
+        return het_fail(HET_E_NOMEM, "reservoir: out of memory planning the job");
+    s->nbins = het_res_rel_nbins(p->steps);
+    s->ntrace = het_res_trace_count(p->steps, p->trace[0] || p->plot[0]);
+    s->tscale = (double)HET_RES_TRACE_INNER / p->cap;
+    s->model.cap = p->cap;
+    s->model.mu = p->mu;
+    s->model.sigma = p->sigma;
+    s->model.sbar = p->sbar;
+    s->model.s0 = p->s0;
+    s->model.key0 = (het_u32)job->seed;
+    s->model.key1 = (het_u32)(job->seed >> 32);
+    job->partial_size = (size_t)het_res_partial_size(s->nbins, s->ntrace);
+    s->grain_paths = het__res_grain_paths(p->paths, p->steps, job->partial_size);
+    job->n_grains = het__res_ceil_div(p->paths, s->grain_paths);
+    job->state = s;
+    return HET_OK;
+}
+
+static void het__res_release(het_job *job)
+{
+    free(job->state);
+    job->state = NULL;
+}
+
+static uint64_t het__res_items(const het_job *job, uint64_t g0, uint64_t n)
+{
+    const het_res_params *p = job->params;
+    const het_res_state *s = job->state;
+    uint64_t a = g0 * s->grain_paths, b = (g0 + n) * s->grain_paths;
+    if (a > p->paths) a = p->paths;
+    if (b > p->paths) b = p->paths;
+    return (b - a) * p->steps;
+}
+
+/* ---- the CPU path: HET_RES_VL paths, one lane each ----------------------- */
+
+typedef struct het_res_lanes {
+    double s[HET_RES_VL], sum[HET_RES_VL], nshort[HET_RES_VL], nspill[HET_RES_VL];
+} het_res_lanes;
+
+/* Z[2j], Z[2j+1] for paths p0 .. p0+VL-1.  Philox4x32-10 written out on
+ * lane arrays (the same rounds as Random123's philox4x32_R(10, ...), which
+ * the scalar path uses; test_reservoir checks they agree bit for bit). */
+static inline void het__res_pair_lanes(uint64_t p0, het_u32 j, het_u32 key0, het_u32 key1,
+                                       double *restrict z0, double *restrict z1)
+{
+    /* Words are kept in 64-bit lanes (values below 2^32) so that the
+     * 32x32->64 multiplies map onto vpmuludq without reshuffling. */
+    uint64_t w0[HET_RES_VL], w1[HET_RES_VL], w2[HET_RES_VL], w3[HET_RES_VL];
+    const uint64_t lo32 = 0xffffffffu;
+    for (int l = 0; l < HET_RES_VL; l++) {
+        uint64_t p = p0 + (uint64_t)l;
+        uint64_t c0 = j, c1 = p & lo32, c2 = p >> 32, c3 = HET_RES_TAG;
+        uint64_t k0 = key0, k1 = key1;
+#pragma GCC unroll 10
+        for (int r = 0; r < 10; r++) {
+            uint64_t m0 = UINT64_C(0xD2511F53) * (c0 & lo32);
+            uint64_t m1 = UINT64_C(0xCD9E8D57) * (c2 & lo32);
+            uint64_t n0 = (m1 >> 32) ^ c1 ^ k0;
+            uint64_t n2 = (m0 >> 32) ^ c3 ^ k1;
+            c1 = m1 & lo32;
+            c3 = m0 & lo32;
+            c0 = n0;
+            c2 = n2;
+            k0 = (k0 + 0x9E3779B9u) & lo32;
+            k1 = (k1 + 0xBB67AE85u) & lo32;
+        }
+        w0[l] = c0;
+        w1[l] = c1;
+        w2[l] = c2;
+        w3[l] = c3;
+    }
+    for (int l = 0; l < HET_RES_VL; l++)
+        het_res_normals(w0[l], w1[l], w2[l], w3[l], &z0[l], &z1[l]);
+}
+
+static inline void het__res_step_lanes(het_res_lanes *restrict L, const double *restrict z,
+                                       const het_res_model *m)
+{
+    const double cap = m->cap, mu = m->mu, sigma = m->sigma, sbar = m->sbar;
+    for (int l = 0; l < HET_RES_VL; l++)
+        het_res_step(&L->s[l], &L->sum[l], &L->nshort[l], &L->nspill[l], z[l], cap, mu, sigma, sbar);
+}
+
+/* het_res_advance() for VL paths at once: the same pairs, the same steps. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(HET_RES_NO_CLONES)
+__attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
+#endif
+static void het__res_advance_lanes(het_res_lanes *L, uint64_t p0, uint64_t t0, uint64_t t1,
+                                   const het_res_model *m)
+{
+    double z0[HET_RES_VL], z1[HET_RES_VL];
+    uint64_t t = t0;
+    if ((t & 1u) && t < t1) {
+        het__res_pair_lanes(p0, (het_u32)(t >> 1), m->key0, m->key1, z0, z1);
+        het__res_step_lanes(L, z1, m);
+        t++;
+    }
+    for (; t + 1 < t1; t += 2) {
+        het__res_pair_lanes(p0, (het_u32)(t >> 1), m->key0, m->key1, z0, z1);
+        het__res_step_lanes(L, z0, m);
+        het__res_step_lanes(L, z1, m);
+    }
+    if (t < t1) {
+        het__res_pair_lanes(p0, (het_u32)(t >> 1), m->key0, m->key1, z0, z1);
+        het__res_step_lanes(L, z0, m);
+    }
+}
+
+/* Runs paths p0 .. p0+VL-1 over all T steps; with nt > 0 records S at the
+ * traced steps into tv[i][lane]. */
+static void het__res_chunk(const het_res_model *m, uint64_t p0, uint64_t T, het_u32 nt,
+                           het_res_lanes *L, double (*tv)[HET_RES_VL])
+{
+    for (int l = 0; l < HET_RES_VL; l++) {
+        L->s[l] = m->s0;
+        L->sum[l] = L->nshort[l] = L->nspill[l] = 0.0;
+    }
+    if (nt == 0) {
+        het__res_advance_lanes(L, p0, 0, T, m);
+        return;
+    }
+    for (int l = 0; l < HET_RES_VL; l++)
+        tv[0][l] = m->s0;
+    uint64_t t0 = 0;
+    for (het_u32 i = 1; i < nt; i++) {
+        uint64_t t1 = het_res_trace_step(i, nt, T);
+        het__res_advance_lanes(L, p0, t0, t1, m);
+        for (int l = 0; l < HET_RES_VL; l++)
+            tv[i][l] = L->s[l];
+        t0 = t1;
+    }
+}
+
+static void het__res_put_f64(unsigned char *dst, double v) { memcpy(dst, &v, 8); }
+static void het__res_put_u64(unsigned char *dst, uint64_t v) { memcpy(dst, &v, 8); }
+
+/* One grain's partial (layout in reservoir_common.h). */
+static void het__res_grain(const het_job *job, uint64_t g, unsigned char *out)
+{
+    const het_res_params *p = job->params;
+    const het_res_state *s = job->state;
+    const het_res_model *m = &s->model;
+    const het_u32 nb = s->nbins, nt = s->ntrace;
+    uint64_t begin = g * s->grain_paths, end = begin + s->grain_paths;
+    if (end > p->paths)
+        end = p->paths;
+
+    memset(out, 0, job->partial_size);
+    het_u32 *rel = (het_u32 *)(void *)(out + HET_RES_HDR_BYTES);
+    double *tsum = (double *)(void *)(out + het_res_off_tsum(nb));
+    het_u32 *thist = (het_u32 *)(void *)(out + het_res_off_thist(nb, nt));
+    het_res_acc acc = {0, 0, 0, 0, 0, 0, 0, 0};
+    het_res_lanes L;
+    double tv[HET_RES_TRACE_MAX][HET_RES_VL];
+
+    for (uint64_t p0 = begin; p0 < end; p0 += HET_RES_VL) {
+        int nact = end - p0 < HET_RES_VL ? (int)(end - p0) : HET_RES_VL;
+        het__res_chunk(m, p0, p->steps, nt, &L, tv);
+        for (int l = 0; l < nact; l++) {   /* path order */
+            het_res_acc_add(&acc, L.sum[l], L.s[l], L.nshort[l], L.nspill[l]);
+            rel[het_res_rel_bin((uint64_t)L.nshort[l], p->steps, nb)]++;
+        }
+        for (het_u32 i = 0; i < nt; i++) {
+            for (int l = 0; l < nact; l++) {
+                tsum[i] += tv[i][l];
+                thist[i * HET_RES_TRACE_BINS + het_res_trace_bin(tv[i][l], m->cap, s->tscale)]++;
+            }
+        }
+    }
+    het__res_put_f64(out + 0, acc.sum);
+    het__res_put_f64(out + 8, acc.sum2);
+    het__res_put_f64(out + 16, acc.fin);
+    het__res_put_f64(out + 24, acc.fin2);
+    het__res_put_u64(out + 32, (uint64_t)acc.nshort);
+    het__res_put_f64(out + 40, acc.nshort2);
+    het__res_put_u64(out + 48, (uint64_t)acc.nspill);
+    het__res_put_f64(out + 56, acc.nspill2);
+}
+
+static int het__res_cpu_batch(const het_job *job, uint64_t g0, uint64_t n, void *out, int nthreads)
+{
+    unsigned char *base = out;
+    const size_t psize = job->partial_size;
+    if (nthreads < 1)
+        nthreads = 1;
+    /* Grains are independent; dynamic scheduling because the last grain
+     * may be short. */
+#pragma omp parallel for num_threads(nthreads) schedule(dynamic, 1)
+    for (uint64_t i = 0; i < n; i++)
+        het__res_grain(job, g0 + i, base + i * psize);
+    return HET_OK;
+}
+
+/* ---- OpenCL ------------------------------------------------------------ */
+
+/* Kernel arguments from index 3 (kernels/reservoir.cl):
+ *   ulong P, ulong T, ulong grain_paths, double K, double mu, double sigma,
+ *   double Sbar, double S0, uint key0, uint key1, uint nbins, uint ntrace,
+ *   double tscale */
+static size_t het__res_cl_args(const het_job *job, het_karg *a, size_t max)
+{
+    const het_res_params *p = job->params;
+    const het_res_state *s = job->state;
+    if (max < 13)
+        return 0;
+    a[0] = (het_karg){.kind = HET_KARG_U64, .v.u64 = p->paths};
+    a[1] = (het_karg){.kind = HET_KARG_U64, .v.u64 = p->steps};
+    a[2] = (het_karg){.kind = HET_KARG_U64, .v.u64 = s->grain_paths};
+    a[3] = (het_karg){.kind = HET_KARG_F64, .v.f64 = s->model.cap};
+    a[4] = (het_karg){.kind = HET_KARG_F64, .v.f64 = s->model.mu};
+    a[5] = (het_karg){.kind = HET_KARG_F64, .v.f64 = s->model.sigma};
+    a[6] = (het_karg){.kind = HET_KARG_F64, .v.f64 = s->model.sbar};
+    a[7] = (het_karg){.kind = HET_KARG_F64, .v.f64 = s->model.s0};
+    a[8] = (het_karg){.kind = HET_KARG_U32, .v.u32 = s->model.key0};
+    a[9] = (het_karg){.kind = HET_KARG_U32, .v.u32 = s->model.key1};
+    a[10] = (het_karg){.kind = HET_KARG_U32, .v.u32 = s->nbins};
+    a[11] = (het_karg){.kind = HET_KARG_U32, .v.u32 = s->ntrace};
+    a[12] = (het_karg){.kind = HET_KARG_F64, .v.f64 = s->tscale};
+    return 13;
+}
+
+/* Any size works (the kernel's result does not depend on it); a power of
+ * two up to HET_RES_MAX_LOCAL and no more than a grain's paths. */
+static size_t het__res_cl_local_size(const het_job *job, size_t max_wg)
+{
+    const het_res_state *s = job->state;
+    size_t l = HET_RES_MAX_LOCAL;
+    while (l > 1 && (l > max_wg || l > s->grain_paths))
+        l /= 2;
+    return l;
+}
+
+/* ---- merge ------------------------------------------------------------- */
+
+/* Value at 0-based rank i of a distribution given as a histogram, where
+ * value(bin, c, n) places the c-th of the bin's n members. */
+typedef double (*het__res_binval)(const void *ctx, uint64_t bin, uint64_t c, uint64_t n);
+
+static double het__res_rank_value(const uint64_t *h, uint64_t nbins, uint64_t i,
+                                  het__res_binval val, const void *ctx)
+{
+    uint64_t cum = 0;
+    for (uint64_t b = 0; b < nbins; b++) {
+        if (i < cum + h[b])
+            return val(ctx, b, i - cum, h[b]);
+        cum += h[b];
+    }
+    return val(ctx, nbins - 1, 0, 1);   /* not reached for i < total */
+}
+
+/* Quantile q of N values by linear interpolation between order statistics
+ * (rank h = q (N - 1), as numpy's default "linear" method). */
+static double het__res_quantile(const uint64_t *h, uint64_t nbins, uint64_t N, double q,
+                                het__res_binval val, const void *ctx)
+{
+    double pos = q * (double)(N - 1);
+    uint64_t lo = (uint64_t)pos;
+    double frac = pos - (double)lo;
+    double a = het__res_rank_value(h, nbins, lo, val, ctx);
+    if (frac == 0.0 || lo + 1 >= N)
+        return a;
+    double b = het__res_rank_value(h, nbins, lo + 1, val, ctx);
+    return a + frac * (b - a);
+}
+
+typedef struct het__res_relctx { uint64_t T; uint64_t nbins; } het__res_relctx;
+
+/* Shortfall count of a member of a reliability bin: exact when bins are
+ * counts; otherwise the bin's counts k_lo .. k_hi are shared out evenly. */
+static double het__res_rel_val(const void *vctx, uint64_t b, uint64_t c, uint64_t n)
+{
+    const het__res_relctx *ctx = vctx;
+    if (ctx->nbins == ctx->T + 1)
+        return (double)b;
+    uint64_t klo = het__res_ceil_div(b * (ctx->T + 1), ctx->nbins);
+    uint64_t khi = het__res_ceil_div((b + 1) * (ctx->T + 1), ctx->nbins);  /* exclusive */
+    return (double)klo + ((double)c + 0.5) / (double)n * (double)(khi - klo) - 0.5;
+}
+
+static double het__res_trace_val(const void *vctx, uint64_t b, uint64_t c, uint64_t n)
+{
+    double cap = *(const double *)vctx;
+    if (b == 0)
+        return 0.0;
+    if (b == HET_RES_TRACE_BINS - 1)
+        return cap;
+    double w = cap / HET_RES_TRACE_INNER;
+    return (double)(b - 1) * w + ((double)c + 0.5) / (double)n * w;
+}
+
+/* Mean and standard error of per-path values x_p / scale, from sum x and
+ * sum x^2 over N paths.  The error is NaN for a single path. */
+static void het__res_mean_se(double sum, double sum2, uint64_t N, double scale, double *mean, double *se)
+{
+    double n = (double)N;
+    double mx = sum / n;
+    *mean = mx / scale;
+    if (N < 2) {
+        *se = NAN;
+        return;
+    }
+    double var = (sum2 - n * mx * mx) / (n - 1.0);
+    if (var < 0.0)
+        var = 0.0;     /* rounding when all paths agree */
+    *se = sqrt(var / n) / scale;
+}
+
+static double het__res_get_f64(const unsigned char *src) { double v; memcpy(&v, src, 8); return v; }
+static uint64_t het__res_get_u64(const unsigned char *src) { uint64_t v; memcpy(&v, src, 8); return v; }
+
+static int het__res_write_trace(const het_job *job, const char *path, const double *tsum,
+                                const uint64_t *thist);
+static int het__res_plot(const het_job *job, const char *csv, const char *out);
+
+static int het__res_merge(het_job *job, const void *partials)
+{
+    const het_res_params *p = job->params;
+    het_res_state *s = job->state;
+    const unsigned char *base = partials;
+    const het_u32 nb = s->nbins, nt = s->ntrace;
+    double sum = 0, sum2 = 0, fin = 0, fin2 = 0, ns2 = 0, nsp2 = 0;
+    uint64_t ns = 0, nsp = 0;
+    uint64_t *rel = calloc(nb, sizeof *rel);
+    double *tsum = calloc(nt + 1, sizeof *tsum);
+    uint64_t *thist = calloc((size_t)nt * HET_RES_TRACE_BINS + 1, sizeof *thist);
+    int rc = HET_OK;
+    if (!rel || !tsum || !thist) {
+        rc = het_fail(HET_E_NOMEM, "reservoir: out of memory merging partials");
+        goto out;
+    }
+    for (uint64_t g = 0; g < job->n_grains; g++) {   /* grain order */
+        const unsigned char *q = base + g * job->partial_size;
+        sum += het__res_get_f64(q + 0);
+        sum2 += het__res_get_f64(q + 8);
+        fin += het__res_get_f64(q + 16);
+        fin2 += het__res_get_f64(q + 24);
+        ns += het__res_get_u64(q + 32);
+        ns2 += het__res_get_f64(q + 40);
+        nsp += het__res_get_u64(q + 48);
+        nsp2 += het__res_get_f64(q + 56);
+        const het_u32 *r = (const het_u32 *)(const void *)(q + HET_RES_HDR_BYTES);
+        for (het_u32 b = 0; b < nb; b++)
+            rel[b] += r[b];
+        const double *ts = (const double *)(const void *)(q + het_res_off_tsum(nb));
+        const het_u32 *th = (const het_u32 *)(const void *)(q + het_res_off_thist(nb, nt));
+        for (het_u32 i = 0; i < nt; i++)
+            tsum[i] += ts[i];
+        for (size_t i = 0; i < (size_t)nt * HET_RES_TRACE_BINS; i++)
+            thist[i] += th[i];
+    }
+    const double T = (double)p->steps;
+    het__res_mean_se(sum, sum2, p->paths, T, &s->mean_storage, &s->mean_storage_se);
+    het__res_mean_se(fin, fin2, p->paths, 1.0, &s->final_mean, &s->final_se);
+    het__res_mean_se((double)ns, ns2, p->paths, T, &s->short_frac, &s->short_se);
+    het__res_mean_se((double)nsp, nsp2, p->paths, T, &s->spill_frac, &s->spill_se);
+    s->short_steps = ns;
+    s->spill_steps = nsp;
+    /* Reliability 1 - k/T rises as k falls: its q-quantile is 1 - (the
+     * (1-q)-quantile of k) / T, taken at the mirrored rank. */
+    het__res_relctx ctx = {p->steps, nb};
+    const double qs[3] = {0.05, 0.50, 0.95};
+    for (int i = 0; i < 3; i++) {
+        double kq = het__res_quantile(rel, nb, p->paths, 1.0 - qs[i], het__res_rel_val, &ctx);
+        s->rel_p[i] = 1.0 - kq / T;
+    }
+    if (nt > 0) {
+        char tmp[HET_RES_NAME_MAX] = "";
+        const char *csv = p->trace;
+        if (!csv[0]) {
+            /* --plot without --trace: the CSV lives in a temporary file. */
+            const char *dir = getenv("TMPDIR");
+            snprintf(tmp, sizeof tmp, "%s/hetero-trace-XXXXXX", dir && dir[0] ? dir : "/tmp");
+            int fd = mkstemp(tmp);
+            if (fd < 0) {
+                rc = het_fail(HET_E_IO, "--plot: cannot create a temporary file: %s", strerror(errno));
+                goto out;
+            }
+            close(fd);
+            csv = tmp;
+        }
+        rc = het__res_write_trace(job, csv, tsum, thist);
+        if (rc == HET_OK && p->plot[0])
+            rc = het__res_plot(job, csv, p->plot);
+        if (tmp[0])
+            remove(tmp);
+    }
+out:
+    free(rel);
+    free(tsum);
+    free(thist);
+    return rc;
+}
+
+/* The trace CSV: one row per traced step with the mean and the 5/50/95
+ * percentiles of S across paths, then the first few paths themselves
+ * (recomputed here; they are the same paths the grains computed). */
+static int het__res_write_trace(const het_job *job, const char *path, const double *tsum,
+                                const uint64_t *thist)
+{
+    const het_res_params *p = job->params;
+    const het_res_state *s = job->state;
+    const het_u32 nt = s->ntrace;
+    het_res_lanes L;
+    double (*tv)[HET_RES_VL] = malloc(sizeof(double[HET_RES_TRACE_MAX][HET_RES_VL]));
+    if (!tv)
+        return het_fail(HET_E_NOMEM, "--trace: out of memory");
+    het__res_chunk(&s->model, 0, p->steps, nt, &L, tv);
+    int ns = p->paths < HET_RES_SAMPLE_PATHS ? (int)p->paths : HET_RES_SAMPLE_PATHS;
+
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        free(tv);
+        return het_fail(HET_E_IO, "--trace: cannot write '%s': %s", path, strerror(errno));
+    }
+    fprintf(f, "step,mean,p5,p50,p95");
+    for (int k = 0; k < ns; k++)
+        fprintf(f, ",path%d", k);
+    fprintf(f, "\n");
+    for (het_u32 i = 0; i < nt; i++) {
+        const uint64_t *h = thist + (size_t)i * HET_RES_TRACE_BINS;
+        fprintf(f, "%" PRIu64 ",%.17g", het_res_trace_step(i, nt, p->steps), tsum[i] / (double)p->paths);
+        const double qs[3] = {0.05, 0.50, 0.95};
+        for (int k = 0; k < 3; k++)
+            fprintf(f, ",%.17g", het__res_quantile(h, HET_RES_TRACE_BINS, p->paths, qs[k],
+                                                   het__res_trace_val, &s->model.cap));
+        for (int k = 0; k < ns; k++)
+            fprintf(f, ",%.17g", tv[i][k]);
+        fprintf(f, "\n");
+    }
+    free(tv);
+    if (ferror(f) | (fclose(f) != 0))
+        return het_fail(HET_E_IO, "--trace: error writing '%s': %s", path, strerror(errno));
+    return HET_OK;
+}
+
+/* Draws the fan chart through gnuplot: the 5-95% band, median and mean of
+ * S over time, and the sample paths over them. */
+static int het__res_plot(const het_job *job, const char *csv, const char *out)
+{
+#if HETERO_HAVE_GNUPLOT
+    const het_res_params *p = job->params;
+    int ns = p->paths < HET_RES_SAMPLE_PATHS ? (int)p->paths : HET_RES_SAMPLE_PATHS;
+    int svg = strcmp(strrchr(out, '.'), ".svg") == 0;
+    FILE *g = popen("gnuplot", "w");
+    if (!g)
+        return het_fail(HET_E_IO, "--plot: cannot run gnuplot: %s", strerror(errno));
+    fprintf(g, "set terminal %s size 1000,600 noenhanced\n", svg ? "svg" : "pngcairo");
+    fprintf(g, "set output '%s'\n", out);
+    fprintf(g, "set datafile separator ','\n");
+    fprintf(g, "set title 'reservoir: %" PRIu64 " paths, K=%g, mu=%g, sigma=%g, Sbar=%g, S0=%g'\n",
+            p->paths, p->cap, p->mu, p->sigma, p->sbar, p->s0);
+    fprintf(g, "set xlabel 'step'\nset ylabel 'storage S'\nset key outside right top\n");
+    fprintf(g, "set yrange [0:%.17g]\nset grid\n", p->cap * 1.02);
+    fprintf(g, "plot '%s' skip 1 using 1:3:5 with filledcurves fillcolor rgb '#c6dbef' title '5-95%%',"
+               " '' skip 1 using 1:4 with lines lw 2 lc rgb '#08519c' title 'median',"
+               " '' skip 1 using 1:2 with lines lw 2 dt 2 lc rgb 'black' title 'mean'", csv);
+    for (int k = 0; k < ns; k++)
+        fprintf(g, ", '' skip 1 using 1:%d with lines lw 1 title 'path %d'", 6 + k, k);
+    fprintf(g, "\n");
+    int st = pclose(g);
+    if (st != 0)
+        return het_fail(HET_E_IO, "--plot: gnuplot failed drawing '%s' (status %d)", out, st);
+    return HET_OK;
+#else
+    (void)job; (void)csv;
+    return het_fail(HET_E_BADARG, "--plot: gnuplot was not found when hetero was built; cannot draw '%s'", out);
+#endif
+}
+
+/* ---- report ------------------------------------------------------------ */
+
+#define HET_RES_F64(nm, val) (het_field){.name = nm, .kind = HET_FIELD_F64, .v.f64 = (val)}
+#define HET_RES_U64(nm, val) (het_field){.name = nm, .kind = HET_FIELD_U64, .v.u64 = (val)}
+
+static size_t het__res_result(const het_job *job, het_field *o, size_t max)
+{
+    const het_res_state *s = job->state;
+    het_field f[] = {
+        HET_RES_F64("mean_storage", s->mean_storage),
+        HET_RES_F64("mean_storage_stderr", s->mean_storage_se),
+        HET_RES_F64("final_storage_mean", s->final_mean),
+        HET_RES_F64("final_storage_mean_stderr", s->final_se),
+        HET_RES_F64("shortfall_fraction", s->short_frac),
+        HET_RES_F64("shortfall_fraction_stderr", s->short_se),
+        HET_RES_F64("spill_fraction", s->spill_frac),
+        HET_RES_F64("spill_fraction_stderr", s->spill_se),
+        HET_RES_F64("reliability_p5", s->rel_p[0]),
+        HET_RES_F64("reliability_p50", s->rel_p[1]),
+        HET_RES_F64("reliability_p95", s->rel_p[2]),
+        HET_RES_U64("shortfall_steps", s->short_steps),
+        HET_RES_U64("spill_steps", s->spill_steps),
+    };
+    size_t n = sizeof f / sizeof f[0];
+    if (n > max)
+        n = max;
+    memcpy(o, f, n * sizeof f[0]);
+    return n;
+}
+
+static size_t het__res_params_fields(const het_job *job, het_field *o, size_t max)
+{
+    const het_res_params *p = job->params;
+    const het_res_state *s = job->state;
+    het_field f[11];
+    size_t n = 0;
+    f[n++] = HET_RES_U64("paths", p->paths);
+    f[n++] = HET_RES_U64("steps", p->steps);
+    f[n++] = HET_RES_F64("capacity", p->cap);
+    f[n++] = HET_RES_F64("inflow_mean", p->mu);
+    f[n++] = HET_RES_F64("inflow_sd", p->sigma);
+    f[n++] = HET_RES_F64("release", p->sbar);
+    f[n++] = HET_RES_F64("initial", p->s0);
+    f[n++] = HET_RES_U64("seed", job->seed);
+    if (s)
+        f[n++] = HET_RES_U64("grain_paths", s->grain_paths);
+    if (p->trace[0])
+        f[n++] = (het_field){.name = "trace", .kind = HET_FIELD_STR, .v.str = p->trace};
+    if (p->plot[0])
+        f[n++] = (het_field){.name = "plot", .kind = HET_FIELD_STR, .v.str = p->plot};
+    if (n > max)
+        n = max;
+    memcpy(o, f, n * sizeof f[0]);
+    return n;
+}
+
+/* hetero-bench: about `items` path-steps as paths x 1000 steps (fewer
+ * steps for a tiny job). */
+static void het__res_bench_params(void *vp, double items)
+{
+    het_res_params *p = vp;
+    p->steps = items < 1000.0 ? (items < 1.0 ? 1 : (uint64_t)items) : 1000;
+    double paths = items / (double)p->steps;
+    p->paths = paths < 1.0 ? 1 : paths > (double)HET_RES_MAX_PATHS ? HET_RES_MAX_PATHS : (uint64_t)paths;
+    p->have_paths = p->have_steps = 1;
+}
+
+const het_workload het_wl_reservoir = {
+    .name = "reservoir",
+    .summary = "ensemble of stochastic reservoir paths: storage, shortfall, spill, reliability",
+    .usage = "--paths P --steps T",
+    .options = het__res_options,
+    .params_size = sizeof(het_res_params),
+    .item_name = "path-steps",
+    .defaults = het__res_defaults,
+    .set_option = het__res_set,
+    .validate = het__res_validate,
+    .plan = het__res_plan,
+    .release = het__res_release,
+    .items = het__res_items,
+    .cpu_batch = het__res_cpu_batch,
+    .kernel_source = het_kernel_reservoir,
+    .kernel_name = "reservoir",
+    .build_options = NULL,
+    .cl_args = het__res_cl_args,
+    .cl_local_size = het__res_cl_local_size,
+    .merge = het__res_merge,
+    .result = het__res_result,
+    .params_fields = het__res_params_fields,
+    .bench_params = het__res_bench_params,
+};

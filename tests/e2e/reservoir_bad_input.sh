@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Bad input to `hetero reservoir` gets exit status 2 and one line on stderr
+# naming the option, and nothing on stdout.
+set -uo pipefail
+: "${HETERO:?}"
+tmp=${E2E_TMP:-/tmp}/reservoir_bad_input.$$
+mkdir -p "$tmp"
+trap 'rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+
+check() {   # check OPTION-NAMED-IN-MESSAGE args...
+  local opt=$1; shift
+  "$HETERO" reservoir "$@" --devices omp > "$tmp/out" 2> "$tmp/err"
+  local rc=$?
+  [ "$rc" -eq 2 ] || fail "'$*' exited $rc, expected 2"
+  [ ! -s "$tmp/out" ] || fail "'$*' printed on stdout: $(cat "$tmp/out")"
+  [ "$(wc -l < "$tmp/err")" -eq 1 ] || fail "'$*' wrote $(wc -l < "$tmp/err") lines: $(cat "$tmp/err")"
+  grep -q -- "$opt" "$tmp/err" || fail "'$*': message does not name $opt: $(cat "$tmp/err")"
+  echo "ok: $* -> $(cat "$tmp/err")"
+}
+
+check --paths --paths 0 --steps 10
+check --steps --paths 10 --steps 0
+check --paths --steps 10
+check --steps --paths 10
+check --paths --paths -3 --steps 10
+check --capacity --paths 10 --steps 10 --capacity -1
+check --capacity --paths 10 --steps 10 --capacity 0
+check --inflow-mean --paths 10 --steps 10 --inflow-mean -5
+check --inflow-sd --paths 10 --steps 10 --inflow-sd -1
+check --inflow-sd --paths 10 --steps 10 --inflow-sd nan
+check --inflow-mean --paths 10 --steps 10 --inflow-mean inf
+check --release --paths 10 --steps 10 --release -0.1
+check --initial --paths 10 --steps 10 --initial 100.5
+check --initial --paths 10 --steps 10 --capacity 50 --initial 60
+check --initial --paths 10 --steps 10 --initial -1
+check --trace --paths 10 --steps 10 --trace /nonexistent-dir/t.csv
+check --plot --paths 10 --steps 10 --plot fan.gif

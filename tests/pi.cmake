@@ -1,0 +1,2 @@
+# End-to-end tests of the pi workload (scripts in tests/e2e/).
+het_e2e(pi_same_bits pi_same_bits.sh)

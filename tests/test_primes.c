@@ -1,0 +1,549 @@
+/* test_primes.c - the primes workload on the CPU path, driven the way the
+ * engine drives it (set_option, validate, plan, cpu_batch, merge, result),
+ * and its sieve against independent references: published values of
+ * pi(x) and of the Nth prime, trial division, and a deterministic
+ * Miller-Rabin test for 64-bit numbers. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <inttypes.h>
+#include <unistd.h>
+
+#include "engine.h"
+#include "primes_common.h"
+#include "primes_sieve.h"
+#include "workload.h"
+
+extern const het_workload het_wl_primes;
+
+#define U64_MAX_STR "18446744073709551615"
+
+/* ---- references ------------------------------------------------------------ */
+
+static int trial_prime(uint64_t n)
+{
+    if (n < 2)
+        return 0;
+    for (uint64_t d = 2; d * d <= n; d++)
+        if (n % d == 0)
+            return 0;
+    return 1;
+}
+
+static uint64_t mulmod(uint64_t a, uint64_t b, uint64_t m)
+{
+    return (uint64_t)((unsigned __int128)a * b % m);
+}
+
+static uint64_t powmod(uint64_t a, uint64_t e, uint64_t m)
+{
+    uint64_t r = 1;
+    for (a %= m; e; e >>= 1, a = mulmod(a, a, m))
+        if (e & 1)
+            r = mulmod(r, a, m);
+    return r;
+}
+
+/* Deterministic for every n < 2^64 with the first 12 prime bases. */
+static int mr_prime(uint64_t n)
+{
+    static const uint64_t bases[] = {2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37};
+    if (n < 2)
+        return 0;
+    for (size_t i = 0; i < 12; i++)
+        if (n % bases[i] == 0)
+            return n == bases[i];
+    uint64_t d = n - 1;
+    int s = 0;
+    while (!(d & 1)) {
+        d >>= 1;
+        s++;
+    }
+    for (size_t i = 0; i < 12; i++) {
+        uint64_t x = powmod(bases[i], d, n);
+        if (x == 1 || x == n - 1)
+            continue;
+        int composite = 1;
+        for (int r = 1; r < s && composite; r++) {
+            x = mulmod(x, x, n);
+            if (x == n - 1)
+                composite = 0;
+        }
+        if (composite)
+            return 0;
+    }
+    return 1;
+}
+
+static uint64_t mr_count(uint64_t lo, uint64_t hi)
+{
+    uint64_t c = 0;
+    for (uint64_t n = lo; n < hi; n++)
+        c += (uint64_t)mr_prime(n);
+    return c;
+}
+
+/* ---- the workload, as the engine runs it --------------------------------- */
+
+typedef struct run {
+    het_job job;
+    uint64_t *partials;
+    het_field f[HET_MAX_FIELDS];
+    size_t nf;
+} run;
+
+/* Plans the job given by the option pairs (NULL-terminated), computes every
+ * grain on the CPU in one batch with nthreads threads, merges. */
+static int run_job(run *r, int nthreads, ...)
+{
+    va_list ap;
+    memset(r, 0, sizeof *r);
+    assert_int_equal(het_job_init(&r->job, &het_wl_primes), HET_OK);
+    va_start(ap, nthreads);
+    for (const char *name; (name = va_arg(ap, const char *));) {
+        const char *value = va_arg(ap, const char *);
+        int rc = het_wl_primes.set_option(r->job.params, name, value);
+        if (rc) {
+            va_end(ap);
+            return rc;
+        }
+    }
+    va_end(ap);
+    int rc = het_job_plan(&r->job);
+    if (rc)
+        return rc;
+    assert_int_equal(r->job.partial_size, sizeof(uint64_t));
+    r->partials = malloc(r->job.n_grains * sizeof(uint64_t));
+    assert_non_null(r->partials);
+    memset(r->partials, 0xA5, r->job.n_grains * sizeof(uint64_t));   /* poison */
+    rc = het_wl_primes.cpu_batch(&r->job, 0, r->job.n_grains, r->partials, nthreads);
+    if (rc)
+        return rc;
+    rc = het_wl_primes.merge(&r->job, r->partials);
+    if (rc)
+        return rc;
+    r->nf = het_wl_primes.result(&r->job, r->f, HET_MAX_FIELDS);
+    return HET_OK;
+}
+
+static void run_free(run *r)
+{
+    free(r->partials);
+    het_job_free(&r->job);
+}
+
+static uint64_t field(const run *r, const char *name)
+{
+    for (size_t i = 0; i < r->nf; i++)
+        if (strcmp(r->f[i].name, name) == 0) {
+            assert_int_equal(r->f[i].kind, HET_FIELD_U64);
+            return r->f[i].v.u64;
+        }
+    fail_msg("result has no field '%s'", name);
+    return 0;
+}
+
+static uint64_t count_range(uint64_t a, uint64_t b, int nthreads)
+{
+    char v[64];
+    run r;
+    snprintf(v, sizeof v, "%" PRIu64 ":%" PRIu64, a, b);
+    assert_int_equal(run_job(&r, nthreads, "--range", v, NULL), HET_OK);
+    uint64_t c = field(&r, "count");
+    run_free(&r);
+    return c;
+}
+
+static uint64_t nth_prime(uint64_t n)
+{
+    char v[32];
+    run r;
+    snprintf(v, sizeof v, "%" PRIu64, n);
+    assert_int_equal(run_job(&r, 2, "--nth", v, NULL), HET_OK);
+    assert_int_equal(field(&r, "n"), n);
+    uint64_t p = field(&r, "prime");
+    run_free(&r);
+    return p;
+}
+
+/* ---- wheel tables ------------------------------------------------------------ */
+
+static void wheel_tables_follow_their_definitions(void **state)
+{
+    (void)state;
+    for (int i = 0; i < 8; i++) {
+        assert_int_equal(het_primes_bit_of(HET_PRIMES_RES[i]), i);
+        assert_int_equal(HET_PRIMES_CLASS[HET_PRIMES_RES[i]], i);
+        const unsigned next = i < 7 ? HET_PRIMES_RES[i + 1] : 31;
+        assert_int_equal(HET_PRIMES_GAP[i], next - HET_PRIMES_RES[i]);
+        for (int j = 0; j < 8; j++) {
+            const unsigned ri = HET_PRIMES_RES[i], rj = HET_PRIMES_RES[j];
+            assert_int_equal(HET_PRIMES_F[i][j], ri * rj / 30);
+            assert_int_equal(HET_PRIMES_B[i][j], het_primes_bit_of(ri * rj % 30));
+            assert_int_equal(HET_PRIMES_INC[i][j], ri * (rj + HET_PRIMES_GAP[j]) / 30 - ri * rj / 30);
+        }
+    }
+    for (unsigned t = 0; t < 30; t++) {
+        const unsigned j = HET_PRIMES_WHEEL_NEXT[t];
+        assert_true(j < 8 && HET_PRIMES_RES[j] >= t);
+        assert_true(j == 0 || HET_PRIMES_RES[j - 1] < t);
+    }
+}
+
+static void presieve_tables_cross_out_exactly_the_multiples_of_7_to_43(void **state)
+{
+    (void)state;
+    const uint8_t *pre = het__primes_pre_tables();
+    assert_non_null(pre);
+    const uint32_t off[3] = {HET_PRIMES_PRE_OFF_0, HET_PRIMES_PRE_OFF_1, HET_PRIMES_PRE_OFF_2};
+    const uint32_t per[3] = {HET_PRIMES_PRE_PERIOD_0, HET_PRIMES_PRE_PERIOD_1, HET_PRIMES_PRE_PERIOD_2};
+    const unsigned lo[3] = {7, 23, 37}, hi[3] = {19, 31, 43};
+    for (int g = 0; g < 3; g++) {
+        /* first period plus a stretch of the tail */
+        for (uint32_t k = 0; k < per[g] + 70000; k++) {
+            for (int t = 0; t < 8; t++) {
+                const uint64_t n = 30 * (uint64_t)(k % per[g]) + HET_PRIMES_RES[t];
+                int multiple = 0;
+                for (unsigned p = lo[g]; p <= hi[g]; p++)
+                    if (trial_prime(p) && n % p == 0)
+                        multiple = 1;
+                assert_int_equal((pre[off[g] + k] >> t) & 1, !multiple);
+            }
+        }
+    }
+}
+
+static void isqrt_is_exact_at_the_edges(void **state)
+{
+    (void)state;
+    assert_int_equal(het__primes_isqrt(0), 0);
+    assert_int_equal(het__primes_isqrt(1), 1);
+    assert_int_equal(het__primes_isqrt(3), 1);
+    assert_int_equal(het__primes_isqrt(4), 2);
+    assert_int_equal(het__primes_isqrt(UINT64_MAX), UINT32_MAX);
+    const uint64_t s = UINT64_C(4294967291);   /* largest 32-bit prime */
+    assert_int_equal(het__primes_isqrt(s * s), s);
+    assert_int_equal(het__primes_isqrt(s * s - 1), s - 1);
+    assert_int_equal(het__primes_isqrt((uint64_t)UINT32_MAX * UINT32_MAX), UINT32_MAX);
+    assert_int_equal(het__primes_isqrt((uint64_t)UINT32_MAX * UINT32_MAX - 1), UINT32_MAX - 1);
+}
+
+/* ---- counts against references --------------------------------------------- */
+
+static void pi_of_powers_of_ten_match_published_values(void **state)
+{
+    (void)state;
+    static const uint64_t pi[11] = {0,      4,       25,       168,       1229,      9592,
+                                    78498,  664579,  5761455,  50847534,  455052511};
+    uint64_t x = 1;
+    for (int k = 1; k <= 10; k++) {
+        x *= 10;
+        assert_int_equal(count_range(0, x, 2), pi[k]);
+    }
+}
+
+static void every_small_range_matches_trial_division(void **state)
+{
+    (void)state;
+    enum { MAX = 2000 };
+    static uint64_t below[MAX + 1];   /* primes < n */
+    for (uint64_t n = 1; n <= MAX; n++)
+        below[n] = below[n - 1] + (uint64_t)trial_prime(n - 1);
+    het__primes_base b;
+    het__primes_sieve *sv;
+    assert_int_equal(het__primes_base_init(&b, het__primes_isqrt(MAX - 1), 1), HET_OK);
+    assert_int_equal(het__primes_sieve_new(&sv), HET_OK);
+    for (uint64_t a = 0; a < MAX; a++)
+        for (uint64_t bb = a + 1; bb <= MAX; bb++) {
+            uint64_t c = 0;
+            assert_int_equal(het__primes_sieve_range(sv, &b, a, bb, NULL, NULL, &c), HET_OK);
+            if (c != below[bb] - below[a])
+                fail_msg("[%" PRIu64 ", %" PRIu64 "): %" PRIu64 " primes, expected %" PRIu64, a, bb, c,
+                         below[bb] - below[a]);
+        }
+    het__primes_sieve_free(sv);
+    het__primes_base_free(&b);
+}
+
+static void small_ranges_through_the_workload_match_trial_division(void **state)
+{
+    (void)state;
+    static const uint64_t starts[] = {0, 1, 2, 3, 5, 6, 7, 29, 30, 31, 43, 47, 48, 997, 1999};
+    for (size_t i = 0; i < sizeof starts / sizeof *starts; i++) {
+        uint64_t expect = 0;
+        for (uint64_t b = starts[i]; b <= 2000; b++) {
+            assert_int_equal(count_range(starts[i], b, 1 + (int)(b & 1)), expect);
+            expect += (uint64_t)trial_prime(b);
+        }
+    }
+}
+
+static void empty_ranges_count_nothing(void **state)
+{
+    (void)state;
+    assert_int_equal(count_range(0, 0, 2), 0);
+    assert_int_equal(count_range(7, 7, 2), 0);
+    assert_int_equal(count_range(UINT64_MAX, UINT64_MAX, 2), 0);
+    assert_int_equal(count_range(2, 3, 2), 1);
+}
+
+static void ranges_straddling_2_to_the_32_match_miller_rabin(void **state)
+{
+    (void)state;
+    const uint64_t t = UINT64_C(1) << 32;
+    assert_int_equal(count_range(t - 5000, t + 5000, 2), mr_count(t - 5000, t + 5000));
+    assert_int_equal(count_range(t - 4, t + 16, 2), mr_count(t - 4, t + 16));
+    /* a range whose sieving primes reach past the segment size, straddling */
+    assert_int_equal(count_range(t - 1000000, t + 1000000, 2), mr_count(t - 1000000, t + 1000000));
+}
+
+static void ranges_near_2_to_the_64_match_miller_rabin(void **state)
+{
+    (void)state;
+    /* one plan of sqrt(2^64) sieving primes, many ranges against it */
+    het__primes_base b;
+    het__primes_sieve *sv;
+    assert_int_equal(het__primes_base_init(&b, UINT32_MAX, 0), HET_OK);
+    assert_int_equal(b.count, 203280221 - 3);   /* pi(2^32) without 2, 3, 5 */
+    assert_int_equal(het__primes_sieve_new(&sv), HET_OK);
+    const uint64_t top = UINT64_MAX;
+    /* 2^64 - 59 is the largest 64-bit prime; 2^64 - 1 itself is composite */
+    static const uint64_t widths[] = {1, 58, 59, 61, 20000};
+    for (size_t i = 0; i < sizeof widths / sizeof *widths; i++) {
+        uint64_t c;
+        assert_int_equal(het__primes_sieve_range(sv, &b, top - widths[i], top, NULL, NULL, &c), HET_OK);
+        assert_int_equal(c, mr_count(top - widths[i], top));
+    }
+    het__primes_sieve_free(sv);
+    het__primes_base_free(&b);
+}
+
+static void the_range_ending_at_2_to_the_64_minus_1_through_the_workload(void **state)
+{
+    (void)state;
+    /* the ten largest 64-bit primes are 2^64 - 363 .. 2^64 - 59 */
+    assert_int_equal(count_range(UINT64_MAX - 400, UINT64_MAX, 2), 10);
+}
+
+/* ---- the Nth prime -------------------------------------------------------------- */
+
+static void nth_primes_match_published_values(void **state)
+{
+    (void)state;
+    assert_int_equal(nth_prime(1), 2);
+    assert_int_equal(nth_prime(2), 3);
+    assert_int_equal(nth_prime(3), 5);
+    assert_int_equal(nth_prime(4), 7);
+    assert_int_equal(nth_prime(10), 29);
+    assert_int_equal(nth_prime(1000), 7919);
+    assert_int_equal(nth_prime(20000), 224737);
+    assert_int_equal(nth_prime(1000000), 15485863);
+    /* the tutorial's "20000th prime", which counts 1 as prime */
+    assert_int_equal(nth_prime(19999), 224729);
+}
+
+static void nth_prime_agrees_with_trial_division_for_every_small_n(void **state)
+{
+    (void)state;
+    uint64_t n = 0;
+    for (uint64_t x = 2; n < 700; x++)
+        if (trial_prime(x))
+            assert_int_equal(nth_prime(++n), x);
+}
+
+static void nth_bound_is_above_the_nth_prime_and_fits_64_bits(void **state)
+{
+    (void)state;
+    static const uint64_t n[] = {1, 5, 6, 10, 1000, 20000, 39016, 39017, 688382, 688383, 1000000,
+                                 UINT64_C(1000000000000), UINT64_C(10000000000000000)};
+    static const uint64_t p[] = {2, 11, 13, 29, 7919, 224737, 467471, 467473, 10384259, 10384261, 15485863,
+                                 UINT64_C(29996224275833), UINT64_C(394906913903735329)};
+    for (size_t i = 0; i < sizeof n / sizeof *n; i++) {
+        const uint64_t u = het__primes_nth_bound(n[i]);
+        assert_true(p[i] < u);
+        /* and not wastefully loose (Dusart's bound is within 0.1% there) */
+        if (n[i] >= 688383)
+            assert_true(u - p[i] < p[i] / 1000);
+        else if (n[i] >= 1000)
+            assert_true(u - p[i] < p[i] / 5);
+    }
+    assert_int_equal(het__primes_nth_bound(UINT64_C(425656284035217743)), UINT64_MAX);
+}
+
+/* ---- grains -------------------------------------------------------------------- */
+
+static void grains_partition_the_range_whatever_the_batching(void **state)
+{
+    (void)state;
+    run r;
+    assert_int_equal(run_job(&r, 2, "--range", "1000000007:1200000001", NULL), HET_OK);
+    const het_job *job = &r.job;
+    assert_true(job->n_grains > 4);
+    assert_int_equal(het_wl_primes.items(job, 0, job->n_grains), 1200000001 - 1000000007);
+    uint64_t sum = 0;
+    for (uint64_t g = 0; g < job->n_grains; g++)
+        sum += het_wl_primes.items(job, g, 1);
+    assert_int_equal(sum, 1200000001 - 1000000007);
+    /* grain by grain, one thread, against the whole batch on two */
+    uint64_t *one = malloc(job->n_grains * sizeof *one);
+    assert_non_null(one);
+    for (uint64_t g = 0; g < job->n_grains; g++)
+        assert_int_equal(het_wl_primes.cpu_batch(job, g, 1, &one[g], 1), HET_OK);
+    assert_memory_equal(one, r.partials, job->n_grains * sizeof *one);
+    assert_int_equal(field(&r, "count"), 9607171);   /* primesieve 1000000007 1200000000 */
+    free(one);
+    run_free(&r);
+}
+
+static void grain_count_stays_bounded_up_to_2_to_the_64(void **state)
+{
+    (void)state;
+    const uint64_t nbytes = UINT64_MAX / 30 + 1;
+    const uint64_t gb = het__primes_grain_bytes(nbytes, UINT32_MAX);
+    assert_true(nbytes / gb + 1 <= HET_PRIMES_MAX_GRAINS);
+    assert_int_equal(gb % HET_PRIMES_GRAIN_ALIGN, 0);
+    assert_int_equal(het__primes_grain_bytes(1, 0), HET_PRIMES_MIN_GRAIN_BYTES);
+}
+
+/* ---- --print ------------------------------------------------------------------- */
+
+static void print_writes_the_primes_of_the_range_in_order(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/hetero-primes-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    run r;
+    assert_int_equal(run_job(&r, 2, "--range", "0:100000", "--print", path, NULL), HET_OK);
+    assert_int_equal(field(&r, "count"), 9592);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    uint64_t x = 0, v;
+    size_t lines = 0;
+    while (fscanf(f, "%" SCNu64, &v) == 1) {
+        while (!trial_prime(x))
+            x++;
+        assert_int_equal(v, x);
+        x++;
+        lines++;
+    }
+    assert_int_equal(lines, 9592);
+    fclose(f);
+    run_free(&r);
+    unlink(path);
+}
+
+static void print_lists_the_largest_64_bit_primes(void **state)
+{
+    (void)state;
+    static const uint64_t below[10] = {363, 353, 323, 279, 257, 189, 179, 95, 83, 59};   /* 2^64 - k */
+    char path[] = "/tmp/hetero-primes-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    run r;
+    assert_int_equal(run_job(&r, 2, "--range", "18446744073709551200:" U64_MAX_STR, "--print", path, NULL),
+                     HET_OK);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    uint64_t v;
+    size_t k = 0;
+    while (fscanf(f, "%" SCNu64, &v) == 1) {
+        assert_true(k < 10);
+        assert_int_equal(v, UINT64_MAX - below[k] + 1);
+        k++;
+    }
+    assert_int_equal(k, 10);
+    fclose(f);
+    run_free(&r);
+    unlink(path);
+}
+
+static void print_to_an_unwritable_file_is_an_io_error(void **state)
+{
+    (void)state;
+    run r;
+    assert_int_equal(run_job(&r, 1, "--range", "0:100", "--print", "/nonexistent-dir/primes.txt", NULL), HET_E_IO);
+    assert_non_null(strstr(het_errmsg(), "--print"));
+    run_free(&r);
+}
+
+/* ---- bad input ----------------------------------------------------------------- */
+
+static void expect_bad(const char *name, const char *value, const char *name2, const char *value2)
+{
+    run r;
+    assert_int_equal(run_job(&r, 1, name, value, name2, value2, NULL), HET_E_BADARG);
+    const char *msg = het_errmsg();
+    assert_non_null(strstr(msg, name2 && !strstr(msg, name) ? name2 : name));
+    assert_null(strchr(msg, '\n'));
+    run_free(&r);
+}
+
+static void bad_input_is_refused_naming_the_option(void **state)
+{
+    (void)state;
+    expect_bad("--range", "5:3", NULL, NULL);                             /* A > B */
+    expect_bad("--range", "0:18446744073709551616", NULL, NULL);          /* B past 2^64 - 1 */
+    expect_bad("--range", "0:2e19", NULL, NULL);
+    expect_bad("--range", "10", NULL, NULL);
+    expect_bad("--range", "1:2:3", NULL, NULL);
+    expect_bad("--range", "-1:5", NULL, NULL);
+    expect_bad("--range", "a:b", NULL, NULL);
+    expect_bad("--range", ":", NULL, NULL);
+    expect_bad("--nth", "0", NULL, NULL);
+    expect_bad("--nth", "425656284035217744", NULL, NULL);               /* past the last 64-bit prime */
+    expect_bad("--nth", "1.5", NULL, NULL);
+    expect_bad("--nth", "ten", NULL, NULL);
+    expect_bad("--range", "1:2", "--nth", "3");                           /* both */
+    expect_bad("--nth", "3", "--print", "-");                             /* --print needs a range */
+    expect_bad("--print", "", NULL, NULL);
+    run r;
+    assert_int_equal(run_job(&r, 1, NULL), HET_E_BADARG);                /* neither */
+    assert_non_null(strstr(het_errmsg(), "--range"));
+    run_free(&r);
+}
+
+static void exponent_forms_are_accepted(void **state)
+{
+    (void)state;
+    assert_int_equal(count_range(0, 1000, 1), 168);
+    run r;
+    assert_int_equal(run_job(&r, 2, "--range", "1e3:1e4", NULL), HET_OK);
+    assert_int_equal(field(&r, "count"), 1229 - 168);
+    run_free(&r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(wheel_tables_follow_their_definitions),
+        cmocka_unit_test(presieve_tables_cross_out_exactly_the_multiples_of_7_to_43),
+        cmocka_unit_test(isqrt_is_exact_at_the_edges),
+        cmocka_unit_test(pi_of_powers_of_ten_match_published_values),
+        cmocka_unit_test(every_small_range_matches_trial_division),
+        cmocka_unit_test(small_ranges_through_the_workload_match_trial_division),
+        cmocka_unit_test(empty_ranges_count_nothing),
+        cmocka_unit_test(ranges_straddling_2_to_the_32_match_miller_rabin),
+        cmocka_unit_test(ranges_near_2_to_the_64_match_miller_rabin),
+        cmocka_unit_test(the_range_ending_at_2_to_the_64_minus_1_through_the_workload),
+        cmocka_unit_test(nth_primes_match_published_values),
+        cmocka_unit_test(nth_prime_agrees_with_trial_division_for_every_small_n),
+        cmocka_unit_test(nth_bound_is_above_the_nth_prime_and_fits_64_bits),
+        cmocka_unit_test(grains_partition_the_range_whatever_the_batching),
+        cmocka_unit_test(grain_count_stays_bounded_up_to_2_to_the_64),
+        cmocka_unit_test(print_writes_the_primes_of_the_range_in_order),
+        cmocka_unit_test(print_lists_the_largest_64_bit_primes),
+        cmocka_unit_test(print_to_an_unwritable_file_is_an_io_error),
+        cmocka_unit_test(bad_input_is_refused_naming_the_option),
+        cmocka_unit_test(exponent_forms_are_accepted),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
