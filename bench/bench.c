@@ -85,6 +85,7 @@ static int bench_parse_workloads(bench_opts *o, const char *list)
         return het_fail(HET_E_BADARG, "--workloads: expected a comma-separated list of %s, got '%s'", names, list);
     strcpy(buf, list);
     o->n_wls = 0;
+    o->unsized = NULL;
     char *save = NULL;
     for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         const het_workload *wl = het_workload_find(tok);
@@ -174,10 +175,13 @@ static int bench_parse(int argc, char **argv, bench *b)
     o->progress = -1;
     o->format = HET_FMT_TEXT;
     /* by default every workload that can size a job (workload.h asks each
-     * for bench_params; one without it is skipped rather than crashed on) */
+     * for bench_params; one without it is skipped with a notice rather
+     * than crashed on) */
     for (size_t i = 0; het_workloads[i] && o->n_wls < sizeof o->wls / sizeof o->wls[0]; i++)
         if (het_workloads[i]->bench_params)
             o->wls[o->n_wls++] = het_workloads[i];
+        else
+            o->unsized = het_workloads[i]->name;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *eq = strncmp(a, "--", 2) == 0 ? strchr(a, '=') : NULL;
@@ -771,6 +775,9 @@ int main(int argc, char **argv)
             printf("hetero-bench %s\n", HETERO_VERSION);
     } else if (rc == HET_OK) {
         bench_show_progress = rank0 && (b.opt.progress > 0 || (b.opt.progress < 0 && isatty(2)));
+        if (rank0 && b.opt.unsized)
+            fprintf(stderr, "hetero-bench: notice: %s cannot size a bench job (no bench_params): skipped\n",
+                    b.opt.unsized);
         rc = bench_run(&b);
         if (rc == HET_OK && rank0) {
             rc = bench_print(&b, stdout);
