@@ -343,8 +343,10 @@ static int bench_print_text(const bench *b, FILE *out)
         const bench_check *c = &b->checks[i];
         char items[32];
         bench_si((double)c->items, items, sizeof items);
-        fprintf(out, "  %-10s  %zu set%s agree  %s %s  digest %016" PRIx64 " ", c->wl->name, c->n_sets,
-                c->n_sets == 1 ? " " : "s", items, c->wl->item_name, c->digest);
+        char agree[48];
+        snprintf(agree, sizeof agree, c->n_sets == 1 ? "1 set (no other)" : "%zu sets agree", c->n_sets);
+        fprintf(out, "  %-10s  %-16s  %s %s  digest %016" PRIx64 " ", c->wl->name, agree, items,
+                c->wl->item_name, c->digest);
         /* the first few result fields, enough to recognise the answer */
         for (size_t k = 0; k < c->result.n && k < 3; k++) {
             char v[64];
