@@ -433,8 +433,8 @@ static int bench_build_sets(bench *b)
     const char *list = b->opt.devices ? b->opt.devices : b->m.n_cl ? "omp,cl" : "omp";
     het_selection sel;
     int rc = het_devices_select(list, b->m.cl, b->m.n_cl, &sel);
-    /* every rank has the same answer for omp, so the collective below runs
-     * on all of them or on none */
+    /* collective: every rank gets here, whatever the selection said, and
+     * all decide alike whether omp/all is worth a row */
     int all_threads = het_default_threads(b->opt.threads, het_par_local_size());
     all_threads = (int)het_par_max((double)all_threads);
     for (size_t i = 0; rc == HET_OK && i < sel.n_cl; i++) {
