@@ -305,8 +305,8 @@ static void bench_print_compare_text(const bench *b, const bench_cmp *c, size_t 
 
 static int bench_print_text(const bench *b, FILE *out)
 {
-    fprintf(out, "hetero-bench %s on %s: %ld cores, %d OpenMP threads", HETERO_VERSION, b->m.cpu,
-            b->m.cores, b->m.omp_threads);
+    fprintf(out, "hetero-bench %s on %s: %ld cores, %d OpenMP thread%s", HETERO_VERSION, b->m.cpu,
+            b->m.cores, b->m.omp_threads, b->m.omp_threads == 1 ? "" : "s");
     if (b->m.ranks > 1)
         fprintf(out, " per rank, %d MPI ranks (every row runs across all of them)\n", b->m.ranks);
     else
