@@ -719,6 +719,10 @@ static int bench_run(bench *b)
         rc = bench_build_sets(b);
     if (rc)
         return rc;
+    /* after everything that can be bad input, which must stay one line */
+    if (b->opt.unsized && het_par_rank() == 0)
+        fprintf(stderr, "hetero-bench: notice: %s cannot size a bench job (no bench_params): skipped\n",
+                b->opt.unsized);
     b->rows = calloc(b->opt.n_wls * b->n_sets, sizeof *b->rows);
     bench_progress_rows = b->opt.n_wls * b->n_sets;
     if (!b->rows)
@@ -775,9 +779,6 @@ int main(int argc, char **argv)
             printf("hetero-bench %s\n", HETERO_VERSION);
     } else if (rc == HET_OK) {
         bench_show_progress = rank0 && (b.opt.progress > 0 || (b.opt.progress < 0 && isatty(2)));
-        if (rank0 && b.opt.unsized)
-            fprintf(stderr, "hetero-bench: notice: %s cannot size a bench job (no bench_params): skipped\n",
-                    b.opt.unsized);
         rc = bench_run(&b);
         if (rc == HET_OK && rank0) {
             rc = bench_print(&b, stdout);
