@@ -85,6 +85,7 @@ static int bench_parse_workloads(bench_opts *o, const char *list)
         return het_fail(HET_E_BADARG, "--workloads: expected a comma-separated list of %s, got '%s'", names, list);
     strcpy(buf, list);
     o->n_wls = 0;
+    o->unsized = NULL;
     char *save = NULL;
     for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         const het_workload *wl = het_workload_find(tok);
@@ -174,10 +175,13 @@ static int bench_parse(int argc, char **argv, bench *b)
     o->progress = -1;
     o->format = HET_FMT_TEXT;
     /* by default every workload that can size a job (workload.h asks each
-     * for bench_params; one without it is skipped rather than crashed on) */
+     * for bench_params; one without it is skipped with a notice rather
+     * than crashed on) */
     for (size_t i = 0; het_workloads[i] && o->n_wls < sizeof o->wls / sizeof o->wls[0]; i++)
         if (het_workloads[i]->bench_params)
             o->wls[o->n_wls++] = het_workloads[i];
+        else
+            o->unsized = het_workloads[i]->name;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *eq = strncmp(a, "--", 2) == 0 ? strchr(a, '=') : NULL;
@@ -266,6 +270,7 @@ static int bench_parse(int argc, char **argv, bench *b)
 
 static int bench_show_progress;
 static int bench_progress_len;
+static size_t bench_progress_row, bench_progress_rows;   /* "row 3/8" */
 
 static void bench_progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void bench_progress(const char *fmt, ...)
@@ -283,7 +288,7 @@ static void bench_progress(const char *fmt, ...)
         n = (int)sizeof line - 1;
     /* pad over the previous line instead of a terminal escape, so that
      * the line reads the same in a log file */
-    fprintf(stderr, "\rbench: %s%*s", line, bench_progress_len > n ? bench_progress_len - n : 0, "");
+    fprintf(stderr, "\rbench: [%zu/%zu] %s%*s", bench_progress_row, bench_progress_rows, line, bench_progress_len > n ? bench_progress_len - n : 0, "");
     fflush(stderr);
     bench_progress_len = n;
 }
@@ -292,7 +297,7 @@ static void bench_progress_end(void)
 {
     if (!bench_show_progress || !bench_progress_len)
         return;
-    fprintf(stderr, "\r%*s\r", bench_progress_len + 7, "");
+    fprintf(stderr, "\r%*s\r", bench_progress_len + 24, "");
     fflush(stderr);
     bench_progress_len = 0;
 }
@@ -347,24 +352,24 @@ size_t bench_fields_diff(const bench_fields *a, const bench_fields *b)
 typedef struct bench_result {
     double compute_s;          /* slowest rank's compute phase */
     double wall_s;             /* slowest rank's whole run */
-    uint64_t items;
+    uint64_t items;            /* of the job as planned (every rank) */
     uint64_t digest;           /* rank 0 */
     int threads;               /* OpenMP threads of rank 0's team, 0 if none */
     int ranks;
     bench_fields params, result;   /* rank 0, when asked for */
 } bench_result;
 
-/* Runs `wl` sized by bench_params(items) on set s.  Collective.  With
- * want_fields the result and params fields are copied (rank 0); the caller
- * frees them. */
-static int bench_job(const bench *b, const het_workload *wl, double items, const bench_set *s,
+/* Runs `wl` sized by bench_params(items) with the given seed on set s.
+ * Collective.  With want_fields the result and params fields are copied
+ * (rank 0); the caller frees them. */
+static int bench_job(const het_workload *wl, double items, uint64_t seed, const bench_set *s,
                      int want_fields, bench_result *r)
 {
     memset(r, 0, sizeof *r);
     het_job job;
     int rc = het_job_init(&job, wl);
     if (rc == HET_OK) {
-        job.seed = b->opt.seed;
+        job.seed = seed;
         wl->bench_params(job.params, items);
         rc = het_job_plan(&job);
     }
@@ -386,7 +391,9 @@ static int bench_job(const bench *b, const het_workload *wl, double items, const
     }
     r->compute_s = het_par_max(rep.compute_s);
     r->wall_s = het_par_max(rep.wall_s);
-    r->items = rep.items;
+    /* from the plan, not rep.items: the report's totals exist on rank 0
+     * only, and every rank must size the next job from the same numbers */
+    r->items = wl->items(&job, 0, job.n_grains);
     r->digest = rep.digest;
     r->ranks = rep.n_ranks > 0 ? rep.n_ranks : het_par_size();
     for (size_t i = 0; i < rep.n_workers; i++)
@@ -426,8 +433,8 @@ static int bench_build_sets(bench *b)
     const char *list = b->opt.devices ? b->opt.devices : b->m.n_cl ? "omp,cl" : "omp";
     het_selection sel;
     int rc = het_devices_select(list, b->m.cl, b->m.n_cl, &sel);
-    /* every rank has the same answer for omp, so the collective below runs
-     * on all of them or on none */
+    /* collective: every rank gets here, whatever the selection said, and
+     * all decide alike whether omp/all is worth a row */
     int all_threads = het_default_threads(b->opt.threads, het_par_local_size());
     all_threads = (int)het_par_max((double)all_threads);
     for (size_t i = 0; rc == HET_OK && i < sel.n_cl; i++) {
@@ -526,19 +533,22 @@ static int bench_check_workload(bench *b, const het_workload *wl, bench_check *c
         char label[64];
         bench_set_label(s, label, sizeof label, b->m.omp_threads);
         bench_progress("%s on %s: check job", wl->name, label);
+        /* test seam (tests/e2e/bench_self_check.sh): the set named by
+         * HETERO_BENCH_SKEW runs its check job with another seed, a real
+         * wrong answer for the self-check to catch */
+        const char *skew = getenv("HETERO_BENCH_SKEW");
+        uint64_t seed = b->opt.seed + (skew && strcmp(skew, s->name) == 0);
         bench_result r;
-        rc = bench_job(b, wl, (double)b->opt.check_items, s, 1, &r);
+        rc = bench_job(wl, (double)b->opt.check_items, seed, s, 1, &r);
         if (rc)
             return rc;
-        if (het_par_rank() == 0) {
-            if (i == 0) {
-                c->items = r.items;
-                c->digest = r.digest;
-                c->result = r.result;
-                c->params = r.params;
-                c->n_sets = 1;
-                continue;
-            }
+        if (het_par_rank() == 0 && i == 0) {
+            c->items = r.items;
+            c->digest = r.digest;
+            c->result = r.result;
+            c->params = r.params;
+            c->n_sets = 1;
+        } else if (het_par_rank() == 0) {
             size_t d = bench_fields_diff(&c->result, &r.result);
             if (d || r.digest != c->digest) {
                 char va[96] = "", vb[96] = "";
@@ -569,18 +579,26 @@ static int bench_check_workload(bench *b, const het_workload *wl, bench_check *c
 
 /* Sizes one repeat of wl on s to about --seconds of compute.  A probe
  * grows (at most a hundredfold a step) until it takes a fifth of the
- * target, long enough that fixed costs no longer dominate its rate. */
+ * target, long enough that fixed costs no longer dominate its rate; that
+ * size runs twice and the faster run counts, so one probe slowed by
+ * another process does not shrink the timed job.  Rates use the items the
+ * job really had (a workload may round the size bench_params was given). */
 static int bench_calibrate(const bench *b, const het_workload *wl, const bench_set *s, double *items)
 {
-    double target = b->opt.seconds, n = BENCH_PROBE_ITEMS;
+    double target = b->opt.seconds, n = BENCH_PROBE_ITEMS, rate = 0;
     for (int probe = 1;; probe++) {
         bench_result r;
-        int rc = bench_job(b, wl, n, s, 0, &r);
+        int rc = bench_job(wl, n, b->opt.seed, s, 0, &r);
         if (rc)
             return rc;
         double t = r.compute_s > 1e-6 ? r.compute_s : 1e-6;
+        double got = r.items ? (double)r.items : n;
         if (t >= 0.2 * target || n >= BENCH_MAX_ITEMS || probe == BENCH_MAX_PROBES) {
-            n = n * target / t;
+            if ((rc = bench_job(wl, n, b->opt.seed, s, 0, &r)))
+                return rc;
+            if (r.compute_s > 1e-6 && r.compute_s < t)
+                t = r.compute_s;
+            rate = got / t;
             break;
         }
         double grow = 0.4 * target / t;
@@ -588,6 +606,7 @@ static int bench_calibrate(const bench *b, const het_workload *wl, const bench_s
         if (n > BENCH_MAX_ITEMS)
             n = BENCH_MAX_ITEMS;
     }
+    n = rate * target;
     *items = n < 1 ? 1 : n > BENCH_MAX_ITEMS ? BENCH_MAX_ITEMS : floor(n);
     return HET_OK;
 }
@@ -620,7 +639,7 @@ static int bench_time_row(bench *b, const het_workload *wl, size_t set, const be
     for (int k = 0; k < R && rc == HET_OK; k++) {
         bench_progress("%s on %s: repeat %d/%d", wl->name, label, k + 1, R);
         bench_result r;
-        rc = bench_job(b, wl, items, s, k == 0, &r);
+        rc = bench_job(wl, items, b->opt.seed, s, k == 0, &r);
         if (rc)
             break;
         t[k] = r.compute_s;
@@ -700,14 +719,21 @@ static int bench_run(bench *b)
         rc = bench_build_sets(b);
     if (rc)
         return rc;
+    /* after everything that can be bad input, which must stay one line */
+    if (b->opt.unsized && het_par_rank() == 0)
+        fprintf(stderr, "hetero-bench: notice: %s cannot size a bench job (no bench_params): skipped\n",
+                b->opt.unsized);
     b->rows = calloc(b->opt.n_wls * b->n_sets, sizeof *b->rows);
+    bench_progress_rows = b->opt.n_wls * b->n_sets;
     if (!b->rows)
         return bench_agree(het_fail(HET_E_NOMEM, "out of memory for the rows"));
     for (size_t w = 0; w < b->opt.n_wls && rc == HET_OK; w++) {
         const het_workload *wl = b->opt.wls[w];
         bench_check *c = &b->checks[b->n_checks++];
+        bench_progress_row = b->n_rows + 1;
         rc = bench_check_workload(b, wl, c);
         for (size_t s = 0; s < b->n_sets && rc == HET_OK; s++) {
+            bench_progress_row = b->n_rows + 1;
             rc = bench_time_row(b, wl, s, c, &b->rows[b->n_rows]);
             if (rc == HET_OK)
                 b->n_rows++;

@@ -103,6 +103,7 @@ typedef struct bench_opts {
     const char *plot;          /* NULL or FILE.svg / FILE.png */
     const char *compare;       /* NULL or the baseline's path */
     int help, version;
+    const char *unsized;       /* a workload left out for want of bench_params */
 } bench_opts;
 
 typedef struct bench_machine {

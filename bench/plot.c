@@ -164,15 +164,18 @@ static int bench_plot_svg(const bench *b, const char *path)
             fputs(" on ", f);
             bench_xml(f, b->sets[s].name);
             fprintf(f, ": %s %s/s</title></rect>\n", rate, wl->item_name);
+            double label_y = y;
             if (r->repeats > 1 && isfinite(r->items_per_s_min) && isfinite(r->items_per_s_max)) {
                 double ylo = y0 - plot_h * bench_plot_frac(&a, r->items_per_s_min);
                 double yhi = y0 - plot_h * bench_plot_frac(&a, r->items_per_s_max);
                 double cx = x + bar / 2;
                 fprintf(f, "<path d=\"M%.1f %.1fV%.1fM%.1f %.1fH%.1fM%.1f %.1fH%.1f\" stroke=\"#333\"/>\n", cx,
                         ylo, yhi, cx - 4, ylo, cx + 4, cx - 4, yhi, cx + 4);
+                if (yhi < label_y)
+                    label_y = yhi;
             }
             fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"9\" text-anchor=\"middle\">%s</text>\n",
-                    x + bar / 2, y - 4, rate);
+                    x + bar / 2, label_y - 4, rate);
         }
         fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" font-size=\"13\">", gx + (double)sets * bar / 2,
                 y0 + 20);

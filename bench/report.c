@@ -305,11 +305,12 @@ static void bench_print_compare_text(const bench *b, const bench_cmp *c, size_t 
 
 static int bench_print_text(const bench *b, FILE *out)
 {
-    fprintf(out, "hetero-bench %s on %s: %ld cores, %d OpenMP threads", HETERO_VERSION, b->m.cpu,
-            b->m.cores, b->m.omp_threads);
+    fprintf(out, "hetero-bench %s on %s: %ld cores, %d OpenMP thread%s", HETERO_VERSION, b->m.cpu,
+            b->m.cores, b->m.omp_threads, b->m.omp_threads == 1 ? "" : "s");
     if (b->m.ranks > 1)
-        fprintf(out, " per rank, %d MPI ranks (every row runs across all of them)", b->m.ranks);
-    fputc('\n', out);
+        fprintf(out, " per rank, %d MPI ranks (every row runs across all of them)\n", b->m.ranks);
+    else
+        fputs(", 1 rank\n", out);
     for (size_t i = 0; i < b->m.n_cl; i++)
         fprintf(out, "OpenCL %s: %s (%s, %s, driver %s)\n", b->m.cl[i].id, b->m.cl[i].name,
                 hcl_type_name(b->m.cl[i].type), b->m.cl[i].version, b->m.cl[i].driver);
@@ -342,8 +343,10 @@ static int bench_print_text(const bench *b, FILE *out)
         const bench_check *c = &b->checks[i];
         char items[32];
         bench_si((double)c->items, items, sizeof items);
-        fprintf(out, "  %-10s  %zu set%s agree  %s %s  digest %016" PRIx64 " ", c->wl->name, c->n_sets,
-                c->n_sets == 1 ? " " : "s", items, c->wl->item_name, c->digest);
+        char agree[48];
+        snprintf(agree, sizeof agree, c->n_sets == 1 ? "1 set (no other)" : "%zu sets agree", c->n_sets);
+        fprintf(out, "  %-10s  %-16s  %s %s  digest %016" PRIx64 " ", c->wl->name, agree, items,
+                c->wl->item_name, c->digest);
         /* the first few result fields, enough to recognise the answer */
         for (size_t k = 0; k < c->result.n && k < 3; k++) {
             char v[64];
@@ -357,11 +360,12 @@ static int bench_print_text(const bench *b, FILE *out)
         fputc('\n', out);
     }
 
-    fputs("\nitems:", out);
+    fputs("\nitems:    ", out);
     for (size_t i = 0; i < b->n_checks; i++)
-        fprintf(out, "%s %s = %s", i ? "," : "", b->checks[i].wl->name, b->checks[i].wl->item_name);
-    fputs(".  speedup: over omp/1 of the same workload.  co-exec: items/s of `all` over the sum of\n"
-          "its members' solo items/s (1.00 = no loss from running together).\n", out);
+        fprintf(out, "%s%s = %s", i ? ", " : "", b->checks[i].wl->name, b->checks[i].wl->item_name);
+    fputs("\nspeedup:  items/s over the omp/1 row of the same workload\n"
+          "co-exec:  items/s of `all` over the sum of its members' solo items/s\n"
+          "          (1.00: nothing lost by running them together)\n", out);
     for (size_t i = 0; footnote && i < b->n_sets; i++) {
         const bench_set *s = &b->sets[i];
         if (!s->shares_cores)

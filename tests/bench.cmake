@@ -1,0 +1,10 @@
+# hetero-bench end to end, kept small: --quick, tiny jobs, the OpenMP team
+# and (where there is one) an OpenCL device.
+if(TARGET hetero-bench)
+  het_e2e(bench_quick bench_quick.sh)
+  het_e2e(bench_opencl bench_opencl.sh)
+  het_e2e(bench_compare bench_compare.sh)
+  het_e2e(bench_self_check bench_self_check.sh)
+  het_e2e(bench_bad_input bench_bad_input.sh)
+  het_e2e(bench_mpi bench_mpi.sh)
+endif()

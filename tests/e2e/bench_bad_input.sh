@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Bad input to hetero-bench: exit 2, nothing on stdout, one line on stderr
+# naming the option; nothing runs.
+# shellcheck source=bench_common.sh
+. "$(dirname "$0")/bench_common.sh"
+
+bad() {
+    local what=$1 rc=0
+    shift
+    "$HETERO_BENCH" "$@" >"$tmp/out" 2>"$tmp/err" || rc=$?
+    [ "$rc" -eq 2 ] || fail "'$*': exit $rc, expected 2"
+    [ ! -s "$tmp/out" ] || fail "'$*': stdout is not empty"
+    [ "$(wc -l <"$tmp/err")" -eq 1 ] || fail "'$*': $(wc -l <"$tmp/err") lines on stderr, expected 1"
+    grep -qF -- "$what" "$tmp/err" || fail "'$*': stderr does not name $what: $(cat "$tmp/err")"
+    echo "ok: $* -> $(cat "$tmp/err")"
+}
+
+echo '{"schema": "hetero.report", "results": []}' >"$tmp/not-bench.json"
+echo '{"schema": ' >"$tmp/broken.json"
+
+bad --repeats --repeats 0
+bad --repeats --repeats x
+bad --seconds --seconds 0
+bad --seconds --seconds -1
+bad --seconds --seconds soon
+bad --check-items --check-items 0
+bad --threads --threads 0
+bad --format --format xml
+bad --plot --plot "$tmp/x.pdf"
+bad --plot --plot "$tmp/no/such/folder/x.svg"
+bad --compare --compare "$tmp/missing.json"
+bad --compare --compare "$tmp/not-bench.json"
+bad --compare --compare "$tmp/broken.json"
+bad --workloads --workloads nosuch
+bad --workloads --workloads ,
+bad --devices --devices bogus
+bad --devices --devices cl:9:9 --quick
+bad --frobnicate --frobnicate
+bad --repeats --repeats
+bad --quick --quick=yes
