@@ -14,6 +14,7 @@
  * run is collective) and only rank 0 prints.
  */
 #include "bench.h"
+#include "format.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -183,26 +184,11 @@ static int bench_parse(int argc, char **argv, bench *b)
         else
             o->unsized = het_workloads[i]->name;
     for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *eq = strncmp(a, "--", 2) == 0 ? strchr(a, '=') : NULL;
-        size_t len = eq ? (size_t)(eq - a) : strlen(a);
-        const het_option *opt = NULL;
-        for (const het_option *p = bench_options; p->name; p++)
-            if (strlen(p->name) == len && strncmp(p->name, a, len) == 0)
-                opt = p;
-        if (!opt)
-            return het_fail(HET_E_BADARG, "%.*s: unknown option (see hetero-bench --help)", (int)len, a);
-        const char *v = NULL;
-        if (opt->metavar) {
-            if (eq)
-                v = eq + 1;
-            else if (i + 1 < argc)
-                v = argv[++i];
-            else
-                return het_fail(HET_E_BADARG, "%s: expected a value (%s), got nothing", opt->name, opt->metavar);
-        } else if (eq) {
-            return het_fail(HET_E_BADARG, "%s: takes no value, got '%s'", opt->name, eq + 1);
-        }
+        const het_option *opt;
+        const char *v;
+        int rc0 = het_cli_option(argc, argv, &i, bench_options, NULL, "(see hetero-bench --help)", &opt, &v);
+        if (rc0)
+            return rc0;
         const char *n = opt->name;
         int rc = HET_OK;
         uint64_t u;
@@ -555,8 +541,8 @@ static int bench_check_workload(bench *b, const het_workload *wl, bench_check *c
                 const char *field = "digest";
                 if (d && d <= c->result.n && d <= r.result.n) {
                     field = c->result.f[d - 1].name;
-                    bench_field_text(&c->result.f[d - 1], va, sizeof va);
-                    bench_field_text(&r.result.f[d - 1], vb, sizeof vb);
+                    het_format_field(&c->result.f[d - 1], 17, va, sizeof va);
+                    het_format_field(&r.result.f[d - 1], 17, vb, sizeof vb);
                 } else {
                     snprintf(va, sizeof va, "%016llx", (unsigned long long)c->digest);
                     snprintf(vb, sizeof vb, "%016llx", (unsigned long long)r.digest);

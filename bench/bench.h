@@ -56,8 +56,6 @@ void bench_fields_free(bench_fields *f);
 /* 0 when both have the same names, kinds and values (doubles compared bit
  * for bit); otherwise the index of the first difference plus one. */
 size_t bench_fields_diff(const bench_fields *a, const bench_fields *b);
-/* One field's value as text (doubles with 17 significant digits). */
-void bench_field_text(const het_field *f, char *buf, size_t size);
 
 /* The self-check of one workload: the fixed check job, run on every set. */
 typedef struct bench_check {
@@ -137,7 +135,5 @@ int bench_plot(const bench *b, const char *path);
 /* 1 for a .svg path, 2 for .png, 0 for anything else. */
 int bench_plot_kind(const char *path);
 
-/* "1.23G" */
-void bench_si(double v, char *buf, size_t size);
 
 #endif

@@ -7,6 +7,7 @@
  * through gnuplot when the build found it.
  */
 #include "bench.h"
+#include "format.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -136,7 +137,7 @@ static int bench_plot_svg(const bench *b, const char *path)
     for (double v = a.lo; v <= a.hi * (1 + 1e-9); v = a.log ? v * a.step : v + a.step) {
         double y = y0 - plot_h * bench_plot_frac(&a, v);
         char lab[32];
-        bench_si(v, lab, sizeof lab);
+        het_format_si(v, lab, sizeof lab);
         fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>\n", left, y,
                 left + plot_w, y);
         fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n", left - 6, y + 4, lab);
@@ -159,7 +160,7 @@ static int bench_plot_svg(const bench *b, const char *path)
             fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\">"
                        "<title>", x + 2, y, bar - 4, y0 - y, bench_colours[s % BENCH_N_COLOURS]);
             char rate[32];
-            bench_si(r->items_per_s, rate, sizeof rate);
+            het_format_si(r->items_per_s, rate, sizeof rate);
             bench_xml(f, wl->name);
             fputs(" on ", f);
             bench_xml(f, b->sets[s].name);

@@ -2,35 +2,12 @@
  * or CSV rows; and the change against a baseline JSON (--compare). */
 #include "bench.h"
 
+#include "format.h"
+
 #include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-void bench_si(double v, char *buf, size_t size)
-{
-    static const char *const unit[] = {"", "k", "M", "G", "T", "P", "E"};
-    if (!isfinite(v)) {
-        snprintf(buf, size, "-");
-        return;
-    }
-    int u = 0;
-    while (fabs(v) >= 1000 && u < 6) {
-        v /= 1000;
-        u++;
-    }
-    snprintf(buf, size, "%.3g%s", v, unit[u]);
-}
-
-void bench_field_text(const het_field *f, char *buf, size_t size)
-{
-    switch (f->kind) {
-    case HET_FIELD_U64: snprintf(buf, size, "%" PRIu64, f->v.u64); break;
-    case HET_FIELD_I64: snprintf(buf, size, "%" PRId64, f->v.i64); break;
-    case HET_FIELD_F64: snprintf(buf, size, "%.17g", f->v.f64); break;
-    default: snprintf(buf, size, "%s", f->v.str ? f->v.str : ""); break;
-    }
-}
 
 static const char *bench_kind_name(int kind)
 {
@@ -114,35 +91,11 @@ static double bench_change_pct(const bench_cmp *c)
 /* ---- numbers for JSON ---------------------------------------------------- */
 
 /* Integers go in as raw decimal text: cJSON's numbers are doubles. */
-static cJSON *bench_u64(uint64_t v)
-{
-    char buf[32];
-    snprintf(buf, sizeof buf, "%" PRIu64, v);
-    return cJSON_CreateRaw(buf);
-}
-
-static cJSON *bench_f64(double v, int digits)
-{
-    char buf[48];
-    snprintf(buf, sizeof buf, "%.*g", digits, v);
-    return isfinite(v) ? cJSON_CreateRaw(buf) : cJSON_CreateNull();
-}
-
 static cJSON *bench_fields_json(const bench_fields *f)
 {
     cJSON *o = cJSON_CreateObject();
-    for (size_t i = 0; i < f->n; i++) {
-        const het_field *x = &f->f[i];
-        cJSON *v;
-        if (x->kind == HET_FIELD_STR) {
-            v = cJSON_CreateString(x->v.str ? x->v.str : "");
-        } else {
-            char buf[64];
-            bench_field_text(x, buf, sizeof buf);
-            v = x->kind == HET_FIELD_F64 && !isfinite(x->v.f64) ? cJSON_CreateNull() : cJSON_CreateRaw(buf);
-        }
-        cJSON_AddItemToObject(o, x->name, v);
-    }
+    for (size_t i = 0; i < f->n; i++)
+        cJSON_AddItemToObject(o, f->f[i].name, het_json_field(&f->f[i]));
     return o;
 }
 
@@ -167,26 +120,15 @@ static int bench_print_json(const bench *b, FILE *out)
     cJSON_AddNumberToObject(m, "omp_threads", b->m.omp_threads);
     cJSON_AddNumberToObject(m, "mpi_ranks", b->m.ranks);
     cJSON *cl = cJSON_AddArrayToObject(m, "opencl");
-    for (size_t i = 0; i < b->m.n_cl; i++) {
-        const hcl_info *d = &b->m.cl[i];
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "id", d->id);
-        cJSON_AddStringToObject(o, "name", d->name);
-        cJSON_AddStringToObject(o, "type", hcl_type_name(d->type));
-        cJSON_AddStringToObject(o, "vendor", d->vendor);
-        cJSON_AddStringToObject(o, "platform", d->platform_name);
-        cJSON_AddStringToObject(o, "driver", d->driver);
-        cJSON_AddStringToObject(o, "version", d->version);
-        cJSON_AddNumberToObject(o, "compute_units", d->compute_units);
-        cJSON_AddItemToArray(cl, o);
-    }
+    for (size_t i = 0; i < b->m.n_cl; i++)
+        cJSON_AddItemToArray(cl, het_json_device(&b->m.cl[i]));
 
     cJSON *st = cJSON_AddObjectToObject(root, "settings");
     cJSON_AddBoolToObject(st, "quick", b->opt.quick);
     cJSON_AddNumberToObject(st, "repeats", b->opt.repeats);
-    cJSON_AddItemToObject(st, "seconds", bench_f64(b->opt.seconds, 6));
-    cJSON_AddItemToObject(st, "check_items", bench_u64(b->opt.check_items));
-    cJSON_AddItemToObject(st, "seed", bench_u64(b->opt.seed));
+    cJSON_AddItemToObject(st, "seconds", het_json_f64(b->opt.seconds, 6));
+    cJSON_AddItemToObject(st, "check_items", het_json_u64(b->opt.check_items));
+    cJSON_AddItemToObject(st, "seed", het_json_u64(b->opt.seed));
     cJSON_AddStringToObject(st, "devices", b->opt.devices ? b->opt.devices : "omp,cl");
     cJSON_AddStringToObject(st, "time", "compute phase, slowest rank");
 
@@ -209,7 +151,7 @@ static int bench_print_json(const bench *b, FILE *out)
         const bench_check *c = &b->checks[i];
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "workload", c->wl->name);
-        cJSON_AddItemToObject(o, "items", bench_u64(c->items));
+        cJSON_AddItemToObject(o, "items", het_json_u64(c->items));
         cJSON_AddItemToObject(o, "params", bench_fields_json(&c->params));
         cJSON_AddItemToObject(o, "result", bench_fields_json(&c->result));
         bench_digest(c->digest, buf, sizeof buf);
@@ -229,18 +171,18 @@ static int bench_print_json(const bench *b, FILE *out)
         cJSON_AddStringToObject(o, "engine_devices", s->devices);
         cJSON_AddNumberToObject(o, "threads", r->threads);
         cJSON_AddNumberToObject(o, "ranks", r->ranks);
-        cJSON_AddItemToObject(o, "items", bench_u64(r->items));
+        cJSON_AddItemToObject(o, "items", het_json_u64(r->items));
         cJSON_AddItemToObject(o, "params", bench_fields_json(&r->params));
         cJSON_AddNumberToObject(o, "repeats", r->repeats);
-        cJSON_AddItemToObject(o, "median_s", bench_f64(r->median_s, 6));
-        cJSON_AddItemToObject(o, "min_s", bench_f64(r->min_s, 6));
-        cJSON_AddItemToObject(o, "max_s", bench_f64(r->max_s, 6));
-        cJSON_AddItemToObject(o, "wall_median_s", bench_f64(r->wall_median_s, 6));
-        cJSON_AddItemToObject(o, "items_per_s", bench_f64(r->items_per_s, 6));
-        cJSON_AddItemToObject(o, "items_per_s_min", bench_f64(r->items_per_s_min, 6));
-        cJSON_AddItemToObject(o, "items_per_s_max", bench_f64(r->items_per_s_max, 6));
-        cJSON_AddItemToObject(o, "speedup", bench_f64(r->speedup, 4));
-        cJSON_AddItemToObject(o, "coexec_efficiency", bench_f64(r->coexec, 4));
+        cJSON_AddItemToObject(o, "median_s", het_json_f64(r->median_s, 6));
+        cJSON_AddItemToObject(o, "min_s", het_json_f64(r->min_s, 6));
+        cJSON_AddItemToObject(o, "max_s", het_json_f64(r->max_s, 6));
+        cJSON_AddItemToObject(o, "wall_median_s", het_json_f64(r->wall_median_s, 6));
+        cJSON_AddItemToObject(o, "items_per_s", het_json_f64(r->items_per_s, 6));
+        cJSON_AddItemToObject(o, "items_per_s_min", het_json_f64(r->items_per_s_min, 6));
+        cJSON_AddItemToObject(o, "items_per_s_max", het_json_f64(r->items_per_s_max, 6));
+        cJSON_AddItemToObject(o, "speedup", het_json_f64(r->speedup, 4));
+        cJSON_AddItemToObject(o, "coexec_efficiency", het_json_f64(r->coexec, 4));
         cJSON_AddBoolToObject(o, "shares_cores", s->shares_cores);
         bench_digest(r->digest, buf, sizeof buf);
         cJSON_AddStringToObject(o, "result_digest", buf);
@@ -263,21 +205,15 @@ static int bench_print_json(const bench *b, FILE *out)
             cJSON_AddStringToObject(o, "devices", c[i].devices);
             cJSON_AddBoolToObject(o, "in_baseline", c[i].in_old);
             cJSON_AddBoolToObject(o, "in_run", c[i].in_new);
-            cJSON_AddItemToObject(o, "old_items_per_s", bench_f64(c[i].old_rate, 6));
-            cJSON_AddItemToObject(o, "new_items_per_s", bench_f64(c[i].new_rate, 6));
-            cJSON_AddItemToObject(o, "change_pct", bench_f64(bench_change_pct(&c[i]), 4));
+            cJSON_AddItemToObject(o, "old_items_per_s", het_json_f64(c[i].old_rate, 6));
+            cJSON_AddItemToObject(o, "new_items_per_s", het_json_f64(c[i].new_rate, 6));
+            cJSON_AddItemToObject(o, "change_pct", het_json_f64(bench_change_pct(&c[i]), 4));
             cJSON_AddItemToArray(rows, o);
         }
         free(c);
     }
 
-    char *text = cJSON_Print(root);
-    cJSON_Delete(root);
-    if (!text)
-        return het_fail(HET_E_NOMEM, "out of memory printing the report");
-    fprintf(out, "%s\n", text);
-    free(text);
-    return HET_OK;
+    return het_json_emit(root, out);
 }
 
 /* ---- text ---------------------------------------------------------------- */
@@ -288,8 +224,8 @@ static void bench_print_compare_text(const bench *b, const bench_cmp *c, size_t 
     fprintf(out, "%-10s  %-8s  %9s  %9s  %s\n", "workload", "devices", "old", "new", "change");
     for (size_t i = 0; i < n; i++) {
         char o[32], w[32], ch[40];
-        bench_si(c[i].old_rate, o, sizeof o);
-        bench_si(c[i].new_rate, w, sizeof w);
+        het_format_si(c[i].old_rate, o, sizeof o);
+        het_format_si(c[i].new_rate, w, sizeof w);
         double pct = bench_change_pct(&c[i]);
         if (!c[i].in_old)
             snprintf(ch, sizeof ch, "(not in the baseline)");
@@ -325,10 +261,10 @@ static int bench_print_text(const bench *b, FILE *out)
         const bench_row *r = &b->rows[i];
         const bench_set *s = &b->sets[r->set];
         char items[32], rate[32], lo[32], hi[32], range[72], th[16], sp[16], co[16];
-        bench_si((double)r->items, items, sizeof items);
-        bench_si(r->items_per_s, rate, sizeof rate);
-        bench_si(r->items_per_s_min, lo, sizeof lo);
-        bench_si(r->items_per_s_max, hi, sizeof hi);
+        het_format_si((double)r->items, items, sizeof items);
+        het_format_si(r->items_per_s, rate, sizeof rate);
+        het_format_si(r->items_per_s_min, lo, sizeof lo);
+        het_format_si(r->items_per_s_max, hi, sizeof hi);
         snprintf(range, sizeof range, "%s..%s", lo, hi);
         snprintf(th, sizeof th, r->threads ? "%d" : "-", r->threads);
         snprintf(sp, sizeof sp, isfinite(r->speedup) ? "%.2f" : "-", r->speedup);
@@ -342,7 +278,7 @@ static int bench_print_text(const bench *b, FILE *out)
     for (size_t i = 0; i < b->n_checks; i++) {
         const bench_check *c = &b->checks[i];
         char items[32];
-        bench_si((double)c->items, items, sizeof items);
+        het_format_si((double)c->items, items, sizeof items);
         char agree[48];
         snprintf(agree, sizeof agree, c->n_sets == 1 ? "1 set (no other)" : "%zu sets agree", c->n_sets);
         fprintf(out, "  %-10s  %-16s  %s %s  digest %016" PRIx64 " ", c->wl->name, agree, items,
@@ -354,7 +290,7 @@ static int bench_print_text(const bench *b, FILE *out)
             if (f->kind == HET_FIELD_F64)
                 snprintf(v, sizeof v, "%.10g", f->v.f64);
             else
-                bench_field_text(f, v, sizeof v);
+                het_format_field(f, 17, v, sizeof v);
             fprintf(out, " %s=%s", f->name, v);
         }
         fputc('\n', out);

@@ -102,6 +102,34 @@ static int het__common_option(het_cli *cli, const char *name, const char *value)
     return HET_OK;
 }
 
+int het_cli_option(int argc, char **argv, int *i, const het_option *a, const het_option *b,
+                   const char *hint, const het_option **opt, const char **value)
+{
+    const char *arg = argv[*i];
+    if (strncmp(arg, "--", 2) != 0)
+        return het_fail(HET_E_BADARG, "unexpected argument '%s': options start with -- %s", arg, hint);
+    const char *eq = strchr(arg, '=');
+    size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
+    const het_option *o = het__find(a, arg, len);
+    if (!o)
+        o = het__find(b, arg, len);
+    if (!o)
+        return het_fail(HET_E_BADARG, "%.*s: unknown option %s", (int)len, arg, hint);
+    *value = NULL;
+    if (o->metavar) {
+        if (eq)
+            *value = eq + 1;
+        else if (*i + 1 < argc)
+            *value = argv[++*i];
+        else
+            return het_fail(HET_E_BADARG, "%s: expected a value (%s), got nothing", o->name, o->metavar);
+    } else if (eq) {
+        return het_fail(HET_E_BADARG, "%s: takes no value, got '%s'", o->name, eq + 1);
+    }
+    *opt = o;
+    return HET_OK;
+}
+
 int het_cli_parse(int argc, char **argv, het_cli *cli)
 {
     memset(cli, 0, sizeof *cli);
@@ -149,30 +177,14 @@ int het_cli_parse(int argc, char **argv, het_cli *cli)
     int rc = het_job_init(&cli->job, wl);
     if (rc)
         return rc;
+    char hint[96];
+    snprintf(hint, sizeof hint, "for %s (see hetero %s --help)", wl->name, wl->name);
     for (int i = 2; i < argc; i++) {
-        const char *a = argv[i];
-        if (strncmp(a, "--", 2) != 0)
-            return het_fail(HET_E_BADARG, "%s: unexpected argument '%s' (options start with --)", wl->name, a);
-        const char *eq = strchr(a, '=');
-        size_t len = eq ? (size_t)(eq - a) : strlen(a);
-        const het_option *o = het__find(het__common, a, len);
-        int common = o != NULL;
-        if (!o)
-            o = het__find(wl->options, a, len);
-        if (!o)
-            return het_fail(HET_E_BADARG, "%.*s: unknown option for %s (see hetero %s --help)", (int)len, a,
-                            wl->name, wl->name);
-        const char *value = NULL;
-        if (o->metavar) {
-            if (eq)
-                value = eq + 1;
-            else if (i + 1 < argc)
-                value = argv[++i];
-            else
-                return het_fail(HET_E_BADARG, "%s: expected a value (%s), got nothing", o->name, o->metavar);
-        } else if (eq) {
-            return het_fail(HET_E_BADARG, "%s: takes no value, got '%s'", o->name, eq + 1);
-        }
+        const het_option *o;
+        const char *value;
+        if ((rc = het_cli_option(argc, argv, &i, het__common, wl->options, hint, &o, &value)))
+            return rc;
+        int common = het__find(het__common, o->name, strlen(o->name)) == o;
         if (strcmp(o->name, "--help") == 0) {
             cli->command = HET_CMD_HELP;
             return HET_OK;

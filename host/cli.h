@@ -27,6 +27,15 @@ typedef struct het_cli {
 int het_cli_parse(int argc, char **argv, het_cli *cli);
 void het_cli_free(het_cli *cli);
 
+/* Reads the option at argv[*i], "--name value" or "--name=value", against
+ * `a` and then `b` (either may be NULL; tables end with {NULL}).  Sets *opt
+ * and *value (NULL for a flag) and moves *i past a separate value.  `hint`
+ * ends the unknown-option message, e.g. "for pi (see hetero pi --help)".
+ * Bad input: not an option, unknown, a missing value, a value given to a
+ * flag; HET_E_BADARG with a message naming the option. */
+int het_cli_option(int argc, char **argv, int *i, const het_option *a, const het_option *b,
+                   const char *hint, const het_option **opt, const char **value);
+
 /* Usage text: the whole program (wl NULL) or one workload. */
 void het_cli_usage(FILE *out, const het_workload *wl);
 

@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "devices.h"
+#include "format.h"
 #include "hcl.h"
 #include "par.h"
 
@@ -32,31 +33,15 @@ static int het__devices(const het_cli *cli)
         cJSON_AddNumberToObject(root, "version", 1);
         cJSON *arr = cJSON_AddArrayToObject(root, "opencl");
         for (size_t i = 0; i < n; i++) {
-            const hcl_info *d = &infos[i];
-            cJSON *o = cJSON_CreateObject();
-            cJSON_AddStringToObject(o, "id", d->id);
-            cJSON_AddStringToObject(o, "name", d->name);
-            cJSON_AddStringToObject(o, "type", hcl_type_name(d->type));
-            cJSON_AddStringToObject(o, "vendor", d->vendor);
-            cJSON_AddStringToObject(o, "platform", d->platform_name);
-            cJSON_AddNumberToObject(o, "compute_units", d->compute_units);
-            cJSON_AddNumberToObject(o, "clock_mhz", d->clock_mhz);
-            cJSON_AddNumberToObject(o, "global_mem", (double)d->global_mem);
-            cJSON_AddNumberToObject(o, "local_mem", (double)d->local_mem);
-            cJSON_AddBoolToObject(o, "fp64", d->fp64);
-            cJSON_AddStringToObject(o, "version", d->version);
-            cJSON_AddStringToObject(o, "driver", d->driver);
-            cJSON_AddBoolToObject(o, "default", (d->type & (HCL_GPU | HCL_ACCEL)) != 0);
+            cJSON *o = het_json_device(&infos[i]);
+            cJSON_AddBoolToObject(o, "default", (infos[i].type & (HCL_GPU | HCL_ACCEL)) != 0);
             cJSON_AddItemToArray(arr, o);
         }
         cJSON *omp = cJSON_AddObjectToObject(root, "omp");
         cJSON_AddStringToObject(omp, "id", "omp");
         cJSON_AddStringToObject(omp, "name", cpu);
         cJSON_AddNumberToObject(omp, "threads", threads);
-        char *text = cJSON_Print(root);
-        printf("%s\n", text);
-        free(text);
-        cJSON_Delete(root);
+        rc = het_json_emit(root, stdout);
     } else {
         printf("%-8s  %-5s  %-36s  %4s  %6s  %9s  %4s  %s\n", "id", "type", "name", "CUs", "MHz",
                "memory", "fp64", "driver");
@@ -73,7 +58,7 @@ static int het__devices(const het_cli *cli)
             printf("\n(no OpenCL platform found: the CPU carries every job through OpenMP)\n");
     }
     free(infos);
-    return HET_OK;
+    return rc;
 }
 
 static int het__run(het_cli *cli)

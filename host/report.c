@@ -8,51 +8,7 @@
 
 #include <cjson/cJSON.h>
 
-/* Integers go into JSON as raw decimal text: cJSON's numbers are doubles
- * and would round hit counts above 2^53. */
-static cJSON *het__json_field(const het_field *f)
-{
-    char buf[64];
-    switch (f->kind) {
-    case HET_FIELD_U64:
-        snprintf(buf, sizeof buf, "%" PRIu64, f->v.u64);
-        return cJSON_CreateRaw(buf);
-    case HET_FIELD_I64:
-        snprintf(buf, sizeof buf, "%" PRId64, f->v.i64);
-        return cJSON_CreateRaw(buf);
-    case HET_FIELD_F64:
-        if (!isfinite(f->v.f64))
-            return cJSON_CreateNull();
-        snprintf(buf, sizeof buf, "%.17g", f->v.f64);
-        return cJSON_CreateRaw(buf);
-    default:
-        return cJSON_CreateString(f->v.str ? f->v.str : "");
-    }
-}
-
-static void het__field_text(const het_field *f, char *buf, size_t size)
-{
-    switch (f->kind) {
-    case HET_FIELD_U64: snprintf(buf, size, "%" PRIu64, f->v.u64); break;
-    case HET_FIELD_I64: snprintf(buf, size, "%" PRId64, f->v.i64); break;
-    case HET_FIELD_F64: snprintf(buf, size, "%.12g", f->v.f64); break;
-    default: snprintf(buf, size, "%s", f->v.str ? f->v.str : ""); break;
-    }
-}
-
-static cJSON *het__u64(uint64_t v)
-{
-    char buf[32];
-    snprintf(buf, sizeof buf, "%" PRIu64, v);
-    return cJSON_CreateRaw(buf);
-}
-
-static cJSON *het__f64(double v)
-{
-    char buf[40];
-    snprintf(buf, sizeof buf, "%.6g", v);
-    return isfinite(v) ? cJSON_CreateRaw(buf) : cJSON_CreateNull();
-}
+#include "format.h"
 
 static int het__print_json(const het_job *job, const het_report *rep, FILE *out)
 {
@@ -67,22 +23,22 @@ static int het__print_json(const het_job *job, const het_report *rep, FILE *out)
     cJSON *params = cJSON_AddObjectToObject(root, "params");
     size_t n = job->wl->params_fields(job, f, HET_MAX_FIELDS);
     for (size_t i = 0; i < n; i++)
-        cJSON_AddItemToObject(params, f[i].name, het__json_field(&f[i]));
+        cJSON_AddItemToObject(params, f[i].name, het_json_field(&f[i]));
     cJSON *result = cJSON_AddObjectToObject(root, "result");
     n = job->wl->result(job, f, HET_MAX_FIELDS);
     for (size_t i = 0; i < n; i++)
-        cJSON_AddItemToObject(result, f[i].name, het__json_field(&f[i]));
+        cJSON_AddItemToObject(result, f[i].name, het_json_field(&f[i]));
     cJSON_AddStringToObject(root, "digest", digest);
-    cJSON_AddItemToObject(root, "grains", het__u64(job->n_grains));
-    cJSON_AddItemToObject(root, "items", het__u64(rep->items));
+    cJSON_AddItemToObject(root, "grains", het_json_u64(job->n_grains));
+    cJSON_AddItemToObject(root, "items", het_json_u64(rep->items));
     cJSON_AddStringToObject(root, "item_name", job->wl->item_name);
     cJSON *ph = cJSON_AddObjectToObject(root, "phases");
-    cJSON_AddItemToObject(ph, "discovery", het__f64(rep->discovery_s));
-    cJSON_AddItemToObject(ph, "build", het__f64(rep->build_s));
+    cJSON_AddItemToObject(ph, "discovery", het_json_f64(rep->discovery_s, 6));
+    cJSON_AddItemToObject(ph, "build", het_json_f64(rep->build_s, 6));
     cJSON_AddBoolToObject(ph, "build_cached", rep->build_cached);
-    cJSON_AddItemToObject(ph, "compute", het__f64(rep->compute_s));
-    cJSON_AddItemToObject(ph, "merge", het__f64(rep->merge_s));
-    cJSON_AddItemToObject(ph, "wall", het__f64(rep->wall_s));
+    cJSON_AddItemToObject(ph, "compute", het_json_f64(rep->compute_s, 6));
+    cJSON_AddItemToObject(ph, "merge", het_json_f64(rep->merge_s, 6));
+    cJSON_AddItemToObject(ph, "wall", het_json_f64(rep->wall_s, 6));
     cJSON *ws = cJSON_AddArrayToObject(root, "workers");
     for (size_t i = 0; i < rep->n_workers; i++) {
         const het_worker_stats *s = &rep->workers[i];
@@ -92,12 +48,12 @@ static int het__print_json(const het_job *job, const het_report *rep, FILE *out)
         cJSON_AddStringToObject(w, "kind", s->kind);
         cJSON_AddStringToObject(w, "name", s->name);
         cJSON_AddNumberToObject(w, "threads", s->threads);
-        cJSON_AddItemToObject(w, "grains", het__u64(s->grains));
-        cJSON_AddItemToObject(w, "batches", het__u64(s->batches));
-        cJSON_AddItemToObject(w, "items", het__u64(s->items));
-        cJSON_AddItemToObject(w, "busy_s", het__f64(s->busy_s));
-        cJSON_AddItemToObject(w, "items_per_s", het__f64(s->items_per_s));
-        cJSON_AddItemToObject(w, "share", het__f64(s->share));
+        cJSON_AddItemToObject(w, "grains", het_json_u64(s->grains));
+        cJSON_AddItemToObject(w, "batches", het_json_u64(s->batches));
+        cJSON_AddItemToObject(w, "items", het_json_u64(s->items));
+        cJSON_AddItemToObject(w, "busy_s", het_json_f64(s->busy_s, 6));
+        cJSON_AddItemToObject(w, "items_per_s", het_json_f64(s->items_per_s, 6));
+        cJSON_AddItemToObject(w, "share", het_json_f64(s->share, 6));
         cJSON_AddItemToArray(ws, w);
     }
     cJSON *rs = cJSON_AddArrayToObject(root, "ranks");
@@ -108,18 +64,12 @@ static int het__print_json(const het_job *job, const het_report *rep, FILE *out)
         cJSON_AddStringToObject(r, "host", s->host);
         cJSON_AddStringToObject(r, "devices", s->devices);
         cJSON_AddNumberToObject(r, "threads", s->threads);
-        cJSON_AddItemToObject(r, "grains", het__u64(s->grains));
-        cJSON_AddItemToObject(r, "busy_s", het__f64(s->busy_s));
+        cJSON_AddItemToObject(r, "grains", het_json_u64(s->grains));
+        cJSON_AddItemToObject(r, "busy_s", het_json_f64(s->busy_s, 6));
         cJSON_AddItemToArray(rs, r);
     }
-    cJSON_AddItemToObject(root, "balance", het__f64(rep->balance));
-    char *text = cJSON_Print(root);
-    cJSON_Delete(root);
-    if (!text)
-        return het_fail(HET_E_NOMEM, "out of memory printing the report");
-    fprintf(out, "%s\n", text);
-    free(text);
-    return HET_OK;
+    cJSON_AddItemToObject(root, "balance", het_json_f64(rep->balance, 6));
+    return het_json_emit(root, out);
 }
 
 /* CSV field with quotes when it needs them. */
@@ -159,24 +109,13 @@ static int het__print_csv(const het_job *job, const het_report *rep, FILE *out)
             if (f[i].kind == HET_FIELD_F64)
                 snprintf(buf, sizeof buf, "%.17g", f[i].v.f64);
             else
-                het__field_text(&f[i], buf, sizeof buf);
+                het_format_field(&f[i], 12, buf, sizeof buf);
             fputc(',', out);
             het__csv(out, buf);
         }
         fputc('\n', out);
     }
     return HET_OK;
-}
-
-static void het__si(double v, char *buf, size_t size)
-{
-    static const char *const unit[] = {"", "k", "M", "G", "T", "P", "E"};
-    int u = 0;
-    while (fabs(v) >= 1000 && u < 6) {
-        v /= 1000;
-        u++;
-    }
-    snprintf(buf, size, u ? "%.3g%s" : "%.4g%s", v, unit[u]);
 }
 
 static int het__print_text(const het_job *job, const het_report *rep, FILE *out)
@@ -186,7 +125,7 @@ static int het__print_text(const het_job *job, const het_report *rep, FILE *out)
     fprintf(out, "hetero %s", job->wl->name);
     size_t n = job->wl->params_fields(job, f, HET_MAX_FIELDS);
     for (size_t i = 0; i < n; i++) {
-        het__field_text(&f[i], buf, sizeof buf);
+        het_format_field(&f[i], 12, buf, sizeof buf);
         fprintf(out, "  %s=%s", f[i].name, buf);
     }
     fputs("\n\nresult\n", out);
@@ -196,7 +135,7 @@ static int het__print_text(const het_job *job, const het_report *rep, FILE *out)
         if ((int)strlen(f[i].name) > width)
             width = (int)strlen(f[i].name);
     for (size_t i = 0; i < n; i++) {
-        het__field_text(&f[i], buf, sizeof buf);
+        het_format_field(&f[i], 12, buf, sizeof buf);
         fprintf(out, "  %-*s  %s\n", width, f[i].name, buf);
     }
     fprintf(out, "  %-*s  %016" PRIx64 "\n", width, "digest", rep->digest);
@@ -208,8 +147,8 @@ static int het__print_text(const het_job *job, const het_report *rep, FILE *out)
     for (size_t w = 0; w < rep->n_workers; w++) {
         const het_worker_stats *s = &rep->workers[w];
         char items[32], rate[32], threads[16];
-        het__si((double)s->items, items, sizeof items);
-        het__si(s->items_per_s, rate, sizeof rate);
+        het_format_si((double)s->items, items, sizeof items);
+        het_format_si(s->items_per_s, rate, sizeof rate);
         snprintf(threads, sizeof threads, s->threads ? "%d" : "-", s->threads);
         fprintf(out, "%-4d  %-8s  %-6s  %-32.32s  %7s  %8" PRIu64 "  %9s  %8.3f  %10s  %5.1f%%\n",
                 s->rank, s->id, s->kind, s->name, threads, s->grains, items, s->busy_s, rate,
@@ -225,8 +164,8 @@ static int het__print_text(const het_job *job, const het_report *rep, FILE *out)
         }
     }
     char total[32], rate[32];
-    het__si((double)rep->items, total, sizeof total);
-    het__si(rep->compute_s > 0 ? (double)rep->items / rep->compute_s : 0, rate, sizeof rate);
+    het_format_si((double)rep->items, total, sizeof total);
+    het_format_si(rep->compute_s > 0 ? (double)rep->items / rep->compute_s : 0, rate, sizeof rate);
     fprintf(out, "\ntotal %s %s in %.3f s (%s/s) on %d rank%s, %zu worker%s; load balance %.3f\n",
             total, job->wl->item_name, rep->compute_s, rate, rep->n_ranks,
             rep->n_ranks == 1 ? "" : "s", rep->n_workers, rep->n_workers == 1 ? "" : "s",

@@ -1,0 +1,88 @@
+/* format.c - see format.h. */
+#include "format.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+
+void het_format_si(double v, char *buf, size_t size)
+{
+    static const char *const unit[] = {"", "k", "M", "G", "T", "P", "E"};
+    if (!isfinite(v)) {
+        snprintf(buf, size, "-");
+        return;
+    }
+    int u = 0;
+    while (fabs(v) >= 1000 && u < 6) {
+        v /= 1000;
+        u++;
+    }
+    snprintf(buf, size, "%.3g%s", v, unit[u]);
+}
+
+void het_format_field(const het_field *f, int digits, char *buf, size_t size)
+{
+    switch (f->kind) {
+    case HET_FIELD_U64: snprintf(buf, size, "%" PRIu64, f->v.u64); break;
+    case HET_FIELD_I64: snprintf(buf, size, "%" PRId64, f->v.i64); break;
+    case HET_FIELD_F64: snprintf(buf, size, "%.*g", digits, f->v.f64); break;
+    default: snprintf(buf, size, "%s", f->v.str ? f->v.str : ""); break;
+    }
+}
+
+cJSON *het_json_u64(uint64_t v)
+{
+    char buf[32];
+    snprintf(buf, sizeof buf, "%" PRIu64, v);
+    return cJSON_CreateRaw(buf);
+}
+
+cJSON *het_json_f64(double v, int digits)
+{
+    char buf[48];
+    snprintf(buf, sizeof buf, "%.*g", digits, v);
+    return isfinite(v) ? cJSON_CreateRaw(buf) : cJSON_CreateNull();
+}
+
+cJSON *het_json_field(const het_field *f)
+{
+    char buf[64];
+    switch (f->kind) {
+    case HET_FIELD_STR:
+        return cJSON_CreateString(f->v.str ? f->v.str : "");
+    case HET_FIELD_F64:
+        return het_json_f64(f->v.f64, 17);
+    default:
+        het_format_field(f, 17, buf, sizeof buf);
+        return cJSON_CreateRaw(buf);
+    }
+}
+
+cJSON *het_json_device(const hcl_info *d)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "id", d->id);
+    cJSON_AddStringToObject(o, "name", d->name);
+    cJSON_AddStringToObject(o, "type", hcl_type_name(d->type));
+    cJSON_AddStringToObject(o, "vendor", d->vendor);
+    cJSON_AddStringToObject(o, "platform", d->platform_name);
+    cJSON_AddNumberToObject(o, "compute_units", d->compute_units);
+    cJSON_AddNumberToObject(o, "clock_mhz", d->clock_mhz);
+    cJSON_AddItemToObject(o, "global_mem", het_json_u64(d->global_mem));
+    cJSON_AddItemToObject(o, "local_mem", het_json_u64(d->local_mem));
+    cJSON_AddBoolToObject(o, "fp64", d->fp64);
+    cJSON_AddStringToObject(o, "version", d->version);
+    cJSON_AddStringToObject(o, "driver", d->driver);
+    return o;
+}
+
+int het_json_emit(cJSON *root, FILE *out)
+{
+    char *text = cJSON_Print(root);
+    cJSON_Delete(root);
+    if (!text)
+        return het_fail(HET_E_NOMEM, "out of memory printing JSON");
+    fprintf(out, "%s\n", text);
+    free(text);
+    return HET_OK;
+}

@@ -1,0 +1,39 @@
+/* format.h - number and JSON formatting shared by the run report
+ * (report.c), `hetero devices` (main.c) and hetero-bench.
+ *
+ * JSON integers are written as exact decimal text (cJSON's own numbers are
+ * doubles and would round counts above 2^53); doubles that feed a result
+ * are written with 17 significant digits, so they read back bit for bit.
+ */
+#ifndef HET_FORMAT_H
+#define HET_FORMAT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <cjson/cJSON.h>
+
+#include "hcl.h"
+#include "workload.h"
+
+/* "1.42G", "217M", "950": three significant digits and an SI prefix;
+ * "-" when v is not finite. */
+void het_format_si(double v, char *buf, size_t size);
+
+/* A result field as text; doubles with `digits` significant digits
+ * (17 reads back exactly). */
+void het_format_field(const het_field *f, int digits, char *buf, size_t size);
+
+cJSON *het_json_u64(uint64_t v);
+/* null when v is not finite */
+cJSON *het_json_f64(double v, int digits);
+/* A result field: integers exact, doubles with 17 digits, null if not finite. */
+cJSON *het_json_field(const het_field *f);
+/* {id, name, type, vendor, platform, compute_units, clock_mhz, global_mem,
+ *  local_mem, fp64, version, driver} of one OpenCL device. */
+cJSON *het_json_device(const hcl_info *d);
+/* Prints root as one document plus a newline and deletes it. */
+int het_json_emit(cJSON *root, FILE *out);
+
+#endif
