@@ -37,8 +37,10 @@ static int het__mpi_fail(const char *call, int rc)
 /* Launchers we know put these in every rank's environment. */
 static int het__launched(void)
 {
+    /* Open MPI's mpirun; srun through PMIx or PMI-2; MPICH's hydra.  Not
+     * SLURM_* alone: a batch script sets those without any launcher. */
     static const char *const vars[] = {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK",
-                                       "PMI_SIZE", "SLURM_STEP_ID", "MPI_LOCALNRANKS", NULL};
+                                       "PMI_SIZE", "MPI_LOCALNRANKS", NULL};
     for (int i = 0; vars[i]; i++)
         if (getenv(vars[i]))
             return 1;
