@@ -106,7 +106,9 @@ fi
 note "pi: hetero x $runs (1 thread, $threads threads, cl)"
 hetero_runs pi "hetero pi --devices omp --threads 1" 1 hits --samples "$pi_n" --devices omp --threads 1
 hetero_runs pi "hetero pi --devices omp --threads $threads" "$threads" hits --samples "$pi_n" --devices omp --threads "$threads"
+have_cl=0
 if "$hetero" devices --format json | "$py" -c 'import json,sys; sys.exit(0 if json.load(sys.stdin)["opencl"] else 1)'; then
+    have_cl=1
     hetero_runs pi "hetero pi --devices cl" - hits --samples "$pi_n" --devices cl
 else
     note "pi: no OpenCL device: the cl row is skipped"
@@ -135,6 +137,9 @@ else
     note "primes: hetero x $runs (1 thread, $threads threads)"
     hetero_runs primes "hetero primes --devices omp --threads 1" 1 count --range "0:$primes_n" --devices omp --threads 1
     hetero_runs primes "hetero primes --devices omp --threads $threads" "$threads" count --range "0:$primes_n" --devices omp --threads "$threads"
+    if [ "$have_cl" = 1 ]; then
+        hetero_runs primes "hetero primes --devices cl" - count --range "0:$primes_n" --devices cl
+    fi
 fi
 
 # ---- reservoir --------------------------------------------------------------
