@@ -21,6 +21,7 @@
 #include <xxhash.h>
 
 #include "devices.h"
+#include "format.h"
 #include "hcl.h"
 #include "par.h"
 
@@ -464,6 +465,31 @@ static int het__fill_report(het_engine *e, het_report *rep, int threads)
     return HET_OK;
 }
 
+/* A hash of what defines the job: workload, seed, grains, partial size and
+ * the parameters as the report prints them. */
+static uint64_t het__job_fingerprint(const het_job *job)
+{
+    het_field f[HET_MAX_FIELDS];
+    size_t n = job->wl->params_fields(job, f, HET_MAX_FIELDS);
+    XXH3_state_t *st = XXH3_createState();
+    if (!st)
+        return 0;
+    XXH3_64bits_reset(st);
+    XXH3_64bits_update(st, job->wl->name, strlen(job->wl->name));
+    XXH3_64bits_update(st, &job->seed, sizeof job->seed);
+    XXH3_64bits_update(st, &job->n_grains, sizeof job->n_grains);
+    XXH3_64bits_update(st, &job->partial_size, sizeof job->partial_size);
+    for (size_t i = 0; i < n; i++) {
+        char buf[256];
+        het_format_field(&f[i], 17, buf, sizeof buf);
+        XXH3_64bits_update(st, f[i].name, strlen(f[i].name));
+        XXH3_64bits_update(st, buf, strlen(buf));
+    }
+    uint64_t h = XXH3_64bits_digest(st);
+    XXH3_freeState(st);
+    return h;
+}
+
 int het_engine_run(het_job *job, const het_run_opts *opts, het_report *rep)
 {
     static const het_run_opts defaults = {.devices = "all", .progress = -1};
@@ -483,8 +509,17 @@ int het_engine_run(het_job *job, const het_run_opts *opts, het_report *rep)
     e.target_s = opts->batch_seconds > 0 ? opts->batch_seconds : HET_DEFAULT_BATCH_S;
     int threads = het_default_threads(opts->threads, het_par_local_size());
 
+    /* Every rank must have planned the same job: the same workload,
+     * parameters, seed and grains (a rank started with other arguments or
+     * another hetero version would otherwise only show as a wrong digest). */
+    int rc = het_par_same_u64(het__job_fingerprint(job))
+                 ? HET_OK
+                 : het_fail(HET_E_RUNTIME, "the ranks planned different jobs (other arguments or another "
+                                           "hetero version on some rank?)");
+
     /* discovery and selection; every rank must agree before going on */
-    int rc = het_devices_parse(list, &sel);
+    if (rc == HET_OK)
+        rc = het_devices_parse(list, &sel);
     if (rc == HET_OK && sel.needs_opencl) {
         double t0 = het_now();
         rc = hcl_discover(&infos, &n_infos);

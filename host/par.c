@@ -284,6 +284,16 @@ int het_par_gather_records(const void *mine, size_t count, size_t size, void **o
     return HET_OK;
 }
 
+int het_par_same_u64(uint64_t v)
+{
+    if (!het__par.active || het__par.size == 1)
+        return 1;
+    uint64_t lo = v, hi = v;
+    MPI_Allreduce(&v, &lo, 1, MPI_UINT64_T, MPI_MIN, MPI_COMM_WORLD);
+    MPI_Allreduce(&v, &hi, 1, MPI_UINT64_T, MPI_MAX, MPI_COMM_WORLD);
+    return lo == hi;
+}
+
 double het_par_max(double v)
 {
     if (!het__par.active || het__par.size == 1)

@@ -47,6 +47,9 @@ int het_par_gather_partials(void *all, size_t psize, const uint64_t *batches, si
  * NULL. */
 int het_par_gather_records(const void *mine, size_t count, size_t size, void **out, size_t *out_count);
 
+/* Collective: 1 on every rank when every rank passed the same v. */
+int het_par_same_u64(uint64_t v);
+
 /* Collective: maximum of a double over ranks, on every rank. */
 double het_par_max(double v);
 

@@ -2,7 +2,8 @@
 # Under mpirun: bad input is reported once, by rank 0, with exit 2; a rank
 # that cannot run (here: rank 1 sees no OpenCL platform while --devices cl
 # asks for one) ends the whole run with a message naming that rank and its
-# host, a non-zero exit from mpirun and no result on stdout.
+# host, a non-zero exit from mpirun and no result on stdout; ranks started
+# with different jobs refuse to run.
 set -uo pipefail
 : "${HETERO:?}" "${MPIRUN:?}"
 tmp=${E2E_TMP:-/tmp}/mpi_failures.$$
@@ -27,4 +28,11 @@ rc=$?
 [ "$rc" -ne 0 ] || fail "a failing rank left mpirun with exit 0"
 [ ! -s "$tmp/out" ] || fail "a failed run printed a result: $(cat "$tmp/out")"
 grep -q "rank 1 ($(hostname)" "$tmp/err" || fail "message does not name rank 1 and its host: $(cat "$tmp/err")"
+# shellcheck disable=SC2086
+$MPIRUN -np 1 "$HETERO" pi --samples 1e7 : -np 1 "$HETERO" pi --samples 2e7 > "$tmp/out" 2> "$tmp/err"
+rc=$?
+[ "$rc" -ne 0 ] || fail "ranks with different jobs left mpirun with exit 0"
+[ ! -s "$tmp/out" ] || fail "ranks with different jobs printed a result: $(cat "$tmp/out")"
+grep -q "planned different jobs" "$tmp/err" || fail "no message about different jobs: $(cat "$tmp/err")"
+
 echo "ok: bad input once with exit $rc; failing rank named: $(grep 'rank 1' "$tmp/err" | head -1)"
