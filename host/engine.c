@@ -72,7 +72,11 @@ struct het_engine {
     size_t nw;
     double target_s;
     double t_compute0;
-    pthread_barrier_t setup_done, go;
+    /* Phases: workers set up, report in (n_setup), and wait for `go`. */
+    pthread_mutex_t phase_lock;
+    pthread_cond_t phase_cond;
+    size_t n_setup;
+    int go;
     _Atomic int stop;          /* a worker failed: everyone stops taking */
     _Atomic int abort_run;     /* set before `go`: skip the compute phase */
     _Atomic uint64_t claimed;  /* highest grain index handed out, as seen here */
@@ -364,8 +368,12 @@ static void *het__worker_main(void *arg)
             snprintf(w->msg, sizeof w->msg, "%s", het_errmsg());
         }
     }
-    pthread_barrier_wait(&e->setup_done);
-    pthread_barrier_wait(&e->go);
+    pthread_mutex_lock(&e->phase_lock);
+    e->n_setup++;
+    pthread_cond_broadcast(&e->phase_cond);
+    while (!e->go)
+        pthread_cond_wait(&e->phase_cond, &e->phase_lock);
+    pthread_mutex_unlock(&e->phase_lock);
     if (!atomic_load(&e->abort_run) && !w->err) {
         int rc = w->is_cl ? het__cl_compute(w) : het__omp_compute(w);
         if (rc)
@@ -587,23 +595,27 @@ int het_engine_run(het_job *job, const het_run_opts *opts, het_report *rep)
     }
 
     /* setup (kernel builds, in parallel per device), then compute */
-    pthread_barrier_init(&e.setup_done, NULL, (unsigned)e.nw + 1);
-    pthread_barrier_init(&e.go, NULL, (unsigned)e.nw + 1);
-    size_t started = 0;
-    for (; started < e.nw; started++)
-        if (pthread_create(&e.w[started].th, NULL, het__worker_main, &e.w[started]) != 0)
-            break;
-    if (started < e.nw) {
-        /* cannot happen in practice; fail loudly rather than hang */
-        fprintf(stderr, "hetero: error: pthread_create failed\n");
-        abort();
-    }
+    pthread_mutex_init(&e.phase_lock, NULL);
+    pthread_cond_init(&e.phase_cond, NULL);
     double t_build0 = het_now();
-    pthread_barrier_wait(&e.setup_done);
+    size_t started = 0;
+    int create_err = 0;
+    for (; started < e.nw; started++)
+        if ((create_err = pthread_create(&e.w[started].th, NULL, het__worker_main, &e.w[started])) != 0)
+            break;
+    pthread_mutex_lock(&e.phase_lock);
+    while (e.n_setup < started)
+        pthread_cond_wait(&e.phase_cond, &e.phase_lock);
+    pthread_mutex_unlock(&e.phase_lock);
     rep->build_s = het_now() - t_build0;
     rc = HET_OK;
+    if (started < e.nw) {
+        rc = het_fail(HET_E_RUNTIME, "pthread_create for worker %s: %s", e.w[started].st.id,
+                      strerror(create_err));
+        snprintf(msg, sizeof msg, "%s", het_errmsg());
+    }
     rep->build_cached = sel.n_cl > 0;
-    for (size_t i = 0; i < e.nw; i++) {
+    for (size_t i = 0; i < started; i++) {
         if (e.w[i].is_cl && !e.w[i].from_cache)
             rep->build_cached = 0;
         if (e.w[i].err && rc == HET_OK) {
@@ -615,7 +627,10 @@ int het_engine_run(het_job *job, const het_run_opts *opts, het_report *rep)
     if (rc)
         atomic_store(&e.abort_run, 1);
     e.t_compute0 = het_now();
-    pthread_barrier_wait(&e.go);
+    pthread_mutex_lock(&e.phase_lock);
+    e.go = 1;
+    pthread_cond_broadcast(&e.phase_cond);
+    pthread_mutex_unlock(&e.phase_lock);
     if (!rc) {
         int show = opts->progress < 0 ? (het_par_rank() == 0 && isatty(2) ? -1 : 0) : opts->progress;
         het__progress(&e, show && het_par_rank() == 0 ? show : 0, e.t_compute0);
@@ -624,14 +639,14 @@ int het_engine_run(het_job *job, const het_run_opts *opts, het_report *rep)
      * notices: its progress loop polls every 50 ms, which would blur short
      * runs (hetero-bench times runs of 0.1 s) */
     double t_done = e.t_compute0;
-    for (size_t i = 0; i < e.nw; i++) {
+    for (size_t i = 0; i < started; i++) {
         pthread_join(e.w[i].th, NULL);
         if (e.w[i].t_done > t_done)
             t_done = e.w[i].t_done;
     }
     rep->compute_s = t_done - e.t_compute0;
-    pthread_barrier_destroy(&e.setup_done);
-    pthread_barrier_destroy(&e.go);
+    pthread_cond_destroy(&e.phase_cond);
+    pthread_mutex_destroy(&e.phase_lock);
 
     if (!rc) {
         for (size_t i = 0; i < e.nw; i++)
