@@ -23,6 +23,12 @@ typedef struct het_run_opts {
     int progress;         /* -1 auto (stderr is a terminal), 0 off, 1 on */
     int quiet;            /* no notices on stderr */
     double batch_seconds; /* target batch time; 0 = default */
+    /* Test seams (tests/test_scheduler.c): split the CPU into this many
+     * OpenMP workers (0 or 1: one team, as users run it), and when
+     * batch_jitter is not 0 draw every batch size at random in [1, 64]
+     * from a generator seeded with it, instead of from the rates. */
+    int cpu_workers;
+    uint64_t batch_jitter;
 } het_run_opts;
 
 /* One worker's line in the report. */
@@ -30,7 +36,7 @@ typedef struct het_worker_stats {
     int rank;
     char id[24];          /* "omp" or "cl:P:D" */
     char kind[8];         /* "omp" or "opencl" */
-    char name[160];       /* CPU model or device name */
+    char name[256];       /* CPU model or device name */
     int threads;          /* OpenMP threads (0 for OpenCL) */
     uint64_t grains;
     uint64_t items;

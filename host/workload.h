@@ -130,6 +130,9 @@ struct het_job {
     uint64_t n_grains;         /* set by plan */
     size_t partial_size;       /* set by plan; bytes per grain */
     int rank;                  /* this process's MPI rank (0 without MPI) */
+    int report_to_stderr;      /* set by a workload that writes its own output to
+                                  stdout (primes --print -): the report then goes
+                                  to stderr so the two never mix */
 };
 
 /* The registry (host/workloads.c). */

@@ -1,0 +1,292 @@
+/* par.c - the MPI back end (see par.h). */
+#include "par.h"
+
+#include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <mpi.h>
+
+#include "error.h"
+
+static struct {
+    int active, rank, size, local_rank, local_size;
+    char host[64];
+} het__par = {0, 0, 1, 0, 1, ""};
+
+static int het__mpi_fail(const char *call, int rc)
+{
+    char s[MPI_MAX_ERROR_STRING];
+    int len = 0;
+    if (MPI_Error_string(rc, s, &len) != MPI_SUCCESS)
+        snprintf(s, sizeof s, "error %d", rc);
+    return het_fail(HET_E_MPI, "%s on rank %d (%s): %s", call, het__par.rank, het__par.host, s);
+}
+
+#define MPI_CHECK(call)                                   \
+    do {                                                  \
+        int het__rc = (call);                             \
+        if (het__rc != MPI_SUCCESS)                       \
+            return het__mpi_fail(#call, het__rc);         \
+    } while (0)
+
+/* Launchers we know put these in every rank's environment. */
+static int het__launched(void)
+{
+    static const char *const vars[] = {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK",
+                                       "PMI_SIZE", "SLURM_STEP_ID", "MPI_LOCALNRANKS", NULL};
+    for (int i = 0; vars[i]; i++)
+        if (getenv(vars[i]))
+            return 1;
+    return 0;
+}
+
+int het_par_init(int *argc, char ***argv)
+{
+    if (gethostname(het__par.host, sizeof het__par.host) != 0)
+        snprintf(het__par.host, sizeof het__par.host, "localhost");
+    het__par.host[sizeof het__par.host - 1] = 0;
+    if (!het__launched())
+        return HET_OK;
+    int provided = 0;
+    MPI_CHECK(MPI_Init_thread(argc, argv, MPI_THREAD_MULTIPLE, &provided));
+    het__par.active = 1;
+    MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+    MPI_CHECK(MPI_Comm_rank(MPI_COMM_WORLD, &het__par.rank));
+    MPI_CHECK(MPI_Comm_size(MPI_COMM_WORLD, &het__par.size));
+    if (provided < MPI_THREAD_SERIALIZED)
+        return het_fail(HET_E_MPI, "MPI_Init_thread on rank %d (%s): the MPI library offers no "
+                        "MPI_THREAD_SERIALIZED support", het__par.rank, het__par.host);
+    MPI_Comm node;
+    MPI_CHECK(MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, het__par.rank,
+                                  MPI_INFO_NULL, &node));
+    MPI_Comm_rank(node, &het__par.local_rank);
+    MPI_Comm_size(node, &het__par.local_size);
+    MPI_Comm_free(&node);
+    return HET_OK;
+}
+
+void het_par_finalize(void)
+{
+    if (het__par.active) {
+        MPI_Finalize();
+        het__par.active = 0;
+    }
+}
+
+int het_par_active(void) { return het__par.active; }
+int het_par_rank(void) { return het__par.rank; }
+int het_par_size(void) { return het__par.size; }
+int het_par_local_rank(void) { return het__par.local_rank; }
+int het_par_local_size(void) { return het__par.local_size; }
+const char *het_par_host(void) { return het__par.host[0] ? het__par.host : "localhost"; }
+
+struct het_counter {
+    _Atomic uint64_t local;    /* one-rank runs */
+    int mpi;
+    MPI_Win win;
+    uint64_t *base;
+    /* Worker threads of one rank take turns at the window: MPI is asked
+     * for THREAD_MULTIPLE, but one RMA epoch at a time per rank keeps the
+     * passive-target calls simple and portable. */
+    pthread_mutex_t lock;
+};
+
+int het_counter_open(het_counter **out, uint64_t total)
+{
+    (void)total;
+    het_counter *c = calloc(1, sizeof *c);
+    if (!c)
+        return het_fail(HET_E_NOMEM, "out of memory for the grain counter");
+    pthread_mutex_init(&c->lock, NULL);
+    atomic_init(&c->local, 0);
+    if (het__par.active && het__par.size > 1) {
+        MPI_Aint bytes = het__par.rank == 0 ? (MPI_Aint)sizeof(uint64_t) : 0;
+        int rc = MPI_Win_allocate(bytes, sizeof(uint64_t), MPI_INFO_NULL, MPI_COMM_WORLD,
+                                  &c->base, &c->win);
+        if (rc != MPI_SUCCESS) {
+            free(c);
+            return het__mpi_fail("MPI_Win_allocate", rc);
+        }
+        if (het__par.rank == 0)
+            *c->base = 0;
+        MPI_Barrier(MPI_COMM_WORLD);
+        MPI_Win_lock_all(MPI_MODE_NOCHECK, c->win);
+        c->mpi = 1;
+    }
+    *out = c;
+    return HET_OK;
+}
+
+int het_counter_take(het_counter *c, uint64_t n, uint64_t *start)
+{
+    if (!c->mpi) {
+        *start = atomic_fetch_add(&c->local, n);
+        return HET_OK;
+    }
+    uint64_t got = 0;
+    pthread_mutex_lock(&c->lock);
+    int rc = MPI_Fetch_and_op(&n, &got, MPI_UINT64_T, 0, 0, MPI_SUM, c->win);
+    if (rc == MPI_SUCCESS)
+        rc = MPI_Win_flush(0, c->win);
+    pthread_mutex_unlock(&c->lock);
+    if (rc != MPI_SUCCESS)
+        return het__mpi_fail("MPI_Fetch_and_op", rc);
+    *start = got;
+    return HET_OK;
+}
+
+void het_counter_close(het_counter *c)
+{
+    if (!c)
+        return;
+    if (c->mpi) {
+        MPI_Win_unlock_all(c->win);
+        MPI_Win_free(&c->win);
+    }
+    pthread_mutex_destroy(&c->lock);
+    free(c);
+}
+
+int het_par_agree(int code, char *msg, size_t msg_size)
+{
+    if (!het__par.active || het__par.size == 1)
+        return code;
+    /* MINLOC over (ok ? 1 : 0, rank) finds the lowest failing rank: ties
+     * in the value go to the lower rank. */
+    struct { int ok, rank; } mine = {code < 0 ? 0 : 1, het__par.rank}, first;
+    MPI_Allreduce(&mine, &first, 1, MPI_2INT, MPI_MINLOC, MPI_COMM_WORLD);
+    if (first.ok == 1)
+        return HET_OK; /* nobody failed */
+    int fail_code = code;
+    MPI_Bcast(&fail_code, 1, MPI_INT, first.rank, MPI_COMM_WORLD);
+    char buf[1024];
+    char host[64];
+    snprintf(buf, sizeof buf, "%s", msg ? msg : "");
+    snprintf(host, sizeof host, "%s", het__par.host);
+    MPI_Bcast(buf, sizeof buf, MPI_CHAR, first.rank, MPI_COMM_WORLD);
+    MPI_Bcast(host, sizeof host, MPI_CHAR, first.rank, MPI_COMM_WORLD);
+    if (msg && msg_size) {
+        /* a message that already names its rank is not prefixed twice */
+        char tag[32];
+        snprintf(tag, sizeof tag, "rank %d", first.rank);
+        if (strstr(buf, tag))
+            snprintf(msg, msg_size, "%s", buf);
+        else
+            snprintf(msg, msg_size, "rank %d (%s): %s", first.rank, host, buf);
+    }
+    return fail_code;
+}
+
+/* Sends or receives `bytes` bytes in pieces MPI's int counts can carry. */
+static int het__send_bytes(const void *p, size_t bytes, int to)
+{
+    const char *c = p;
+    while (bytes) {
+        int piece = bytes > (size_t)INT_MAX ? INT_MAX : (int)bytes;
+        MPI_CHECK(MPI_Send(c, piece, MPI_BYTE, to, 7, MPI_COMM_WORLD));
+        c += piece;
+        bytes -= (size_t)piece;
+    }
+    return HET_OK;
+}
+
+static int het__recv_bytes(void *p, size_t bytes, int from)
+{
+    char *c = p;
+    while (bytes) {
+        int piece = bytes > (size_t)INT_MAX ? INT_MAX : (int)bytes;
+        MPI_CHECK(MPI_Recv(c, piece, MPI_BYTE, from, 7, MPI_COMM_WORLD, MPI_STATUS_IGNORE));
+        c += piece;
+        bytes -= (size_t)piece;
+    }
+    return HET_OK;
+}
+
+int het_par_gather_partials(void *all, size_t psize, const uint64_t *batches, size_t n_batches)
+{
+    if (!het__par.active || het__par.size == 1)
+        return HET_OK;
+    char *base = all;
+    uint64_t mine = n_batches;
+    int rc = HET_OK;
+    if (het__par.rank != 0) {
+        MPI_CHECK(MPI_Send(&mine, 1, MPI_UINT64_T, 0, 5, MPI_COMM_WORLD));
+        if (n_batches)
+            rc = het__send_bytes(batches, n_batches * 2 * sizeof(uint64_t), 0);
+        /* the batches' data in batch order, each contiguous in `all` */
+        for (size_t i = 0; rc == HET_OK && i < n_batches; i++)
+            rc = het__send_bytes(base + batches[2 * i] * psize, batches[2 * i + 1] * psize, 0);
+        return rc;
+    }
+    for (int r = 1; r < het__par.size && rc == HET_OK; r++) {
+        uint64_t nb = 0;
+        MPI_CHECK(MPI_Recv(&nb, 1, MPI_UINT64_T, r, 5, MPI_COMM_WORLD, MPI_STATUS_IGNORE));
+        if (!nb)
+            continue;
+        uint64_t *b = malloc(nb * 2 * sizeof *b);
+        if (!b)
+            return het_fail(HET_E_NOMEM, "out of memory gathering partials from rank %d", r);
+        rc = het__recv_bytes(b, nb * 2 * sizeof *b, r);
+        for (uint64_t i = 0; rc == HET_OK && i < nb; i++)
+            rc = het__recv_bytes(base + b[2 * i] * psize, b[2 * i + 1] * psize, r);
+        free(b);
+    }
+    return rc;
+}
+
+int het_par_gather_records(const void *mine, size_t count, size_t size, void **out, size_t *out_count)
+{
+    *out = NULL;
+    *out_count = 0;
+    if (!het__par.active || het__par.size == 1) {
+        void *copy = malloc(count * size + 1);
+        if (!copy)
+            return het_fail(HET_E_NOMEM, "out of memory gathering the report");
+        memcpy(copy, mine, count * size);
+        *out = copy;
+        *out_count = count;
+        return HET_OK;
+    }
+    int n = (int)(count * size);
+    int *counts = NULL, *displs = NULL;
+    char *buf = NULL;
+    if (het__par.rank == 0) {
+        counts = calloc((size_t)het__par.size, sizeof *counts);
+        displs = calloc((size_t)het__par.size, sizeof *displs);
+    }
+    MPI_CHECK(MPI_Gather(&n, 1, MPI_INT, counts, 1, MPI_INT, 0, MPI_COMM_WORLD));
+    size_t total = 0;
+    if (het__par.rank == 0) {
+        for (int r = 0; r < het__par.size; r++) {
+            displs[r] = (int)total;
+            total += (size_t)counts[r];
+        }
+        buf = malloc(total + 1);
+    }
+    int rc = MPI_Gatherv(mine, n, MPI_BYTE, buf, counts, displs, MPI_BYTE, 0, MPI_COMM_WORLD);
+    free(counts);
+    free(displs);
+    if (rc != MPI_SUCCESS) {
+        free(buf);
+        return het__mpi_fail("MPI_Gatherv", rc);
+    }
+    if (het__par.rank == 0) {
+        *out = buf;
+        *out_count = total / size;
+    }
+    return HET_OK;
+}
+
+double het_par_max(double v)
+{
+    if (!het__par.active || het__par.size == 1)
+        return v;
+    double m = v;
+    MPI_Allreduce(&v, &m, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
+    return m;
+}

@@ -1,0 +1,244 @@
+/* report.c - the one report every run ends with: text, JSON or CSV. */
+#include "engine.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+/* Integers go into JSON as raw decimal text: cJSON's numbers are doubles
+ * and would round hit counts above 2^53. */
+static cJSON *het__json_field(const het_field *f)
+{
+    char buf[64];
+    switch (f->kind) {
+    case HET_FIELD_U64:
+        snprintf(buf, sizeof buf, "%" PRIu64, f->v.u64);
+        return cJSON_CreateRaw(buf);
+    case HET_FIELD_I64:
+        snprintf(buf, sizeof buf, "%" PRId64, f->v.i64);
+        return cJSON_CreateRaw(buf);
+    case HET_FIELD_F64:
+        if (!isfinite(f->v.f64))
+            return cJSON_CreateNull();
+        snprintf(buf, sizeof buf, "%.17g", f->v.f64);
+        return cJSON_CreateRaw(buf);
+    default:
+        return cJSON_CreateString(f->v.str ? f->v.str : "");
+    }
+}
+
+static void het__field_text(const het_field *f, char *buf, size_t size)
+{
+    switch (f->kind) {
+    case HET_FIELD_U64: snprintf(buf, size, "%" PRIu64, f->v.u64); break;
+    case HET_FIELD_I64: snprintf(buf, size, "%" PRId64, f->v.i64); break;
+    case HET_FIELD_F64: snprintf(buf, size, "%.12g", f->v.f64); break;
+    default: snprintf(buf, size, "%s", f->v.str ? f->v.str : ""); break;
+    }
+}
+
+static cJSON *het__u64(uint64_t v)
+{
+    char buf[32];
+    snprintf(buf, sizeof buf, "%" PRIu64, v);
+    return cJSON_CreateRaw(buf);
+}
+
+static cJSON *het__f64(double v)
+{
+    char buf[40];
+    snprintf(buf, sizeof buf, "%.6g", v);
+    return isfinite(v) ? cJSON_CreateRaw(buf) : cJSON_CreateNull();
+}
+
+static int het__print_json(const het_job *job, const het_report *rep, FILE *out)
+{
+    het_field f[HET_MAX_FIELDS];
+    char digest[24];
+    snprintf(digest, sizeof digest, "%016" PRIx64, rep->digest);
+    cJSON *root = cJSON_CreateObject();
+    cJSON_AddStringToObject(root, "schema", HET_REPORT_SCHEMA);
+    cJSON_AddNumberToObject(root, "version", HET_REPORT_VERSION);
+    cJSON_AddStringToObject(root, "hetero", HETERO_VERSION);
+    cJSON_AddStringToObject(root, "workload", job->wl->name);
+    cJSON *params = cJSON_AddObjectToObject(root, "params");
+    size_t n = job->wl->params_fields(job, f, HET_MAX_FIELDS);
+    for (size_t i = 0; i < n; i++)
+        cJSON_AddItemToObject(params, f[i].name, het__json_field(&f[i]));
+    cJSON *result = cJSON_AddObjectToObject(root, "result");
+    n = job->wl->result(job, f, HET_MAX_FIELDS);
+    for (size_t i = 0; i < n; i++)
+        cJSON_AddItemToObject(result, f[i].name, het__json_field(&f[i]));
+    cJSON_AddStringToObject(root, "digest", digest);
+    cJSON_AddItemToObject(root, "grains", het__u64(job->n_grains));
+    cJSON_AddItemToObject(root, "items", het__u64(rep->items));
+    cJSON_AddStringToObject(root, "item_name", job->wl->item_name);
+    cJSON *ph = cJSON_AddObjectToObject(root, "phases");
+    cJSON_AddItemToObject(ph, "discovery", het__f64(rep->discovery_s));
+    cJSON_AddItemToObject(ph, "build", het__f64(rep->build_s));
+    cJSON_AddBoolToObject(ph, "build_cached", rep->build_cached);
+    cJSON_AddItemToObject(ph, "compute", het__f64(rep->compute_s));
+    cJSON_AddItemToObject(ph, "merge", het__f64(rep->merge_s));
+    cJSON_AddItemToObject(ph, "wall", het__f64(rep->wall_s));
+    cJSON *ws = cJSON_AddArrayToObject(root, "workers");
+    for (size_t i = 0; i < rep->n_workers; i++) {
+        const het_worker_stats *s = &rep->workers[i];
+        cJSON *w = cJSON_CreateObject();
+        cJSON_AddNumberToObject(w, "rank", s->rank);
+        cJSON_AddStringToObject(w, "id", s->id);
+        cJSON_AddStringToObject(w, "kind", s->kind);
+        cJSON_AddStringToObject(w, "name", s->name);
+        cJSON_AddNumberToObject(w, "threads", s->threads);
+        cJSON_AddItemToObject(w, "grains", het__u64(s->grains));
+        cJSON_AddItemToObject(w, "batches", het__u64(s->batches));
+        cJSON_AddItemToObject(w, "items", het__u64(s->items));
+        cJSON_AddItemToObject(w, "busy_s", het__f64(s->busy_s));
+        cJSON_AddItemToObject(w, "items_per_s", het__f64(s->items_per_s));
+        cJSON_AddItemToObject(w, "share", het__f64(s->share));
+        cJSON_AddItemToArray(ws, w);
+    }
+    cJSON *rs = cJSON_AddArrayToObject(root, "ranks");
+    for (int i = 0; i < rep->n_ranks; i++) {
+        const het_rank_stats *s = &rep->ranks[i];
+        cJSON *r = cJSON_CreateObject();
+        cJSON_AddNumberToObject(r, "rank", s->rank);
+        cJSON_AddStringToObject(r, "host", s->host);
+        cJSON_AddStringToObject(r, "devices", s->devices);
+        cJSON_AddNumberToObject(r, "threads", s->threads);
+        cJSON_AddItemToObject(r, "grains", het__u64(s->grains));
+        cJSON_AddItemToObject(r, "busy_s", het__f64(s->busy_s));
+        cJSON_AddItemToArray(rs, r);
+    }
+    cJSON_AddItemToObject(root, "balance", het__f64(rep->balance));
+    char *text = cJSON_Print(root);
+    cJSON_Delete(root);
+    if (!text)
+        return het_fail(HET_E_NOMEM, "out of memory printing the report");
+    fprintf(out, "%s\n", text);
+    free(text);
+    return HET_OK;
+}
+
+/* CSV field with quotes when it needs them. */
+static void het__csv(FILE *out, const char *s)
+{
+    if (!strpbrk(s, ",\"\n")) {
+        fputs(s, out);
+        return;
+    }
+    fputc('"', out);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', out);
+        fputc(*s, out);
+    }
+    fputc('"', out);
+}
+
+static int het__print_csv(const het_job *job, const het_report *rep, FILE *out)
+{
+    het_field f[HET_MAX_FIELDS];
+    size_t n = job->wl->result(job, f, HET_MAX_FIELDS);
+    fputs("workload,rank,id,kind,name,threads,grains,batches,items,busy_s,items_per_s,share,"
+          "balance,wall_s,digest", out);
+    for (size_t i = 0; i < n; i++)
+        fprintf(out, ",%s", f[i].name);
+    fputc('\n', out);
+    for (size_t w = 0; w < rep->n_workers; w++) {
+        const het_worker_stats *s = &rep->workers[w];
+        fprintf(out, "%s,%d,%s,%s,", job->wl->name, s->rank, s->id, s->kind);
+        het__csv(out, s->name);
+        fprintf(out, ",%d,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%.6g,%.6g,%.6g,%.6g,%.6g,%016" PRIx64,
+                s->threads, s->grains, s->batches, s->items, s->busy_s, s->items_per_s, s->share,
+                rep->balance, rep->wall_s, rep->digest);
+        for (size_t i = 0; i < n; i++) {
+            char buf[256];
+            if (f[i].kind == HET_FIELD_F64)
+                snprintf(buf, sizeof buf, "%.17g", f[i].v.f64);
+            else
+                het__field_text(&f[i], buf, sizeof buf);
+            fputc(',', out);
+            het__csv(out, buf);
+        }
+        fputc('\n', out);
+    }
+    return HET_OK;
+}
+
+static void het__si(double v, char *buf, size_t size)
+{
+    static const char *const unit[] = {"", "k", "M", "G", "T", "P", "E"};
+    int u = 0;
+    while (fabs(v) >= 1000 && u < 6) {
+        v /= 1000;
+        u++;
+    }
+    snprintf(buf, size, u ? "%.3g%s" : "%.4g%s", v, unit[u]);
+}
+
+static int het__print_text(const het_job *job, const het_report *rep, FILE *out)
+{
+    het_field f[HET_MAX_FIELDS];
+    char buf[256];
+    fprintf(out, "hetero %s", job->wl->name);
+    size_t n = job->wl->params_fields(job, f, HET_MAX_FIELDS);
+    for (size_t i = 0; i < n; i++) {
+        het__field_text(&f[i], buf, sizeof buf);
+        fprintf(out, "  %s=%s", f[i].name, buf);
+    }
+    fputs("\n\nresult\n", out);
+    n = job->wl->result(job, f, HET_MAX_FIELDS);
+    int width = 0;
+    for (size_t i = 0; i < n; i++)
+        if ((int)strlen(f[i].name) > width)
+            width = (int)strlen(f[i].name);
+    for (size_t i = 0; i < n; i++) {
+        het__field_text(&f[i], buf, sizeof buf);
+        fprintf(out, "  %-*s  %s\n", width, f[i].name, buf);
+    }
+    fprintf(out, "  %-*s  %016" PRIx64 "\n", width, "digest", rep->digest);
+    fprintf(out, "\nphases (s)   discovery %.3f   build %.3f%s   compute %.3f   merge %.3f   wall %.3f\n",
+            rep->discovery_s, rep->build_s, rep->build_cached ? " (cached)" : "", rep->compute_s,
+            rep->merge_s, rep->wall_s);
+    fprintf(out, "\n%-4s  %-8s  %-6s  %-32s  %7s  %8s  %9s  %8s  %10s  %6s\n", "rank", "id", "kind",
+            "name", "threads", "grains", job->wl->item_name, "busy_s", "items/s", "share");
+    for (size_t w = 0; w < rep->n_workers; w++) {
+        const het_worker_stats *s = &rep->workers[w];
+        char items[32], rate[32], threads[16];
+        het__si((double)s->items, items, sizeof items);
+        het__si(s->items_per_s, rate, sizeof rate);
+        snprintf(threads, sizeof threads, s->threads ? "%d" : "-", s->threads);
+        fprintf(out, "%-4d  %-8s  %-6s  %-32.32s  %7s  %8" PRIu64 "  %9s  %8.3f  %10s  %5.1f%%\n",
+                s->rank, s->id, s->kind, s->name, threads, s->grains, items, s->busy_s, rate,
+                100.0 * s->share);
+    }
+    if (rep->n_ranks > 1) {
+        fprintf(out, "\n%-4s  %-20s  %-24s  %7s  %8s  %8s\n", "rank", "host", "devices", "threads",
+                "grains", "busy_s");
+        for (int r = 0; r < rep->n_ranks; r++) {
+            const het_rank_stats *s = &rep->ranks[r];
+            fprintf(out, "%-4d  %-20.20s  %-24.24s  %7d  %8" PRIu64 "  %8.3f\n", s->rank, s->host,
+                    s->devices, s->threads, s->grains, s->busy_s);
+        }
+    }
+    char total[32], rate[32];
+    het__si((double)rep->items, total, sizeof total);
+    het__si(rep->compute_s > 0 ? (double)rep->items / rep->compute_s : 0, rate, sizeof rate);
+    fprintf(out, "\ntotal %s %s in %.3f s (%s/s) on %d rank%s, %zu worker%s; load balance %.3f\n",
+            total, job->wl->item_name, rep->compute_s, rate, rep->n_ranks,
+            rep->n_ranks == 1 ? "" : "s", rep->n_workers, rep->n_workers == 1 ? "" : "s",
+            rep->balance);
+    return HET_OK;
+}
+
+int het_report_print(const het_job *job, const het_report *rep, int format, FILE *out)
+{
+    switch (format) {
+    case HET_FMT_JSON: return het__print_json(job, rep, out);
+    case HET_FMT_CSV: return het__print_csv(job, rep, out);
+    default: return het__print_text(job, rep, out);
+    }
+}

@@ -1,0 +1,151 @@
+/* The scheduler hands out every grain exactly once (DESIGN.md contract 3),
+ * whatever the number of workers and the batch sizes, merges partials in
+ * grain order, and stops without a result when a worker fails. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+
+#define N_GRAINS 5000
+
+static _Atomic unsigned visits[N_GRAINS];
+static int merged;
+static uint64_t fail_at = UINT64_MAX;
+
+typedef struct { int unused; } fake_params;
+
+static void fake_defaults(void *p) { (void)p; }
+static int fake_set(void *p, const char *n, const char *v) { (void)p; (void)n; (void)v; return HET_OK; }
+static int fake_validate(void *p) { (void)p; return HET_OK; }
+static int fake_plan(het_job *job)
+{
+    job->n_grains = N_GRAINS;
+    job->partial_size = sizeof(uint64_t);
+    return HET_OK;
+}
+static void fake_release(het_job *job) { (void)job; }
+static uint64_t fake_items(const het_job *job, uint64_t g0, uint64_t n) { (void)job; (void)g0; return 10 * n; }
+static int fake_cpu(const het_job *job, uint64_t g0, uint64_t n, void *out, int nthreads)
+{
+    (void)job;
+    (void)nthreads;
+    uint64_t *p = out;
+    for (uint64_t i = 0; i < n; i++) {
+        if (g0 + i == fail_at)
+            return het_fail(HET_E_RUNTIME, "fake worker failed at grain %llu", (unsigned long long)(g0 + i));
+        atomic_fetch_add(&visits[g0 + i], 1);
+        p[i] = 3 * (g0 + i) + 1;
+    }
+    return HET_OK;
+}
+static int fake_merge(het_job *job, const void *partials)
+{
+    const uint64_t *p = partials;
+    for (uint64_t g = 0; g < job->n_grains; g++)
+        if (p[g] != 3 * g + 1)
+            return het_fail(HET_E_INTERNAL, "partial %llu out of place", (unsigned long long)g);
+    merged++;
+    return HET_OK;
+}
+static size_t fake_fields(const het_job *job, het_field *f, size_t max) { (void)job; (void)f; (void)max; return 0; }
+
+static const het_option fake_options[] = {{NULL, NULL, NULL}};
+static const het_workload fake = {
+    .name = "fake", .summary = "test", .usage = "", .options = fake_options,
+    .params_size = sizeof(fake_params), .item_name = "items",
+    .defaults = fake_defaults, .set_option = fake_set, .validate = fake_validate,
+    .plan = fake_plan, .release = fake_release, .items = fake_items, .cpu_batch = fake_cpu,
+    .merge = fake_merge, .result = fake_fields, .params_fields = fake_fields,
+};
+
+static int run(int workers, uint64_t jitter, het_report *rep)
+{
+    memset(visits, 0, sizeof visits);
+    merged = 0;
+    het_job job;
+    assert_int_equal(het_job_init(&job, &fake), HET_OK);
+    assert_int_equal(het_job_plan(&job), HET_OK);
+    het_run_opts o = {.devices = "omp", .threads = 1, .progress = 0, .quiet = 1,
+                      .cpu_workers = workers, .batch_jitter = jitter, .batch_seconds = 0.001};
+    int rc = het_engine_run(&job, &o, rep);
+    het_job_free(&job);
+    return rc;
+}
+
+static void every_grain_exactly_once_under_random_batches(void **state)
+{
+    (void)state;
+    static const int workers[] = {1, 2, 3, 5, 8};
+    for (size_t w = 0; w < sizeof workers / sizeof *workers; w++) {
+        for (uint64_t seed = 1; seed <= 4; seed++) {
+            het_report rep;
+            assert_int_equal(run(workers[w], seed, &rep), HET_OK);
+            for (int g = 0; g < N_GRAINS; g++)
+                assert_int_equal(visits[g], 1);
+            assert_int_equal(merged, 1);
+            uint64_t grains = 0, items = 0;
+            for (size_t i = 0; i < rep.n_workers; i++) {
+                grains += rep.workers[i].grains;
+                items += rep.workers[i].items;
+            }
+            assert_int_equal(rep.n_workers, (size_t)workers[w]);
+            assert_int_equal(grains, N_GRAINS);
+            assert_int_equal(items, 10 * N_GRAINS);
+            het_report_free(&rep);
+        }
+    }
+}
+
+static void digest_does_not_depend_on_workers_or_batches(void **state)
+{
+    (void)state;
+    het_report a, b;
+    assert_int_equal(run(1, 0, &a), HET_OK);
+    assert_int_equal(run(7, 99, &b), HET_OK);
+    assert_int_equal(a.digest, b.digest);
+    het_report_free(&a);
+    het_report_free(&b);
+}
+
+static void rate_sized_batches_cover_the_job(void **state)
+{
+    (void)state;
+    het_report rep;
+    assert_int_equal(run(3, 0, &rep), HET_OK);
+    for (int g = 0; g < N_GRAINS; g++)
+        assert_int_equal(visits[g], 1);
+    assert_true(rep.balance > 0 && rep.balance <= 1.0);
+    het_report_free(&rep);
+}
+
+static void a_failing_worker_stops_the_run_without_a_result(void **state)
+{
+    (void)state;
+    het_report rep;
+    fail_at = 1234;
+    int rc = run(4, 7, &rep);
+    fail_at = UINT64_MAX;
+    assert_int_equal(rc, HET_E_RUNTIME);
+    assert_int_equal(merged, 0);
+    assert_non_null(strstr(het_errmsg(), "fake worker failed at grain 1234"));
+    for (int g = 0; g < N_GRAINS; g++)
+        assert_true(visits[g] <= 1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(every_grain_exactly_once_under_random_batches),
+        cmocka_unit_test(digest_does_not_depend_on_workers_or_batches),
+        cmocka_unit_test(rate_sized_batches_cover_the_job),
+        cmocka_unit_test(a_failing_worker_stops_the_run_without_a_result),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
