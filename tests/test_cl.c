@@ -278,6 +278,32 @@ static void discover_is_stable_across_calls(void **state)
     free(again);
 }
 
+/* The ICD loader reads its vendor list once per process, so "no platform"
+ * is checked in a fresh copy of this program pointed at an empty vendor
+ * directory (OCL_ICD_VENDORS, honoured by ocl-icd and the Khronos loader). */
+static void no_platform_means_no_devices_and_no_error(void **state)
+{
+    (void)state;
+    char self[512], empty[256], cmd[1200], line[128] = "";
+    ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (len <= 0)
+        skip();
+    self[len] = '\0';
+    snprintf(empty, sizeof empty, "%s/hcl-novendors-XXXXXX",
+             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    assert_non_null(mkdtemp(empty));
+    snprintf(cmd, sizeof cmd, "env -u OCL_ICD_FILENAMES OCL_ICD_VENDORS='%s' '%s' --discover-count",
+             empty, self);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    char *got = fgets(line, sizeof line, p);
+    int status = pclose(p);
+    rmdir(empty);
+    assert_non_null(got);
+    assert_int_equal(status, 0);
+    assert_string_equal(line, "rc=0 n=0 list=null\n");
+}
+
 /* ---- open and close ----------------------------------------------------- */
 
 static void open_gives_context_and_queue_and_close_clears_them(void **state)
@@ -613,8 +639,16 @@ static void unwritable_cache_is_silently_skipped(void **state)
     hcl_release_program(p);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    if (argc == 2 && strcmp(argv[1], "--discover-count") == 0) {
+        hcl_info *list = NULL;
+        size_t n = 99;
+        int rc = hcl_discover(&list, &n);
+        printf("rc=%d n=%zu list=%s\n", rc, n, list ? "set" : "null");
+        free(list);
+        return 0;
+    }
 #define CACHE_TEST(f) cmocka_unit_test_setup_teardown(f, cache_setup, cache_teardown)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(errname_names_known_codes),
@@ -624,6 +658,7 @@ int main(void)
         cmocka_unit_test(discover_ids_match_indices_in_order),
         cmocka_unit_test(discover_fills_sane_fields),
         cmocka_unit_test(discover_is_stable_across_calls),
+        cmocka_unit_test(no_platform_means_no_devices_and_no_error),
         cmocka_unit_test(open_gives_context_and_queue_and_close_clears_them),
         cmocka_unit_test(close_is_safe_on_a_zeroed_device),
         cmocka_unit_test(open_of_a_missing_device_is_nodev),
