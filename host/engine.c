@@ -266,7 +266,7 @@ static int het__cl_setup(het_worker *w)
 
 typedef struct het_inflight {
     uint64_t g0, n;
-    cl_event ev;
+    cl_event ev, kev;
     double t_enq;
 } het_inflight;
 
@@ -274,7 +274,7 @@ static int het__cl_compute(het_worker *w)
 {
     het_engine *e = w->e;
     const het_job *job = e->job;
-    het_inflight q[2];
+    het_inflight q[2] = {{0}};
     int head = 0, count = 0, exhausted = 0, rc = HET_OK;
     double t_prev_done = 0;
     for (;;) {
@@ -301,9 +301,10 @@ static int het__cl_compute(het_worker *w)
             f->g0 = g0;
             f->n = n;
             f->ev = NULL;
+            f->kev = NULL;
             f->t_enq = het_now();
             if ((rc = hcl_set_args(&w->dev, w->kern, 0, a, 3)) ||
-                (rc = hcl_launch(&w->dev, w->kern, (size_t)n * w->local, w->local, NULL)) ||
+                (rc = hcl_launch(&w->dev, w->kern, (size_t)n * w->local, w->local, &f->kev)) ||
                 (rc = hcl_read(&w->dev, w->out[slot], 0, n * job->partial_size,
                                e->partials + g0 * job->partial_size, 0, &f->ev)) ||
                 (rc = hcl_flush(&w->dev)))
@@ -316,6 +317,11 @@ static int het__cl_compute(het_worker *w)
         rc = hcl_wait(&w->dev, f->ev);
         hcl_release_event(f->ev);
         f->ev = NULL;
+        double ks = 0;
+        if (rc == HET_OK && f->kev && hcl_event_seconds(&w->dev, f->kev, &ks) == HET_OK)
+            w->st.kernel_s += ks;
+        hcl_release_event(f->kev);
+        f->kev = NULL;
         if (rc)
             goto drain;
         double t = het_now();
@@ -333,9 +339,10 @@ drain:
         char keep[HET_MSG_MAX];
         snprintf(keep, sizeof keep, "%s", het_errmsg());
         hcl_finish(&w->dev);
-        for (int i = 0; i < count; i++)
-            if (q[(head + i) % 2].ev)
-                hcl_release_event(q[(head + i) % 2].ev);
+        for (int i = 0; i < 2; i++) {
+            hcl_release_event(q[i].ev);
+            hcl_release_event(q[i].kev);
+        }
         het_errmsg_set(keep);
     }
     return rc;

@@ -42,6 +42,8 @@ typedef struct het_worker_stats {
     uint64_t items;
     uint64_t batches;
     double busy_s;
+    double kernel_s;      /* OpenCL: device time of the kernels (profiling
+                             events), 0 for the OpenMP team */
     double items_per_s;
     double share;         /* of all items */
 } het_worker_stats;

@@ -9,15 +9,18 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <mpi.h>
-
 #include "error.h"
+
+#if HETERO_HAVE_MPI
+#include <mpi.h>
+#endif
 
 static struct {
     int active, rank, size, local_rank, local_size;
     char host[64];
 } het__par = {0, 0, 1, 0, 1, ""};
 
+#if HETERO_HAVE_MPI
 static int het__mpi_fail(const char *call, int rc)
 {
     char s[MPI_MAX_ERROR_STRING];
@@ -47,11 +50,27 @@ static int het__launched(void)
     return 0;
 }
 
+#endif /* HETERO_HAVE_MPI */
+
 int het_par_init(int *argc, char ***argv)
 {
     if (gethostname(het__par.host, sizeof het__par.host) != 0)
         snprintf(het__par.host, sizeof het__par.host, "localhost");
     het__par.host[sizeof het__par.host - 1] = 0;
+#if !HETERO_HAVE_MPI
+    /* Built without MPI: every process is a one-rank run.  A launcher
+     * that started several copies would make each compute the whole job
+     * and print it; refuse instead of multiplying the work silently. */
+    (void)argc;
+    (void)argv;
+    const char *n = getenv("OMPI_COMM_WORLD_SIZE");
+    if (!n)
+        n = getenv("PMI_SIZE");
+    if (n && atoi(n) > 1)
+        return het_fail(HET_E_MPI, "this hetero was built without MPI (HETERO_MPI=OFF) but was "
+                        "started as one of %d ranks; rebuild with MPI or run one process", atoi(n));
+    return HET_OK;
+#else
     if (!het__launched())
         return HET_OK;
     int provided = 0;
@@ -70,14 +89,17 @@ int het_par_init(int *argc, char ***argv)
     MPI_Comm_size(node, &het__par.local_size);
     MPI_Comm_free(&node);
     return HET_OK;
+#endif
 }
 
 void het_par_finalize(void)
 {
+#if HETERO_HAVE_MPI
     if (het__par.active) {
         MPI_Finalize();
         het__par.active = 0;
     }
+#endif
 }
 
 int het_par_active(void) { return het__par.active; }
@@ -87,6 +109,7 @@ int het_par_local_rank(void) { return het__par.local_rank; }
 int het_par_local_size(void) { return het__par.local_size; }
 const char *het_par_host(void) { return het__par.host[0] ? het__par.host : "localhost"; }
 
+#if HETERO_HAVE_MPI
 struct het_counter {
     _Atomic uint64_t local;    /* one-rank runs */
     int mpi;
@@ -302,3 +325,68 @@ double het_par_max(double v)
     MPI_Allreduce(&v, &m, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
     return m;
 }
+
+#else /* !HETERO_HAVE_MPI: the one-rank back end */
+
+struct het_counter {
+    _Atomic uint64_t next;
+};
+
+int het_counter_open(het_counter **out, uint64_t total)
+{
+    (void)total;
+    het_counter *c = calloc(1, sizeof *c);
+    if (!c)
+        return het_fail(HET_E_NOMEM, "out of memory for the grain counter");
+    atomic_init(&c->next, 0);
+    *out = c;
+    return HET_OK;
+}
+
+int het_counter_take(het_counter *c, uint64_t n, uint64_t *start)
+{
+    *start = atomic_fetch_add(&c->next, n);
+    return HET_OK;
+}
+
+void het_counter_close(het_counter *c) { free(c); }
+
+int het_par_agree(int code, char *msg, size_t msg_size)
+{
+    (void)msg;
+    (void)msg_size;
+    return code;
+}
+
+int het_par_gather_partials(void *all, size_t psize, const uint64_t *batches, size_t n_batches)
+{
+    (void)all;
+    (void)psize;
+    (void)batches;
+    (void)n_batches;
+    return HET_OK;
+}
+
+int het_par_gather_records(const void *mine, size_t count, size_t size, void **out, size_t *out_count)
+{
+    *out = NULL;
+    *out_count = 0;
+    void *copy = malloc(count * size + 1);
+    if (!copy)
+        return het_fail(HET_E_NOMEM, "out of memory gathering the report");
+    if (count)
+        memcpy(copy, mine, count * size);
+    *out = copy;
+    *out_count = count;
+    return HET_OK;
+}
+
+int het_par_same_u64(uint64_t v)
+{
+    (void)v;
+    return 1;
+}
+
+double het_par_max(double v) { return v; }
+
+#endif /* HETERO_HAVE_MPI */

@@ -52,6 +52,7 @@ static int het__print_json(const het_job *job, const het_report *rep, FILE *out)
         cJSON_AddItemToObject(w, "batches", het_json_u64(s->batches));
         cJSON_AddItemToObject(w, "items", het_json_u64(s->items));
         cJSON_AddItemToObject(w, "busy_s", het_json_f64(s->busy_s, 6));
+        cJSON_AddItemToObject(w, "kernel_s", het_json_f64(s->kernel_s, 6));
         cJSON_AddItemToObject(w, "items_per_s", het_json_f64(s->items_per_s, 6));
         cJSON_AddItemToObject(w, "share", het_json_f64(s->share, 6));
         cJSON_AddItemToArray(ws, w);
