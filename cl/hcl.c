@@ -293,6 +293,22 @@ void hcl_close(hcl_device *d)
     d->platform = NULL;
 }
 
+void hcl_close_nowait(hcl_device *d)
+{
+    if (!d)
+        return;
+    if (d->queue) {
+        clFlush(d->queue);
+        clReleaseCommandQueue(d->queue);
+    }
+    if (d->context)
+        clReleaseContext(d->context);
+    d->queue = NULL;
+    d->context = NULL;
+    d->device = NULL;
+    d->platform = NULL;
+}
+
 /* ---- kernels, buffers, commands ----------------------------------------- */
 
 int hcl_kernel(hcl_device *d, cl_program prog, const char *name, cl_kernel *out)
@@ -305,6 +321,21 @@ int hcl_kernel(hcl_device *d, cl_program prog, const char *name, cl_kernel *out)
                         d->info.id, d->info.name, hcl_errname(err));
     }
     return HET_OK;
+}
+
+int hcl_kernel_limits(hcl_device *d, cl_kernel k, size_t *max_wg, uint64_t *local_mem)
+{
+    int rc = HET_OK;
+    size_t wg = 0;
+    cl_ulong lm = 0;
+    HCL_TRY(d, "clGetKernelWorkGroupInfo(CL_KERNEL_WORK_GROUP_SIZE)",
+            clGetKernelWorkGroupInfo(k, d->device, CL_KERNEL_WORK_GROUP_SIZE, sizeof wg, &wg, NULL));
+    HCL_TRY(d, "clGetKernelWorkGroupInfo(CL_KERNEL_LOCAL_MEM_SIZE)",
+            clGetKernelWorkGroupInfo(k, d->device, CL_KERNEL_LOCAL_MEM_SIZE, sizeof lm, &lm, NULL));
+    *max_wg = wg;
+    *local_mem = lm;
+done:
+    return rc;
 }
 
 int hcl_set_args(hcl_device *d, cl_kernel k, unsigned first, const hcl_arg *args, size_t n)
@@ -376,6 +407,12 @@ int hcl_write(hcl_device *d, cl_mem buf, size_t offset, size_t bytes, const void
     return err == CL_SUCCESS ? HET_OK : hcl__fail(d, "clEnqueueWriteBuffer", err);
 }
 
+int hcl_fill(hcl_device *d, cl_mem buf, size_t offset, size_t bytes, unsigned char value)
+{
+    cl_int err = clEnqueueFillBuffer(d->queue, buf, &value, 1, offset, bytes, 0, NULL, NULL);
+    return err == CL_SUCCESS ? HET_OK : hcl__fail(d, "clEnqueueFillBuffer", err);
+}
+
 int hcl_flush(hcl_device *d)
 {
     cl_int err = clFlush(d->queue);
@@ -414,6 +451,48 @@ int hcl_wait(hcl_device *d, cl_event ev)
             err = status;
     }
     return err == CL_SUCCESS ? HET_OK : hcl__fail(d, "clWaitForEvents", err);
+}
+
+int hcl_poll(hcl_device *d, cl_event ev, int *done)
+{
+    cl_int status = CL_QUEUED;
+    *done = 0;
+    cl_int err = clGetEventInfo(ev, CL_EVENT_COMMAND_EXECUTION_STATUS, sizeof status, &status, NULL);
+    if (err != CL_SUCCESS)
+        return hcl__fail(d, "clGetEventInfo(CL_EVENT_COMMAND_EXECUTION_STATUS)", err);
+    if (status < 0)
+        return hcl__fail(d, "command execution status", status);
+    *done = status == CL_COMPLETE;
+    return HET_OK;
+}
+
+typedef struct hcl__cb {
+    void (*fn)(void *);
+    void *arg;
+} hcl__cb;
+
+static void CL_CALLBACK hcl__on_event(cl_event ev, cl_int status, void *user)
+{
+    (void)ev;
+    (void)status;
+    hcl__cb *cb = user;
+    cb->fn(cb->arg);
+    free(cb);
+}
+
+int hcl_on_complete(hcl_device *d, cl_event ev, void (*fn)(void *), void *arg)
+{
+    hcl__cb *cb = malloc(sizeof *cb);
+    if (!cb)
+        return het_fail(HET_E_NOMEM, "out of memory for an event callback on %s", d->info.id);
+    cb->fn = fn;
+    cb->arg = arg;
+    cl_int err = clSetEventCallback(ev, CL_COMPLETE, hcl__on_event, cb);
+    if (err != CL_SUCCESS) {
+        free(cb);
+        return hcl__fail(d, "clSetEventCallback", err);
+    }
+    return HET_OK;
 }
 
 int hcl_event_seconds(hcl_device *d, cl_event ev, double *seconds)

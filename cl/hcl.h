@@ -77,6 +77,10 @@ typedef struct hcl_device {
 
 int hcl_open(hcl_device *d, const hcl_info *info);
 void hcl_close(hcl_device *d);
+/* As hcl_close, but without waiting for commands still queued or running:
+ * the driver keeps the queue and context alive until they finish.  For a
+ * worker that abandons its in-flight batches. */
+void hcl_close_nowait(hcl_device *d);
 
 /* Builds `source` (complete, self-contained OpenCL C text: includes were
  * flattened at build time) with `options` for the device.  Looks in the
@@ -118,6 +122,10 @@ typedef struct hcl_arg {
 
 /* The kernel `name` of prog; *out is NULL on failure. */
 int hcl_kernel(hcl_device *d, cl_program prog, const char *name, cl_kernel *out);
+/* The kernel's own limits on this device: CL_KERNEL_WORK_GROUP_SIZE and
+ * CL_KERNEL_LOCAL_MEM_SIZE (the __local memory it declares statically,
+ * plus any __local arguments already set). */
+int hcl_kernel_limits(hcl_device *d, cl_kernel k, size_t *max_wg, uint64_t *local_mem);
 /* Sets args[0..n) as kernel arguments first..first+n-1 (U32 as uint, U64
  * as ulong, F64 as double, MEM as a buffer, LOCAL as a __local pointer of
  * u.bytes).  Stops at the first failure, naming the argument's index. */
@@ -137,6 +145,8 @@ int hcl_launch(hcl_device *d, cl_kernel k, size_t global, size_t local, cl_event
  * hcl_finish).  ev as for hcl_launch. */
 int hcl_read(hcl_device *d, cl_mem buf, size_t offset, size_t bytes, void *dst,
              int blocking, cl_event *ev);
+/* Enqueues a fill of bytes of buf from offset with a repeated byte value. */
+int hcl_fill(hcl_device *d, cl_mem buf, size_t offset, size_t bytes, unsigned char value);
 /* Blocking write of bytes from src into buf at offset. */
 int hcl_write(hcl_device *d, cl_mem buf, size_t offset, size_t bytes, const void *src);
 int hcl_flush(hcl_device *d);
@@ -144,6 +154,15 @@ int hcl_finish(hcl_device *d);
 /* Waits for ev; a command that failed on the device reports its own
  * status as the error name. */
 int hcl_wait(hcl_device *d, cl_event ev);
+/* Does not block: *done = 1 when ev has completed, 0 while it is queued or
+ * running.  A command that failed on the device is an error named after
+ * its status. */
+int hcl_poll(hcl_device *d, cl_event ev, int *done);
+/* Calls fn(arg) from a driver thread once ev has completed (or failed);
+ * used to free host memory that an abandoned non-blocking read still
+ * writes.  Returns HET_OK, or an error when the callback could not be set
+ * (then fn was not and will not be called). */
+int hcl_on_complete(hcl_device *d, cl_event ev, void (*fn)(void *), void *arg);
 /* Seconds between CL_PROFILING_COMMAND_START and _END of a finished event
  * (device time, from the driver's profiling clock). */
 int hcl_event_seconds(hcl_device *d, cl_event ev, double *seconds);

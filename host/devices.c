@@ -9,13 +9,16 @@
 
 #include "error.h"
 
-static int het__add(het_selection *sel, size_t idx)
+static int het__add(het_selection *sel, size_t idx, int named)
 {
     for (size_t i = 0; i < sel->n_cl; i++)
-        if (sel->cl[i] == idx)
+        if (sel->cl[i] == idx) {
+            sel->named[i] |= named;
             return HET_OK;
+        }
     if (sel->n_cl == HET_MAX_CL_DEVICES)
         return het_fail(HET_E_BADARG, "--devices: at most %d OpenCL devices", HET_MAX_CL_DEVICES);
+    sel->named[sel->n_cl] = named;
     sel->cl[sel->n_cl++] = idx;
     return HET_OK;
 }
@@ -68,7 +71,7 @@ static int het__walk(const char *list, const hcl_info *infos, size_t n, het_sele
             for (size_t i = 0; infos && i < n; i++)
                 if (infos[i].type & (HCL_GPU | HCL_ACCEL)) {
                     found++;
-                    rc = het__add(sel, i);
+                    rc = het__add(sel, i, 0);
                     if (rc)
                         return rc;
                 }
@@ -77,7 +80,7 @@ static int het__walk(const char *list, const hcl_info *infos, size_t n, het_sele
         } else if (strcmp(tok, "cl") == 0) {
             sel->needs_opencl = sel->asked_opencl_by_name = 1;
             for (size_t i = 0; infos && i < n; i++)
-                if ((rc = het__add(sel, i)))
+                if ((rc = het__add(sel, i, 0)))
                     return rc;
             if (infos && !n)
                 return het_fail(HET_E_NODEV, "--devices: 'cl' asked for, but no OpenCL device was found (see hetero devices)");
@@ -90,7 +93,7 @@ static int het__walk(const char *list, const hcl_info *infos, size_t n, het_sele
                         break;
                 if (i == n)
                     return het_fail(HET_E_NODEV, "--devices: no OpenCL device %s (see hetero devices)", tok);
-                if ((rc = het__add(sel, i)))
+                if ((rc = het__add(sel, i, 1)))
                     return rc;
             }
         } else {
@@ -118,10 +121,14 @@ void het_devices_split(het_selection *sel, int local_rank, int local_size)
     size_t kept = 0;
     if (sel->n_cl >= (size_t)local_size) {
         for (size_t i = 0; i < sel->n_cl; i++)
-            if (i % (size_t)local_size == (size_t)local_rank)
+            if (i % (size_t)local_size == (size_t)local_rank) {
+                sel->named[kept] = sel->named[i];
                 sel->cl[kept++] = sel->cl[i];
+            }
     } else {
-        sel->cl[0] = sel->cl[(size_t)local_rank % sel->n_cl];
+        size_t k = (size_t)local_rank % sel->n_cl;
+        sel->cl[0] = sel->cl[k];
+        sel->named[0] = sel->named[k];
         kept = 1;
     }
     sel->n_cl = kept;

@@ -1,11 +1,30 @@
-/* engine.c - the scheduler: workers pull batches of grains from one
- * counter, compute them into the job's partials array, and the partials
- * merge in grain order on rank 0 (see DESIGN.md, Scheduling).
+/* engine.c - runs a planned job (see engine.h).
+ *
+ * Workers pull batches of grains, compute them into memory of their own
+ * and commit them grain by grain into the job's partials; the partials
+ * merge in grain order on rank 0.  How many grains a worker takes, when it
+ * stops taking and which straggler an idle worker copies is the policy in
+ * schedule.c; this file does the threads, the devices and the bookkeeping.
  *
  * Threads: one host thread per worker (the OpenMP team is one worker whose
  * thread opens a parallel region per batch; each OpenCL device has its own
  * thread that keeps two batches in flight).  The main thread waits, shows
- * progress, and does every collective MPI call.
+ * progress, prints notices and does every collective MPI call.
+ *
+ * Shared state of a rank lives in het_engine under its one lock: which
+ * grains are committed (done[]), the batches in flight (sched), the grains
+ * handed back by failed workers (retry), the workers' stats.  A grain's
+ * result is used once: the first copy to commit wins, and a later copy
+ * (an idle worker recomputing a straggler's grains, contract 6) must be
+ * bit-identical or the run fails naming both workers.
+ *
+ * The run ends as soon as every grain this rank took has a result.  A
+ * device still busy with a copy that lost is abandoned: its thread stops
+ * waiting, frees its host memory from the driver's completion callback,
+ * and leaves; a thread stuck inside a driver call is detached and cleans
+ * up when the call returns.  The engine's memory is reference-counted so a
+ * detached thread never touches freed memory, and it never touches the
+ * job or the partials once the run is closed.
  */
 #include "engine.h"
 
@@ -23,13 +42,37 @@
 #include "devices.h"
 #include "format.h"
 #include "hcl.h"
+#include "het_check.h"
 #include "par.h"
+#include "schedule.h"
 
-#define HET_DEFAULT_BATCH_S 0.05
 /* Device buffers for one in-flight batch are capped at this size. */
 #define HET_MAX_OUT_BYTES (64u << 20)
+/* Work-items a GPU compute unit keeps resident (NVIDIA since Maxwell and
+ * AMD's GCN/CDNA hold 2048 to 2560); OpenCL cannot tell, so the width of a
+ * GPU is its compute units times this over the work-group size. */
+#define HET_GPU_ITEMS_PER_CU 2048
+/* Drivers report the local memory one work-group may use; a compute unit
+ * usually has more (NVIDIA reports 48 KiB of up to 228 KiB).  Assume twice
+ * that per compute unit when estimating resident groups: too wide a
+ * batch only queues, too narrow starves the device. */
+#define HET_GPU_LOCAL_PER_CU_FACTOR 2
+/* Once every grain has a result, workers still busy with copies get this
+ * long to stop before they are left behind. */
+#define HET_WIND_DOWN_GRACE_S 0.25
 
-double het_now(void)
+/* Copies src into dst[size], cut to fit (messages may be longer than a
+ * report field). */
+static void het__copy(char *dst, size_t size, const char *src)
+{
+    size_t n = strlen(src);
+    if (n >= size)
+        n = size - 1;
+    memcpy(dst, src, n);
+    dst[n] = 0;
+}
+
+static double het__now(void)
 {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
@@ -38,175 +81,471 @@ double het_now(void)
 
 typedef struct het_engine het_engine;
 
+/* A batch being computed: grains [g0, g0 + n). */
+typedef struct het_batch {
+    uint64_t g0, n;
+    int copy;                  /* a copy of another worker's batch */
+} het_batch;
+
+/* One of an OpenCL worker's in-flight slots. */
+typedef struct het_slot {
+    cl_mem out, chk;
+    unsigned char *host;       /* n * psize partials, then n check words */
+    size_t host_cap;           /* bytes */
+    cl_event kev, rev;         /* the kernel; the last read */
+    het_batch b;
+    double t_enq;
+} het_slot;
+
 typedef struct het_worker {
     het_engine *e;
+    size_t idx;
     int is_cl;
+    int named;                 /* picked by its id, cl:P:D */
     hcl_info info;
+    /* OpenCL */
     hcl_device dev;
+    het_cl_caps caps;
     cl_program prog;
     cl_kernel kern;
-    cl_mem out[2];
     cl_mem bufs[HET_MAX_KARGS];
     size_t n_bufs;
     size_t local;
-    uint64_t max_batch;
-    int threads;
-    het_worker_stats st;
-    double rate;               /* grains per second, smoothed */
-    double rate_grains, rate_time;
-    int err;
-    char msg[HET_MSG_MAX];
-    uint64_t *batches;         /* (g0, n) pairs this worker computed */
-    size_t n_batches, cap_batches;
+    het_slot slot[HET_SCHED_MAX_FLIGHT];
     int from_cache;
-    uint64_t jitter;           /* test seam: xorshift state, 0 = off */
-    double t_done;             /* when this worker stopped computing */
+    /* OpenMP */
+    int threads;
+    unsigned char *stage;
+    size_t stage_cap;
+    /* the thread */
     pthread_t th;
+    int started, finished;     /* under the lock */
+    int err;                   /* a setup failure */
+    char msg[HET_MSG_MAX];
+    int excluded;              /* cannot run this workload (not named) */
+    int retired;               /* failed at run time (under the lock) */
+    int noticed;               /* its retirement was announced */
+    uint64_t n_launched;       /* batches started (HETERO_FAULT counts them) */
+    uint64_t fault_at;         /* HETERO_FAULT: fail this batch (1-based); 0 never */
+    uint64_t jitter;           /* test seam: xorshift state, 0 = off */
+    double t_done;
+    het_worker_stats st;       /* under the lock */
 } het_worker;
 
 struct het_engine {
-    het_job *job;
+    _Atomic int refs;          /* the run, and each started worker thread */
+    het_job *job;              /* never touched by a worker once closed */
+    size_t psize;
+    uint64_t n_grains;
     het_counter *counter;
     unsigned char *partials;
+    unsigned char *done;       /* per grain: 1 once its result is in partials */
+    uint32_t *owner;           /* per grain: the worker whose copy won */
     het_worker *w;
     size_t nw;
-    double target_s;
-    double t_compute0;
-    /* Phases: workers set up, report in (n_setup), and wait for `go`. */
-    pthread_mutex_t phase_lock;
-    pthread_cond_t phase_cond;
-    size_t n_setup;
-    int go;
-    _Atomic int stop;          /* a worker failed: everyone stops taking */
-    _Atomic int abort_run;     /* set before `go`: skip the compute phase */
+    het_sched sched;           /* sched.w[i] is w[i]'s policy state */
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    uint64_t *retry;           /* (g0, n) pairs handed back by failed workers */
+    size_t n_retry, cap_retry;
+    uint64_t n_taken, n_done;  /* grains this rank took, and committed */
+    int exhausted;             /* the counter has no grain left */
+    int closed;                /* the run is over: no commit any more */
+    int fatal;                 /* code of the first fatal failure, or 0 */
+    char fatal_msg[HET_MSG_MAX];
+    size_t n_setup, n_started, n_finished;
+    int go, abort_run;
+    _Atomic int wind_down;     /* every grain has a result, or a fatal failure */
     _Atomic uint64_t claimed;  /* highest grain index handed out, as seen here */
     _Atomic uint64_t done_items;
-    _Atomic int finished;
+    double t_compute0;
+    double t_last;             /* when the last grain got its first result */
     int debug;                 /* HETERO_DEBUG_SCHED: one stderr line per batch */
 };
 
-/* ---- batches ---------------------------------------------------------- */
-
-/* How many grains to ask for: enough for target_s at this worker's rate,
- * but no more than its share of half the time the whole job has left
- * (estimated from how fast the counter moves, which counts every rank), so
- * batches shrink toward the end and all workers finish together. */
-static uint64_t het__batch_size(het_engine *e, het_worker *w)
+static void het__unref(het_engine *e)
 {
-    if (w->jitter) {
-        w->jitter ^= w->jitter << 13;
-        w->jitter ^= w->jitter >> 7;
-        w->jitter ^= w->jitter << 17;
-        uint64_t n = 1 + w->jitter % 64;
-        return n < w->max_batch ? n : w->max_batch;
-    }
-    if (w->rate <= 0)
-        return 1; /* the probe: one grain measures the rate */
-    uint64_t total = e->job->n_grains;
-    double n = w->rate * e->target_s;
-    uint64_t claimed = atomic_load(&e->claimed);
-    double remaining = claimed < total ? (double)(total - claimed) : 0;
-    double elapsed = het_now() - e->t_compute0;
-    double grate = elapsed > 0 ? (double)claimed / elapsed : 0;
-    if (grate < w->rate)
-        grate = w->rate;
-    double cap = w->rate * (remaining / grate) * 0.5;
-    if (n > cap)
-        n = cap;
-    if (n < 1)
-        n = 1;
-    if (n > (double)w->max_batch)
-        n = (double)w->max_batch;
-    return (uint64_t)n;
+    if (atomic_fetch_sub(&e->refs, 1) != 1)
+        return;
+    pthread_cond_destroy(&e->cond);
+    pthread_mutex_destroy(&e->lock);
+    free(e->retry);
+    free(e->sched.w);
+    free(e->w);
+    free(e->partials);
+    free(e->done);
+    free(e->owner);
+    free(e);
 }
 
-/* 1: got [*g0, *g0 + *n); 0: no grains left (or the run is stopping);
- * negative: the counter failed. */
-static int het__take(het_engine *e, het_worker *w, uint64_t *g0, uint64_t *n)
+/* Waits on the engine's condition for at most `seconds`; lock held. */
+static void het__timed_wait(het_engine *e, double seconds)
 {
-    uint64_t total = e->job->n_grains;
-    if (atomic_load(&e->stop))
-        return 0;
-    uint64_t want = het__batch_size(e, w), start;
-    int rc = het_counter_take(e->counter, want, &start);
-    if (rc)
-        return rc;
-    uint64_t seen = atomic_load(&e->claimed), end = start + want;
-    while (seen < end && !atomic_compare_exchange_weak(&e->claimed, &seen, end))
-        ;
-    if (start >= total)
-        return 0;
-    *g0 = start;
-    *n = want < total - start ? want : total - start;
-    return 1;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    long ns = ts.tv_nsec + (long)(seconds * 1e9);
+    ts.tv_sec += ns / 1000000000L;
+    ts.tv_nsec = ns % 1000000000L;
+    pthread_cond_timedwait(&e->cond, &e->lock, &ts);
 }
 
-static int het__record(het_worker *w, uint64_t g0, uint64_t n, double dt)
+/* ---- HETERO_FAULT ------------------------------------------------------ */
+
+/* HETERO_FAULT=WORKER@N (a testing aid): worker WORKER's Nth batch fails as
+ * a device error would.  Checked before any work starts. */
+static int het__parse_fault(char *id, size_t id_size, uint64_t *n)
 {
-    het_engine *e = w->e;
-    if (w->n_batches == w->cap_batches) {
-        size_t cap = w->cap_batches ? 2 * w->cap_batches : 64;
-        uint64_t *b = realloc(w->batches, cap * 2 * sizeof *b);
-        if (!b)
-            return het_fail(HET_E_NOMEM, "out of memory recording batches");
-        w->batches = b;
-        w->cap_batches = cap;
-    }
-    if (e->debug)
-        fprintf(stderr, "hetero: batch rank %d %-8s t=%.4f g0=%llu n=%llu dt=%.4f rate=%.1f\n",
-                het_par_rank(), w->st.id, het_now() - e->t_compute0, (unsigned long long)g0,
-                (unsigned long long)n, dt, w->rate);
-    w->batches[2 * w->n_batches] = g0;
-    w->batches[2 * w->n_batches + 1] = n;
-    w->n_batches++;
-    uint64_t items = e->job->wl->items(e->job, g0, n);
-    w->st.grains += n;
-    w->st.items += items;
-    w->st.batches++;
-    w->st.busy_s += dt;
-    /* Rate = grains over time, both decayed by half per batch: a batch
-     * that finishes right behind its pipelined predecessor (dt near 0)
-     * adds its grains without making the rate jump. */
-    w->rate_grains = 0.5 * w->rate_grains + (double)n;
-    w->rate_time = 0.5 * w->rate_time + dt;
-    if (w->rate_time > 0)
-        w->rate = w->rate_grains / w->rate_time;
-    atomic_fetch_add(&e->done_items, items);
+    const char *v = getenv("HETERO_FAULT");
+    *n = 0;
+    id[0] = 0;
+    if (!v || !*v)
+        return HET_OK;
+    const char *at = strrchr(v, '@');
+    char *end = NULL;
+    unsigned long long k = at ? strtoull(at + 1, &end, 10) : 0;
+    if (!at || at == v || (size_t)(at - v) >= id_size || !end || *end || k == 0 || at[1] == '-')
+        return het_fail(HET_E_BADARG, "HETERO_FAULT: expected WORKER@N (e.g. cl:0:0@2 or omp@1), got '%s'", v);
+    memcpy(id, v, (size_t)(at - v));
+    id[at - v] = 0;
+    *n = k;
     return HET_OK;
 }
 
-/* A failing worker keeps its message, stops its own rank's workers and
- * drains the global counter so the other ranks stop too. */
-static void het__worker_fail(het_worker *w, int rc)
+/* ---- taking work ------------------------------------------------------- */
+
+static void het__push_flight(het_engine *e, het_worker *w, const het_batch *b, double now)
 {
-    het_engine *e = w->e;
-    w->err = rc;
-    snprintf(w->msg, sizeof w->msg, "%s", het_errmsg());
-    atomic_store(&e->stop, 1);
-    uint64_t ignored;
-    het_counter_take(e->counter, e->job->n_grains, &ignored);
+    het_sched_worker *sw = &e->sched.w[w->idx];
+    het_sched_flight *f = &sw->flight[sw->n_flight];
+    f->g0 = b->g0;
+    f->n = b->n;
+    f->t_start = now;
+    f->t_end = het_sched_expected_end(sw, b->n, now);
+    f->copy = b->copy;
+    f->copied = 0;
+    sw->n_flight++;
 }
 
-/* ---- the OpenMP worker ------------------------------------------------ */
+/* Removes the flight holding grain g0 (the oldest one normally). */
+static void het__pop_flight(het_engine *e, het_worker *w, uint64_t g0)
+{
+    het_sched_worker *sw = &e->sched.w[w->idx];
+    for (int i = 0; i < sw->n_flight; i++)
+        if (sw->flight[i].g0 == g0) {
+            for (int k = i + 1; k < sw->n_flight; k++)
+                sw->flight[k - 1] = sw->flight[k];
+            sw->n_flight--;
+            return;
+        }
+}
 
-static int het__omp_compute(het_worker *w)
+/* Test seam: batch sizes at random in [1, 64]. */
+static uint64_t het__jitter(het_worker *w)
+{
+    w->jitter ^= w->jitter << 13;
+    w->jitter ^= w->jitter >> 7;
+    w->jitter ^= w->jitter << 17;
+    return 1 + w->jitter % 64;
+}
+
+/* 1: *b is the next batch (recorded as in flight); 0: nothing now (wait
+ * and ask again); -1: nothing ever again (the run is winding down, or this
+ * worker failed); negative HET_E_*: the counter failed. */
+static int het__next(het_engine *e, het_worker *w, het_batch *b)
+{
+    int rc = 0;
+    pthread_mutex_lock(&e->lock);
+    het_sched_worker *sw = &e->sched.w[w->idx];
+    double now = het__now();
+    if (atomic_load(&e->wind_down) || e->fatal || w->retired) {
+        rc = -1;
+        goto out;
+    }
+    if (sw->n_flight >= HET_SCHED_MAX_FLIGHT)
+        goto out;
+    /* grains a failed worker handed back come first */
+    if (e->n_retry) {
+        uint64_t g0 = e->retry[2 * (e->n_retry - 1)], n = e->retry[2 * (e->n_retry - 1) + 1];
+        uint64_t take = n < sw->max_batch ? n : sw->max_batch;
+        if (take < n) {
+            e->retry[2 * (e->n_retry - 1)] += take;
+            e->retry[2 * (e->n_retry - 1) + 1] -= take;
+        } else {
+            e->n_retry--;
+        }
+        *b = (het_batch){g0, take, 0};
+        het__push_flight(e, w, b, now);
+        rc = 1;
+        goto out;
+    }
+    if (!e->exhausted) {
+        sw->taking = 1;
+        e->sched.claimed = atomic_load(&e->claimed);
+        e->sched.elapsed = now - e->t_compute0;
+        uint64_t want = het_sched_batch(&e->sched, w->idx);
+        if (w->jitter && want) {
+            uint64_t j = het__jitter(w);
+            want = j < sw->max_batch ? j : sw->max_batch;
+        }
+        if (want) {
+            uint64_t start;
+            /* under the lock: the counter and n_taken move together, so
+             * "exhausted and every taken grain done" is never seen early */
+            int crc = het_counter_take(e->counter, want, &start);
+            if (crc) {
+                rc = crc;
+                goto out;
+            }
+            uint64_t end = start + want, seen = atomic_load(&e->claimed);
+            while (seen < end && !atomic_compare_exchange_weak(&e->claimed, &seen, end))
+                ;
+            if (start >= e->n_grains) {
+                e->exhausted = 1;
+            } else {
+                uint64_t n = want < e->n_grains - start ? want : e->n_grains - start;
+                e->n_taken += n;
+                *b = (het_batch){start, n, 0};
+                het__push_flight(e, w, b, now);
+                rc = 1;
+                goto out;
+            }
+        } else if (e->sched.claimed >= e->n_grains) {
+            e->exhausted = 1;   /* this rank took the last grain */
+        } else {
+            sw->taking = 0;     /* declined: the others finish sooner */
+        }
+    }
+    if (e->exhausted)
+        sw->taking = 0;
+    /* nothing fresh: copy a straggler's batch if that finishes sooner */
+    if (sw->n_flight == 0) {
+        size_t o, k;
+        if (het_sched_steal(&e->sched, w->idx, now, &o, &k)) {
+            het_sched_flight *f = &e->sched.w[o].flight[k];
+            f->copied = 1;
+            *b = (het_batch){f->g0, f->n < sw->max_batch ? f->n : sw->max_batch, 1};
+            w->st.recomputed += b->n;
+            het__push_flight(e, w, b, now);
+            if (e->debug)
+                fprintf(stderr, "hetero: copy  rank %d %-8s g0=%llu n=%llu from %s\n", het_par_rank(),
+                        w->st.id, (unsigned long long)b->g0, (unsigned long long)b->n, e->w[o].st.id);
+            rc = 1;
+        }
+    }
+out:
+    pthread_mutex_unlock(&e->lock);
+    return rc;
+}
+
+/* Nothing to do for now: wait until something changes (a commit, a
+ * failure, the end). */
+static void het__idle(het_engine *e)
+{
+    pthread_mutex_lock(&e->lock);
+    if (!atomic_load(&e->wind_down))
+        het__timed_wait(e, 0.01);
+    pthread_mutex_unlock(&e->lock);
+}
+
+/* ---- committing results ------------------------------------------------ */
+
+static void het__set_fatal(het_engine *e, int code, const char *msg)
+{
+    if (!e->fatal) {
+        e->fatal = code;
+        het__copy(e->fatal_msg, sizeof e->fatal_msg, msg);
+    }
+    atomic_store(&e->wind_down, 1);
+    pthread_cond_broadcast(&e->cond);
+}
+
+/* Commits batch b (its partials in `data`, n * psize bytes) that kept the
+ * worker busy dt seconds.  Grains already committed by another worker are
+ * compared instead: a difference breaks contract 1 and ends the run. */
+static void het__commit(het_worker *w, const het_batch *b, const unsigned char *data, double dt)
+{
+    het_engine *e = w->e;
+    pthread_mutex_lock(&e->lock);
+    het__pop_flight(e, w, b->g0);
+    if (e->closed) {
+        pthread_mutex_unlock(&e->lock);
+        return;
+    }
+    const size_t ps = e->psize;
+    uint64_t won = 0, items = 0;
+    for (uint64_t i = 0; i < b->n; i++) {
+        uint64_t g = b->g0 + i;
+        if (!e->done[g]) {
+            /* runs of won grains: one items() call each */
+            uint64_t j = i;
+            while (j < b->n && !e->done[b->g0 + j]) {
+                e->done[b->g0 + j] = 1;
+                e->owner[b->g0 + j] = (uint32_t)w->idx;
+                j++;
+            }
+            memcpy(e->partials + g * ps, data + i * ps, (size_t)(j - i) * ps);
+            items += e->job->wl->items(e->job, g, j - i);
+            won += j - i;
+            i = j - 1;
+        } else if (memcmp(e->partials + g * ps, data + i * ps, ps) != 0) {
+            char m[512];
+            snprintf(m, sizeof m, "grain %" PRIu64 " computed by %s and by %s gave different partials "
+                     "(the same job must give the same bits on every device)", g,
+                     e->w[e->owner[g]].st.id, w->st.id);
+            het__set_fatal(e, HET_E_INTERNAL, m);
+            pthread_mutex_unlock(&e->lock);
+            return;
+        }
+    }
+    e->n_done += won;
+    if (won)
+        e->t_last = het__now();
+    w->st.grains += won;
+    w->st.items += items;
+    w->st.batches++;
+    w->st.busy_s += dt;
+    het_sched_measure(&e->sched.w[w->idx], b->n, dt);
+    atomic_fetch_add(&e->done_items, items);
+    if (e->debug)
+        fprintf(stderr, "hetero: batch rank %d %-8s t=%.4f g0=%" PRIu64 " n=%" PRIu64 "%s dt=%.4f rate=%.1f\n",
+                het_par_rank(), w->st.id, het__now() - e->t_compute0, b->g0, b->n,
+                b->copy ? " (copy)" : "", dt, e->sched.w[w->idx].rate);
+    pthread_cond_broadcast(&e->cond);
+    pthread_mutex_unlock(&e->lock);
+}
+
+/* A worker failed at run time.  A device error retires the worker: the
+ * grains it had in flight go back to the pool for the others.  An internal
+ * error (or a failing MPI counter) ends the run. */
+static void het__failed(het_worker *w, int rc)
+{
+    het_engine *e = w->e;
+    char m[HET_MSG_MAX];
+    het__copy(m, sizeof m, het_errmsg());
+    pthread_mutex_lock(&e->lock);
+    if (rc == HET_E_INTERNAL || rc == HET_E_MPI) {
+        het__set_fatal(e, rc, m);
+    } else if (!w->retired) {
+        het_sched_worker *sw = &e->sched.w[w->idx];
+        w->retired = 1;
+        w->err = rc;
+        het__copy(w->msg, sizeof w->msg, m);
+        snprintf(w->st.status, sizeof w->st.status, "failed");
+        het__copy(w->st.error, sizeof w->st.error, m);
+        for (int i = 0; i < sw->n_flight; i++) {
+            het_sched_flight *f = &sw->flight[i];
+            if (f->copy)
+                continue;   /* the original is still with its owner */
+            /* hand back the grains not yet committed, as runs */
+            for (uint64_t g = f->g0; g < f->g0 + f->n; g++) {
+                if (e->done[g])
+                    continue;
+                uint64_t h = g;
+                while (h < f->g0 + f->n && !e->done[h])
+                    h++;
+                if (e->n_retry == e->cap_retry) {
+                    size_t cap = e->cap_retry ? 2 * e->cap_retry : 16;
+                    uint64_t *r = realloc(e->retry, cap * 2 * sizeof *r);
+                    if (!r) {
+                        het__set_fatal(e, HET_E_NOMEM, "out of memory handing back a failed worker's grains");
+                        break;
+                    }
+                    e->retry = r;
+                    e->cap_retry = cap;
+                }
+                e->retry[2 * e->n_retry] = g;
+                e->retry[2 * e->n_retry + 1] = h - g;
+                e->n_retry++;
+                g = h;
+            }
+        }
+        sw->n_flight = 0;
+        sw->taking = 0;
+        sw->rate = 0;
+    }
+    pthread_cond_broadcast(&e->cond);
+    pthread_mutex_unlock(&e->lock);
+}
+
+static int het__fault(het_worker *w)
+{
+    if (w->fault_at && ++w->n_launched == w->fault_at)
+        return het_fail(HET_E_OPENCL, "%s on %s (%s): injected by HETERO_FAULT (batch %" PRIu64 ")",
+                        w->is_cl ? "clEnqueueNDRangeKernel" : "cpu_batch", w->st.id, w->st.name,
+                        w->fault_at);
+    if (!w->fault_at)
+        w->n_launched++;
+    return HET_OK;
+}
+
+/* ---- the OpenMP worker ------------------------------------------------- */
+
+static int het__omp_run(het_worker *w)
 {
     het_engine *e = w->e;
     const het_job *job = e->job;
-    uint64_t g0, n;
-    int got;
-    while ((got = het__take(e, w, &g0, &n)) == 1) {
-        double t0 = het_now();
-        int rc = job->wl->cpu_batch(job, g0, n, e->partials + g0 * job->partial_size, w->threads);
+    het_batch b;
+    for (;;) {
+        int got = het__next(e, w, &b);
+        if (got == -1)
+            return HET_OK;
+        if (got < 0)
+            return got;
+        if (got == 0) {
+            het__idle(e);
+            continue;
+        }
+        size_t bytes = (size_t)b.n * e->psize;
+        if (bytes > w->stage_cap) {
+            unsigned char *p = realloc(w->stage, bytes);
+            if (!p)
+                return het_fail(HET_E_NOMEM, "out of memory for %" PRIu64 " partials on %s", b.n, w->st.id);
+            w->stage = p;
+            w->stage_cap = bytes;
+        }
+        int rc = het__fault(w);
         if (rc)
             return rc;
-        if ((rc = het__record(w, g0, n, het_now() - t0)))
+        double t0 = het__now();
+        rc = job->wl->cpu_batch(job, b.g0, b.n, w->stage, w->threads);
+        if (rc)
             return rc;
+        het__commit(w, &b, w->stage, het__now() - t0);
     }
-    return got;
 }
 
-/* ---- an OpenCL worker ------------------------------------------------- */
+/* ---- an OpenCL worker -------------------------------------------------- */
+
+static void het__caps_from_info(const hcl_info *info, het_cl_caps *c)
+{
+    memset(c, 0, sizeof *c);
+    c->type = info->type;
+    c->fp64 = info->fp64;
+    c->compute_units = info->compute_units ? info->compute_units : 1;
+    c->max_wg = info->max_wg ? info->max_wg : 1;
+    c->local_mem = info->local_mem;
+    c->max_alloc = info->max_alloc;
+    het__copy(c->vendor, sizeof c->vendor, info->vendor);
+}
+
+/* Can the job's kernel run on a device with these caps?  HET_OK, or
+ * HET_E_NODEV with the reason (the device not named). */
+static int het__fit(const het_job *job, const het_cl_caps *caps, size_t *local)
+{
+    const het_workload *wl = job->wl;
+    if (wl->needs_fp64 && !caps->fp64)
+        return het_fail(HET_E_NODEV, "needs double precision (cl_khr_fp64), which the device lacks");
+    int rc = wl->cl_fit(job, caps, local);
+    if (rc)
+        return rc;
+    het_karg ka[HET_MAX_KARGS];
+    size_t na = wl->cl_args(job, caps, ka, HET_MAX_KARGS);
+    for (size_t i = 0; i < na; i++)
+        if (ka[i].kind == HET_KARG_BUF && caps->max_alloc && ka[i].v.buf.bytes > caps->max_alloc)
+            return het_fail(HET_E_NODEV, "needs a buffer of %zu bytes, the device allows %" PRIu64,
+                            ka[i].v.buf.bytes, caps->max_alloc);
+    return HET_OK;
+}
 
 static int het__cl_setup(het_worker *w)
 {
@@ -220,15 +559,32 @@ static int het__cl_setup(het_worker *w)
         return rc;
     if ((rc = hcl_kernel(&w->dev, w->prog, wl->kernel_name, &w->kern)))
         return rc;
+
+    /* the kernel's own limits narrow the device's */
+    size_t kwg = 0;
+    uint64_t klocal = 0;
+    if ((rc = hcl_kernel_limits(&w->dev, w->kern, &kwg, &klocal)))
+        return rc;
+    het__caps_from_info(&w->info, &w->caps);
+    if (kwg && kwg < w->caps.max_wg)
+        w->caps.max_wg = kwg;
+    w->caps.local_mem = w->caps.local_mem > klocal ? w->caps.local_mem - klocal : 0;
+    if ((rc = het__fit(job, &w->caps, &w->local)))
+        return rc;
+
     het_karg ka[HET_MAX_KARGS];
     hcl_arg args[HET_MAX_KARGS];
-    size_t na = wl->cl_args(job, ka, HET_MAX_KARGS);
+    size_t na = wl->cl_args(job, &w->caps, ka, HET_MAX_KARGS);
+    uint64_t dyn_local = 0;
     for (size_t i = 0; i < na; i++) {
         switch (ka[i].kind) {
         case HET_KARG_U32: args[i] = (hcl_arg){.kind = HCL_ARG_U32, .u.u32 = ka[i].v.u32}; break;
         case HET_KARG_U64: args[i] = (hcl_arg){.kind = HCL_ARG_U64, .u.u64 = ka[i].v.u64}; break;
         case HET_KARG_F64: args[i] = (hcl_arg){.kind = HCL_ARG_F64, .u.f64 = ka[i].v.f64}; break;
-        case HET_KARG_LOCAL: args[i] = (hcl_arg){.kind = HCL_ARG_LOCAL, .u.bytes = ka[i].v.local_bytes}; break;
+        case HET_KARG_LOCAL:
+            args[i] = (hcl_arg){.kind = HCL_ARG_LOCAL, .u.bytes = ka[i].v.local_bytes};
+            dyn_local += ka[i].v.local_bytes;
+            break;
         case HET_KARG_BUF: {
             cl_mem m;
             /* a zero-byte buffer is not allowed: pass one dummy byte */
@@ -245,124 +601,218 @@ static int het__cl_setup(het_worker *w)
             return het_fail(HET_E_INTERNAL, "%s: unknown kernel argument kind %d", wl->name, ka[i].kind);
         }
     }
-    if ((rc = hcl_set_args(&w->dev, w->kern, 3, args, na)))
+    if ((rc = hcl_set_args(&w->dev, w->kern, 4, args, na)))
         return rc;
-    w->local = wl->cl_local_size(job, w->info.max_wg ? w->info.max_wg : 1);
+
+    /* batch limits: device buffers of at most HET_MAX_OUT_BYTES each */
     uint64_t cap = HET_MAX_OUT_BYTES;
     if (w->info.max_alloc && w->info.max_alloc < cap)
         cap = w->info.max_alloc;
-    w->max_batch = cap / job->partial_size;
-    if (w->max_batch > job->n_grains)
-        w->max_batch = job->n_grains;
-    if (w->max_batch > UINT32_MAX)
-        w->max_batch = UINT32_MAX;
-    if (w->max_batch == 0)
-        w->max_batch = 1;
-    for (int s = 0; s < 2; s++)
-        if ((rc = hcl_buffer(&w->dev, CL_MEM_WRITE_ONLY, w->max_batch * job->partial_size, NULL, &w->out[s])))
+    het_sched_worker *sw = &e->sched.w[w->idx];
+    sw->max_batch = cap / (e->psize > 8 ? e->psize : 8);
+    if (sw->max_batch > e->n_grains)
+        sw->max_batch = e->n_grains;
+    if (sw->max_batch > UINT32_MAX)
+        sw->max_batch = UINT32_MAX;
+    if (sw->max_batch == 0)
+        sw->max_batch = 1;
+
+    /* width: the work-groups resident at once */
+    uint64_t per_cu = 1;
+    if (w->info.type & (HCL_GPU | HCL_ACCEL)) {
+        per_cu = HET_GPU_ITEMS_PER_CU / w->local;
+        uint64_t used = klocal + dyn_local;
+        if (used) {
+            uint64_t fit = HET_GPU_LOCAL_PER_CU_FACTOR * w->info.local_mem / used;
+            if (fit < per_cu)
+                per_cu = fit;
+        }
+        if (per_cu < 1)
+            per_cu = 1;
+    }
+    sw->width = (uint64_t)w->caps.compute_units * per_cu;
+    if (sw->width > sw->max_batch)
+        sw->width = sw->max_batch;
+    w->st.width = sw->width;
+
+    for (int s = 0; s < HET_SCHED_MAX_FLIGHT; s++) {
+        if ((rc = hcl_buffer(&w->dev, CL_MEM_READ_WRITE, sw->max_batch * e->psize, NULL, &w->slot[s].out)) ||
+            (rc = hcl_buffer(&w->dev, CL_MEM_READ_WRITE, sw->max_batch * sizeof(uint64_t), NULL,
+                             &w->slot[s].chk)))
             return rc;
+    }
     return HET_OK;
 }
 
-typedef struct het_inflight {
-    uint64_t g0, n;
-    cl_event ev, kev;
-    double t_enq;
-} het_inflight;
-
-static int het__cl_compute(het_worker *w)
+static int het__cl_launch(het_worker *w, het_slot *s, const het_batch *b)
 {
     het_engine *e = w->e;
-    const het_job *job = e->job;
-    het_inflight q[2] = {{0}};
-    int head = 0, count = 0, exhausted = 0, rc = HET_OK;
-    double t_prev_done = 0;
-    for (;;) {
-        /* keep the device fed: the next batch is queued before the last
-         * one is read back */
-        while (count < 2 && !exhausted) {
-            uint64_t g0, n;
-            int got = het__take(e, w, &g0, &n);
-            if (got < 0) {
-                rc = got;
-                goto drain;
-            }
-            if (got == 0) {
-                exhausted = 1;
-                break;
-            }
-            int slot = (head + count) % 2;
-            hcl_arg a[3] = {
-                {.kind = HCL_ARG_MEM, .u.mem = w->out[slot]},
-                {.kind = HCL_ARG_U64, .u.u64 = g0},
-                {.kind = HCL_ARG_U32, .u.u32 = (uint32_t)n},
-            };
-            het_inflight *f = &q[slot];
-            f->g0 = g0;
-            f->n = n;
-            f->ev = NULL;
-            f->kev = NULL;
-            f->t_enq = het_now();
-            if ((rc = hcl_set_args(&w->dev, w->kern, 0, a, 3)) ||
-                (rc = hcl_launch(&w->dev, w->kern, (size_t)n * w->local, w->local, &f->kev)) ||
-                (rc = hcl_read(&w->dev, w->out[slot], 0, n * job->partial_size,
-                               e->partials + g0 * job->partial_size, 0, &f->ev)) ||
-                (rc = hcl_flush(&w->dev)))
-                goto drain;
-            count++;
-        }
-        if (!count)
-            break;
-        het_inflight *f = &q[head];
-        rc = hcl_wait(&w->dev, f->ev);
-        hcl_release_event(f->ev);
-        f->ev = NULL;
-        double ks = 0;
-        if (rc == HET_OK && f->kev && hcl_event_seconds(&w->dev, f->kev, &ks) == HET_OK)
-            w->st.kernel_s += ks;
-        hcl_release_event(f->kev);
-        f->kev = NULL;
-        if (rc)
-            goto drain;
-        double t = het_now();
-        double start = f->t_enq > t_prev_done ? f->t_enq : t_prev_done;
-        t_prev_done = t;
-        if ((rc = het__record(w, f->g0, f->n, t - start)))
-            goto drain;
-        head = (head + 1) % 2;
-        count--;
+    size_t pbytes = (size_t)b->n * e->psize, need = pbytes + (size_t)b->n * sizeof(uint64_t);
+    if (need > s->host_cap) {
+        unsigned char *p = realloc(s->host, need);
+        if (!p)
+            return het_fail(HET_E_NOMEM, "out of memory for %" PRIu64 " partials on %s", b->n, w->st.id);
+        s->host = p;
+        s->host_cap = need;
     }
+    int rc = het__fault(w);
+    if (rc)
+        return rc;
+    s->b = *b;
+    s->t_enq = het__now();
+    hcl_arg a[4] = {
+        {.kind = HCL_ARG_MEM, .u.mem = s->out},
+        {.kind = HCL_ARG_U64, .u.u64 = b->g0},
+        {.kind = HCL_ARG_U32, .u.u32 = (uint32_t)b->n},
+        {.kind = HCL_ARG_MEM, .u.mem = s->chk},
+    };
+    /* zeros are never a check word: a grain the kernel did not finish
+     * keeps them */
+    if ((rc = hcl_fill(&w->dev, s->chk, 0, (size_t)b->n * sizeof(uint64_t), 0)) ||
+        (rc = hcl_set_args(&w->dev, w->kern, 0, a, 4)) ||
+        (rc = hcl_launch(&w->dev, w->kern, (size_t)b->n * w->local, w->local, &s->kev)) ||
+        (rc = hcl_read(&w->dev, s->out, 0, pbytes, s->host, 0, NULL)) ||
+        (rc = hcl_read(&w->dev, s->chk, 0, (size_t)b->n * sizeof(uint64_t), s->host + pbytes, 0, &s->rev)) ||
+        (rc = hcl_flush(&w->dev)))
+        return rc;
     return HET_OK;
-drain:
-    /* nothing may still write into the partials once we return */
-    {
-        char keep[HET_MSG_MAX];
-        snprintf(keep, sizeof keep, "%s", het_errmsg());
-        hcl_finish(&w->dev);
-        for (int i = 0; i < 2; i++) {
-            hcl_release_event(q[i].ev);
-            hcl_release_event(q[i].kev);
-        }
-        het_errmsg_set(keep);
-    }
-    return rc;
 }
 
-static void het__cl_free(het_worker *w)
+/* Waits for slot s without blocking in the driver: 1 when done, 0 when the
+ * run is winding down (leave the slot in flight), or an error. */
+static int het__cl_wait(het_worker *w, het_slot *s)
 {
-    for (int s = 0; s < 2; s++)
-        if (w->out[s])
-            hcl_release_mem(w->out[s]);
+    het_engine *e = w->e;
+    /* Some GPU drivers spin a CPU core inside clWaitForEvents, a core the
+     * OpenMP team needs; so sleep, polling with a backoff (20 us doubling
+     * to 1 ms: under 2% of a 50 ms batch). */
+    struct timespec nap = {0, 20000};
+    for (;;) {
+        int done = 0;
+        int rc = hcl_poll(&w->dev, s->rev, &done);
+        if (rc)
+            return rc;
+        if (done)
+            break;
+        if (atomic_load(&e->wind_down))
+            return 0;
+        nanosleep(&nap, NULL);
+        if (nap.tv_nsec < 1000000)
+            nap.tv_nsec *= 2;
+    }
+    /* contract 8: the kernel itself completed, and every grain's check
+     * word is there */
+    int kdone = 0;
+    int rc = hcl_poll(&w->dev, s->kev, &kdone);
+    if (rc)
+        return rc;
+    if (!kdone)
+        return het_fail(HET_E_OPENCL, "kernel %s on %s (%s): not complete after its read-back", e->job->wl->kernel_name,
+                        w->st.id, w->st.name);
+    const unsigned char *chk = s->host + (size_t)s->b.n * e->psize;
+    for (uint64_t i = 0; i < s->b.n; i++) {
+        uint64_t word;
+        memcpy(&word, chk + i * sizeof word, sizeof word);
+        if (word != HET_GRAIN_CHECK(s->b.g0 + i))
+            return het_fail(HET_E_OPENCL, "kernel %s on %s (%s) did not finish grain %" PRIu64
+                            " (its check word is %016" PRIx64 "); the batch's results are discarded",
+                            e->job->wl->kernel_name, w->st.id, w->st.name, s->b.g0 + i, word);
+    }
+    double ks = 0;
+    if (hcl_event_seconds(&w->dev, s->kev, &ks) == HET_OK) {
+        pthread_mutex_lock(&e->lock);
+        w->st.kernel_s += ks;
+        pthread_mutex_unlock(&e->lock);
+    }
+    hcl_release_event(s->kev);
+    hcl_release_event(s->rev);
+    s->kev = s->rev = NULL;
+    return 1;
+}
+
+static int het__cl_run(het_worker *w)
+{
+    het_engine *e = w->e;
+    int head = 0, count = 0;
+    double t_prev_done = 0;
+    for (;;) {
+        int over = 0;
+        /* keep the device fed: the next batch is queued before the last
+         * one is read back */
+        while (count < HET_SCHED_MAX_FLIGHT) {
+            het_batch b;
+            int got = het__next(e, w, &b);
+            if (got == -1) {
+                over = 1;
+                break;
+            }
+            if (got < 0)
+                return got;
+            if (got == 0)
+                break;
+            int rc = het__cl_launch(w, &w->slot[(head + count) % HET_SCHED_MAX_FLIGHT], &b);
+            if (rc)
+                return rc;
+            count++;
+        }
+        if (over)
+            return HET_OK;   /* anything still in flight is abandoned */
+        if (!count) {
+            het__idle(e);
+            continue;
+        }
+        het_slot *s = &w->slot[head];
+        int rc = het__cl_wait(w, s);
+        if (rc < 0)
+            return rc;
+        if (rc == 0)
+            return HET_OK;   /* winding down: abandon what is in flight */
+        double t = het__now();
+        double start = s->t_enq > t_prev_done ? s->t_enq : t_prev_done;
+        t_prev_done = t;
+        het__commit(w, &s->b, s->host, t - start);
+        head = (head + 1) % HET_SCHED_MAX_FLIGHT;
+        count--;
+    }
+}
+
+/* Releases everything the worker holds.  A slot whose read may still be
+ * writing into its host memory hands that memory to the driver's
+ * completion callback, so the thread need not wait for the device. */
+static void het__cl_teardown(het_worker *w)
+{
+    int abandoned = 0;
+    for (int i = 0; i < HET_SCHED_MAX_FLIGHT; i++) {
+        het_slot *s = &w->slot[i];
+        if (s->rev) {
+            if (hcl_on_complete(&w->dev, s->rev, free, s->host) == HET_OK) {
+                s->host = NULL;
+                abandoned = 1;
+            } else {
+                hcl_finish(&w->dev);
+            }
+        }
+        hcl_release_event(s->kev);
+        hcl_release_event(s->rev);
+        s->kev = s->rev = NULL;
+        free(s->host);
+        s->host = NULL;
+        hcl_release_mem(s->out);
+        hcl_release_mem(s->chk);
+    }
     for (size_t i = 0; i < w->n_bufs; i++)
         hcl_release_mem(w->bufs[i]);
     if (w->kern)
         hcl_release_kernel(w->kern);
     if (w->prog)
         hcl_release_program(w->prog);
-    hcl_close(&w->dev);
+    if (abandoned)
+        hcl_close_nowait(&w->dev);
+    else
+        hcl_close(&w->dev);
 }
 
-/* ---- worker threads --------------------------------------------------- */
+/* ---- a worker's thread ------------------------------------------------- */
 
 static void *het__worker_main(void *arg)
 {
@@ -372,54 +822,50 @@ static void *het__worker_main(void *arg)
         int rc = het__cl_setup(w);
         if (rc) {
             w->err = rc;
-            snprintf(w->msg, sizeof w->msg, "%s", het_errmsg());
+            het__copy(w->msg, sizeof w->msg, het_errmsg());
         }
     }
-    pthread_mutex_lock(&e->phase_lock);
+    pthread_mutex_lock(&e->lock);
     e->n_setup++;
-    pthread_cond_broadcast(&e->phase_cond);
+    pthread_cond_broadcast(&e->cond);
     while (!e->go)
-        pthread_cond_wait(&e->phase_cond, &e->phase_lock);
-    pthread_mutex_unlock(&e->phase_lock);
-    if (!atomic_load(&e->abort_run) && !w->err) {
-        int rc = w->is_cl ? het__cl_compute(w) : het__omp_compute(w);
+        pthread_cond_wait(&e->cond, &e->lock);
+    int run = !e->abort_run && !w->err && !w->excluded;
+    pthread_mutex_unlock(&e->lock);
+    if (run) {
+        int rc = w->is_cl ? het__cl_run(w) : het__omp_run(w);
         if (rc)
-            het__worker_fail(w, rc);
+            het__failed(w, rc);
     }
-    w->t_done = het_now();
-    atomic_fetch_add(&e->finished, 1);
+    if (w->is_cl)
+        het__cl_teardown(w);
+    free(w->stage);
+    w->stage = NULL;
+    pthread_mutex_lock(&e->lock);
+    w->finished = 1;
+    w->t_done = het__now();
+    e->sched.w[w->idx].taking = 0;
+    e->n_finished++;
+    pthread_cond_broadcast(&e->cond);
+    pthread_mutex_unlock(&e->lock);
+    het__unref(e);
     return NULL;
 }
 
-/* ---- progress --------------------------------------------------------- */
+/* ---- progress ---------------------------------------------------------- */
 
-static void het__progress(het_engine *e, int show, double t0)
+static void het__progress_line(het_engine *e, double t0)
 {
-    double last = 0;
-    int shown = 0;
-    while (atomic_load(&e->finished) < (int)e->nw) {
-        usleep(50000);
-        double t = het_now();
-        if (!show || t - t0 < (show > 0 ? 0.2 : 1.0) || t - last < 0.25)
-            continue;
-        last = t;
-        uint64_t done = atomic_load(&e->done_items);
-        uint64_t total = e->job->wl->items(e->job, 0, e->job->n_grains);
-        double frac = total ? (double)done / (double)total : 0;
-        double rate = done / (t - t0);
-        double left = rate > 0 ? (double)(total - done) / rate : 0;
-        fprintf(stderr, "\r%s: %5.1f%%  %.3g %s/s  %.0f s left   ", e->job->wl->name,
-                100.0 * frac, rate, e->job->wl->item_name, left);
-        fflush(stderr);
-        shown = 1;
-    }
-    if (shown) {
-        fprintf(stderr, "\r\033[K");
-        fflush(stderr);
-    }
+    uint64_t done = atomic_load(&e->done_items);
+    uint64_t total = e->job->wl->items(e->job, 0, e->job->n_grains);
+    double t = het__now();
+    double frac = total ? (double)done / (double)total : 0;
+    double rate = done / (t - t0);
+    double left = rate > 0 ? (double)(total - done) / rate : 0;
+    fprintf(stderr, "\r%s: %5.1f%%  %.3g %s/s  %.0f s left   ", e->job->wl->name, 100.0 * frac, rate,
+            e->job->wl->item_name, left);
+    fflush(stderr);
 }
-
-/* ---- the run ---------------------------------------------------------- */
 
 static void het__join_ids(const het_worker *w, size_t nw, char *buf, size_t size)
 {
@@ -437,7 +883,7 @@ static int het__fill_report(het_engine *e, het_report *rep, int threads)
     if (!mine)
         return het_fail(HET_E_NOMEM, "out of memory for the report");
     het_rank_stats rs = {.rank = rank, .threads = 0};
-    snprintf(rs.host, sizeof rs.host, "%s", het_par_host());
+    het__copy(rs.host, sizeof rs.host, het_par_host());
     het__join_ids(e->w, e->nw, rs.devices, sizeof rs.devices);
     for (size_t i = 0; i < e->nw; i++) {
         mine[i] = e->w[i].st;
@@ -464,8 +910,13 @@ static int het__fill_report(het_engine *e, het_report *rep, int threads)
     rep->n_ranks = (int)n_ranks;
     uint64_t items = 0;
     double max_busy = 0, sum_busy = 0;
+    size_t n_ok = 0;
     for (size_t i = 0; i < n_all; i++) {
         items += rep->workers[i].items;
+        /* balance: over the workers that ran to the end */
+        if (strcmp(rep->workers[i].status, "ok") != 0)
+            continue;
+        n_ok++;
         sum_busy += rep->workers[i].busy_s;
         if (rep->workers[i].busy_s > max_busy)
             max_busy = rep->workers[i].busy_s;
@@ -476,7 +927,7 @@ static int het__fill_report(het_engine *e, het_report *rep, int threads)
         s->share = items ? (double)s->items / (double)items : 0;
     }
     rep->items = items;
-    rep->balance = (n_all && max_busy > 0) ? sum_busy / ((double)n_all * max_busy) : 1.0;
+    rep->balance = (n_ok && max_busy > 0) ? sum_busy / ((double)n_ok * max_busy) : 1.0;
     return HET_OK;
 }
 
@@ -505,24 +956,364 @@ static uint64_t het__job_fingerprint(const het_job *job)
     return h;
 }
 
+/* ---- the run, phase by phase -------------------------------------------- */
+
+/* Collective: the first failing rank's code and message, on every rank. */
+static int het__agree(int rc, char *msg)
+{
+    if (rc)
+        snprintf(msg, HET_MSG_MAX, "%s", het_errmsg());
+    else
+        msg[0] = 0;
+    return het_par_agree(rc, msg, HET_MSG_MAX);
+}
+
+
+/* Phase 1: which devices this rank drives.  Discovery, the --devices list,
+ * the node's share, and the capability check: a device that cannot run the
+ * job is left out with a notice, or is bad input when named by its id. */
+static int het__select(const het_job *job, const het_run_opts *opts, het_report *rep, hcl_info **infos,
+                       het_selection *sel, int *excluded)
+{
+    const char *list = opts->devices ? opts->devices : "all";
+    size_t n_infos = 0;
+    int rc = het_devices_parse(list, sel);
+    if (rc == HET_OK && sel->needs_opencl) {
+        double t0 = het__now();
+        rc = hcl_discover(infos, &n_infos);
+        rep->discovery_s = het__now() - t0;
+        if (rc == HET_OK && n_infos == 0 && !sel->asked_opencl_by_name && !opts->quiet && het_par_rank() == 0)
+            fprintf(stderr, "hetero: notice: no OpenCL platform found; the CPU carries the job\n");
+    }
+    if (rc == HET_OK)
+        rc = het_devices_select(list, *infos, n_infos, sel);
+    if (rc == HET_OK)
+        het_devices_split(sel, het_par_local_rank(), het_par_local_size());
+    for (size_t i = 0; rc == HET_OK && i < sel->n_cl; i++) {
+        const hcl_info *info = &(*infos)[sel->cl[i]];
+        het_cl_caps caps;
+        size_t local;
+        het__caps_from_info(info, &caps);
+        if (het__fit(job, &caps, &local) == HET_OK)
+            continue;
+        if (sel->named[i]) {
+            rc = het_fail(HET_E_NODEV, "--devices: %s (%s) cannot run %s: %s", info->id, info->name,
+                          job->wl->name, het_errmsg());
+        } else {
+            excluded[i] = 1;
+            if (!opts->quiet && het_par_rank() == 0)
+                fprintf(stderr, "hetero: notice: %s (%s) left out: %s cannot run there: %s\n", info->id,
+                        info->name, job->wl->name, het_errmsg());
+        }
+    }
+    if (rc == HET_OK) {
+        size_t usable = 0;
+        for (size_t i = 0; i < sel->n_cl; i++)
+            usable += !excluded[i];
+        if (!sel->omp && usable == 0)
+            rc = het_fail(HET_E_NODEV, "--devices: '%s' leaves this rank with no device that can run %s", list,
+                          job->wl->name);
+    }
+    return rc;
+}
+
+/* Phase 2: the engine and its workers (OpenCL devices first, then the
+ * OpenMP team), their threads started and set up (kernel builds run in
+ * parallel, one thread per device). */
+static int het__start(het_engine **out, het_job *job, const het_run_opts *opts, const hcl_info *infos,
+                      const het_selection *sel, const int *excluded, int threads, het_report *rep)
+{
+    int cpu_workers = opts->cpu_workers > 1 ? opts->cpu_workers : 1;
+    size_t nw = sel->n_cl + (sel->omp ? (size_t)cpu_workers : 0);
+    char fault_id[32];
+    uint64_t fault_n = 0;
+    int rc = het__parse_fault(fault_id, sizeof fault_id, &fault_n);
+    if (rc)
+        return rc;
+    het_engine *e = calloc(1, sizeof *e);
+    if (!e)
+        return het_fail(HET_E_NOMEM, "out of memory for the engine");
+    atomic_init(&e->refs, 1);
+    e->job = job;
+    e->psize = job->partial_size;
+    e->n_grains = job->n_grains;
+    e->nw = nw;
+    e->debug = getenv("HETERO_DEBUG_SCHED") != NULL;
+    pthread_mutex_init(&e->lock, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&e->cond, &ca);
+    pthread_condattr_destroy(&ca);
+    *out = e;
+    e->w = calloc(nw ? nw : 1, sizeof *e->w);
+    e->sched.w = calloc(nw ? nw : 1, sizeof *e->sched.w);
+    e->partials = calloc(e->n_grains, e->psize);
+    e->done = calloc(e->n_grains, 1);
+    e->owner = calloc(e->n_grains, sizeof *e->owner);
+    if (!e->w || !e->sched.w || !e->partials || !e->done || !e->owner)
+        return het_fail(HET_E_NOMEM, "out of memory for %" PRIu64 " partials of %zu bytes", e->n_grains, e->psize);
+    e->sched.nw = nw;
+    e->sched.total = e->n_grains;
+    e->sched.target_s = opts->batch_seconds > 0 ? opts->batch_seconds : HET_SCHED_TARGET_S;
+
+    for (size_t i = 0; i < nw; i++) {
+        het_worker *w = &e->w[i];
+        w->e = e;
+        w->idx = i;
+        snprintf(w->st.status, sizeof w->st.status, "ok");
+        if (i < sel->n_cl) {
+            w->is_cl = 1;
+            w->named = sel->named[i];
+            w->info = infos[sel->cl[i]];
+            w->excluded = excluded[i];
+            het__copy(w->st.id, sizeof w->st.id, w->info.id);
+            snprintf(w->st.kind, sizeof w->st.kind, "opencl");
+            het__copy(w->st.name, sizeof w->st.name, w->info.name);
+            if (w->excluded) {
+                het_cl_caps caps;
+                size_t local;
+                het__caps_from_info(&w->info, &caps);
+                het__fit(job, &caps, &local);
+                snprintf(w->st.status, sizeof w->st.status, "excluded");
+                het__copy(w->st.error, sizeof w->st.error, het_errmsg());
+            }
+        } else {
+            int k = (int)(i - sel->n_cl);
+            w->threads = threads / cpu_workers > 0 ? threads / cpu_workers : 1;
+            e->sched.w[i].width = (uint64_t)w->threads;
+            e->sched.w[i].max_batch = e->n_grains;
+            if (e->sched.w[i].width > e->n_grains)
+                e->sched.w[i].width = e->n_grains;
+            w->st.width = e->sched.w[i].width;
+            snprintf(w->st.id, sizeof w->st.id, k ? "omp.%d" : "omp", k);
+            snprintf(w->st.kind, sizeof w->st.kind, "omp");
+            het_cpu_model(w->st.name, sizeof w->st.name);
+            w->st.threads = w->threads;
+        }
+        if (fault_n && strcmp(fault_id, w->st.id) == 0)
+            w->fault_at = fault_n;
+        if (opts->batch_jitter)
+            w->jitter = opts->batch_jitter * 0x9E3779B97F4A7C15ull + i + 1;
+    }
+
+    if ((rc = het_counter_open(&e->counter, e->n_grains)))
+        return rc;
+
+    double t0 = het__now();
+    int create_err = 0;
+    for (size_t i = 0; i < nw; i++) {
+        atomic_fetch_add(&e->refs, 1);
+        if ((create_err = pthread_create(&e->w[i].th, NULL, het__worker_main, &e->w[i])) != 0) {
+            atomic_fetch_sub(&e->refs, 1);
+            break;
+        }
+        e->w[i].started = 1;
+        e->n_started++;
+    }
+    pthread_mutex_lock(&e->lock);
+    while (e->n_setup < e->n_started)
+        pthread_cond_wait(&e->cond, &e->lock);
+    pthread_mutex_unlock(&e->lock);
+    rep->build_s = het__now() - t0;
+    if (e->n_started < nw)
+        return het_fail(HET_E_RUNTIME, "pthread_create for worker %s: %s", e->w[e->n_started].st.id,
+                        strerror(create_err));
+    rep->build_cached = 0;
+    int any_cl = 0, all_cached = 1;
+    for (size_t i = 0; i < nw; i++) {
+        het_worker *w = &e->w[i];
+        if (!w->is_cl || w->excluded)
+            continue;
+        if (w->err == HET_E_NODEV && !w->named) {
+            /* the kernel's own limits rule the device out */
+            w->excluded = 1;
+            snprintf(w->st.status, sizeof w->st.status, "excluded");
+            het__copy(w->st.error, sizeof w->st.error, w->msg);
+            if (!opts->quiet)
+                fprintf(stderr, "hetero: notice: %s (%s) left out: %s cannot run there: %s\n", w->st.id,
+                        w->st.name, job->wl->name, w->msg);
+            w->err = 0;
+            continue;
+        }
+        if (w->err == HET_E_NODEV)
+            return het_fail(HET_E_NODEV, "--devices: %s (%s) cannot run %s: %s", w->st.id, w->st.name,
+                            job->wl->name, w->msg);
+        if (w->err)
+            return het_fail(w->err, "%s", w->msg);
+        any_cl = 1;
+        all_cached &= w->from_cache;
+    }
+    rep->build_cached = any_cl && all_cached;
+    int usable = 0;
+    for (size_t i = 0; i < nw; i++)
+        usable += !e->w[i].excluded;
+    if (!usable)
+        return het_fail(HET_E_NODEV, "--devices: '%s' leaves this rank with no device that can run %s",
+                        opts->devices ? opts->devices : "all", job->wl->name);
+    return HET_OK;
+}
+
+/* Lets the workers go (or, when aborting, lets them leave). */
+static void het__go(het_engine *e, int abort_run)
+{
+    pthread_mutex_lock(&e->lock);
+    e->abort_run = abort_run;
+    e->go = 1;
+    e->t_compute0 = het__now();
+    pthread_cond_broadcast(&e->cond);
+    pthread_mutex_unlock(&e->lock);
+}
+
+/* Announces workers retired since the last call (lock held). */
+static void het__notices(het_engine *e, int quiet)
+{
+    for (size_t i = 0; i < e->nw; i++) {
+        het_worker *w = &e->w[i];
+        if (w->retired && !w->noticed) {
+            w->noticed = 1;
+            if (!quiet)
+                fprintf(stderr, "hetero: notice: %s (%s) failed and was retired; the others finish its grains: %s\n",
+                        w->st.id, w->st.name, w->msg);
+        }
+    }
+}
+
+/* Phase 3: compute.  Returns when every grain this rank took has a result
+ * (or the run failed); workers still busy with copies are left behind. */
+static int het__compute(het_engine *e, const het_run_opts *opts, het_report *rep)
+{
+    int show = opts->progress < 0 ? (het_par_rank() == 0 && isatty(2) ? -1 : 0) : opts->progress;
+    if (het_par_rank() != 0)
+        show = 0;
+    double t_wind = 0, t_shown = 0;
+    int shown = 0, complete = 0;
+    e->t_last = e->t_compute0;
+    pthread_mutex_lock(&e->lock);
+    for (;;) {
+        het__notices(e, opts->quiet);
+        complete = e->exhausted && e->n_done == e->n_taken;
+        if (e->n_finished == e->n_started)
+            break;
+        double now = het__now();
+        if ((complete || e->fatal) && !atomic_load(&e->wind_down)) {
+            atomic_store(&e->wind_down, 1);
+            pthread_cond_broadcast(&e->cond);
+        }
+        if (atomic_load(&e->wind_down)) {
+            if (!t_wind)
+                t_wind = now;
+            if (now - t_wind > HET_WIND_DOWN_GRACE_S)
+                break;
+        }
+        if (show && now - e->t_compute0 >= (show > 0 ? 0.2 : 1.0) && now - t_shown >= 0.25) {
+            t_shown = now;
+            shown = 1;
+            pthread_mutex_unlock(&e->lock);
+            het__progress_line(e, e->t_compute0);
+            pthread_mutex_lock(&e->lock);
+            continue;
+        }
+        het__timed_wait(e, 0.05);
+    }
+    e->closed = 1;
+    complete = e->exhausted && e->n_done == e->n_taken;
+    /* the compute phase ends with the last grain's first result, not with
+     * a copy nobody needed */
+    rep->compute_s = (complete ? e->t_last : het__now()) - e->t_compute0;
+    pthread_mutex_unlock(&e->lock);
+    if (shown) {
+        fprintf(stderr, "\r\033[K");
+        fflush(stderr);
+    }
+
+    /* OpenMP teams are joined (a batch is short, and it reads the job);
+     * a device thread still inside the driver is left behind */
+    for (size_t i = 0; i < e->nw; i++) {
+        het_worker *w = &e->w[i];
+        pthread_mutex_lock(&e->lock);
+        int fin = w->finished;
+        pthread_mutex_unlock(&e->lock);
+        if (fin || !w->is_cl)
+            pthread_join(w->th, NULL);
+        else
+            pthread_detach(w->th);
+    }
+
+    if (e->fatal)
+        return het_fail(e->fatal, "%s", e->fatal_msg);
+    if (!complete) {
+        /* every worker is gone and grains are left: report the first failure */
+        for (size_t i = 0; i < e->nw; i++)
+            if (e->w[i].retired)
+                return het_fail(e->w[i].err, "%s", e->w[i].msg);
+        return het_fail(HET_E_INTERNAL, "the workers stopped with %" PRIu64 " of %" PRIu64 " grains done",
+                        e->n_done, e->n_taken);
+    }
+    return HET_OK;
+}
+
+/* Phase 4, collective: partials to rank 0, the report, contract 3 (every
+ * grain exactly once) and the digest. */
+static int het__gather(het_engine *e, het_report *rep, int threads)
+{
+    /* this rank's grains, as runs of committed grains */
+    size_t nb = 0, cap = 64;
+    uint64_t *batches = malloc(cap * 2 * sizeof *batches);
+    if (!batches)
+        return het_fail(HET_E_NOMEM, "out of memory gathering partials");
+    for (uint64_t g = 0; g < e->n_grains; g++) {
+        if (!e->done[g])
+            continue;
+        uint64_t h = g;
+        while (h < e->n_grains && e->done[h])
+            h++;
+        if (nb == cap) {
+            cap *= 2;
+            uint64_t *b = realloc(batches, cap * 2 * sizeof *b);
+            if (!b) {
+                free(batches);
+                return het_fail(HET_E_NOMEM, "out of memory gathering partials");
+            }
+            batches = b;
+        }
+        batches[2 * nb] = g;
+        batches[2 * nb + 1] = h - g;
+        nb++;
+        g = h;
+    }
+    int rc = het_par_gather_partials(e->partials, e->psize, batches, nb);
+    free(batches);
+    char msg[HET_MSG_MAX];
+    if ((rc = het__agree(rc, msg)))
+        return het_fail(rc, "%s", msg);
+    rc = het__fill_report(e, rep, threads);
+    if ((rc = het__agree(rc, msg)))
+        return het_fail(rc, "%s", msg);
+    if (het_par_rank() == 0) {
+        uint64_t grains = 0;
+        for (size_t i = 0; i < rep->n_workers; i++)
+            grains += rep->workers[i].grains;
+        if (grains != e->n_grains)
+            return het_fail(HET_E_INTERNAL, "scheduler computed %" PRIu64 " grains of %" PRIu64, grains,
+                            e->n_grains);
+        rep->digest = XXH3_64bits(e->partials, e->n_grains * e->psize);
+    }
+    return HET_OK;
+}
+
 int het_engine_run(het_job *job, const het_run_opts *opts, het_report *rep)
 {
     static const het_run_opts defaults = {.devices = "all", .progress = -1};
     if (!opts)
         opts = &defaults;
     memset(rep, 0, sizeof *rep);
-    double t_start = het_now();
-    const char *list = opts->devices ? opts->devices : "all";
+    double t_start = het__now();
     het_selection sel;
     hcl_info *infos = NULL;
-    size_t n_infos = 0;
+    het_engine *e = NULL;
+    int excluded[HET_MAX_CL_DEVICES] = {0};
     char msg[HET_MSG_MAX] = "";
-    het_engine e;
-    memset(&e, 0, sizeof e);
-    e.job = job;
-    e.debug = getenv("HETERO_DEBUG_SCHED") != NULL;
-    e.target_s = opts->batch_seconds > 0 ? opts->batch_seconds : HET_DEFAULT_BATCH_S;
-    int threads = het_default_threads(opts->threads, het_par_local_size());
 
     /* Every rank must have planned the same job: the same workload,
      * parameters, seed and grains (a rank started with other arguments or
@@ -531,201 +1322,57 @@ int het_engine_run(het_job *job, const het_run_opts *opts, het_report *rep)
                  ? HET_OK
                  : het_fail(HET_E_RUNTIME, "the ranks planned different jobs (other arguments or another "
                                            "hetero version on some rank?)");
-
-    /* discovery and selection; every rank must agree before going on */
     if (rc == HET_OK)
-        rc = het_devices_parse(list, &sel);
-    if (rc == HET_OK && sel.needs_opencl) {
-        double t0 = het_now();
-        rc = hcl_discover(&infos, &n_infos);
-        rep->discovery_s = het_now() - t0;
-        if (rc == HET_OK && n_infos == 0 && !sel.asked_opencl_by_name && !opts->quiet &&
-            het_par_rank() == 0)
-            fprintf(stderr, "hetero: notice: no OpenCL platform found; the CPU carries the job\n");
-    }
-    if (rc == HET_OK)
-        rc = het_devices_select(list, infos, n_infos, &sel);
-    if (rc == HET_OK)
-        het_devices_split(&sel, het_par_local_rank(), het_par_local_size());
-    if (rc == HET_OK && !sel.omp && sel.n_cl == 0)
-        rc = het_fail(HET_E_NODEV, "--devices: '%s' leaves this rank with no device to run on", list);
-    snprintf(msg, sizeof msg, "%s", het_errmsg());
-    rc = het_par_agree(rc, msg, sizeof msg);
-    if (rc) {
-        free(infos);
-        return het_fail(rc, "%s", msg);
+        rc = het__select(job, opts, rep, &infos, &sel, excluded);
+    if ((rc = het__agree(rc, msg)))
+        goto done;
+
+    /* the OpenMP team shares the node's cores with the host threads that
+     * drive GPUs: by default it leaves one core to each */
+    int threads = het_default_threads(opts->threads, het_par_local_size());
+    if (opts->threads <= 0 && !getenv("OMP_NUM_THREADS")) {
+        int gpus = 0;
+        for (size_t i = 0; i < sel.n_cl; i++)
+            gpus += !excluded[i] && (infos[sel.cl[i]].type & (HCL_GPU | HCL_ACCEL));
+        threads = threads > gpus ? threads - gpus : 1;
     }
 
-    /* workers: OpenCL devices first, then the OpenMP team */
-    int cpu_workers = opts->cpu_workers > 1 ? opts->cpu_workers : 1;
-    e.nw = sel.n_cl + (sel.omp ? (size_t)cpu_workers : 0);
-    e.w = calloc(e.nw, sizeof *e.w);
-    e.partials = calloc(job->n_grains ? job->n_grains : 1, job->partial_size);
-    if (!e.w || !e.partials) {
-        free(e.w);
-        free(e.partials);
-        free(infos);
-        return het_fail(HET_E_NOMEM, "out of memory for %" PRIu64 " partials of %zu bytes",
-                        job->n_grains, job->partial_size);
-    }
-    for (size_t i = 0; i < sel.n_cl; i++) {
-        het_worker *w = &e.w[i];
-        w->e = &e;
-        w->is_cl = 1;
-        w->info = infos[sel.cl[i]];
-        snprintf(w->st.id, sizeof w->st.id, "%s", w->info.id);
-        snprintf(w->st.kind, sizeof w->st.kind, "opencl");
-        snprintf(w->st.name, sizeof w->st.name, "%s", w->info.name);
-    }
-    for (int k = 0; sel.omp && k < cpu_workers; k++) {
-        het_worker *w = &e.w[sel.n_cl + (size_t)k];
-        w->e = &e;
-        w->threads = threads / cpu_workers > 0 ? threads / cpu_workers : 1;
-        w->max_batch = job->n_grains ? job->n_grains : 1;
-        snprintf(w->st.id, sizeof w->st.id, k ? "omp.%d" : "omp", k);
-        snprintf(w->st.kind, sizeof w->st.kind, "omp");
-        het_cpu_model(w->st.name, sizeof w->st.name);
-        w->st.threads = w->threads;
-    }
-    for (size_t i = 0; opts->batch_jitter && i < e.nw; i++)
-        e.w[i].jitter = opts->batch_jitter * 0x9E3779B97F4A7C15ull + i + 1;
-    free(infos);
-
-    rc = het_counter_open(&e.counter, job->n_grains);
-    snprintf(msg, sizeof msg, "%s", het_errmsg());
-    rc = het_par_agree(rc, msg, sizeof msg);
-    if (rc) {
-        het_counter_close(e.counter);
-        free(e.w);
-        free(e.partials);
-        return het_fail(rc, "%s", msg);
-    }
-
-    /* setup (kernel builds, in parallel per device), then compute */
-    pthread_mutex_init(&e.phase_lock, NULL);
-    pthread_cond_init(&e.phase_cond, NULL);
-    double t_build0 = het_now();
-    size_t started = 0;
-    int create_err = 0;
-    for (; started < e.nw; started++)
-        if ((create_err = pthread_create(&e.w[started].th, NULL, het__worker_main, &e.w[started])) != 0)
-            break;
-    pthread_mutex_lock(&e.phase_lock);
-    while (e.n_setup < started)
-        pthread_cond_wait(&e.phase_cond, &e.phase_lock);
-    pthread_mutex_unlock(&e.phase_lock);
-    rep->build_s = het_now() - t_build0;
-    rc = HET_OK;
-    if (started < e.nw) {
-        rc = het_fail(HET_E_RUNTIME, "pthread_create for worker %s: %s", e.w[started].st.id,
-                      strerror(create_err));
-        snprintf(msg, sizeof msg, "%s", het_errmsg());
-    }
-    rep->build_cached = sel.n_cl > 0;
-    for (size_t i = 0; i < started; i++) {
-        if (e.w[i].is_cl && !e.w[i].from_cache)
-            rep->build_cached = 0;
-        if (e.w[i].err && rc == HET_OK) {
-            rc = e.w[i].err;
-            snprintf(msg, sizeof msg, "%s", e.w[i].msg);
-        }
-    }
-    rc = het_par_agree(rc, msg, sizeof msg);
+    rc = het__start(&e, job, opts, infos, &sel, excluded, threads, rep);
+    rc = het__agree(rc, msg);
+    if (e)
+        het__go(e, rc != HET_OK);
     if (rc)
-        atomic_store(&e.abort_run, 1);
-    e.t_compute0 = het_now();
-    pthread_mutex_lock(&e.phase_lock);
-    e.go = 1;
-    pthread_cond_broadcast(&e.phase_cond);
-    pthread_mutex_unlock(&e.phase_lock);
-    if (!rc) {
-        int show = opts->progress < 0 ? (het_par_rank() == 0 && isatty(2) ? -1 : 0) : opts->progress;
-        het__progress(&e, show && het_par_rank() == 0 ? show : 0, e.t_compute0);
-    }
-    /* compute ends when the last worker stops, not when the main thread
-     * notices: its progress loop polls every 50 ms, which would blur short
-     * runs (hetero-bench times runs of 0.1 s) */
-    double t_done = e.t_compute0;
-    for (size_t i = 0; i < started; i++) {
-        pthread_join(e.w[i].th, NULL);
-        if (e.w[i].t_done > t_done)
-            t_done = e.w[i].t_done;
-    }
-    rep->compute_s = t_done - e.t_compute0;
-    pthread_cond_destroy(&e.phase_cond);
-    pthread_mutex_destroy(&e.phase_lock);
+        goto done;
 
-    if (!rc) {
-        for (size_t i = 0; i < e.nw; i++)
-            if (e.w[i].err) {
-                rc = e.w[i].err;
-                snprintf(msg, sizeof msg, "%s", e.w[i].msg);
-                break;
-            }
-        rc = het_par_agree(rc, msg, sizeof msg);
-    }
-    het_counter_close(e.counter);
-    for (size_t i = 0; i < e.nw; i++)
-        if (e.w[i].is_cl)
-            het__cl_free(&e.w[i]);
+    rc = het__compute(e, opts, rep);
+    if ((rc = het__agree(rc, msg)))
+        goto done;
 
-    /* gather, merge, digest */
-    double t_merge0 = het_now();
-    uint64_t *batches = NULL;
-    size_t nb = 0;
-    if (!rc) {
-        for (size_t i = 0; i < e.nw; i++)
-            nb += e.w[i].n_batches;
-        batches = malloc((nb ? nb : 1) * 2 * sizeof *batches);
-        if (!batches)
-            rc = het_fail(HET_E_NOMEM, "out of memory gathering partials");
-        else {
-            size_t k = 0;
-            for (size_t i = 0; i < e.nw; i++) {
-                /* a worker that got no batch has batches == NULL, and
-                 * memcpy from NULL is undefined even for 0 bytes */
-                if (e.w[i].n_batches)
-                    memcpy(batches + 2 * k, e.w[i].batches, e.w[i].n_batches * 2 * sizeof *batches);
-                k += e.w[i].n_batches;
-            }
-        }
-        snprintf(msg, sizeof msg, "%s", het_errmsg());
-        rc = het_par_agree(rc, msg, sizeof msg);
-    }
-    if (!rc) {
-        rc = het_par_gather_partials(e.partials, job->partial_size, batches, nb);
-        snprintf(msg, sizeof msg, "%s", het_errmsg());
-        rc = het_par_agree(rc, msg, sizeof msg);
-    }
-    free(batches);
-    if (!rc) {
-        rc = het__fill_report(&e, rep, threads);
-        snprintf(msg, sizeof msg, "%s", het_errmsg());
-        rc = het_par_agree(rc, msg, sizeof msg);
-    }
-    if (!rc && het_par_rank() == 0) {
-        /* contract 3: every grain exactly once */
-        uint64_t grains = 0;
-        for (size_t i = 0; i < rep->n_workers; i++)
-            grains += rep->workers[i].grains;
-        if (grains != job->n_grains)
-            rc = het_fail(HET_E_INTERNAL, "scheduler computed %" PRIu64 " grains of %" PRIu64,
-                          grains, job->n_grains);
-        if (!rc) {
-            rep->digest = XXH3_64bits(e.partials, job->n_grains * job->partial_size);
-            rc = job->wl->merge(job, e.partials);
-        }
-        if (rc)
-            snprintf(msg, sizeof msg, "%s", het_errmsg());
-    }
+    double t_merge0 = het__now();
+    rc = het__gather(e, rep, threads);
+    if ((rc = het__agree(rc, msg)))
+        goto done;
+    if (het_par_rank() == 0)
+        rc = job->wl->merge(job, e->partials);
     /* merge can fail only on rank 0 (e.g. writing --trace); tell everyone */
-    rc = het_par_agree(rc, msg, sizeof msg);
-    rep->merge_s = het_now() - t_merge0;
-    rep->wall_s = het_now() - t_start;
-    for (size_t i = 0; i < e.nw; i++)
-        free(e.w[i].batches);
-    free(e.w);
-    free(e.partials);
+    rc = het__agree(rc, msg);
+    rep->merge_s = het__now() - t_merge0;
+
+done:
+    if (e) {
+        if (!e->go)
+            het__go(e, 1);
+        /* a failure before the compute phase: the threads leave at once */
+        if (!e->closed) {
+            for (size_t i = 0; i < e->nw; i++)
+                if (e->w[i].started)
+                    pthread_join(e->w[i].th, NULL);
+        }
+        het_counter_close(e->counter);
+        het__unref(e);
+    }
+    free(infos);
+    rep->wall_s = het__now() - t_start;
     if (rc) {
         het_report_free(rep);
         return het_fail(rc, "%s", msg);

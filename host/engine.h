@@ -22,7 +22,7 @@ typedef struct het_run_opts {
     int threads;          /* OpenMP team per rank; 0 = default */
     int progress;         /* -1 auto (stderr is a terminal), 0 off, 1 on */
     int quiet;            /* no notices on stderr */
-    double batch_seconds; /* target batch time; 0 = default */
+    double batch_seconds; /* target batch time; 0 = HET_SCHED_TARGET_S */
     /* Test seams (tests/test_scheduler.c): split the CPU into this many
      * OpenMP workers (0 or 1: one team, as users run it), and when
      * batch_jitter is not 0 draw every batch size at random in [1, 64]
@@ -37,8 +37,15 @@ typedef struct het_worker_stats {
     char id[24];          /* "omp" or "cl:P:D" */
     char kind[8];         /* "omp" or "opencl" */
     char name[256];       /* CPU model or device name */
+    char status[12];      /* "ok"; "failed" (retired at run time, its grains
+                             recomputed by the others); "excluded" (cannot
+                             run this workload: see error) */
+    char error[256];      /* why, for "failed" and "excluded"; else "" */
     int threads;          /* OpenMP threads (0 for OpenCL) */
-    uint64_t grains;
+    uint64_t width;       /* grains it runs at once at full speed */
+    uint64_t grains;      /* grains whose result it provided */
+    uint64_t recomputed;  /* grains it copied from a slower worker's
+                             in-flight batch (whether or not its copy won) */
     uint64_t items;
     uint64_t batches;
     double busy_s;

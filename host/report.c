@@ -47,8 +47,13 @@ static int het__print_json(const het_job *job, const het_report *rep, FILE *out)
         cJSON_AddStringToObject(w, "id", s->id);
         cJSON_AddStringToObject(w, "kind", s->kind);
         cJSON_AddStringToObject(w, "name", s->name);
+        cJSON_AddStringToObject(w, "status", s->status);
+        if (s->error[0])
+            cJSON_AddStringToObject(w, "error", s->error);
         cJSON_AddNumberToObject(w, "threads", s->threads);
+        cJSON_AddItemToObject(w, "width", het_json_u64(s->width));
         cJSON_AddItemToObject(w, "grains", het_json_u64(s->grains));
+        cJSON_AddItemToObject(w, "recomputed", het_json_u64(s->recomputed));
         cJSON_AddItemToObject(w, "batches", het_json_u64(s->batches));
         cJSON_AddItemToObject(w, "items", het_json_u64(s->items));
         cJSON_AddItemToObject(w, "busy_s", het_json_f64(s->busy_s, 6));
@@ -94,7 +99,7 @@ static int het__print_csv(const het_job *job, const het_report *rep, FILE *out)
     het_field f[HET_MAX_FIELDS];
     size_t n = job->wl->result(job, f, HET_MAX_FIELDS);
     fputs("workload,rank,id,kind,name,threads,grains,batches,items,busy_s,items_per_s,share,"
-          "balance,wall_s,digest", out);
+          "balance,wall_s,digest,status,width,recomputed", out);
     for (size_t i = 0; i < n; i++)
         fprintf(out, ",%s", f[i].name);
     fputc('\n', out);
@@ -105,6 +110,7 @@ static int het__print_csv(const het_job *job, const het_report *rep, FILE *out)
         fprintf(out, ",%d,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%.6g,%.6g,%.6g,%.6g,%.6g,%016" PRIx64,
                 s->threads, s->grains, s->batches, s->items, s->busy_s, s->items_per_s, s->share,
                 rep->balance, rep->wall_s, rep->digest);
+        fprintf(out, ",%s,%" PRIu64 ",%" PRIu64, s->status, s->width, s->recomputed);
         for (size_t i = 0; i < n; i++) {
             char buf[256];
             if (f[i].kind == HET_FIELD_F64)
@@ -143,18 +149,33 @@ static int het__print_text(const het_job *job, const het_report *rep, FILE *out)
     fprintf(out, "\nphases (s)   discovery %.3f   build %.3f%s   compute %.3f   merge %.3f   wall %.3f\n",
             rep->discovery_s, rep->build_s, rep->build_cached ? " (cached)" : "", rep->compute_s,
             rep->merge_s, rep->wall_s);
-    fprintf(out, "\n%-4s  %-8s  %-6s  %-32s  %7s  %8s  %9s  %8s  %10s  %6s\n", "rank", "id", "kind",
-            "name", "threads", "grains", job->wl->item_name, "busy_s", "items/s", "share");
+    int marks = 0;   /* a status column only when some worker is not ok */
+    uint64_t copied = 0;
+    for (size_t w = 0; w < rep->n_workers; w++) {
+        marks |= strcmp(rep->workers[w].status, "ok") != 0;
+        copied += rep->workers[w].recomputed;
+    }
+    fprintf(out, "\n%-4s  %-8s  %-6s  %-32s  %7s  %8s  %9s  %8s  %10s  %6s%s%s\n", "rank", "id", "kind",
+            "name", "threads", "grains", job->wl->item_name, "busy_s", "items/s", "share",
+            copied ? "    copied" : "", marks ? "  status" : "");
     for (size_t w = 0; w < rep->n_workers; w++) {
         const het_worker_stats *s = &rep->workers[w];
         char items[32], rate[32], threads[16];
         het_format_si((double)s->items, items, sizeof items);
         het_format_si(s->items_per_s, rate, sizeof rate);
         snprintf(threads, sizeof threads, s->threads ? "%d" : "-", s->threads);
-        fprintf(out, "%-4d  %-8s  %-6s  %-32.32s  %7s  %8" PRIu64 "  %9s  %8.3f  %10s  %5.1f%%\n",
+        fprintf(out, "%-4d  %-8s  %-6s  %-32.32s  %7s  %8" PRIu64 "  %9s  %8.3f  %10s  %5.1f%%",
                 s->rank, s->id, s->kind, s->name, threads, s->grains, items, s->busy_s, rate,
                 100.0 * s->share);
+        if (copied)
+            fprintf(out, "  %8" PRIu64, s->recomputed);
+        if (marks)
+            fprintf(out, "  %s", s->status);
+        fputc('\n', out);
     }
+    for (size_t w = 0; w < rep->n_workers; w++)
+        if (rep->workers[w].error[0])
+            fprintf(out, "  %s %s: %s\n", rep->workers[w].id, rep->workers[w].status, rep->workers[w].error);
     if (rep->n_ranks > 1) {
         fprintf(out, "\n%-4s  %-20s  %-24s  %7s  %8s  %8s\n", "rank", "host", "devices", "threads",
                 "grains", "busy_s");

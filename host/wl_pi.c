@@ -193,7 +193,27 @@ static int pi_cpu_batch(const het_job *job, uint64_t g0, uint64_t n, void *out, 
     return HET_OK;
 }
 
-static size_t pi_cl_args(const het_job *job, het_karg *a, size_t max)
+/* Work-group size: a power of two up to 256 (the reduction halves it). */
+static size_t pi_local(const het_cl_caps *caps)
+{
+    size_t l = 256;
+    while (l > caps->max_wg && l > 1)
+        l >>= 1;
+    return l;
+}
+
+static int pi_cl_fit(const het_job *job, const het_cl_caps *caps, size_t *local)
+{
+    (void)job;
+    size_t l = pi_local(caps);
+    if (l * sizeof(uint64_t) > caps->local_mem)
+        return het_fail(HET_E_NODEV, "needs %zu bytes of local memory, has %llu", l * sizeof(uint64_t),
+                        (unsigned long long)caps->local_mem);
+    *local = l;
+    return HET_OK;
+}
+
+static size_t pi_cl_args(const het_job *job, const het_cl_caps *caps, het_karg *a, size_t max)
 {
     const pi_params *p = job->params;
     const pi_state *s = job->state;
@@ -203,19 +223,9 @@ static size_t pi_cl_args(const het_job *job, het_karg *a, size_t max)
     a[1] = (het_karg){.kind = HET_KARG_U32, .v.u32 = (uint32_t)(job->seed >> 32)};
     a[2] = (het_karg){.kind = HET_KARG_U64, .v.u64 = p->samples};
     a[3] = (het_karg){.kind = HET_KARG_U64, .v.u64 = s->grain_samples};
-    /* scratch for the group's reduction: one ulong per work-item; the
-     * engine's local size is at most 256 for this workload */
-    a[4] = (het_karg){.kind = HET_KARG_LOCAL, .v.local_bytes = 256 * sizeof(uint64_t)};
+    /* scratch for the group's reduction: one ulong per work-item */
+    a[4] = (het_karg){.kind = HET_KARG_LOCAL, .v.local_bytes = pi_local(caps) * sizeof(uint64_t)};
     return 5;
-}
-
-static size_t pi_cl_local_size(const het_job *job, size_t max_wg)
-{
-    (void)job;
-    size_t l = 256;
-    while (l > max_wg)
-        l >>= 1;
-    return l;
 }
 
 static int pi_merge(het_job *job, const void *partials)
@@ -285,7 +295,7 @@ const het_workload het_wl_pi = {
     .kernel_name = "pi",
     .build_options = NULL,
     .cl_args = pi_cl_args,
-    .cl_local_size = pi_cl_local_size,
+    .cl_fit = pi_cl_fit,
     .merge = pi_merge,
     .result = pi_result,
     .params_fields = pi_params_fields,

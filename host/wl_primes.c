@@ -39,6 +39,7 @@ extern const char het_kernel_primes[];
 /* Kernel sub-segment: 32 KiB of __local memory, 8192 words. */
 #define PRIMES_CL_SEG_WORDS 8192u
 #define PRIMES_CL_MAX_LOCAL 256u
+#define PRIMES_CL_MIN_SEG_WORDS 1024u
 
 typedef struct primes_params {
     int have_range, have_nth;
@@ -273,7 +274,42 @@ static int primes_cpu_batch(const het_job *job, uint64_t g0, uint64_t n, void *o
     return err;
 }
 
-static size_t primes_cl_args(const het_job *job, het_karg *a, size_t max)
+/* The kernel's local memory: the sub-segment (seg_words uints, a power of
+ * two, at least PRIMES_CL_MIN_SEG_WORDS and 2 per work-item, since the
+ * final reduction reuses it) and the shared primes' table (2 ints per
+ * work-item).  The segment takes what the device has, up to
+ * PRIMES_CL_SEG_WORDS: 16, 32, 48 and 64 KiB devices all fit. */
+static size_t primes_local(const het_cl_caps *caps)
+{
+    size_t l = PRIMES_CL_MAX_LOCAL;
+    while (l > caps->max_wg && l > 1)
+        l >>= 1;
+    return l;
+}
+
+static uint32_t primes_seg_words(const het_cl_caps *caps, size_t l)
+{
+    uint64_t coop = 2 * (uint64_t)l * sizeof(int32_t);
+    uint32_t w = PRIMES_CL_SEG_WORDS;
+    while (w > PRIMES_CL_MIN_SEG_WORDS && (uint64_t)w * sizeof(uint32_t) + coop > caps->local_mem)
+        w >>= 1;
+    return w;
+}
+
+static int primes_cl_fit(const het_job *job, const het_cl_caps *caps, size_t *local)
+{
+    (void)job;
+    size_t l = primes_local(caps);
+    uint32_t w = primes_seg_words(caps, l);
+    uint64_t need = (uint64_t)w * sizeof(uint32_t) + 2 * (uint64_t)l * sizeof(int32_t);
+    if (need > caps->local_mem || w < 2 * l)
+        return het_fail(HET_E_NODEV, "needs %llu bytes of local memory, has %llu",
+                        (unsigned long long)need, (unsigned long long)caps->local_mem);
+    *local = l;
+    return HET_OK;
+}
+
+static size_t primes_cl_args(const het_job *job, const het_cl_caps *caps, het_karg *a, size_t max)
 {
     const primes_state *s = job->state;
     if (max < 11)
@@ -286,22 +322,12 @@ static size_t primes_cl_args(const het_job *job, het_karg *a, size_t max)
     a[5] = (het_karg){.kind = HET_KARG_BUF, .v.buf = {s->base.bits, s->base.nbytes}};
     a[6] = (het_karg){.kind = HET_KARG_U64, .v.u64 = s->base.nbytes};
     a[7] = (het_karg){.kind = HET_KARG_BUF, .v.buf = {s->base.pre, HET_PRIMES_PRE_BYTES}};
-    a[8] = (het_karg){.kind = HET_KARG_LOCAL, .v.local_bytes = PRIMES_CL_SEG_WORDS * sizeof(uint32_t)};
-    a[9] = (het_karg){.kind = HET_KARG_U32, .v.u32 = PRIMES_CL_SEG_WORDS};
-    a[10] = (het_karg){.kind = HET_KARG_LOCAL, .v.local_bytes = 2 * PRIMES_CL_MAX_LOCAL * sizeof(int32_t)};
+    size_t l = primes_local(caps);
+    uint32_t w = primes_seg_words(caps, l);
+    a[8] = (het_karg){.kind = HET_KARG_LOCAL, .v.local_bytes = w * sizeof(uint32_t)};
+    a[9] = (het_karg){.kind = HET_KARG_U32, .v.u32 = w};
+    a[10] = (het_karg){.kind = HET_KARG_LOCAL, .v.local_bytes = 2 * l * sizeof(int32_t)};
     return 11;
-}
-
-/* The kernel reuses its segment for the final reduction, 2 words per
- * work-item (PRIMES_CL_MAX_LOCAL * 2 <= PRIMES_CL_SEG_WORDS), and its
- * table of shared primes has 2 ints per work-item. */
-static size_t primes_cl_local_size(const het_job *job, size_t max_wg)
-{
-    (void)job;
-    size_t l = PRIMES_CL_MAX_LOCAL;
-    while (l > max_wg && l > 1)
-        l >>= 1;
-    return l;
 }
 
 /* ---- merge: count, --nth, --print ----------------------------------------- */
@@ -544,7 +570,7 @@ const het_workload het_wl_primes = {
     .kernel_name = "primes",
     .build_options = NULL,
     .cl_args = primes_cl_args,
-    .cl_local_size = primes_cl_local_size,
+    .cl_fit = primes_cl_fit,
     .merge = primes_merge,
     .result = primes_result,
     .params_fields = primes_params_fields,

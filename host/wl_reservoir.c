@@ -410,12 +410,13 @@ static int het__res_cpu_batch(const het_job *job, uint64_t g0, uint64_t n, void 
 
 /* ---- OpenCL ------------------------------------------------------------ */
 
-/* Kernel arguments from index 3 (kernels/reservoir.cl):
+/* Kernel arguments from index 4 (kernels/reservoir.cl):
  *   ulong P, ulong T, ulong grain_paths, double K, double mu, double sigma,
  *   double Sbar, double S0, uint key0, uint key1, uint nbins, uint ntrace,
  *   double tscale */
-static size_t het__res_cl_args(const het_job *job, het_karg *a, size_t max)
+static size_t het__res_cl_args(const het_job *job, const het_cl_caps *caps, het_karg *a, size_t max)
 {
+    (void)caps;
     const het_res_params *p = job->params;
     const het_res_state *s = job->state;
     if (max < 13)
@@ -438,13 +439,14 @@ static size_t het__res_cl_args(const het_job *job, het_karg *a, size_t max)
 
 /* Any size works (the kernel's result does not depend on it); a power of
  * two up to HET_RES_MAX_LOCAL and no more than a grain's paths. */
-static size_t het__res_cl_local_size(const het_job *job, size_t max_wg)
+static int het__res_cl_fit(const het_job *job, const het_cl_caps *caps, size_t *local)
 {
     const het_res_state *s = job->state;
     size_t l = HET_RES_MAX_LOCAL;
-    while (l > 1 && (l > max_wg || l > s->grain_paths))
+    while (l > 1 && (l > caps->max_wg || l > s->grain_paths))
         l /= 2;
-    return l;
+    *local = l;
+    return HET_OK;
 }
 
 /* ---- merge ------------------------------------------------------------- */
@@ -769,7 +771,8 @@ const het_workload het_wl_reservoir = {
     .kernel_name = "reservoir",
     .build_options = NULL,
     .cl_args = het__res_cl_args,
-    .cl_local_size = het__res_cl_local_size,
+    .needs_fp64 = 1,
+    .cl_fit = het__res_cl_fit,
     .merge = het__res_merge,
     .result = het__res_result,
     .params_fields = het__res_params_fields,

@@ -11,16 +11,19 @@
  *     arguments;
  *   - how the partials (all of them, in grain order) merge into the result,
  *     and the result's fields for the report.
- * The engine (host/sched.c and friends) does everything else: devices,
- * batches, threads, ranks, the ordered gather, the digest and the report.
+ * The engine (host/engine.c) does everything else: devices, batches,
+ * threads, ranks, the ordered gather, the digest and the report.
  *
  * Kernel convention.  Every workload kernel has the signature
- *     __kernel void NAME(__global <partial> *out, ulong g0, uint n, <static args>)
- * and is launched with global size n * local, local = cl_local_size(...):
- * work-group w computes grain g0 + w and writes that grain's partial at
- * ((__global uchar *)out) + w * partial_size.  The result must not depend
- * on the local size the engine picks.  Static arguments (set once per
- * device) come from cl_args() and start at argument index 3.
+ *     __kernel void NAME(__global <partial> *out, ulong g0, uint n,
+ *                        __global ulong *chk, <static args>)
+ * and is launched with global size n * local, local chosen by cl_fit():
+ * work-group w computes grain g0 + w, writes that grain's partial at
+ * ((__global uchar *)out) + w * partial_size, and then chk[w] =
+ * HET_GRAIN_CHECK(g0 + w) (kernels/het_check.h): the engine uses a grain
+ * only when its check word is right.  The result must not depend on the
+ * local size.  Static arguments (set once per device) come from cl_args()
+ * and start at argument index 4.
  */
 #ifndef HET_WORKLOAD_H
 #define HET_WORKLOAD_H
@@ -63,6 +66,21 @@ typedef struct het_karg {
 
 #define HET_MAX_KARGS 16
 
+/* What an OpenCL device offers a workload's kernel.  Before the kernel is
+ * built, max_wg and local_mem are the device's limits; after, they are
+ * narrowed by the kernel's own (CL_KERNEL_WORK_GROUP_SIZE, and the local
+ * memory the kernel declares statically is subtracted). */
+typedef struct het_cl_caps {
+    int type;                  /* enum hcl_type (HCL_CPU, HCL_GPU, ...) */
+    int fp64;                  /* cl_khr_fp64 */
+    unsigned compute_units;
+    size_t max_wg;             /* work-items per group */
+    uint64_t local_mem;        /* bytes of __local memory left for the
+                                  kernel's __local arguments */
+    uint64_t max_alloc;        /* CL_DEVICE_MAX_MEM_ALLOC_SIZE */
+    char vendor[64];
+} het_cl_caps;
+
 /* A workload option.  takes_value 0 means a flag (set() gets value NULL). */
 typedef struct het_option {
     const char *name;          /* "--samples" */
@@ -101,15 +119,25 @@ typedef struct het_workload {
     int (*cpu_batch)(const het_job *job, uint64_t g0, uint64_t n, void *out, int nthreads);
 
     /* OpenCL path.  kernel_source: the kernel's flattened source text (see
-     * kernels/embed.cmake); kernel_name: its entry point; build_options
+     * cmake/EmbedKernel.cmake); kernel_name: its entry point; build_options
      * may be NULL. */
     const char *kernel_source;
     const char *kernel_name;
     const char *build_options;
-    /* Static arguments for the kernel (index 3 on).  Returns how many. */
-    size_t (*cl_args)(const het_job *job, het_karg *args, size_t max);
-    /* Work-group size for a device whose limit is max_wg. */
-    size_t (*cl_local_size)(const het_job *job, size_t max_wg);
+    /* The kernel needs double precision (cl_khr_fp64): a device without
+     * it is left out before the kernel is built. */
+    int needs_fp64;
+    /* Checks that the kernel can run on a device with these caps and
+     * chooses its work-group size (*local >= 1, <= caps->max_wg).  Called
+     * before the build (to leave out a device that cannot run the job
+     * before any work starts) and again after it with the kernel's own
+     * limits.  A device that cannot: het_fail(HET_E_NODEV, "<reason>")
+     * (the reason alone, e.g. "needs 34816 bytes of local memory, has
+     * 32768"; the engine names the device). */
+    int (*cl_fit)(const het_job *job, const het_cl_caps *caps, size_t *local);
+    /* Static arguments for the kernel (index 4 on), for a device with
+     * these caps (the same caps cl_fit accepted).  Returns how many. */
+    size_t (*cl_args)(const het_job *job, const het_cl_caps *caps, het_karg *args, size_t max);
 
     /* Merges all partials (n_grains * partial_size bytes, grain order)
      * into the result kept in job->state.  Runs on rank 0 only, after the

@@ -7,6 +7,7 @@
 #pragma OPENCL FP_CONTRACT OFF
 #include <Random123/philox.h>
 #include "pi_common.h"
+#include "het_check.h"
 
 #define PHILOX_M0 0xD2511F53ul
 #define PHILOX_M1 0xCD9E8D57ul
@@ -42,7 +43,7 @@ inline ulong pi_hits8(ulong b, uint key0, uint key1)
     return (ulong)(h.s0 + h.s1 + h.s2 + h.s3 + h.s4 + h.s5 + h.s6 + h.s7);
 }
 
-__kernel void pi(__global ulong *out, ulong g0, uint n,
+__kernel void pi(__global ulong *out, ulong g0, uint n, __global ulong *chk,
                  uint key0, uint key1, ulong samples, ulong grain_samples,
                  __local ulong *scratch)
 {
@@ -79,6 +80,8 @@ __kernel void pi(__global ulong *out, ulong g0, uint n,
             scratch[l] += scratch[l + s];
         barrier(CLK_LOCAL_MEM_FENCE);
     }
-    if (l == 0)
+    if (l == 0) {
         out[w] = scratch[0];
+        chk[w] = HET_GRAIN_CHECK(g);
+    }
 }

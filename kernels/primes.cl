@@ -19,6 +19,7 @@
  *
  * Manifest of the arguments:
  *   out        n ulongs, written: out[w] for grain g0 + w
+ *   chk        n ulongs, written: chk[w] = HET_GRAIN_CHECK(g0 + w) after out[w]
  *   start      first number of grain 0 (lo rounded down to 30)
  *   lo, hi     the job's range [lo, hi)
  *   nbytes     wheel bytes from start to hi
@@ -30,6 +31,7 @@
  *              first multiple (turn byte, wheel index) in the sub-segment
  */
 #include "primes_common.h"
+#include "het_check.h"
 
 inline void het_cross(__local uint *seg, ulong pos, uint bit)
 {
@@ -50,7 +52,7 @@ inline long het_first(ulong p, ulong S, ulong S30, uint *j)
     return (long)(p * (m0 / 30) - S30);
 }
 
-__kernel void primes(__global ulong *out, ulong g0, uint n,
+__kernel void primes(__global ulong *out, ulong g0, uint n, __global ulong *chk,
                      ulong start, ulong lo, ulong hi, ulong nbytes, ulong grain_bytes,
                      __global const uchar *spbits, ulong sp_nbytes,
                      __global const uchar *pre,
@@ -64,8 +66,10 @@ __kernel void primes(__global ulong *out, ulong g0, uint n,
     const ulong g = g0 + w;
     const ulong gb0 = g * grain_bytes;                 /* grain's first byte, from start */
     if (gb0 >= nbytes) {                               /* the empty range's grain */
-        if (l == 0)
+        if (l == 0) {
             out[w] = 0;
+            chk[w] = HET_GRAIN_CHECK(g);
+        }
         return;
     }
     const ulong gb1 = (nbytes - gb0 > grain_bytes) ? gb0 + grain_bytes : nbytes;
@@ -209,5 +213,6 @@ __kernel void primes(__global ulong *out, ulong g0, uint n,
         for (uint i = 0; i < L; i++)
             total += (ulong)seg[2 * i] | ((ulong)seg[2 * i + 1] << 32);
         out[w] = total;
+        chk[w] = HET_GRAIN_CHECK(g);
     }
 }

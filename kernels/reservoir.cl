@@ -18,8 +18,9 @@
 #pragma OPENCL EXTENSION cl_khr_fp64 : enable
 
 #include "reservoir_common.h"
+#include "het_check.h"
 
-__kernel void reservoir(__global uchar *out, ulong g0, uint n,
+__kernel void reservoir(__global uchar *out, ulong g0, uint n, __global ulong *chk,
                         ulong P, ulong T, ulong G,
                         double cap, double mu, double sigma, double sbar, double s0,
                         uint key0, uint key1, uint nb, uint nt, double tscale)
@@ -116,5 +117,6 @@ __kernel void reservoir(__global uchar *out, ulong g0, uint n,
         d[5] = acc.nshort2;
         u[6] = (ulong)acc.nspill;
         d[7] = acc.nspill2;
+        chk[w] = HET_GRAIN_CHECK(g);
     }
 }

@@ -1,6 +1,9 @@
-/* The scheduler hands out every grain exactly once (DESIGN.md contract 3),
- * whatever the number of workers and the batch sizes, merges partials in
- * grain order, and stops without a result when a worker fails. */
+/* The engine merges every grain exactly once (contract 3), whatever the
+ * number of workers and the batch sizes, merges partials in grain order,
+ * retires a failing worker and finishes on the others, and fails without
+ * a result only when no worker is left.  A grain may be computed twice
+ * (an idle worker copies a straggler's batch, contract 6); its result is
+ * used once. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,8 +11,10 @@
 #include <cmocka.h>
 
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "engine.h"
 
@@ -18,6 +23,7 @@
 static _Atomic unsigned visits[N_GRAINS];
 static int merged;
 static uint64_t fail_at = UINT64_MAX;
+static unsigned batch_delay_us;   /* makes every worker get batches */
 
 typedef struct { int unused; } fake_params;
 
@@ -36,6 +42,8 @@ static int fake_cpu(const het_job *job, uint64_t g0, uint64_t n, void *out, int 
 {
     (void)job;
     (void)nthreads;
+    if (batch_delay_us)
+        usleep(batch_delay_us);
     uint64_t *p = out;
     for (uint64_t i = 0; i < n; i++) {
         if (g0 + i == fail_at)
@@ -79,6 +87,20 @@ static int run(int workers, uint64_t jitter, het_report *rep)
     return rc;
 }
 
+/* Every grain computed at least once, and the only extra computations are
+ * the copies the report counts. */
+static void check_visits(const het_report *rep)
+{
+    uint64_t extra = 0, copies = 0;
+    for (int g = 0; g < N_GRAINS; g++) {
+        assert_true(visits[g] >= 1);
+        extra += visits[g] - 1;
+    }
+    for (size_t i = 0; i < rep->n_workers; i++)
+        copies += rep->workers[i].recomputed;
+    assert_int_equal(extra, copies);
+}
+
 static void every_grain_exactly_once_under_random_batches(void **state)
 {
     (void)state;
@@ -87,8 +109,7 @@ static void every_grain_exactly_once_under_random_batches(void **state)
         for (uint64_t seed = 1; seed <= 4; seed++) {
             het_report rep;
             assert_int_equal(run(workers[w], seed, &rep), HET_OK);
-            for (int g = 0; g < N_GRAINS; g++)
-                assert_int_equal(visits[g], 1);
+            check_visits(&rep);
             assert_int_equal(merged, 1);
             uint64_t grains = 0, items = 0;
             for (size_t i = 0; i < rep.n_workers; i++) {
@@ -119,13 +140,12 @@ static void rate_sized_batches_cover_the_job(void **state)
     (void)state;
     het_report rep;
     assert_int_equal(run(3, 0, &rep), HET_OK);
-    for (int g = 0; g < N_GRAINS; g++)
-        assert_int_equal(visits[g], 1);
+    check_visits(&rep);
     assert_true(rep.balance > 0 && rep.balance <= 1.0);
     het_report_free(&rep);
 }
 
-static void a_failing_worker_stops_the_run_without_a_result(void **state)
+static void a_grain_that_fails_everywhere_fails_the_run_without_a_result(void **state)
 {
     (void)state;
     het_report rep;
@@ -135,8 +155,48 @@ static void a_failing_worker_stops_the_run_without_a_result(void **state)
     assert_int_equal(rc, HET_E_RUNTIME);
     assert_int_equal(merged, 0);
     assert_non_null(strstr(het_errmsg(), "fake worker failed at grain 1234"));
-    for (int g = 0; g < N_GRAINS; g++)
-        assert_true(visits[g] <= 1);
+}
+
+static void a_failing_worker_is_retired_and_the_others_finish_with_the_same_bits(void **state)
+{
+    (void)state;
+    het_report one, rep;
+    assert_int_equal(run(1, 0, &one), HET_OK);
+    setenv("HETERO_FAULT", "omp.1@2", 1);
+    batch_delay_us = 300;
+    int rc = run(3, 5, &rep);
+    batch_delay_us = 0;
+    unsetenv("HETERO_FAULT");
+    assert_int_equal(rc, HET_OK);
+    assert_int_equal(merged, 1);
+    assert_int_equal(rep.digest, one.digest);
+    uint64_t grains = 0;
+    int failed = 0;
+    for (size_t i = 0; i < rep.n_workers; i++) {
+        grains += rep.workers[i].grains;
+        if (strcmp(rep.workers[i].id, "omp.1") == 0) {
+            assert_string_equal(rep.workers[i].status, "failed");
+            assert_non_null(strstr(rep.workers[i].error, "HETERO_FAULT"));
+            failed = 1;
+        } else {
+            assert_string_equal(rep.workers[i].status, "ok");
+        }
+    }
+    assert_true(failed);
+    assert_int_equal(grains, N_GRAINS);
+    het_report_free(&one);
+    het_report_free(&rep);
+}
+
+static void a_malformed_fault_spec_is_bad_input(void **state)
+{
+    (void)state;
+    het_report rep;
+    setenv("HETERO_FAULT", "omp@zero", 1);
+    int rc = run(1, 0, &rep);
+    unsetenv("HETERO_FAULT");
+    assert_int_equal(rc, HET_E_BADARG);
+    assert_non_null(strstr(het_errmsg(), "HETERO_FAULT"));
 }
 
 int main(void)
@@ -145,7 +205,9 @@ int main(void)
         cmocka_unit_test(every_grain_exactly_once_under_random_batches),
         cmocka_unit_test(digest_does_not_depend_on_workers_or_batches),
         cmocka_unit_test(rate_sized_batches_cover_the_job),
-        cmocka_unit_test(a_failing_worker_stops_the_run_without_a_result),
+        cmocka_unit_test(a_grain_that_fails_everywhere_fails_the_run_without_a_result),
+        cmocka_unit_test(a_failing_worker_is_retired_and_the_others_finish_with_the_same_bits),
+        cmocka_unit_test(a_malformed_fault_spec_is_bad_input),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

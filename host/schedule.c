@@ -1,0 +1,124 @@
+/* schedule.c - the scheduling policy (see schedule.h). */
+#include "schedule.h"
+
+#include <math.h>
+
+static uint64_t het__waves(const het_sched_worker *w, uint64_t n)
+{
+    return n / w->width + (n % w->width != 0);
+}
+
+double het_sched_batch_time(const het_sched_worker *w, uint64_t n)
+{
+    if (w->rate <= 0)
+        return INFINITY;
+    return (double)het__waves(w, n) * (double)w->width / w->rate;
+}
+
+double het_sched_expected_end(const het_sched_worker *w, uint64_t n, double now)
+{
+    double start = now;
+    for (int i = 0; i < w->n_flight; i++)
+        if (w->flight[i].t_end > start)
+            start = w->flight[i].t_end;
+    return start + het_sched_batch_time(w, n);
+}
+
+uint64_t het_sched_batch(const het_sched *s, size_t me)
+{
+    const het_sched_worker *w = &s->w[me];
+    uint64_t remaining = s->claimed < s->total ? s->total - s->claimed : 0;
+    if (remaining == 0)
+        return 0;
+    uint64_t width = w->width ? w->width : 1;
+    uint64_t n = width;
+    if (w->rate > 0) {
+        /* the rank's rate: every worker still taking, and the counter's
+         * pace (which counts the other ranks too) when that is higher */
+        double rank_rate = 0;
+        for (size_t i = 0; i < s->nw; i++)
+            if (s->w[i].taking && s->w[i].rate > 0)
+                rank_rate += s->w[i].rate;
+        double pace = s->elapsed > 0 ? (double)s->claimed / s->elapsed : 0;
+        double all = pace > rank_rate ? pace : rank_rate;
+        if (all < w->rate)
+            all = w->rate;
+        double want = w->rate * s->target_s;
+        double cap = w->rate * ((double)remaining / all) * HET_SCHED_END_SHARE;
+        if (want > cap)
+            want = cap;
+        double waves = floor(want / (double)width);
+        double most = (double)(remaining / width + 1);
+        if (waves > most)
+            waves = most;
+        n = waves >= 1 ? (uint64_t)waves * width : width;
+
+        /* Never take work this worker would finish after the others have
+         * finished everything: they need at least one wave of their own,
+         * and the rest at their combined rate. */
+        double others = 0, others_wave = INFINITY;
+        for (size_t i = 0; i < s->nw; i++) {
+            if (i == me || !s->w[i].taking || s->w[i].rate <= 0)
+                continue;
+            others += s->w[i].rate;
+            double t = het_sched_batch_time(&s->w[i], s->w[i].width);
+            if (t < others_wave)
+                others_wave = t;
+        }
+        if (others > 0) {
+            uint64_t mine = n < remaining ? n : remaining;
+            double t_others = (double)remaining / others;
+            if (t_others < others_wave)
+                t_others = others_wave;
+            if (het_sched_batch_time(w, mine) > t_others)
+                return 0;
+        }
+    }
+    if (n > remaining)
+        n = remaining;
+    if (n > w->max_batch)
+        n = w->max_batch;
+    return n ? n : 1;
+}
+
+int het_sched_steal(const het_sched *s, size_t me, double now, size_t *owner, size_t *slot)
+{
+    const het_sched_worker *w = &s->w[me];
+    if (w->rate <= 0)
+        return 0;
+    double best = 0;
+    int found = 0;
+    for (size_t i = 0; i < s->nw; i++) {
+        if (i == me)
+            continue;
+        const het_sched_worker *o = &s->w[i];
+        for (int k = 0; k < o->n_flight; k++) {
+            const het_sched_flight *f = &o->flight[k];
+            if (f->copy || f->copied)
+                continue;
+            double left = f->t_end - now;
+            if (isinf(f->t_end))
+                left = INFINITY;
+            else if (left <= 0)
+                left = now - f->t_start;   /* overdue: guess as long again */
+            uint64_t n = f->n < w->max_batch ? f->n : w->max_batch;
+            double mine = het_sched_batch_time(w, n);
+            if (mine * HET_SCHED_STEAL_MARGIN < left && left > best) {
+                best = left;
+                *owner = i;
+                *slot = (size_t)k;
+                found = 1;
+            }
+        }
+    }
+    return found;
+}
+
+void het_sched_measure(het_sched_worker *w, uint64_t n, double dt)
+{
+    if (n < w->width || dt <= 0)
+        return;
+    w->rate_grains = 0.5 * w->rate_grains + (double)n;
+    w->rate_time = 0.5 * w->rate_time + dt;
+    w->rate = w->rate_grains / w->rate_time;
+}

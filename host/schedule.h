@@ -1,0 +1,94 @@
+/* schedule.h - the scheduling policy: how many grains a worker takes, when it
+ * stops taking, and which straggler's batch an idle worker copies.
+ *
+ * Pure functions of what the engine has measured (rates, widths, the
+ * batches in flight, the time): no threads, no clock, no I/O.  The engine
+ * (engine.c) calls them under its lock with real time; the simulation test
+ * (tests/test_schedule_sim.c) calls the same functions in virtual time.
+ *
+ * Words: a worker's *width* is how many grains it runs at once at full
+ * speed (the OpenMP team: its threads; an OpenCL device: its compute units
+ * times the work-groups resident on one).  Up to `width` grains take one
+ * *wave*; a batch of n grains takes ceil(n / width) waves.  A worker's
+ * *rate* is grains per second, measured over full-width batches only.
+ */
+#ifndef HET_SCHED_H
+#define HET_SCHED_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* A batch target of 50 ms hides a GPU launch (tens of microseconds) and a
+ * read-back, and is short enough that workers finish within a few percent
+ * of each other. */
+#define HET_SCHED_TARGET_S 0.05
+/* Near the end a batch takes at most this share of the time the whole rank
+ * is estimated to need for the rest, so batches shrink toward the end. */
+#define HET_SCHED_END_SHARE 0.5
+/* An idle worker copies a straggler's batch only when it would finish it
+ * this many times sooner than the straggler is expected to. */
+#define HET_SCHED_STEAL_MARGIN 2.0
+/* Batches in flight per worker (an OpenCL device keeps the next one queued
+ * while the last is read back). */
+#define HET_SCHED_MAX_FLIGHT 2
+
+typedef struct het_sched_flight {
+    uint64_t g0, n;
+    double t_start;       /* when it was handed out */
+    double t_end;         /* when it is expected to finish; INFINITY when
+                             the worker has no rate yet */
+    int copy;             /* it is itself a copy of another worker's batch */
+    int copied;           /* an idle worker has taken a copy of it */
+} het_sched_flight;
+
+typedef struct het_sched_worker {
+    uint64_t width;       /* >= 1 */
+    uint64_t max_batch;   /* >= 1: the most grains one batch may hold */
+    double rate;          /* grains per second; 0 until measured */
+    double rate_grains, rate_time;   /* the rate's decayed sums */
+    int taking;           /* 1 while it takes fresh grains (not finished,
+                             failed or declined) */
+    int n_flight;
+    het_sched_flight flight[HET_SCHED_MAX_FLIGHT];
+} het_sched_worker;
+
+typedef struct het_sched {
+    uint64_t total;       /* grains of the job */
+    uint64_t claimed;     /* grains handed out from the counter, every
+                             rank counted, as far as this rank knows */
+    double elapsed;       /* seconds since the compute phase began */
+    double target_s;      /* batch target (HET_SCHED_TARGET_S) */
+    het_sched_worker *w;  /* this rank's workers */
+    size_t nw;
+} het_sched;
+
+/* Seconds worker w needs for a batch of n grains (whole waves); INFINITY
+ * without a rate. */
+double het_sched_batch_time(const het_sched_worker *w, uint64_t n);
+
+/* How many fresh grains worker `me` should take now: at least its width
+ * (while that many remain), about target_s of work at its rate, shrinking
+ * toward the end; its first batch is one full wave.  0 means: take none,
+ * because the other workers of this rank are estimated to finish every
+ * remaining grain before this one would finish even its smallest batch.
+ * The last worker still taking never declines. */
+uint64_t het_sched_batch(const het_sched *s, size_t me);
+
+/* When the counter is empty: the in-flight batch of another worker that
+ * worker `me` should copy (recompute), because it would finish it
+ * HET_SCHED_STEAL_MARGIN times sooner than that worker is expected to.
+ * Returns 1 and sets *owner and *slot, or 0 when there is none.  Batches
+ * that are copies themselves, or already copied, are never chosen. */
+int het_sched_steal(const het_sched *s, size_t me, double now, size_t *owner, size_t *slot);
+
+/* The expected end of a batch of n grains handed to w at time now, after
+ * whatever w already has in flight. */
+double het_sched_expected_end(const het_sched_worker *w, uint64_t n, double now);
+
+/* Records a finished batch of n grains that kept the worker busy dt
+ * seconds.  Only full-width batches change the rate: a narrower one takes
+ * a whole wave's time for fewer grains and says nothing about throughput.
+ * The sums decay by half per batch, so the rate follows a changing speed. */
+void het_sched_measure(het_sched_worker *w, uint64_t n, double dt);
+
+#endif
