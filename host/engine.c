@@ -111,6 +111,7 @@ typedef struct het_worker {
     cl_mem bufs[HET_MAX_KARGS];
     size_t n_bufs;
     size_t local;
+    size_t scratch_bytes;      /* per work-group, 0 = none */
     het_slot slot[HET_SCHED_MAX_FLIGHT];
     int from_cache;
     /* OpenMP */
@@ -528,6 +529,17 @@ static void het__caps_from_info(const hcl_info *info, het_cl_caps *c)
     het__copy(c->vendor, sizeof c->vendor, info->vendor);
 }
 
+/* The most scratch memory one launch may use: one allocation, and a
+ * quarter of the device's memory (the rest is the driver's and other
+ * programs'). */
+static uint64_t het__scratch_budget(const het_cl_caps *caps)
+{
+    uint64_t b = caps->global_mem / 4;
+    if (caps->max_alloc && caps->max_alloc < b)
+        b = caps->max_alloc;
+    return b;
+}
+
 /* Can the job's kernel run on a device with these caps?  HET_OK, or
  * HET_E_NODEV with the reason (the device not named). */
 static int het__fit(const het_job *job, const het_cl_caps *caps, size_t *local)
@@ -540,10 +552,14 @@ static int het__fit(const het_job *job, const het_cl_caps *caps, size_t *local)
         return rc;
     het_karg ka[HET_MAX_KARGS];
     size_t na = wl->cl_args(job, caps, ka, HET_MAX_KARGS);
-    for (size_t i = 0; i < na; i++)
+    for (size_t i = 0; i < na; i++) {
         if (ka[i].kind == HET_KARG_BUF && caps->max_alloc && ka[i].v.buf.bytes > caps->max_alloc)
             return het_fail(HET_E_NODEV, "needs a buffer of %zu bytes, the device allows %" PRIu64,
                             ka[i].v.buf.bytes, caps->max_alloc);
+        if (ka[i].kind == HET_KARG_SCRATCH && ka[i].v.scratch_bytes > het__scratch_budget(caps))
+            return het_fail(HET_E_NODEV, "needs %zu bytes of scratch memory per work-group, the device "
+                            "allows %" PRIu64, ka[i].v.scratch_bytes, het__scratch_budget(caps));
+    }
     return HET_OK;
 }
 
@@ -576,6 +592,7 @@ static int het__cl_setup(het_worker *w)
     hcl_arg args[HET_MAX_KARGS];
     size_t na = wl->cl_args(job, &w->caps, ka, HET_MAX_KARGS);
     uint64_t dyn_local = 0;
+    size_t scratch_arg = SIZE_MAX;
     for (size_t i = 0; i < na; i++) {
         switch (ka[i].kind) {
         case HET_KARG_U32: args[i] = (hcl_arg){.kind = HCL_ARG_U32, .u.u32 = ka[i].v.u32}; break;
@@ -584,6 +601,12 @@ static int het__cl_setup(het_worker *w)
         case HET_KARG_LOCAL:
             args[i] = (hcl_arg){.kind = HCL_ARG_LOCAL, .u.bytes = ka[i].v.local_bytes};
             dyn_local += ka[i].v.local_bytes;
+            break;
+        case HET_KARG_SCRATCH:
+            /* set below, once the batch size is known */
+            w->scratch_bytes = ka[i].v.scratch_bytes ? ka[i].v.scratch_bytes : 1;
+            scratch_arg = i;
+            args[i] = (hcl_arg){.kind = HCL_ARG_U32, .u.u32 = 0};
             break;
         case HET_KARG_BUF: {
             cl_mem m;
@@ -601,15 +624,15 @@ static int het__cl_setup(het_worker *w)
             return het_fail(HET_E_INTERNAL, "%s: unknown kernel argument kind %d", wl->name, ka[i].kind);
         }
     }
-    if ((rc = hcl_set_args(&w->dev, w->kern, 4, args, na)))
-        return rc;
-
-    /* batch limits: device buffers of at most HET_MAX_OUT_BYTES each */
+    /* batch limits: device buffers of at most HET_MAX_OUT_BYTES each, and
+     * the scratch within its budget */
     uint64_t cap = HET_MAX_OUT_BYTES;
     if (w->info.max_alloc && w->info.max_alloc < cap)
         cap = w->info.max_alloc;
     het_sched_worker *sw = &e->sched.w[w->idx];
     sw->max_batch = cap / (e->psize > 8 ? e->psize : 8);
+    if (w->scratch_bytes && sw->max_batch > het__scratch_budget(&w->caps) / w->scratch_bytes)
+        sw->max_batch = het__scratch_budget(&w->caps) / w->scratch_bytes;
     if (sw->max_batch > e->n_grains)
         sw->max_batch = e->n_grains;
     if (sw->max_batch > UINT32_MAX)
@@ -635,6 +658,17 @@ static int het__cl_setup(het_worker *w)
         sw->width = sw->max_batch;
     w->st.width = sw->width;
 
+    if (w->scratch_bytes) {
+        /* one scratch buffer serves both slots: the queue is in order, so
+         * their kernels never overlap */
+        cl_mem m;
+        if ((rc = hcl_buffer(&w->dev, CL_MEM_READ_WRITE, sw->max_batch * w->scratch_bytes, NULL, &m)))
+            return rc;
+        w->bufs[w->n_bufs++] = m;
+        args[scratch_arg] = (hcl_arg){.kind = HCL_ARG_MEM, .u.mem = m};
+    }
+    if ((rc = hcl_set_args(&w->dev, w->kern, 4, args, na)))
+        return rc;
     for (int s = 0; s < HET_SCHED_MAX_FLIGHT; s++) {
         if ((rc = hcl_buffer(&w->dev, CL_MEM_READ_WRITE, sw->max_batch * e->psize, NULL, &w->slot[s].out)) ||
             (rc = hcl_buffer(&w->dev, CL_MEM_READ_WRITE, sw->max_batch * sizeof(uint64_t), NULL,

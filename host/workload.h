@@ -52,7 +52,8 @@ typedef struct het_field {
 #define HET_MAX_FIELDS 48
 
 /* Kernel static argument, as the engine passes it to cl/. */
-enum het_karg_kind { HET_KARG_U32, HET_KARG_U64, HET_KARG_F64, HET_KARG_BUF, HET_KARG_LOCAL };
+enum het_karg_kind { HET_KARG_U32, HET_KARG_U64, HET_KARG_F64, HET_KARG_BUF, HET_KARG_LOCAL,
+                     HET_KARG_SCRATCH };
 typedef struct het_karg {
     int kind;
     union {
@@ -61,6 +62,12 @@ typedef struct het_karg {
         double f64;
         struct { const void *data; size_t bytes; } buf;   /* read-only, copied to the device once */
         size_t local_bytes;
+        /* HET_KARG_SCRATCH: a __global read-write buffer of scratch_bytes
+         * per work-group of a launch (group w owns bytes [w * scratch_bytes,
+         * (w + 1) * scratch_bytes)); its content is undefined at the start
+         * of every launch.  The engine sizes batches so it fits the
+         * device. */
+        size_t scratch_bytes;
     } v;
 } het_karg;
 
@@ -78,6 +85,7 @@ typedef struct het_cl_caps {
     uint64_t local_mem;        /* bytes of __local memory left for the
                                   kernel's __local arguments */
     uint64_t max_alloc;        /* CL_DEVICE_MAX_MEM_ALLOC_SIZE */
+    uint64_t global_mem;       /* CL_DEVICE_GLOBAL_MEM_SIZE */
     char vendor[64];
 } het_cl_caps;
 
