@@ -150,7 +150,6 @@ struct het_engine {
     uint64_t *retry;           /* (g0, n) pairs handed back by failed workers */
     size_t n_retry, cap_retry;
     uint64_t n_taken, n_done;  /* grains this rank took, and committed */
-    int exhausted;             /* the counter has no grain left */
     int closed;                /* the run is over: no commit any more */
     int fatal;                 /* code of the first fatal failure, or 0 */
     char fatal_msg[HET_MSG_MAX];
@@ -214,32 +213,6 @@ static int het__parse_fault(char *id, size_t id_size, uint64_t *n)
 
 /* ---- taking work ------------------------------------------------------- */
 
-static void het__push_flight(het_engine *e, het_worker *w, const het_batch *b, double now)
-{
-    het_sched_worker *sw = &e->sched.w[w->idx];
-    het_sched_flight *f = &sw->flight[sw->n_flight];
-    f->g0 = b->g0;
-    f->n = b->n;
-    f->t_start = now;
-    f->t_end = het_sched_expected_end(sw, b->n, now);
-    f->copy = b->copy;
-    f->copied = 0;
-    sw->n_flight++;
-}
-
-/* Removes the flight holding grain g0 (the oldest one normally). */
-static void het__pop_flight(het_engine *e, het_worker *w, uint64_t g0)
-{
-    het_sched_worker *sw = &e->sched.w[w->idx];
-    for (int i = 0; i < sw->n_flight; i++)
-        if (sw->flight[i].g0 == g0) {
-            for (int k = i + 1; k < sw->n_flight; k++)
-                sw->flight[k - 1] = sw->flight[k];
-            sw->n_flight--;
-            return;
-        }
-}
-
 /* Test seam: batch sizes at random in [1, 64]. */
 static uint64_t het__jitter(het_worker *w)
 {
@@ -275,20 +248,21 @@ static int het__next(het_engine *e, het_worker *w, het_batch *b)
             e->n_retry--;
         }
         *b = (het_batch){g0, take, 0};
-        het__push_flight(e, w, b, now);
+        het_sched_push(&e->sched, w->idx, b->g0, b->n, 0, now);
         rc = 1;
         goto out;
     }
-    if (!e->exhausted) {
-        sw->taking = 1;
+    for (;;) {
+        uint64_t want = 0;
+        size_t o = 0, k = 0;
         e->sched.claimed = atomic_load(&e->claimed);
         e->sched.elapsed = now - e->t_compute0;
-        uint64_t want = het_sched_batch(&e->sched, w->idx);
-        if (w->jitter && want) {
-            uint64_t j = het__jitter(w);
-            want = j < sw->max_batch ? j : sw->max_batch;
-        }
-        if (want) {
+        int act = het_sched_decide(&e->sched, w->idx, now, &want, &o, &k);
+        if (act == HET_SCHED_TAKE) {
+            if (w->jitter) {
+                uint64_t j = het__jitter(w);
+                want = j < sw->max_batch ? j : sw->max_batch;
+            }
             uint64_t start;
             /* under the lock: the counter and n_taken move together, so
              * "exhausted and every taken grain done" is never seen early */
@@ -301,37 +275,25 @@ static int het__next(het_engine *e, het_worker *w, het_batch *b)
             while (seen < end && !atomic_compare_exchange_weak(&e->claimed, &seen, end))
                 ;
             if (start >= e->n_grains) {
-                e->exhausted = 1;
-            } else {
-                uint64_t n = want < e->n_grains - start ? want : e->n_grains - start;
-                e->n_taken += n;
-                *b = (het_batch){start, n, 0};
-                het__push_flight(e, w, b, now);
-                rc = 1;
-                goto out;
+                e->sched.exhausted = 1;
+                continue;   /* decide again: maybe a copy */
             }
-        } else if (e->sched.claimed >= e->n_grains) {
-            e->exhausted = 1;   /* this rank took the last grain */
-        } else {
-            sw->taking = 0;     /* declined: the others finish sooner */
-        }
-    }
-    if (e->exhausted)
-        sw->taking = 0;
-    /* nothing fresh: copy a straggler's batch if that finishes sooner */
-    if (sw->n_flight == 0) {
-        size_t o, k;
-        if (het_sched_steal(&e->sched, w->idx, now, &o, &k)) {
-            het_sched_flight *f = &e->sched.w[o].flight[k];
-            f->copied = 1;
+            uint64_t n = want < e->n_grains - start ? want : e->n_grains - start;
+            e->n_taken += n;
+            *b = (het_batch){start, n, 0};
+            het_sched_push(&e->sched, w->idx, start, n, 0, now);
+            rc = 1;
+        } else if (act == HET_SCHED_COPY) {
+            const het_sched_flight *f = &e->sched.w[o].flight[k];
             *b = (het_batch){f->g0, f->n < sw->max_batch ? f->n : sw->max_batch, 1};
+            het_sched_push(&e->sched, w->idx, b->g0, b->n, 1, now);
             w->st.recomputed += b->n;
-            het__push_flight(e, w, b, now);
             if (e->debug)
                 fprintf(stderr, "hetero: copy  rank %d %-8s g0=%llu n=%llu from %s\n", het_par_rank(),
                         w->st.id, (unsigned long long)b->g0, (unsigned long long)b->n, e->w[o].st.id);
             rc = 1;
         }
+        break;
     }
 out:
     pthread_mutex_unlock(&e->lock);
@@ -367,7 +329,7 @@ static void het__commit(het_worker *w, const het_batch *b, const unsigned char *
 {
     het_engine *e = w->e;
     pthread_mutex_lock(&e->lock);
-    het__pop_flight(e, w, b->g0);
+    het_sched_pop(&e->sched, w->idx, b->g0);
     if (e->closed) {
         pthread_mutex_unlock(&e->lock);
         return;
@@ -462,6 +424,7 @@ static void het__failed(het_worker *w, int rc)
         }
         sw->n_flight = 0;
         sw->taking = 0;
+        sw->gone = 1;
         sw->rate = 0;
     }
     pthread_cond_broadcast(&e->cond);
@@ -879,6 +842,7 @@ static void *het__worker_main(void *arg)
     w->finished = 1;
     w->t_done = het__now();
     e->sched.w[w->idx].taking = 0;
+    e->sched.w[w->idx].gone = 1;
     e->n_finished++;
     pthread_cond_broadcast(&e->cond);
     pthread_mutex_unlock(&e->lock);
@@ -1101,6 +1065,7 @@ static int het__start(het_engine **out, het_job *job, const het_run_opts *opts, 
             w->named = sel->named[i];
             w->info = infos[sel->cl[i]];
             w->excluded = excluded[i];
+            e->sched.w[i].gone = w->excluded;
             het__copy(w->st.id, sizeof w->st.id, w->info.id);
             snprintf(w->st.kind, sizeof w->st.kind, "opencl");
             het__copy(w->st.name, sizeof w->st.name, w->info.name);
@@ -1162,6 +1127,7 @@ static int het__start(het_engine **out, het_job *job, const het_run_opts *opts, 
         if (w->err == HET_E_NODEV && !w->named) {
             /* the kernel's own limits rule the device out */
             w->excluded = 1;
+            e->sched.w[i].gone = 1;
             snprintf(w->st.status, sizeof w->st.status, "excluded");
             het__copy(w->st.error, sizeof w->st.error, w->msg);
             if (!opts->quiet)
@@ -1226,7 +1192,7 @@ static int het__compute(het_engine *e, const het_run_opts *opts, het_report *rep
     pthread_mutex_lock(&e->lock);
     for (;;) {
         het__notices(e, opts->quiet);
-        complete = e->exhausted && e->n_done == e->n_taken;
+        complete = e->sched.exhausted && e->n_done == e->n_taken;
         if (e->n_finished == e->n_started)
             break;
         double now = het__now();
@@ -1251,7 +1217,7 @@ static int het__compute(het_engine *e, const het_run_opts *opts, het_report *rep
         het__timed_wait(e, 0.05);
     }
     e->closed = 1;
-    complete = e->exhausted && e->n_done == e->n_taken;
+    complete = e->sched.exhausted && e->n_done == e->n_taken;
     /* the compute phase ends with the last grain's first result, not with
      * a copy nobody needed */
     rep->compute_s = (complete ? e->t_last : het__now()) - e->t_compute0;

@@ -32,7 +32,14 @@ uint64_t het_sched_batch(const het_sched *s, size_t me)
         return 0;
     uint64_t width = w->width ? w->width : 1;
     uint64_t n = width;
-    if (w->rate > 0) {
+    if (w->rate <= 0) {
+        uint64_t alive = 0;
+        for (size_t i = 0; i < s->nw; i++)
+            alive += !s->w[i].gone;
+        uint64_t share = alive ? remaining / alive : remaining;
+        if (n > share)
+            n = share ? share : 1;
+    } else {
         /* the rank's rate: every worker still taking, and the counter's
          * pace (which counts the other ranks too) when that is higher */
         double rank_rate = 0;
@@ -121,4 +128,57 @@ void het_sched_measure(het_sched_worker *w, uint64_t n, double dt)
     w->rate_grains = 0.5 * w->rate_grains + (double)n;
     w->rate_time = 0.5 * w->rate_time + dt;
     w->rate = w->rate_grains / w->rate_time;
+}
+
+int het_sched_decide(het_sched *s, size_t me, double now, uint64_t *n, size_t *owner, size_t *slot)
+{
+    het_sched_worker *w = &s->w[me];
+    if (w->n_flight >= HET_SCHED_MAX_FLIGHT)
+        return HET_SCHED_WAIT;
+    if (!s->exhausted) {
+        w->taking = 1;
+        uint64_t want = het_sched_batch(s, me);
+        if (want) {
+            *n = want;
+            return HET_SCHED_TAKE;
+        }
+        if (s->claimed >= s->total)
+            s->exhausted = 1;   /* this rank took the last grain */
+        else
+            w->taking = 0;      /* declined: the others finish sooner */
+    }
+    if (s->exhausted)
+        w->taking = 0;
+    if (w->n_flight == 0 && het_sched_steal(s, me, now, owner, slot)) {
+        s->w[*owner].flight[*slot].copied = 1;
+        return HET_SCHED_COPY;
+    }
+    return HET_SCHED_WAIT;
+}
+
+void het_sched_push(het_sched *s, size_t me, uint64_t g0, uint64_t n, int copy, double now)
+{
+    het_sched_worker *w = &s->w[me];
+    if (w->n_flight >= HET_SCHED_MAX_FLIGHT)
+        return;
+    het_sched_flight *f = &w->flight[w->n_flight];
+    f->g0 = g0;
+    f->n = n;
+    f->t_start = now;
+    f->t_end = het_sched_expected_end(w, n, now);
+    f->copy = copy;
+    f->copied = 0;
+    w->n_flight++;
+}
+
+void het_sched_pop(het_sched *s, size_t me, uint64_t g0)
+{
+    het_sched_worker *w = &s->w[me];
+    for (int i = 0; i < w->n_flight; i++)
+        if (w->flight[i].g0 == g0) {
+            for (int k = i + 1; k < w->n_flight; k++)
+                w->flight[k - 1] = w->flight[k];
+            w->n_flight--;
+            return;
+        }
 }

@@ -48,12 +48,14 @@ typedef struct het_sched_worker {
     double rate_grains, rate_time;   /* the rate's decayed sums */
     int taking;           /* 1 while it takes fresh grains (not finished,
                              failed or declined) */
+    int gone;             /* 1 once it finished or failed for good */
     int n_flight;
     het_sched_flight flight[HET_SCHED_MAX_FLIGHT];
 } het_sched_worker;
 
 typedef struct het_sched {
     uint64_t total;       /* grains of the job */
+    int exhausted;        /* the counter has no grain left */
     uint64_t claimed;     /* grains handed out from the counter, every
                              rank counted, as far as this rank knows */
     double elapsed;       /* seconds since the compute phase began */
@@ -68,7 +70,10 @@ double het_sched_batch_time(const het_sched_worker *w, uint64_t n);
 
 /* How many fresh grains worker `me` should take now: at least its width
  * (while that many remain), about target_s of work at its rate, shrinking
- * toward the end; its first batch is one full wave.  0 means: take none,
+ * toward the end; its first batch is one full wave, or an equal share of
+ * what remains among the rank's workers when that is less (a GPU wider
+ * than the whole job must not take it all before anyone knows its
+ * speed).  0 means: take none,
  * because the other workers of this rank are estimated to finish every
  * remaining grain before this one would finish even its smallest batch.
  * The last worker still taking never declines. */
@@ -84,6 +89,27 @@ int het_sched_steal(const het_sched *s, size_t me, double now, size_t *owner, si
 /* The expected end of a batch of n grains handed to w at time now, after
  * whatever w already has in flight. */
 double het_sched_expected_end(const het_sched_worker *w, uint64_t n, double now);
+
+/* What worker `me` should do next (het_sched_decide). */
+enum het_sched_action {
+    HET_SCHED_WAIT,       /* nothing now: wait for a change and ask again */
+    HET_SCHED_TAKE,       /* take *n fresh grains from the counter */
+    HET_SCHED_COPY        /* copy flight *slot of worker *owner */
+};
+
+/* The one decision the engine and the simulation both make: fresh grains
+ * while the counter has some and this worker is not declining; else a
+ * straggler's batch to copy (only with nothing of its own in flight);
+ * else wait.  Updates w[me].taking and s->exhausted (when this rank has
+ * seen the counter reach the total).  A TAKE whose counter answer lies
+ * past the end must be followed by setting s->exhausted and deciding
+ * again.  For COPY, the owner's flight is marked copied. */
+int het_sched_decide(het_sched *s, size_t me, double now, uint64_t *n, size_t *owner, size_t *slot);
+
+/* Records a batch handed to worker me at time now (after the others it
+ * has in flight), and removes the one holding grain g0 once it is done. */
+void het_sched_push(het_sched *s, size_t me, uint64_t g0, uint64_t n, int copy, double now);
+void het_sched_pop(het_sched *s, size_t me, uint64_t g0);
 
 /* Records a finished batch of n grains that kept the worker busy dt
  * seconds.  Only full-width batches change the rate: a narrower one takes
