@@ -57,9 +57,10 @@
  * that per compute unit when estimating resident groups: too wide a
  * batch only queues, too narrow starves the device. */
 #define HET_GPU_LOCAL_PER_CU_FACTOR 2
-/* Once every grain has a result, workers still busy with copies get this
- * long to stop before they are left behind. */
-#define HET_WIND_DOWN_GRACE_S 0.25
+/* Once every grain has a result, a device thread gets this long to notice
+ * (it polls every millisecond at most) before it is left behind inside
+ * its driver call. */
+#define HET_WIND_DOWN_GRACE_S 0.02
 
 /* Copies src into dst[size], cut to fit (messages may be longer than a
  * report field). */
