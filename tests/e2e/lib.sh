@@ -91,7 +91,7 @@ with open(sys.argv[1]) as f:
 bad = 0
 for expr in sys.argv[2:]:
     try:
-        ok = eval(expr, {"math": math, "r": r})
+        ok = eval(expr, {"math": math, "json": json, "r": r})
     except Exception as e:
         ok, expr = False, "%s (%s: %s)" % (expr, type(e).__name__, e)
     if not ok:
