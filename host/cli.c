@@ -14,9 +14,13 @@ static const het_option het__common[] = {
     {"--devices", "LIST", "all (default), omp, gpu, cl, cl:P:D, comma-separated"},
     {"--threads", "T", "OpenMP threads per rank (default OMP_NUM_THREADS, else every core)"},
     {"--format", "FMT", "text (default), json or csv"},
-    {"--progress", NULL, "show a progress line on stderr even when it is not a terminal"},
+    {"--progress", "[=lines]", "show progress on stderr even when it is not a terminal; =lines: a line every few seconds, for logs"},
     {"--no-progress", NULL, "never show a progress line"},
     {"--quiet", NULL, "no notices on stderr"},
+    {"--checkpoint", "FILE", "journal of finished grains: the same command run again resumes from it"},
+    {"--checkpoint-every", "S", "seconds between syncs of the journal to disk (default 30)"},
+    {"--checkpoint-remove", NULL, "delete the journal once the run is complete"},
+    {"--time-limit", "DURATION", "stop in time to write the journal before DURATION (90s, 45m, 2h); exit 3"},
     {"--help", NULL, "this help"},
     {"--version", NULL, "print the version"},
     {NULL, NULL, NULL},
@@ -75,6 +79,34 @@ void het_cli_usage(FILE *out, const het_workload *wl)
     fputs("\n`hetero COMMAND --help` lists a command's own options.\n", out);
 }
 
+/* A duration: a number and a unit, s, m, h or d ("90s", "45m", "2h",
+ * "1.5h"); a plain number is seconds. */
+static int het__parse_duration(const char *s, double *out)
+{
+    char *end = NULL;
+    double v = s && *s ? strtod(s, &end) : -1;
+    double unit = 1;
+    if (end && *end) {
+        if (end[1] != 0)
+            v = -1;
+        else if (*end == 's')
+            unit = 1;
+        else if (*end == 'm')
+            unit = 60;
+        else if (*end == 'h')
+            unit = 3600;
+        else if (*end == 'd')
+            unit = 86400;
+        else
+            v = -1;
+    }
+    if (!end || end == s || !(v > 0) || v * unit > 1e9)
+        return het_fail(HET_E_BADARG, "--time-limit: expected a duration such as 90s, 45m or 2h, got '%s'",
+                        s ? s : "");
+    *out = v * unit;
+    return HET_OK;
+}
+
 static int het__common_option(het_cli *cli, const char *name, const char *value)
 {
     if (strcmp(name, "--seed") == 0)
@@ -93,9 +125,21 @@ static int het__common_option(het_cli *cli, const char *name, const char *value)
     }
     if (strcmp(name, "--format") == 0)
         return het_parse_format(value, 1, &cli->format);
-    if (strcmp(name, "--progress") == 0)
-        cli->run.progress = 1;
-    else if (strcmp(name, "--no-progress") == 0)
+    if (strcmp(name, "--progress") == 0) {
+        if (value && strcmp(value, "lines") != 0)
+            return het_fail(HET_E_BADARG, "--progress: expected no value or =lines, got '%s'", value);
+        cli->run.progress = value ? HET_PROGRESS_LINES : 1;
+    } else if (strcmp(name, "--checkpoint") == 0) {
+        if (!*value)
+            return het_fail(HET_E_BADARG, "--checkpoint: expected a file name, got ''");
+        cli->run.checkpoint = value;
+    } else if (strcmp(name, "--checkpoint-every") == 0) {
+        return het_parse_double("--checkpoint-every", value, 0.001, 1e7, &cli->run.checkpoint_every);
+    } else if (strcmp(name, "--checkpoint-remove") == 0) {
+        cli->run.checkpoint_remove = 1;
+    } else if (strcmp(name, "--time-limit") == 0) {
+        return het__parse_duration(value, &cli->run.time_limit);
+    } else if (strcmp(name, "--no-progress") == 0)
         cli->run.progress = 0;
     else if (strcmp(name, "--quiet") == 0)
         cli->run.quiet = 1;
@@ -116,7 +160,11 @@ int het_cli_option(int argc, char **argv, int *i, const het_option *a, const het
     if (!o)
         return het_fail(HET_E_BADARG, "%.*s: unknown option %s", (int)len, arg, hint);
     *value = NULL;
-    if (o->metavar) {
+    if (o->metavar && o->metavar[0] == '[') {
+        /* an optional value, given only as --name=value */
+        if (eq)
+            *value = eq + 1;
+    } else if (o->metavar) {
         if (eq)
             *value = eq + 1;
         else if (*i + 1 < argc)
@@ -197,6 +245,9 @@ int het_cli_parse(int argc, char **argv, het_cli *cli)
         if (rc)
             return rc;
     }
+    if ((cli->run.checkpoint_every > 0 || cli->run.checkpoint_remove) && !cli->run.checkpoint)
+        return het_fail(HET_E_BADARG, "%s: needs --checkpoint FILE",
+                        cli->run.checkpoint_remove ? "--checkpoint-remove" : "--checkpoint-every");
     return wl->validate(cli->job.params);
 }
 

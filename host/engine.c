@@ -31,6 +31,7 @@
 #include <inttypes.h>
 #include <math.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +44,7 @@
 #include "format.h"
 #include "hcl.h"
 #include "het_check.h"
+#include "journal.h"
 #include "par.h"
 #include "schedule.h"
 
@@ -57,6 +59,34 @@
  * that per compute unit when estimating resident groups: too wide a
  * batch only queues, too narrow starves the device. */
 #define HET_GPU_LOCAL_PER_CU_FACTOR 2
+/* Interrupted or at the time limit: batches in flight get this long to
+ * finish before they are abandoned (and the journal written). */
+#define HET_STOP_GRACE_S 2.0
+/* How often the journal gets the newly finished grains (and ranks other
+ * than 0 send theirs to rank 0), and the default between fsyncs. */
+#define HET_JOURNAL_WRITE_S 1.0
+#define HET_JOURNAL_SYNC_S 30.0
+/* Stopping at a time limit: this long before it, no new batches (the
+ * grace for those in flight, the journal's last write, a margin). */
+#define HET_TIME_LIMIT_MARGIN_S (HET_STOP_GRACE_S + 1.0)
+/* --progress=lines: one line this often. */
+#define HET_PROGRESS_LINE_S 5.0
+
+/* Grain states (het_engine.done): 0 pending; 1 computed on this rank; 2
+ * (rank 0) received from another rank during the run; 3 read from the
+ * journal.  HET_NOTED is or-ed in once a grain is in the journal (rank 0)
+ * or sent to rank 0 (other ranks). */
+#define HET_GRAIN_MINE 1
+#define HET_GRAIN_SHIPPED_IN 2
+#define HET_GRAIN_RESUMED 3
+#define HET_NOTED 0x80
+#define HET_STATE(x) ((x) & 0x7f)
+
+static volatile sig_atomic_t het__signal;
+
+void het_engine_interrupt(int signo) { het__signal = signo; }
+int het_engine_interrupted(void) { return het__signal; }
+
 /* Once every grain has a result, a device thread gets this long to notice
  * (it polls every millisecond at most) before it is left behind inside
  * its driver call. */
@@ -141,7 +171,7 @@ struct het_engine {
     uint64_t n_grains;
     het_counter *counter;
     unsigned char *partials;
-    unsigned char *done;       /* per grain: 1 once its result is in partials */
+    unsigned char *done;       /* per grain: its state (HET_GRAIN_*) */
     uint32_t *owner;           /* per grain: the worker whose copy won */
     het_worker *w;
     size_t nw;
@@ -151,6 +181,18 @@ struct het_engine {
     uint64_t *retry;           /* (g0, n) pairs handed back by failed workers */
     size_t n_retry, cap_retry;
     uint64_t n_taken, n_done;  /* grains this rank took, and committed */
+    /* The grains left to compute (all but the journal's), as runs; the
+     * counter hands out indices into them (0 .. n_remaining - 1). */
+    uint64_t *rem;             /* (g0, n) pairs */
+    uint64_t *rem_at;          /* rem_at[i]: the counter index of run i */
+    size_t n_rem;
+    uint64_t n_remaining;
+    uint64_t resumed;          /* grains read from the journal */
+    het_journal *journal;      /* rank 0, with --checkpoint */
+    int shipping;              /* another rank, with --checkpoint */
+    uint64_t noted;            /* grains in the journal (rank 0) */
+    int draining;              /* stop: no new batches, finish those in flight */
+    int stop_reason;           /* the signal, or -1 for the time limit */
     int closed;                /* the run is over: no commit any more */
     int fatal;                 /* code of the first fatal failure, or 0 */
     char fatal_msg[HET_MSG_MAX];
@@ -159,6 +201,7 @@ struct het_engine {
     _Atomic int wind_down;     /* every grain has a result, or a fatal failure */
     _Atomic uint64_t claimed;  /* highest grain index handed out, as seen here */
     _Atomic uint64_t done_items;
+    double t_start;            /* het_engine_run began */
     double t_compute0;
     double t_last;             /* when the last grain got its first result */
     int debug;                 /* HETERO_DEBUG_SCHED: one stderr line per batch */
@@ -171,6 +214,8 @@ static void het__unref(het_engine *e)
     pthread_cond_destroy(&e->cond);
     pthread_mutex_destroy(&e->lock);
     free(e->retry);
+    free(e->rem);
+    free(e->rem_at);
     free(e->sched.w);
     free(e->w);
     free(e->partials);
@@ -223,9 +268,41 @@ static uint64_t het__jitter(het_worker *w)
     return 1 + w->jitter % 64;
 }
 
+/* Pushes grains [g0, g0 + n) to the retry pool (lock held). */
+static int het__retry_push(het_engine *e, uint64_t g0, uint64_t n)
+{
+    if (e->n_retry == e->cap_retry) {
+        size_t cap = e->cap_retry ? 2 * e->cap_retry : 16;
+        uint64_t *r = realloc(e->retry, cap * 2 * sizeof *r);
+        if (!r)
+            return het_fail(HET_E_NOMEM, "out of memory for the grains to redo");
+        e->retry = r;
+        e->cap_retry = cap;
+    }
+    e->retry[2 * e->n_retry] = g0;
+    e->retry[2 * e->n_retry + 1] = n;
+    e->n_retry++;
+    return HET_OK;
+}
+
+/* The grain at counter index c (c < n_remaining). */
+static size_t het__rem_run(const het_engine *e, uint64_t c)
+{
+    size_t lo = 0, hi = e->n_rem;
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (e->rem_at[mid] <= c)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 /* 1: *b is the next batch (recorded as in flight); 0: nothing now (wait
  * and ask again); -1: nothing ever again (the run is winding down, or this
- * worker failed); negative HET_E_*: the counter failed. */
+ * worker failed); -2: no new batches, but finish those in flight (the run
+ * is stopping); negative HET_E_*: the counter failed. */
 static int het__next(het_engine *e, het_worker *w, het_batch *b)
 {
     int rc = 0;
@@ -234,6 +311,10 @@ static int het__next(het_engine *e, het_worker *w, het_batch *b)
     double now = het__now();
     if (atomic_load(&e->wind_down) || e->fatal || w->retired) {
         rc = -1;
+        goto out;
+    }
+    if (e->draining) {
+        rc = -2;
         goto out;
     }
     if (sw->n_flight >= HET_SCHED_MAX_FLIGHT)
@@ -275,14 +356,35 @@ static int het__next(het_engine *e, het_worker *w, het_batch *b)
             uint64_t end = start + want, seen = atomic_load(&e->claimed);
             while (seen < end && !atomic_compare_exchange_weak(&e->claimed, &seen, end))
                 ;
-            if (start >= e->n_grains) {
+            if (start >= e->n_remaining) {
                 e->sched.exhausted = 1;
                 continue;   /* decide again: maybe a copy */
             }
-            uint64_t n = want < e->n_grains - start ? want : e->n_grains - start;
+            uint64_t n = want < e->n_remaining - start ? want : e->n_remaining - start;
             e->n_taken += n;
-            *b = (het_batch){start, n, 0};
-            het_sched_push(&e->sched, w->idx, start, n, 0, now);
+            /* counter indices to grains: the first run is the batch; a
+             * journal's gap splits it, and the rest waits in the retry
+             * pool of this rank */
+            size_t r = het__rem_run(e, start);
+            uint64_t g0 = e->rem[2 * r] + (start - e->rem_at[r]);
+            uint64_t first = e->rem[2 * r] + e->rem[2 * r + 1] - g0;
+            if (first > n)
+                first = n;
+            for (uint64_t left = n - first, c = start + first; left;) {
+                size_t q = het__rem_run(e, c);
+                uint64_t h0 = e->rem[2 * q] + (c - e->rem_at[q]);
+                uint64_t part = e->rem[2 * q] + e->rem[2 * q + 1] - h0;
+                if (part > left)
+                    part = left;
+                if ((crc = het__retry_push(e, h0, part))) {
+                    rc = crc;
+                    goto out;
+                }
+                c += part;
+                left -= part;
+            }
+            *b = (het_batch){g0, first, 0};
+            het_sched_push(&e->sched, w->idx, g0, first, 0, now);
             rc = 1;
         } else if (act == HET_SCHED_COPY) {
             const het_sched_flight *f = &e->sched.w[o].flight[k];
@@ -343,7 +445,7 @@ static void het__commit(het_worker *w, const het_batch *b, const unsigned char *
             /* runs of won grains: one items() call each */
             uint64_t j = i;
             while (j < b->n && !e->done[b->g0 + j]) {
-                e->done[b->g0 + j] = 1;
+                e->done[b->g0 + j] = HET_GRAIN_MINE;
                 e->owner[b->g0 + j] = (uint32_t)w->idx;
                 j++;
             }
@@ -407,19 +509,10 @@ static void het__failed(het_worker *w, int rc)
                 uint64_t h = g;
                 while (h < f->g0 + f->n && !e->done[h])
                     h++;
-                if (e->n_retry == e->cap_retry) {
-                    size_t cap = e->cap_retry ? 2 * e->cap_retry : 16;
-                    uint64_t *r = realloc(e->retry, cap * 2 * sizeof *r);
-                    if (!r) {
-                        het__set_fatal(e, HET_E_NOMEM, "out of memory handing back a failed worker's grains");
-                        break;
-                    }
-                    e->retry = r;
-                    e->cap_retry = cap;
+                if (het__retry_push(e, g, h - g)) {
+                    het__set_fatal(e, HET_E_NOMEM, "out of memory handing back a failed worker's grains");
+                    break;
                 }
-                e->retry[2 * e->n_retry] = g;
-                e->retry[2 * e->n_retry + 1] = h - g;
-                e->n_retry++;
                 g = h;
             }
         }
@@ -452,7 +545,7 @@ static int het__omp_run(het_worker *w)
     het_batch b;
     for (;;) {
         int got = het__next(e, w, &b);
-        if (got == -1)
+        if (got == -1 || got == -2)
             return HET_OK;
         if (got < 0)
             return got;
@@ -597,8 +690,8 @@ static int het__cl_setup(het_worker *w)
     sw->max_batch = cap / (e->psize > 8 ? e->psize : 8);
     if (w->scratch_bytes && sw->max_batch > het__scratch_budget(&w->caps) / w->scratch_bytes)
         sw->max_batch = het__scratch_budget(&w->caps) / w->scratch_bytes;
-    if (sw->max_batch > e->n_grains)
-        sw->max_batch = e->n_grains;
+    if (sw->max_batch > e->n_remaining && e->n_remaining)
+        sw->max_batch = e->n_remaining;
     if (sw->max_batch > UINT32_MAX)
         sw->max_batch = UINT32_MAX;
     if (sw->max_batch == 0)
@@ -734,7 +827,7 @@ static int het__cl_run(het_worker *w)
     int head = 0, count = 0;
     double t_prev_done = 0;
     for (;;) {
-        int over = 0;
+        int over = 0, drain = 0;
         /* keep the device fed: the next batch is queued before the last
          * one is read back */
         while (count < HET_SCHED_MAX_FLIGHT) {
@@ -742,6 +835,10 @@ static int het__cl_run(het_worker *w)
             int got = het__next(e, w, &b);
             if (got == -1) {
                 over = 1;
+                break;
+            }
+            if (got == -2) {
+                drain = 1;   /* stopping: finish what is in flight */
                 break;
             }
             if (got < 0)
@@ -756,6 +853,8 @@ static int het__cl_run(het_worker *w)
         if (over)
             return HET_OK;   /* anything still in flight is abandoned */
         if (!count) {
+            if (drain)
+                return HET_OK;
             het__idle(e);
             continue;
         }
@@ -853,17 +952,145 @@ static void *het__worker_main(void *arg)
 
 /* ---- progress ---------------------------------------------------------- */
 
-static void het__progress_line(het_engine *e, double t0)
+/* One progress report: the whole job's share done (every rank's work
+ * counts: the ranks add theirs to rank 0's counter window), the rate, and
+ * the time left ("unknown" until there is a rate).  mode 1 redraws one
+ * line; HET_PROGRESS_LINES prints a line each time, for logs. */
+static void het__progress_line(het_engine *e, int mode, uint64_t done_items, uint64_t resumed_items)
 {
-    uint64_t done = atomic_load(&e->done_items);
     uint64_t total = e->job->wl->items(e->job, 0, e->job->n_grains);
-    double t = het__now();
+    double t = het__now() - e->t_compute0;
+    uint64_t done = done_items + resumed_items;
+    if (done > total)
+        done = total;
     double frac = total ? (double)done / (double)total : 0;
-    double rate = done / (t - t0);
-    double left = rate > 0 ? (double)(total - done) / rate : 0;
-    fprintf(stderr, "\r%s: %5.1f%%  %.3g %s/s  %.0f s left   ", e->job->wl->name, 100.0 * frac, rate,
-            e->job->wl->item_name, left);
+    double rate = t > 0 ? (double)done_items / t : 0;
+    char r[32], d[32], tot[32], left[48];
+    het_format_si(rate, r, sizeof r);
+    het_format_si((double)done, d, sizeof d);
+    het_format_si((double)total, tot, sizeof tot);
+    if (rate > 0 && done_items > 0)
+        snprintf(left, sizeof left, "%.0f s left", (double)(total - done) / rate);
+    else
+        snprintf(left, sizeof left, "time left unknown");
+    if (mode == HET_PROGRESS_LINES)
+        fprintf(stderr, "hetero: %s %5.1f%% (%s of %s %s), %s %s/s, %s\n", e->job->wl->name, 100.0 * frac,
+                d, tot, e->job->wl->item_name, r, e->job->wl->item_name, left);
+    else
+        fprintf(stderr, "\r%s: %5.1f%%  %s %s/s  %s   \033[K", e->job->wl->name, 100.0 * frac, r,
+                e->job->wl->item_name, left);
     fflush(stderr);
+}
+
+/* ---- the journal ------------------------------------------------------- */
+
+/* The runs of grains in state `want` (HET_GRAIN_MINE, or any finished
+ * state with want 0) not yet noted; marks them noted.  Lock held.
+ * *runs is realloc'ed. */
+static size_t het__collect(het_engine *e, int want, uint64_t **runs, size_t *cap)
+{
+    size_t n = 0;
+    for (uint64_t g = 0; g < e->n_grains; g++) {
+        unsigned char st = e->done[g];
+        int ok = !(st & HET_NOTED) && st && (want == 0 || HET_STATE(st) == want);
+        if (!ok)
+            continue;
+        uint64_t h = g;
+        while (h < e->n_grains && !(e->done[h] & HET_NOTED) && e->done[h] &&
+               (want == 0 || HET_STATE(e->done[h]) == want)) {
+            e->done[h] |= HET_NOTED;
+            h++;
+        }
+        if (n == *cap) {
+            size_t c = *cap ? 2 * *cap : 64;
+            uint64_t *r = realloc(*runs, c * 2 * sizeof *r);
+            if (!r) {
+                /* unnote what did not fit; the next call takes it */
+                for (uint64_t k = g; k < h; k++)
+                    e->done[k] &= (unsigned char)~HET_NOTED;
+                break;
+            }
+            *runs = r;
+            *cap = c;
+        }
+        (*runs)[2 * n] = g;
+        (*runs)[2 * n + 1] = h - g;
+        n++;
+        g = h - 1;
+    }
+    return n;
+}
+
+static void het__got_shipped(void *ctx, uint64_t g0, uint64_t n)
+{
+    het_engine *e = ctx;
+    pthread_mutex_lock(&e->lock);
+    for (uint64_t g = g0; g < g0 + n; g++)
+        if (!e->done[g])
+            e->done[g] = HET_GRAIN_SHIPPED_IN;
+    pthread_mutex_unlock(&e->lock);
+}
+
+/* Rank 0: appends the finished grains not yet in the journal (all = 0:
+ * only those computed here or received; all = 1 at the end, after the
+ * gather: every grain).  Other ranks with a checkpoint: sends theirs to
+ * rank 0 instead. */
+static int het__journal_step(het_engine *e, int all)
+{
+    uint64_t *runs = NULL;
+    size_t cap = 0, n;
+    int rc = HET_OK;
+    if (e->journal) {
+        int finished = 0;
+        if ((rc = het_par_receive_shipped(e->partials, e->psize, e->n_grains, het__got_shipped, e, &finished)))
+            return rc;
+        pthread_mutex_lock(&e->lock);
+        if (all)
+            for (uint64_t g = 0; g < e->n_grains; g++)
+                if (!e->done[g])
+                    e->done[g] = HET_GRAIN_SHIPPED_IN;
+        n = het__collect(e, 0, &runs, &cap);
+        pthread_mutex_unlock(&e->lock);
+        for (size_t i = 0; rc == HET_OK && i < n; i++) {
+            rc = het_journal_append(e->journal, runs[2 * i], runs[2 * i + 1],
+                                    e->partials + runs[2 * i] * e->psize);
+            e->noted += runs[2 * i + 1];
+        }
+    } else if (e->shipping) {
+        pthread_mutex_lock(&e->lock);
+        n = het__collect(e, HET_GRAIN_MINE, &runs, &cap);
+        pthread_mutex_unlock(&e->lock);
+        if (n)
+            rc = het_par_ship(runs, n, e->partials, e->psize);
+    }
+    free(runs);
+    return rc;
+}
+
+/* Stopping (interrupted, or the time limit): the other ranks send what
+ * they finished and a last word; rank 0 waits a little for them and
+ * writes the journal.  No collective call: a rank may be gone. */
+static int het__journal_stop(het_engine *e)
+{
+    int rc = het__journal_step(e, 0);
+    if (e->shipping) {
+        if (rc == HET_OK)
+            rc = het_par_ship(NULL, 0, NULL, 0);
+        return rc;
+    }
+    if (!e->journal)
+        return rc;
+    int finished = 0;
+    double t0 = het__now();
+    while (rc == HET_OK && finished < het_par_size() - 1 && het__now() - t0 < HET_STOP_GRACE_S) {
+        rc = het_par_receive_shipped(e->partials, e->psize, e->n_grains, het__got_shipped, e, &finished);
+        if (rc == HET_OK)
+            rc = het__journal_step(e, 0);
+        usleep(10000);
+    }
+    if (rc == HET_OK)
+        rc = het_journal_sync(e->journal);
+    return rc;
 }
 
 static void het__join_ids(const het_worker *w, size_t nw, char *buf, size_t size)
@@ -1019,16 +1246,11 @@ static int het__select(const het_job *job, const het_run_opts *opts, het_report 
 /* Phase 2: the engine and its workers (OpenCL devices first, then the
  * OpenMP team), their threads started and set up (kernel builds run in
  * parallel, one thread per device). */
-static int het__start(het_engine **out, het_job *job, const het_run_opts *opts, const hcl_info *infos,
-                      const het_selection *sel, const int *excluded, int threads, het_report *rep)
+/* Phase 2: the engine, its partials, and (rank 0, --checkpoint) the
+ * journal, whose grains are loaded before anything runs.  Checks
+ * HETERO_FAULT. */
+static int het__alloc(het_engine **out, het_job *job, const het_run_opts *opts, size_t nw, uint64_t fp)
 {
-    int cpu_workers = opts->cpu_workers > 1 ? opts->cpu_workers : 1;
-    size_t nw = sel->n_cl + (sel->omp ? (size_t)cpu_workers : 0);
-    char fault_id[32];
-    uint64_t fault_n = 0;
-    int rc = het__parse_fault(fault_id, sizeof fault_id, &fault_n);
-    if (rc)
-        return rc;
     het_engine *e = calloc(1, sizeof *e);
     if (!e)
         return het_fail(HET_E_NOMEM, "out of memory for the engine");
@@ -1053,8 +1275,81 @@ static int het__start(het_engine **out, het_job *job, const het_run_opts *opts, 
     if (!e->w || !e->sched.w || !e->partials || !e->done || !e->owner)
         return het_fail(HET_E_NOMEM, "out of memory for %" PRIu64 " partials of %zu bytes", e->n_grains, e->psize);
     e->sched.nw = nw;
-    e->sched.total = e->n_grains;
     e->sched.target_s = opts->batch_seconds > 0 ? opts->batch_seconds : HET_SCHED_TARGET_S;
+    char fault_id[32];
+    uint64_t fault_n = 0;
+    int rc = het__parse_fault(fault_id, sizeof fault_id, &fault_n);
+    if (rc)
+        return rc;
+    if (opts->checkpoint && het_par_rank() == 0) {
+        uint64_t resumed = 0;
+        rc = het_journal_open(&e->journal, opts->checkpoint, job, fp, e->done, e->partials, &resumed);
+        if (rc)
+            return rc;
+        for (uint64_t g = 0; g < e->n_grains; g++)
+            if (e->done[g])
+                e->done[g] = HET_GRAIN_RESUMED | HET_NOTED;
+        e->noted = resumed;
+    }
+    e->shipping = opts->checkpoint && het_par_rank() != 0;
+    return HET_OK;
+}
+
+/* Collective: every rank learns which grains the journal holds and numbers
+ * the rest for the counter. */
+static int het__resume(het_engine *e)
+{
+    int rc = het_par_bcast(e->done, e->n_grains);
+    if (rc)
+        return rc;
+    size_t cap = 16;
+    e->rem = malloc(cap * 2 * sizeof *e->rem);
+    e->rem_at = malloc(cap * sizeof *e->rem_at);
+    if (!e->rem || !e->rem_at)
+        return het_fail(HET_E_NOMEM, "out of memory for the grains to compute");
+    uint64_t at = 0;
+    for (uint64_t g = 0; g < e->n_grains; g++) {
+        if (e->done[g]) {
+            e->resumed++;
+            continue;
+        }
+        uint64_t h = g;
+        while (h < e->n_grains && !e->done[h])
+            h++;
+        if (e->n_rem == cap) {
+            cap *= 2;
+            uint64_t *r = realloc(e->rem, cap * 2 * sizeof *r), *a = r ? realloc(e->rem_at, cap * sizeof *a) : NULL;
+            if (r)
+                e->rem = r;
+            if (!r || !a)
+                return het_fail(HET_E_NOMEM, "out of memory for the grains to compute");
+            e->rem_at = a;
+        }
+        e->rem[2 * e->n_rem] = g;
+        e->rem[2 * e->n_rem + 1] = h - g;
+        e->rem_at[e->n_rem] = at;
+        e->n_rem++;
+        at += h - g;
+        g = h - 1;
+    }
+    e->n_remaining = at;
+    e->sched.total = at;
+    return HET_OK;
+}
+
+/* Phase 3: the workers (OpenCL devices first, then the OpenMP team),
+ * their threads started and set up (kernel builds run in parallel, one
+ * thread per device). */
+static int het__start(het_engine *e, het_job *job, const het_run_opts *opts, const hcl_info *infos,
+                      const het_selection *sel, const int *excluded, int threads, het_report *rep)
+{
+    int cpu_workers = opts->cpu_workers > 1 ? opts->cpu_workers : 1;
+    size_t nw = e->nw;
+    char fault_id[32];
+    uint64_t fault_n = 0;
+    int rc = het__parse_fault(fault_id, sizeof fault_id, &fault_n);
+    if (rc)
+        return rc;
 
     for (size_t i = 0; i < nw; i++) {
         het_worker *w = &e->w[i];
@@ -1083,8 +1378,8 @@ static int het__start(het_engine **out, het_job *job, const het_run_opts *opts, 
             w->threads = threads / cpu_workers > 0 ? threads / cpu_workers : 1;
             e->sched.w[i].width = (uint64_t)w->threads;
             e->sched.w[i].max_batch = e->n_grains;
-            if (e->sched.w[i].width > e->n_grains)
-                e->sched.w[i].width = e->n_grains;
+            if (e->sched.w[i].width > e->n_remaining && e->n_remaining)
+                e->sched.w[i].width = e->n_remaining;
             w->st.width = e->sched.w[i].width;
             snprintf(w->st.id, sizeof w->st.id, k ? "omp.%d" : "omp", k);
             snprintf(w->st.kind, sizeof w->st.kind, "omp");
@@ -1097,7 +1392,7 @@ static int het__start(het_engine **out, het_job *job, const het_run_opts *opts, 
             w->jitter = opts->batch_jitter * 0x9E3779B97F4A7C15ull + i + 1;
     }
 
-    if ((rc = het_counter_open(&e->counter, e->n_grains)))
+    if ((rc = het_counter_open(&e->counter, e->n_remaining)))
         return rc;
 
     double t0 = het__now();
@@ -1187,8 +1482,17 @@ static int het__compute(het_engine *e, const het_run_opts *opts, het_report *rep
     int show = opts->progress < 0 ? (het_par_rank() == 0 && isatty(2) ? -1 : 0) : opts->progress;
     if (het_par_rank() != 0)
         show = 0;
-    double t_wind = 0, t_shown = 0;
-    int shown = 0, complete = 0;
+    double every = opts->checkpoint_every > 0 ? opts->checkpoint_every : HET_JOURNAL_SYNC_S;
+    double stop_at = opts->time_limit > 0 ? e->t_start + opts->time_limit - HET_TIME_LIMIT_MARGIN_S : INFINITY;
+    double t_wind = 0, t_shown = 0, t_journal = e->t_compute0, t_sync = e->t_compute0, t_stop = 0;
+    uint64_t reported = 0, resumed_items = 0;
+    if (e->resumed) {
+        /* items of the journal's grains: all, minus those left to do */
+        resumed_items = e->job->wl->items(e->job, 0, e->n_grains);
+        for (size_t i = 0; i < e->n_rem; i++)
+            resumed_items -= e->job->wl->items(e->job, e->rem[2 * i], e->rem[2 * i + 1]);
+    }
+    int shown = 0, complete = 0, rc = HET_OK;
     e->t_last = e->t_compute0;
     pthread_mutex_lock(&e->lock);
     for (;;) {
@@ -1197,7 +1501,18 @@ static int het__compute(het_engine *e, const het_run_opts *opts, het_report *rep
         if (e->n_finished == e->n_started)
             break;
         double now = het__now();
-        if ((complete || e->fatal) && !atomic_load(&e->wind_down)) {
+        /* stop: a signal or the time limit; in-flight batches get a grace */
+        if (!e->stop_reason && (het__signal || now >= stop_at) && !complete) {
+            e->stop_reason = het__signal ? het__signal : -1;
+            e->draining = 1;
+            t_stop = now;
+            pthread_cond_broadcast(&e->cond);
+        }
+        int in_flight = 0;
+        for (size_t i = 0; i < e->nw; i++)
+            in_flight += e->sched.w[i].n_flight;
+        if (!atomic_load(&e->wind_down) &&
+            (complete || e->fatal || (e->draining && (!in_flight || now - t_stop > HET_STOP_GRACE_S)))) {
             atomic_store(&e->wind_down, 1);
             pthread_cond_broadcast(&e->cond);
         }
@@ -1207,13 +1522,31 @@ static int het__compute(het_engine *e, const het_run_opts *opts, het_report *rep
             if (now - t_wind > HET_WIND_DOWN_GRACE_S)
                 break;
         }
-        if (show && now - e->t_compute0 >= (show > 0 ? 0.2 : 1.0) && now - t_shown >= 0.25) {
-            t_shown = now;
-            shown = 1;
-            pthread_mutex_unlock(&e->lock);
-            het__progress_line(e, e->t_compute0);
-            pthread_mutex_lock(&e->lock);
-            continue;
+        pthread_mutex_unlock(&e->lock);
+        /* the journal, the other ranks' share of it, the progress counts */
+        if ((e->journal || e->shipping) && now - t_journal >= HET_JOURNAL_WRITE_S) {
+            t_journal = now;
+            if (rc == HET_OK)
+                rc = het__journal_step(e, 0);
+            if (rc == HET_OK && e->journal && now - t_sync >= every) {
+                t_sync = now;
+                rc = het_journal_sync(e->journal);
+            }
+        }
+        if (now - t_shown >= (show == HET_PROGRESS_LINES ? HET_PROGRESS_LINE_S : 0.25)) {
+            uint64_t mine = atomic_load(&e->done_items);
+            if (mine > reported && het_counter_add_done(e->counter, mine - reported) == HET_OK)
+                reported = mine;
+            if (show && now - e->t_compute0 >= (show > 0 ? 0.2 : 1.0)) {
+                t_shown = now;
+                shown = show != HET_PROGRESS_LINES;
+                het__progress_line(e, show, het_counter_done(e->counter), resumed_items);
+            }
+        }
+        pthread_mutex_lock(&e->lock);
+        if (rc) {
+            het__set_fatal(e, rc, het_errmsg());
+            rc = HET_OK;
         }
         het__timed_wait(e, 0.05);
     }
@@ -1243,6 +1576,9 @@ static int het__compute(het_engine *e, const het_run_opts *opts, het_report *rep
 
     if (e->fatal)
         return het_fail(e->fatal, "%s", e->fatal_msg);
+    if (e->stop_reason && !complete)
+        return het_fail(e->stop_reason > 0 ? HET_E_INTERRUPTED : HET_E_STOPPED, "%s",
+                        e->stop_reason > 0 ? "interrupted" : "stopped at the time limit");
     if (!complete) {
         /* every worker is gone and grains are left: report the first failure */
         for (size_t i = 0; i < e->nw; i++)
@@ -1264,10 +1600,10 @@ static int het__gather(het_engine *e, het_report *rep, int threads)
     if (!batches)
         return het_fail(HET_E_NOMEM, "out of memory gathering partials");
     for (uint64_t g = 0; g < e->n_grains; g++) {
-        if (!e->done[g])
+        if (HET_STATE(e->done[g]) != HET_GRAIN_MINE)
             continue;
         uint64_t h = g;
-        while (h < e->n_grains && e->done[h])
+        while (h < e->n_grains && HET_STATE(e->done[h]) == HET_GRAIN_MINE)
             h++;
         if (nb == cap) {
             cap *= 2;
@@ -1292,7 +1628,7 @@ static int het__gather(het_engine *e, het_report *rep, int threads)
     if ((rc = het__agree(rc, msg)))
         return het_fail(rc, "%s", msg);
     if (het_par_rank() == 0) {
-        uint64_t grains = 0;
+        uint64_t grains = e->resumed;
         for (size_t i = 0; i < rep->n_workers; i++)
             grains += rep->workers[i].grains;
         if (grains != e->n_grains)
@@ -1338,20 +1674,61 @@ int het_engine_run(het_job *job, const het_run_opts *opts, het_report *rep)
         threads = threads > gpus ? threads - gpus : 1;
     }
 
-    rc = het__start(&e, job, opts, infos, &sel, excluded, threads, rep);
+    int cpu_workers = opts->cpu_workers > 1 ? opts->cpu_workers : 1;
+    size_t nw = sel.n_cl + (sel.omp ? (size_t)cpu_workers : 0);
+    uint64_t fp = het__job_fingerprint(job);
+    rc = het__alloc(&e, job, opts, nw, fp);
+    if ((rc = het__agree(rc, msg)))
+        goto done;
+    e->t_start = t_start;
+    rc = het__resume(e);
+    if ((rc = het__agree(rc, msg)))
+        goto done;
+    rep->checkpoint = opts->checkpoint != NULL;
+    rep->resumed_grains = e->resumed;
+
+    rc = het__start(e, job, opts, infos, &sel, excluded, threads, rep);
     rc = het__agree(rc, msg);
-    if (e)
-        het__go(e, rc != HET_OK);
+    het__go(e, rc != HET_OK);
     if (rc)
         goto done;
 
     rc = het__compute(e, opts, rep);
-    if ((rc = het__agree(rc, msg)))
+    /* Interrupted: no collective call (a rank may be gone); the others'
+     * finished grains reach rank 0's journal point to point. */
+    if (rc != HET_E_INTERRUPTED)
+        rc = het__agree(rc, msg);
+    if (rc == HET_E_INTERRUPTED || rc == HET_E_STOPPED) {
+        int stop = rc;
+        rc = het__journal_stop(e);
+        if (rc)
+            snprintf(msg, sizeof msg, "%s", het_errmsg());
+        else if (e->journal)
+            snprintf(msg, sizeof msg, "%s after %" PRIu64 " of %" PRIu64 " grains; run the same command to resume",
+                     stop == HET_E_INTERRUPTED ? "interrupted" : "stopped at the time limit", e->noted,
+                     e->n_grains);
+        else
+            snprintf(msg, sizeof msg, "%s", stop == HET_E_INTERRUPTED ? "interrupted" : "stopped at the time limit");
+        rc = rc ? rc : stop;
+        goto done;
+    }
+    if (rc)
         goto done;
 
     double t_merge0 = het__now();
     rc = het__gather(e, rep, threads);
     if ((rc = het__agree(rc, msg)))
+        goto done;
+    if (e->journal) {
+        /* every grain is on rank 0 now: the journal gets the rest */
+        rc = het__journal_step(e, 1);
+        if (rc == HET_OK) {
+            rc = het_journal_close(e->journal, 1, opts->checkpoint_remove);
+            e->journal = NULL;
+        }
+    }
+    rc = het__agree(rc, msg);
+    if (rc)
         goto done;
     if (het_par_rank() == 0)
         rc = job->wl->merge(job, e->partials);
@@ -1369,7 +1746,13 @@ done:
                 if (e->w[i].started)
                     pthread_join(e->w[i].th, NULL);
         }
-        het_counter_close(e->counter);
+        if (e->journal)
+            het_journal_close(e->journal, rc == HET_OK || rc == HET_E_INTERRUPTED || rc == HET_E_STOPPED, 0);
+        e->journal = NULL;
+        if (rc == HET_E_INTERRUPTED)
+            het_counter_abandon(e->counter);   /* no collective: a rank may be gone */
+        else
+            het_counter_close(e->counter);
         het__unref(e);
     }
     free(infos);

@@ -14,6 +14,9 @@
 #include "workload.h"
 
 enum het_format { HET_FMT_TEXT, HET_FMT_JSON, HET_FMT_CSV };
+/* het_run_opts.progress: -1 auto, 0 off, 1 a redrawn line, 2 a line every
+ * few seconds (for logs) */
+#define HET_PROGRESS_LINES 2
 #define HET_REPORT_SCHEMA "hetero.report"
 #define HET_REPORT_VERSION 1
 
@@ -29,7 +32,23 @@ typedef struct het_run_opts {
      * from a generator seeded with it, instead of from the rates. */
     int cpu_workers;
     uint64_t batch_jitter;
+    /* Long runs.  checkpoint: the journal file (NULL: none);
+     * checkpoint_every: seconds between syncs (0 = 30); checkpoint_remove:
+     * delete the journal once the run is complete; time_limit: seconds
+     * (0 = none) after which the run stops taking work, writes the journal
+     * and returns HET_E_STOPPED. */
+    const char *checkpoint;
+    double checkpoint_every;
+    int checkpoint_remove;
+    double time_limit;
 } het_run_opts;
+
+/* Asks a running het_engine_run to stop: no new batches, a short grace for
+ * the ones in flight, the journal written, HET_E_INTERRUPTED returned.
+ * Async-signal-safe (a signal handler calls it with the signal number). */
+void het_engine_interrupt(int signo);
+/* The signal number het_engine_interrupt got, or 0. */
+int het_engine_interrupted(void);
 
 /* One worker's line in the report. */
 typedef struct het_worker_stats {
@@ -70,6 +89,8 @@ typedef struct het_report {
     uint64_t digest;      /* XXH3-64 of all partials in grain order */
     uint64_t items;
     double balance;       /* sum(busy) / (workers * max(busy)) */
+    int checkpoint;       /* a journal was used */
+    uint64_t resumed_grains;   /* grains read from the journal, not computed */
     het_worker_stats *workers;
     size_t n_workers;
     het_rank_stats *ranks;

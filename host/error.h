@@ -22,7 +22,9 @@
     X(MPI,      1, "MPI call failed")                      \
     X(IO,       1, "input/output error")                   \
     X(RUNTIME,  1, "run-time failure")                     \
-    X(INTERNAL, 1, "internal error")
+    X(INTERNAL, 1, "internal error")                       \
+    X(INTERRUPTED, 130, "interrupted")                      \
+    X(STOPPED,  3, "stopped at the time limit")
 
 enum het__errno_index {
 #define X(name, status, desc) HET__EI_##name,

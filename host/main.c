@@ -5,9 +5,11 @@
  * Under mpirun only rank 0 prints.
  */
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -80,8 +82,28 @@ static int het__run(het_cli *cli)
     return rc;
 }
 
+/* SIGINT, SIGTERM (also as mpirun and Slurm forward them): the first asks
+ * the engine to stop (no new batches, the journal written, one line); a
+ * second one ends the process at once. */
+static void het__on_signal(int sig)
+{
+    if (het_engine_interrupted()) {
+        static const char msg[] = "\r\033[Khetero: interrupted\n";
+        ssize_t ignored = write(2, msg, sizeof msg - 1);
+        (void)ignored;
+        _exit(128 + sig);
+    }
+    het_engine_interrupt(sig);
+}
+
 int main(int argc, char **argv)
 {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = het__on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
     int rc = het_par_init(&argc, &argv);
     if (rc) {
         fprintf(stderr, "hetero: error: %s\n", het_errmsg());
@@ -108,13 +130,18 @@ int main(int argc, char **argv)
             break;
         }
     }
+    int status = het_exit_status(rc);
+    if (rc == HET_E_INTERRUPTED && het_engine_interrupted())
+        status = 128 + het_engine_interrupted();
     if (rc && het_par_rank() == 0) {
-        if (het_exit_status(rc) == 2)
+        if (status != 1)   /* bad input, interrupted, stopped: a plain line */
             fprintf(stderr, "hetero: %s\n", het_errmsg());
         else
             fprintf(stderr, "hetero: error: %s\n", het_errmsg());
     }
     het_cli_free(&cli);
-    het_par_finalize();
-    return het_exit_status(rc);
+    /* after an interruption a rank may be gone: no collective goodbye */
+    if (rc != HET_E_INTERRUPTED)
+        het_par_finalize();
+    return status;
 }

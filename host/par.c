@@ -110,15 +110,19 @@ int het_par_local_size(void) { return het__par.local_size; }
 const char *het_par_host(void) { return het__par.host[0] ? het__par.host : "localhost"; }
 
 #if HETERO_HAVE_MPI
+/* MPI calls made while worker threads run (the counter's, from every
+ * worker; checkpoint shipping, from the main thread) take turns: MPI is
+ * asked for THREAD_MULTIPLE but MPI_THREAD_SERIALIZED is accepted, and one
+ * call at a time per rank keeps the passive-target epochs simple. */
+static pthread_mutex_t het__mpi_lock = PTHREAD_MUTEX_INITIALIZER;
+
 struct het_counter {
     _Atomic uint64_t local;    /* one-rank runs */
+    _Atomic uint64_t done;     /* one-rank runs: items done */
     int mpi;
     MPI_Win win;
     uint64_t *base;
-    /* Worker threads of one rank take turns at the window: MPI is asked
-     * for THREAD_MULTIPLE, but one RMA epoch at a time per rank keeps the
-     * passive-target calls simple and portable. */
-    pthread_mutex_t lock;
+    pthread_mutex_t lock;      /* unused: see het__mpi_lock */
 };
 
 int het_counter_open(het_counter **out, uint64_t total)
@@ -129,8 +133,10 @@ int het_counter_open(het_counter **out, uint64_t total)
         return het_fail(HET_E_NOMEM, "out of memory for the grain counter");
     pthread_mutex_init(&c->lock, NULL);
     atomic_init(&c->local, 0);
+    atomic_init(&c->done, 0);
     if (het__par.active && het__par.size > 1) {
-        MPI_Aint bytes = het__par.rank == 0 ? (MPI_Aint)sizeof(uint64_t) : 0;
+        /* slot 0: the grain counter; slot 1: items done, every rank */
+        MPI_Aint bytes = het__par.rank == 0 ? (MPI_Aint)(2 * sizeof(uint64_t)) : 0;
         int rc = MPI_Win_allocate(bytes, sizeof(uint64_t), MPI_INFO_NULL, MPI_COMM_WORLD,
                                   &c->base, &c->win);
         if (rc != MPI_SUCCESS) {
@@ -138,7 +144,7 @@ int het_counter_open(het_counter **out, uint64_t total)
             return het__mpi_fail("MPI_Win_allocate", rc);
         }
         if (het__par.rank == 0)
-            *c->base = 0;
+            c->base[0] = c->base[1] = 0;
         MPI_Barrier(MPI_COMM_WORLD);
         MPI_Win_lock_all(MPI_MODE_NOCHECK, c->win);
         c->mpi = 1;
@@ -154,15 +160,42 @@ int het_counter_take(het_counter *c, uint64_t n, uint64_t *start)
         return HET_OK;
     }
     uint64_t got = 0;
-    pthread_mutex_lock(&c->lock);
+    pthread_mutex_lock(&het__mpi_lock);
     int rc = MPI_Fetch_and_op(&n, &got, MPI_UINT64_T, 0, 0, MPI_SUM, c->win);
     if (rc == MPI_SUCCESS)
         rc = MPI_Win_flush(0, c->win);
-    pthread_mutex_unlock(&c->lock);
+    pthread_mutex_unlock(&het__mpi_lock);
     if (rc != MPI_SUCCESS)
         return het__mpi_fail("MPI_Fetch_and_op", rc);
     *start = got;
     return HET_OK;
+}
+
+int het_counter_add_done(het_counter *c, uint64_t items)
+{
+    if (!c->mpi) {
+        atomic_fetch_add(&c->done, items);
+        return HET_OK;
+    }
+    uint64_t ignored;
+    pthread_mutex_lock(&het__mpi_lock);
+    int rc = MPI_Fetch_and_op(&items, &ignored, MPI_UINT64_T, 0, 1, MPI_SUM, c->win);
+    if (rc == MPI_SUCCESS)
+        rc = MPI_Win_flush(0, c->win);
+    pthread_mutex_unlock(&het__mpi_lock);
+    return rc == MPI_SUCCESS ? HET_OK : het__mpi_fail("MPI_Fetch_and_op", rc);
+}
+
+uint64_t het_counter_done(het_counter *c)
+{
+    if (!c->mpi)
+        return atomic_load(&c->done);
+    uint64_t got = 0, none = 0;
+    pthread_mutex_lock(&het__mpi_lock);
+    if (MPI_Fetch_and_op(&none, &got, MPI_UINT64_T, 0, 1, MPI_NO_OP, c->win) == MPI_SUCCESS)
+        MPI_Win_flush(0, c->win);
+    pthread_mutex_unlock(&het__mpi_lock);
+    return got;
 }
 
 void het_counter_close(het_counter *c)
@@ -173,6 +206,14 @@ void het_counter_close(het_counter *c)
         MPI_Win_unlock_all(c->win);
         MPI_Win_free(&c->win);
     }
+    pthread_mutex_destroy(&c->lock);
+    free(c);
+}
+
+void het_counter_abandon(het_counter *c)
+{
+    if (!c)
+        return;
     pthread_mutex_destroy(&c->lock);
     free(c);
 }
@@ -307,6 +348,99 @@ int het_par_gather_records(const void *mine, size_t count, size_t size, void **o
     return HET_OK;
 }
 
+int het_par_bcast(void *p, size_t n)
+{
+    if (!het__par.active || het__par.size == 1)
+        return HET_OK;
+    char *c = p;
+    while (n) {
+        int piece = n > (size_t)INT_MAX ? INT_MAX : (int)n;
+        MPI_CHECK(MPI_Bcast(c, piece, MPI_BYTE, 0, MPI_COMM_WORLD));
+        c += piece;
+        n -= (size_t)piece;
+    }
+    return HET_OK;
+}
+
+#define HET_TAG_SHIP 11
+
+int het_par_ship(const uint64_t *runs, size_t n_runs, const void *partials, size_t psize)
+{
+    if (!het__par.active || het__par.size == 1 || het__par.rank == 0)
+        return HET_OK;
+    size_t bytes = 8 + n_runs * 16;
+    for (size_t i = 0; i < n_runs; i++)
+        bytes += runs[2 * i + 1] * psize;
+    if (bytes > (size_t)INT_MAX)
+        return het_fail(HET_E_INTERNAL, "a checkpoint message of %zu bytes", bytes);
+    char *buf = malloc(bytes);
+    if (!buf)
+        return het_fail(HET_E_NOMEM, "out of memory sending finished grains to rank 0");
+    uint64_t n = n_runs;
+    memcpy(buf, &n, 8);
+    memcpy(buf + 8, runs, n_runs * 16);
+    char *d = buf + 8 + n_runs * 16;
+    for (size_t i = 0; i < n_runs; i++) {
+        size_t len = runs[2 * i + 1] * psize;
+        memcpy(d, (const char *)partials + runs[2 * i] * psize, len);
+        d += len;
+    }
+    pthread_mutex_lock(&het__mpi_lock);
+    int rc = MPI_Send(buf, (int)bytes, MPI_BYTE, 0, HET_TAG_SHIP, MPI_COMM_WORLD);
+    pthread_mutex_unlock(&het__mpi_lock);
+    free(buf);
+    return rc == MPI_SUCCESS ? HET_OK : het__mpi_fail("MPI_Send (finished grains to rank 0)", rc);
+}
+
+int het_par_receive_shipped(void *partials, size_t psize, uint64_t n_grains,
+                            void (*got)(void *ctx, uint64_t g0, uint64_t n), void *ctx, int *finished)
+{
+    if (!het__par.active || het__par.size == 1 || het__par.rank != 0)
+        return HET_OK;
+    for (;;) {
+        int flag = 0;
+        MPI_Status st;
+        pthread_mutex_lock(&het__mpi_lock);
+        int prc = MPI_Iprobe(MPI_ANY_SOURCE, HET_TAG_SHIP, MPI_COMM_WORLD, &flag, &st);
+        pthread_mutex_unlock(&het__mpi_lock);
+        if (prc != MPI_SUCCESS)
+            return het__mpi_fail("MPI_Iprobe", prc);
+        if (!flag)
+            return HET_OK;
+        int count = 0;
+        MPI_Get_count(&st, MPI_BYTE, &count);
+        char *buf = malloc(count > 0 ? (size_t)count : 1);
+        if (!buf)
+            return het_fail(HET_E_NOMEM, "out of memory receiving finished grains");
+        pthread_mutex_lock(&het__mpi_lock);
+        int rc = MPI_Recv(buf, count, MPI_BYTE, st.MPI_SOURCE, HET_TAG_SHIP, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        pthread_mutex_unlock(&het__mpi_lock);
+        if (rc != MPI_SUCCESS) {
+            free(buf);
+            return het__mpi_fail("MPI_Recv (finished grains)", rc);
+        }
+        uint64_t n_runs = 0;
+        if (count >= 8)
+            memcpy(&n_runs, buf, 8);
+        if (n_runs == 0) {
+            (*finished)++;
+        } else if ((size_t)count >= 8 + n_runs * 16) {
+            const char *d = buf + 8 + n_runs * 16, *end = buf + count;
+            for (uint64_t i = 0; i < n_runs; i++) {
+                uint64_t g0, n;
+                memcpy(&g0, buf + 8 + 16 * i, 8);
+                memcpy(&n, buf + 16 + 16 * i, 8);
+                if (g0 >= n_grains || n > n_grains - g0 || (size_t)(end - d) < n * psize)
+                    break;
+                memcpy((char *)partials + g0 * psize, d, n * psize);
+                d += n * psize;
+                got(ctx, g0, n);
+            }
+        }
+        free(buf);
+    }
+}
+
 int het_par_same_u64(uint64_t v)
 {
     if (!het__par.active || het__par.size == 1)
@@ -330,6 +464,7 @@ double het_par_max(double v)
 
 struct het_counter {
     _Atomic uint64_t next;
+    _Atomic uint64_t done;
 };
 
 int het_counter_open(het_counter **out, uint64_t total)
@@ -339,6 +474,7 @@ int het_counter_open(het_counter **out, uint64_t total)
     if (!c)
         return het_fail(HET_E_NOMEM, "out of memory for the grain counter");
     atomic_init(&c->next, 0);
+    atomic_init(&c->done, 0);
     *out = c;
     return HET_OK;
 }
@@ -350,6 +486,7 @@ int het_counter_take(het_counter *c, uint64_t n, uint64_t *start)
 }
 
 void het_counter_close(het_counter *c) { free(c); }
+void het_counter_abandon(het_counter *c) { free(c); }
 
 int het_par_agree(int code, char *msg, size_t msg_size)
 {
@@ -378,6 +515,42 @@ int het_par_gather_records(const void *mine, size_t count, size_t size, void **o
         memcpy(copy, mine, count * size);
     *out = copy;
     *out_count = count;
+    return HET_OK;
+}
+
+int het_counter_add_done(het_counter *c, uint64_t items)
+{
+    atomic_fetch_add(&c->done, items);
+    return HET_OK;
+}
+
+uint64_t het_counter_done(het_counter *c) { return atomic_load(&c->done); }
+
+int het_par_bcast(void *p, size_t n)
+{
+    (void)p;
+    (void)n;
+    return HET_OK;
+}
+
+int het_par_ship(const uint64_t *runs, size_t n_runs, const void *partials, size_t psize)
+{
+    (void)runs;
+    (void)n_runs;
+    (void)partials;
+    (void)psize;
+    return HET_OK;
+}
+
+int het_par_receive_shipped(void *partials, size_t psize, uint64_t n_grains,
+                            void (*got)(void *ctx, uint64_t g0, uint64_t n), void *ctx, int *finished)
+{
+    (void)partials;
+    (void)psize;
+    (void)n_grains;
+    (void)got;
+    (void)ctx;
+    (void)finished;
     return HET_OK;
 }
 

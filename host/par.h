@@ -30,6 +30,9 @@ typedef struct het_counter het_counter;
 int het_counter_open(het_counter **c, uint64_t total);
 int het_counter_take(het_counter *c, uint64_t n, uint64_t *start);
 void het_counter_close(het_counter *c);
+/* Frees this rank's side only, without the collective MPI_Win_free: for a
+ * run that was interrupted, where a rank may be gone. */
+void het_counter_abandon(het_counter *c);
 
 /* Collective: combines a status code (0 or negative) and message from
  * every rank.  Returns the first failing rank's code (lowest rank) on
@@ -46,6 +49,26 @@ int het_par_gather_partials(void *all, size_t psize, const uint64_t *batches, si
  * rank 0 (*out, *out_count; caller frees *out).  On other ranks *out is
  * NULL. */
 int het_par_gather_records(const void *mine, size_t count, size_t size, void **out, size_t *out_count);
+
+/* Work done, for progress across ranks: every rank adds the items it
+ * finished (one-sided, to rank 0's window); rank 0 reads the total. */
+int het_counter_add_done(het_counter *c, uint64_t items);
+uint64_t het_counter_done(het_counter *c);   /* rank 0: every rank's items */
+
+/* Collective: rank 0's n bytes at p reach every rank. */
+int het_par_bcast(void *p, size_t n);
+
+/* Checkpoints under MPI: a rank other than 0 sends finished grains to rank
+ * 0 while the run goes on, so that rank 0's journal has them even if this
+ * rank dies later.  runs: n_runs (g0, n) pairs; their partials are read
+ * from `partials` (the whole job's array, psize bytes a grain).  n_runs 0
+ * is the rank's last message of the run ("nothing more from me"). */
+int het_par_ship(const uint64_t *runs, size_t n_runs, const void *partials, size_t psize);
+/* Rank 0: receives whatever has arrived (never blocks), copying each
+ * grain's partial into `partials` and calling got(ctx, g0, n) per run;
+ * counts the ranks whose last message came in *finished.  */
+int het_par_receive_shipped(void *partials, size_t psize, uint64_t n_grains,
+                            void (*got)(void *ctx, uint64_t g0, uint64_t n), void *ctx, int *finished);
 
 /* Collective: 1 on every rank when every rank passed the same v. */
 int het_par_same_u64(uint64_t v);

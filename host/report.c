@@ -39,6 +39,10 @@ static int het__print_json(const het_job *job, const het_report *rep, FILE *out)
     cJSON_AddItemToObject(ph, "compute", het_json_f64(rep->compute_s, 6));
     cJSON_AddItemToObject(ph, "merge", het_json_f64(rep->merge_s, 6));
     cJSON_AddItemToObject(ph, "wall", het_json_f64(rep->wall_s, 6));
+    if (rep->checkpoint) {
+        cJSON *cp = cJSON_AddObjectToObject(root, "checkpoint");
+        cJSON_AddItemToObject(cp, "resumed_grains", het_json_u64(rep->resumed_grains));
+    }
     cJSON *ws = cJSON_AddArrayToObject(root, "workers");
     for (size_t i = 0; i < rep->n_workers; i++) {
         const het_worker_stats *s = &rep->workers[i];
@@ -146,6 +150,9 @@ static int het__print_text(const het_job *job, const het_report *rep, FILE *out)
         fprintf(out, "  %-*s  %s\n", width, f[i].name, buf);
     }
     fprintf(out, "  %-*s  %016" PRIx64 "\n", width, "digest", rep->digest);
+    if (rep->checkpoint)
+        fprintf(out, "  %-*s  %" PRIu64 " of %" PRIu64 " grains from the journal\n", width, "resumed",
+                rep->resumed_grains, job->n_grains);
     fprintf(out, "\nphases (s)   discovery %.3f   build %.3f%s   compute %.3f   merge %.3f   wall %.3f\n",
             rep->discovery_s, rep->build_s, rep->build_cached ? " (cached)" : "", rep->compute_s,
             rep->merge_s, rep->wall_s);

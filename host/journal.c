@@ -1,0 +1,378 @@
+/* journal.c - the checkpoint journal (see journal.h). */
+#include "journal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <xxhash.h>
+
+#include "format.h"
+
+#define HET_JOURNAL_MAGIC "HETJRNL1"
+/* A header longer than this is not ours (the job's text is a few hundred
+ * bytes). */
+#define HET_JOURNAL_MAX_HEADER (1u << 20)
+
+struct het_journal {
+    int fd;
+    char *path;
+    size_t psize;
+    uint64_t n_grains;
+};
+
+char *het_journal_describe(const het_job *job)
+{
+    het_field f[HET_MAX_FIELDS];
+    size_t n = job->wl->params_fields(job, f, HET_MAX_FIELDS);
+    size_t cap = 256 + n * 300, len = 0;
+    char *s = malloc(cap);
+    if (!s)
+        return NULL;
+    len += (size_t)snprintf(s + len, cap - len, "workload=%s\nseed=%" PRIu64 "\n", job->wl->name, job->seed);
+    for (size_t i = 0; i < n; i++) {
+        char buf[256];
+        het_format_field(&f[i], 17, buf, sizeof buf);
+        if (strcmp(f[i].name, "seed") == 0)
+            continue;
+        len += (size_t)snprintf(s + len, cap - len, "%s=%s\n", f[i].name, buf);
+    }
+    return s;
+}
+
+static int het__io(const char *path, const char *what)
+{
+    return het_fail(HET_E_IO, "--checkpoint: cannot %s '%s': %s", what, path, strerror(errno));
+}
+
+static int het__write_all(int fd, const void *p, size_t n)
+{
+    const char *c = p;
+    while (n) {
+        ssize_t k = write(fd, c, n);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return -1;
+        c += k;
+        n -= (size_t)k;
+    }
+    return 0;
+}
+
+/* Reads exactly n bytes: 1; a clean or short end: 0; an error: -1. */
+static int het__read_all(int fd, void *p, size_t n)
+{
+    char *c = p;
+    while (n) {
+        ssize_t k = read(fd, c, n);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k < 0)
+            return -1;
+        if (k == 0)
+            return 0;
+        c += k;
+        n -= (size_t)k;
+    }
+    return 1;
+}
+
+static void het__put64(unsigned char *p, uint64_t v) { memcpy(p, &v, 8); }
+static uint64_t het__get64(const unsigned char *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
+
+/* The header's bytes; the caller frees them. */
+static unsigned char *het__header(const het_job *job, uint64_t fp, size_t *len)
+{
+    char *text = het_journal_describe(job);
+    if (!text)
+        return NULL;
+    size_t tl = strlen(text), n = 8 + 4 + 4 + 8 + 8 + 8 + tl + 8;
+    unsigned char *h = malloc(n);
+    if (!h) {
+        free(text);
+        return NULL;
+    }
+    uint32_t hl = (uint32_t)n, zero = 0;
+    memcpy(h, HET_JOURNAL_MAGIC, 8);
+    memcpy(h + 8, &hl, 4);
+    memcpy(h + 12, &zero, 4);
+    het__put64(h + 16, fp);
+    het__put64(h + 24, job->n_grains);
+    het__put64(h + 32, job->partial_size);
+    memcpy(h + 40, text, tl);
+    het__put64(h + 40 + tl, XXH3_64bits(h, 40 + tl));
+    free(text);
+    *len = n;
+    return h;
+}
+
+/* Names the first parameter that differs between two job texts. */
+static int het__differs(const char *path, const char *there, const char *here)
+{
+    char *a = strdup(there), *b = strdup(here);
+    int rc = HET_E_NOMEM;
+    if (!a || !b) {
+        rc = het_fail(HET_E_NOMEM, "out of memory comparing journals");
+        goto done;
+    }
+    for (char *sa = NULL, *la = strtok_r(a, "\n", &sa); la; la = strtok_r(NULL, "\n", &sa)) {
+        char *eq = strchr(la, '=');
+        if (!eq)
+            continue;
+        *eq = 0;
+        const char *va = eq + 1, *vb = NULL;
+        char val[512];
+        size_t kl = strlen(la);
+        for (const char *p = here; p && *p;) {
+            const char *nl = strchr(p, '\n');
+            if (strncmp(p, la, kl) == 0 && p[kl] == '=') {
+                size_t vl = nl ? (size_t)(nl - p - kl - 1) : strlen(p + kl + 1);
+                if (vl >= sizeof val)
+                    vl = sizeof val - 1;
+                memcpy(val, p + kl + 1, vl);
+                val[vl] = 0;
+                vb = val;
+                break;
+            }
+            p = nl ? nl + 1 : NULL;
+        }
+        if (!vb || strcmp(va, vb) != 0) {
+            rc = het_fail(HET_E_BADARG, "--checkpoint: '%s' is the journal of another job: %s is %.200s there, "
+                          "%.200s here", path, la, va, vb ? vb : "(none)");
+            goto done;
+        }
+    }
+    rc = het_fail(HET_E_BADARG, "--checkpoint: '%s' is the journal of a job with the same parameters but other "
+                  "grains (written by another hetero version?)", path);
+done:
+    free(a);
+    free(b);
+    return rc;
+}
+
+/* A new journal: the header goes to a temporary file beside `path`, which
+ * is synced and renamed into place, so the file appears whole or not at
+ * all. */
+static int het__create(const char *path, const unsigned char *h, size_t hl)
+{
+    size_t n = strlen(path) + 16;
+    char *tmp = malloc(n);
+    char *dir = strdup(path);
+    if (!tmp || !dir) {
+        free(tmp);
+        free(dir);
+        return het_fail(HET_E_NOMEM, "out of memory");
+    }
+    snprintf(tmp, n, "%s.XXXXXX", path);
+    int rc = HET_OK;
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        rc = het_fail(HET_E_BADARG, "--checkpoint: cannot create '%s': %s", path, strerror(errno));
+        goto done;
+    }
+    if (het__write_all(fd, h, hl) != 0 || fsync(fd) != 0) {
+        rc = het__io(path, "write");
+        close(fd);
+        unlink(tmp);
+        goto done;
+    }
+    if (close(fd) != 0 || rename(tmp, path) != 0) {
+        rc = het__io(path, "write");
+        unlink(tmp);
+        goto done;
+    }
+    int dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        fsync(dfd);
+        close(dfd);
+    }
+done:
+    free(tmp);
+    free(dir);
+    return rc;
+}
+
+int het_journal_open(het_journal **out, const char *path, const het_job *job, uint64_t fp,
+                     unsigned char *done, void *partials, uint64_t *resumed)
+{
+    *out = NULL;
+    *resumed = 0;
+    size_t hl = 0;
+    unsigned char *h = het__header(job, fp, &hl);
+    unsigned char *theirs = NULL;
+    XXH3_state_t *st = NULL;
+    int fd = -1, rc = HET_OK;
+    if (!h)
+        return het_fail(HET_E_NOMEM, "out of memory for the journal header");
+
+    struct stat sb;
+    int exists = stat(path, &sb) == 0;
+    if (!exists && errno != ENOENT) {
+        rc = het_fail(HET_E_BADARG, "--checkpoint: cannot use '%s': %s", path, strerror(errno));
+        goto done;
+    }
+    if (exists && !S_ISREG(sb.st_mode)) {
+        rc = het_fail(HET_E_BADARG, "--checkpoint: '%s' is not a regular file", path);
+        goto done;
+    }
+    if (!exists || (S_ISREG(sb.st_mode) && sb.st_size == 0)) {
+        if ((rc = het__create(path, h, hl)))
+            goto done;
+    }
+    fd = open(path, O_RDWR | O_CLOEXEC);
+    if (fd < 0) {
+        rc = het__io(path, "open");
+        goto done;
+    }
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        rc = het_fail(HET_E_BADARG, "--checkpoint: '%s' is not a regular file", path);
+        goto done;
+    }
+
+    /* the header: ours, whole, and of this job */
+    unsigned char fixed[16];
+    int r = het__read_all(fd, fixed, sizeof fixed);
+    uint32_t their_len = 0;
+    if (r == 1)
+        memcpy(&their_len, fixed + 8, 4);
+    if (r != 1 || memcmp(fixed, HET_JOURNAL_MAGIC, 8) != 0 || their_len < 48 ||
+        their_len > HET_JOURNAL_MAX_HEADER) {
+        rc = het_fail(HET_E_BADARG, "--checkpoint: '%s' exists and is not a hetero journal (it is left as it is)",
+                      path);
+        goto done;
+    }
+    theirs = malloc(their_len + 1);
+    if (!theirs) {
+        rc = het_fail(HET_E_NOMEM, "out of memory reading the journal");
+        goto done;
+    }
+    memcpy(theirs, fixed, sizeof fixed);
+    if (het__read_all(fd, theirs + 16, their_len - 16) != 1 ||
+        XXH3_64bits(theirs, their_len - 8) != het__get64(theirs + their_len - 8)) {
+        rc = het_fail(HET_E_BADARG, "--checkpoint: the header of journal '%s' is damaged", path);
+        goto done;
+    }
+    if (their_len != hl || memcmp(theirs, h, hl) != 0) {
+        theirs[their_len - 8] = 0;   /* the job's text, terminated */
+        char *mine = (char *)h + 40;
+        h[hl - 8] = 0;
+        rc = het__differs(path, (char *)theirs + 40, mine);
+        goto done;
+    }
+
+    /* the records, up to the first damaged one */
+    st = XXH3_createState();
+    if (!st) {
+        rc = het_fail(HET_E_NOMEM, "out of memory reading the journal");
+        goto done;
+    }
+    off_t good = (off_t)their_len;
+    const size_t ps = job->partial_size;
+    for (;;) {
+        unsigned char rh[16], sum[8];
+        if (het__read_all(fd, rh, sizeof rh) != 1)
+            break;
+        uint64_t g0 = het__get64(rh), n = het__get64(rh + 8);
+        if (n == 0 || g0 >= job->n_grains || n > job->n_grains - g0)
+            break;
+        int overlap = 0;
+        for (uint64_t g = g0; g < g0 + n && !overlap; g++)
+            overlap = done[g] != 0;
+        if (overlap)
+            break;
+        unsigned char *dst = (unsigned char *)partials + g0 * ps;
+        if (het__read_all(fd, dst, (size_t)n * ps) != 1 || het__read_all(fd, sum, sizeof sum) != 1)
+            break;
+        XXH3_64bits_reset(st);
+        XXH3_64bits_update(st, rh, sizeof rh);
+        XXH3_64bits_update(st, dst, (size_t)n * ps);
+        if (XXH3_64bits_digest(st) != het__get64(sum)) {
+            memset(dst, 0, (size_t)n * ps);
+            break;
+        }
+        memset(done + g0, 1, (size_t)n);
+        *resumed += n;
+        good += (off_t)(16 + n * ps + 8);
+    }
+    /* drop a torn or damaged tail, then append after the good records */
+    if ((good != sb.st_size && ftruncate(fd, good) != 0) || lseek(fd, good, SEEK_SET) != good) {
+        rc = het__io(path, "truncate the damaged tail of");
+        goto done;
+    }
+    het_journal *j = calloc(1, sizeof *j);
+    char *p = strdup(path);
+    if (!j || !p) {
+        free(j);
+        free(p);
+        rc = het_fail(HET_E_NOMEM, "out of memory");
+        goto done;
+    }
+    j->fd = fd;
+    j->path = p;
+    j->psize = ps;
+    j->n_grains = job->n_grains;
+    fd = -1;
+    *out = j;
+done:
+    if (fd >= 0)
+        close(fd);
+    if (st)
+        XXH3_freeState(st);
+    free(theirs);
+    free(h);
+    return rc;
+}
+
+int het_journal_append(het_journal *j, uint64_t g0, uint64_t n, const void *partials)
+{
+    unsigned char rh[16], sum[8];
+    het__put64(rh, g0);
+    het__put64(rh + 8, n);
+    XXH3_state_t *st = XXH3_createState();
+    if (!st)
+        return het_fail(HET_E_NOMEM, "out of memory writing the journal");
+    XXH3_64bits_reset(st);
+    XXH3_64bits_update(st, rh, sizeof rh);
+    XXH3_64bits_update(st, partials, (size_t)n * j->psize);
+    het__put64(sum, XXH3_64bits_digest(st));
+    XXH3_freeState(st);
+    if (het__write_all(j->fd, rh, sizeof rh) != 0 || het__write_all(j->fd, partials, (size_t)n * j->psize) != 0 ||
+        het__write_all(j->fd, sum, sizeof sum) != 0)
+        return het__io(j->path, "write");
+    return HET_OK;
+}
+
+int het_journal_sync(het_journal *j)
+{
+    if (fsync(j->fd) != 0)
+        return het__io(j->path, "sync");
+    return HET_OK;
+}
+
+int het_journal_close(het_journal *j, int sync, int remove)
+{
+    if (!j)
+        return HET_OK;
+    int rc = HET_OK;
+    if (sync && fsync(j->fd) != 0)
+        rc = het__io(j->path, "sync");
+    if (close(j->fd) != 0 && rc == HET_OK)
+        rc = het__io(j->path, "close");
+    if (rc == HET_OK && remove && unlink(j->path) != 0)
+        rc = het__io(j->path, "remove");
+    free(j->path);
+    free(j);
+    return rc;
+}
