@@ -54,6 +54,14 @@ typedef struct hcl_info {
  * and frees it with free(). */
 int hcl_discover(hcl_info **out, size_t *n);
 
+/* After hcl_discover: "" when every platform found gave at least one
+ * device, else one line naming each platform that gave none and what it
+ * returned, e.g. "OpenCL platform 0 (Portable Computing Language) gave no
+ * device: clGetDeviceIDs returned CL_DEVICE_NOT_FOUND".  Such a platform
+ * is left out of the list, not an error.  Valid until the next
+ * hcl_discover. */
+const char *hcl_discover_note(void);
+
 /* Human name of an OpenCL error code: "CL_OUT_OF_RESOURCES".  Never NULL. */
 const char *hcl_errname(cl_int err);
 

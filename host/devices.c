@@ -9,6 +9,22 @@
 
 #include "error.h"
 
+/* " (why)" after "no OpenCL device was found": the platforms that gave
+ * none and what they returned, else a pointer to `hetero devices`. */
+static const char *het__why_none(char *buf, size_t size)
+{
+    const char *note = hcl_discover_note();
+    snprintf(buf, size, " (%s)", *note ? note : "see hetero devices");
+    return buf;
+}
+
+/* A device that does not exist is bad input; one that a platform failed to
+ * give (a broken driver, PoCL without its cache) is a run-time failure. */
+static int het__none_code(void)
+{
+    return *hcl_discover_note() ? HET_E_OPENCL : HET_E_NODEV;
+}
+
 static int het__add(het_selection *sel, size_t idx)
 {
     for (size_t i = 0; i < sel->n_cl; i++)
@@ -72,15 +88,19 @@ static int het__walk(const char *list, const hcl_info *infos, size_t n, het_sele
                     if (rc)
                         return rc;
                 }
+            char why[1100];
             if (infos && !all && !found)
-                return het_fail(HET_E_NODEV, "--devices: 'gpu' asked for, but no GPU or accelerator OpenCL device was found (see hetero devices)");
+                return het_fail(het__none_code(), "--devices: 'gpu' asked for, but no GPU or accelerator OpenCL device was found%s",
+                                het__why_none(why, sizeof why));
         } else if (strcmp(tok, "cl") == 0) {
             sel->needs_opencl = sel->asked_opencl_by_name = 1;
             for (size_t i = 0; infos && i < n; i++)
                 if ((rc = het__add(sel, i)))
                     return rc;
+            char why[1100];
             if (infos && !n)
-                return het_fail(HET_E_NODEV, "--devices: 'cl' asked for, but no OpenCL device was found (see hetero devices)");
+                return het_fail(het__none_code(), "--devices: 'cl' asked for, but no OpenCL device was found%s",
+                                het__why_none(why, sizeof why));
         } else if (het__parse_id(tok, &p, &d)) {
             sel->needs_opencl = sel->asked_opencl_by_name = 1;
             if (infos) {
@@ -88,8 +108,10 @@ static int het__walk(const char *list, const hcl_info *infos, size_t n, het_sele
                 for (i = 0; i < n; i++)
                     if (infos[i].platform == p && infos[i].device == d)
                         break;
+                char why[1100];
                 if (i == n)
-                    return het_fail(HET_E_NODEV, "--devices: no OpenCL device %s (see hetero devices)", tok);
+                    return het_fail(het__none_code(), "--devices: no OpenCL device %s%s", tok,
+                                    het__why_none(why, sizeof why));
                 if ((rc = het__add(sel, i)))
                     return rc;
             }

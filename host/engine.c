@@ -541,7 +541,8 @@ int het_engine_run(het_job *job, const het_run_opts *opts, het_report *rep)
         rep->discovery_s = het_now() - t0;
         if (rc == HET_OK && n_infos == 0 && !sel.asked_opencl_by_name && !opts->quiet &&
             het_par_rank() == 0)
-            fprintf(stderr, "hetero: notice: no OpenCL platform found; the CPU carries the job\n");
+            fprintf(stderr, "hetero: notice: %s; the CPU carries the job\n",
+                    *hcl_discover_note() ? hcl_discover_note() : "no OpenCL platform found");
     }
     if (rc == HET_OK)
         rc = het_devices_select(list, infos, n_infos, &sel);
