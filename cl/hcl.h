@@ -11,7 +11,7 @@
  * host/error.h) and records a one-line message that names the failing call,
  * the device and the OpenCL error name, e.g.
  *   "clEnqueueNDRangeKernel on cl:0:0 (NVIDIA H200): CL_OUT_OF_RESOURCES".
- * Nothing here prints or exits.
+ * Nothing here prints or exits (but for HETERO_DEBUG lines, host/error.h).
  */
 #ifndef HCL_H
 #define HCL_H
@@ -93,8 +93,13 @@ void hcl_close(hcl_device *d);
  * a temporary file and renamed into place; a cached binary the driver
  * rejects (CL_INVALID_BINARY or a failed build) is rebuilt from source.
  * Cache directory: $HETERO_CACHE_DIR, else $XDG_CACHE_HOME/hetero, else
- * $HOME/.cache/hetero; HETERO_CACHE_DIR=off disables it.  A cache that
- * cannot be written is silently skipped (it is an optimisation).
+ * $HOME/.cache/hetero; HETERO_CACHE_DIR=off disables it.  A directory or
+ * entry is used only when it is owned by this user and not writable by
+ * group or others (else it is ignored and the program rebuilt, into the
+ * user's own cache when HETERO_CACHE_DIR named somebody else's); the
+ * checksum of an entry covers its key and payload.  A cache that cannot be
+ * written is skipped (it is an optimisation); under HETERO_DEBUG each
+ * entry or directory passed over gets a line on stderr saying why.
  * *from_cache (may be NULL) says whether the binary came from the cache.
  * On a build failure the message names the device and error and carries
  * the build log (multi-line; the only multi-line message there is):
