@@ -117,7 +117,8 @@ static const char *untrusted(const struct stat *st, char *why, size_t size)
 }
 
 /* An open descriptor of `dir` (created if missing) when it may hold cache
- * entries, else -1 (with a debug line saying why). */
+ * entries; -1 when it cannot be had, -2 when it is not to be trusted (with
+ * a debug line saying why). */
 static int open_trusted_dir(const char *dir)
 {
     struct stat st;
@@ -131,15 +132,19 @@ static int open_trusted_dir(const char *dir)
         het_debug("program cache: cannot open directory '%s': %s", dir, strerror(errno));
         return -1;
     }
-    if (fstat(fd, &st) != 0 || untrusted(&st, why, sizeof why)) {
-        het_debug("program cache: not using directory '%s': %s", dir, why);
+    if (fstat(fd, &st) != 0) {
         close(fd);
         return -1;
+    }
+    if (untrusted(&st, why, sizeof why)) {
+        het_debug("program cache: not using directory '%s': %s", dir, why);
+        close(fd);
+        return -2;
     }
     return fd;
 }
 
-/* The cache directory to use, into buf, and an open descriptor of it; -1
+/* The cache directory to use, into buf, and an open descriptor of it; < 0
  * when the cache is off or no trusted directory can be had. */
 static int cache_dir(char *buf, size_t cap)
 {
@@ -147,11 +152,10 @@ static int cache_dir(char *buf, size_t cap)
     int off = 0;
     if (cache_dir_configured(buf, cap, &off)) {
         int fd = open_trusted_dir(buf);
-        if (fd >= 0)
+        /* a directory that cannot be made is skipped (the cache is an
+         * optimisation); somebody else's gives way to the user's own */
+        if (fd != -2 || !cache_dir_default(mine, sizeof mine) || strcmp(mine, buf) == 0)
             return fd;
-        /* somebody else's (or anybody's): fall back to the user's own */
-        if (!cache_dir_default(mine, sizeof mine) || strcmp(mine, buf) == 0)
-            return -1;
         het_debug("program cache: using '%s' instead", mine);
         snprintf(buf, cap, "%s", mine);
         return open_trusted_dir(buf);
