@@ -271,7 +271,7 @@ int bench_plot(const bench *b, const char *path)
         size_t len = 0;
         rc = bench_png_script(b, &script, &len);
         if (rc == HET_OK)
-            rc = het_gnuplot_draw("--plot", script, len, &out);
+            rc = het_gnuplot_draw("--plot", "png", script, len, &out);
         free(script);
     } else {
         bench_plot_svg(b, out.f);

@@ -80,9 +80,22 @@ static void het__first_line(int fd, char *buf, size_t size)
 }
 #endif
 
-int het_gnuplot_draw(const char *opt, const char *script, size_t len, het_out *out)
+/* 1 when the picture in fd (size bytes) ends as a whole PNG or SVG does. */
+static int het__complete(int fd, off_t size, const char *format)
+{
+    char tail[64];
+    size_t n = size < (off_t)sizeof tail ? (size_t)size : sizeof tail;
+    if (pread(fd, tail, n, size - (off_t)n) != (ssize_t)n)
+        return 0;
+    if (strcmp(format, "png") == 0)   /* the IEND chunk: length 0, type, CRC */
+        return n >= 12 && memcmp(tail + n - 12, "\0\0\0\0IEND\xae\x42\x60\x82", 12) == 0;
+    return memmem(tail, n, "</svg>", 6) != NULL;
+}
+
+int het_gnuplot_draw(const char *opt, const char *format, const char *script, size_t len, het_out *out)
 {
 #ifndef HETERO_GNUPLOT
+    (void)format;
     (void)script;
     (void)len;
     return het_fail(HET_E_IO, "%s: cannot draw '%s': gnuplot was not found when hetero was built", opt,
@@ -131,6 +144,13 @@ int het_gnuplot_draw(const char *opt, const char *script, size_t len, het_out *o
         else
             snprintf(how, sizeof how, "it drew nothing");
         rc = het_fail(HET_E_IO, "%s: gnuplot failed drawing '%s' (%s)%s%s", opt, out->name, how,
+                      said[0] ? ": " : "", said);
+        goto done;
+    }
+    if (!het__complete(pic, st.st_size, format)) {
+        het__first_line(err, said, sizeof said);
+        rc = het_fail(HET_E_IO, "%s: gnuplot drew an incomplete %s picture for '%s' (%lld bytes; could it "
+                      "not write the rest?)%s%s", opt, format, out->name, (long long)st.st_size,
                       said[0] ? ": " : "", said);
         goto done;
     }

@@ -23,8 +23,10 @@
 int het_gnuplot_available(void);
 
 /* Runs the program `script` (len bytes) and writes the picture into out.
- * HET_E_IO naming opt and out's file when gnuplot cannot be started,
- * fails, draws nothing, or the copy cannot be written. */
-int het_gnuplot_draw(const char *opt, const char *script, size_t len, het_out *out);
+ * `format` is "png" or "svg": the picture must end as one does (gnuplot
+ * exits 0 even when it could not write all of it).  HET_E_IO naming opt
+ * and out's file when gnuplot cannot be started, fails, draws nothing or
+ * an incomplete picture, or the copy cannot be written. */
+int het_gnuplot_draw(const char *opt, const char *format, const char *script, size_t len, het_out *out);
 
 #endif

@@ -683,7 +683,7 @@ static int het__res_outputs(const het_job *job, const char *csv, size_t csv_len)
         if (rc == HET_OK)
             rc = het_out_open(&plot, "--plot", p->plot);
         if (rc == HET_OK)
-            rc = het_gnuplot_draw("--plot", script, len, &plot);
+            rc = het_gnuplot_draw("--plot", svg ? "svg" : "png", script, len, &plot);
         free(script);
     }
     if (rc == HET_OK && p->trace[0]) {
