@@ -25,9 +25,12 @@
 #include <xxhash.h>
 
 #include "cli.h"
+#include "interrupt.h"
+#include "output.h"
 #include "par.h"
 
-#define BENCH_MAX_THREADS 4096
+/* --compare: a bench report is a few kilobytes; this is generous */
+#define BENCH_MAX_BASELINE (16u << 20)
 #define BENCH_MAX_REPEATS 1000
 /* Probes start here and grow; no job is sized beyond BENCH_MAX_ITEMS, so a
  * workload too fast to time cannot ask for an absurd one. */
@@ -82,8 +85,14 @@ static int bench_parse_workloads(bench_opts *o, const char *list)
         size_t len = strlen(names);
         snprintf(names + len, sizeof names - len, "%s%s", i ? ", " : "", het_workloads[i]->name);
     }
-    if (!*list || strlen(list) >= sizeof buf)
+    size_t len = strlen(list);
+    if (!len || len >= sizeof buf)
         return het_fail(HET_E_BADARG, "--workloads: expected a comma-separated list of %s, got '%s'", names, list);
+    /* strtok_r would skip empty elements silently: "pi,,primes" is a typo
+     * (as --devices says too) */
+    if (list[0] == ',' || list[len - 1] == ',' || strstr(list, ",,"))
+        return het_fail(HET_E_BADARG, "--workloads: expected a comma-separated list of %s, got '%s' (empty element)",
+                        names, list);
     strcpy(buf, list);
     o->n_wls = 0;
     o->unsized = NULL;
@@ -105,54 +114,16 @@ static int bench_parse_workloads(bench_opts *o, const char *list)
     return HET_OK;
 }
 
-/* A path we can create: its folder exists and is writable.  Checked before
- * the bench runs, so a typo costs nothing. */
-static int bench_writable(const char *opt, const char *path)
-{
-    char dir[4096];
-    snprintf(dir, sizeof dir, "%s", path);
-    char *slash = strrchr(dir, '/');
-    if (!slash)
-        snprintf(dir, sizeof dir, ".");
-    else if (slash == dir)
-        dir[1] = 0;
-    else
-        *slash = 0;
-    if (access(dir, W_OK) != 0)
-        return het_fail(HET_E_BADARG, "%s: cannot write '%s' (folder '%s' missing or not writable)", opt, path, dir);
-    return HET_OK;
-}
-
 static int bench_load_baseline(bench *b, const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return het_fail(HET_E_BADARG, "--compare: cannot read '%s'", path);
     char *text = NULL;
-    size_t len = 0, cap = 0;
-    for (;;) {
-        if (len + 4096 + 1 > cap) {
-            cap = cap ? 2 * cap : 65536;
-            char *t = realloc(text, cap);
-            if (!t) {
-                free(text);
-                fclose(f);
-                return het_fail(HET_E_NOMEM, "--compare: out of memory reading '%s'", path);
-            }
-            text = t;
-        }
-        size_t got = fread(text + len, 1, 4096, f);
-        len += got;
-        if (got < 4096)
-            break;
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        free(text);
-        return het_fail(HET_E_BADARG, "--compare: cannot read '%s'", path);
-    }
-    text[len] = 0;
+    size_t len = 0;
+    /* a regular file of sane size, or bad input: never a FIFO that blocks
+     * or /dev/zero that fills memory */
+    int rc = het_read_input("--compare", path, BENCH_MAX_BASELINE, &text, &len);
+    if (rc)
+        return rc;
+    (void)len;
     cJSON *doc = cJSON_Parse(text);
     free(text);
     const cJSON *schema = cJSON_GetObjectItemCaseSensitive(doc, "schema");
@@ -205,8 +176,7 @@ static int bench_parse(int argc, char **argv, bench *b)
             o->devices = v;
             rc = het_devices_parse(v, &sel);
         } else if (strcmp(n, "--threads") == 0) {
-            rc = het_parse_count(n, v, 1, BENCH_MAX_THREADS, &u);
-            o->threads = (int)u;
+            rc = het_parse_threads(n, v, &o->threads);
         } else if (strcmp(n, "--quick") == 0) {
             o->quick = 1;
         } else if (strcmp(n, "--repeats") == 0) {
@@ -229,7 +199,7 @@ static int bench_parse(int argc, char **argv, bench *b)
                 rc = het_fail(HET_E_BADARG, "--plot: '%s': PNG needs gnuplot, which this build did not find (write FILE.svg)", v);
 #endif
             else
-                rc = bench_writable(n, v);
+                rc = het_out_check(n, v);   /* before the bench, not after it */
         } else if (strcmp(n, "--compare") == 0) {
             o->compare = v;
         } else if (strcmp(n, "--progress") == 0) {
@@ -246,6 +216,10 @@ static int bench_parse(int argc, char **argv, bench *b)
         o->seconds = o->quick ? 0.1 : 1.0;
     if (!o->check_items)
         o->check_items = o->quick ? 2000000 : 20000000;
+    /* the team of omp/all comes from OMP_NUM_THREADS unless --threads says */
+    int env_threads, rc = het_threads_env(&env_threads);
+    if (rc)
+        return rc;
     /* read last, so that a bad option anywhere is reported first */
     if (o->compare)
         return bench_load_baseline(b, o->compare);
@@ -706,6 +680,8 @@ static int bench_run(bench *b)
     if (rc)
         return rc;
     /* after everything that can be bad input, which must stay one line */
+    if (*hcl_discover_note() && het_par_rank() == 0)
+        fprintf(stderr, "hetero-bench: notice: %s\n", hcl_discover_note());
     if (b->opt.unsized && het_par_rank() == 0)
         fprintf(stderr, "hetero-bench: notice: %s cannot size a bench job (no bench_params): skipped\n",
                 b->opt.unsized);
@@ -746,6 +722,8 @@ static void bench_free(bench *b)
 
 int main(int argc, char **argv)
 {
+    het_stdio_init();
+    het_set_progname("hetero-bench");
     int rc = het_par_init(&argc, &argv);
     if (rc) {
         fprintf(stderr, "hetero-bench: error: %s\n", het_errmsg());
@@ -757,30 +735,50 @@ int main(int argc, char **argv)
      * file: agree, so that no rank goes on alone into a collective run */
     rc = bench_agree(rc);
     int rank0 = het_par_rank() == 0;
-    if (rc == HET_OK && b.opt.help) {
-        if (rank0)
-            bench_usage(stdout);
-    } else if (rc == HET_OK && b.opt.version) {
-        if (rank0)
-            printf("hetero-bench %s\n", HETERO_VERSION);
-    } else if (rc == HET_OK) {
+    if (rc == HET_OK) {
         bench_show_progress = rank0 && (b.opt.progress > 0 || (b.opt.progress < 0 && isatty(2)));
+        het_interrupt_install("hetero-bench", rank0, bench_show_progress && !b.opt.help && !b.opt.version);
+        rc = het_stdout_check_open();
+    }
+    if (rc == HET_OK && b.opt.help) {
+        if (rank0) {
+            bench_usage(stdout);
+            rc = het_stream_flush(stdout, "the usage text to stdout");
+        }
+    } else if (rc == HET_OK && b.opt.version) {
+        if (rank0) {
+            printf("hetero-bench %s\n", HETERO_VERSION);
+            rc = het_stream_flush(stdout, "the version to stdout");
+        }
+    } else if (rc == HET_OK) {
         rc = bench_run(&b);
+        /* the plot first: if it cannot be drawn, no report claims success */
+        if (rc == HET_OK && rank0 && b.opt.plot)
+            rc = bench_plot(&b, b.opt.plot);
         if (rc == HET_OK && rank0) {
             rc = bench_print(&b, stdout);
-            fflush(stdout);
-            if (rc == HET_OK && b.opt.plot)
-                rc = bench_plot(&b, b.opt.plot);
+            if (rc == HET_OK)
+                rc = het_stream_flush(stdout, "the report to stdout");
         }
     }
     bench_progress_end();
-    if (rc && rank0) {
-        if (het_exit_status(rc) == 2)
+    int status = het_exit_status(rc);
+    if (rc == HET_E_INTERRUPTED || het_interrupted()) {
+        status = het_interrupt_report();
+        if (!status)
+            status = het_exit_status(HET_E_INTERRUPTED);
+    } else if (rc && rank0) {
+        if (status == 2)
             fprintf(stderr, "hetero-bench: %s\n", het_errmsg());
         else
             fprintf(stderr, "hetero-bench: error: %s\n", het_errmsg());
     }
     bench_free(&b);
     het_par_finalize();
-    return het_exit_status(rc);
+    if (het_stdout_close("stdout") != HET_OK && status == 0) {
+        if (rank0)
+            fprintf(stderr, "hetero-bench: error: %s\n", het_errmsg());
+        status = 1;
+    }
+    return status;
 }

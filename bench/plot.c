@@ -4,15 +4,18 @@
  * more than BENCH_LOG_SPREAD times the smallest, linear otherwise.
  *
  * SVG is written here (no dependency, and it always works); PNG goes
- * through gnuplot when the build found it.
+ * through gnuplot when the build found it (host/gnuplot.c: no shell, no
+ * file name, the data inline).  Either way the picture goes to a temporary
+ * file renamed over FILE only when it is whole (host/output.c).
  */
 #include "bench.h"
 #include "format.h"
+#include "gnuplot.h"
+#include "output.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 
 #define BENCH_LOG_SPREAD 30.0
 
@@ -105,11 +108,8 @@ static const char *const bench_colours[] = {"#0072B2", "#E69F00", "#009E73", "#C
                                             "#56B4E9", "#D55E00", "#F0E442", "#000000"};
 #define BENCH_N_COLOURS (sizeof bench_colours / sizeof bench_colours[0])
 
-static int bench_plot_svg(const bench *b, const char *path)
+static void bench_plot_svg(const bench *b, FILE *f)
 {
-    FILE *f = fopen(path, "w");
-    if (!f)
-        return het_fail(HET_E_IO, "--plot: cannot write '%s'", path);
     const double bar = 30, gap = 40, left = 80, right = 190, top = 60, bottom = 70, plot_h = 340;
     size_t groups = b->n_checks, sets = b->n_sets;
     double group_w = (double)sets * bar + gap;
@@ -202,14 +202,10 @@ static int bench_plot_svg(const bench *b, const char *path)
         fputs("</text>\n", f);
     }
     fputs("</svg>\n", f);
-    int bad = ferror(f);
-    if (fclose(f) != 0 || bad)
-        return het_fail(HET_E_IO, "--plot: error writing '%s'", path);
-    return HET_OK;
 }
 
-#if HETERO_HAVE_GNUPLOT
-/* A string for gnuplot's single quotes, where '' stands for one quote. */
+/* A string for gnuplot's single quotes, where '' stands for one quote
+ * (only our own strings: titles, set and workload names). */
 static void bench_gp_str(FILE *f, const char *s)
 {
     fputc('\'', f);
@@ -221,22 +217,17 @@ static void bench_gp_str(FILE *f, const char *s)
     fputc('\'', f);
 }
 
-static int bench_plot_png(const bench *b, const char *path)
+/* The gnuplot program of the PNG chart, the data inline as a datablock. */
+static int bench_png_script(const bench *b, char **text, size_t *len)
 {
-    /* the script goes to gnuplot's stdin, the data inline as a datablock,
-     * so no temporary files */
-    /* gnuplot says nothing on success; its complaints go to our stderr,
-     * never into the report on stdout */
-    FILE *gp = popen("'" HETERO_GNUPLOT "' >&2", "w");
+    FILE *gp = open_memstream(text, len);
     if (!gp)
-        return het_fail(HET_E_IO, "--plot: cannot start gnuplot (%s)", HETERO_GNUPLOT);
+        return het_fail(HET_E_NOMEM, "--plot: out of memory");
     bench_axis a = bench_plot_axis(b);
     double width = 360 + 60.0 * (double)(b->n_checks * b->n_sets);
     fprintf(gp, "if (strstrt(GPVAL_TERMINALS, 'pngcairo') > 0) { set terminal pngcairo size %.0f,480 noenhanced } "
                 "else { set terminal png size %.0f,480 noenhanced }\n", width, width);
-    fputs("set output ", gp);
-    bench_gp_str(gp, path);
-    fputs("\nset title ", gp);
+    fputs("set title ", gp);
     bench_gp_str(gp, "hetero-bench: items/s per device set");
     fputs("\nset style data histograms\nset style histogram clustered gap 1\n"
           "set style fill solid 0.9 border -1\nset key outside right top\nset grid ytics\n"
@@ -261,18 +252,32 @@ static int bench_plot_png(const bench *b, const char *path)
         fputc('\n', gp);
     }
     fprintf(gp, "EOD\nplot for [i=2:%zu] $data using i:xtic(1) title columnheader(i)\n", b->n_sets + 1);
-    int status = pclose(gp);
-    if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
-        return het_fail(HET_E_IO, "--plot: gnuplot failed writing '%s' (its messages are above)", path);
+    if (ferror(gp) | (fclose(gp) != 0)) {
+        free(*text);
+        *text = NULL;
+        return het_fail(HET_E_NOMEM, "--plot: out of memory");
+    }
     return HET_OK;
 }
-#endif
 
 int bench_plot(const bench *b, const char *path)
 {
-#if HETERO_HAVE_GNUPLOT
-    if (bench_plot_kind(path) == 2)
-        return bench_plot_png(b, path);
-#endif
-    return bench_plot_svg(b, path);
+    het_out out;
+    int rc = het_out_open(&out, "--plot", path);
+    if (rc)
+        return rc;
+    if (bench_plot_kind(path) == 2) {
+        char *script = NULL;
+        size_t len = 0;
+        rc = bench_png_script(b, &script, &len);
+        if (rc == HET_OK)
+            rc = het_gnuplot_draw("--plot", "png", script, len, &out);
+        free(script);
+    } else {
+        bench_plot_svg(b, out.f);
+    }
+    if (rc == HET_OK)
+        rc = het_out_commit(&out);
+    het_out_discard(&out);
+    return rc;
 }

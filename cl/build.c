@@ -6,20 +6,34 @@
  * driver version (a driver update silently invalidates old entries).
  *
  * File layout (native byte order; the cache belongs to one machine):
- *   8 bytes   magic "HETCLB01"
+ *   8 bytes   magic "HETCLB02"
  *   8 bytes   payload length n (uint64)
- *   16 bytes  XXH128 of the payload, canonical (big-endian) form
+ *   16 bytes  XXH128 of the key (32 hex digits) and the payload, canonical
+ *             (big-endian) form
  *   n bytes   payload: the CL_PROGRAM_BINARIES of the one device
- * The checksum catches a truncated or damaged file before a driver sees it
- * (some drivers crash rather than return CL_INVALID_BINARY on garbage); a
- * payload the driver still rejects is rebuilt from source and rewritten.
- * Files are written to a temporary name in the same directory and renamed
- * into place, so a reader sees either no entry or a whole one, even with
- * several processes building at once.
+ * The checksum catches a truncated or damaged file, or an entry copied
+ * under another key's name, before a driver sees it (some drivers crash
+ * rather than return CL_INVALID_BINARY on garbage); a payload the driver
+ * still rejects is rebuilt from source and rewritten.  Files are written
+ * to a temporary name in the same directory and renamed into place, so a
+ * reader sees either no entry or a whole one, even with several processes
+ * building at once.
+ *
+ * Trust.  A checksum proves nothing against someone who can write the
+ * file: a planted binary runs on the device as ours.  So, as ssh does with
+ * its keys, a directory is used only when it is owned by this user and
+ * not writable by group or others, and an entry only when it is a regular
+ * file with the same owner and the same restriction (checked on the open
+ * descriptor, not the name).  Anything else is ignored, with a line under
+ * HETERO_DEBUG, and the program is built from source; a configured
+ * directory ($HETERO_CACHE_DIR) that fails the test gives way to the
+ * user's own ($XDG_CACHE_HOME/hetero or ~/.cache/hetero).  Directories we
+ * create are 0700, entries 0600.
  */
 #include "hcl_internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,35 +41,45 @@
 #include <unistd.h>
 #include <xxhash.h>
 
-#define CACHE_MAGIC "HETCLB01"
+#define CACHE_MAGIC "HETCLB02"
 #define CACHE_HEADER (8 + 8 + 16)
 /* Bumped when the file layout or the key's make-up changes. */
-#define CACHE_KEY_VERSION "hetero-clcache-1"
+#define CACHE_KEY_VERSION "hetero-clcache-2"
 
 /* ---- where the cache lives ---------------------------------------------- */
 
-/* Writes the cache directory into buf; 0 if the cache is off (or no
- * directory can be named). */
-static int cache_dir(char *buf, size_t cap)
+/* The configured directory ($HETERO_CACHE_DIR) into buf: 1, or 0 when
+ * there is none; *off says HETERO_CACHE_DIR=off. */
+static int cache_dir_configured(char *buf, size_t cap, int *off)
 {
     const char *env = getenv("HETERO_CACHE_DIR");
-    int n;
-    if (env && *env) {
-        if (strcmp(env, "off") == 0)
-            return 0;
-        n = snprintf(buf, cap, "%s", env);
-    } else if ((env = getenv("XDG_CACHE_HOME")) && *env) {
-        n = snprintf(buf, cap, "%s/hetero", env);
-    } else if ((env = getenv("HOME")) && *env) {
-        n = snprintf(buf, cap, "%s/.cache/hetero", env);
-    } else {
+    *off = 0;
+    if (!env || !*env)
+        return 0;
+    if (strcmp(env, "off") == 0) {
+        *off = 1;
         return 0;
     }
+    int n = snprintf(buf, cap, "%s", env);
     return n > 0 && (size_t)n < cap;
 }
 
-/* mkdir -p: every missing component is created; an existing directory is
- * fine.  Returns 0 on success. */
+/* The user's own: $XDG_CACHE_HOME/hetero, else $HOME/.cache/hetero. */
+static int cache_dir_default(char *buf, size_t cap)
+{
+    const char *env;
+    int n;
+    if ((env = getenv("XDG_CACHE_HOME")) && *env)
+        n = snprintf(buf, cap, "%s/hetero", env);
+    else if ((env = getenv("HOME")) && *env)
+        n = snprintf(buf, cap, "%s/.cache/hetero", env);
+    else
+        return 0;
+    return n > 0 && (size_t)n < cap;
+}
+
+/* mkdir -p: every missing component is created, 0700; an existing
+ * directory is fine.  Returns 0 on success. */
 static int mkdir_p(const char *path)
 {
     char tmp[4096];
@@ -67,14 +91,78 @@ static int mkdir_p(const char *path)
         if (*p != '/')
             continue;
         *p = '\0';
-        if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
+        if (mkdir(tmp, 0700) != 0 && errno != EEXIST)
             return -1;
         *p = '/';
     }
-    if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
+    if (mkdir(tmp, 0700) != 0 && errno != EEXIST)
         return -1;
     struct stat st;
     return stat(tmp, &st) == 0 && S_ISDIR(st.st_mode) ? 0 : -1;
+}
+
+/* Why st (of a cache directory or entry) is not to be trusted, or NULL. */
+static const char *untrusted(const struct stat *st, char *why, size_t size)
+{
+    if (st->st_uid != geteuid()) {
+        snprintf(why, size, "owned by uid %u, not by this user (uid %u)", (unsigned)st->st_uid,
+                 (unsigned)geteuid());
+        return why;
+    }
+    if (st->st_mode & (S_IWGRP | S_IWOTH)) {
+        snprintf(why, size, "mode %04o: writable by group or others", (unsigned)(st->st_mode & 07777));
+        return why;
+    }
+    return NULL;
+}
+
+/* An open descriptor of `dir` (created if missing) when it may hold cache
+ * entries; -1 when it cannot be had, -2 when it is not to be trusted (with
+ * a debug line saying why). */
+static int open_trusted_dir(const char *dir)
+{
+    struct stat st;
+    char why[128];
+    if (mkdir_p(dir) != 0) {
+        het_debug("program cache: cannot create directory '%s': %s", dir, strerror(errno));
+        return -1;
+    }
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) {
+        het_debug("program cache: cannot open directory '%s': %s", dir, strerror(errno));
+        return -1;
+    }
+    if (fstat(fd, &st) != 0) {
+        close(fd);
+        return -1;
+    }
+    if (untrusted(&st, why, sizeof why)) {
+        het_debug("program cache: not using directory '%s': %s", dir, why);
+        close(fd);
+        return -2;
+    }
+    return fd;
+}
+
+/* The cache directory to use, into buf, and an open descriptor of it; < 0
+ * when the cache is off or no trusted directory can be had. */
+static int cache_dir(char *buf, size_t cap)
+{
+    char mine[4096];
+    int off = 0;
+    if (cache_dir_configured(buf, cap, &off)) {
+        int fd = open_trusted_dir(buf);
+        /* a directory that cannot be made is skipped (the cache is an
+         * optimisation); somebody else's gives way to the user's own */
+        if (fd != -2 || !cache_dir_default(mine, sizeof mine) || strcmp(mine, buf) == 0)
+            return fd;
+        het_debug("program cache: using '%s' instead", mine);
+        snprintf(buf, cap, "%s", mine);
+        return open_trusted_dir(buf);
+    }
+    if (off || !cache_dir_default(buf, cap))
+        return -1;
+    return open_trusted_dir(buf);
 }
 
 /* ---- the key ------------------------------------------------------------ */
@@ -111,17 +199,56 @@ static int cache_key(const hcl_device *d, const char *source, const char *option
 
 /* ---- reading and writing entries ---------------------------------------- */
 
-/* The payload of a valid entry (caller frees), or NULL if there is none or
- * it is damaged. */
-static unsigned char *cache_load(const char *path, size_t *len)
+/* XXH128 of the key and the payload: an entry copied under another key's
+ * name does not check. */
+static void entry_sum(const char *key, const unsigned char *bin, size_t len, XXH128_canonical_t *out)
+{
+    XXH3_state_t *st = XXH3_createState();
+    XXH128_hash_t h = {0, 0};
+    if (st) {
+        XXH3_128bits_reset(st);
+        XXH3_128bits_update(st, key, strlen(key));
+        XXH3_128bits_update(st, bin, len);
+        h = XXH3_128bits_digest(st);
+        XXH3_freeState(st);
+    }
+    XXH128_canonicalFromHash(out, h);
+}
+
+/* The payload of a valid, trusted entry `key`.clbin in the directory dirfd
+ * (caller frees), or NULL if there is none, it is damaged, or it is not
+ * ours alone. */
+static unsigned char *cache_load(int dirfd, const char *dir, const char *key, size_t *len)
 {
     unsigned char header[CACHE_HEADER];
     unsigned char *payload = NULL;
     uint64_t n;
     XXH128_canonical_t want, got;
-    FILE *f = fopen(path, "rb");
-    if (!f)
+    char name[64], why[128];
+    struct stat st;
+    snprintf(name, sizeof name, "%s.clbin", key);
+    /* no symbolic links, and no FIFO that would block the open */
+    int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) {
+        if (errno != ENOENT)
+            het_debug("program cache: ignoring entry '%s/%s': %s", dir, name, strerror(errno));
         return NULL;
+    }
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        het_debug("program cache: ignoring entry '%s/%s': not a regular file", dir, name);
+        close(fd);
+        return NULL;
+    }
+    if (untrusted(&st, why, sizeof why)) {
+        het_debug("program cache: ignoring entry '%s/%s': %s; rebuilding it", dir, name, why);
+        close(fd);
+        return NULL;
+    }
+    FILE *f = fdopen(fd, "rb");
+    if (!f) {
+        close(fd);
+        return NULL;
+    }
     if (fread(header, 1, sizeof header, f) != sizeof header
         || memcmp(header, CACHE_MAGIC, 8) != 0)
         goto bad;
@@ -132,31 +259,32 @@ static unsigned char *cache_load(const char *path, size_t *len)
     payload = malloc((size_t)n);
     if (!payload || fread(payload, 1, (size_t)n, f) != (size_t)n || fgetc(f) != EOF)
         goto bad;
-    XXH128_canonicalFromHash(&got, XXH3_128bits(payload, (size_t)n));
+    entry_sum(key, payload, (size_t)n, &got);
     if (memcmp(&want, &got, sizeof want) != 0)
         goto bad;
     fclose(f);
     *len = (size_t)n;
     return payload;
 bad:
+    het_debug("program cache: ignoring entry '%s/%s': damaged (length or checksum); rebuilding it", dir, name);
     free(payload);
     fclose(f);
     return NULL;
 }
 
-/* Best effort: any failure leaves no entry (and no temporary file) behind. */
-static void cache_store(const char *dir, const char *path, const unsigned char *bin, size_t len)
+/* Best effort: any failure leaves no entry (and no temporary file) behind.
+ * The entry is 0600 (mkstemp's mode), in a directory cache_dir trusted. */
+static void cache_store(const char *dir, const char *key, const unsigned char *bin, size_t len)
 {
-    char tmp[4200];
+    char tmp[4200], path[4200];
     unsigned char header[CACHE_HEADER];
     uint64_t n = len;
     XXH128_canonical_t sum;
 
-    if (mkdir_p(dir) != 0)
+    if (snprintf(path, sizeof path, "%s/%s.clbin", dir, key) >= (int)sizeof path ||
+        snprintf(tmp, sizeof tmp, "%s.XXXXXX", path) >= (int)sizeof tmp)
         return;
-    if (snprintf(tmp, sizeof tmp, "%s.XXXXXX", path) >= (int)sizeof tmp)
-        return;
-    int fd = mkstemp(tmp);
+    int fd = mkostemp(tmp, O_CLOEXEC);
     if (fd < 0)
         return;
     FILE *f = fdopen(fd, "wb");
@@ -167,7 +295,7 @@ static void cache_store(const char *dir, const char *path, const unsigned char *
     }
     memcpy(header, CACHE_MAGIC, 8);
     memcpy(header + 8, &n, 8);
-    XXH128_canonicalFromHash(&sum, XXH3_128bits(bin, len));
+    entry_sum(key, bin, len, &sum);
     memcpy(header + 16, &sum, 16);
     int ok = fwrite(header, 1, sizeof header, f) == sizeof header
           && fwrite(bin, 1, len, f) == len;
@@ -226,7 +354,7 @@ static cl_program from_binary(const hcl_device *d, const unsigned char *bin, siz
 }
 
 /* Writes the freshly built program's binary to the cache; silent on failure. */
-static void store_program(cl_program prog, const char *dir, const char *path)
+static void store_program(cl_program prog, const char *dir, const char *key)
 {
     size_t len = 0;
     cl_uint ndev = 0;
@@ -241,14 +369,14 @@ static void store_program(cl_program prog, const char *dir, const char *path)
     if (!bin)
         return;
     if (clGetProgramInfo(prog, CL_PROGRAM_BINARIES, sizeof bin, &bin, NULL) == CL_SUCCESS)
-        cache_store(dir, path, bin, len);
+        cache_store(dir, key, bin, len);
     free(bin);
 }
 
 int hcl_build(hcl_device *d, const char *source, const char *options,
               cl_program *out, int *from_cache)
 {
-    char dir[4096], path[4200], key[33];
+    char dir[4096], key[33];
     cl_program prog = NULL;
     cl_int err;
     int rc = HET_OK;
@@ -259,11 +387,12 @@ int hcl_build(hcl_device *d, const char *source, const char *options,
     if (from_cache)
         *from_cache = 0;
 
-    int cached = cache_dir(dir, sizeof dir) && cache_key(d, source, options, key) == 0
-              && snprintf(path, sizeof path, "%s/%s.clbin", dir, key) < (int)sizeof path;
+    int dirfd = cache_key(d, source, options, key) == 0 ? cache_dir(dir, sizeof dir) : -1;
+    int cached = dirfd >= 0;
     if (cached) {
         size_t len = 0;
-        unsigned char *bin = cache_load(path, &len);
+        unsigned char *bin = cache_load(dirfd, dir, key, &len);
+        close(dirfd);
         if (bin) {
             prog = from_binary(d, bin, len, options);
             free(bin);
@@ -288,7 +417,7 @@ int hcl_build(hcl_device *d, const char *source, const char *options,
         goto done;
     }
     if (cached)
-        store_program(prog, dir, path);
+        store_program(prog, dir, key);
     *out = prog;
     prog = NULL;
 done:

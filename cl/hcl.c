@@ -150,13 +150,16 @@ static int get_platforms(cl_platform_id **out, cl_uint *n)
 }
 
 /* The devices of platform P, in clGetDeviceIDs(ALL) order; CL_DEVICE_NOT_FOUND
- * means an empty platform, not an error. */
-static int get_devices(cl_platform_id p, unsigned pi, cl_device_id **out, cl_uint *n)
+ * means an empty platform, not an error.  *status (may be NULL) gets what
+ * the first clGetDeviceIDs returned. */
+static int get_devices(cl_platform_id p, unsigned pi, cl_device_id **out, cl_uint *n, cl_int *status)
 {
     cl_uint nd = 0;
     *out = NULL;
     *n = 0;
     cl_int err = clGetDeviceIDs(p, CL_DEVICE_TYPE_ALL, 0, NULL, &nd);
+    if (status)
+        *status = err;
     if (err == CL_DEVICE_NOT_FOUND || (err == CL_SUCCESS && nd == 0))
         return HET_OK;
     if (err != CL_SUCCESS)
@@ -174,6 +177,23 @@ static int get_devices(cl_platform_id p, unsigned pi, cl_device_id **out, cl_uin
     return HET_OK;
 }
 
+/* Platforms of the last discovery that gave no device, and what they
+ * returned (see hcl_discover_note). */
+static char hcl__note[1024];
+
+const char *hcl_discover_note(void) { return hcl__note; }
+
+static void note_platform(cl_platform_id p, unsigned pi, const char *what)
+{
+    char name[256] = "?";
+    size_t len = strlen(hcl__note);
+    if (info_str(p, NULL, CL_PLATFORM_NAME, name, sizeof name) != CL_SUCCESS)
+        snprintf(name, sizeof name, "?");
+    snprintf(hcl__note + len, sizeof hcl__note - len, "%sOpenCL platform %u (%s) gave no device: %s%s",
+             len ? "; " : "", pi, name, what,
+             strstr(name, "Portable Computing Language") ? " (POCL_DEBUG=all says why)" : "");
+}
+
 int hcl_discover(hcl_info **out, size_t *n)
 {
     cl_platform_id *plats = NULL;
@@ -185,11 +205,27 @@ int hcl_discover(hcl_info **out, size_t *n)
 
     *out = NULL;
     *n = 0;
+    hcl__note[0] = 0;
     if ((rc = get_platforms(&plats, &np)) != HET_OK)
         return rc;
     for (cl_uint pi = 0; pi < np; pi++) {
-        if ((rc = get_devices(plats[pi], pi, &devs, &nd)) != HET_OK)
-            goto done;
+        cl_int status = CL_SUCCESS;
+        /* a platform that fails (PoCL when it cannot create its cache
+         * directory) is left out, with a note, not the end of discovery:
+         * the other platforms and the CPU can still run the job */
+        if ((rc = get_devices(plats[pi], pi, &devs, &nd, &status)) != HET_OK) {
+            char what[HET_MSG_MAX];
+            snprintf(what, sizeof what, "%s", het_errmsg());
+            note_platform(plats[pi], pi, what);
+            continue;
+        }
+        if (nd == 0) {
+            char what[128];
+            snprintf(what, sizeof what, "clGetDeviceIDs returned %s",
+                     status == CL_SUCCESS ? "no device" : hcl_errname(status));
+            note_platform(plats[pi], pi, what);
+            continue;
+        }
         if (nd > 0) {
             hcl_info *grown = realloc(list, (count + nd) * sizeof *list);
             if (!grown) {
@@ -248,7 +284,7 @@ int hcl_open(hcl_device *d, const hcl_info *info)
         rc = het_fail(HET_E_NODEV, "no OpenCL device %s: there are %u platforms", want.id, np);
         goto done;
     }
-    if ((rc = get_devices(plats[want.platform], want.platform, &devs, &nd)) != HET_OK)
+    if ((rc = get_devices(plats[want.platform], want.platform, &devs, &nd, NULL)) != HET_OK)
         goto done;
     if (want.device >= nd) {
         rc = het_fail(HET_E_NODEV, "no OpenCL device %s: platform %u has %u devices",

@@ -11,7 +11,7 @@
  * host/error.h) and records a one-line message that names the failing call,
  * the device and the OpenCL error name, e.g.
  *   "clEnqueueNDRangeKernel on cl:0:0 (NVIDIA H200): CL_OUT_OF_RESOURCES".
- * Nothing here prints or exits.
+ * Nothing here prints or exits (but for HETERO_DEBUG lines, host/error.h).
  */
 #ifndef HCL_H
 #define HCL_H
@@ -54,6 +54,14 @@ typedef struct hcl_info {
  * and frees it with free(). */
 int hcl_discover(hcl_info **out, size_t *n);
 
+/* After hcl_discover: "" when every platform found gave at least one
+ * device, else one line naming each platform that gave none and what it
+ * returned, e.g. "OpenCL platform 0 (Portable Computing Language) gave no
+ * device: clGetDeviceIDs returned CL_DEVICE_NOT_FOUND".  Such a platform
+ * is left out of the list, not an error.  Valid until the next
+ * hcl_discover. */
+const char *hcl_discover_note(void);
+
 /* Human name of an OpenCL error code: "CL_OUT_OF_RESOURCES".  Never NULL. */
 const char *hcl_errname(cl_int err);
 
@@ -89,8 +97,13 @@ void hcl_close_nowait(hcl_device *d);
  * a temporary file and renamed into place; a cached binary the driver
  * rejects (CL_INVALID_BINARY or a failed build) is rebuilt from source.
  * Cache directory: $HETERO_CACHE_DIR, else $XDG_CACHE_HOME/hetero, else
- * $HOME/.cache/hetero; HETERO_CACHE_DIR=off disables it.  A cache that
- * cannot be written is silently skipped (it is an optimisation).
+ * $HOME/.cache/hetero; HETERO_CACHE_DIR=off disables it.  A directory or
+ * entry is used only when it is owned by this user and not writable by
+ * group or others (else it is ignored and the program rebuilt, into the
+ * user's own cache when HETERO_CACHE_DIR named somebody else's); the
+ * checksum of an entry covers its key and payload.  A cache that cannot be
+ * written is skipped (it is an optimisation); under HETERO_DEBUG each
+ * entry or directory passed over gets a line on stderr saying why.
  * *from_cache (may be NULL) says whether the binary came from the cache.
  * On a build failure the message names the device and error and carries
  * the build log (multi-line; the only multi-line message there is):

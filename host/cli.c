@@ -7,8 +7,6 @@
 
 #include "devices.h"
 
-#define HET_MAX_THREADS 4096
-
 static const het_option het__common[] = {
     {"--seed", "S", "64-bit seed (default 0); the key of every random stream"},
     {"--devices", "LIST", "all (default), omp, gpu, cl, cl:P:D, comma-separated"},
@@ -116,13 +114,8 @@ static int het__common_option(het_cli *cli, const char *name, const char *value)
         cli->run.devices = value;
         return het_devices_parse(value, &sel);
     }
-    if (strcmp(name, "--threads") == 0) {
-        uint64_t t;
-        int rc = het_parse_count("--threads", value, 1, HET_MAX_THREADS, &t);
-        if (rc == HET_OK)
-            cli->run.threads = (int)t;
-        return rc;
-    }
+    if (strcmp(name, "--threads") == 0)
+        return het_parse_threads("--threads", value, &cli->run.threads);
     if (strcmp(name, "--format") == 0)
         return het_parse_format(value, 1, &cli->format);
     if (strcmp(name, "--progress") == 0) {
@@ -215,7 +208,8 @@ int het_cli_parse(int argc, char **argv, het_cli *cli)
                 return het_fail(HET_E_BADARG, "devices: unknown option '%s' (expected --format text|json)", a);
             }
         }
-        return HET_OK;
+        int env_threads;   /* the list shows the OpenMP team */
+        return cli->command == HET_CMD_DEVICES ? het_threads_env(&env_threads) : HET_OK;
     }
     const het_workload *wl = het_workload_find(cmd);
     if (!wl)
@@ -245,6 +239,10 @@ int het_cli_parse(int argc, char **argv, het_cli *cli)
         if (rc)
             return rc;
     }
+    /* the team comes from OMP_NUM_THREADS unless --threads says */
+    int env_threads;
+    if ((rc = het_threads_env(&env_threads)))
+        return rc;
     if ((cli->run.checkpoint_every > 0 || cli->run.checkpoint_remove) && !cli->run.checkpoint)
         return het_fail(HET_E_BADARG, "%s: needs --checkpoint FILE",
                         cli->run.checkpoint_remove ? "--checkpoint-remove" : "--checkpoint-every");

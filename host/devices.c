@@ -1,13 +1,32 @@
 /* devices.c - device lists, thread counts and CPU facts (see devices.h). */
 #include "devices.h"
 
+#include <ctype.h>
 #include <omp.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "error.h"
+#include "workload.h"
+
+/* " (why)" after "no OpenCL device was found": the platforms that gave
+ * none and what they returned, else a pointer to `hetero devices`. */
+static const char *het__why_none(char *buf, size_t size)
+{
+    const char *note = hcl_discover_note();
+    snprintf(buf, size, " (%s)", *note ? note : "see hetero devices");
+    return buf;
+}
+
+/* A device that does not exist is bad input; one that a platform failed to
+ * give (a broken driver, PoCL without its cache) is a run-time failure. */
+static int het__none_code(void)
+{
+    return *hcl_discover_note() ? HET_E_OPENCL : HET_E_NODEV;
+}
 
 static int het__add(het_selection *sel, size_t idx, int named)
 {
@@ -75,15 +94,19 @@ static int het__walk(const char *list, const hcl_info *infos, size_t n, het_sele
                     if (rc)
                         return rc;
                 }
+            char why[1100];
             if (infos && !all && !found)
-                return het_fail(HET_E_NODEV, "--devices: 'gpu' asked for, but no GPU or accelerator OpenCL device was found (see hetero devices)");
+                return het_fail(het__none_code(), "--devices: 'gpu' asked for, but no GPU or accelerator OpenCL device was found%s",
+                                het__why_none(why, sizeof why));
         } else if (strcmp(tok, "cl") == 0) {
             sel->needs_opencl = sel->asked_opencl_by_name = 1;
             for (size_t i = 0; infos && i < n; i++)
                 if ((rc = het__add(sel, i, 0)))
                     return rc;
+            char why[1100];
             if (infos && !n)
-                return het_fail(HET_E_NODEV, "--devices: 'cl' asked for, but no OpenCL device was found (see hetero devices)");
+                return het_fail(het__none_code(), "--devices: 'cl' asked for, but no OpenCL device was found%s",
+                                het__why_none(why, sizeof why));
         } else if (het__parse_id(tok, &p, &d)) {
             sel->needs_opencl = sel->asked_opencl_by_name = 1;
             if (infos) {
@@ -91,8 +114,10 @@ static int het__walk(const char *list, const hcl_info *infos, size_t n, het_sele
                 for (i = 0; i < n; i++)
                     if (infos[i].platform == p && infos[i].device == d)
                         break;
+                char why[1100];
                 if (i == n)
-                    return het_fail(HET_E_NODEV, "--devices: no OpenCL device %s (see hetero devices)", tok);
+                    return het_fail(het__none_code(), "--devices: no OpenCL device %s%s", tok,
+                                    het__why_none(why, sizeof why));
                 if ((rc = het__add(sel, i, 1)))
                     return rc;
             }
@@ -134,13 +159,67 @@ void het_devices_split(het_selection *sel, int local_rank, int local_size)
     sel->n_cl = kept;
 }
 
+/* The one message of --threads and OMP_NUM_THREADS. */
+static int het__threads_bad(const char *what, const char *s)
+{
+    return het_fail(HET_E_BADARG, "%s: expected a whole number of OpenMP threads, 1 to %d, got '%s'", what,
+                    HET_MAX_THREADS, s ? s : "");
+}
+
+int het_parse_threads(const char *what, const char *s, int *out)
+{
+    uint64_t t;
+    if (het_parse_count(what, s, 1, HET_MAX_THREADS, &t) != HET_OK)
+        return het__threads_bad(what, s);
+    *out = (int)t;
+    return HET_OK;
+}
+
+/* libgomp's reading of OMP_NUM_THREADS: a comma-separated list (one team
+ * size per nesting level) of positive decimal integers, blanks allowed
+ * around each and a '+' before; anything else it calls invalid. */
+int het_threads_env(int *out)
+{
+    const char *env = getenv("OMP_NUM_THREADS");
+    *out = 0;
+    if (!env || !*env)
+        return HET_OK;
+    uint64_t team = 0;
+    const char *p = env;
+    for (int level = 0;; level++) {
+        uint64_t v = 0;
+        while (isspace((unsigned char)*p))
+            p++;
+        if (*p == '+')
+            p++;
+        const char *d = p;
+        for (; *p >= '0' && *p <= '9'; p++)
+            v = v > HET_MAX_THREADS ? v : v * 10 + (uint64_t)(*p - '0');
+        if (p == d || v == 0)
+            return het__threads_bad("OMP_NUM_THREADS", env);
+        if (level == 0)
+            team = v;
+        while (isspace((unsigned char)*p))
+            p++;
+        if (*p == 0)
+            break;
+        if (*p++ != ',')
+            return het__threads_bad("OMP_NUM_THREADS", env);
+    }
+    /* the team (the first level) shares --threads' cap */
+    if (team > HET_MAX_THREADS)
+        return het__threads_bad("OMP_NUM_THREADS", env);
+    *out = (int)team;
+    return HET_OK;
+}
+
 int het_default_threads(int explicit_threads, int local_size)
 {
     if (explicit_threads > 0)
         return explicit_threads;
-    const char *env = getenv("OMP_NUM_THREADS");
-    if (env && atoi(env) > 0)
-        return atoi(env);
+    int env = 0;
+    if (het_threads_env(&env) == HET_OK && env > 0)
+        return env;
     int mask = omp_get_num_procs();           /* honours the affinity mask */
     long online = sysconf(_SC_NPROCESSORS_ONLN);
     if (local_size > 1 && online > 0 && mask >= online)

@@ -35,8 +35,24 @@ int het_devices_select(const char *list, const hcl_info *infos, size_t n, het_se
  * with fewer devices than ranks, rank r shares device r % n. */
 void het_devices_split(het_selection *sel, int local_rank, int local_size);
 
-/* OpenMP team size: explicit (>0) wins; else OMP_NUM_THREADS; else the
- * cores this process may run on, divided among the node's ranks when the
+/* The most OpenMP threads per rank, from --threads or OMP_NUM_THREADS
+ * alike (a team of 100000 overflows libgomp's stacks). */
+#define HET_MAX_THREADS 4096
+
+/* A thread count, 1 to HET_MAX_THREADS; `what` names the option or the
+ * variable in the one message both share.  HET_E_BADARG on bad input. */
+int het_parse_threads(const char *what, const char *s, int *out);
+
+/* OMP_NUM_THREADS as libgomp reads it: *out = the team size of its first
+ * level, 0 when unset or empty.  What libgomp would call invalid ("1.5",
+ * "0", "abc") and a team above HET_MAX_THREADS are HET_E_BADARG naming
+ * OMP_NUM_THREADS: hetero would otherwise run with a team the user did
+ * not ask for (libgomp ignores an invalid value) or crash. */
+int het_threads_env(int *out);
+
+/* OpenMP team size: explicit (>0) wins; else OMP_NUM_THREADS (when valid:
+ * the command lines check it first with het_threads_env); else the cores
+ * this process may run on, divided among the node's ranks when the
  * launcher did not bind them. */
 int het_default_threads(int explicit_threads, int local_size);
 

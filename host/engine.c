@@ -44,6 +44,7 @@
 #include "format.h"
 #include "hcl.h"
 #include "het_check.h"
+#include "interrupt.h"
 #include "journal.h"
 #include "par.h"
 #include "schedule.h"
@@ -81,11 +82,6 @@
 #define HET_GRAIN_RESUMED 3
 #define HET_NOTED 0x80
 #define HET_STATE(x) ((x) & 0x7f)
-
-static volatile sig_atomic_t het__signal;
-
-void het_engine_interrupt(int signo) { het__signal = signo; }
-int het_engine_interrupted(void) { return het__signal; }
 
 /* Once every grain has a result, a device thread gets this long to notice
  * (it polls every millisecond at most) before it is left behind inside
@@ -1209,7 +1205,8 @@ static int het__select(const het_job *job, const het_run_opts *opts, het_report 
         rc = hcl_discover(infos, &n_infos);
         rep->discovery_s = het__now() - t0;
         if (rc == HET_OK && n_infos == 0 && !sel->asked_opencl_by_name && !opts->quiet && het_par_rank() == 0)
-            fprintf(stderr, "hetero: notice: no OpenCL platform found; the CPU carries the job\n");
+            fprintf(stderr, "hetero: notice: %s; the CPU carries the job\n",
+                    *hcl_discover_note() ? hcl_discover_note() : "no OpenCL platform found");
     }
     if (rc == HET_OK)
         rc = het_devices_select(list, *infos, n_infos, sel);
@@ -1502,8 +1499,8 @@ static int het__compute(het_engine *e, const het_run_opts *opts, het_report *rep
             break;
         double now = het__now();
         /* stop: a signal or the time limit; in-flight batches get a grace */
-        if (!e->stop_reason && (het__signal || now >= stop_at) && !complete) {
-            e->stop_reason = het__signal ? het__signal : -1;
+        if (!e->stop_reason && (het_interrupted() || now >= stop_at) && !complete) {
+            e->stop_reason = het_interrupted() ? het_interrupted() : -1;
             e->draining = 1;
             t_stop = now;
             pthread_cond_broadcast(&e->cond);
@@ -1651,6 +1648,8 @@ int het_engine_run(het_job *job, const het_run_opts *opts, het_report *rep)
     het_engine *e = NULL;
     int excluded[HET_MAX_CL_DEVICES] = {0};
     char msg[HET_MSG_MAX] = "";
+    /* a signal now asks the run to stop; it does not end the process */
+    int prev_defer = het_interrupt_defer(1);
 
     /* Every rank must have planned the same job: the same workload,
      * parameters, seed and grains (a rank started with other arguments or
@@ -1756,6 +1755,7 @@ done:
         het__unref(e);
     }
     free(infos);
+    het_interrupt_defer(prev_defer);
     rep->wall_s = het__now() - t_start;
     if (rc) {
         het_report_free(rep);

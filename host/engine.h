@@ -43,12 +43,9 @@ typedef struct het_run_opts {
     double time_limit;
 } het_run_opts;
 
-/* Asks a running het_engine_run to stop: no new batches, a short grace for
- * the ones in flight, the journal written, HET_E_INTERRUPTED returned.
- * Async-signal-safe (a signal handler calls it with the signal number). */
-void het_engine_interrupt(int signo);
-/* The signal number het_engine_interrupt got, or 0. */
-int het_engine_interrupted(void);
+/* A run stops when a signal arrives (host/interrupt.h, deferred mode while
+ * it runs): no new batches, a short grace for those in flight, the journal
+ * written, HET_E_INTERRUPTED returned with how far it got. */
 
 /* One worker's line in the report. */
 typedef struct het_worker_stats {

@@ -1,14 +1,74 @@
 #include "error.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static _Thread_local char het__msg[HET_MSG_MAX];
+static const char *het__progname = "hetero";
+
+void het_set_progname(const char *name) { het__progname = name; }
+const char *het_progname(void) { return het__progname; }
+
+void het_escape(const char *s, char *out, size_t size)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t k = 0;
+    if (!size)
+        return;
+    for (; s && *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        char esc[5];
+        size_t n = 0;
+        if (c == '\n' || c == '\t' || c == '\r') {
+            esc[n++] = '\\';
+            esc[n++] = c == '\n' ? 'n' : c == '\t' ? 't' : 'r';
+        } else if (c < 0x20 || c == 0x7f) {
+            esc[n++] = '\\';
+            esc[n++] = 'x';
+            esc[n++] = hex[c >> 4];
+            esc[n++] = hex[c & 15];
+        } else {
+            esc[n++] = (char)c;
+        }
+        if (k + n >= size)
+            break;
+        memcpy(out + k, esc, n);
+        k += n;
+    }
+    out[k] = 0;
+}
 
 int het_vfail(int code, const char *fmt, va_list ap)
 {
-    vsnprintf(het__msg, sizeof het__msg, fmt, ap);
+    if (code == HET_E_BUILD) {
+        /* the build log is the one message meant to span lines */
+        vsnprintf(het__msg, sizeof het__msg, fmt, ap);
+        return code;
+    }
+    char raw[HET_MSG_MAX];
+    vsnprintf(raw, sizeof raw, fmt, ap);
+    het_escape(raw, het__msg, sizeof het__msg);
     return code;
+}
+
+int het_debug_on(void)
+{
+    const char *v = getenv("HETERO_DEBUG");
+    return v && *v && strcmp(v, "0") != 0;
+}
+
+void het_debug(const char *fmt, ...)
+{
+    if (!het_debug_on())
+        return;
+    char raw[1024], line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(raw, sizeof raw, fmt, ap);
+    va_end(ap);
+    het_escape(raw, line, sizeof line);
+    fprintf(stderr, "%s: debug: %s\n", het__progname, line);
 }
 
 int het_fail(int code, const char *fmt, ...)

@@ -10,6 +10,7 @@
 #define HET_ERROR_H
 
 #include <stdarg.h>
+#include <stddef.h>
 
 /* X(name, exit status, short description).  The enum, the names, the
  * descriptions and the exit statuses all come from this one table. */
@@ -43,7 +44,10 @@ enum het_errno {
 
 /* Records a message for the calling thread and returns code, so that
  * `return het_fail(HET_E_BADARG, "--samples: expected ...");` reads as one
- * statement.  The message is one line, without a trailing newline. */
+ * statement.  The message is one line, without a trailing newline: control
+ * characters that come in with an echoed value (a newline, a tab, an
+ * escape) are written as \n, \t, \x1b.  The one exception is HET_E_BUILD,
+ * whose message carries the compiler's multi-line build log. */
 int het_fail(int code, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 int het_vfail(int code, const char *fmt, va_list ap);
@@ -59,8 +63,22 @@ const char *het_errmsg(void);
  * thread's failure to the thread that reports it). */
 void het_errmsg_set(const char *msg);
 
+/* Copies s into out (size bytes, always terminated) with every control
+ * character escaped as above, so that it prints as one line. */
+void het_escape(const char *s, char *out, size_t size);
+
+/* Diagnostics for people chasing a problem, not errors: printed on stderr
+ * as "hetero: debug: ..." (escaped, one line) only when the environment
+ * variable HETERO_DEBUG is set to anything but "" or "0". */
+int het_debug_on(void);
+void het_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* The program name messages start with ("hetero", "hetero-bench"). */
+void het_set_progname(const char *name);
+const char *het_progname(void);
+
 const char *het_errname(int code);   /* "HET_E_BADARG" */
 const char *het_strerror(int code);  /* "bad input" */
-int het_exit_status(int code);       /* 0, 1 or 2 */
+int het_exit_status(int code);       /* 0, 1 or 2 (130 for HET_E_INTERRUPTED) */
 
 #endif

@@ -1,8 +1,9 @@
 /* main.c - the `hetero` program: parse, plan, run, report.
  *
  * Exit status: 0 success, 2 bad input (one line on stderr, nothing on
- * stdout), 1 a run-time failure (the call, device, rank and error name).
- * Under mpirun only rank 0 prints.
+ * stdout), 1 a run-time failure (the call, device, rank and error name; a
+ * report or file that could not be written is one), 130 or 143 when
+ * interrupted by SIGINT or SIGTERM.  Under mpirun only rank 0 prints.
  */
 #include <inttypes.h>
 #include <signal.h>
@@ -17,6 +18,8 @@
 #include "devices.h"
 #include "format.h"
 #include "hcl.h"
+#include "interrupt.h"
+#include "output.h"
 #include "par.h"
 
 static int het__devices(const het_cli *cli)
@@ -26,6 +29,9 @@ static int het__devices(const het_cli *cli)
     int rc = hcl_discover(&infos, &n);
     if (rc)
         return rc;
+    /* platforms that gave no device, and why (PoCL without its cache) */
+    if (*hcl_discover_note() && !cli->run.quiet)
+        fprintf(stderr, "hetero: notice: %s\n", hcl_discover_note());
     char cpu[160];
     het_cpu_model(cpu, sizeof cpu);
     int threads = het_default_threads(0, 1);
@@ -57,10 +63,11 @@ static int het__devices(const het_cli *cli)
         printf("%-8s  %-5s  %-36.36s  %4d  %6s  %9s  %4s  %s\n", "omp", "cpu", cpu, threads, "-", "-",
                "yes", "OpenMP threads");
         if (n == 0)
-            printf("\n(no OpenCL platform found: the CPU carries every job through OpenMP)\n");
+            printf("\n(no OpenCL %s: the CPU carries every job through OpenMP)\n",
+                   *hcl_discover_note() ? "device found" : "platform found");
     }
     free(infos);
-    return rc;
+    return rc ? rc : het_stream_flush(stdout, "the device list to stdout");
 }
 
 static int het__run(het_cli *cli)
@@ -76,53 +83,60 @@ static int het__run(het_cli *cli)
     if (het_par_rank() == 0) {
         FILE *out = job->report_to_stderr ? stderr : stdout;
         rc = het_report_print(job, &rep, cli->format, out);
-        fflush(out);
+        if (rc == HET_OK)
+            rc = het_stream_flush(out, out == stdout ? "the report to stdout" : "the report to stderr");
     }
     het_report_free(&rep);
     return rc;
 }
 
-/* SIGINT, SIGTERM (also as mpirun and Slurm forward them): the first asks
- * the engine to stop (no new batches, the journal written, one line); a
- * second one ends the process at once. */
-static void het__on_signal(int sig)
+/* Every rank parsed the same line, but a check can differ between ranks
+ * (an output directory missing on one node): all go on, or none. */
+static int het__agree(int rc)
 {
-    if (het_engine_interrupted()) {
-        static const char msg[] = "\r\033[Khetero: interrupted\n";
-        ssize_t ignored = write(2, msg, sizeof msg - 1);
-        (void)ignored;
-        _exit(128 + sig);
-    }
-    het_engine_interrupt(sig);
+    char msg[HET_MSG_MAX];
+    snprintf(msg, sizeof msg, "%s", het_errmsg());
+    int all = het_par_agree(rc, msg, sizeof msg);
+    if (all && !rc)
+        return het_fail(all, "%s", msg);
+    return rc;
 }
 
 int main(int argc, char **argv)
 {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = het__on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    het_stdio_init();
+    het_set_progname("hetero");
     int rc = het_par_init(&argc, &argv);
     if (rc) {
         fprintf(stderr, "hetero: error: %s\n", het_errmsg());
         return 1;
     }
+    int rank0 = het_par_rank() == 0;
     het_cli cli;
-    rc = het_cli_parse(argc, argv, &cli);
+    rc = het__agree(het_cli_parse(argc, argv, &cli));
+    if (rc == HET_OK) {
+        int progress = cli.command == HET_CMD_RUN &&
+                       (cli.run.progress > 0 || (cli.run.progress < 0 && isatty(2)));
+        het_interrupt_install("hetero", rank0, progress);
+        /* a closed stdout: the answer could not be written, so no work */
+        rc = het_stdout_check_open();
+    }
     if (rc == HET_OK) {
         switch (cli.command) {
         case HET_CMD_HELP:
-            if (het_par_rank() == 0)
+            if (rank0) {
                 het_cli_usage(stdout, cli.wl);
+                rc = het_stream_flush(stdout, "the usage text to stdout");
+            }
             break;
         case HET_CMD_VERSION:
-            if (het_par_rank() == 0)
+            if (rank0) {
                 printf("hetero %s\n", HETERO_VERSION);
+                rc = het_stream_flush(stdout, "the version to stdout");
+            }
             break;
         case HET_CMD_DEVICES:
-            if (het_par_rank() == 0)
+            if (rank0)
                 rc = het__devices(&cli);
             break;
         default:
@@ -131,10 +145,20 @@ int main(int argc, char **argv)
         }
     }
     int status = het_exit_status(rc);
-    if (rc == HET_E_INTERRUPTED && het_engine_interrupted())
-        status = 128 + het_engine_interrupted();
-    if (rc && het_par_rank() == 0) {
-        if (status != 1)   /* bad input, interrupted, stopped: a plain line */
+    if (rc == HET_E_INTERRUPTED || het_interrupted()) {
+        /* a signal recorded while a stream finished its line, or the
+         * engine stopped (with how far the journal got) */
+        if (rc == HET_E_INTERRUPTED && strstr(het_errmsg(), " after ")) {
+            if (rank0)
+                fprintf(stderr, "\r\033[Khetero: %s\n", het_errmsg());
+            status = 128 + het_interrupted();
+        } else {
+            status = het_interrupt_report();
+        }
+        if (!status)
+            status = het_exit_status(HET_E_INTERRUPTED);
+    } else if (rc && rank0) {
+        if (status != 1)   /* bad input, stopped at the time limit: a plain line */
             fprintf(stderr, "hetero: %s\n", het_errmsg());
         else
             fprintf(stderr, "hetero: error: %s\n", het_errmsg());
@@ -143,5 +167,11 @@ int main(int argc, char **argv)
     /* after an interruption a rank may be gone: no collective goodbye */
     if (rc != HET_E_INTERRUPTED)
         het_par_finalize();
+    /* the last flush and close of stdout can still fail (a full disk) */
+    if (het_stdout_close("stdout") != HET_OK && status == 0) {
+        if (rank0)
+            fprintf(stderr, "hetero: error: %s\n", het_errmsg());
+        status = 1;
+    }
     return status;
 }

@@ -27,6 +27,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "interrupt.h"
+#include "output.h"
 #include "primes_common.h"
 #include "primes_sieve.h"
 
@@ -120,6 +122,9 @@ static int primes_validate(void *pv)
         return het_fail(HET_E_BADARG, "primes: expected --range A:B or --nth N");
     if (p->print[0] && !p->have_range)
         return het_fail(HET_E_BADARG, "--print: expected with --range A:B (it lists the primes of a range)");
+    /* the file is checked now, not after a long run (output.h) */
+    if (p->print[0] && strcmp(p->print, "-") != 0)
+        return het_out_check("--print", p->print);
     return HET_OK;
 }
 
@@ -358,10 +363,10 @@ static int primes_nth_visit(void *arg, uint64_t first, const uint8_t *bits, size
     return 0;
 }
 
-/* Streams primes as decimal lines through a large buffer. */
+/* Streams primes as decimal lines through a large buffer, flushed only on
+ * line boundaries. */
 typedef struct primes_print_ctx {
-    FILE *f;
-    const char *name;
+    het_out out;
     char *buf;
     size_t len, cap;
     uint64_t printed;
@@ -370,9 +375,20 @@ typedef struct primes_print_ctx {
 
 static int primes_print_flush(primes_print_ctx *c)
 {
-    if (c->len && fwrite(c->buf, 1, c->len, c->f) != c->len)
-        return het_fail(HET_E_IO, "--print: writing '%s': %s", c->name, strerror(errno));
+    errno = 0;
+    if (c->len && fwrite(c->buf, 1, c->len, c->out.f) != c->len) {
+        int e = errno;
+        if (c->out.kind == HET_OUT_STDOUT)
+            return het_fail(HET_E_IO, "--print: writing stdout: %s", e ? strerror(e) : "write error");
+        return het_fail(HET_E_IO, "--print: writing '%s': %s", c->out.name, e ? strerror(e) : "write error");
+    }
     c->len = 0;
+    /* a signal is only recorded while we stream (see primes_print_all):
+     * stop here, after whole lines */
+    if (het_interrupted())
+        return het_fail(HET_E_INTERRUPTED, "interrupted");
+    if (c->out.kind == HET_OUT_STDOUT && fflush(c->out.f) != 0)
+        return het_fail(HET_E_IO, "--print: writing stdout: %s", strerror(errno));
     return HET_OK;
 }
 
@@ -399,6 +415,8 @@ static int primes_print_one(primes_print_ctx *c, uint64_t v)
 static int primes_print_visit(void *arg, uint64_t first, const uint8_t *bits, size_t nbytes)
 {
     primes_print_ctx *c = arg;
+    if (het_interrupted())
+        return primes_print_flush(c);   /* whole lines out, then HET_E_INTERRUPTED */
     size_t n = het__primes_decode(first, bits, nbytes, c->tmp);
     for (size_t i = 0; i < n; i++) {
         int rc = primes_print_one(c, c->tmp[i]);
@@ -408,11 +426,15 @@ static int primes_print_visit(void *arg, uint64_t first, const uint8_t *bits, si
     return 0;
 }
 
+/* --print: FILE is written to a temporary file renamed into place only
+ * when every prime is in it, so an interrupted or failed run leaves an
+ * existing FILE as it was; `-` streams to stdout and, interrupted, stops
+ * after a whole line. */
 static int primes_print_all(het_job *job)
 {
     const primes_params *p = job->params;
     const primes_state *s = job->state;
-    primes_print_ctx c = {.name = p->print, .cap = 1u << 20};
+    primes_print_ctx c = {.cap = 1u << 20};
     het__primes_sieve *sv = NULL;
     int to_stdout = strcmp(p->print, "-") == 0;
     int rc = het__primes_sieve_new(&sv);
@@ -424,11 +446,11 @@ static int primes_print_all(het_job *job)
         rc = het_fail(HET_E_NOMEM, "--print: out of memory for the output buffer");
         goto out;
     }
-    c.f = to_stdout ? stdout : fopen(p->print, "w");
-    if (!c.f) {
-        rc = het_fail(HET_E_IO, "--print: cannot open '%s' for writing: %s", p->print, strerror(errno));
+    if (to_stdout)
+        het_out_stdout(&c.out, "--print");
+    else if ((rc = het_out_open(&c.out, "--print", p->print)))
         goto out;
-    }
+    int deferred = het_interrupt_defer(1);
     for (uint64_t g = 0; g < job->n_grains && rc == HET_OK; g++) {
         uint64_t lo, hi, tiny[3], cnt;
         primes_grain(s, g, &lo, &hi);
@@ -440,14 +462,14 @@ static int primes_print_all(het_job *job)
     }
     if (rc == HET_OK)
         rc = primes_print_flush(&c);
-    if (rc == HET_OK && fflush(c.f) != 0)
-        rc = het_fail(HET_E_IO, "--print: writing '%s': %s", p->print, strerror(errno));
-    if (!to_stdout && fclose(c.f) != 0 && rc == HET_OK)
-        rc = het_fail(HET_E_IO, "--print: closing '%s': %s", p->print, strerror(errno));
+    het_interrupt_defer(deferred);
     if (rc == HET_OK && c.printed != s->count)
         rc = het_fail(HET_E_INTERNAL, "--print: wrote %" PRIu64 " primes but counted %" PRIu64,
                       c.printed, s->count);
+    if (rc == HET_OK)
+        rc = het_out_commit(&c.out);
 out:
+    het_out_discard(&c.out);
     free(c.buf);
     free(c.tmp);
     het__primes_sieve_free(sv);

@@ -23,8 +23,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "gnuplot.h"
+#include "output.h"
 #include "reservoir_common.h"
 
 extern const char het_kernel_reservoir[];
@@ -91,10 +92,11 @@ static int het__res_name(const char *opt, const char *value, char *dst, int plot
     if (n >= HET_RES_NAME_MAX)
         return het_fail(HET_E_BADARG, "%s: expected a file name shorter than %d bytes", opt, HET_RES_NAME_MAX);
     if (plot) {
-        /* The name goes into a gnuplot script inside single quotes. */
-        const char *dot = strrchr(value, '.');
-        if (strpbrk(value, "'\n\r") || !dot || (strcmp(dot, ".png") != 0 && strcmp(dot, ".svg") != 0))
-            return het_fail(HET_E_BADARG, "%s: expected a file name ending in .png or .svg (no quotes), got '%s'",
+        /* the extension picks the picture's format; the name itself only
+         * ever reaches open() and rename(), never gnuplot */
+        size_t len = strlen(value);
+        if (len < 5 || (strcmp(value + len - 4, ".png") != 0 && strcmp(value + len - 4, ".svg") != 0))
+            return het_fail(HET_E_BADARG, "%s: expected a file name ending in .png or .svg, got '%s'",
                             opt, value);
     }
     memcpy(dst, value, n + 1);
@@ -145,23 +147,6 @@ static int het__res_set(void *vp, const char *name, const char *value)
     return het_fail(HET_E_BADARG, "%s: not an option of reservoir", name);
 }
 
-/* The directory a file would be written to must exist and be writable;
- * checked before the run so that a long run does not fail at the end. */
-static int het__res_check_dir(const char *opt, const char *path)
-{
-    char dir[HET_RES_NAME_MAX];
-    const char *slash = strrchr(path, '/');
-    if (!slash)
-        snprintf(dir, sizeof dir, ".");
-    else if (slash == path)
-        snprintf(dir, sizeof dir, "/");
-    else
-        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
-    if (access(dir, W_OK) != 0)
-        return het_fail(HET_E_BADARG, "%s: cannot write '%s': directory '%s': %s", opt, path, dir, strerror(errno));
-    return HET_OK;
-}
-
 static int het__res_validate(void *vp)
 {
     het_res_params *p = vp;
@@ -176,9 +161,13 @@ static int het__res_validate(void *vp)
         p->s0 = p->cap;
     if (p->s0 > p->cap)
         return het_fail(HET_E_BADARG, "--initial: expected a number in [0, %g] (the capacity), got %g", p->cap, p->s0);
-    if (p->trace[0] && het__res_check_dir("--trace", p->trace) != HET_OK)
+    /* the files are checked now, not after the run (output.h) */
+    if (p->trace[0] && p->plot[0] && strcmp(p->trace, p->plot) == 0)
+        return het_fail(HET_E_BADARG, "--plot: expected another file than --trace's, got '%s' for both",
+                        p->plot);
+    if (p->trace[0] && het_out_check("--trace", p->trace) != HET_OK)
         return HET_E_BADARG;
-    if (p->plot[0] && het__res_check_dir("--plot", p->plot) != HET_OK)
+    if (p->plot[0] && het_out_check("--plot", p->plot) != HET_OK)
         return HET_E_BADARG;
     return HET_OK;
 }
@@ -527,9 +516,9 @@ static void het__res_mean_se(double sum, double sum2, uint64_t N, double scale, 
 static double het__res_get_f64(const unsigned char *src) { double v; memcpy(&v, src, 8); return v; }
 static uint64_t het__res_get_u64(const unsigned char *src) { uint64_t v; memcpy(&v, src, 8); return v; }
 
-static int het__res_write_trace(const het_job *job, const char *path, const double *tsum,
-                                const uint64_t *thist);
-static int het__res_plot(const het_job *job, const char *csv, const char *out);
+static int het__res_trace_text(const het_job *job, const double *tsum, const uint64_t *thist,
+                               char **text, size_t *len);
+static int het__res_outputs(const het_job *job, const char *csv, size_t csv_len);
 
 static int het__res_merge(het_job *job, const void *partials)
 {
@@ -583,25 +572,12 @@ static int het__res_merge(het_job *job, const void *partials)
         s->rel_p[i] = 1.0 - kq / T;
     }
     if (nt > 0) {
-        char tmp[HET_RES_NAME_MAX] = "";
-        const char *csv = p->trace;
-        if (!csv[0]) {
-            /* --plot without --trace: the CSV lives in a temporary file. */
-            const char *dir = getenv("TMPDIR");
-            snprintf(tmp, sizeof tmp, "%s/hetero-trace-XXXXXX", dir && dir[0] ? dir : "/tmp");
-            int fd = mkstemp(tmp);
-            if (fd < 0) {
-                rc = het_fail(HET_E_IO, "--plot: cannot create a temporary file: %s", strerror(errno));
-                goto out;
-            }
-            close(fd);
-            csv = tmp;
-        }
-        rc = het__res_write_trace(job, csv, tsum, thist);
-        if (rc == HET_OK && p->plot[0])
-            rc = het__res_plot(job, csv, p->plot);
-        if (tmp[0])
-            remove(tmp);
+        char *csv = NULL;
+        size_t csv_len = 0;
+        rc = het__res_trace_text(job, tsum, thist, &csv, &csv_len);
+        if (rc == HET_OK)
+            rc = het__res_outputs(job, csv, csv_len);
+        free(csv);
     }
 out:
     free(rel);
@@ -612,24 +588,27 @@ out:
 
 /* The trace CSV: one row per traced step with the mean and the 5/50/95
  * percentiles of S across paths, then the first few paths themselves
- * (recomputed here; they are the same paths the grains computed). */
-static int het__res_write_trace(const het_job *job, const char *path, const double *tsum,
-                                const uint64_t *thist)
+ * (recomputed here; they are the same paths the grains computed).  Made
+ * in memory: it is both the --trace file and the --plot data. */
+static int het__res_trace_text(const het_job *job, const double *tsum, const uint64_t *thist,
+                               char **text, size_t *len)
 {
     const het_res_params *p = job->params;
     const het_res_state *s = job->state;
     const het_u32 nt = s->ntrace;
     het_res_lanes L;
+    *text = NULL;
+    *len = 0;
     double (*tv)[HET_RES_VL] = malloc(sizeof(double[HET_RES_TRACE_MAX][HET_RES_VL]));
     if (!tv)
         return het_fail(HET_E_NOMEM, "--trace: out of memory");
     het__res_chunk(&s->model, 0, p->steps, nt, &L, tv);
     int ns = p->paths < HET_RES_SAMPLE_PATHS ? (int)p->paths : HET_RES_SAMPLE_PATHS;
 
-    FILE *f = fopen(path, "w");
+    FILE *f = open_memstream(text, len);
     if (!f) {
         free(tv);
-        return het_fail(HET_E_IO, "--trace: cannot write '%s': %s", path, strerror(errno));
+        return het_fail(HET_E_NOMEM, "--trace: out of memory");
     }
     fprintf(f, "step,mean,p5,p50,p95");
     for (int k = 0; k < ns; k++)
@@ -647,43 +626,80 @@ static int het__res_write_trace(const het_job *job, const char *path, const doub
         fprintf(f, "\n");
     }
     free(tv);
-    if (ferror(f) | (fclose(f) != 0))
-        return het_fail(HET_E_IO, "--trace: error writing '%s': %s", path, strerror(errno));
+    if (ferror(f) | (fclose(f) != 0)) {
+        free(*text);
+        *text = NULL;
+        return het_fail(HET_E_NOMEM, "--trace: out of memory");
+    }
     return HET_OK;
 }
 
-/* Draws the fan chart through gnuplot: the 5-95% band, median and mean of
- * S over time, and the sample paths over them. */
-static int het__res_plot(const het_job *job, const char *csv, const char *out)
+/* The fan chart as a gnuplot program: the 5-95% band, median and mean of S
+ * over time, and the sample paths over them; the trace rows go in as a
+ * datablock.  Nothing in it comes from the user but numbers. */
+static int het__res_plot_script(const het_job *job, const char *csv, size_t csv_len, int svg,
+                                char **text, size_t *len)
 {
-#if HETERO_HAVE_GNUPLOT
     const het_res_params *p = job->params;
     int ns = p->paths < HET_RES_SAMPLE_PATHS ? (int)p->paths : HET_RES_SAMPLE_PATHS;
-    int svg = strcmp(strrchr(out, '.'), ".svg") == 0;
-    FILE *g = popen("gnuplot", "w");
+    FILE *g = open_memstream(text, len);
     if (!g)
-        return het_fail(HET_E_IO, "--plot: cannot run gnuplot: %s", strerror(errno));
+        return het_fail(HET_E_NOMEM, "--plot: out of memory");
     fprintf(g, "set terminal %s size 1000,600 noenhanced\n", svg ? "svg" : "pngcairo");
-    fprintf(g, "set output '%s'\n", out);
     fprintf(g, "set datafile separator ','\n");
     fprintf(g, "set title 'reservoir: %" PRIu64 " paths, K=%g, mu=%g, sigma=%g, Sbar=%g, S0=%g'\n",
             p->paths, p->cap, p->mu, p->sigma, p->sbar, p->s0);
     fprintf(g, "set xlabel 'step'\nset ylabel 'storage S'\nset key outside right top\n");
     fprintf(g, "set yrange [0:%.17g]\nset grid\n", p->cap * 1.02);
-    fprintf(g, "plot '%s' skip 1 using 1:3:5 with filledcurves fillcolor rgb '#c6dbef' title '5-95%%',"
+    fputs("$trace << EOD\n", g);
+    fwrite(csv, 1, csv_len, g);
+    fputs("EOD\n", g);
+    fprintf(g, "plot $trace skip 1 using 1:3:5 with filledcurves fillcolor rgb '#c6dbef' title '5-95%%',"
                " '' skip 1 using 1:4 with lines lw 2 lc rgb '#08519c' title 'median',"
-               " '' skip 1 using 1:2 with lines lw 2 dt 2 lc rgb 'black' title 'mean'", csv);
+               " '' skip 1 using 1:2 with lines lw 2 dt 2 lc rgb 'black' title 'mean'");
     for (int k = 0; k < ns; k++)
         fprintf(g, ", '' skip 1 using 1:%d with lines lw 1 title 'path %d'", 6 + k, k);
     fprintf(g, "\n");
-    int st = pclose(g);
-    if (st != 0)
-        return het_fail(HET_E_IO, "--plot: gnuplot failed drawing '%s' (status %d)", out, st);
+    if (ferror(g) | (fclose(g) != 0)) {
+        free(*text);
+        *text = NULL;
+        return het_fail(HET_E_NOMEM, "--plot: out of memory");
+    }
     return HET_OK;
-#else
-    (void)job; (void)csv;
-    return het_fail(HET_E_BADARG, "--plot: gnuplot was not found when hetero was built; cannot draw '%s'", out);
-#endif
+}
+
+/* --trace and --plot: both are drawn into temporary files first, then
+ * renamed into place, so a failing gnuplot leaves no trace file behind
+ * either and an existing file keeps its content. */
+static int het__res_outputs(const het_job *job, const char *csv, size_t csv_len)
+{
+    const het_res_params *p = job->params;
+    het_out trace = {.kind = HET_OUT_NONE, .slot = -1}, plot = {.kind = HET_OUT_NONE, .slot = -1};
+    int rc = HET_OK;
+    if (p->plot[0]) {
+        size_t n = strlen(p->plot);
+        int svg = n >= 4 && strcmp(p->plot + n - 4, ".svg") == 0;
+        char *script = NULL;
+        size_t len = 0;
+        rc = het__res_plot_script(job, csv, csv_len, svg, &script, &len);
+        if (rc == HET_OK)
+            rc = het_out_open(&plot, "--plot", p->plot);
+        if (rc == HET_OK)
+            rc = het_gnuplot_draw("--plot", svg ? "svg" : "png", script, len, &plot);
+        free(script);
+    }
+    if (rc == HET_OK && p->trace[0]) {
+        rc = het_out_open(&trace, "--trace", p->trace);
+        if (rc == HET_OK && fwrite(csv, 1, csv_len, trace.f) != csv_len)
+            rc = het_fail(HET_E_IO, "--trace: writing '%s': %s", p->trace, strerror(errno));
+        if (rc == HET_OK)
+            rc = het_out_commit(&trace);
+    }
+    if (rc == HET_OK && p->plot[0])
+        rc = het_out_commit(&plot);
+    het_out_discard(&trace);
+    het_out_discard(&plot);
+    return rc;
 }
 
 /* ---- report ------------------------------------------------------------ */

@@ -582,11 +582,20 @@ static void binary_the_driver_rejects_is_rebuilt(void **state)
     for (size_t i = 0; i < sizeof payload; i++)
         payload[i] = (unsigned char)(i * 37u + 11u);
     uint64_t n = sizeof payload;
+    /* the checksum covers the key (the file's name) and the payload */
+    char key[33];
+    snprintf(key, sizeof key, "%.32s", strrchr(path, '/') + 1);
+    XXH3_state_t *st = XXH3_createState();
+    assert_non_null(st);
+    XXH3_128bits_reset(st);
+    XXH3_128bits_update(st, key, 32);
+    XXH3_128bits_update(st, payload, sizeof payload);
     XXH128_canonical_t sum;
-    XXH128_canonicalFromHash(&sum, XXH3_128bits(payload, sizeof payload));
+    XXH128_canonicalFromHash(&sum, XXH3_128bits_digest(st));
+    XXH3_freeState(st);
     FILE *f = fopen(path, "wb");
     assert_non_null(f);
-    fwrite("HETCLB01", 1, 8, f);
+    fwrite("HETCLB02", 1, 8, f);
     fwrite(&n, 1, 8, f);
     fwrite(&sum, 1, 16, f);
     fwrite(payload, 1, sizeof payload, f);
@@ -618,6 +627,61 @@ static void cache_off_never_reads_or_writes(void **state)
         entries += e->d_name[0] != '.';
     closedir(dir);
     assert_int_equal(entries, 0);
+}
+
+/* An entry others may write is not used (a planted binary would run as
+ * ours), and is replaced by our own, 0600. */
+static void entry_writable_by_others_is_ignored(void **state)
+{
+    (void)state;
+    need_device();
+    int from_cache = -1;
+    cl_program p = build_ok(FILL_SRC, "", &from_cache);
+    hcl_release_program(p);
+    char path[512];
+    cache_file(path, sizeof path);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    assert_int_equal(chmod(path, 0666), 0);
+    p = build_ok(FILL_SRC, "", &from_cache);
+    assert_int_equal(from_cache, 0);
+    run_fill(p);
+    hcl_release_program(p);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    p = build_ok(FILL_SRC, "", &from_cache);
+    assert_int_equal(from_cache, 1);
+    hcl_release_program(p);
+}
+
+/* A directory anybody may write is not used: the program comes from the
+ * user's own cache ($XDG_CACHE_HOME/hetero) instead. */
+static void directory_writable_by_others_gives_way_to_the_users_own(void **state)
+{
+    (void)state;
+    need_device();
+    char xdg[400], own[460];
+    snprintf(xdg, sizeof xdg, "%s/xdg", g_cache);
+    snprintf(own, sizeof own, "%s/hetero", xdg);
+    char *old_xdg = getenv("XDG_CACHE_HOME") ? strdup(getenv("XDG_CACHE_HOME")) : NULL;
+    setenv("XDG_CACHE_HOME", xdg, 1);
+    assert_int_equal(chmod(g_cache, 0777), 0);
+    int from_cache = -1;
+    for (int i = 0; i < 2; i++) {
+        cl_program p = build_ok(FILL_SRC, "", &from_cache);
+        hcl_release_program(p);
+        assert_int_equal(from_cache, i);   /* built, then from the user's own */
+    }
+    struct stat st;
+    assert_int_equal(stat(own, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0700);
+    assert_int_equal(chmod(g_cache, 0700), 0);
+    if (old_xdg)
+        setenv("XDG_CACHE_HOME", old_xdg, 1);
+    else
+        unsetenv("XDG_CACHE_HOME");
+    free(old_xdg);   /* the teardown removes xdg with the rest */
 }
 
 static void unwritable_cache_is_silently_skipped(void **state)
@@ -675,6 +739,8 @@ int main(int argc, char **argv)
         CACHE_TEST(truncated_cache_file_is_rebuilt),
         CACHE_TEST(binary_the_driver_rejects_is_rebuilt),
         CACHE_TEST(cache_off_never_reads_or_writes),
+        CACHE_TEST(entry_writable_by_others_is_ignored),
+        CACHE_TEST(directory_writable_by_others_gives_way_to_the_users_own),
         CACHE_TEST(unwritable_cache_is_silently_skipped),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -347,6 +347,36 @@ static void unknown_option_refused(void **state)
 
 /* het_cli_free after any outcome, twice even, is safe (LeakSanitizer and
  * valgrind runs of this test check that nothing is left behind). */
+/* Echoed values keep the message on one line: control characters come out
+ * as \n, \t, \r, \xHH (no raw escape sequence reaches a terminal). */
+static void control_characters_are_escaped(void **state)
+{
+    (void)state;
+    het_cli cli;
+    assert_refused(parse(&cli, "pi", "--samples", "1\n2", NULL), &cli, "'1\\n2'");
+    assert_refused(parse(&cli, "pi", "--samples", "10", "--devices", "cl:\x1b[2J\t", NULL), &cli,
+                   "'cl:\\x1b[2J\\t'");
+    assert_refused(parse(&cli, "pi\r", NULL), &cli, "'pi\\r'");
+    assert_refused(parse(&cli, "pi", "--samples", "10", "--bo\x7fgus", NULL), &cli, "--bo\\x7fgus");
+    /* every control character, and the rest untouched */
+    char raw[40], out[200];
+    for (int c = 1; c < 32; c++)
+        raw[c - 1] = (char)c;
+    raw[31] = 0x7f;
+    raw[32] = 0;
+    het_escape(raw, out, sizeof out);
+    for (const char *p = out; *p; p++)
+        assert_true((unsigned char)*p >= 0x20 && (unsigned char)*p != 0x7f);
+    het_escape("caf\xc3\xa9 \\ 'x'", out, sizeof out);
+    assert_string_equal(out, "caf\xc3\xa9 \\ 'x'");
+    /* the build log is the one message meant to span lines */
+    het_fail(HET_E_BUILD, "clBuildProgram: CL_BUILD_PROGRAM_FAILURE\n%s", "line 1\nline 2");
+    assert_non_null(strchr(het_errmsg(), '\n'));
+    /* truncated, never overrun */
+    het_escape("\n\n\n\n", out, 5);
+    assert_string_equal(out, "\\n\\n");
+}
+
 static void free_is_safe_after_failure(void **state)
 {
     (void)state;
@@ -411,6 +441,7 @@ int main(void)
         cmocka_unit_test(flags_take_no_value),
         cmocka_unit_test(missing_value_refused),
         cmocka_unit_test(unknown_option_refused),
+        cmocka_unit_test(control_characters_are_escaped),
         cmocka_unit_test(free_is_safe_after_failure),
         cmocka_unit_test(usage_lists_commands_and_options),
     };

@@ -281,6 +281,45 @@ static void threads_bad_environment_falls_back_to_cores(void **state)
     assert_true(het_default_threads(0, 1000) >= 1);
 }
 
+static void threads_environment_is_read_as_libgomp_reads_it(void **state)
+{
+    (void)state;
+    int t = -1;
+    unsetenv("OMP_NUM_THREADS");
+    assert_int_equal(het_threads_env(&t), HET_OK);
+    assert_int_equal(t, 0);
+    const char *good[] = {"3", " 3 ", "+3", "3,2", " 3 , 2 ,1", "4096", "4096,100000"};
+    const int want[] = {3, 3, 3, 3, 3, 4096, 4096};
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        setenv("OMP_NUM_THREADS", good[i], 1);
+        assert_int_equal(het_threads_env(&t), HET_OK);
+        assert_int_equal(t, want[i]);
+    }
+    /* what libgomp calls invalid, and a team past the cap --threads has */
+    const char *bad[] = {"1.5", "0", "-2", "many", "3,", ",3", "3,,2", "3 2", "2e3", "0x10",
+                         "4097", "100000", "99999999999999999999999", "3,0"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        setenv("OMP_NUM_THREADS", bad[i], 1);
+        assert_int_equal(het_threads_env(&t), HET_E_BADARG);
+        assert_non_null(strstr(het_errmsg(), "OMP_NUM_THREADS"));
+    }
+    unsetenv("OMP_NUM_THREADS");
+}
+
+static void threads_option_and_environment_share_one_message(void **state)
+{
+    (void)state;
+    int t;
+    char opt[512], env[512];
+    assert_int_equal(het_parse_threads("--threads", "100000", &t), HET_E_BADARG);
+    snprintf(opt, sizeof opt, "%s", strstr(het_errmsg(), ":"));
+    setenv("OMP_NUM_THREADS", "100000", 1);
+    assert_int_equal(het_threads_env(&t), HET_E_BADARG);
+    snprintf(env, sizeof env, "%s", strstr(het_errmsg(), ":"));
+    assert_string_equal(opt, env);
+    unsetenv("OMP_NUM_THREADS");
+}
+
 static void cpu_model_is_one_line(void **state)
 {
     (void)state;
@@ -316,6 +355,8 @@ int main(void)
         cmocka_unit_test(threads_explicit_wins),
         cmocka_unit_test(threads_from_environment),
         cmocka_unit_test(threads_bad_environment_falls_back_to_cores),
+        cmocka_unit_test(threads_environment_is_read_as_libgomp_reads_it),
+        cmocka_unit_test(threads_option_and_environment_share_one_message),
         cmocka_unit_test(cpu_model_is_one_line),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

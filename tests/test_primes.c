@@ -466,13 +466,54 @@ static void print_lists_the_largest_64_bit_primes(void **state)
     unlink(path);
 }
 
-static void print_to_an_unwritable_file_is_an_io_error(void **state)
+static void print_to_a_missing_directory_is_bad_input_before_the_run(void **state)
 {
     (void)state;
     run r;
-    assert_int_equal(run_job(&r, 1, "--range", "0:100", "--print", "/nonexistent-dir/primes.txt", NULL), HET_E_IO);
+    /* refused by validate, before plan: a long run does not end in it */
+    assert_int_equal(run_job(&r, 1, "--range", "0:100", "--print", "/nonexistent-dir/primes.txt", NULL), HET_E_BADARG);
     assert_non_null(strstr(het_errmsg(), "--print"));
+    assert_null(r.partials);
     run_free(&r);
+}
+
+static void print_to_a_full_device_is_an_io_error(void **state)
+{
+    (void)state;
+    run r;
+    assert_int_equal(run_job(&r, 1, "--range", "0:1e6", "--print", "/dev/full", NULL), HET_E_IO);
+    assert_non_null(strstr(het_errmsg(), "--print"));
+    assert_non_null(strstr(het_errmsg(), "No space left on device"));
+    run_free(&r);
+}
+
+static void print_replaces_the_file_whole(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/test_primes.XXXXXX", path[64];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/p.txt", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("old\n", f);
+    fclose(f);
+    /* an existing file is replaced by the whole new list, through a
+     * temporary file renamed over it */
+    run r;
+    assert_int_equal(run_job(&r, 1, "--range", "0:1000", "--print", path, NULL), HET_OK);
+    run_free(&r);
+    f = fopen(path, "r");
+    assert_non_null(f);
+    char line[32];
+    assert_non_null(fgets(line, sizeof line, f));
+    assert_string_equal(line, "2\n");   /* replaced whole */
+    fclose(f);
+    /* only the file itself in the directory: no temporary left behind */
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "test $(ls -A %s | wc -l) -eq 1", dir);
+    assert_int_equal(system(cmd), 0);
+    unlink(path);
+    rmdir(dir);
 }
 
 /* ---- bad input ----------------------------------------------------------------- */
@@ -541,7 +582,9 @@ int main(void)
         cmocka_unit_test(grain_count_stays_bounded_up_to_2_to_the_64),
         cmocka_unit_test(print_writes_the_primes_of_the_range_in_order),
         cmocka_unit_test(print_lists_the_largest_64_bit_primes),
-        cmocka_unit_test(print_to_an_unwritable_file_is_an_io_error),
+        cmocka_unit_test(print_to_a_missing_directory_is_bad_input_before_the_run),
+        cmocka_unit_test(print_to_a_full_device_is_an_io_error),
+        cmocka_unit_test(print_replaces_the_file_whole),
         cmocka_unit_test(bad_input_is_refused_naming_the_option),
         cmocka_unit_test(exponent_forms_are_accepted),
     };

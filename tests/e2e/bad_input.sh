@@ -38,6 +38,16 @@ expect_bad_input --format "$H" pi --samples 1000 --devices omp --format
 expect_bad_input --progress "$H" pi --samples 1000 --progress=yes
 expect_bad_input stray "$H" pi --samples 1000 stray
 
+# control characters in an echoed value are escaped: the message stays one
+# line, and no escape sequence reaches the terminal
+expect_bad_input '--samples' "$H" pi --samples $'1\n2' --devices omp
+grep -qF "got '1\n2'" "$E2E_DIR/bad.err" || fail "the newline is not shown as \\n: $(cat "$E2E_DIR/bad.err")"
+expect_bad_input $'--bog\\nus' "$H" pi --samples 1000 $'--bog\nus'
+expect_bad_input 'cl:\x1b[2J' "$H" pi --samples 1000 --devices $'cl:\e[2J'
+grep -q $'\e' "$E2E_DIR/bad.err" && fail "an escape character reached stderr"
+expect_bad_input 'unknown command' "$H" $'pi\r\tx'
+expect_bad_input --seed "$H" pi --samples 1000 --seed $'\n'
+
 # commands
 expect_bad_input --format "$H" devices --format csv
 expect_bad_input --bogus "$H" devices --bogus

@@ -33,6 +33,15 @@ bad --compare --compare "$tmp/not-bench.json"
 bad --compare --compare "$tmp/broken.json"
 bad --workloads --workloads nosuch
 bad --workloads --workloads ,
+bad --workloads --workloads 'pi,,primes'
+bad --workloads --workloads 'pi,'
+bad --workloads --workloads ',pi'
+bad --workloads --workloads $'pi\nprimes'
+bad --threads --threads 100000
+mkdir -p "$tmp/dir.png"
+bad --plot --plot "$tmp/dir.png"
+bad --compare --compare /dev/zero
+bad --compare --compare "$tmp"
 bad --devices --devices bogus
 bad --devices --devices cl:9:9 --quick
 bad --frobnicate --frobnicate

@@ -65,6 +65,32 @@ expect_bad_input() {
     echo "ok  exit 2, one line: $(cat "$err")"
 }
 
+# expect_failure WHAT CMD...: CMD must exit 1 (a run-time failure) with
+# nothing on stdout and a last line on stderr "<prog>: error: ..." that
+# contains WHAT (the option, file or stream that failed).  STDOUT_TO, when
+# set, is where CMD's stdout goes instead (e.g. /dev/full); stdout is then
+# not checked.
+expect_failure() {
+    local what=$1
+    shift
+    local out="$E2E_DIR/fail.out" err="$E2E_DIR/fail.err" rc=0
+    "$@" >"${STDOUT_TO:-$out}" 2>"$err" || rc=$?
+    local why="" last
+    last=$(tail -n 1 "$err")
+    [ "$rc" -eq 1 ] || why="exit status $rc, expected 1"
+    [ -z "$why" ] && [ -z "${STDOUT_TO:-}" ] && [ -s "$out" ] && why="stdout is not empty"
+    [ -z "$why" ] && ! printf '%s\n' "$last" | grep -qE '^[a-z-]+: error: ' && why="last line is not '<prog>: error: ...'"
+    [ -z "$why" ] && ! printf '%s\n' "$last" | grep -qF -- "$what" && why="the error does not name '$what'"
+    if [ -n "$why" ]; then
+        echo "FAIL: '$*'${STDOUT_TO:+ >$STDOUT_TO}: $why" >&2
+        [ -z "${STDOUT_TO:-}" ] && [ -s "$out" ] && { echo "  stdout:" >&2; show "$out"; }
+        echo "  stderr:" >&2
+        show "$err"
+        exit 1
+    fi
+    echo "ok  exit 1: $last"
+}
+
 # json_get FILE PATH...: prints the value at each dotted PATH
 # ("result.hits", "workers.0.id"), one per line.  Integers come out exactly
 # (Python's JSON integers are unbounded), strings bare.
