@@ -726,8 +726,9 @@ int main(int argc, char **argv)
     het_set_progname("hetero-bench");
     int rc = het_par_init(&argc, &argv);
     if (rc) {
-        fprintf(stderr, "hetero-bench: error: %s\n", het_errmsg());
-        return 1;
+        fprintf(stderr, het_exit_status(rc) == 2 ? "hetero-bench: %s\n" : "hetero-bench: error: %s\n",
+                het_errmsg());
+        return het_exit_status(rc);
     }
     static bench b;
     rc = bench_parse(argc, argv, &b);

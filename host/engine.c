@@ -1070,12 +1070,19 @@ static int het__journal_stop(het_engine *e)
 {
     int rc = het__journal_step(e, 0);
     if (e->shipping) {
+        /* rank 0 answers once our grains are in the journal; until then
+         * this rank stays, so that mpirun does not end the job under it */
         if (rc == HET_OK)
             rc = het_par_ship(NULL, 0, NULL, 0);
+        if (rc || !het_par_wait_ack(2 * HET_STOP_GRACE_S))
+            het_par_set_broken();
         return rc;
     }
-    if (!e->journal)
+    if (!e->journal) {
+        if (het_par_size() > 1)
+            het_par_set_broken();   /* who knows who is left */
         return rc;
+    }
     int finished = 0;
     double t0 = het__now();
     while (rc == HET_OK && finished < het_par_size() - 1 && het__now() - t0 < HET_STOP_GRACE_S) {
@@ -1086,6 +1093,9 @@ static int het__journal_stop(het_engine *e)
     }
     if (rc == HET_OK)
         rc = het_journal_sync(e->journal);
+    if (finished < het_par_size() - 1)
+        het_par_set_broken();
+    het_par_ack_all();
     return rc;
 }
 
@@ -1481,7 +1491,9 @@ static int het__compute(het_engine *e, const het_run_opts *opts, het_report *rep
         show = 0;
     double every = opts->checkpoint_every > 0 ? opts->checkpoint_every : HET_JOURNAL_SYNC_S;
     double stop_at = opts->time_limit > 0 ? e->t_start + opts->time_limit - HET_TIME_LIMIT_MARGIN_S : INFINITY;
-    double t_wind = 0, t_shown = 0, t_journal = e->t_compute0, t_sync = e->t_compute0, t_stop = 0;
+    double t_wind = 0, t_journal = e->t_compute0, t_sync = e->t_compute0, t_stop = 0;
+    /* lines for logs: the first after a second, then every few seconds */
+    double t_shown = show == HET_PROGRESS_LINES ? e->t_compute0 - HET_PROGRESS_LINE_S + 1.0 : 0;
     uint64_t reported = 0, resumed_items = 0;
     if (e->resumed) {
         /* items of the journal's grains: all, minus those left to do */

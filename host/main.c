@@ -108,8 +108,8 @@ int main(int argc, char **argv)
     het_set_progname("hetero");
     int rc = het_par_init(&argc, &argv);
     if (rc) {
-        fprintf(stderr, "hetero: error: %s\n", het_errmsg());
-        return 1;
+        fprintf(stderr, het_exit_status(rc) == 2 ? "hetero: %s\n" : "hetero: error: %s\n", het_errmsg());
+        return het_exit_status(rc);
     }
     int rank0 = het_par_rank() == 0;
     het_cli cli;
@@ -150,7 +150,7 @@ int main(int argc, char **argv)
          * engine stopped (with how far the journal got) */
         if (rc == HET_E_INTERRUPTED && strstr(het_errmsg(), " after ")) {
             if (rank0)
-                fprintf(stderr, "\r\033[Khetero: %s\n", het_errmsg());
+                fprintf(stderr, "%shetero: %s\n", isatty(2) ? "\r\033[K" : "", het_errmsg());
             status = 128 + het_interrupted();
         } else {
             status = het_interrupt_report();
@@ -164,9 +164,9 @@ int main(int argc, char **argv)
             fprintf(stderr, "hetero: error: %s\n", het_errmsg());
     }
     het_cli_free(&cli);
-    /* after an interruption a rank may be gone: no collective goodbye */
-    if (rc != HET_E_INTERRUPTED)
-        het_par_finalize();
+    /* after an interruption that a rank did not answer, MPI is broken and
+     * this skips the collective goodbye */
+    het_par_finalize();
     /* the last flush and close of stdout can still fail (a full disk) */
     if (het_stdout_close("stdout") != HET_OK && status == 0) {
         if (rank0)

@@ -16,9 +16,9 @@
 #endif
 
 static struct {
-    int active, rank, size, local_rank, local_size;
+    int active, rank, size, local_rank, local_size, broken;
     char host[64];
-} het__par = {0, 0, 1, 0, 1, ""};
+} het__par = {0, 0, 1, 0, 1, 0, ""};
 
 #if HETERO_HAVE_MPI
 static int het__mpi_fail(const char *call, int rc)
@@ -52,6 +52,20 @@ static int het__launched(void)
 
 #endif /* HETERO_HAVE_MPI */
 
+/* srun started this process as one of several tasks of a step, but MPI
+ * sees it alone (srun without PMI, or an MPI library srun cannot talk to):
+ * every task would compute the whole job and print it.  A plain run inside
+ * an allocation (no srun step of several tasks) is fine. */
+static int het__srun_alone(void)
+{
+    const char *v = getenv("SLURM_STEP_NUM_TASKS");
+    long tasks = v ? strtol(v, NULL, 10) : 0;
+    if (tasks > 1 && het__par.size == 1)
+        return het_fail(HET_E_BADARG, "srun started %ld tasks, but this one is alone in MPI: run hetero with "
+                        "srun --mpi=pmix (or under mpirun) so the tasks form one job", tasks);
+    return HET_OK;
+}
+
 int het_par_init(int *argc, char ***argv)
 {
     if (gethostname(het__par.host, sizeof het__par.host) != 0)
@@ -69,10 +83,10 @@ int het_par_init(int *argc, char ***argv)
     if (n && atoi(n) > 1)
         return het_fail(HET_E_MPI, "this hetero was built without MPI (HETERO_MPI=OFF) but was "
                         "started as one of %d ranks; rebuild with MPI or run one process", atoi(n));
-    return HET_OK;
+    return het__srun_alone();
 #else
     if (!het__launched())
-        return HET_OK;
+        return het__srun_alone();
     int provided = 0;
     MPI_CHECK(MPI_Init_thread(argc, argv, MPI_THREAD_MULTIPLE, &provided));
     het__par.active = 1;
@@ -88,14 +102,16 @@ int het_par_init(int *argc, char ***argv)
     MPI_Comm_rank(node, &het__par.local_rank);
     MPI_Comm_size(node, &het__par.local_size);
     MPI_Comm_free(&node);
-    return HET_OK;
+    return het__srun_alone();
 #endif
 }
+
+void het_par_set_broken(void) { het__par.broken = 1; }
 
 void het_par_finalize(void)
 {
 #if HETERO_HAVE_MPI
-    if (het__par.active) {
+    if (het__par.active && !het__par.broken) {
         MPI_Finalize();
         het__par.active = 0;
     }
@@ -441,6 +457,41 @@ int het_par_receive_shipped(void *partials, size_t psize, uint64_t n_grains,
     }
 }
 
+#define HET_TAG_ACK 12
+
+void het_par_ack_all(void)
+{
+    if (!het__par.active || het__par.size == 1 || het__par.rank != 0)
+        return;
+    pthread_mutex_lock(&het__mpi_lock);
+    for (int r = 1; r < het__par.size; r++) {
+        MPI_Request req;
+        if (MPI_Isend(NULL, 0, MPI_BYTE, r, HET_TAG_ACK, MPI_COMM_WORLD, &req) == MPI_SUCCESS)
+            MPI_Request_free(&req);
+    }
+    pthread_mutex_unlock(&het__mpi_lock);
+}
+
+int het_par_wait_ack(double seconds)
+{
+    if (!het__par.active || het__par.size == 1 || het__par.rank == 0)
+        return 1;
+    for (double waited = 0; waited < seconds; waited += 0.005) {
+        int flag = 0;
+        pthread_mutex_lock(&het__mpi_lock);
+        int rc = MPI_Iprobe(0, HET_TAG_ACK, MPI_COMM_WORLD, &flag, MPI_STATUS_IGNORE);
+        if (rc == MPI_SUCCESS && flag)
+            MPI_Recv(NULL, 0, MPI_BYTE, 0, HET_TAG_ACK, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        pthread_mutex_unlock(&het__mpi_lock);
+        if (rc != MPI_SUCCESS)
+            return 0;
+        if (flag)
+            return 1;
+        usleep(5000);
+    }
+    return 0;
+}
+
 int het_par_same_u64(uint64_t v)
 {
     if (!het__par.active || het__par.size == 1)
@@ -552,6 +603,13 @@ int het_par_receive_shipped(void *partials, size_t psize, uint64_t n_grains,
     (void)ctx;
     (void)finished;
     return HET_OK;
+}
+
+void het_par_ack_all(void) {}
+int het_par_wait_ack(double seconds)
+{
+    (void)seconds;
+    return 1;
 }
 
 int het_par_same_u64(uint64_t v)

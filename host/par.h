@@ -70,6 +70,16 @@ int het_par_ship(const uint64_t *runs, size_t n_runs, const void *partials, size
 int het_par_receive_shipped(void *partials, size_t psize, uint64_t n_grains,
                             void (*got)(void *ctx, uint64_t g0, uint64_t n), void *ctx, int *finished);
 
+/* Stopping: rank 0 tells the other ranks their grains are in the journal
+ * (never blocks); another rank waits for that word up to `seconds` and
+ * returns 1 when it came. */
+void het_par_ack_all(void);
+int het_par_wait_ack(double seconds);
+
+/* Some rank may be gone (it did not answer while stopping): MPI_Finalize,
+ * a collective, is skipped at the end. */
+void het_par_set_broken(void);
+
 /* Collective: 1 on every rank when every rank passed the same v. */
 int het_par_same_u64(uint64_t v);
 

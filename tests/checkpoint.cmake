@@ -1,0 +1,5 @@
+# Long runs: checkpoint and resume, interruption, the time limit, torn and
+# foreign journals, srun without PMI; under mpirun, a run stopped with 2
+# ranks and resumed with 3, and a rank killed with SIGKILL.
+het_e2e(checkpoint checkpoint.sh)
+het_e2e(mpi_checkpoint mpi_checkpoint.sh)

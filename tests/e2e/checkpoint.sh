@@ -1,0 +1,120 @@
+# checkpoint.sh - interrupted is not lost (contract 9), one process:
+#   - for every workload, SIGTERM mid-run with --checkpoint exits 143 with
+#     one line ("interrupted after X of Y grains; run the same command to
+#     resume") and nothing on stdout; the same command then finishes with
+#     the result and digest of an uninterrupted run, and says how many
+#     grains came from the journal;
+#   - a finished journal replays without computing; --checkpoint-remove
+#     deletes it once the run is complete;
+#   - a journal whose last record was cut by a crash is resumed (the torn
+#     record dropped);
+#   - a journal of another job, or a file that is not a journal, is bad
+#     input naming what differs, and is left as it was;
+#   - --time-limit stops in time, exits 3, and the same command resumes;
+#   - srun with several tasks but no PMI is refused (simulated Slurm).
+. "$(dirname "$0")/lib.sh"
+
+H=$HETERO
+JOBS=("pi --samples 4e9 --seed 11"
+    "primes --range 1e12:1003000000000"
+    "reservoir --paths 300000 --steps 2000 --seed 3")
+
+# wait_journal FILE: until FILE holds at least one record (header + more).
+wait_journal() {
+    for _ in $(seq 300); do
+        [ "$(stat -c %s "$1" 2>/dev/null || echo 0)" -gt 400 ] && return 0
+        sleep 0.05
+    done
+    fail "no journal record in $1 after 15 s"
+}
+
+# same A B: the JSON reports A.out and B.out hold the same result and digest.
+same() {
+    json_check "$E2E_DIR/$1.out" "r['result'] == json.load(open('$E2E_DIR/$2.out'))['result']" \
+        "r['digest'] == json.load(open('$E2E_DIR/$2.out'))['digest']"
+}
+
+i=0
+for job in "${JOBS[@]}"; do
+    read -r -a args <<<"$job"
+    i=$((i + 1))
+    j="$E2E_DIR/j$i"
+    run_ok "ref$i" "$H" "${args[@]}" --devices omp --threads 2 --format json
+    rc=0
+    "$H" "${args[@]}" --devices omp --threads 1 --format json --checkpoint "$j" \
+        >"$E2E_DIR/int$i.out" 2>"$E2E_DIR/int$i.err" &
+    pid=$!
+    wait_journal "$j"
+    kill -TERM "$pid"
+    wait "$pid" || rc=$?
+    [ "$rc" -eq 143 ] || { show "$E2E_DIR/int$i.err"; fail "$job: SIGTERM gave exit $rc, expected 143"; }
+    [ -s "$E2E_DIR/int$i.out" ] && fail "$job: an interrupted run wrote to stdout"
+    [ "$(lines "$E2E_DIR/int$i.err")" -eq 1 ] || { show "$E2E_DIR/int$i.err"; fail "$job: not one line"; }
+    grep -qE "^hetero: interrupted after [0-9]+ of [0-9]+ grains; run the same command to resume$" \
+        "$E2E_DIR/int$i.err" || { show "$E2E_DIR/int$i.err"; fail "$job: the interruption line"; }
+    # resumed on another thread count: the same bits
+    run_ok "res$i" "$H" "${args[@]}" --devices omp --threads 2 --format json --checkpoint "$j"
+    same "res$i" "ref$i"
+    json_check "$E2E_DIR/res$i.out" "r['checkpoint']['resumed_grains'] > 0" \
+        "r['checkpoint']['resumed_grains'] + sum(w['grains'] for w in r['workers']) == r['grains']"
+    # a finished journal replays: nothing left to compute
+    run_ok "again$i" "$H" "${args[@]}" --devices omp --format json --checkpoint "$j" --checkpoint-remove
+    same "again$i" "ref$i"
+    json_check "$E2E_DIR/again$i.out" "r['checkpoint']['resumed_grains'] == r['grains']"
+    [ -e "$j" ] && fail "$job: --checkpoint-remove left the journal"
+    echo "ok  $job: interrupted, resumed on 2 threads, replayed: the same bits"
+done
+
+# A torn last record (a crash while appending) is dropped, not fatal.
+read -r -a args <<<"${JOBS[0]}"
+j="$E2E_DIR/torn"
+"$H" "${args[@]}" --devices omp --threads 1 --format json --checkpoint "$j" >/dev/null 2>&1 &
+pid=$!
+for _ in $(seq 300); do
+    [ "$(stat -c %s "$j" 2>/dev/null || echo 0)" -gt 1000 ] && break
+    sleep 0.05
+done
+kill -TERM "$pid"
+wait "$pid" || true
+size=$(stat -c %s "$j")
+truncate -s $((size - 5)) "$j"
+run_ok torn "$H" "${args[@]}" --devices omp --threads 2 --format json --checkpoint "$j"
+same torn ref1
+echo "ok  a journal cut mid-record resumes with the same bits"
+
+# Another job's journal, and a file that is not a journal: bad input,
+# nothing touched.
+cp "$j" "$E2E_DIR/copy"
+expect_bad_input "samples is 4000000000 there, 7000000000 here" \
+    "$H" pi --samples 7e9 --seed 11 --devices omp --checkpoint "$j"
+expect_bad_input "seed is 11 there, 12 here" "$H" pi --samples 4e9 --seed 12 --devices omp --checkpoint "$j"
+expect_bad_input "workload is pi there, primes here" "$H" primes --range 0:1e6 --devices omp --checkpoint "$j"
+cmp -s "$j" "$E2E_DIR/copy" || fail "a refused journal was changed"
+echo "not a journal" >"$E2E_DIR/notes.txt"
+expect_bad_input "not a hetero journal" "$H" pi --samples 1e6 --devices omp --checkpoint "$E2E_DIR/notes.txt"
+[ "$(cat "$E2E_DIR/notes.txt")" = "not a journal" ] || fail "a file that is not a journal was changed"
+expect_bad_input "--checkpoint" "$H" pi --samples 1e6 --devices omp --checkpoint "$E2E_DIR/nodir/j"
+expect_bad_input "--checkpoint-remove: needs --checkpoint" "$H" pi --samples 1e6 --checkpoint-remove
+expect_bad_input "--time-limit" "$H" pi --samples 1e6 --time-limit 5x
+
+# --time-limit: stops in time to write the journal, exit 3, resumable.
+j="$E2E_DIR/limit"
+rc=0
+start=$(date +%s)
+"$H" pi --samples 8e9 --seed 11 --devices omp --threads 1 --format json --checkpoint "$j" \
+    --time-limit 5s >"$E2E_DIR/limit.out" 2>"$E2E_DIR/limit.err" || rc=$?
+took=$(($(date +%s) - start))
+[ "$rc" -eq 3 ] || { show "$E2E_DIR/limit.err"; fail "--time-limit: exit $rc, expected 3"; }
+[ "$took" -le 6 ] || fail "--time-limit 5s: the run took $took s"
+[ -s "$E2E_DIR/limit.out" ] && fail "--time-limit: a stopped run wrote to stdout"
+grep -qE "^hetero: stopped at the time limit after [0-9]+ of [0-9]+ grains; run the same command to resume$" \
+    "$E2E_DIR/limit.err" || { show "$E2E_DIR/limit.err"; fail "--time-limit: the line"; }
+run_ok limitref "$H" pi --samples 8e9 --seed 11 --devices omp --threads 2 --format json
+run_ok limitres "$H" pi --samples 8e9 --seed 11 --devices omp --threads 2 --format json --checkpoint "$j"
+same limitres limitref
+echo "ok  --time-limit 5s: exit 3 after $took s, resumed with the same bits"
+
+# srun started several tasks but MPI sees one: refused before any work.
+SLURM_STEP_NUM_TASKS=4 expect_bad_input "srun --mpi=pmix" "$H" pi --samples 1e6
+SLURM_STEP_NUM_TASKS=1 run_ok slurm1 "$H" pi --samples 1e6 --devices omp
+echo "ok  srun without PMI refused; a plain run in an allocation runs"

@@ -1,0 +1,103 @@
+# mpi_checkpoint.sh - interrupted is not lost, across ranks (contract 9):
+#   - mpirun -np 2 with --checkpoint, its ranks stopped with SIGTERM (as
+#     Slurm's scancel and time limit do), then the same command under
+#     mpirun -np 3: the result and digest of an uninterrupted one-process
+#     run; rank 0 says how far the journal got;
+#   - SIGTERM to mpirun itself (which forwards it, then kills the ranks a
+#     second later): the journal still resumes;
+#   - a rank killed with SIGKILL mid-run (mpirun then ends the job): the
+#     same command finishes it, with the same bits;
+#   - the progress line counts every rank's work (--progress=lines).
+. "$(dirname "$0")/lib.sh"
+: "${MPIRUN:?MPIRUN must name mpirun and its options}"
+
+H=$HETERO
+read -r -a MPI <<<"$MPIRUN"
+job=(pi --samples 6e9 --seed 21 --devices omp --threads 1 --format json)
+
+wait_journal() {
+    for _ in $(seq 600); do
+        [ "$(stat -c %s "$1" 2>/dev/null || echo 0)" -gt "${2:-400}" ] && return 0
+        sleep 0.05
+    done
+    fail "no journal record in $1 after 30 s"
+}
+same() {
+    json_check "$E2E_DIR/$1.out" "r['result'] == json.load(open('$E2E_DIR/$2.out'))['result']" \
+        "r['digest'] == json.load(open('$E2E_DIR/$2.out'))['digest']"
+}
+
+run_ok ref "$H" "${job[@]}"
+
+# ranks stopped under -np 2, resumed under -np 3
+j="$E2E_DIR/j"
+"${MPI[@]}" -np 2 "$H" "${job[@]}" --checkpoint "$j" >"$E2E_DIR/int.out" 2>"$E2E_DIR/int.err" &
+pid=$!
+wait_journal "$j"
+ranks=$(pgrep -f -- "--checkpoint $j" | while read -r p; do
+    tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -q "^OMPI_COMM_WORLD_RANK=" && echo "$p"; done)
+[ -n "$ranks" ] || fail "the ranks' processes were not found"
+# shellcheck disable=SC2086 # one pid a word
+kill -TERM $ranks
+rc=0
+wait "$pid" || rc=$?
+[ "$rc" -ne 0 ] || fail "an interrupted mpirun exited 0"
+[ -s "$E2E_DIR/int.out" ] && fail "an interrupted run wrote to stdout"
+grep -qE "interrupted after [0-9]+ of [0-9]+ grains; run the same command to resume" "$E2E_DIR/int.err" ||
+    { show "$E2E_DIR/int.err"; fail "no interruption line from rank 0"; }
+run_ok res "${MPI[@]}" -np 3 "$H" "${job[@]}" --checkpoint "$j"
+same res ref
+json_check "$E2E_DIR/res.out" "r['checkpoint']['resumed_grains'] > 0" "len(r['ranks']) == 3"
+echo "ok  stopped under -np 2, resumed under -np 3: the same bits"
+
+# SIGTERM to mpirun: the ranks are gone a second later, the journal stays
+j="$E2E_DIR/m"
+"${MPI[@]}" -np 2 "$H" "${job[@]}" --checkpoint "$j" >"$E2E_DIR/mint.out" 2>"$E2E_DIR/mint.err" &
+pid=$!
+wait_journal "$j" 2000
+kill -TERM "$pid"
+rc=0
+wait "$pid" || rc=$?
+[ "$rc" -ne 0 ] || fail "mpirun stopped with SIGTERM exited 0"
+[ -s "$E2E_DIR/mint.out" ] && fail "a stopped mpirun printed a result"
+run_ok mres "${MPI[@]}" -np 2 "$H" "${job[@]}" --checkpoint "$j"
+same mres ref
+json_check "$E2E_DIR/mres.out" "r['checkpoint']['resumed_grains'] > 0"
+echo "ok  mpirun stopped with SIGTERM; the same command finished the job with the same bits"
+
+# rank 1 killed with SIGKILL: mpirun ends the job; the same command finishes
+j="$E2E_DIR/k"
+"${MPI[@]}" -np 2 "$H" "${job[@]}" --checkpoint "$j" >"$E2E_DIR/kill.out" 2>"$E2E_DIR/kill.err" &
+pid=$!
+wait_journal "$j" 2000
+victim=""
+for p in $(pgrep -f -- "--checkpoint $j"); do
+    if tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qx "OMPI_COMM_WORLD_RANK=1"; then
+        victim=$p
+    fi
+done
+[ -n "$victim" ] || fail "rank 1's process not found"
+kill -KILL "$victim"
+rc=0
+wait "$pid" || rc=$?
+[ "$rc" -ne 0 ] || fail "mpirun exited 0 with a rank killed"
+[ -s "$E2E_DIR/kill.out" ] && fail "a run with a dead rank printed a result"
+run_ok kres "${MPI[@]}" -np 2 "$H" "${job[@]}" --checkpoint "$j"
+same kres ref
+json_check "$E2E_DIR/kres.out" "r['checkpoint']['resumed_grains'] > 0"
+echo "ok  rank 1 killed with SIGKILL; the same command finished the job with the same bits"
+
+# progress counts every rank: the last line before the end is near 100%
+run_ok prog "${MPI[@]}" -np 2 "$H" pi --samples 1.2e10 --seed 2 --devices omp --threads 1 --format json \
+    --progress=lines
+python3 - "$E2E_DIR/prog.err" <<'PY' || fail "--progress=lines under mpirun (see above)"
+import re, sys
+lines = [l for l in open(sys.argv[1]) if l.startswith("hetero: pi ")]
+assert lines, "no progress line"
+pct = [float(re.search(r"pi +([0-9.]+)%", l).group(1)) for l in lines]
+assert pct == sorted(pct), f"progress went back: {pct}"
+# with two ranks sharing the work, rank 0's own share alone would stay
+# near half: the lines must pass it
+assert max(pct) > 60, f"progress stayed at {max(pct)}%: it counts only rank 0"
+print("ok  progress lines:", " ".join(f"{p:.0f}%" for p in pct))
+PY
