@@ -1464,6 +1464,7 @@ static void het__go(het_engine *e, int abort_run)
     e->abort_run = abort_run;
     e->go = 1;
     e->t_compute0 = het__now();
+    e->t_last = e->t_compute0;
     pthread_cond_broadcast(&e->cond);
     pthread_mutex_unlock(&e->lock);
 }
@@ -1502,7 +1503,6 @@ static int het__compute(het_engine *e, const het_run_opts *opts, het_report *rep
             resumed_items -= e->job->wl->items(e->job, e->rem[2 * i], e->rem[2 * i + 1]);
     }
     int shown = 0, complete = 0, rc = HET_OK;
-    e->t_last = e->t_compute0;
     pthread_mutex_lock(&e->lock);
     for (;;) {
         het__notices(e, opts->quiet);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "primes_common.h"
+#include "clones.h"
 
 #define SEG HET__PRIMES_SEG_BYTES
 #define SEG_LOG HET__PRIMES_SEG_LOG
@@ -62,7 +63,7 @@ size_t het__primes_decode(uint64_t first, const uint8_t *bits, size_t nbytes, ui
     return c;
 }
 
-__attribute__((target_clones("popcnt", "default")))
+HET_CLONES("popcnt", "default")
 static uint64_t het__popcount(const uint8_t *p, size_t n)
 {
     uint64_t c = 0;
@@ -80,7 +81,7 @@ static uint64_t het__popcount(const uint8_t *p, size_t n)
 /* Fills seg[0..n) with the pre-sieve pattern of absolute wheel byte abs
  * on: the AND of the three periodic tables, read without wrapping thanks
  * to their HET_PRIMES_PRE_TAIL extra bytes (n <= that). */
-__attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
+HET_CLONES("arch=x86-64-v4", "avx2", "default")
 static void het__presieve(uint8_t *restrict seg, size_t n, const uint8_t *restrict pre, uint64_t abs)
 {
     const uint8_t *restrict t0 = pre + HET_PRIMES_PRE_OFF_0 + abs % HET_PRIMES_PRE_PERIOD_0;

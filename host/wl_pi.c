@@ -15,6 +15,7 @@
 #include <Random123/philox.h>
 
 #include "pi_common.h"
+#include "clones.h"
 
 extern const char het_kernel_pi[];
 
@@ -118,7 +119,7 @@ static unsigned pi_block_hits(uint64_t b, philox4x32_key_t key, int both)
 #define PHILOX_W0 UINT32_C(0x9E3779B9)
 #define PHILOX_W1 UINT32_C(0xBB67AE85)
 
-__attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
+HET_CLONES("arch=x86-64-v4", "avx2", "default")
 static uint64_t pi_count_blocks(uint32_t k0, uint32_t k1, uint64_t b0, uint64_t nblocks)
 {
     uint64_t hits = 0;

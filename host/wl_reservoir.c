@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clones.h"
 #include "gnuplot.h"
 #include "output.h"
 #include "reservoir_common.h"
@@ -289,7 +290,7 @@ static inline void het__res_step_lanes(het_res_lanes *restrict L, const double *
 
 /* het_res_advance() for VL paths at once: the same pairs, the same steps. */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(HET_RES_NO_CLONES)
-__attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
+HET_CLONES("arch=x86-64-v4", "avx2", "default")
 #endif
 static void het__res_advance_lanes(het_res_lanes *L, uint64_t p0, uint64_t t0, uint64_t t1,
                                    const het_res_model *m)
