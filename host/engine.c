@@ -28,10 +28,13 @@
  */
 #include "engine.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <math.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,6 +73,9 @@
 /* Stopping at a time limit: this long before it, no new batches (the
  * grace for those in flight, the journal's last write, a margin). */
 #define HET_TIME_LIMIT_MARGIN_S (HET_STOP_GRACE_S + 1.0)
+/* A device whose first batch is out this long, and ten of another worker's
+ * waves, is a straggler (het__demote). */
+#define HET_DEMOTE_AFTER_S 0.2
 /* --progress=lines: one line this often. */
 #define HET_PROGRESS_LINE_S 5.0
 
@@ -147,12 +153,14 @@ typedef struct het_worker {
     size_t stage_cap;
     /* the thread */
     pthread_t th;
+    _Atomic long tid;          /* its kernel thread id, for setpriority */
     int started, finished;     /* under the lock */
     int err;                   /* a setup failure */
     char msg[HET_MSG_MAX];
     int excluded;              /* cannot run this workload (not named) */
     int retired;               /* failed at run time (under the lock) */
     int noticed;               /* its retirement was announced */
+    int demoted;               /* its thread was given the lowest priority */
     uint64_t n_launched;       /* batches started (HETERO_FAULT counts them) */
     uint64_t fault_at;         /* HETERO_FAULT: fail this batch (1-based); 0 never */
     uint64_t jitter;           /* test seam: xorshift state, 0 = off */
@@ -254,6 +262,22 @@ static int het__parse_fault(char *id, size_t id_size, uint64_t *n)
 }
 
 /* ---- taking work ------------------------------------------------------- */
+
+/* A device's host thread that turned out to be a straggler yields the
+ * host's cores: a simulator or a driver that runs kernels in the calling
+ * thread computes there, and a GPU's thread, which only waits, loses
+ * nothing.  Once per worker. */
+static void het__demote(het_worker *w)
+{
+    long tid = atomic_load(&w->tid);
+    if (!w->is_cl || w->demoted || tid <= 0)
+        return;
+    w->demoted = 1;
+    int rc = setpriority(PRIO_PROCESS, (id_t)tid, 19);
+    if (w->e->debug)
+        fprintf(stderr, "hetero: demote rank %d %-8s (thread %ld): %s\n", het_par_rank(), w->st.id, tid,
+                rc == 0 ? "lowest priority" : strerror(errno));
+}
 
 /* Test seam: batch sizes at random in [1, 64]. */
 static uint64_t het__jitter(het_worker *w)
@@ -384,6 +408,12 @@ static int het__next(het_engine *e, het_worker *w, het_batch *b)
             rc = 1;
         } else if (act == HET_SCHED_COPY) {
             const het_sched_flight *f = &e->sched.w[o].flight[k];
+            /* The straggler may be computing on the host's cores in its
+             * own thread (a simulator, a driver that runs kernels in the
+             * calling thread): from now on it yields them to the workers
+             * that are copying its grains.  A GPU's thread, which only
+             * waits, loses nothing. */
+            het__demote(&e->w[o]);
             *b = (het_batch){f->g0, f->n < sw->max_batch ? f->n : sw->max_batch, 1};
             het_sched_push(&e->sched, w->idx, b->g0, b->n, 1, now);
             w->st.recomputed += b->n;
@@ -911,6 +941,7 @@ static void *het__worker_main(void *arg)
 {
     het_worker *w = arg;
     het_engine *e = w->e;
+    atomic_store(&w->tid, (long)syscall(SYS_gettid));
     if (w->is_cl) {
         int rc = het__cl_setup(w);
         if (rc) {
@@ -1518,8 +1549,21 @@ static int het__compute(het_engine *e, const het_run_opts *opts, het_report *rep
             pthread_cond_broadcast(&e->cond);
         }
         int in_flight = 0;
-        for (size_t i = 0; i < e->nw; i++)
+        double fastest_wave = INFINITY;
+        for (size_t i = 0; i < e->nw; i++) {
             in_flight += e->sched.w[i].n_flight;
+            double t = het_sched_batch_time(&e->sched.w[i], e->sched.w[i].width);
+            if (t < fastest_wave)
+                fastest_wave = t;
+        }
+        /* a device whose first batch is still out after many of another
+         * worker's waves is a straggler: its thread yields the cores */
+        for (size_t i = 0; i < e->nw; i++) {
+            const het_sched_worker *sw = &e->sched.w[i];
+            if (sw->rate <= 0 && sw->n_flight && now - sw->flight[0].t_start > 10 * fastest_wave &&
+                now - sw->flight[0].t_start > HET_DEMOTE_AFTER_S)
+                het__demote(&e->w[i]);
+        }
         if (!atomic_load(&e->wind_down) &&
             (complete || e->fatal || (e->draining && (!in_flight || now - t_stop > HET_STOP_GRACE_S)))) {
             atomic_store(&e->wind_down, 1);

@@ -135,6 +135,10 @@ int het_sched_decide(het_sched *s, size_t me, double now, uint64_t *n, size_t *o
     het_sched_worker *w = &s->w[me];
     if (w->n_flight >= HET_SCHED_MAX_FLIGHT)
         return HET_SCHED_WAIT;
+    /* until its first batch has measured it, a worker has one in flight:
+     * a slow device must not hold two batches nobody can estimate */
+    if (w->rate <= 0 && w->n_flight > 0)
+        return HET_SCHED_WAIT;
     if (!s->exhausted) {
         w->taking = 1;
         uint64_t want = het_sched_batch(s, me);

@@ -97,7 +97,8 @@ enum het_sched_action {
     HET_SCHED_COPY        /* copy flight *slot of worker *owner */
 };
 
-/* The one decision the engine and the simulation both make: fresh grains
+/* The one decision the engine and the simulation both make: nothing while
+ * the worker's first batch is still out (it has no rate yet); fresh grains
  * while the counter has some and this worker is not declining; else a
  * straggler's batch to copy (only with nothing of its own in flight);
  * else wait.  Updates w[me].taking and s->exhausted (when this rank has
