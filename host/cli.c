@@ -50,7 +50,9 @@ static void het__print_options(FILE *out, const het_option *o)
 {
     for (; o->name; o++) {
         char left[64];
-        snprintf(left, sizeof left, "%s%s%s", o->name, o->metavar ? " " : "", o->metavar ? o->metavar : "");
+        /* an optional value ("[=lines]") sticks to the name */
+        snprintf(left, sizeof left, "%s%s%s", o->name, o->metavar && o->metavar[0] != '[' ? " " : "",
+                 o->metavar ? o->metavar : "");
         fprintf(out, "  %-22s %s\n", left, o->help);
     }
 }
