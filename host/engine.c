@@ -609,6 +609,7 @@ static void het__caps_from_info(const hcl_info *info, het_cl_caps *c)
     c->max_wg = info->max_wg ? info->max_wg : 1;
     c->local_mem = info->local_mem;
     c->max_alloc = info->max_alloc;
+    c->global_mem = info->global_mem;
     het__copy(c->vendor, sizeof c->vendor, info->vendor);
 }
 
