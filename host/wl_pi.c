@@ -14,6 +14,7 @@
 
 #include <Random123/philox.h>
 
+#include "hcl.h"        /* HCL_CPU: the device type in het_cl_caps */
 #include "pi_common.h"
 #include "clones.h"
 
@@ -214,11 +215,21 @@ static int pi_cl_fit(const het_job *job, const het_cl_caps *caps, size_t *local)
     return HET_OK;
 }
 
+/* Which kernel path suits the device (kernels/pi.cl): 64-bit lanes on CPU
+ * devices, whose vector units multiply 32x32->64 bits in one instruction
+ * (PoCL: 1.6x the 32-bit path's rate, bench/RESULTS.md), 32-bit words with
+ * mul_hi everywhere else (GPUs, whose 64-bit integer multiplies run at a
+ * fraction of the 32-bit rate).  Both give the same bits. */
+int het__pi_lanes64(const het_cl_caps *caps)
+{
+    return (caps->type & HCL_CPU) != 0;
+}
+
 static size_t pi_cl_args(const het_job *job, const het_cl_caps *caps, het_karg *a, size_t max)
 {
     const pi_params *p = job->params;
     const pi_state *s = job->state;
-    if (max < 5)
+    if (max < 6)
         return 0;
     a[0] = (het_karg){.kind = HET_KARG_U32, .v.u32 = (uint32_t)job->seed};
     a[1] = (het_karg){.kind = HET_KARG_U32, .v.u32 = (uint32_t)(job->seed >> 32)};
@@ -226,7 +237,8 @@ static size_t pi_cl_args(const het_job *job, const het_cl_caps *caps, het_karg *
     a[3] = (het_karg){.kind = HET_KARG_U64, .v.u64 = s->grain_samples};
     /* scratch for the group's reduction: one ulong per work-item */
     a[4] = (het_karg){.kind = HET_KARG_LOCAL, .v.local_bytes = pi_local(caps) * sizeof(uint64_t)};
-    return 5;
+    a[5] = (het_karg){.kind = HET_KARG_U32, .v.u32 = (uint32_t)het__pi_lanes64(caps)};
+    return 6;
 }
 
 static int pi_merge(het_job *job, const void *partials)
