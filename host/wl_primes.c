@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hcl.h"        /* HCL_CPU: the device type in het_cl_caps */
 #include "interrupt.h"
 #include "output.h"
 #include "primes_common.h"
@@ -38,10 +39,21 @@ extern const char het_kernel_primes[];
  * the largest N whose Nth prime fits in 64 bits. */
 #define PRIMES_MAX_NTH UINT64_C(425656284035217743)
 
-/* Kernel sub-segment: 32 KiB of __local memory, 8192 words. */
+/* Kernel (kernels/primes.cl): sub-segments of up to 32 KiB of __local
+ * memory (8192 words), down to 4 KiB in steps of 1024 words; work-groups of
+ * 8 to 256 work-items (a power of two: 8 for the lane teams, the final sum
+ * halves nothing but needs 2 words per work-item of the segment). */
 #define PRIMES_CL_SEG_WORDS 8192u
+#define PRIMES_CL_SEG_STEP 1024u
 #define PRIMES_CL_MAX_LOCAL 256u
-#define PRIMES_CL_MIN_SEG_WORDS 1024u
+#define PRIMES_CL_MIN_LOCAL 8u
+/* The kernel's group and lane primes are those below a bound that depends
+ * on the device (at most 4 * 32 KiB); plan() lists the sieving primes 47 ..
+ * PRIMES_CL_MED_MAX - 1 for it, so that any bound below this fits. */
+#define PRIMES_CL_MED_MAX (UINT32_C(1) << 20)
+/* The large primes' marks cover at most this many wheel bytes (480M
+ * numbers) of a grain at a time. */
+#define PRIMES_CL_MAX_CHUNK (UINT64_C(1) << 24)
 
 typedef struct primes_params {
     int have_range, have_nth;
@@ -58,6 +70,9 @@ typedef struct primes_state {
     uint64_t grain_bytes;
     uint64_t count;          /* result: primes in [lo, hi) */
     uint64_t prime;          /* result (--nth): the Nth prime */
+    uint32_t *cl_primes;     /* the sieving primes 47 <= p < PRIMES_CL_MED_MAX,
+                                ascending, for the kernel */
+    uint32_t cl_nprimes;
 } primes_state;
 
 static const het_option primes_options[] = {
@@ -195,6 +210,8 @@ static void primes_grain(const primes_state *s, uint64_t g, uint64_t *glo, uint6
     *ghi = s->nbytes - b0 > s->grain_bytes ? s->start + 30 * (b0 + s->grain_bytes) : s->hi;
 }
 
+static int primes_cl_list(primes_state *s);
+
 static int primes_plan(het_job *job)
 {
     const primes_params *p = job->params;
@@ -221,14 +238,19 @@ static int primes_plan(het_job *job)
     job->partial_size = sizeof(uint64_t);
     /* the primes own stdout; the report must not mix into the list */
     job->report_to_stderr = strcmp(p->print, "-") == 0;
-    return het__primes_base_init(&s->base, r, 0);
+    int rc = het__primes_base_init(&s->base, r, 0);
+    if (rc == HET_OK)
+        rc = primes_cl_list(s);
+    return rc;
 }
 
 static void primes_release(het_job *job)
 {
     primes_state *s = job->state;
-    if (s)
+    if (s) {
         het__primes_base_free(&s->base);
+        free(s->cl_primes);
+    }
     free(s);
     job->state = NULL;
 }
@@ -279,60 +301,138 @@ static int primes_cpu_batch(const het_job *job, uint64_t g0, uint64_t n, void *o
     return err;
 }
 
-/* The kernel's local memory: the sub-segment (seg_words uints, a power of
- * two, at least PRIMES_CL_MIN_SEG_WORDS and 2 per work-item, since the
- * final reduction reuses it) and the shared primes' table (2 ints per
- * work-item).  The segment takes what the device has, up to
- * PRIMES_CL_SEG_WORDS: 16, 32, 48 and 64 KiB devices all fit. */
-static size_t primes_local(const het_cl_caps *caps)
+/* ---- the OpenCL kernel's arguments ------------------------------------------ */
+
+/* The kernel's group and lane primes, from the sieving-prime bitmap. */
+static int primes_cl_list(primes_state *s)
 {
+    const het__primes_base *b = &s->base;
+    uint64_t top = b->limit < PRIMES_CL_MED_MAX ? b->limit + 1 : PRIMES_CL_MED_MAX;
+    uint64_t nbytes = (top + 29) / 30;
+    if (nbytes > b->nbytes)
+        nbytes = b->nbytes;
+    uint32_t n = 0;
+    for (uint64_t k = 0; k < nbytes; k++)
+        n += (uint32_t)__builtin_popcount(b->bits[k]);
+    s->cl_primes = malloc((n ? n : 1) * sizeof *s->cl_primes);
+    if (!s->cl_primes)
+        return het_fail(HET_E_NOMEM, "primes: out of memory listing the sieving primes");
+    n = 0;
+    for (uint64_t k = 0; k < nbytes; k++)
+        for (unsigned v = b->bits[k]; v; v &= v - 1) {
+            uint64_t p = 30 * k + HET_PRIMES_RES[__builtin_ctz(v)];
+            if (p >= HET_PRIMES_FIRST_SIEVED && p < top)
+                s->cl_primes[n++] = (uint32_t)p;
+        }
+    s->cl_nprimes = n;
+    return HET_OK;
+}
+
+/* How the kernel runs on a device with these caps. */
+typedef struct primes_cl_shape {
+    size_t local;            /* work-items per group */
+    uint32_t seg_words;      /* __local sub-segment */
+    uint32_t p_small;        /* group primes: p < p_small */
+    uint32_t p_large;        /* large primes: p >= p_large */
+    uint32_t n_grp, n_med;   /* cl_primes[0, n_grp) are group primes, up to n_med lane primes */
+    uint64_t chunk_bytes;    /* wheel bytes of large-prime marks; 0: no large primes */
+    uint64_t scratch_bytes;  /* per work-group */
+    uint32_t solo;           /* lane primes one per work-item (1) or by teams of 8 (0) */
+} primes_cl_shape;
+
+static uint32_t primes_count_below(const primes_state *s, uint32_t bound)
+{
+    uint32_t a = 0, b = s->cl_nprimes;
+    while (a < b) {
+        uint32_t m = a + (b - a) / 2;
+        if (s->cl_primes[m] < bound)
+            a = m + 1;
+        else
+            b = m;
+    }
+    return a;
+}
+
+/* Work-group: a power of two from 8 to 256.  Sub-segment: the largest
+ * multiple of 1024 words, up to 8192, that the device's local memory
+ * holds (16 KiB: 4096 words; 32, 48 and 64 KiB: 8192), and at least 2
+ * words per work-item (the final sum reuses it).  Lane primes: below 4
+ * segment lengths (a multiple every fourth sub-segment or more often for
+ * each work-item of a team); the larger ones are marked chunk by chunk in
+ * the scratch.  On a GPU the primes with at least one multiple per
+ * work-item and sub-segment (p < 8 * segment bytes / L) are group primes
+ * and the lane primes go by teams of 8; on a CPU device, where the
+ * work-items of a group run one after the other, there are no group
+ * primes and each lane prime is one work-item's (PoCL, primes below 2e9:
+ * 15% less CPU time than teams). */
+static int primes_cl_shape_of(const het_job *job, const het_cl_caps *caps, primes_cl_shape *sh)
+{
+    const primes_state *s = job->state;
+    memset(sh, 0, sizeof *sh);
     size_t l = PRIMES_CL_MAX_LOCAL;
     while (l > caps->max_wg && l > 1)
         l >>= 1;
-    return l;
-}
-
-static uint32_t primes_seg_words(const het_cl_caps *caps, size_t l)
-{
-    uint64_t coop = 2 * (uint64_t)l * sizeof(int32_t);
-    uint32_t w = PRIMES_CL_SEG_WORDS;
-    while (w > PRIMES_CL_MIN_SEG_WORDS && (uint64_t)w * sizeof(uint32_t) + coop > caps->local_mem)
-        w >>= 1;
-    return w;
+    if (l < PRIMES_CL_MIN_LOCAL)
+        return het_fail(HET_E_NODEV, "needs work-groups of %u work-items, the kernel allows %zu",
+                        PRIMES_CL_MIN_LOCAL, caps->max_wg);
+    uint64_t words = caps->local_mem / sizeof(uint32_t);
+    if (words > PRIMES_CL_SEG_WORDS)
+        words = PRIMES_CL_SEG_WORDS;
+    words -= words % PRIMES_CL_SEG_STEP;
+    if (words < PRIMES_CL_SEG_STEP || words < 2 * l)
+        return het_fail(HET_E_NODEV, "needs %llu bytes of local memory, has %llu",
+                        (unsigned long long)(PRIMES_CL_SEG_STEP * sizeof(uint32_t)),
+                        (unsigned long long)caps->local_mem);
+    const uint32_t seg_bytes = (uint32_t)words * 4;
+    sh->local = l;
+    sh->seg_words = (uint32_t)words;
+    sh->solo = (caps->type & HCL_CPU) != 0;
+    sh->p_small = sh->solo ? 0 : (uint32_t)(8u * seg_bytes / l);
+    sh->p_large = 4u * seg_bytes;
+    sh->n_grp = primes_count_below(s, sh->p_small);
+    sh->n_med = primes_count_below(s, sh->p_large);
+    if (s->base.limit >= sh->p_large) {
+        uint64_t c = (s->grain_bytes + seg_bytes - 1) / seg_bytes * seg_bytes;
+        uint64_t cmax = PRIMES_CL_MAX_CHUNK / seg_bytes * seg_bytes;
+        sh->chunk_bytes = c < cmax ? c : cmax;
+    }
+    sh->scratch_bytes = 2 * sizeof(int64_t) * (uint64_t)sh->n_med + sh->chunk_bytes;
+    return HET_OK;
 }
 
 static int primes_cl_fit(const het_job *job, const het_cl_caps *caps, size_t *local)
 {
-    (void)job;
-    size_t l = primes_local(caps);
-    uint32_t w = primes_seg_words(caps, l);
-    uint64_t need = (uint64_t)w * sizeof(uint32_t) + 2 * (uint64_t)l * sizeof(int32_t);
-    if (need > caps->local_mem || w < 2 * l)
-        return het_fail(HET_E_NODEV, "needs %llu bytes of local memory, has %llu",
-                        (unsigned long long)need, (unsigned long long)caps->local_mem);
-    *local = l;
+    primes_cl_shape sh;
+    int rc = primes_cl_shape_of(job, caps, &sh);
+    if (rc)
+        return rc;
+    *local = sh.local;
     return HET_OK;
 }
 
 static size_t primes_cl_args(const het_job *job, const het_cl_caps *caps, het_karg *a, size_t max)
 {
     const primes_state *s = job->state;
-    if (max < 11)
+    primes_cl_shape sh;
+    if (max < 16 || primes_cl_shape_of(job, caps, &sh) != HET_OK)
         return 0;
-    a[0] = (het_karg){.kind = HET_KARG_U64, .v.u64 = s->start};
-    a[1] = (het_karg){.kind = HET_KARG_U64, .v.u64 = s->lo};
-    a[2] = (het_karg){.kind = HET_KARG_U64, .v.u64 = s->hi};
-    a[3] = (het_karg){.kind = HET_KARG_U64, .v.u64 = s->nbytes};
-    a[4] = (het_karg){.kind = HET_KARG_U64, .v.u64 = s->grain_bytes};
-    a[5] = (het_karg){.kind = HET_KARG_BUF, .v.buf = {s->base.bits, s->base.nbytes}};
-    a[6] = (het_karg){.kind = HET_KARG_U64, .v.u64 = s->base.nbytes};
-    a[7] = (het_karg){.kind = HET_KARG_BUF, .v.buf = {s->base.pre, HET_PRIMES_PRE_BYTES}};
-    size_t l = primes_local(caps);
-    uint32_t w = primes_seg_words(caps, l);
-    a[8] = (het_karg){.kind = HET_KARG_LOCAL, .v.local_bytes = w * sizeof(uint32_t)};
-    a[9] = (het_karg){.kind = HET_KARG_U32, .v.u32 = w};
-    a[10] = (het_karg){.kind = HET_KARG_LOCAL, .v.local_bytes = 2 * l * sizeof(int32_t)};
-    return 11;
+    a[0] = (het_karg){.kind = HET_KARG_U64, .v.u64 = s->lo};
+    a[1] = (het_karg){.kind = HET_KARG_U64, .v.u64 = s->hi};
+    a[2] = (het_karg){.kind = HET_KARG_U64, .v.u64 = s->nbytes};
+    a[3] = (het_karg){.kind = HET_KARG_U64, .v.u64 = s->grain_bytes};
+    a[4] = (het_karg){.kind = HET_KARG_BUF, .v.buf = {s->base.bits, s->base.nbytes}};
+    a[5] = (het_karg){.kind = HET_KARG_U64, .v.u64 = s->base.nbytes};
+    a[6] = (het_karg){.kind = HET_KARG_BUF, .v.buf = {s->base.pre, HET_PRIMES_PRE_BYTES}};
+    a[7] = (het_karg){.kind = HET_KARG_LOCAL, .v.local_bytes = sh.seg_words * sizeof(uint32_t)};
+    a[8] = (het_karg){.kind = HET_KARG_U32, .v.u32 = sh.seg_words};
+    a[9] = (het_karg){.kind = HET_KARG_BUF, .v.buf = {s->cl_primes, sh.n_med * sizeof(uint32_t)}};
+    a[10] = (het_karg){.kind = HET_KARG_U32, .v.u32 = sh.n_grp};
+    a[11] = (het_karg){.kind = HET_KARG_U32, .v.u32 = sh.n_med};
+    a[12] = (het_karg){.kind = HET_KARG_U32, .v.u32 = sh.p_large};
+    a[13] = (het_karg){.kind = HET_KARG_SCRATCH, .v.scratch_bytes = sh.scratch_bytes};
+    a[14] = (het_karg){.kind = HET_KARG_U64, .v.u64 = sh.chunk_bytes};
+    a[15] = (het_karg){.kind = HET_KARG_U32, .v.u32 = sh.solo};
+    return 16;
 }
 
 /* ---- merge: count, --nth, --print ----------------------------------------- */
