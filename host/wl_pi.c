@@ -220,7 +220,7 @@ static int pi_cl_fit(const het_job *job, const het_cl_caps *caps, size_t *local)
  * (PoCL: 1.6x the 32-bit path's rate, bench/RESULTS.md), 32-bit words with
  * mul_hi everywhere else (GPUs, whose 64-bit integer multiplies run at a
  * fraction of the 32-bit rate).  Both give the same bits. */
-int het__pi_lanes64(const het_cl_caps *caps)
+static int pi_lanes64(const het_cl_caps *caps)
 {
     return (caps->type & HCL_CPU) != 0;
 }
@@ -237,7 +237,7 @@ static size_t pi_cl_args(const het_job *job, const het_cl_caps *caps, het_karg *
     a[3] = (het_karg){.kind = HET_KARG_U64, .v.u64 = s->grain_samples};
     /* scratch for the group's reduction: one ulong per work-item */
     a[4] = (het_karg){.kind = HET_KARG_LOCAL, .v.local_bytes = pi_local(caps) * sizeof(uint64_t)};
-    a[5] = (het_karg){.kind = HET_KARG_U32, .v.u32 = (uint32_t)het__pi_lanes64(caps)};
+    a[5] = (het_karg){.kind = HET_KARG_U32, .v.u32 = (uint32_t)pi_lanes64(caps)};
     return 6;
 }
 

@@ -247,7 +247,8 @@ __kernel void primes(__global ulong *out, ulong g0, uint n, __global ulong *chk,
             /* Group primes.  Work-item l takes turns r, r + R, ... at wheel
              * index j.  The next state is the start of the first turn whose
              * last multiple (index 7) lies at or past nb: exactly one
-             * work-item of index 7 ends on that turn and writes it. */
+             * work-item of index 7 ends on that turn (the one whose turn
+             * before it ends below nb) and writes it. */
             for (uint m = 0; m < n_grp; m++) {
                 const uint p = mp[m];
                 const long ts = sc[m];
@@ -259,13 +260,14 @@ __kernel void primes(__global ulong *out, ulong g0, uint n, __global ulong *chk,
                 }
                 const uint bit = het_bit_of((p * rj) % 30);
                 const int stride = (int)(R * p);
-                const int pos0 = (int)ts + (int)(r * p + off);
-                int pos = pos0 < 0 ? pos0 + stride : pos0;   /* only turn 0 can start before the sub-segment */
+                int pos = (int)ts + (int)(r * p + off);
+                if (pos < 0)                           /* only turn 0 can start before the sub-segment */
+                    pos += stride;
                 while (pos < (int)nb) {
                     het_cross(seg, (uint)pos, bit);
                     pos += stride;
                 }
-                if (j == 7 && (pos - (int)p < (int)nb || (r == 0 && pos == pos0)))
+                if (j == 7 && pos - (int)p < (int)nb)
                     sn[m] = (long)(pos - (int)off) - (long)nb;
             }
             if (solo) {
