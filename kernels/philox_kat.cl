@@ -1,6 +1,6 @@
 /* philox_kat.cl - runs Philox4x32-10 on given counters and keys, so the
  * device's Random123 can be checked against the published known answers
- * (tests/test_philox_kat.c).  The build flattens the #include below, as it
+ * (tests/test_philox_kat_device.c).  The build flattens the #include below, as it
  * does for every kernel, so this is the same Philox the workloads use.
  *
  * Buffers:

@@ -1,4 +1,4 @@
-/* test_philox_kat.c - Philox4x32-10 gives Random123's published known
+/* test_philox_kat_device.c - Philox4x32-10 gives Random123's published known
  * answers on the host and on every OpenCL device (contract 2: one stream,
  * wherever it is drawn). */
 #include <setjmp.h>
