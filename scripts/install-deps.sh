@@ -6,6 +6,8 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config
   ocl-icd-opencl-dev opencl-c-headers ocl-icd-libopencl1 pocl-opencl-icd clinfo
+  # a simulated OpenCL GPU that checks the kernels (tests/oclgrind.cmake)
+  oclgrind
   libopenmpi-dev openmpi-bin
   libcmocka-dev librandom123-dev libcjson-dev libxxhash-dev
   python3
