@@ -162,57 +162,60 @@ __kernel void primes(__global ulong *out, ulong g0, uint n, __global ulong *chk,
     }
     uint flip = 0;
 
+    /* One loop over the sub-segments; a chunk (a multiple of the
+     * sub-segment) starts every chunk_bytes.  Every barrier is at the top
+     * level of this loop, none under a condition or in an inner loop: some
+     * compilers (PoCL 5) cannot form work-item loops otherwise. */
     const ulong chunk = chunk_bytes ? chunk_bytes : gb1 - gb0;
-    for (ulong c0 = gb0; c0 < gb1; c0 += chunk) {
+    for (ulong sb = gb0; sb < gb1; sb += seg_bytes) {
+        const ulong c0 = sb - (sb - gb0) % chunk;
         const ulong c1 = (gb1 - c0 > chunk) ? c0 + chunk : gb1;
-        if (chunk_bytes) {
-            /* large primes: mark their multiples in [c0, c1) in big */
-            const ulong clen = c1 - c0;
-            const ulong CS = start + 30 * c0, CS30 = CS / 30;
-            const ulong cend = (c1 >= nbytes) ? hi : start + 30 * c1;
-            barrier(CLK_GLOBAL_MEM_FENCE);             /* the last chunk's counts are done */
-            for (ulong k = l; k < (clen + 3) / 4; k += L)
-                big[k] = 0;
-            barrier(CLK_GLOBAL_MEM_FENCE);
-            for (ulong k = p_large / 30 + l; k < sp_nbytes; k += L) {
-                uint v = spbits[k];
-                if (30 * k * 30 * k >= cend)           /* every prime of the byte has p^2 >= cend */
+        /* at a chunk's start, the large primes mark their multiples in
+         * [c0, c1) in big */
+        const ulong clen = (chunk_bytes && sb == c0) ? c1 - c0 : 0;
+        const ulong CS = start + 30 * c0, CS30 = CS / 30;
+        const ulong cend = (c1 >= nbytes) ? hi : start + 30 * c1;
+        barrier(CLK_LOCAL_MEM_FENCE | CLK_GLOBAL_MEM_FENCE);   /* the last count is done */
+        for (ulong k = l; k < (clen + 3) / 4; k += L)
+            big[k] = 0;
+        barrier(CLK_GLOBAL_MEM_FENCE);
+        for (ulong k = p_large / 30 + l; clen && k < sp_nbytes; k += L) {
+            uint v = spbits[k];
+            if (30 * k * 30 * k >= cend)           /* every prime of the byte has p^2 >= cend */
+                break;
+            while (v) {
+                const uint t = 31 - clz(v & (0u - v));
+                v &= v - 1;
+                const ulong p = 30 * k + het_res_of(t);
+                if (p < p_large)
+                    continue;
+                if (p * p >= cend)
                     break;
-                while (v) {
-                    const uint t = 31 - clz(v & (0u - v));
-                    v &= v - 1;
-                    const ulong p = 30 * k + het_res_of(t);
-                    if (p < p_large)
-                        continue;
-                    if (p * p >= cend)
-                        break;
-                    uint jf;
-                    long base = het_first_turn(p, CS, CS30, &jf);
-                    /* no multiple in this chunk: the common case near 2^64 */
-                    if (base + (long)(p * het_res_of(jf) / 30) >= (long)clen)
-                        continue;
-                    ulong off[8];
-                    uint bit[8];
+                uint jf;
+                long base = het_first_turn(p, CS, CS30, &jf);
+                /* no multiple in this chunk: the common case near 2^64 */
+                if (base + (long)(p * het_res_of(jf) / 30) >= (long)clen)
+                    continue;
+                ulong off[8];
+                uint bit[8];
+#pragma unroll
+                for (uint i = 0; i < 8; i++) {
+                    const ulong pr = p * het_res_of(i);
+                    off[i] = pr / 30;
+                    bit[i] = het_bit_of((uint)(pr - 30 * off[i]));
+                }
+                for (; base < (long)clen; base += (long)p) {
 #pragma unroll
                     for (uint i = 0; i < 8; i++) {
-                        const ulong pr = p * het_res_of(i);
-                        off[i] = pr / 30;
-                        bit[i] = het_bit_of((uint)(pr - 30 * off[i]));
-                    }
-                    for (; base < (long)clen; base += (long)p) {
-#pragma unroll
-                        for (uint i = 0; i < 8; i++) {
-                            const long pos = base + (long)off[i];
-                            if (pos >= 0 && pos < (long)clen)
-                                atomic_or(&big[pos >> 2], 1u << ((((uint)pos & 3u) << 3) + bit[i]));
-                        }
+                        const long pos = base + (long)off[i];
+                        if (pos >= 0 && pos < (long)clen)
+                            atomic_or(&big[pos >> 2], 1u << ((((uint)pos & 3u) << 3) + bit[i]));
                     }
                 }
             }
-            barrier(CLK_GLOBAL_MEM_FENCE);
         }
 
-        for (ulong sb = c0; sb < c1; sb += seg_bytes) {
+        {
             const uint nb = (uint)min((ulong)seg_bytes, c1 - sb);   /* bytes in this sub-segment */
             const uint nw = (nb + 3) / 4;
             const ulong S30 = (start + 30 * sb) / 30;               /* its first number / 30 */
@@ -220,7 +223,6 @@ __kernel void primes(__global ulong *out, ulong g0, uint n, __global ulong *chk,
             __global long *sn = flip ? st0 : st1;
             flip ^= 1;
 
-            barrier(CLK_LOCAL_MEM_FENCE);              /* the last count is done */
             {
                 __global const uchar *t0 = pre + HET_PRIMES_PRE_OFF_0 + S30 % HET_PRIMES_PRE_PERIOD_0;
                 __global const uchar *t1 = pre + HET_PRIMES_PRE_OFF_1 + S30 % HET_PRIMES_PRE_PERIOD_1;
