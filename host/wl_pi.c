@@ -217,9 +217,10 @@ static int pi_cl_fit(const het_job *job, const het_cl_caps *caps, size_t *local)
 
 /* Which kernel path suits the device (kernels/pi.cl): 64-bit lanes on CPU
  * devices, whose vector units multiply 32x32->64 bits in one instruction
- * (PoCL: 1.6x the 32-bit path's rate, bench/RESULTS.md), 32-bit words with
- * mul_hi everywhere else (GPUs, whose 64-bit integer multiplies run at a
- * fraction of the 32-bit rate).  Both give the same bits. */
+ * (PoCL runs the 32-bit path some 19 times slower), 32-bit words with mul_hi
+ * everywhere else (GPUs, whose 64-bit integer multiplies run at a fraction
+ * of the 32-bit rate: 7% faster than the lanes on an H200).  Both give the
+ * same bits (bench/RESULTS.md has the figures). */
 static int pi_lanes64(const het_cl_caps *caps)
 {
     return (caps->type & HCL_CPU) != 0;
