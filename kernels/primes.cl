@@ -53,7 +53,7 @@
  *   chk        n ulongs, written: chk[w] = HET_GRAIN_CHECK(g0 + w) after out[w]
  *   lo, hi     the job's range [lo, hi); grain 0 starts at lo rounded
  *              down to a multiple of 30
- *   nbytes     wheel bytes from start to hi
+ *   nbytes     wheel bytes from grain 0's start to hi
  *   grain_bytes wheel bytes per grain
  *   spbits     sp_nbytes bytes, read: wheel bitmap of the sieving primes
  *   pre        HET_PRIMES_PRE_BYTES bytes, read: the pre-sieve tables
@@ -62,7 +62,8 @@
  *   p_large    the smallest large prime bound (primes >= it are large)
  *   scratch    per work-group, read and written: 2 * n_med longs (the
  *              states), then chunk_bytes bytes (the large primes' marks,
- *              a uint per 4 wheel bytes); chunk_bytes = 0: no large primes
+ *              a uint per 4 wheel bytes); chunk_bytes = 0: no large primes,
+ *              else a multiple of the sub-segment (4 * seg_words)
  *   solo       1: lane primes one per work-item, 0: by teams of 8
  */
 #include "primes_common.h"
