@@ -71,7 +71,7 @@ typedef struct het_karg {
     } v;
 } het_karg;
 
-#define HET_MAX_KARGS 16
+#define HET_MAX_KARGS 24
 
 /* What an OpenCL device offers a workload's kernel.  Before the kernel is
  * built, max_wg and local_mem are the device's limits; after, they are
