@@ -50,6 +50,8 @@ void het_draw_nice_axis(double max, int ticks, double *step, double *top)
         *top += *step;
 }
 
+#if HETERO_HAVE_CAIRO
+
 /* Valid UTF-8 without control characters: anything else becomes '?'.
  * Returns a new string (NULL when memory runs out). */
 static char *het__clean_utf8(const char *s)
@@ -86,8 +88,6 @@ static char *het__clean_utf8(const char *s)
     o[k] = 0;
     return o;
 }
-
-#if HETERO_HAVE_CAIRO
 
 struct het_draw {
     double w, h;
@@ -622,6 +622,8 @@ int het_draw_write(het_draw *d, const char *opt, const char *path)
     int rc = het_draw_render(d, het_draw_format_of(path), opt, &buf, &len);
     if (rc)
         return rc;
+    if (!buf)
+        return het_fail(HET_E_IO, "%s: '%s': nothing was drawn", opt, path);
     het_out out;
     rc = het_out_open(&out, opt, path);
     if (rc == HET_OK) {

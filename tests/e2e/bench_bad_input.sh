@@ -62,3 +62,8 @@ bad --compare --compare "$tmp/future.json"
 bad --plot --plot "$tmp/x.svg" --plot "$tmp/x.svg"
 bad --plot --plot "$tmp/1.svg" --plot "$tmp/2.svg" --plot "$tmp/3.svg" --plot "$tmp/4.svg" --plot "$tmp/5.svg"
 bad --plot --plot "$tmp/x.svgz"
+# a build without cairo cannot draw: --plot is bad input, and says why
+if [ "${HETERO_CHARTS:-0}" != 1 ]; then
+    bad cairo --plot "$tmp/x.svg"
+    bad cairo --plot "$tmp/x.png"
+fi
