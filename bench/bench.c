@@ -80,7 +80,9 @@ static void bench_usage(FILE *out)
     for (size_t i = 0; het_workloads[i]; i++)
         fprintf(out, " %s", het_workloads[i]->name);
     fprintf(out, "\n\nA row whose repeats spread more than %g%% (fastest minus slowest items/s, over\n"
-            "the median) is measured again; if it still spreads that much it is marked noisy.\n\n"
+            "the median), or whose median items/s falls that much below the rate its\n"
+            "calibration measured just before, is measured again; if it still does, it is\n"
+            "marked noisy (\"noisy\": true in JSON).\n\n"
             "--compare BASELINE matches rows by workload and devices (each OpenCL device's\n"
             "name and driver, the CPU model and thread count of OpenMP, the rank count),\n"
             "lists every difference of machine, devices, build and settings, and marks the\n"
