@@ -6,12 +6,15 @@
  * warms up every set and fills the kernel cache), then per set a
  * calibration probe that sizes one repeat to about --seconds of compute,
  * then the timed repeats of that job.  Time is the engine's compute phase
- * (het_report.compute_s), the slowest rank's under MPI.
+ * (het_report.compute_s), the slowest rank's under MPI.  A row whose
+ * repeats spread more than BENCH_NOISY_PCT is measured once more and, if it
+ * still spreads, marked noisy.
  *
  * Exit status as hetero's: 0, 2 for bad input (one line, nothing on
- * stdout), 1 for a run-time failure, a failed self-check included.  Under
- * mpirun every rank makes the same engine calls in the same order (each
- * run is collective) and only rank 0 prints.
+ * stdout), 1 for a run-time failure, a failed self-check included; 3 when
+ * --fail-on finds a regression against --compare's baseline (or no row it
+ * can compare).  Under mpirun every rank makes the same engine calls in the
+ * same order (each run is collective) and only rank 0 prints.
  */
 #include "bench.h"
 #include "format.h"
@@ -20,17 +23,18 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <xxhash.h>
 
+#include "bench_buildinfo.h"   /* BENCH_GIT, BENCH_GIT_DIRTY: generated at build time */
 #include "cli.h"
+#include "draw.h"
 #include "interrupt.h"
 #include "output.h"
 #include "par.h"
 
-/* --compare: a bench report is a few kilobytes; this is generous */
-#define BENCH_MAX_BASELINE (16u << 20)
 #define BENCH_MAX_REPEATS 1000
 /* Probes start here and grow; no job is sized beyond BENCH_MAX_ITEMS, so a
  * workload too fast to time cannot ask for an absurd one. */
@@ -42,14 +46,16 @@ static const het_option bench_options[] = {
     {"--workloads", "LIST", "comma-separated workloads (default: every one)"},
     {"--devices", "LIST", "devices to consider, as hetero's --devices (default: omp and every OpenCL device)"},
     {"--threads", "T", "threads of the all-threads OpenMP set (default OMP_NUM_THREADS, else every core)"},
-    {"--quick", NULL, "one repeat of about 0.1 s per row and a smaller check job"},
-    {"--repeats", "R", "timed repeats per row (default 3; 1 with --quick)"},
+    {"--quick", NULL, "two repeats of about 0.1 s per row and a smaller check job"},
+    {"--repeats", "R", "timed repeats per row (default 3; 2 with --quick)"},
     {"--seconds", "S", "target compute time of one repeat (default 1; 0.1 with --quick)"},
     {"--check-items", "N", "items of the self-check job (default 2e7; 2e6 with --quick)"},
     {"--seed", "S", "64-bit seed of every job (default 0)"},
     {"--format", "FMT", "text (default), json or csv"},
-    {"--plot", "FILE", "bar chart of items/s: FILE.svg (always) or FILE.png (through gnuplot)"},
+    {"--plot", "FILE", "bar chart of items/s, FILE.svg or FILE.png (may be given up to 4 times)"},
     {"--compare", "BASELINE", "change of items/s against an earlier --format json report"},
+    {"--fail-on", "PCT", "with --compare: exit 3 when a comparable row's items/s fell by more than PCT%"},
+    {"--results", "REPORT", "with --compare: compare an earlier --format json report instead of running"},
     {"--progress", NULL, "show the progress line even when stderr is not a terminal"},
     {"--no-progress", NULL, "never show the progress line"},
     {"--help", NULL, "this help"},
@@ -61,9 +67,9 @@ static void bench_usage(FILE *out)
 {
     fputs("usage: hetero-bench [options]\n\n"
           "Runs every workload on every device set (each OpenCL device alone, OpenMP at\n"
-          "one thread and at all threads, everything together), checks that all sets\n"
-          "give the same result, and reports time, items/s, speedup over one thread and\n"
-          "co-execution efficiency.\n\noptions:\n",
+          "one thread and at all threads, and all of those devices together), checks that\n"
+          "all sets give the same result, and reports time, items/s with the spread of the\n"
+          "repeats, speedup over one thread and co-execution efficiency.\n\noptions:\n",
           out);
     for (const het_option *o = bench_options; o->name; o++) {
         char left[64];
@@ -73,7 +79,17 @@ static void bench_usage(FILE *out)
     fputs("\nworkloads:", out);
     for (size_t i = 0; het_workloads[i]; i++)
         fprintf(out, " %s", het_workloads[i]->name);
-    fputc('\n', out);
+    fprintf(out, "\n\nA row whose repeats spread more than %g%% (fastest minus slowest items/s, over\n"
+            "the median), or whose median items/s falls that much below the rate its\n"
+            "calibration measured just before, is measured again; if it still does, it is\n"
+            "marked noisy (\"noisy\": true in JSON).\n\n"
+            "--compare BASELINE matches rows by workload and devices (each OpenCL device's\n"
+            "name and driver, the CPU model and thread count of OpenMP, the rank count),\n"
+            "lists every difference of machine, devices, build and settings, and marks the\n"
+            "rows it cannot compare.  --fail-on PCT then exits 3 when a compared row's\n"
+            "items/s fell by more than PCT percent, or when no row could be compared.\n\n"
+            "exit status: 0 ok, 1 run-time failure (a failed self-check included), 2 bad\n"
+            "input, 3 --fail-on found a regression, 130/143 interrupted\n", BENCH_NOISY_PCT);
 }
 
 /* ---- options ------------------------------------------------------------ */
@@ -114,30 +130,6 @@ static int bench_parse_workloads(bench_opts *o, const char *list)
     return HET_OK;
 }
 
-static int bench_load_baseline(bench *b, const char *path)
-{
-    char *text = NULL;
-    size_t len = 0;
-    /* a regular file of sane size, or bad input: never a FIFO that blocks
-     * or /dev/zero that fills memory */
-    int rc = het_read_input("--compare", path, BENCH_MAX_BASELINE, &text, &len);
-    if (rc)
-        return rc;
-    (void)len;
-    cJSON *doc = cJSON_Parse(text);
-    free(text);
-    const cJSON *schema = cJSON_GetObjectItemCaseSensitive(doc, "schema");
-    const cJSON *results = cJSON_GetObjectItemCaseSensitive(doc, "results");
-    if (!doc || !cJSON_IsString(schema) || strcmp(schema->valuestring, BENCH_SCHEMA) != 0 ||
-        !cJSON_IsArray(results)) {
-        cJSON_Delete(doc);
-        return het_fail(HET_E_BADARG, "--compare: '%s' is not a hetero-bench JSON report (schema %s)", path,
-                        BENCH_SCHEMA);
-    }
-    b->baseline = doc;
-    return HET_OK;
-}
-
 static int bench_parse(int argc, char **argv, bench *b)
 {
     bench_opts *o = &b->opt;
@@ -146,6 +138,7 @@ static int bench_parse(int argc, char **argv, bench *b)
     o->check_items = 0;
     o->progress = -1;
     o->format = HET_FMT_TEXT;
+    o->fail_on = -1;
     /* by default every workload that can size a job (workload.h asks each
      * for bench_params; one without it is skipped with a notice rather
      * than crashed on) */
@@ -191,17 +184,21 @@ static int bench_parse(int argc, char **argv, bench *b)
         } else if (strcmp(n, "--format") == 0) {
             rc = het_parse_format(v, 1, &o->format);
         } else if (strcmp(n, "--plot") == 0) {
-            o->plot = v;
-            if (bench_plot_kind(v) == 0)
-                rc = het_fail(HET_E_BADARG, "--plot: expected FILE.svg or FILE.png, got '%s'", v);
-#if !HETERO_HAVE_GNUPLOT
-            else if (bench_plot_kind(v) == 2)
-                rc = het_fail(HET_E_BADARG, "--plot: '%s': PNG needs gnuplot, which this build did not find (write FILE.svg)", v);
-#endif
-            else
-                rc = het_out_check(n, v);   /* before the bench, not after it */
+            for (size_t k = 0; k < o->n_plots && rc == HET_OK; k++)
+                if (strcmp(o->plots[k], v) == 0)
+                    rc = het_fail(HET_E_BADARG, "--plot: '%s' given twice", v);
+            if (rc == HET_OK && o->n_plots == BENCH_MAX_PLOTS)
+                rc = het_fail(HET_E_BADARG, "--plot: at most %d files, got more", BENCH_MAX_PLOTS);
+            if (rc == HET_OK)
+                rc = het_draw_check(n, v);   /* before the bench, not after it */
+            if (rc == HET_OK)
+                o->plots[o->n_plots++] = v;
         } else if (strcmp(n, "--compare") == 0) {
             o->compare = v;
+        } else if (strcmp(n, "--fail-on") == 0) {
+            rc = het_parse_double(n, v, 0, 100, &o->fail_on);
+        } else if (strcmp(n, "--results") == 0) {
+            o->results = v;
         } else if (strcmp(n, "--progress") == 0) {
             o->progress = 1;
         } else if (strcmp(n, "--no-progress") == 0) {
@@ -210,8 +207,14 @@ static int bench_parse(int argc, char **argv, bench *b)
         if (rc)
             return rc;
     }
+    if (o->fail_on >= 0 && !o->compare)
+        return het_fail(HET_E_BADARG, "--fail-on: needs --compare BASELINE (the report to compare with)");
+    if (o->results && !o->compare)
+        return het_fail(HET_E_BADARG, "--results: needs --compare BASELINE (the report to compare with)");
+    if (o->results && o->n_plots)
+        return het_fail(HET_E_BADARG, "--plot: nothing is run with --results, so there is no chart to draw");
     if (!o->repeats)
-        o->repeats = o->quick ? 1 : 3;
+        o->repeats = o->quick ? 2 : 3;
     if (o->seconds == 0)
         o->seconds = o->quick ? 0.1 : 1.0;
     if (!o->check_items)
@@ -222,8 +225,38 @@ static int bench_parse(int argc, char **argv, bench *b)
         return rc;
     /* read last, so that a bad option anywhere is reported first */
     if (o->compare)
-        return bench_load_baseline(b, o->compare);
-    return HET_OK;
+        rc = bench_load_report("--compare", o->compare, &b->baseline);
+    if (rc == HET_OK && o->results)
+        rc = bench_load_report("--results", o->results, &b->doc);
+    return rc;
+}
+
+/* ---- where and how ------------------------------------------------------- */
+
+static const char *bench_compiler(void)
+{
+#if defined(__clang__)
+    return "Clang " __clang_version__;
+#elif defined(__GNUC__)
+    return "GCC " __VERSION__;
+#else
+    return "unknown";
+#endif
+}
+
+static void bench_run_facts(bench_run_info *r)
+{
+    if (gethostname(r->host, sizeof r->host) != 0)
+        snprintf(r->host, sizeof r->host, "unknown");
+    r->host[sizeof r->host - 1] = 0;
+    time_t now = time(NULL);
+    struct tm tm;
+    if (now == (time_t)-1 || !gmtime_r(&now, &tm) || !strftime(r->started, sizeof r->started, "%Y-%m-%dT%H:%M:%SZ", &tm))
+        snprintf(r->started, sizeof r->started, "unknown");
+    r->git = BENCH_GIT;
+    r->git_dirty = BENCH_GIT_DIRTY;
+    r->compiler = bench_compiler();
+    r->build_type = HETERO_BUILD_TYPE[0] ? HETERO_BUILD_TYPE : "unknown";
 }
 
 /* ---- progress ----------------------------------------------------------- */
@@ -316,6 +349,7 @@ typedef struct bench_result {
     uint64_t digest;           /* rank 0 */
     int threads;               /* OpenMP threads of rank 0's team, 0 if none */
     int ranks;
+    char workers_note[320];    /* rank 0: the first worker that was not ok, and why */
     bench_fields params, result;   /* rank 0, when asked for */
 } bench_result;
 
@@ -356,9 +390,16 @@ static int bench_job(const het_workload *wl, double items, uint64_t seed, const 
     r->items = wl->items(&job, 0, job.n_grains);
     r->digest = rep.digest;
     r->ranks = rep.n_ranks > 0 ? rep.n_ranks : het_par_size();
-    for (size_t i = 0; i < rep.n_workers; i++)
-        if (rep.workers[i].rank == 0 && rep.workers[i].threads > 0)
-            r->threads = rep.workers[i].threads;
+    for (size_t i = 0; i < rep.n_workers; i++) {
+        const het_worker_stats *w = &rep.workers[i];
+        if (w->rank == 0 && w->threads > 0)
+            r->threads = w->threads;
+        /* a device that failed or was left out: the row did not run on
+         * everything its set names */
+        if (!r->workers_note[0] && w->status[0] && strcmp(w->status, "ok") != 0)
+            snprintf(r->workers_note, sizeof r->workers_note, "%s on rank %d %s%s%s", w->id, w->rank, w->status,
+                     w->error[0] ? ": " : "", w->error);
+    }
     if (want_fields && het_par_rank() == 0) {
         het_field f[HET_MAX_FIELDS];
         bench_fields_copy(&r->result, f, wl->result(&job, f, HET_MAX_FIELDS));
@@ -371,7 +412,8 @@ static int bench_job(const het_workload *wl, double items, uint64_t seed, const 
 
 /* ---- device sets -------------------------------------------------------- */
 
-static int bench_add_set(bench *b, int kind, const char *name, const char *devices, int threads)
+static int bench_add_set(bench *b, int kind, const char *name, const char *label, const char *devices,
+                         int threads)
 {
     if (b->n_sets == BENCH_MAX_SETS)
         return het_fail(HET_E_BADARG, "--devices: too many devices for one bench");
@@ -379,9 +421,64 @@ static int bench_add_set(bench *b, int kind, const char *name, const char *devic
     memset(s, 0, sizeof *s);
     s->kind = kind;
     snprintf(s->name, sizeof s->name, "%s", name);
+    snprintf(s->label, sizeof s->label, "%s", label);
     snprintf(s->devices, sizeof s->devices, "%s", devices);
     s->threads = threads;
     return HET_OK;
+}
+
+static int bench_starts(const char *s, const char *prefix) { return strncmp(s, prefix, strlen(prefix)) == 0; }
+
+/* An OpenCL device as a person knows it: "PoCL CPU", "NVIDIA H200",
+ * "Intel UHD Graphics 630", "AMD gfx90a".  The driver's name with the
+ * trademark signs, runs of blanks and AMD's feature suffix taken out, the
+ * vendor put in front when the name lacks it. */
+static void bench_cl_label(const hcl_info *d, char *buf, size_t size)
+{
+    const char *kind = d->type & HCL_CPU ? "CPU" : d->type & HCL_GPU ? "GPU" : d->type & HCL_ACCEL ? "accelerator" : "device";
+    if (strstr(d->platform_name, "Portable Computing Language") || bench_starts(d->platform_name, "PoCL") ||
+        strstr(d->version, "PoCL")) {
+        if (d->type & HCL_CPU)
+            snprintf(buf, size, "PoCL CPU");
+        else
+            snprintf(buf, size, "PoCL %s (%.64s)", kind, d->name);
+        return;
+    }
+    if (strstr(d->platform_name, "Oclgrind")) {
+        snprintf(buf, size, "Oclgrind (simulator)");
+        return;
+    }
+    char name[256];
+    size_t k = 0;
+    for (const char *p = d->name; *p && k + 1 < sizeof name; p++) {
+        if (*p == '(' && (bench_starts(p, "(R)") || bench_starts(p, "(r)") || bench_starts(p, "(TM)") || bench_starts(p, "(tm)"))) {
+            p = strchr(p, ')');
+            continue;
+        }
+        if (*p == ':' && k > 0)   /* gfx90a:sramecc+:xnack- */
+            break;
+        if ((*p == ' ' || *p == '\t') && (k == 0 || name[k - 1] == ' '))
+            continue;
+        name[k++] = *p == '\t' ? ' ' : *p;
+    }
+    while (k > 0 && name[k - 1] == ' ')
+        k--;
+    name[k] = 0;
+    const char *vendor = strstr(d->vendor, "NVIDIA") ? "NVIDIA"
+                         : strstr(d->vendor, "Advanced Micro Devices") || strstr(d->vendor, "AMD") ? "AMD"
+                         : strstr(d->vendor, "Intel") ? "Intel" : NULL;
+    if (!name[0])
+        snprintf(buf, size, "%s %s", vendor ? vendor : "OpenCL", kind);
+    else if (vendor && !strstr(name, vendor))
+        snprintf(buf, size, "%s %.64s", vendor, name);
+    else
+        snprintf(buf, size, "%.80s", name);
+}
+
+/* "OpenMP, 2 threads", with " per rank" under MPI. */
+static void bench_omp_label(int threads, int ranks, char *buf, size_t size)
+{
+    snprintf(buf, size, "OpenMP, %d thread%s%s", threads, threads == 1 ? "" : "s", ranks > 1 ? " per rank" : "");
 }
 
 /* The sets from what exists and what --devices allows: each OpenCL device
@@ -397,36 +494,56 @@ static int bench_build_sets(bench *b)
      * all decide alike whether omp/all is worth a row */
     int all_threads = het_default_threads(b->opt.threads, het_par_local_size());
     all_threads = (int)het_par_max((double)all_threads);
+    char label[1200];
     for (size_t i = 0; rc == HET_OK && i < sel.n_cl; i++) {
         const hcl_info *d = &b->m.cl[sel.cl[i]];
-        rc = bench_add_set(b, BENCH_SET_CL, d->id, d->id, 0);
+        bench_cl_label(d, label, sizeof label);
+        rc = bench_add_set(b, BENCH_SET_CL, d->id, label, d->id, 0);
         if (rc == HET_OK)
             b->sets[b->n_sets - 1].cl_type = d->type;
     }
+    /* two devices a person would call the same get their ids too */
+    for (size_t i = 0; rc == HET_OK && i < b->n_sets; i++) {
+        int twin = 0;
+        for (size_t j = 0; j < b->n_sets; j++)
+            twin |= j != i && strcmp(b->sets[i].label, b->sets[j].label) == 0;
+        if (twin) {
+            size_t len = strlen(b->sets[i].label);
+            snprintf(b->sets[i].label + len, sizeof b->sets[i].label - len, " (%s)", b->sets[i].name);
+        }
+    }
     size_t omp_member = SIZE_MAX;
     if (rc == HET_OK && sel.omp) {
-        rc = bench_add_set(b, BENCH_SET_OMP1, "omp/1", "omp", 1);
+        bench_omp_label(1, b->m.ranks, label, sizeof label);
+        rc = bench_add_set(b, BENCH_SET_OMP1, "omp/1", label, "omp", 1);
         omp_member = b->n_sets - 1;
         if (rc == HET_OK && all_threads > 1) {
-            rc = bench_add_set(b, BENCH_SET_OMPALL, "omp/all", "omp", b->opt.threads);
+            bench_omp_label(all_threads, b->m.ranks, label, sizeof label);
+            rc = bench_add_set(b, BENCH_SET_OMPALL, "omp/all", label, "omp", b->opt.threads);
             omp_member = b->n_sets - 1;
         }
     }
+    /* the combined set, named by what it holds: "cl:0:0+omp/all" */
     size_t n_members = sel.n_cl + (sel.omp ? 1 : 0);
     if (rc == HET_OK && n_members > 1) {
-        char devices[1024] = "";
-        bench_set all = {.kind = BENCH_SET_ALL};
+        char devices[1024] = "", name[1200] = "";
+        bench_set all = {.kind = BENCH_SET_COMBINED};
+        label[0] = 0;
         for (size_t i = 0; i < b->n_sets; i++) {
             const bench_set *s = &b->sets[i];
             if (s->kind != BENCH_SET_CL && i != omp_member)
                 continue;
             size_t len = strlen(devices);
             snprintf(devices + len, sizeof devices - len, "%s%s", len ? "," : "", s->devices);
+            len = strlen(name);
+            snprintf(name + len, sizeof name - len, "%s%s", len ? "+" : "", s->name);
+            len = strlen(label);
+            snprintf(label + len, sizeof label - len, "%s%s", len ? " + " : "", s->label);
             all.members[all.n_members++] = i;
             if (s->kind == BENCH_SET_CL && (s->cl_type & HCL_CPU) && sel.omp)
                 all.shares_cores = 1;
         }
-        rc = bench_add_set(b, BENCH_SET_ALL, "all", devices,
+        rc = bench_add_set(b, BENCH_SET_COMBINED, name, label, devices,
                            omp_member != SIZE_MAX ? b->sets[omp_member].threads : 0);
         if (rc == HET_OK) {
             bench_set *s = &b->sets[b->n_sets - 1];
@@ -451,12 +568,14 @@ static int bench_build_sets(bench *b)
     return rc ? het_fail(rc, "%s", msg) : HET_OK;
 }
 
-static void bench_set_label(const bench_set *s, char *buf, size_t size, int all_threads)
+/* The progress line's name of a set: its id and, when that is not plain,
+ * what it holds. */
+static void bench_progress_label(const bench_set *s, char *buf, size_t size)
 {
-    if (s->kind == BENCH_SET_OMPALL)
-        snprintf(buf, size, "%s (%d threads)", s->name, all_threads);
-    else
+    if (s->kind == BENCH_SET_OMP1)
         snprintf(buf, size, "%s", s->name);
+    else
+        snprintf(buf, size, "%.40s (%.60s)", s->name, s->label);
 }
 
 /* ---- the bench ---------------------------------------------------------- */
@@ -490,8 +609,8 @@ static int bench_check_workload(bench *b, const het_workload *wl, bench_check *c
     int rc = HET_OK;
     for (size_t i = 0; i < b->n_sets && rc == HET_OK; i++) {
         const bench_set *s = &b->sets[i];
-        char label[64];
-        bench_set_label(s, label, sizeof label, b->m.omp_threads);
+        char label[128];
+        bench_progress_label(s, label, sizeof label);
         bench_progress("%s on %s: check job", wl->name, label);
         /* test seam (tests/e2e/bench_self_check.sh): the set named by
          * HETERO_BENCH_SKEW runs its check job with another seed, a real
@@ -543,7 +662,8 @@ static int bench_check_workload(bench *b, const het_workload *wl, bench_check *c
  * size runs twice and the faster run counts, so one probe slowed by
  * another process does not shrink the timed job.  Rates use the items the
  * job really had (a workload may round the size bench_params was given). */
-static int bench_calibrate(const bench *b, const het_workload *wl, const bench_set *s, double *items)
+static int bench_calibrate(const bench *b, const het_workload *wl, const bench_set *s, double *items,
+                           double *rate_out)
 {
     double target = b->opt.seconds, n = BENCH_PROBE_ITEMS, rate = 0;
     for (int probe = 1;; probe++) {
@@ -568,18 +688,111 @@ static int bench_calibrate(const bench *b, const het_workload *wl, const bench_s
     }
     n = rate * target;
     *items = n < 1 ? 1 : n > BENCH_MAX_ITEMS ? BENCH_MAX_ITEMS : floor(n);
+    *rate_out = rate;
     return HET_OK;
+}
+
+/* Spread of R repeats in %: (fastest - slowest items/s) over the median's
+ * (the same items each time, so 1/min_s - 1/max_s over 1/median_s). */
+static double bench_spread(double min_s, double median_s, double max_s, int R)
+{
+    if (R < 2 || !(min_s > 0) || !(max_s > 0) || !(median_s > 0))
+        return NAN;
+    return 100.0 * median_s * (1.0 / min_s - 1.0 / max_s);
+}
+
+/* Why a measurement is suspect, or NULL: its repeats spread more than
+ * BENCH_NOISY_PCT, or their median items/s is that much below the rate the
+ * calibration measured moments before on the same set (a row slowed all
+ * along by another process spreads little, but falls short of it).  The
+ * calibration's smaller job pays its fixed costs over fewer items, so it
+ * is never faster for a reason of its own: the test is one-sided. */
+static const char *bench_noise(const bench_row *row)
+{
+    if (row->spread_pct > BENCH_NOISY_PCT)
+        return "spread";
+    if (row->calib_rate > 0 && row->items_per_s < row->calib_rate * (1.0 - BENCH_NOISY_PCT / 100.0))
+        return "slower than calibration";
+    return NULL;
+}
+
+/* R timed repeats of the job of `items` on s into t[] and w[], checking
+ * that every repeat gives the first one's digest.  The first repeat's
+ * parameters and counts go into row. */
+static int bench_repeats(bench *b, const het_workload *wl, const bench_set *s, const char *label, double items,
+                         int round, double *t, double *w, bench_row *row)
+{
+    int R = b->opt.repeats, rc = HET_OK;
+    uint64_t first_digest = 0;
+    for (int k = 0; k < R && rc == HET_OK; k++) {
+        bench_progress("%s on %s: %srepeat %d/%d", wl->name, label, round ? "again (spread), " : "", k + 1, R);
+        bench_result r;
+        int first = k == 0 && round == 0;
+        rc = bench_job(wl, items, b->opt.seed, s, first, &r);
+        /* A compute phase of 0 s is not a time: the engine can report it
+         * for a job that ends before it has noted the start of the phase
+         * (a tiny job).  Run the repeat again, a few times at most; every
+         * rank sees the same slowest-rank time, so all decide alike. */
+        for (int again = 0; rc == HET_OK && !(r.compute_s > 0) && again < 3; again++) {
+            if (first) {
+                bench_fields_free(&r.result);
+                bench_fields_free(&r.params);
+            }
+            rc = bench_job(wl, items, b->opt.seed, s, first, &r);
+        }
+        if (rc)
+            break;
+        t[k] = r.compute_s > 0 ? r.compute_s : r.wall_s;
+        w[k] = r.wall_s;
+        if (!row->workers_note[0] && r.workers_note[0])
+            snprintf(row->workers_note, sizeof row->workers_note, "%s", r.workers_note);
+        if (first) {
+            row->items = r.items;
+            row->threads = r.threads;
+            row->ranks = r.ranks;
+            row->params = r.params;
+            bench_fields_free(&r.result);
+        }
+        if (k == 0) {
+            first_digest = r.digest;
+        } else if (het_par_rank() == 0 && r.digest != first_digest) {
+            /* the same job on the same set: anything else is a bug */
+            rc = het_fail(HET_E_RUNTIME, "self-check failed: %s on %s: repeat %d gives digest %016llx, "
+                          "repeat 1 gave %016llx for the same job", wl->name, s->name, k + 1,
+                          (unsigned long long)r.digest, (unsigned long long)first_digest);
+        }
+        rc = bench_agree(rc);
+    }
+    return rc;
+}
+
+/* The row's statistics from R repeats. */
+static void bench_row_stats(bench_row *row, double *t, double *w, int R)
+{
+    row->min_s = t[0];
+    row->max_s = t[0];
+    for (int k = 1; k < R; k++) {
+        row->min_s = t[k] < row->min_s ? t[k] : row->min_s;
+        row->max_s = t[k] > row->max_s ? t[k] : row->max_s;
+    }
+    row->median_s = bench_median(t, R);
+    row->wall_median_s = bench_median(w, R);
+    double n = (double)row->items;
+    row->items_per_s = row->median_s > 0 ? n / row->median_s : NAN;
+    row->items_per_s_min = row->max_s > 0 ? n / row->max_s : NAN;
+    row->items_per_s_max = row->min_s > 0 ? n / row->min_s : NAN;
+    row->spread_pct = bench_spread(row->min_s, row->median_s, row->max_s, R);
 }
 
 static int bench_time_row(bench *b, const het_workload *wl, size_t set, const bench_check *c,
                           bench_row *row)
 {
     const bench_set *s = &b->sets[set];
-    char label[64];
-    bench_set_label(s, label, sizeof label, b->m.omp_threads);
+    char label[128];
+    bench_progress_label(s, label, sizeof label);
     bench_progress("%s on %s: sizing", wl->name, label);
-    double items;
-    int rc = bench_calibrate(b, wl, s, &items);
+    double items, calib_rate = NAN;
+    int rc = bench_calibrate(b, wl, s, &items, &calib_rate);
     if (rc)
         return rc;
     int R = b->opt.repeats;
@@ -595,43 +808,25 @@ static int bench_time_row(bench *b, const het_workload *wl, size_t set, const be
     row->repeats = R;
     row->digest = c->digest;
     row->speedup = row->coexec = NAN;
-    uint64_t first_digest = 0;
-    for (int k = 0; k < R && rc == HET_OK; k++) {
-        bench_progress("%s on %s: repeat %d/%d", wl->name, label, k + 1, R);
-        bench_result r;
-        rc = bench_job(wl, items, b->opt.seed, s, k == 0, &r);
-        if (rc)
-            break;
-        t[k] = r.compute_s;
-        w[k] = r.wall_s;
-        if (k == 0) {
-            row->items = r.items;
-            row->threads = r.threads;
-            row->ranks = r.ranks;
-            row->params = r.params;
-            bench_fields_free(&r.result);
-            first_digest = r.digest;
-        } else if (het_par_rank() == 0 && r.digest != first_digest) {
-            /* the same job on the same set: anything else is a bug */
-            rc = het_fail(HET_E_RUNTIME, "self-check failed: %s on %s: repeat %d gives digest %016llx, "
-                          "repeat 1 gave %016llx for the same job", wl->name, s->name, k + 1,
-                          (unsigned long long)r.digest, (unsigned long long)first_digest);
+    row->first_spread_pct = NAN;
+    row->calib_rate = calib_rate;
+    rc = bench_repeats(b, wl, s, label, items, 0, t, w, row);
+    if (rc == HET_OK)
+        bench_row_stats(row, t, w, R);
+    /* A suspect measurement: another process, a frequency change, a cold
+     * cache.  Measured once more (the same job); the second measurement is
+     * the row's, and if it is suspect too the row is noisy.  Every rank
+     * decides alike: the times are the slowest rank's, the calibration
+     * every rank's. */
+    if (rc == HET_OK && (row->noise = bench_noise(row)) != NULL) {
+        row->remeasured = 1;
+        row->first_spread_pct = row->spread_pct;
+        rc = bench_repeats(b, wl, s, label, items, 1, t, w, row);
+        if (rc == HET_OK) {
+            bench_row_stats(row, t, w, R);
+            row->noise = bench_noise(row);
+            row->noisy = row->noise != NULL;
         }
-        rc = bench_agree(rc);
-    }
-    if (rc == HET_OK) {
-        row->min_s = t[0];
-        row->max_s = t[0];
-        for (int k = 1; k < R; k++) {
-            row->min_s = t[k] < row->min_s ? t[k] : row->min_s;
-            row->max_s = t[k] > row->max_s ? t[k] : row->max_s;
-        }
-        row->median_s = bench_median(t, R);
-        row->wall_median_s = bench_median(w, R);
-        double n = (double)row->items;
-        row->items_per_s = row->median_s > 0 ? n / row->median_s : NAN;
-        row->items_per_s_min = row->max_s > 0 ? n / row->max_s : NAN;
-        row->items_per_s_max = row->min_s > 0 ? n / row->min_s : NAN;
     }
     free(t);
     free(w);
@@ -651,7 +846,7 @@ static void bench_derive(bench *b)
         if (base && base->items_per_s > 0)
             r->speedup = r->items_per_s / base->items_per_s;
         const bench_set *s = &b->sets[r->set];
-        if (s->kind != BENCH_SET_ALL)
+        if (s->kind != BENCH_SET_COMBINED)
             continue;
         double sum = 0;
         for (size_t m = 0; m < s->n_members; m++)
@@ -674,6 +869,7 @@ static int bench_machine_facts(bench *b)
 
 static int bench_run(bench *b)
 {
+    bench_run_facts(&b->run);
     int rc = bench_machine_facts(b);
     if (rc == HET_OK)
         rc = bench_build_sets(b);
@@ -717,7 +913,41 @@ static void bench_free(bench *b)
     }
     free(b->rows);
     free(b->m.cl);
+    if (b->have_cmp)
+        bench_comparison_free(&b->cmp);
     cJSON_Delete(b->baseline);
+    cJSON_Delete(b->doc);
+}
+
+/* --fail-on: exit 3 when a compared row fell by more than PCT percent, or
+ * when nothing could be compared; one line on stderr says which. */
+static int bench_fail_on(const bench *b)
+{
+    const bench_comparison *c = &b->cmp;
+    if (!b->have_cmp || c->fail_on < 0)
+        return 0;
+    if (c->n_compared == 0) {
+        fprintf(stderr, "hetero-bench: --fail-on: no row could be compared with '%s' (other devices, thread or "
+                "rank counts: see the comparison)\n", c->baseline_path);
+        return 3;
+    }
+    if (c->n_regressions == 0)
+        return 0;
+    char list[1024] = "";
+    size_t shown = 0;
+    for (size_t i = 0; i < c->n_rows; i++) {
+        const bench_cmp_row *r = &c->rows[i];
+        if (!r->regression)
+            continue;
+        size_t len = strlen(list);
+        if (shown++ < 6)
+            snprintf(list + len, sizeof list - len, "%s%s on %s %.1f%%%s", len ? ", " : "", r->workload,
+                     r->devices, r->change_pct, r->noisy ? " (noisy)" : "");
+    }
+    fprintf(stderr, "hetero-bench: regression: %zu row%s fell by more than %g%% against '%s': %s%s\n",
+            c->n_regressions, c->n_regressions == 1 ? "" : "s", c->fail_on, c->baseline_path, list,
+            shown > 6 ? ", ..." : "");
+    return 3;
 }
 
 int main(int argc, char **argv)
@@ -751,11 +981,29 @@ int main(int argc, char **argv)
             printf("hetero-bench %s\n", HETERO_VERSION);
             rc = het_stream_flush(stdout, "the version to stdout");
         }
+    } else if (rc == HET_OK && b.opt.results) {
+        /* two reports compared, nothing run */
+        if (rank0) {
+            rc = bench_compare_docs(b.doc, b.baseline, b.opt.fail_on, &b.cmp);
+            b.have_cmp = rc == HET_OK;
+            b.cmp.baseline_path = b.opt.compare;
+            if (rc == HET_OK)
+                rc = bench_print(&b, stdout);
+            if (rc == HET_OK)
+                rc = het_stream_flush(stdout, "the comparison to stdout");
+        }
     } else if (rc == HET_OK) {
         rc = bench_run(&b);
+        if (rc == HET_OK && rank0 && !(b.doc = bench_report_doc(&b)))
+            rc = het_fail(HET_E_NOMEM, "out of memory for the report");
+        if (rc == HET_OK && rank0 && b.baseline) {
+            rc = bench_compare_docs(b.doc, b.baseline, b.opt.fail_on, &b.cmp);
+            b.have_cmp = rc == HET_OK;
+            b.cmp.baseline_path = b.opt.compare;
+        }
         /* the plot first: if it cannot be drawn, no report claims success */
-        if (rc == HET_OK && rank0 && b.opt.plot)
-            rc = bench_plot(&b, b.opt.plot);
+        if (rc == HET_OK && rank0 && b.opt.n_plots)
+            rc = bench_plot(&b);
         if (rc == HET_OK && rank0) {
             rc = bench_print(&b, stdout);
             if (rc == HET_OK)
@@ -764,6 +1012,8 @@ int main(int argc, char **argv)
     }
     bench_progress_end();
     int status = het_exit_status(rc);
+    if (rc == HET_OK && rank0)
+        status = bench_fail_on(&b);
     if (rc == HET_E_INTERRUPTED || het_interrupted()) {
         status = het_interrupt_report();
         if (!status)
@@ -776,7 +1026,7 @@ int main(int argc, char **argv)
     }
     bench_free(&b);
     het_par_finalize();
-    if (het_stdout_close("stdout") != HET_OK && status == 0) {
+    if (het_stdout_close("stdout") != HET_OK && (status == 0 || status == 3)) {
         if (rank0)
             fprintf(stderr, "hetero-bench: error: %s\n", het_errmsg());
         status = 1;

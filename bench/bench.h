@@ -1,6 +1,7 @@
 /* bench.h - hetero-bench: the pieces shared by bench.c (options, device
- * sets, the runs and the self-check), report.c (text, JSON, CSV and the
- * comparison with a baseline) and plot.c (SVG or PNG bar chart).
+ * sets, the runs and the self-check), report.c (text, JSON and CSV),
+ * compare.c (the comparison of two reports: --compare, --fail-on) and
+ * plot.c (the bar chart, SVG or PNG, through host/draw.c).
  *
  * Names here are the bench's own (prefix bench_); the engine is reached
  * only through host/engine.h and host/workload.h, so every workload in the
@@ -20,21 +21,30 @@
 #include "hcl.h"
 
 #define BENCH_SCHEMA "hetero.bench"
-#define BENCH_VERSION 1
+#define BENCH_VERSION 2
+/* A row whose repeats spread more than this (fastest minus slowest
+ * items/s, over the median), or whose median items/s is more than this
+ * below the rate its calibration measured just before, is measured once
+ * more; if it still does, it is marked noisy. */
+#define BENCH_NOISY_PCT 10.0
+#define BENCH_MAX_PLOTS 4
 
 /* What a device set is.  The order is the order of rows in the report. */
 enum bench_set_kind {
     BENCH_SET_CL,      /* one OpenCL device alone */
     BENCH_SET_OMP1,    /* the OpenMP team at one thread */
     BENCH_SET_OMPALL,  /* the OpenMP team at all threads */
-    BENCH_SET_ALL      /* everything together */
+    BENCH_SET_COMBINED /* every solo set's devices together */
 };
 
 #define BENCH_MAX_SETS (HET_MAX_CL_DEVICES + 3)
 
 typedef struct bench_set {
     int kind;                  /* enum bench_set_kind */
-    char name[32];             /* the row's `devices`: "cl:0:0", "omp/1", "omp/all", "all" */
+    char name[1200];           /* the row's `devices`: "cl:0:0", "omp/1", "omp/all", and the
+                                  combined set as its members joined by '+': "cl:0:0+omp/all" */
+    char label[1200];          /* as a person says it: "PoCL CPU", "OpenMP, 2 threads",
+                                  "PoCL CPU + OpenMP, 2 threads" */
     char devices[1024];        /* the --devices list handed to the engine */
     int threads;               /* OpenMP threads per rank asked of the engine; 0 = none
                                   (OpenCL only) or, with omp, the default team */
@@ -82,9 +92,29 @@ typedef struct bench_row {
     double items_per_s_min;    /* items / max_s */
     double items_per_s_max;    /* items / min_s */
     double speedup;            /* over this workload's omp/1 row; NAN when none */
-    double coexec;             /* BENCH_SET_ALL only: items/s over the members' sum; NAN otherwise */
+    double coexec;             /* BENCH_SET_COMBINED only: items/s over the members' sum; NAN otherwise */
     uint64_t digest;           /* the check job's digest (see bench_check) */
+    double spread_pct;         /* (items_per_s_max - items_per_s_min) / items_per_s, in %;
+                                  NAN with one repeat */
+    double calib_rate;         /* items/s the calibration measured just before the repeats */
+    const char *noise;         /* why the (last) measurement was suspect: "spread", "slower than
+                                  calibration", or NULL */
+    double first_spread_pct;   /* the first measurement's, when it was measured again; else NAN */
+    int remeasured;            /* the first measurement spread more than BENCH_NOISY_PCT */
+    int noisy;                 /* ... and the second did too */
+    char workers_note[320];    /* "" when every worker of every repeat was ok; else the first
+                                  that was not: "cl:0:0 excluded: ..." */
 } bench_row;
+
+/* Where and how this run was made (the `run` object of the report). */
+typedef struct bench_run_info {
+    char host[256];
+    char started[32];          /* ISO 8601, UTC: 2025-11-26T01:56:03Z */
+    const char *git;           /* commit at build time, or "unknown" */
+    int git_dirty;             /* 1 uncommitted changes, 0 clean, -1 unknown */
+    const char *compiler;      /* "GCC 12.2.0" */
+    const char *build_type;    /* "Release" */
+} bench_run_info;
 
 typedef struct bench_opts {
     const het_workload *wls[64];
@@ -98,8 +128,11 @@ typedef struct bench_opts {
     int threads;               /* "all threads": 0 = the default team */
     int format;                /* enum het_format */
     int progress;              /* -1 auto, 0 off, 1 on */
-    const char *plot;          /* NULL or FILE.svg / FILE.png */
+    const char *plots[BENCH_MAX_PLOTS];   /* FILE.svg / FILE.png, each from the same drawing */
+    size_t n_plots;
     const char *compare;       /* NULL or the baseline's path */
+    double fail_on;            /* --fail-on PCT; < 0 when not given */
+    const char *results;       /* --results: compare this report instead of running */
     int help, version;
     const char *unsized;       /* a workload left out for want of bench_params */
 } bench_opts;
@@ -113,8 +146,65 @@ typedef struct bench_machine {
     int ranks;
 } bench_machine;
 
+/* ---- comparison of two reports (compare.c) ---- */
+
+enum bench_cmp_status {
+    BENCH_CMP_COMPARED,        /* the same workload on the same devices on both sides */
+    BENCH_CMP_INCOMPARABLE,    /* the same set name, other devices (or thread or rank counts) */
+    BENCH_CMP_NEW,             /* only in this run */
+    BENCH_CMP_GONE             /* only in the baseline */
+};
+
+typedef struct bench_cmp_row {
+    const char *workload, *devices, *label;   /* point into the documents */
+    int status;                /* enum bench_cmp_status */
+    char reason[512];          /* BENCH_CMP_INCOMPARABLE: what differs */
+    double old_rate, new_rate; /* items/s; NAN where that side has none */
+    double change_pct;         /* NAN unless compared */
+    int noisy;                 /* either side was marked noisy */
+    int regression;            /* compared, and fell by more than --fail-on */
+} bench_cmp_row;
+
+typedef struct bench_mismatch {
+    char field[64];            /* "machine.cpu_model", "settings.repeats", "device cl:0:0" */
+    char run[320], baseline[320];   /* the values as JSON text; "null" when not recorded */
+} bench_mismatch;
+
+typedef struct bench_comparison {
+    const char *baseline_path;
+    bench_cmp_row *rows;
+    size_t n_rows;
+    bench_mismatch *mm;
+    size_t n_mm;
+    size_t n_compared, n_regressions;
+    double fail_on;            /* < 0: none */
+    char baseline_run[512];    /* one line: where and when the baseline was made */
+} bench_comparison;
+
+/* Compares two hetero-bench JSON documents: rows matched by workload and
+ * device identity (each OpenCL device's name and driver, the OpenMP team's
+ * CPU model and thread count, the rank count), every difference of
+ * machine, devices, build and settings listed.  HET_E_NOMEM or HET_OK. */
+int bench_compare_docs(const cJSON *run, const cJSON *baseline, double fail_on, bench_comparison *c);
+void bench_comparison_free(bench_comparison *c);
+/* The comparison for people: where the baseline comes from and every
+ * difference (printed before the report's table), then the table of
+ * changes with the marks and the summary. */
+void bench_compare_print_head(const bench_comparison *c, FILE *out);
+void bench_compare_print_text(const bench_comparison *c, FILE *out);
+/* What a row of a report ran on, from that report's machine facts: the
+ * key rows are matched by (its workload aside). */
+void bench_identity(const cJSON *doc, const cJSON *row, char *buf, size_t size);
+/* One line: the report's hetero version, commit, build, host and start. */
+void bench_run_line(const cJSON *doc, char *buf, size_t size);
+/* The `compare` object of the JSON report. */
+cJSON *bench_compare_json(const bench_comparison *c);
+/* A baseline or results document read and checked (schema, results). */
+int bench_load_report(const char *opt, const char *path, cJSON **doc);
+
 typedef struct bench {
     bench_opts opt;
+    bench_run_info run;
     bench_machine m;
     bench_set sets[BENCH_MAX_SETS];
     size_t n_sets;
@@ -123,17 +213,21 @@ typedef struct bench {
     bench_row *rows;
     size_t n_rows;
     cJSON *baseline;           /* the --compare document (owned) */
+    cJSON *doc;                /* this run as the JSON report (owned; built after the run) */
+    bench_comparison cmp;      /* with --compare */
+    int have_cmp;
 } bench;
 
-/* report.c: the whole report in opt.format, with the comparison against
- * the baseline when there is one.  Rank 0 only. */
+/* report.c: this run as the JSON document (without `compare`); NULL when
+ * memory runs out. */
+cJSON *bench_report_doc(const bench *b);
+/* The whole report in opt.format, with the comparison when there is one.
+ * Rank 0 only. */
 int bench_print(const bench *b, FILE *out);
 
-/* plot.c: writes opt.plot, SVG by our own writer or PNG through gnuplot.
- * HET_E_IO when the file cannot be written or gnuplot fails. */
-int bench_plot(const bench *b, const char *path);
-/* 1 for a .svg path, 2 for .png, 0 for anything else. */
-int bench_plot_kind(const char *path);
+/* plot.c: draws the chart once and writes every --plot file from it (SVG
+ * or PNG by extension).  HET_E_IO when a file cannot be written. */
+int bench_plot(const bench *b);
 
 
 #endif

@@ -1,36 +1,67 @@
-/* plot.c - --plot: a grouped bar chart of items/s, one group per workload,
- * one bar per device set, with the min..max of the repeats as a whisker.
- * The y axis is log10 with a grid line per decade when the largest rate is
- * more than BENCH_LOG_SPREAD times the smallest, linear otherwise.
+/* plot.c - --plot: one panel per workload (its own unit and its own
+ * linear axis from 0: items differ between workloads, so bars are compared
+ * within a panel only), one horizontal bar per device set, named as a
+ * person knows it ("PoCL CPU", "OpenMP, 2 threads"), at the median items/s,
+ * with a whisker from the slowest to the fastest repeat, the value and the
+ * spread written beside it; a noisy row is framed in red and says so, a
+ * set whose members share cores (a CPU OpenCL device beside OpenMP) is
+ * hatched.
  *
- * SVG is written here (no dependency, and it always works); PNG goes
- * through gnuplot when the build found it (host/gnuplot.c: no shell, no
- * file name, the data inline).  Either way the picture goes to a temporary
- * file renamed over FILE only when it is whole (host/output.c).
+ * Drawn once through host/draw.c, then written to every --plot file, SVG
+ * or PNG, from that same drawing; each file carries the drawn values and
+ * rectangles as JSON (draw.h), which the tests compare with the report.
  */
 #include "bench.h"
+#include "draw.h"
 #include "format.h"
-#include "gnuplot.h"
-#include "output.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define BENCH_LOG_SPREAD 30.0
+#define PL_W 1000.0
+#define PL_RIGHT 190.0      /* room for the value labels */
+#define PL_ROW 24.0
+#define PL_BAR 15.0
+#define PL_PANEL_HEAD 28.0
+#define PL_PANEL_FOOT 34.0
+#define PL_PANEL_GAP 14.0
 
-int bench_plot_kind(const char *path)
+#define C_TEXT 0x222222u
+#define C_GREY 0x666666u
+#define C_NOISY 0xc0392bu
+
+static const het_text_style pl_title = {17, HET_ANCHOR_LEFT, 1, C_TEXT, 0};
+static const het_text_style pl_sub = {11.5, HET_ANCHOR_LEFT, 0, C_GREY, 0};
+static const het_text_style pl_panel = {13, HET_ANCHOR_LEFT, 1, C_TEXT, 0};
+static const het_text_style pl_label = {12, HET_ANCHOR_RIGHT, 0, C_TEXT, 0};
+static const het_text_style pl_value = {11.5, HET_ANCHOR_LEFT, 1, C_TEXT, 0};
+static const het_text_style pl_spread = {11, HET_ANCHOR_LEFT, 0, C_GREY, 0};
+static const het_text_style pl_noisy = {11, HET_ANCHOR_LEFT, 1, C_NOISY, 0};
+static const het_text_style pl_tick = {10.5, HET_ANCHOR_CENTER, 0, C_GREY, 0};
+static const het_text_style pl_note = {11, HET_ANCHOR_LEFT, 0, C_TEXT, 0};
+
+/* Okabe-Ito, colour-blind safe: blues and pink for OpenCL devices, orange
+ * for OpenMP, green for the combined set. */
+static const uint32_t pl_cl_colours[] = {0x0072B2, 0x56B4E9, 0xCC79A7, 0x8C6D31, 0x444444};
+
+static uint32_t pl_colour(const bench *b, size_t set)
 {
-    size_t n = strlen(path);
-    if (n > 4 && strcmp(path + n - 4, ".svg") == 0)
-        return 1;
-    if (n > 4 && strcmp(path + n - 4, ".png") == 0)
-        return 2;
-    return 0;
+    const bench_set *s = &b->sets[set];
+    switch (s->kind) {
+    case BENCH_SET_OMP1: return 0xE69F00;
+    case BENCH_SET_OMPALL: return 0xD55E00;
+    case BENCH_SET_COMBINED: return 0x009E73;
+    default: {
+        size_t k = 0;
+        for (size_t i = 0; i < set; i++)
+            k += b->sets[i].kind == BENCH_SET_CL;
+        return pl_cl_colours[k % (sizeof pl_cl_colours / sizeof pl_cl_colours[0])];
+    }
+    }
 }
 
-/* The row of workload w on set s, or NULL. */
-static const bench_row *bench_plot_row(const bench *b, const het_workload *wl, size_t s)
+static const bench_row *pl_row(const bench *b, const het_workload *wl, size_t s)
 {
     for (size_t i = 0; i < b->n_rows; i++)
         if (b->rows[i].wl == wl && b->rows[i].set == s)
@@ -38,246 +69,209 @@ static const bench_row *bench_plot_row(const bench *b, const het_workload *wl, s
     return NULL;
 }
 
-/* The axis: [lo, hi] in items/s, log or linear, and the tick step (a
- * factor of 10 on a log axis). */
-typedef struct bench_axis {
-    int log;
-    double lo, hi, step;
-} bench_axis;
+static void pl_hex(uint32_t rgb, char *buf, size_t size) { snprintf(buf, size, "#%06x", rgb & 0xffffffu); }
 
-static bench_axis bench_plot_axis(const bench *b)
+static het_draw *pl_draw(const bench *b)
 {
-    double vmin = INFINITY, vmax = 0;
-    for (size_t i = 0; i < b->n_rows; i++) {
-        const bench_row *r = &b->rows[i];
-        double lo = isfinite(r->items_per_s_min) ? r->items_per_s_min : r->items_per_s;
-        double hi = isfinite(r->items_per_s_max) ? r->items_per_s_max : r->items_per_s;
-        if (lo > 0 && lo < vmin)
-            vmin = lo;
-        if (hi > vmax)
-            vmax = hi;
+    /* the label column fits the longest set label */
+    double maxw = 0;
+    het_draw *probe = het_draw_new(10, 10);
+    if (!probe)
+        return NULL;
+    for (size_t s = 0; s < b->n_sets; s++) {
+        double w = het_draw_text_width(probe, b->sets[s].label, &pl_label);
+        maxw = w > maxw ? w : maxw;
     }
-    bench_axis a = {0, 0, 1, 0.2};
-    if (!(vmax > 0))
-        return a;
-    if (vmax / vmin > BENCH_LOG_SPREAD) {
-        a.log = 1;
-        a.lo = pow(10, floor(log10(vmin)));
-        a.hi = pow(10, ceil(log10(vmax)));
-        if (a.hi <= a.lo)
-            a.hi = a.lo * 10;
-        a.step = 10;
-        return a;
+    het_draw_free(probe);
+    double X0 = 24 + maxw + 12;
+    if (X0 < 170)
+        X0 = 170;
+    if (X0 > PL_W - PL_RIGHT - 360)
+        X0 = PL_W - PL_RIGHT - 360;   /* a very long label runs off to the left, cut */
+    const double X1 = PL_W - PL_RIGHT;
+    const double top0 = 110;
+    const double panel_h = PL_PANEL_HEAD + (double)b->n_sets * PL_ROW + PL_PANEL_FOOT;
+    const double H = top0 + (double)b->n_checks * (panel_h + PL_PANEL_GAP) + 30;
+
+    het_draw *d = het_draw_new(PL_W, H);
+    if (!d)
+        return NULL;
+    char buf[1024], title[256];
+    snprintf(title, sizeof title, "hetero-bench: items per second of each device set");
+    het_draw_text(d, 20, 30, title, &pl_title);
+    snprintf(buf, sizeof buf, "%s, %ld cores, %d OpenMP thread%s, %d rank%s; host %s, started %s", b->m.cpu,
+             b->m.cores, b->m.omp_threads, b->m.omp_threads == 1 ? "" : "s", b->m.ranks, b->m.ranks == 1 ? "" : "s",
+             b->run.host, b->run.started);
+    het_draw_text(d, 20, 50, buf, &pl_sub);
+    snprintf(buf, sizeof buf, "hetero %s (git %.12s%s), %s, %s; each bar: the median of %d repeat%s of about %g s "
+             "of compute", HETERO_VERSION, b->run.git, b->run.git_dirty > 0 ? "+changes" : "", b->run.compiler,
+             b->run.build_type, b->opt.repeats, b->opt.repeats == 1 ? "" : "s", b->opt.seconds);
+    het_draw_text(d, 20, 67, buf, &pl_sub);
+
+    /* the marks, explained */
+    double lx = 20, ly = 90;
+    if (b->opt.repeats > 1) {
+        het_draw_line(d, lx, ly - 4, lx + 30, ly - 4, C_TEXT, 1.3, HET_DASH_SOLID);
+        het_draw_line(d, lx, ly - 8, lx, ly, C_TEXT, 1.3, HET_DASH_SOLID);
+        het_draw_line(d, lx + 30, ly - 8, lx + 30, ly, C_TEXT, 1.3, HET_DASH_SOLID);
+        het_draw_text(d, lx + 36, ly, "slowest to fastest repeat", &pl_note);
+        lx += 36 + het_draw_text_width(d, "slowest to fastest repeat", &pl_note) + 24;
     }
-    /* a 1-2-5 step giving about five grid lines */
-    double raw = vmax / 5, mag = pow(10, floor(log10(raw)));
-    double f = raw / mag;
-    a.step = (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * mag;
-    a.hi = ceil(vmax / a.step) * a.step;
-    if (a.hi < vmax * 1.05)
-        a.hi += a.step; /* room for the value labels */
-    return a;
-}
-
-/* 0 at the bottom of the plot area, 1 at the top. */
-static double bench_plot_frac(const bench_axis *a, double v)
-{
-    double f;
-    if (a->log)
-        f = v > 0 ? (log10(v) - log10(a->lo)) / (log10(a->hi) - log10(a->lo)) : 0;
-    else
-        f = (v - a->lo) / (a->hi - a->lo);
-    return f < 0 ? 0 : f > 1 ? 1 : f;
-}
-
-static void bench_xml(FILE *f, const char *s)
-{
-    for (; *s; s++) {
-        switch (*s) {
-        case '&': fputs("&amp;", f); break;
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        case '"': fputs("&quot;", f); break;
-        default: fputc(*s, f); break;
-        }
-    }
-}
-
-/* Colour-blind-safe palette (Okabe-Ito), one colour per device set. */
-static const char *const bench_colours[] = {"#0072B2", "#E69F00", "#009E73", "#CC79A7",
-                                            "#56B4E9", "#D55E00", "#F0E442", "#000000"};
-#define BENCH_N_COLOURS (sizeof bench_colours / sizeof bench_colours[0])
-
-static void bench_plot_svg(const bench *b, FILE *f)
-{
-    const double bar = 30, gap = 40, left = 80, right = 190, top = 60, bottom = 70, plot_h = 340;
-    size_t groups = b->n_checks, sets = b->n_sets;
-    double group_w = (double)sets * bar + gap;
-    double plot_w = (double)groups * group_w;
-    if (plot_w < 300)
-        plot_w = 300;
-    double W = left + plot_w + right, H = top + plot_h + bottom;
-    bench_axis a = bench_plot_axis(b);
-
-    fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-               "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
-               "viewBox=\"0 0 %.0f %.0f\" font-family=\"sans-serif\" font-size=\"12\">\n",
-            W, H, W, H);
-    fprintf(f, "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n");
-    fprintf(f, "<text x=\"%.1f\" y=\"24\" font-size=\"16\" text-anchor=\"middle\">hetero-bench: items/s per "
-               "device set</text>\n", W / 2);
-    fprintf(f, "<text x=\"%.1f\" y=\"42\" text-anchor=\"middle\" fill=\"#555\">", W / 2);
-    bench_xml(f, b->m.cpu);
-    fprintf(f, ", %ld cores, %d rank%s; median of %d repeat%s%s</text>\n", b->m.cores, b->m.ranks,
-            b->m.ranks == 1 ? "" : "s", b->opt.repeats, b->opt.repeats == 1 ? "" : "s",
-            b->opt.repeats > 1 ? ", whiskers min..max" : "");
-
-    /* grid and y labels */
-    double y0 = top + plot_h;
-    for (double v = a.lo; v <= a.hi * (1 + 1e-9); v = a.log ? v * a.step : v + a.step) {
-        double y = y0 - plot_h * bench_plot_frac(&a, v);
-        char lab[32];
-        het_format_si(v, lab, sizeof lab);
-        fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>\n", left, y,
-                left + plot_w, y);
-        fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n", left - 6, y + 4, lab);
-        if (!a.log && a.step <= 0)
-            break;
-    }
-    fprintf(f, "<text transform=\"translate(18,%.1f) rotate(-90)\" text-anchor=\"middle\">items/s%s</text>\n",
-            top + plot_h / 2, a.log ? " (log scale)" : "");
-
-    /* bars */
-    for (size_t g = 0; g < groups; g++) {
-        const het_workload *wl = b->checks[g].wl;
-        double gx = left + (double)g * group_w + gap / 2;
-        for (size_t s = 0; s < sets; s++) {
-            const bench_row *r = bench_plot_row(b, wl, s);
-            if (!r || !(r->items_per_s > 0))
-                continue;
-            double x = gx + (double)s * bar;
-            double y = y0 - plot_h * bench_plot_frac(&a, r->items_per_s);
-            fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\">"
-                       "<title>", x + 2, y, bar - 4, y0 - y, bench_colours[s % BENCH_N_COLOURS]);
-            char rate[32];
-            het_format_si(r->items_per_s, rate, sizeof rate);
-            bench_xml(f, wl->name);
-            fputs(" on ", f);
-            bench_xml(f, b->sets[s].name);
-            fprintf(f, ": %s %s/s</title></rect>\n", rate, wl->item_name);
-            double label_y = y;
-            if (r->repeats > 1 && isfinite(r->items_per_s_min) && isfinite(r->items_per_s_max)) {
-                double ylo = y0 - plot_h * bench_plot_frac(&a, r->items_per_s_min);
-                double yhi = y0 - plot_h * bench_plot_frac(&a, r->items_per_s_max);
-                double cx = x + bar / 2;
-                fprintf(f, "<path d=\"M%.1f %.1fV%.1fM%.1f %.1fH%.1fM%.1f %.1fH%.1f\" stroke=\"#333\"/>\n", cx,
-                        ylo, yhi, cx - 4, ylo, cx + 4, cx - 4, yhi, cx + 4);
-                if (yhi < label_y)
-                    label_y = yhi;
-            }
-            fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"9\" text-anchor=\"middle\">%s</text>\n",
-                    x + bar / 2, label_y - 4, rate);
-        }
-        fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" font-size=\"13\">", gx + (double)sets * bar / 2,
-                y0 + 20);
-        bench_xml(f, wl->name);
-        fprintf(f, "</text>\n<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" fill=\"#555\">", gx + (double)sets * bar / 2,
-                y0 + 36);
-        bench_xml(f, wl->item_name);
-        fputs("/s</text>\n", f);
-    }
-    fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#333\"/>\n", left, y0,
-            left + plot_w, y0);
-    fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#333\"/>\n", left, top, left, y0);
-
-    /* legend */
-    for (size_t s = 0; s < sets; s++) {
-        double x = left + plot_w + 20, y = top + 10 + 22 * (double)s;
-        fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"14\" height=\"14\" fill=\"%s\"/>\n", x, y,
-                bench_colours[s % BENCH_N_COLOURS]);
-        fprintf(f, "<text x=\"%.1f\" y=\"%.1f\">", x + 20, y + 11);
-        bench_xml(f, b->sets[s].name);
-        if (b->sets[s].kind == BENCH_SET_OMPALL)
-            fprintf(f, " (%d threads)", b->m.omp_threads);
-        fputs("</text>\n", f);
-    }
-    fputs("</svg>\n", f);
-}
-
-/* A string for gnuplot's single quotes, where '' stands for one quote
- * (only our own strings: titles, set and workload names). */
-static void bench_gp_str(FILE *f, const char *s)
-{
-    fputc('\'', f);
-    for (; *s; s++) {
-        if (*s == '\'')
-            fputc('\'', f);
-        fputc(*s, f);
-    }
-    fputc('\'', f);
-}
-
-/* The gnuplot program of the PNG chart, the data inline as a datablock. */
-static int bench_png_script(const bench *b, char **text, size_t *len)
-{
-    FILE *gp = open_memstream(text, len);
-    if (!gp)
-        return het_fail(HET_E_NOMEM, "--plot: out of memory");
-    bench_axis a = bench_plot_axis(b);
-    double width = 360 + 60.0 * (double)(b->n_checks * b->n_sets);
-    fprintf(gp, "if (strstrt(GPVAL_TERMINALS, 'pngcairo') > 0) { set terminal pngcairo size %.0f,480 noenhanced } "
-                "else { set terminal png size %.0f,480 noenhanced }\n", width, width);
-    fputs("set title ", gp);
-    bench_gp_str(gp, "hetero-bench: items/s per device set");
-    fputs("\nset style data histograms\nset style histogram clustered gap 1\n"
-          "set style fill solid 0.9 border -1\nset key outside right top\nset grid ytics\n"
-          "set datafile missing '?'\nset format y '%.0s%c'\n", gp);
-    if (a.log)
-        fprintf(gp, "set logscale y\nset yrange [%g:%g]\nset ylabel 'items/s (log scale)'\n", a.lo, a.hi);
-    else
-        fprintf(gp, "set yrange [0:%g]\nset ylabel 'items/s'\n", a.hi);
-    fputs("$data << EOD\nworkload", gp);
+    int any_shared = 0;
     for (size_t s = 0; s < b->n_sets; s++)
-        fprintf(gp, " \"%s\"", b->sets[s].name);
-    fputc('\n', gp);
+        any_shared |= b->sets[s].shares_cores;
+    if (any_shared) {
+        het_draw_rect(d, lx, ly - 10, 26, 12, 0x009E73, 1);
+        het_draw_hatch(d, lx, ly - 10, 26, 12, 0xffffff, 0.75, 5);
+        const char *t = "members share cores (a CPU OpenCL device beside OpenMP)";
+        het_draw_text(d, lx + 32, ly, t, &pl_note);
+        lx += 32 + het_draw_text_width(d, t, &pl_note) + 24;
+    }
+    het_draw_frame(d, lx, ly - 10, 26, 12, C_NOISY, 1.5);
+    snprintf(buf, sizeof buf, "noisy: spread > %g%% or that far below calibration, twice", BENCH_NOISY_PCT);
+    het_draw_text(d, lx + 32, ly, buf, &pl_note);
+
+    cJSON *meta = cJSON_CreateObject();
+    cJSON_AddStringToObject(meta, "chart", "hetero-bench");
+    cJSON_AddStringToObject(meta, "title", title);
+    cJSON_AddNumberToObject(meta, "width", PL_W);
+    cJSON_AddNumberToObject(meta, "height", H);
+    cJSON_AddNumberToObject(meta, "noisy_pct", BENCH_NOISY_PCT);
+    cJSON *jpanels = cJSON_AddArrayToObject(meta, "panels");
+    cJSON *jbars = cJSON_AddArrayToObject(meta, "bars");
+
     for (size_t g = 0; g < b->n_checks; g++) {
-        fprintf(gp, "\"%s\"", b->checks[g].wl->name);
+        const het_workload *wl = b->checks[g].wl;
+        double top = top0 + (double)g * (panel_h + PL_PANEL_GAP);
+        double rows_top = top + PL_PANEL_HEAD, rows_bottom = rows_top + (double)b->n_sets * PL_ROW;
+        snprintf(buf, sizeof buf, "%s: %s per second", wl->name, wl->item_name);
+        het_draw_text(d, 20, top + 17, buf, &pl_panel);
+
+        double vmax = 0;
         for (size_t s = 0; s < b->n_sets; s++) {
-            const bench_row *r = bench_plot_row(b, b->checks[g].wl, s);
-            if (r && r->items_per_s > 0)
-                fprintf(gp, " %.6g", r->items_per_s);
-            else
-                fputs(" ?", gp);
+            const bench_row *r = pl_row(b, wl, s);
+            if (!r)
+                continue;
+            if (r->items_per_s > vmax)
+                vmax = r->items_per_s;
+            if (isfinite(r->items_per_s_max) && r->items_per_s_max > vmax)
+                vmax = r->items_per_s_max;
         }
-        fputc('\n', gp);
+        double step, axis;
+        het_draw_nice_axis(vmax, 5, &step, &axis);
+#define PX(v) (X0 + (X1 - X0) * (v) / axis)
+        het_draw_rect(d, X0, rows_top, X1 - X0, rows_bottom - rows_top, 0xf7f7f7, 1);
+        for (double v = 0; v <= axis * (1 + 1e-9); v += step) {
+            char t[32];
+            het_format_si(v, t, sizeof t);
+            het_draw_line(d, PX(v), rows_top, PX(v), rows_bottom + 4, 0xd8d8d8, 1, HET_DASH_SOLID);
+            het_draw_text(d, PX(v), rows_bottom + 17, t, &pl_tick);
+        }
+        snprintf(buf, sizeof buf, "%s/s", wl->item_name);
+        het_text_style unit = pl_tick;
+        unit.anchor = HET_ANCHOR_LEFT;
+        het_draw_text(d, X1 + 26, rows_bottom + 17, buf, &unit);
+        cJSON *jp = cJSON_CreateObject();
+        cJSON_AddStringToObject(jp, "workload", wl->name);
+        cJSON_AddStringToObject(jp, "unit", buf);
+        cJSON_AddNumberToObject(jp, "x0", X0);
+        cJSON_AddNumberToObject(jp, "x1", X1);
+        cJSON_AddItemToObject(jp, "axis_max", het_json_f64(axis, 17));
+        cJSON_AddItemToArray(jpanels, jp);
+
+        for (size_t s = 0; s < b->n_sets; s++) {
+            const bench_row *r = pl_row(b, wl, s);
+            const bench_set *set = &b->sets[s];
+            double y = rows_top + (double)s * PL_ROW, yc = y + PL_ROW / 2, yb = yc - PL_BAR / 2;
+            het_draw_text(d, X0 - 10, yc + 4, set->label, &pl_label);
+            if (!r || !(r->items_per_s > 0)) {
+                het_draw_text(d, X0 + 6, yc + 4, "-", &pl_spread);
+                continue;
+            }
+            uint32_t fill = pl_colour(b, s);
+            double w = PX(r->items_per_s) - X0;
+            het_draw_rect(d, X0, yb, w, PL_BAR, fill, 1);
+            if (set->shares_cores)
+                het_draw_hatch(d, X0, yb, w, PL_BAR, 0xffffff, 0.75, 5);
+            if (r->noisy)
+                het_draw_frame(d, X0 - 1, yb - 1, w + 2, PL_BAR + 2, C_NOISY, 1.5);
+            double xend = X0 + w;
+            int whisker = r->repeats > 1 && isfinite(r->items_per_s_min) && isfinite(r->items_per_s_max);
+            if (whisker) {
+                double xl = PX(r->items_per_s_min), xh = PX(r->items_per_s_max);
+                het_draw_line(d, xl, yc, xh, yc, C_TEXT, 1.3, HET_DASH_SOLID);
+                het_draw_line(d, xl, yc - 4.5, xl, yc + 4.5, C_TEXT, 1.3, HET_DASH_SOLID);
+                het_draw_line(d, xh, yc - 4.5, xh, yc + 4.5, C_TEXT, 1.3, HET_DASH_SOLID);
+                xend = xh > xend ? xh : xend;
+            }
+            char v[32];
+            het_format_si(r->items_per_s, v, sizeof v);
+            double tx = xend + 7;
+            het_draw_text(d, tx, yc + 4, v, &pl_value);
+            tx += het_draw_text_width(d, v, &pl_value) + 6;
+            if (r->noisy) {
+                if (r->noise && strcmp(r->noise, "spread") == 0)
+                    snprintf(buf, sizeof buf, "noisy: spread %.0f%%", r->spread_pct);
+                else
+                    snprintf(buf, sizeof buf, "noisy: %.0f%% below calibration", 100 * (1 - r->items_per_s / r->calib_rate));
+                het_draw_text(d, tx, yc + 4, buf, &pl_noisy);
+            } else if (isfinite(r->spread_pct)) {
+                snprintf(buf, sizeof buf, "spread %.1f%%", r->spread_pct);
+                het_draw_text(d, tx, yc + 4, buf, &pl_spread);
+            }
+
+            char hex[16];
+            pl_hex(fill, hex, sizeof hex);
+            cJSON *jb = cJSON_CreateObject();
+            cJSON_AddStringToObject(jb, "workload", wl->name);
+            cJSON_AddStringToObject(jb, "devices", set->name);
+            cJSON_AddStringToObject(jb, "label", set->label);
+            cJSON_AddItemToObject(jb, "items_per_s", het_json_f64(r->items_per_s, 17));
+            cJSON_AddItemToObject(jb, "items_per_s_min", het_json_f64(r->items_per_s_min, 17));
+            cJSON_AddItemToObject(jb, "items_per_s_max", het_json_f64(r->items_per_s_max, 17));
+            cJSON_AddItemToObject(jb, "spread_pct", het_json_f64(r->spread_pct, 6));
+            cJSON_AddBoolToObject(jb, "noisy", r->noisy);
+            if (r->noise)
+                cJSON_AddStringToObject(jb, "noise", r->noise);
+            else
+                cJSON_AddNullToObject(jb, "noise");
+            cJSON_AddBoolToObject(jb, "shares_cores", set->shares_cores);
+            cJSON_AddStringToObject(jb, "fill", hex);
+            cJSON_AddNumberToObject(jb, "x", X0);
+            cJSON_AddNumberToObject(jb, "y", yb);
+            cJSON_AddNumberToObject(jb, "w", w);
+            cJSON_AddNumberToObject(jb, "h", PL_BAR);
+            if (whisker) {
+                cJSON *wk = cJSON_AddArrayToObject(jb, "whisker");
+                cJSON_AddItemToArray(wk, cJSON_CreateNumber(PX(r->items_per_s_min)));
+                cJSON_AddItemToArray(wk, cJSON_CreateNumber(PX(r->items_per_s_max)));
+            } else {
+                cJSON_AddNullToObject(jb, "whisker");
+            }
+            cJSON_AddStringToObject(jb, "value_label", v);
+            cJSON_AddItemToArray(jbars, jb);
+        }
+        het_draw_line(d, X0, rows_top, X0, rows_bottom, 0x555555, 1, HET_DASH_SOLID);
+#undef PX
     }
-    fprintf(gp, "EOD\nplot for [i=2:%zu] $data using i:xtic(1) title columnheader(i)\n", b->n_sets + 1);
-    if (ferror(gp) | (fclose(gp) != 0)) {
-        free(*text);
-        *text = NULL;
-        return het_fail(HET_E_NOMEM, "--plot: out of memory");
-    }
-    return HET_OK;
+    het_draw_text(d, 20, H - 14,
+                  "Longer is faster. Each workload counts its own items, so compare bars within a panel, not across "
+                  "panels.", &pl_spread);
+    het_draw_meta(d, meta);
+    return d;
 }
 
-int bench_plot(const bench *b, const char *path)
+int bench_plot(const bench *b)
 {
-    het_out out;
-    int rc = het_out_open(&out, "--plot", path);
-    if (rc)
-        return rc;
-    if (bench_plot_kind(path) == 2) {
-        char *script = NULL;
-        size_t len = 0;
-        rc = bench_png_script(b, &script, &len);
-        if (rc == HET_OK)
-            rc = het_gnuplot_draw("--plot", "png", script, len, &out);
-        free(script);
-    } else {
-        bench_plot_svg(b, out.f);
+    het_draw *d = pl_draw(b);
+    if (!d) {
+        char why[HET_MSG_MAX];
+        snprintf(why, sizeof why, "%s", het_errmsg());
+        return het_fail(HET_E_NOMEM, "--plot: cannot draw the chart: %s", why);
     }
-    if (rc == HET_OK)
-        rc = het_out_commit(&out);
-    het_out_discard(&out);
+    int rc = HET_OK;
+    for (size_t i = 0; i < b->opt.n_plots && rc == HET_OK; i++)
+        rc = het_draw_write(d, "--plot", b->opt.plots[i]);
+    het_draw_free(d);
     return rc;
 }

@@ -1,5 +1,6 @@
-/* report.c - hetero-bench's report: a table for people, one JSON document,
- * or CSV rows; and the change against a baseline JSON (--compare). */
+/* report.c - hetero-bench's report: one JSON document (also what --compare
+ * compares, compare.c), a table for people, or CSV rows; with --results,
+ * the comparison of two saved reports alone. */
 #include "bench.h"
 
 #include "format.h"
@@ -15,80 +16,9 @@ static const char *bench_kind_name(int kind)
     case BENCH_SET_CL: return "opencl";
     case BENCH_SET_OMP1: return "omp-1-thread";
     case BENCH_SET_OMPALL: return "omp-all-threads";
-    default: return "all";
+    default: return "combined";
     }
 }
-
-/* ---- comparison --------------------------------------------------------- */
-
-/* One line of the comparison: a row of this run, of the baseline, or both
- * (matched by workload and devices). */
-typedef struct bench_cmp {
-    const char *workload, *devices;   /* point into the bench or the baseline */
-    double old_rate, new_rate;        /* items/s; NAN where that side has no number */
-    int in_old, in_new;
-} bench_cmp;
-
-static const char *bench_json_str(const cJSON *o, const char *key)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsString(v) ? v->valuestring : "";
-}
-
-static const cJSON *bench_baseline_row(const cJSON *baseline, const char *wl, const char *devices)
-{
-    const cJSON *row;
-    cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(baseline, "results"))
-    {
-        if (strcmp(bench_json_str(row, "workload"), wl) == 0 &&
-            strcmp(bench_json_str(row, "devices"), devices) == 0)
-            return row;
-    }
-    return NULL;
-}
-
-static double bench_json_rate(const cJSON *row)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(row, "items_per_s");
-    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
-}
-
-/* This run's rows in order, then the baseline's rows this run lacks.
- * Caller frees the array. */
-static bench_cmp *bench_compare(const bench *b, size_t *n)
-{
-    const cJSON *results = cJSON_GetObjectItemCaseSensitive(b->baseline, "results");
-    size_t cap = b->n_rows + (size_t)cJSON_GetArraySize(results) + 1, k = 0;
-    bench_cmp *c = calloc(cap, sizeof *c);
-    if (!c)
-        return NULL;
-    for (size_t i = 0; i < b->n_rows; i++) {
-        const bench_row *r = &b->rows[i];
-        const char *dev = b->sets[r->set].name;
-        const cJSON *old = bench_baseline_row(b->baseline, r->wl->name, dev);
-        c[k++] = (bench_cmp){r->wl->name, dev, old ? bench_json_rate(old) : NAN, r->items_per_s,
-                             old != NULL, 1};
-    }
-    const cJSON *row;
-    cJSON_ArrayForEach(row, results)
-    {
-        const char *wl = bench_json_str(row, "workload"), *dev = bench_json_str(row, "devices");
-        int found = 0;
-        for (size_t i = 0; i < b->n_rows && !found; i++)
-            found = strcmp(b->rows[i].wl->name, wl) == 0 && strcmp(b->sets[b->rows[i].set].name, dev) == 0;
-        if (!found && k < cap)
-            c[k++] = (bench_cmp){wl, dev, bench_json_rate(row), NAN, 1, 0};
-    }
-    *n = k;
-    return c;
-}
-
-static double bench_change_pct(const bench_cmp *c)
-{
-    return c->old_rate > 0 && isfinite(c->new_rate) ? 100.0 * (c->new_rate / c->old_rate - 1.0) : NAN;
-}
-
-/* ---- numbers for JSON ---------------------------------------------------- */
 
 /* Integers go in as raw decimal text: cJSON's numbers are doubles. */
 static cJSON *bench_fields_json(const bench_fields *f)
@@ -104,15 +34,29 @@ static void bench_digest(uint64_t d, char *buf, size_t size)
     snprintf(buf, size, "%016" PRIx64, d);
 }
 
-/* ---- JSON ---------------------------------------------------------------- */
+/* ---- the JSON document --------------------------------------------------- */
 
-static int bench_print_json(const bench *b, FILE *out)
+cJSON *bench_report_doc(const bench *b)
 {
     char buf[64];
     cJSON *root = cJSON_CreateObject();
+    if (!root)
+        return NULL;
     cJSON_AddStringToObject(root, "schema", BENCH_SCHEMA);
     cJSON_AddNumberToObject(root, "version", BENCH_VERSION);
     cJSON_AddStringToObject(root, "hetero", HETERO_VERSION);
+
+    cJSON *run = cJSON_AddObjectToObject(root, "run");
+    cJSON_AddStringToObject(run, "host", b->run.host);
+    cJSON_AddStringToObject(run, "started", b->run.started);
+    cJSON_AddStringToObject(run, "hetero", HETERO_VERSION);
+    cJSON_AddStringToObject(run, "git", b->run.git);
+    if (b->run.git_dirty < 0)
+        cJSON_AddNullToObject(run, "git_dirty");
+    else
+        cJSON_AddBoolToObject(run, "git_dirty", b->run.git_dirty);
+    cJSON_AddStringToObject(run, "compiler", b->run.compiler);
+    cJSON_AddStringToObject(run, "build_type", b->run.build_type);
 
     cJSON *m = cJSON_AddObjectToObject(root, "machine");
     cJSON_AddStringToObject(m, "cpu_model", b->m.cpu);
@@ -130,6 +74,11 @@ static int bench_print_json(const bench *b, FILE *out)
     cJSON_AddItemToObject(st, "check_items", het_json_u64(b->opt.check_items));
     cJSON_AddItemToObject(st, "seed", het_json_u64(b->opt.seed));
     cJSON_AddStringToObject(st, "devices", b->opt.devices ? b->opt.devices : "omp,cl");
+    if (b->opt.threads > 0)
+        cJSON_AddNumberToObject(st, "threads", b->opt.threads);
+    else
+        cJSON_AddNullToObject(st, "threads");
+    cJSON_AddNumberToObject(st, "noisy_pct", BENCH_NOISY_PCT);
     cJSON_AddStringToObject(st, "time", "compute phase, slowest rank");
 
     cJSON *sets = cJSON_AddArrayToObject(root, "sets");
@@ -137,6 +86,7 @@ static int bench_print_json(const bench *b, FILE *out)
         const bench_set *s = &b->sets[i];
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "devices", s->name);
+        cJSON_AddStringToObject(o, "label", s->label);
         cJSON_AddStringToObject(o, "kind", bench_kind_name(s->kind));
         cJSON_AddStringToObject(o, "engine_devices", s->devices);
         cJSON *mem = cJSON_AddArrayToObject(o, "members");
@@ -168,6 +118,7 @@ static int bench_print_json(const bench *b, FILE *out)
         cJSON_AddStringToObject(o, "workload", r->wl->name);
         cJSON_AddStringToObject(o, "item_name", r->wl->item_name);
         cJSON_AddStringToObject(o, "devices", s->name);
+        cJSON_AddStringToObject(o, "label", s->label);
         cJSON_AddStringToObject(o, "engine_devices", s->devices);
         cJSON_AddNumberToObject(o, "threads", r->threads);
         cJSON_AddNumberToObject(o, "ranks", r->ranks);
@@ -181,68 +132,80 @@ static int bench_print_json(const bench *b, FILE *out)
         cJSON_AddItemToObject(o, "items_per_s", het_json_f64(r->items_per_s, 6));
         cJSON_AddItemToObject(o, "items_per_s_min", het_json_f64(r->items_per_s_min, 6));
         cJSON_AddItemToObject(o, "items_per_s_max", het_json_f64(r->items_per_s_max, 6));
+        cJSON_AddItemToObject(o, "spread_pct", het_json_f64(r->spread_pct, 4));
+        cJSON_AddItemToObject(o, "calibration_items_per_s", het_json_f64(r->calib_rate, 6));
+        cJSON_AddBoolToObject(o, "noisy", r->noisy);
+        if (r->noise)
+            cJSON_AddStringToObject(o, "noise", r->noise);
+        else
+            cJSON_AddNullToObject(o, "noise");
+        cJSON_AddBoolToObject(o, "remeasured", r->remeasured);
+        cJSON_AddItemToObject(o, "first_spread_pct", het_json_f64(r->first_spread_pct, 4));
         cJSON_AddItemToObject(o, "speedup", het_json_f64(r->speedup, 4));
         cJSON_AddItemToObject(o, "coexec_efficiency", het_json_f64(r->coexec, 4));
         cJSON_AddBoolToObject(o, "shares_cores", s->shares_cores);
+        if (r->workers_note[0])
+            cJSON_AddStringToObject(o, "workers_note", r->workers_note);
+        else
+            cJSON_AddNullToObject(o, "workers_note");
         bench_digest(r->digest, buf, sizeof buf);
         cJSON_AddStringToObject(o, "result_digest", buf);
         cJSON_AddItemToArray(results, o);
     }
-
-    if (b->baseline) {
-        size_t n;
-        bench_cmp *c = bench_compare(b, &n);
-        if (!c) {
-            cJSON_Delete(root);
-            return het_fail(HET_E_NOMEM, "out of memory comparing with the baseline");
-        }
-        cJSON *cmp = cJSON_AddObjectToObject(root, "compare");
-        cJSON_AddStringToObject(cmp, "baseline", b->opt.compare);
-        cJSON *rows = cJSON_AddArrayToObject(cmp, "rows");
-        for (size_t i = 0; i < n; i++) {
-            cJSON *o = cJSON_CreateObject();
-            cJSON_AddStringToObject(o, "workload", c[i].workload);
-            cJSON_AddStringToObject(o, "devices", c[i].devices);
-            cJSON_AddBoolToObject(o, "in_baseline", c[i].in_old);
-            cJSON_AddBoolToObject(o, "in_run", c[i].in_new);
-            cJSON_AddItemToObject(o, "old_items_per_s", het_json_f64(c[i].old_rate, 6));
-            cJSON_AddItemToObject(o, "new_items_per_s", het_json_f64(c[i].new_rate, 6));
-            cJSON_AddItemToObject(o, "change_pct", het_json_f64(bench_change_pct(&c[i]), 4));
-            cJSON_AddItemToArray(rows, o);
-        }
-        free(c);
+    /* what each row ran on, as --compare matches it */
+    cJSON *row;
+    cJSON_ArrayForEach(row, results)
+    {
+        char id[1400];
+        bench_identity(root, row, id, sizeof id);
+        cJSON_AddStringToObject(row, "identity", id);
     }
+    return root;
+}
 
-    return het_json_emit(root, out);
+static int bench_emit(const cJSON *doc, FILE *out)
+{
+    char *text = cJSON_Print(doc);
+    if (!text)
+        return het_fail(HET_E_NOMEM, "out of memory printing JSON");
+    fprintf(out, "%s\n", text);
+    free(text);
+    return HET_OK;
+}
+
+static int bench_print_json(const bench *b, FILE *out)
+{
+    cJSON *doc = b->doc;
+    /* the comparison goes into the printed document only */
+    if (b->have_cmp) {
+        cJSON *cmp = bench_compare_json(&b->cmp);
+        if (!cmp)
+            return het_fail(HET_E_NOMEM, "out of memory printing JSON");
+        cJSON_AddItemToObject(doc, "compare", cmp);
+        int rc = bench_emit(doc, out);
+        cJSON_DeleteItemFromObjectCaseSensitive(doc, "compare");
+        return rc;
+    }
+    return bench_emit(doc, out);
 }
 
 /* ---- text ---------------------------------------------------------------- */
 
-static void bench_print_compare_text(const bench *b, const bench_cmp *c, size_t n, FILE *out)
+static void bench_spread_text(const bench_row *r, char *buf, size_t size)
 {
-    fprintf(out, "\nchange against %s (items/s, matched by workload and devices)\n", b->opt.compare);
-    fprintf(out, "%-10s  %-8s  %9s  %9s  %s\n", "workload", "devices", "old", "new", "change");
-    for (size_t i = 0; i < n; i++) {
-        char o[32], w[32], ch[40];
-        het_format_si(c[i].old_rate, o, sizeof o);
-        het_format_si(c[i].new_rate, w, sizeof w);
-        double pct = bench_change_pct(&c[i]);
-        if (!c[i].in_old)
-            snprintf(ch, sizeof ch, "(not in the baseline)");
-        else if (!c[i].in_new)
-            snprintf(ch, sizeof ch, "(not in this run)");
-        else if (isfinite(pct))
-            snprintf(ch, sizeof ch, "%+.1f%%", pct);
-        else
-            snprintf(ch, sizeof ch, "-");
-        fprintf(out, "%-10s  %-8s  %9s  %9s  %s\n", c[i].workload, c[i].devices, o, w, ch);
-    }
+    if (!isfinite(r->spread_pct))
+        snprintf(buf, size, "-");
+    else
+        snprintf(buf, size, "%.1f%%%s", r->spread_pct, r->noisy ? " !" : r->remeasured ? " ~" : "");
 }
 
 static int bench_print_text(const bench *b, FILE *out)
 {
-    fprintf(out, "hetero-bench %s on %s: %ld cores, %d OpenMP thread%s", HETERO_VERSION, b->m.cpu,
-            b->m.cores, b->m.omp_threads, b->m.omp_threads == 1 ? "" : "s");
+    const bench_run_info *ri = &b->run;
+    fprintf(out, "hetero-bench %s (git %.12s%s, %s, %s) on host %s, started %s\n", HETERO_VERSION, ri->git,
+            ri->git_dirty > 0 ? "+changes" : "", ri->compiler, ri->build_type, ri->host, ri->started);
+    fprintf(out, "machine: %s, %ld cores, %d OpenMP thread%s", b->m.cpu, b->m.cores, b->m.omp_threads,
+            b->m.omp_threads == 1 ? "" : "s");
     if (b->m.ranks > 1)
         fprintf(out, " per rank, %d MPI ranks (every row runs across all of them)\n", b->m.ranks);
     else
@@ -250,17 +213,35 @@ static int bench_print_text(const bench *b, FILE *out)
     for (size_t i = 0; i < b->m.n_cl; i++)
         fprintf(out, "OpenCL %s: %s (%s, %s, driver %s)\n", b->m.cl[i].id, b->m.cl[i].name,
                 hcl_type_name(b->m.cl[i].type), b->m.cl[i].version, b->m.cl[i].driver);
-    fprintf(out, "%d repeat%s per row, each sized to about %g s of compute; time is the engine's "
-            "compute phase%s\n\n", b->opt.repeats, b->opt.repeats == 1 ? "" : "s", b->opt.seconds,
-            b->m.ranks > 1 ? " (slowest rank)" : "");
+    fprintf(out, "%d repeat%s per row, each sized to about %g s of compute; time is the engine's compute phase%s;\n"
+            "a row whose repeats spread more than %g%%, or fall that much below the rate its calibration just\n"
+            "measured, is measured again, and marked noisy (!) if it still does\n",
+            b->opt.repeats, b->opt.repeats == 1 ? "" : "s", b->opt.seconds, b->m.ranks > 1 ? " (slowest rank)" : "",
+            BENCH_NOISY_PCT);
 
-    fprintf(out, "%-10s  %-8s  %7s  %8s  %8s  %9s  %-17s  %7s  %7s\n", "workload", "devices", "threads",
-            "items", "median_s", "items/s", "items/s min..max", "speedup", "co-exec");
-    int footnote = 0;
+    int wd = 8;
+    for (size_t i = 0; i < b->n_sets; i++)
+        if ((int)strlen(b->sets[i].name) > wd)
+            wd = (int)strlen(b->sets[i].name);
+    fputs("\nsets:\n", out);
+    for (size_t i = 0; i < b->n_sets; i++) {
+        const bench_set *s = &b->sets[i];
+        fprintf(out, "  %-*s  %s%s%s\n", wd, s->name, s->label,
+                s->kind == BENCH_SET_COMBINED ? ": all of the above at once" : "",
+                s->shares_cores ? " (shares cores *)" : "");
+    }
+    if (b->have_cmp) {
+        fputc('\n', out);
+        bench_compare_print_head(&b->cmp, out);
+    }
+
+    fprintf(out, "\n%-10s  %-*s  %7s  %8s  %8s  %9s  %-17s  %8s  %7s  %7s\n", "workload", wd, "devices", "threads",
+            "items", "median_s", "items/s", "items/s min..max", "spread", "speedup", "co-exec");
+    int footnote = 0, noisy = 0, again = 0, note = 0;
     for (size_t i = 0; i < b->n_rows; i++) {
         const bench_row *r = &b->rows[i];
         const bench_set *s = &b->sets[r->set];
-        char items[32], rate[32], lo[32], hi[32], range[72], th[16], sp[16], co[16];
+        char items[32], rate[32], lo[32], hi[32], range[72], th[16], sp[16], co[16], spread[24];
         het_format_si((double)r->items, items, sizeof items);
         het_format_si(r->items_per_s, rate, sizeof rate);
         het_format_si(r->items_per_s_min, lo, sizeof lo);
@@ -269,9 +250,13 @@ static int bench_print_text(const bench *b, FILE *out)
         snprintf(th, sizeof th, r->threads ? "%d" : "-", r->threads);
         snprintf(sp, sizeof sp, isfinite(r->speedup) ? "%.2f" : "-", r->speedup);
         snprintf(co, sizeof co, isfinite(r->coexec) ? "%.2f%s" : "-", r->coexec, s->shares_cores ? "*" : "");
+        bench_spread_text(r, spread, sizeof spread);
         footnote |= s->shares_cores;
-        fprintf(out, "%-10s  %-8s  %7s  %8s  %8.3f  %9s  %-17s  %7s  %7s\n", r->wl->name, s->name, th, items,
-                r->median_s, rate, range, sp, co);
+        noisy |= r->noisy;
+        again |= r->remeasured && !r->noisy;
+        note |= r->workers_note[0] != 0;
+        fprintf(out, "%-10s  %-*s  %7s  %8s  %8.3f  %9s  %-17s  %8s  %7s  %7s%s\n", r->wl->name, wd, s->name, th, items,
+                r->median_s, rate, range, spread, sp, co, r->workers_note[0] ? "  w" : "");
     }
 
     fputs("\nself-check: the same job on every device set gives the same result and digest\n", out);
@@ -299,34 +284,52 @@ static int bench_print_text(const bench *b, FILE *out)
     fputs("\nitems:    ", out);
     for (size_t i = 0; i < b->n_checks; i++)
         fprintf(out, "%s%s = %s", i ? ", " : "", b->checks[i].wl->name, b->checks[i].wl->item_name);
-    fputs("\nspeedup:  items/s over the omp/1 row of the same workload\n"
-          "co-exec:  items/s of `all` over the sum of its members' solo items/s\n"
-          "          (1.00: nothing lost by running them together)\n", out);
+    fprintf(out, "\nspread:   (fastest - slowest items/s) / median items/s of the repeats (- with one repeat)\n"
+            "speedup:  items/s over the omp/1 row of the same workload\n"
+            "co-exec:  items/s of the combined set over the sum of its members' solo items/s\n"
+            "          (1.00: nothing lost by running them together)\n");
+    for (size_t i = 0; noisy && i < b->n_rows; i++) {
+        const bench_row *r = &b->rows[i];
+        if (!r->noisy)
+            continue;
+        char cal[32];
+        het_format_si(r->calib_rate, cal, sizeof cal);
+        if (strcmp(r->noise, "spread") == 0)
+            fprintf(out, "!  %s on %s is noisy: its repeats spread more than %g%% twice (measured again)\n",
+                    r->wl->name, b->sets[r->set].name, BENCH_NOISY_PCT);
+        else
+            fprintf(out, "!  %s on %s is noisy: its repeats ran more than %g%% below the %s items/s its calibration\n"
+                    "   measured just before, twice (measured again)\n", r->wl->name, b->sets[r->set].name,
+                    BENCH_NOISY_PCT, cal);
+    }
+    if (noisy)
+        fputs("   A noisy figure is not to be trusted (another process, a frequency change): run it again.\n", out);
+    if (again)
+        fprintf(out, "~  the first measurement was suspect (spread or below its calibration by more than %g%%);\n"
+                "   this is the second, which was not\n", BENCH_NOISY_PCT);
     for (size_t i = 0; footnote && i < b->n_sets; i++) {
         const bench_set *s = &b->sets[i];
         if (!s->shares_cores)
             continue;
-        fputs("* ", out);
+        fputs("*  ", out);
         for (size_t k = 0, first = 1; k < s->n_members; k++) {
             const bench_set *m = &b->sets[s->members[k]];
             if (m->kind == BENCH_SET_CL && (m->cl_type & HCL_CPU)) {
-                fprintf(out, "%s%s", first ? "" : ", ", m->name);
+                fprintf(out, "%s%s (%s)", first ? "" : ", ", m->name, m->label);
                 first = 0;
             }
         }
         fputs(" is a CPU OpenCL device that shares its cores with OpenMP: each member's\n"
-              "  solo rate had the whole CPU, so their sum is not reachable and co-exec is not\n"
-              "  a meaningful efficiency here.\n", out);
+              "   solo rate had the whole CPU, so their sum is not reachable and co-exec is not\n"
+              "   a meaningful efficiency here.\n", out);
     }
+    for (size_t i = 0; note && i < b->n_rows; i++)
+        if (b->rows[i].workers_note[0])
+            fprintf(out, "w  %s on %s: %s\n", b->rows[i].wl->name, b->sets[b->rows[i].set].name,
+                    b->rows[i].workers_note);
 
-    if (b->baseline) {
-        size_t n;
-        bench_cmp *c = bench_compare(b, &n);
-        if (!c)
-            return het_fail(HET_E_NOMEM, "out of memory comparing with the baseline");
-        bench_print_compare_text(b, c, n, out);
-        free(c);
-    }
+    if (b->have_cmp)
+        bench_compare_print_text(&b->cmp, out);
     return HET_OK;
 }
 
@@ -340,24 +343,34 @@ static void bench_csv_num(FILE *out, double v, int digits)
         fputs(",", out);
 }
 
+/* A field in double quotes, with its quotes doubled. */
+static void bench_csv_str(FILE *out, const char *s)
+{
+    fputs(",\"", out);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', out);
+        fputc(*s, out);
+    }
+    fputc('"', out);
+}
+
 static int bench_print_csv(const bench *b, FILE *out)
 {
-    bench_cmp *c = NULL;
-    size_t n = 0;
-    if (b->baseline && !(c = bench_compare(b, &n)))
-        return het_fail(HET_E_NOMEM, "out of memory comparing with the baseline");
-    fputs("workload,item_name,devices,engine_devices,threads,ranks,items,repeats,median_s,min_s,max_s,"
-          "wall_median_s,items_per_s,items_per_s_min,items_per_s_max,speedup,coexec_efficiency,"
-          "shares_cores,result_digest", out);
+    const bench_comparison *c = b->have_cmp ? &b->cmp : NULL;
+    fputs("workload,item_name,devices,label,engine_devices,threads,ranks,items,repeats,median_s,min_s,max_s,"
+          "wall_median_s,items_per_s,items_per_s_min,items_per_s_max,spread_pct,noisy,remeasured,speedup,"
+          "coexec_efficiency,shares_cores,result_digest", out);
     if (c)
-        fputs(",baseline_items_per_s,change_pct", out);
+        fputs(",baseline_items_per_s,change_pct,comparable", out);
     fputc('\n', out);
     for (size_t i = 0; i < b->n_rows; i++) {
         const bench_row *r = &b->rows[i];
         const bench_set *s = &b->sets[r->set];
-        /* engine_devices has commas: quote it */
-        fprintf(out, "%s,%s,%s,\"%s\",%d,%d,%" PRIu64 ",%d", r->wl->name, r->wl->item_name, s->name,
-                s->devices, r->threads, r->ranks, r->items, r->repeats);
+        fprintf(out, "%s,%s,%s", r->wl->name, r->wl->item_name, s->name);
+        bench_csv_str(out, s->label);
+        bench_csv_str(out, s->devices);
+        fprintf(out, ",%d,%d,%" PRIu64 ",%d", r->threads, r->ranks, r->items, r->repeats);
         bench_csv_num(out, r->median_s, 6);
         bench_csv_num(out, r->min_s, 6);
         bench_csv_num(out, r->max_s, 6);
@@ -365,22 +378,62 @@ static int bench_print_csv(const bench *b, FILE *out)
         bench_csv_num(out, r->items_per_s, 6);
         bench_csv_num(out, r->items_per_s_min, 6);
         bench_csv_num(out, r->items_per_s_max, 6);
+        bench_csv_num(out, r->spread_pct, 4);
+        fprintf(out, ",%s,%s", r->noisy ? "true" : "false", r->remeasured ? "true" : "false");
         bench_csv_num(out, r->speedup, 4);
         bench_csv_num(out, r->coexec, 4);
         fprintf(out, ",%s,%016" PRIx64, s->shares_cores ? "true" : "false", r->digest);
         if (c) {
-            /* c lists this run's rows first, in the same order */
-            bench_csv_num(out, c[i].old_rate, 6);
-            bench_csv_num(out, bench_change_pct(&c[i]), 4);
+            /* the comparison lists this run's rows first, in the same order */
+            const bench_cmp_row *x = &c->rows[i];
+            bench_csv_num(out, x->old_rate, 6);
+            bench_csv_num(out, x->change_pct, 4);
+            fprintf(out, ",%s", x->status == BENCH_CMP_COMPARED ? "true" : "false");
         }
         fputc('\n', out);
     }
-    free(c);
+    return HET_OK;
+}
+
+/* ---- --results: two saved reports ----------------------------------------- */
+
+static int bench_print_results(const bench *b, FILE *out)
+{
+    const bench_comparison *c = &b->cmp;
+    char line[512];
+    bench_run_line(b->doc, line, sizeof line);
+    if (b->opt.format == HET_FMT_JSON) {
+        cJSON *root = cJSON_CreateObject();
+        cJSON_AddStringToObject(root, "schema", BENCH_SCHEMA ".compare");
+        cJSON_AddNumberToObject(root, "version", 1);
+        cJSON_AddStringToObject(root, "results", b->opt.results);
+        cJSON_AddStringToObject(root, "results_run", line);
+        cJSON_AddItemToObject(root, "compare", bench_compare_json(c));
+        return het_json_emit(root, out);
+    }
+    if (b->opt.format == HET_FMT_CSV) {
+        fputs("workload,devices,status,old_items_per_s,new_items_per_s,change_pct,noisy,regression\n", out);
+        for (size_t i = 0; i < c->n_rows; i++) {
+            const bench_cmp_row *r = &c->rows[i];
+            static const char *const names[] = {"compared", "not_comparable", "not_in_baseline", "not_in_run"};
+            fprintf(out, "%s,%s,%s", r->workload, r->devices, names[r->status]);
+            bench_csv_num(out, r->old_rate, 6);
+            bench_csv_num(out, r->new_rate, 6);
+            bench_csv_num(out, r->change_pct, 4);
+            fprintf(out, ",%s,%s\n", r->noisy ? "true" : "false", r->regression ? "true" : "false");
+        }
+        return HET_OK;
+    }
+    fprintf(out, "hetero-bench %s: the report %s (%s), nothing run\n", HETERO_VERSION, b->opt.results, line);
+    bench_compare_print_head(c, out);
+    bench_compare_print_text(c, out);
     return HET_OK;
 }
 
 int bench_print(const bench *b, FILE *out)
 {
+    if (b->opt.results)
+        return bench_print_results(b, out);
     switch (b->opt.format) {
     case HET_FMT_JSON: return bench_print_json(b, out);
     case HET_FMT_CSV: return bench_print_csv(b, out);

@@ -25,7 +25,8 @@
 #include <string.h>
 
 #include "clones.h"
-#include "gnuplot.h"
+#include "draw.h"
+#include "fan.h"
 #include "output.h"
 #include "reservoir_common.h"
 
@@ -39,7 +40,6 @@ extern const char het_kernel_reservoir[];
 /* Every rank holds all partials: n_grains * partial_size stays below this. */
 #define HET_RES_PARTIALS_BYTES (UINT64_C(1) << 27)
 #define HET_RES_MAX_GRAINS (UINT64_C(1) << 20)
-#define HET_RES_SAMPLE_PATHS 5
 
 typedef struct het_res_params {
     uint64_t paths, steps;
@@ -71,7 +71,7 @@ static const het_option het__res_options[] = {
     {"--release", "SBAR", "release demanded per step, >= 0 (default 70)"},
     {"--initial", "S0", "initial storage in [0, K] (default K)"},
     {"--trace", "FILE", "write a CSV of storage percentiles over time"},
-    {"--plot", "FILE", "draw the storage fan chart (.png or .svg; needs gnuplot)"},
+    {"--plot", "FILE", "draw the storage fan chart (FILE.svg or FILE.png)"},
     {NULL, NULL, NULL},
 };
 
@@ -92,14 +92,10 @@ static int het__res_name(const char *opt, const char *value, char *dst, int plot
         return het_fail(HET_E_BADARG, "%s: expected a file name, got nothing", opt);
     if (n >= HET_RES_NAME_MAX)
         return het_fail(HET_E_BADARG, "%s: expected a file name shorter than %d bytes", opt, HET_RES_NAME_MAX);
-    if (plot) {
-        /* the extension picks the picture's format; the name itself only
-         * ever reaches open() and rename(), never gnuplot */
-        size_t len = strlen(value);
-        if (len < 5 || (strcmp(value + len - 4, ".png") != 0 && strcmp(value + len - 4, ".svg") != 0))
-            return het_fail(HET_E_BADARG, "%s: expected a file name ending in .png or .svg, got '%s'",
-                            opt, value);
-    }
+    /* the extension picks the picture's format; the name itself only ever
+     * reaches open() and rename() */
+    if (plot && het_draw_format_of(value) == HET_DRAW_NONE)
+        return het_fail(HET_E_BADARG, "%s: expected a file name ending in .png or .svg, got '%s'", opt, value);
     memcpy(dst, value, n + 1);
     return HET_OK;
 }
@@ -138,13 +134,8 @@ static int het__res_set(void *vp, const char *name, const char *value)
     }
     if (strcmp(name, "--trace") == 0)
         return het__res_name(name, value, p->trace, 0);
-    if (strcmp(name, "--plot") == 0) {
-#if HETERO_HAVE_GNUPLOT
+    if (strcmp(name, "--plot") == 0)
         return het__res_name(name, value, p->plot, 1);
-#else
-        return het_fail(HET_E_BADARG, "--plot: needs gnuplot, which was not found when hetero was built");
-#endif
-    }
     return het_fail(HET_E_BADARG, "%s: not an option of reservoir", name);
 }
 
@@ -168,7 +159,7 @@ static int het__res_validate(void *vp)
                         p->plot);
     if (p->trace[0] && het_out_check("--trace", p->trace) != HET_OK)
         return HET_E_BADARG;
-    if (p->plot[0] && het_out_check("--plot", p->plot) != HET_OK)
+    if (p->plot[0] && het_draw_check("--plot", p->plot) != HET_OK)
         return HET_E_BADARG;
     return HET_OK;
 }
@@ -335,6 +326,41 @@ static void het__res_chunk(const het_res_model *m, uint64_t p0, uint64_t T, het_
         for (int l = 0; l < HET_RES_VL; l++)
             tv[i][l] = L->s[l];
         t0 = t1;
+    }
+}
+
+/* The first ns paths (ns <= HET_RES_VL) at every step 0..T, handed to the
+ * fan (its sample paths, and their values at the traced steps).  The same
+ * pairs and steps as het__res_advance_lanes() from t = 0, so the same bits
+ * as the grains computed. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(HET_RES_NO_CLONES)
+HET_CLONES("arch=x86-64-v4", "avx2", "default")
+#endif
+static void het__res_samples(const het_res_model *m, uint64_t T, het_fan *f)
+{
+    het_res_lanes L;
+    double z0[HET_RES_VL], z1[HET_RES_VL];
+    for (int l = 0; l < HET_RES_VL; l++) {
+        L.s[l] = m->s0;
+        L.sum[l] = L.nshort[l] = L.nspill[l] = 0.0;
+    }
+    uint32_t next = 0;   /* the next traced step */
+    for (uint64_t t = 0;; t++) {
+        for (int k = 0; k < f->ns; k++)
+            het_fan_sample(f, k, t, L.s[k]);
+        if (next < f->nt && f->step[next] == t) {
+            for (int k = 0; k < f->ns; k++)
+                f->traced[next][k] = L.s[k];
+            next++;
+        }
+        if (t == T)
+            break;
+        if ((t & 1u) == 0) {
+            het__res_pair_lanes(0, (het_u32)(t >> 1), m->key0, m->key1, z0, z1);
+            het__res_step_lanes(&L, z0, m);
+        } else {
+            het__res_step_lanes(&L, z1, m);
+        }
     }
 }
 
@@ -517,9 +543,7 @@ static void het__res_mean_se(double sum, double sum2, uint64_t N, double scale, 
 static double het__res_get_f64(const unsigned char *src) { double v; memcpy(&v, src, 8); return v; }
 static uint64_t het__res_get_u64(const unsigned char *src) { uint64_t v; memcpy(&v, src, 8); return v; }
 
-static int het__res_trace_text(const het_job *job, const double *tsum, const uint64_t *thist,
-                               char **text, size_t *len);
-static int het__res_outputs(const het_job *job, const char *csv, size_t csv_len);
+static int het__res_outputs(const het_job *job, const double *tsum, const uint64_t *thist);
 
 static int het__res_merge(het_job *job, const void *partials)
 {
@@ -572,14 +596,8 @@ static int het__res_merge(het_job *job, const void *partials)
         double kq = het__res_quantile(rel, nb, p->paths, 1.0 - qs[i], het__res_rel_val, &ctx);
         s->rel_p[i] = 1.0 - kq / T;
     }
-    if (nt > 0) {
-        char *csv = NULL;
-        size_t csv_len = 0;
-        rc = het__res_trace_text(job, tsum, thist, &csv, &csv_len);
-        if (rc == HET_OK)
-            rc = het__res_outputs(job, csv, csv_len);
-        free(csv);
-    }
+    if (nt > 0)
+        rc = het__res_outputs(job, tsum, thist);
 out:
     free(rel);
     free(tsum);
@@ -587,112 +605,74 @@ out:
     return rc;
 }
 
-/* The trace CSV: one row per traced step with the mean and the 5/50/95
- * percentiles of S across paths, then the first few paths themselves
- * (recomputed here; they are the same paths the grains computed).  Made
- * in memory: it is both the --trace file and the --plot data. */
-static int het__res_trace_text(const het_job *job, const double *tsum, const uint64_t *thist,
-                               char **text, size_t *len)
+/* The fan: mean and quantiles of S at every traced step from the merged
+ * sums and histograms, and the sample paths recomputed at every step. */
+static int het__res_fan(const het_job *job, const double *tsum, const uint64_t *thist, het_fan *f)
 {
     const het_res_params *p = job->params;
     const het_res_state *s = job->state;
     const het_u32 nt = s->ntrace;
-    het_res_lanes L;
-    *text = NULL;
-    *len = 0;
-    double (*tv)[HET_RES_VL] = malloc(sizeof(double[HET_RES_TRACE_MAX][HET_RES_VL]));
-    if (!tv)
-        return het_fail(HET_E_NOMEM, "--trace: out of memory");
-    het__res_chunk(&s->model, 0, p->steps, nt, &L, tv);
-    int ns = p->paths < HET_RES_SAMPLE_PATHS ? (int)p->paths : HET_RES_SAMPLE_PATHS;
-
-    FILE *f = open_memstream(text, len);
-    if (!f) {
-        free(tv);
-        return het_fail(HET_E_NOMEM, "--trace: out of memory");
-    }
-    fprintf(f, "step,mean,p5,p50,p95");
-    for (int k = 0; k < ns; k++)
-        fprintf(f, ",path%d", k);
-    fprintf(f, "\n");
+    int ns = p->paths < HET_FAN_SAMPLES ? (int)p->paths : HET_FAN_SAMPLES;
+    memset(f, 0, sizeof *f);
+    f->paths = p->paths;
+    f->steps = p->steps;
+    f->seed = job->seed;
+    f->cap = p->cap;
+    f->mu = p->mu;
+    f->sigma = p->sigma;
+    f->sbar = p->sbar;
+    f->s0 = p->s0;
+    f->hist = thist;
+    f->bins = HET_RES_TRACE_BINS;
+    int rc = het_fan_alloc(f, nt, ns, p->steps);
+    if (rc)
+        return rc;
     for (het_u32 i = 0; i < nt; i++) {
         const uint64_t *h = thist + (size_t)i * HET_RES_TRACE_BINS;
-        fprintf(f, "%" PRIu64 ",%.17g", het_res_trace_step(i, nt, p->steps), tsum[i] / (double)p->paths);
-        const double qs[3] = {0.05, 0.50, 0.95};
-        for (int k = 0; k < 3; k++)
-            fprintf(f, ",%.17g", het__res_quantile(h, HET_RES_TRACE_BINS, p->paths, qs[k],
-                                                   het__res_trace_val, &s->model.cap));
-        for (int k = 0; k < ns; k++)
-            fprintf(f, ",%.17g", tv[i][k]);
-        fprintf(f, "\n");
+        f->step[i] = het_res_trace_step(i, nt, p->steps);
+        f->mean[i] = tsum[i] / (double)p->paths;
+        for (int k = 0; k < HET_FAN_NQ; k++)
+            f->q[i][k] = het__res_quantile(h, HET_RES_TRACE_BINS, p->paths, het_fan_qs[k], het__res_trace_val,
+                                           &s->model.cap);
     }
-    free(tv);
-    if (ferror(f) | (fclose(f) != 0)) {
-        free(*text);
-        *text = NULL;
-        return het_fail(HET_E_NOMEM, "--trace: out of memory");
-    }
+    het__res_samples(&s->model, p->steps, f);
     return HET_OK;
 }
 
-/* The fan chart as a gnuplot program: the 5-95% band, median and mean of S
- * over time, and the sample paths over them; the trace rows go in as a
- * datablock.  Nothing in it comes from the user but numbers. */
-static int het__res_plot_script(const het_job *job, const char *csv, size_t csv_len, int svg,
-                                char **text, size_t *len)
-{
-    const het_res_params *p = job->params;
-    int ns = p->paths < HET_RES_SAMPLE_PATHS ? (int)p->paths : HET_RES_SAMPLE_PATHS;
-    FILE *g = open_memstream(text, len);
-    if (!g)
-        return het_fail(HET_E_NOMEM, "--plot: out of memory");
-    fprintf(g, "set terminal %s size 1000,600 noenhanced\n", svg ? "svg" : "pngcairo");
-    fprintf(g, "set datafile separator ','\n");
-    fprintf(g, "set title 'reservoir: %" PRIu64 " paths, K=%g, mu=%g, sigma=%g, Sbar=%g, S0=%g'\n",
-            p->paths, p->cap, p->mu, p->sigma, p->sbar, p->s0);
-    fprintf(g, "set xlabel 'step'\nset ylabel 'storage S'\nset key outside right top\n");
-    fprintf(g, "set yrange [0:%.17g]\nset grid\n", p->cap * 1.02);
-    fputs("$trace << EOD\n", g);
-    fwrite(csv, 1, csv_len, g);
-    fputs("EOD\n", g);
-    fprintf(g, "plot $trace skip 1 using 1:3:5 with filledcurves fillcolor rgb '#c6dbef' title '5-95%%',"
-               " '' skip 1 using 1:4 with lines lw 2 lc rgb '#08519c' title 'median',"
-               " '' skip 1 using 1:2 with lines lw 2 dt 2 lc rgb 'black' title 'mean'");
-    for (int k = 0; k < ns; k++)
-        fprintf(g, ", '' skip 1 using 1:%d with lines lw 1 title 'path %d'", 6 + k, k);
-    fprintf(g, "\n");
-    if (ferror(g) | (fclose(g) != 0)) {
-        free(*text);
-        *text = NULL;
-        return het_fail(HET_E_NOMEM, "--plot: out of memory");
-    }
-    return HET_OK;
-}
-
-/* --trace and --plot: both are drawn into temporary files first, then
- * renamed into place, so a failing gnuplot leaves no trace file behind
- * either and an existing file keeps its content. */
-static int het__res_outputs(const het_job *job, const char *csv, size_t csv_len)
+/* --trace and --plot: the chart is drawn in memory first, then both files
+ * are written to temporary files and renamed into place, so a chart that
+ * cannot be made leaves no trace file behind either and an existing file
+ * keeps its content. */
+static int het__res_outputs(const het_job *job, const double *tsum, const uint64_t *thist)
 {
     const het_res_params *p = job->params;
     het_out trace = {.kind = HET_OUT_NONE, .slot = -1}, plot = {.kind = HET_OUT_NONE, .slot = -1};
-    int rc = HET_OK;
-    if (p->plot[0]) {
-        size_t n = strlen(p->plot);
-        int svg = n >= 4 && strcmp(p->plot + n - 4, ".svg") == 0;
-        char *script = NULL;
-        size_t len = 0;
-        rc = het__res_plot_script(job, csv, csv_len, svg, &script, &len);
-        if (rc == HET_OK)
-            rc = het_out_open(&plot, "--plot", p->plot);
-        if (rc == HET_OK)
-            rc = het_gnuplot_draw("--plot", svg ? "svg" : "png", script, len, &plot);
-        free(script);
+    het_fan f;
+    char *csv = NULL;
+    size_t csv_len = 0, pic_len = 0;
+    unsigned char *pic = NULL;
+    int rc = het__res_fan(job, tsum, thist, &f);
+    if (rc)
+        return rc;
+    if (p->trace[0])
+        rc = het_fan_csv(&f, &csv, &csv_len);
+    if (rc == HET_OK && p->plot[0]) {
+        het_draw *d = het_fan_draw(&f);
+        rc = d ? het_draw_render(d, het_draw_format_of(p->plot), "--plot", &pic, &pic_len) : HET_E_NOMEM;
+        het_draw_free(d);
+    }
+    het_fan_free(&f);
+    if (rc == HET_OK && p->plot[0]) {
+        rc = het_out_open(&plot, "--plot", p->plot);
+        errno = 0;
+        if (rc == HET_OK && fwrite(pic, 1, pic_len, plot.f) != pic_len)
+            rc = het_fail(HET_E_IO, "--plot: writing '%s': %s", p->plot, errno ? strerror(errno) : "write error");
     }
     if (rc == HET_OK && p->trace[0]) {
         rc = het_out_open(&trace, "--trace", p->trace);
+        errno = 0;
         if (rc == HET_OK && fwrite(csv, 1, csv_len, trace.f) != csv_len)
-            rc = het_fail(HET_E_IO, "--trace: writing '%s': %s", p->trace, strerror(errno));
+            rc = het_fail(HET_E_IO, "--trace: writing '%s': %s", p->trace, errno ? strerror(errno) : "write error");
         if (rc == HET_OK)
             rc = het_out_commit(&trace);
     }
@@ -700,6 +680,8 @@ static int het__res_outputs(const het_job *job, const char *csv, size_t csv_len)
         rc = het_out_commit(&plot);
     het_out_discard(&trace);
     het_out_discard(&plot);
+    free(csv);
+    free(pic);
     return rc;
 }
 

@@ -10,9 +10,11 @@ packages=(
   oclgrind
   libopenmpi-dev openmpi-bin
   libcmocka-dev librandom123-dev libcjson-dev libxxhash-dev
+  # charts (--plot, SVG and PNG): cairo, and a font for its text
+  libcairo2-dev fonts-dejavu-core
   python3
-  # optional: bench peers and plots
-  primesieve-bin gnuplot-nox python3-numba
+  # optional: bench peers
+  primesieve-bin python3-numba
 )
 
 missing=()

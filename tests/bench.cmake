@@ -1,10 +1,14 @@
 # hetero-bench end to end, kept small: --quick, tiny jobs, the OpenMP team
-# and (where there is one) an OpenCL device.
+# and (where there is one) an OpenCL device; the charts (PNG and SVG from
+# one drawing, no gnuplot), the set names against hetero's --devices, and
+# --compare / --fail-on / --results.
 if(TARGET hetero-bench)
   het_e2e(bench_quick bench_quick.sh)
   het_e2e(bench_opencl bench_opencl.sh)
   het_e2e(bench_compare bench_compare.sh)
   het_e2e(bench_self_check bench_self_check.sh)
   het_e2e(bench_bad_input bench_bad_input.sh)
+  het_e2e(bench_charts bench_charts.sh)
+  het_e2e(bench_sets bench_sets.sh)
   het_e2e(mpi_bench bench_mpi.sh)
 endif()

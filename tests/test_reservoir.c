@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <math.h>
 #include <cmocka.h>
 
@@ -222,18 +223,19 @@ static void test_deterministic_drawdown(void **st)
      * percentiles within one histogram bin (K/256). */
     const double expect[9] = {100, 80, 60, 50, 50, 50, 50, 50, 50};
     const char *text = slurp(csv);
-    assert_true(strncmp(text, "step,mean,p5,p50,p95,path0,path1,path2,path3,path4\n", 51) == 0);
+    const char *head = "step,mean,p5,p25,p50,p75,p95,path0,path1,path2,path3,path4\n";
+    assert_true(strncmp(text, head, strlen(head)) == 0);
     const char *line = strchr(text, '\n') + 1;
     for (int i = 0; i <= 8; i++) {
         int step;
-        double v[10];
-        assert_int_equal(sscanf(line, "%d,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf", &step, &v[0], &v[1], &v[2], &v[3],
-                                &v[4], &v[5], &v[6], &v[7], &v[8]), 10);
+        double v[12];
+        assert_int_equal(sscanf(line, "%d,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf", &step, &v[0], &v[1], &v[2],
+                                &v[3], &v[4], &v[5], &v[6], &v[7], &v[8], &v[9], &v[10]), 12);
         assert_int_equal(step, i);
         assert_true(v[0] == expect[i]);
-        for (int k = 1; k <= 3; k++)
+        for (int k = 1; k <= 5; k++)      /* p5, p25, p50, p75, p95 */
             assert_true(fabs(v[k] - expect[i]) <= 100.0 / 256);
-        for (int k = 4; k <= 8; k++)
+        for (int k = 6; k <= 10; k++)     /* the sample paths */
             assert_true(v[k] == expect[i]);
         line = strchr(line, '\n') + 1;
     }
@@ -326,6 +328,54 @@ static void check_against_scalar(const char *paths, const char *steps, int trace
         assert_memory_equal(t.partials + g * t.job.partial_size, want, t.job.partial_size);
     }
     free(want);
+    remove(csv);
+    tjob_free(&t);
+}
+
+/* The trace's sample paths (recomputed on the host at every step for the
+ * fan chart) are exactly the scalar model's paths 0..4 at the traced steps,
+ * and the trace's mean is the scalar paths' mean. */
+static void test_trace_sample_paths_match_scalar(void **st)
+{
+    (void)st;
+    char csv[] = "/tmp/test_reservoir_trace_XXXXXX";
+    int fd = mkstemp(csv);
+    assert_true(fd >= 0);
+    close(fd);
+    const uint64_t seed = 0x1234abcdu, P = 9, T = 1001;
+    const char *opts[] = {"--paths", "9", "--steps", "1001", "--trace", csv, NULL};
+    tjob t;
+    tjob_run(&t, seed, opts, 2, 2);
+    het_res_model m = {100.0, 70.0, 70.0, 70.0, 100.0, (uint32_t)seed, (uint32_t)(seed >> 32)};
+    const het_u32 nt = het_res_trace_count(T, 1);
+    double want[HET_RES_TRACE_MAX][5], mean[HET_RES_TRACE_MAX] = {0};
+    for (uint64_t p = 0; p < P; p++) {
+        het_res_path ps = {100.0, 0, 0, 0};
+        uint64_t t0 = 0;
+        for (het_u32 i = 0; i < nt; i++) {
+            uint64_t t1 = het_res_trace_step(i, nt, T);
+            het_res_advance(&ps, p, t0, t1, &m);
+            t0 = t1;
+            if (p < 5)
+                want[i][p] = ps.s;
+            mean[i] += ps.s;
+        }
+    }
+    const char *text = slurp(csv);
+    const char *line = strchr(text, '\n') + 1;
+    for (het_u32 i = 0; i < nt; i++) {
+        unsigned long long step;
+        double v[11];
+        assert_int_equal(sscanf(line, "%llu,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf", &step, &v[0], &v[1], &v[2],
+                                &v[3], &v[4], &v[5], &v[6], &v[7], &v[8], &v[9], &v[10]), 12);
+        assert_int_equal(step, het_res_trace_step(i, nt, T));
+        assert_true(v[0] == mean[i] / (double)P);
+        assert_true(v[1] <= v[2] && v[2] <= v[3] && v[3] <= v[4] && v[4] <= v[5]);
+        for (int k = 0; k < 5; k++)
+            assert_true(v[6 + k] == want[i][k]);
+        line = strchr(line, '\n') + 1;
+    }
+    assert_true(*line == 0);
     remove(csv);
     tjob_free(&t);
 }
@@ -479,6 +529,7 @@ int main(void)
         cmocka_unit_test(test_deterministic_spill),
         cmocka_unit_test(test_deterministic_empty),
         cmocka_unit_test(test_lanes_match_scalar_reference),
+        cmocka_unit_test(test_trace_sample_paths_match_scalar),
         cmocka_unit_test(test_same_bits_across_threads_and_batches),
         cmocka_unit_test(test_seed_changes_result),
         cmocka_unit_test(test_defaults_statistics),

@@ -50,8 +50,8 @@ WORKLOADS = {
 }
 REQUIRED = {"pi": ["--samples"], "primes": ["--range"], "reservoir": ["--paths", "--steps"]}
 BENCH_OPTS = ["--workloads", "--devices", "--threads", "--quick", "--repeats", "--seconds",
-              "--check-items", "--seed", "--format", "--plot", "--compare", "--progress",
-              "--no-progress", "--help", "--version"]
+              "--check-items", "--seed", "--format", "--plot", "--compare", "--fail-on",
+              "--results", "--progress", "--no-progress", "--help", "--version"]
 
 # Values a valid line may take: every job stays tiny.
 GOOD = {
@@ -80,6 +80,8 @@ GOOD = {
     "--seconds": ["0.01", "1"],
     "--check-items": ["1000", "2e5"],
     "--compare": ["base.json", "/dev/zero", "fifo", "sub", "missing.json", "big.json"],
+    "--fail-on": ["0", "20", "100", "101", "-5"],
+    "--results": ["base.json", "/dev/zero", "fifo", "missing.json"],
 }
 GOOD["--plot-bench"] = ["f.svg", "f.png", "sub", "dir.png", "/dev/full"]
 
@@ -228,7 +230,7 @@ def setup():
     with open(os.path.join(WORK, "big.json"), "wb") as f:
         f.truncate(64 << 20)   # sparse: past --compare's limit
     with open(os.path.join(WORK, "base.json"), "w") as f:
-        f.write('{"schema": "hetero.bench", "results": []}\n')
+        f.write('{"schema": "hetero.bench", "version": 2, "results": []}\n')
 
 
 def main():

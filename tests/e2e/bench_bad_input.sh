@@ -47,3 +47,23 @@ bad --devices --devices cl:9:9 --quick
 bad --frobnicate --frobnicate
 bad --repeats --repeats
 bad --quick --quick=yes
+echo '{"schema": "hetero.bench", "version": 2, "results": []}' >"$tmp/empty.json"
+echo '{"schema": "hetero.bench", "version": 99, "results": []}' >"$tmp/future.json"
+bad --fail-on --fail-on 20
+bad --fail-on --fail-on abc --compare "$tmp/empty.json"
+bad --fail-on --fail-on -1 --compare "$tmp/empty.json"
+bad --fail-on --fail-on 101 --compare "$tmp/empty.json"
+bad --fail-on --fail-on
+bad --results --results "$tmp/empty.json"
+bad --results --results "$tmp/missing.json" --compare "$tmp/empty.json"
+bad --results --results "$tmp/not-bench.json" --compare "$tmp/empty.json"
+bad --plot --results "$tmp/empty.json" --compare "$tmp/empty.json" --plot "$tmp/x.svg"
+bad --compare --compare "$tmp/future.json"
+bad --plot --plot "$tmp/x.svg" --plot "$tmp/x.svg"
+bad --plot --plot "$tmp/1.svg" --plot "$tmp/2.svg" --plot "$tmp/3.svg" --plot "$tmp/4.svg" --plot "$tmp/5.svg"
+bad --plot --plot "$tmp/x.svgz"
+# a build without cairo cannot draw: --plot is bad input, and says why
+if [ "${HETERO_CHARTS:-0}" != 1 ]; then
+    bad cairo --plot "$tmp/x.svg"
+    bad cairo --plot "$tmp/x.png"
+fi

@@ -4,9 +4,12 @@
 
 WORKLOADS and SETS are comma-separated; SETS may use `omp/all?`, meaning
 omp/all is expected when the machine's OpenMP team has more than one
-thread.  Prints one line per check; exits 1 on the first failure.
+thread, and `combined`, meaning the set of all the others together (named
+by its members, "cl:0:0+omp/all").  Prints one line per check; exits 1 on
+the first failure.
 """
 import json
+import re
 import sys
 
 
@@ -21,8 +24,19 @@ sets = sys.argv[3].split(",")
 repeats = int(sys.argv[4]) if len(sys.argv) > 4 else 2
 ranks = int(sys.argv[5]) if len(sys.argv) > 5 else 1
 
-if report.get("schema") != "hetero.bench" or report.get("version") != 1:
+if report.get("schema") != "hetero.bench" or report.get("version") != 2:
     fail(f"schema/version: {report.get('schema')} {report.get('version')}")
+
+run = report["run"]
+for key in ("host", "started", "hetero", "git", "compiler", "build_type"):
+    if not (isinstance(run.get(key), str) and run[key]):
+        fail(f"run.{key} missing: {run}")
+if not re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", run["started"]):
+    fail(f"run.started is not ISO 8601 UTC: {run['started']}")
+if not (run["git"] == "unknown" or re.fullmatch(r"[0-9a-f]{40}", run["git"])):
+    fail(f"run.git is neither a commit nor 'unknown': {run['git']}")
+if run["git_dirty"] not in (True, False, None):
+    fail(f"run.git_dirty: {run['git_dirty']}")
 
 m = report["machine"]
 if not (isinstance(m["cpu_model"], str) and m["cpu_model"]):
@@ -41,6 +55,10 @@ for s in sets:
     if s == "omp/all?":
         if threads > 1:
             expected_sets.append("omp/all")
+    elif s == "combined":
+        # each OpenCL device and the largest OpenMP team
+        members = [x for x in expected_sets if not (x == "omp/1" and "omp/all" in expected_sets)]
+        expected_sets.append("+".join(members))
     else:
         expected_sets.append(s)
 
@@ -59,8 +77,9 @@ for w, c in checks.items():
     if not c["result"]:
         fail(f"{w}: the check job has no result fields")
 
-required = ["workload", "devices", "items", "repeats", "median_s", "min_s", "max_s",
-            "items_per_s", "speedup", "result_digest", "threads", "ranks"]
+required = ["workload", "devices", "label", "identity", "items", "repeats", "median_s", "min_s", "max_s",
+            "items_per_s", "speedup", "result_digest", "threads", "ranks", "spread_pct", "noisy",
+            "noise", "remeasured", "calibration_items_per_s"]
 for r in rows:
     name = f"{r['workload']} on {r['devices']}"
     for key in required:
@@ -77,6 +96,18 @@ for r in rows:
         fail(f"{name}: items_per_s {r['items_per_s']} is not items / median_s = {rate}")
     if not (r["items_per_s_min"] <= r["items_per_s"] <= r["items_per_s_max"]):
         fail(f"{name}: items/s outside its min..max")
+    # every row says whether it is noisy, and why; its spread is its own
+    if r["noisy"] not in (True, False) or r["remeasured"] not in (True, False):
+        fail(f"{name}: noisy {r['noisy']!r} remeasured {r['remeasured']!r}")
+    if r["noisy"] and not (r["remeasured"] and r["noise"] in ("spread", "slower than calibration")):
+        fail(f"{name}: noisy without a second measurement or a reason: {r['noise']}")
+    spread = 100 * (r["items_per_s_max"] - r["items_per_s_min"]) / r["items_per_s"]
+    if r["repeats"] > 1 and abs(r["spread_pct"] - spread) > 0.01 + 1e-3 * spread:
+        fail(f"{name}: spread_pct {r['spread_pct']}, expected {spread}")
+    if r["repeats"] == 1 and r["spread_pct"] is not None:
+        fail(f"{name}: a spread from one repeat")
+    if not r["label"]:
+        fail(f"{name}: no label")
     # the digest is the self-check job's, so it is the same on every set
     if r["result_digest"] != checks[r["workload"]]["digest"]:
         fail(f"{name}: digest {r['result_digest']} differs from the check's")
@@ -84,7 +115,7 @@ for r in rows:
         fail(f"{name}: speedup over itself is {r['speedup']}")
     if r["devices"] == "omp/1" and r["threads"] != 1:
         fail(f"{name}: ran {r['threads']} threads")
-    if r["devices"] == "all":
+    if "+" in r["devices"]:
         if not isinstance(r["coexec_efficiency"], (int, float)) or r["coexec_efficiency"] <= 0:
             fail(f"{name}: co-execution efficiency {r['coexec_efficiency']}")
     elif r["coexec_efficiency"] is not None:

@@ -1,44 +1,104 @@
 #!/usr/bin/env bash
-# --compare BASELINE.json: every row of this run is matched by (workload,
-# devices) with its old and new items/s and the change; rows found on one
-# side only are listed as such, in JSON and in the text report.
+# --compare BASELINE.json: rows are matched by workload and device identity
+# (the CPU model and thread count of OpenMP, each OpenCL device's name and
+# driver, the rank count), every difference of machine, devices, build and
+# settings is listed before the table and as compare.baseline_mismatch, and
+# rows that cannot be compared say why.  --fail-on PCT exits 3 when a
+# compared row's items/s fell by more than PCT%, or when nothing compares.
+# --results REPORT compares two saved reports without running anything.
 # shellcheck source=bench_common.sh
 . "$(dirname "$0")/bench_common.sh"
 
-"$HETERO_BENCH" "${QUICK[@]}" --workloads pi --devices omp --format json >"$tmp/base.json"
-# a baseline row this run will not have, and a row of this run it lacks
-python3 - "$tmp/base.json" "$tmp/edited.json" <<'PY'
-import json, sys
-b = json.load(open(sys.argv[1]))
-gone = b["results"].pop()                      # this run's last row: "new"
-extra = dict(b["results"][0], devices="cl:9:9")  # only in the baseline
-b["results"].append(extra)
-json.dump(b, open(sys.argv[2], "w"))
-open(sys.argv[2] + ".gone", "w").write(gone["devices"])
+B=("$HETERO_BENCH" "${QUICK[@]}" --workloads pi --devices omp)
+"${B[@]}" --format json >"$tmp/base.json"
+
+python3 - "$tmp" <<'PY'
+import copy, json, sys
+tmp = sys.argv[1]
+b = json.load(open(f"{tmp}/base.json"))
+# rows on one side only: this run's last row ("new"), a row only in the baseline
+e = copy.deepcopy(b)
+gone = e["results"].pop()
+e["results"].append(dict(e["results"][0], devices="cl:9:9", engine_devices="cl:9:9"))
+json.dump(e, open(f"{tmp}/edited.json", "w"))
+open(f"{tmp}/edited.json.gone", "w").write(gone["devices"])
+# another CPU, and other settings
+o = copy.deepcopy(b)
+o["machine"]["cpu_model"] = "Intel(R) Xeon(R) Platinum 8480+"
+o["settings"]["repeats"] = 5
+json.dump(o, open(f"{tmp}/other-cpu.json", "w"))
+# a machine twice as fast
+f = copy.deepcopy(b)
+for r in f["results"]:
+    for k in ("items_per_s", "items_per_s_min", "items_per_s_max"):
+        r[k] *= 2
+json.dump(f, open(f"{tmp}/fast.json", "w"))
+# a report of version 1: no run record, no noisy, the combined set was "all"
+v1 = copy.deepcopy(b)
+v1["version"] = 1
+del v1["run"]
+for r in v1["results"]:
+    for k in ("noisy", "noise", "spread_pct", "remeasured", "label", "identity"):
+        r.pop(k, None)
+json.dump(v1, open(f"{tmp}/v1.json", "w"))
 PY
 
-"$HETERO_BENCH" "${QUICK[@]}" --workloads pi --devices omp --format json --compare "$tmp/base.json" >"$tmp/same.json"
+# ---- the same machine and settings: every row compared, no difference ----
+"${B[@]}" --format json --compare "$tmp/base.json" >"$tmp/same.json"
 python3 - "$tmp/same.json" "$tmp/base.json" <<'PY'
 import json, sys
 new = json.load(open(sys.argv[1]))
 old = json.load(open(sys.argv[2]))
-cmp = new["compare"]["rows"]
-if len(cmp) != len(new["results"]):
-    sys.exit(f"FAIL: {len(cmp)} comparison rows for {len(new['results'])} rows")
-for c in cmp:
+cmp = new["compare"]
+if cmp["baseline_mismatch"] != []:
+    sys.exit(f"FAIL: differences listed against a baseline of the same machine: {cmp['baseline_mismatch']}")
+rows = cmp["rows"]
+if len(rows) != len(new["results"]) or cmp["compared"] != len(rows):
+    sys.exit(f"FAIL: {len(rows)} comparison rows, {cmp['compared']} compared, for {len(new['results'])} rows")
+for c in rows:
     o = [r for r in old["results"] if (r["workload"], r["devices"]) == (c["workload"], c["devices"])][0]
     n = [r for r in new["results"] if (r["workload"], r["devices"]) == (c["workload"], c["devices"])][0]
-    if not (c["in_baseline"] and c["in_run"]):
+    if not (c["status"] == "compared" and c["comparable"] and c["in_baseline"] and c["in_run"]):
         sys.exit(f"FAIL: {c} not matched")
     if c["old_items_per_s"] != o["items_per_s"] or c["new_items_per_s"] != n["items_per_s"]:
         sys.exit(f"FAIL: {c} does not carry the two reports' items/s")
     want = 100 * (n["items_per_s"] / o["items_per_s"] - 1)
     if abs(c["change_pct"] - want) > 0.01 + 1e-3 * abs(want):
         sys.exit(f"FAIL: change {c['change_pct']}%, expected {want}%")
-print(f"compare: {len(cmp)} rows matched with old, new and change")
+    if c["noisy"] != (o["noisy"] or n["noisy"]):
+        sys.exit(f"FAIL: {c} does not carry either side's noisy mark")
+print(f"compare: {len(rows)} rows matched with old, new and change; no difference listed")
 PY
 
-"$HETERO_BENCH" "${QUICK[@]}" --workloads pi --devices omp --compare "$tmp/edited.json" >"$tmp/edited.txt"
+# ---- another CPU model: named before the table; OpenMP rows not comparable ----
+"${B[@]}" --compare "$tmp/other-cpu.json" >"$tmp/other.txt"
+table=$(grep -n '^workload ' "$tmp/other.txt" | head -1 | cut -d: -f1)
+cpu=$(grep -n 'machine.cpu_model' "$tmp/other.txt" | head -1 | cut -d: -f1)
+[ -n "$cpu" ] || { cat "$tmp/other.txt" >&2; fail "another CPU model is not named"; }
+[ "$cpu" -lt "$table" ] || fail "the CPU difference comes after the table (line $cpu, table at $table)"
+grep -q 'Intel(R) Xeon(R) Platinum 8480+' "$tmp/other.txt" || fail "the baseline's CPU model is not shown"
+grep -q 'settings.repeats' "$tmp/other.txt" || fail "the difference in repeats is not listed"
+grep -E "^pi +omp/1 .*cannot be compared: .*Intel" "$tmp/other.txt" >/dev/null ||
+    fail "omp/1 on another CPU is not marked as not comparable"
+"${B[@]}" --format json --compare "$tmp/other-cpu.json" >"$tmp/other.json"
+python3 - "$tmp/other.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))["compare"]
+if not isinstance(c["baseline_mismatch"], list):
+    sys.exit("FAIL: compare.baseline_mismatch is not a list")
+mm = {m["field"]: m for m in c["baseline_mismatch"]}
+if mm.get("machine.cpu_model", {}).get("baseline") != "Intel(R) Xeon(R) Platinum 8480+":
+    sys.exit(f"FAIL: compare.baseline_mismatch lacks the CPU model: {c['baseline_mismatch']}")
+if mm.get("settings.repeats", {}).get("baseline") != 5:
+    sys.exit(f"FAIL: compare.baseline_mismatch lacks the repeats: {c['baseline_mismatch']}")
+bad = [r for r in c["rows"] if r["status"] != "not_comparable" or r["comparable"] or "Intel" not in r["reason"]]
+if bad or c["compared"] != 0:
+    sys.exit(f"FAIL: rows on another CPU compared: {bad}")
+print("another CPU:", ", ".join(sorted(mm)), "listed; OpenMP rows marked not comparable")
+PY
+
+# ---- rows on one side only ----
+"${B[@]}" --compare "$tmp/edited.json" >"$tmp/edited.txt"
 gone=$(cat "$tmp/edited.json.gone")
 grep -q "change against" "$tmp/edited.txt" || fail "no comparison in the text report"
 grep -E "^pi +cl:9:9 .*not in this run" "$tmp/edited.txt" >/dev/null || fail "cl:9:9 not listed as missing from this run"
@@ -46,5 +106,54 @@ grep -E "^pi +$gone .*not in the baseline" "$tmp/edited.txt" >/dev/null || fail 
 grep -E "^pi +omp/1 .*[+-][0-9.]+%" "$tmp/edited.txt" >/dev/null || fail "omp/1 has no change in %"
 echo "compare (text): matched rows with a change, rows on one side only listed"
 
-"$HETERO_BENCH" "${QUICK[@]}" --workloads pi --devices omp --format csv --compare "$tmp/base.json" >"$tmp/c.csv"
-head -1 "$tmp/c.csv" | grep -q "baseline_items_per_s,change_pct" || fail "CSV has no comparison columns"
+"${B[@]}" --format csv --compare "$tmp/base.json" >"$tmp/c.csv"
+head -1 "$tmp/c.csv" | grep -q "baseline_items_per_s,change_pct,comparable" || fail "CSV has no comparison columns"
+
+# ---- a version 1 baseline still compares (identity from its machine facts) ----
+"${B[@]}" --format json --compare "$tmp/v1.json" >"$tmp/v1-cmp.json"
+python3 - "$tmp/v1-cmp.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))["compare"]
+if c["compared"] != len([r for r in c["rows"] if r["in_run"]]):
+    sys.exit(f"FAIL: a version 1 baseline: {c['rows']}")
+if not any(m["field"] == "run.host" and m["baseline"] is None for m in c["baseline_mismatch"]):
+    sys.exit(f"FAIL: the missing run record is not listed: {c['baseline_mismatch']}")
+print("a version 1 baseline: every row compared; its missing run record listed")
+PY
+
+# ---- --fail-on, on saved reports: deterministic ----
+rc=0
+"$HETERO_BENCH" --results "$tmp/base.json" --compare "$tmp/base.json" --fail-on 20 >"$tmp/self.txt" 2>"$tmp/self.err" || rc=$?
+[ "$rc" -eq 0 ] || { cat "$tmp/self.err" >&2; fail "--fail-on 20 against itself: exit $rc, expected 0"; }
+[ ! -s "$tmp/self.err" ] || fail "--fail-on 20 against itself said something: $(cat "$tmp/self.err")"
+grep -q "0 regressions" "$tmp/self.txt" || fail "no '0 regressions' in the comparison with itself"
+rc=0
+"$HETERO_BENCH" --results "$tmp/base.json" --compare "$tmp/fast.json" --fail-on 20 --format json >"$tmp/fast.out" 2>"$tmp/fast.err" || rc=$?
+[ "$rc" -eq 3 ] || fail "--fail-on 20 against a baseline twice as fast: exit $rc, expected 3"
+[ "$(wc -l <"$tmp/fast.err")" -eq 1 ] && grep -q "regression: .* fell by more than 20%" "$tmp/fast.err" ||
+    fail "--fail-on: stderr is not one line naming the regression: $(cat "$tmp/fast.err")"
+python3 - "$tmp/fast.out" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+c = d["compare"]
+if d["schema"] != "hetero.bench.compare" or c["regressions"] != c["compared"] or c["compared"] == 0:
+    sys.exit(f"FAIL: {d}")
+for r in c["rows"]:
+    if not (r["regression"] and abs(r["change_pct"] + 50) < 0.01):
+        sys.exit(f"FAIL: row {r} should have fallen by 50%")
+PY
+echo "--fail-on 20: exit 0 against itself, exit 3 against a baseline twice as fast: $(cat "$tmp/fast.err")"
+rc=0
+"$HETERO_BENCH" --results "$tmp/base.json" --compare "$tmp/other-cpu.json" --fail-on 20 >/dev/null 2>"$tmp/none.err" || rc=$?
+[ "$rc" -eq 3 ] && grep -q "no row could be compared" "$tmp/none.err" ||
+    fail "--fail-on with nothing comparable: exit $rc, $(cat "$tmp/none.err")"
+echo "--fail-on with nothing comparable: exit 3: $(cat "$tmp/none.err")"
+
+# ---- --fail-on in a live run: the report is printed, then exit 3 ----
+rc=0
+"${B[@]}" --format json --compare "$tmp/fast.json" --fail-on 20 >"$tmp/live.json" 2>"$tmp/live.err" || rc=$?
+[ "$rc" -eq 3 ] || fail "a live run against a baseline twice as fast with --fail-on 20: exit $rc, expected 3"
+json_ok=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["compare"]["regressions"] > 0 and len(d["results"]) > 0)' "$tmp/live.json")
+[ "$json_ok" = True ] || fail "the live run's report does not show its regressions"
+grep -q "regression" "$tmp/live.err" || fail "the live run's stderr does not name the regression"
+echo "live --fail-on: report printed, exit 3"

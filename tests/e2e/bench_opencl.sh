@@ -1,52 +1,74 @@
 #!/usr/bin/env bash
 # hetero-bench with an OpenCL device beside the OpenMP team: a row for the
-# device alone, omp/1, omp/all and `all` together, with a co-execution
-# efficiency; a CPU OpenCL device is flagged as sharing cores with OpenMP.
-# Also: the PNG plot through gnuplot, where the build has it.
+# device alone, omp/1, omp/all and the combined set (named by its members,
+# "cl:0:0+omp/all", and labelled as people say it: "PoCL CPU + OpenMP, 2
+# threads"), with a co-execution efficiency; a CPU OpenCL device is flagged
+# as sharing cores with OpenMP, in JSON, in the text and in the chart.
 # shellcheck source=bench_common.sh
 . "$(dirname "$0")/bench_common.sh"
 here=$(dirname "$0")
 
-dev=$("$HETERO" devices --format json | python3 -c 'import json,sys; d=json.load(sys.stdin)["opencl"]; print(d[0]["id"] + " " + d[0]["type"] if d else "")')
+dev=$("$HETERO" devices --format json | python3 -c 'import json,sys; d=json.load(sys.stdin)["opencl"]; print(d[0]["id"] + " " + d[0]["type"] + " " + d[0]["platform"].replace(" ", "_") if d else "")')
 if [ -z "$dev" ]; then
     echo "no OpenCL device: skipped"
     exit 0
 fi
-read -r id type <<<"$dev"
-"$HETERO_BENCH" "${QUICK[@]}" --workloads pi --devices "omp,$id" --format json >"$tmp/b.json"
-python3 "$here/bench_check.py" "$tmp/b.json" pi "$id,omp/1,omp/all?,all"
-python3 - "$tmp/b.json" "$id" "$type" <<'PY'
+read -r id type platform <<<"$dev"
+plots=()
+[ "${HETERO_CHARTS:-0}" = 1 ] && plots=(--plot "$tmp/b.png" --plot "$tmp/b.svg")
+"$HETERO_BENCH" "${QUICK[@]}" --workloads pi --devices "omp,$id" --format json "${plots[@]}" >"$tmp/b.json"
+python3 "$here/bench_check.py" "$tmp/b.json" pi "$id,omp/1,omp/all?,combined"
+python3 - "$tmp/b.json" "$id" "$type" "$platform" <<'PY'
 import json, sys
 b = json.load(open(sys.argv[1]))
-dev, typ = sys.argv[2], sys.argv[3]
-allrow = [r for r in b["results"] if r["devices"] == "all"][0]
-members = [s for s in b["sets"] if s["devices"] == "all"][0]["members"]
+dev, typ, platform = sys.argv[2], sys.argv[3], sys.argv[4].replace("_", " ")
+sets = {s["devices"]: s for s in b["sets"]}
+comb = [s for s in b["sets"] if s["kind"] == "combined"][0]
+allrow = [r for r in b["results"] if r["devices"] == comb["devices"]][0]
+members = comb["members"]
 if dev not in members or not any(m.startswith("omp/") for m in members):
-    sys.exit(f"FAIL: members of all: {members}")
+    sys.exit(f"FAIL: members of the combined set: {members}")
+if comb["devices"] != "+".join(members):
+    sys.exit(f"FAIL: the combined set is named {comb['devices']}, not by its members {members}")
+if comb["label"] != " + ".join(sets[m]["label"] for m in members):
+    sys.exit(f"FAIL: the combined set's label {comb['label']!r} does not name its members")
+if "Portable Computing Language" in platform and typ == "cpu" and sets[dev]["label"] != "PoCL CPU":
+    sys.exit(f"FAIL: PoCL's CPU device is labelled {sets[dev]['label']!r}")
+threads = b["machine"]["omp_threads"]
+want = f"OpenMP, {threads} threads" if threads > 1 else "OpenMP, 1 thread"
+if sets["omp/1"]["label"] != "OpenMP, 1 thread" or (threads > 1 and sets["omp/all"]["label"] != want):
+    sys.exit(f"FAIL: OpenMP labels {sets['omp/1']['label']!r}, {sets.get('omp/all', {}).get('label')!r}")
 if allrow["shares_cores"] != (typ == "cpu"):
     sys.exit(f"FAIL: shares_cores {allrow['shares_cores']} for a {typ} device")
 solo = sum(r["items_per_s"] for r in b["results"] if r["devices"] in members)
 eff = allrow["items_per_s"] / solo
 if abs(eff - allrow["coexec_efficiency"]) > 1e-3 * eff:
-    sys.exit(f"FAIL: co-exec {allrow['coexec_efficiency']}, expected all/sum(members) = {eff}")
-print(f"all = {members}: co-exec {allrow['coexec_efficiency']}, shares_cores {allrow['shares_cores']}")
+    sys.exit(f"FAIL: co-exec {allrow['coexec_efficiency']}, expected combined/sum(members) = {eff}")
+print(f"{comb['devices']} = {comb['label']}: co-exec {allrow['coexec_efficiency']}, "
+      f"shares_cores {allrow['shares_cores']}")
 PY
+
+# the chart hatches the bars of a set that shares cores, and names the
+# devices as the report labels them
+if [ "${HETERO_CHARTS:-0}" = 1 ]; then
+    python3 "$here/charts.py" same "$tmp/b.png" "$tmp/b.svg"
+    python3 - "$here" "$tmp/b.png" "$tmp/b.json" <<'PY'
+import json, sys
+sys.path.insert(0, sys.argv[1])
+import charts
+m = charts.meta(sys.argv[2])
+rows = {(r["workload"], r["devices"]): r for r in json.load(open(sys.argv[3]))["results"]}
+for bar in m["bars"]:
+    r = rows[(bar["workload"], bar["devices"])]
+    if bar["label"] != r["label"] or bar["shares_cores"] != r["shares_cores"]:
+        sys.exit(f"FAIL: bar {bar} does not match row {r['devices']}")
+print("chart: labels and shared-cores marks as in the report:", [b["label"] for b in m["bars"]])
+PY
+fi
 
 # the text report says when the efficiency is not meaningful
 "$HETERO_BENCH" "${QUICK[@]}" --workloads pi --devices "omp,$id" >"$tmp/b.txt"
 if [ "$type" = cpu ]; then
     grep -q "shares its cores with OpenMP" "$tmp/b.txt" || fail "no shared-cores note in the text report"
 fi
-
-# PNG: through gnuplot when the build found it, else refused as bad input
-rc=0
-"$HETERO_BENCH" "${QUICK[@]}" --workloads pi --devices "$id" --plot "$tmp/x.png" >/dev/null 2>"$tmp/png.err" || rc=$?
-if [ "$rc" -eq 0 ]; then
-    head -c 8 "$tmp/x.png" | od -An -tx1 | grep -q "89 50 4e 47 0d 0a 1a 0a" || fail "x.png is not a PNG"
-    echo "png plot written"
-elif [ "$rc" -eq 2 ] && grep -q gnuplot "$tmp/png.err"; then
-    echo "png plot refused: built without gnuplot"
-else
-    cat "$tmp/png.err" >&2
-    fail "--plot x.png exited $rc"
-fi
+grep -q "^  $id  *[^ ]" "$tmp/b.txt" || fail "the text report does not list the set $id with its label"

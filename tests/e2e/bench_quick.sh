@@ -1,32 +1,40 @@
 #!/usr/bin/env bash
 # hetero-bench --quick on the OpenMP team, every workload: the JSON parses
 # and has one row per (workload, device set) with the self-check digest,
-# the SVG plot is well-formed XML with a bar per row, CSV has the same
-# rows, and the check job's digest is the one `hetero` gives for that job.
+# its spread and `noisy`; the SVG chart is well-formed XML with a bar per
+# row and a panel per workload in its own unit; CSV has the same rows; and
+# the check job's digest is the one `hetero` gives for that job.
 # shellcheck source=bench_common.sh
 . "$(dirname "$0")/bench_common.sh"
 here=$(dirname "$0")
 
-"$HETERO_BENCH" "${QUICK[@]}" --devices omp --format json --plot "$tmp/x.svg" >"$tmp/b.json"
+plots=()
+[ "${HETERO_CHARTS:-0}" = 1 ] && plots=(--plot "$tmp/x.svg")
+"$HETERO_BENCH" "${QUICK[@]}" --devices omp --format json "${plots[@]}" >"$tmp/b.json"
 python3 "$here/bench_check.py" "$tmp/b.json" "$WORKLOADS" "omp/1,omp/all?"
 
-python3 - "$tmp/x.svg" "$tmp/b.json" <<'PY'
+if [ "${HETERO_CHARTS:-0}" = 1 ]; then
+    python3 - "$here" "$tmp/x.svg" "$tmp/b.json" <<'PY'
 import json, sys
-import xml.etree.ElementTree as ET
-svg = ET.parse(sys.argv[1]).getroot()
-rows = json.load(open(sys.argv[2]))["results"]
-ns = "{http://www.w3.org/2000/svg}"
-if svg.tag != ns + "svg":
-    sys.exit(f"FAIL: root element is {svg.tag}")
-bars = [r for r in svg.iter(ns + "rect") if r.find(ns + "title") is not None]
-if len(bars) != len(rows):
-    sys.exit(f"FAIL: {len(bars)} bars for {len(rows)} rows")
-text = " ".join(t.text or "" for t in svg.iter(ns + "text"))
+sys.path.insert(0, sys.argv[1])
+import charts
+m = charts.svg_meta(sys.argv[2])          # parses the SVG as XML too
+rows = json.load(open(sys.argv[3]))["results"]
+if len(m["bars"]) != len(rows):
+    sys.exit(f"FAIL: {len(m['bars'])} bars for {len(rows)} rows")
+panels = [p["workload"] for p in m["panels"]]
 for r in rows:
-    if r["workload"] not in text or r["devices"] not in text:
-        sys.exit(f"FAIL: the plot does not name {r['workload']} / {r['devices']}")
-print(f"plot: well-formed SVG, {len(bars)} bars, every workload and set named")
+    if r["workload"] not in panels:
+        sys.exit(f"FAIL: no panel for {r['workload']}")
+    if not any(b["workload"] == r["workload"] and b["label"] == r["label"] for b in m["bars"]):
+        sys.exit(f"FAIL: no bar labelled {r['label']!r} for {r['workload']}")
+for p in m["panels"]:
+    item = [r["item_name"] for r in rows if r["workload"] == p["workload"]][0]
+    if p["unit"] != item + "/s":
+        sys.exit(f"FAIL: panel {p['workload']} has unit {p['unit']!r}, expected {item}/s")
+print(f"plot: well-formed SVG, {len(m['bars'])} bars, a panel with its unit per workload, every set named")
 PY
+fi
 
 "$HETERO_BENCH" "${QUICK[@]}" --devices omp --format csv >"$tmp/b.csv"
 python3 - "$tmp/b.csv" "$tmp/b.json" <<'PY'
@@ -40,6 +48,8 @@ for r in rows:
     j = next(x for x in jrows if key(x) == key(r))
     if r["result_digest"] != j["result_digest"]:
         sys.exit(f"FAIL: {key(r)}: CSV digest {r['result_digest']} vs JSON {j['result_digest']}")
+    if r["noisy"] not in ("true", "false") or not r["label"]:
+        sys.exit(f"FAIL: {key(r)}: CSV noisy {r['noisy']!r} label {r['label']!r}")
     float(r["items_per_s"]), float(r["median_s"]), int(r["items"])
 print(f"csv: the same {len(rows)} rows as the JSON, same digests")
 PY

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# File names are never interpreted: gnuplot reads a name that starts with
-# '<' as a command and '|' as a pipe, and hetero used to hand it --trace's
-# and --plot's names.  Now a name only ever reaches open(): these lines
-# write files with exactly these names and run nothing (an `id` first in
-# PATH would leave a mark if anything ran it).
+# File names are never interpreted: gnuplot read a name that starts with
+# '<' as a command and '|' as a pipe, and hetero once handed it --trace's
+# and --plot's names.  Charts are drawn by hetero itself now (host/draw.c)
+# and a name only ever reaches open(): these lines write files with exactly
+# these names and run nothing (an `id` or a `gnuplot` first in PATH would
+# leave a mark if anything ran it).
 . "$(dirname "$0")/lib.sh"
 
-command -v gnuplot >/dev/null || { echo "notice: gnuplot not installed; --plot is off, nothing to inject into"; exit 0; }
+[ "${HETERO_CHARTS:-0}" = 1 ] || { echo "notice: this build cannot draw (no cairo); --plot is off, nothing to inject into"; exit 0; }
 
 H=$HETERO
 B=${HETERO_BENCH:-}
@@ -16,6 +17,7 @@ cat >"$E2E_DIR/bin/id" <<EOF
 echo ran >"$E2E_DIR/id-ran"
 EOF
 chmod +x "$E2E_DIR/bin/id"
+cp "$E2E_DIR/bin/id" "$E2E_DIR/bin/gnuplot"
 export PATH="$E2E_DIR/bin:$PATH"
 cd "$E2E_DIR/work" || fail "cd"
 

@@ -32,7 +32,7 @@ quick --print "$H" primes --range 0:1e12 --print /proc/hetero-cannot-create.txt 
 quick --print "$H" primes --range 0:1e12 --print "" --devices omp
 quick --trace "$H" reservoir --paths 1e9 --steps 1e3 --trace "$D/dir" --devices omp
 quick --trace "$H" reservoir --paths 1e9 --steps 1e3 --trace "$D/missing/t.csv" --devices omp
-if command -v gnuplot >/dev/null; then
+if [ "${HETERO_CHARTS:-0}" = 1 ]; then
     quick --plot "$H" reservoir --paths 1e9 --steps 1e3 --plot "$D/dir.svg" --devices omp
     quick --plot "$H" reservoir --paths 1e9 --steps 1e3 --plot "$D/missing/f.png" --devices omp
     quick --plot "$H" reservoir --paths 1e9 --steps 1e3 --plot /proc/hetero-cannot-create.svg --devices omp

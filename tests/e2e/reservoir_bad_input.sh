@@ -36,3 +36,8 @@ check --initial --paths 10 --steps 10 --capacity 50 --initial 60
 check --initial --paths 10 --steps 10 --initial -1
 check --trace --paths 10 --steps 10 --trace /nonexistent-dir/t.csv
 check --plot --paths 10 --steps 10 --plot fan.gif
+# a build without cairo cannot draw: --plot is bad input naming it
+if [ "${HETERO_CHARTS:-0}" != 1 ]; then
+  check --plot --paths 10 --steps 10 --plot fan.svg
+  grep -q cairo "$tmp/err" || fail "--plot without cairo does not say why: $(cat "$tmp/err")"
+fi

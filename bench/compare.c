@@ -1,0 +1,481 @@
+/* compare.c - two hetero-bench reports side by side (--compare BASELINE,
+ * --fail-on PCT, --results REPORT).
+ *
+ * Both sides are JSON documents (this run's is built by report.c), so one
+ * function compares a live run and two saved reports alike, and a version 1
+ * report (before `run`, `noisy` and the combined set's new name) still
+ * compares: a row's identity is computed from the document's machine
+ * facts, never from the set's name.
+ *
+ * A row's identity: its workload, and each device of its set as what it
+ * is: an OpenCL device by name and driver, the OpenMP team by CPU model
+ * and thread count; and the rank count.  Rows of the same identity are
+ * compared.  A row whose set has the same name on both sides but other
+ * devices (another CPU, another driver, another team) cannot be compared,
+ * and says why.
+ */
+#include "bench.h"
+
+#include "format.h"
+#include "output.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* a bench report is a few kilobytes; this is generous */
+#define BENCH_MAX_REPORT (16u << 20)
+
+int bench_load_report(const char *opt, const char *path, cJSON **out)
+{
+    char *text = NULL;
+    size_t len = 0;
+    *out = NULL;
+    /* a regular file of sane size, or bad input: never a FIFO that blocks
+     * or /dev/zero that fills memory */
+    int rc = het_read_input(opt, path, BENCH_MAX_REPORT, &text, &len);
+    if (rc)
+        return rc;
+    (void)len;
+    cJSON *doc = cJSON_Parse(text);
+    free(text);
+    const cJSON *schema = cJSON_GetObjectItemCaseSensitive(doc, "schema");
+    const cJSON *version = cJSON_GetObjectItemCaseSensitive(doc, "version");
+    const cJSON *results = cJSON_GetObjectItemCaseSensitive(doc, "results");
+    if (!doc || !cJSON_IsString(schema) || strcmp(schema->valuestring, BENCH_SCHEMA) != 0 ||
+        !cJSON_IsArray(results)) {
+        cJSON_Delete(doc);
+        return het_fail(HET_E_BADARG, "%s: '%s' is not a hetero-bench JSON report (schema %s)", opt, path,
+                        BENCH_SCHEMA);
+    }
+    if (!cJSON_IsNumber(version) || version->valuedouble < 1 || version->valuedouble > BENCH_VERSION) {
+        cJSON_Delete(doc);
+        return het_fail(HET_E_BADARG, "%s: '%s' is a hetero-bench report of a version this bench does not read "
+                        "(it reads 1 to %d)", opt, path, BENCH_VERSION);
+    }
+    *out = doc;
+    return HET_OK;
+}
+
+/* ---- reading a document ---------------------------------------------------- */
+
+static const cJSON *bench_get(const cJSON *o, const char *dotted)
+{
+    char key[64];
+    const char *p = dotted;
+    while (o && *p) {
+        const char *dot = strchr(p, '.');
+        size_t n = dot ? (size_t)(dot - p) : strlen(p);
+        if (n >= sizeof key)
+            return NULL;
+        memcpy(key, p, n);
+        key[n] = 0;
+        o = cJSON_GetObjectItemCaseSensitive(o, key);
+        p += n + (dot ? 1 : 0);
+    }
+    return o;
+}
+
+static const char *bench_str(const cJSON *o, const char *key)
+{
+    const cJSON *v = bench_get(o, key);
+    return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+static int bench_numeric(const cJSON *v, double *out);
+
+static double bench_num(const cJSON *o, const char *key)
+{
+    double x;
+    return bench_numeric(bench_get(o, key), &x) ? x : NAN;
+}
+
+static const cJSON *bench_cl_device(const cJSON *doc, const char *id)
+{
+    const cJSON *d;
+    cJSON_ArrayForEach(d, bench_get(doc, "machine.opencl"))
+    {
+        if (strcmp(bench_str(d, "id"), id) == 0)
+            return d;
+    }
+    return NULL;
+}
+
+static int bench_cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* What a row ran on, from the document: "OpenMP on AMD EPYC, 2 threads",
+ * "pthread-...-AMD EPYC (driver 3.1+debian)", joined by " + " in a fixed
+ * order, ", 2 ranks" when more than one. */
+void bench_identity(const cJSON *doc, const cJSON *row, char *buf, size_t size)
+{
+    char list[1024], items[16][320];
+    const char *ptr[16];
+    size_t n = 0;
+    snprintf(list, sizeof list, "%s", bench_str(row, "engine_devices"));
+    int threads = (int)bench_num(row, "threads");
+    int ranks = (int)bench_num(row, "ranks");
+    char *save = NULL;
+    for (char *tok = strtok_r(list, ",", &save); tok && n < 16; tok = strtok_r(NULL, ",", &save)) {
+        if (strcmp(tok, "omp") == 0) {
+            snprintf(items[n], sizeof items[n], "OpenMP on %.200s, %d thread%s", bench_str(doc, "machine.cpu_model"),
+                     threads, threads == 1 ? "" : "s");
+        } else {
+            const cJSON *d = bench_cl_device(doc, tok);
+            if (d)
+                snprintf(items[n], sizeof items[n], "%.200s (driver %.80s)", bench_str(d, "name"),
+                         bench_str(d, "driver"));
+            else
+                snprintf(items[n], sizeof items[n], "%.200s (not described)", tok);
+        }
+        ptr[n] = items[n];
+        n++;
+    }
+    qsort(ptr, n, sizeof *ptr, bench_cmp_str);
+    buf[0] = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(buf);
+        snprintf(buf + len, size - len, "%s%s", i ? " + " : "", ptr[i]);
+    }
+    if (ranks > 1) {
+        size_t len = strlen(buf);
+        snprintf(buf + len, size - len, ", %d ranks", ranks);
+    }
+}
+
+/* The role of a set by its name: the combined set ("cl:0:0+omp/all", or
+ * "all" in a version 1 report) is one role whatever it holds. */
+static const char *bench_role(const char *devices)
+{
+    return strchr(devices, '+') || strcmp(devices, "all") == 0 ? "combined" : devices;
+}
+
+/* ---- differences of machine, devices, build and settings ------------------ */
+
+/* A number, whether cJSON parsed it or we wrote it as raw text (exact
+ * integers, rounded doubles: format.h). */
+static int bench_numeric(const cJSON *v, double *out)
+{
+    if (cJSON_IsNumber(v)) {
+        *out = v->valuedouble;
+        return 1;
+    }
+    if (cJSON_IsRaw(v) && v->valuestring) {
+        char *end;
+        *out = strtod(v->valuestring, &end);
+        return end != v->valuestring && *end == 0;
+    }
+    return 0;
+}
+
+static int bench_same_value(const cJSON *a, const cJSON *b)
+{
+    double x, y;
+    if (bench_numeric(a, &x) && bench_numeric(b, &y))
+        return x == y || fabs(x - y) <= 1e-9 * fmax(fabs(x), fabs(y));
+    return cJSON_Compare(a, b, 1);
+}
+
+static int bench_mm_add(bench_comparison *c, size_t *cap, const char *field, const cJSON *run, const cJSON *base)
+{
+    if (run && base && bench_same_value(run, base))
+        return HET_OK;
+    if (!run && !base)
+        return HET_OK;
+    if (c->n_mm == *cap) {
+        size_t ncap = *cap ? 2 * *cap : 16;
+        bench_mismatch *m = realloc(c->mm, ncap * sizeof *m);
+        if (!m)
+            return het_fail(HET_E_NOMEM, "out of memory comparing with the baseline");
+        c->mm = m;
+        *cap = ncap;
+    }
+    bench_mismatch *m = &c->mm[c->n_mm++];
+    snprintf(m->field, sizeof m->field, "%s", field);
+    char *a = run ? cJSON_PrintUnformatted(run) : NULL, *b = base ? cJSON_PrintUnformatted(base) : NULL;
+    snprintf(m->run, sizeof m->run, "%s", a ? a : "null");
+    snprintf(m->baseline, sizeof m->baseline, "%s", b ? b : "null");
+    free(a);
+    free(b);
+    return HET_OK;
+}
+
+static int bench_mismatches(const cJSON *run, const cJSON *base, bench_comparison *c)
+{
+    static const char *const fields[] = {
+        "run.host", "run.compiler", "run.build_type",
+        "machine.cpu_model", "machine.cores", "machine.omp_threads", "machine.mpi_ranks",
+        "settings.quick", "settings.repeats", "settings.seconds", "settings.check_items", "settings.seed",
+        "settings.devices", "settings.threads", "settings.noisy_pct", "settings.time",
+    };
+    size_t cap = 0;
+    int rc = HET_OK;
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0] && rc == HET_OK; i++)
+        rc = bench_mm_add(c, &cap, fields[i], bench_get(run, fields[i]), bench_get(base, fields[i]));
+    /* the OpenCL devices, by id: each one's name, driver and version, and
+     * the devices found on one side only */
+    static const char *const dev_fields[] = {"name", "driver", "version", "type", "compute_units"};
+    const cJSON *d;
+    cJSON_ArrayForEach(d, bench_get(run, "machine.opencl"))
+    {
+        const char *id = bench_str(d, "id");
+        const cJSON *o = bench_cl_device(base, id);
+        char field[64];
+        if (!o) {
+            snprintf(field, sizeof field, "device %.40s", id);
+            rc = rc ? rc : bench_mm_add(c, &cap, field, bench_get(d, "name"), NULL);
+            continue;
+        }
+        for (size_t k = 0; k < sizeof dev_fields / sizeof dev_fields[0]; k++) {
+            snprintf(field, sizeof field, "device %.40s %s", id, dev_fields[k]);
+            rc = rc ? rc : bench_mm_add(c, &cap, field, bench_get(d, dev_fields[k]), bench_get(o, dev_fields[k]));
+        }
+    }
+    cJSON_ArrayForEach(d, bench_get(base, "machine.opencl"))
+    {
+        const char *id = bench_str(d, "id");
+        char field[64];
+        snprintf(field, sizeof field, "device %.40s", id);
+        if (!bench_cl_device(run, id))
+            rc = rc ? rc : bench_mm_add(c, &cap, field, NULL, bench_get(d, "name"));
+    }
+    return rc;
+}
+
+/* ---- rows --------------------------------------------------------------- */
+
+void bench_run_line(const cJSON *doc, char *buf, size_t size)
+{
+    const cJSON *run = bench_get(doc, "run");
+    if (run)
+        snprintf(buf, size, "hetero %.32s (git %.12s%s), %.60s %.100s, host %.100s, started %.32s",
+                 bench_str(doc, "hetero"), bench_str(run, "git"), cJSON_IsTrue(bench_get(run, "git_dirty")) ? "+changes" : "",
+                 bench_str(run, "build_type"), bench_str(run, "compiler"), bench_str(run, "host"),
+                 bench_str(run, "started"));
+    else
+        snprintf(buf, size, "hetero %.32s; a report of version %g, which records no host, time or commit",
+                 bench_str(doc, "hetero"), bench_num(doc, "version"));
+}
+
+static const char *bench_status_name(int status)
+{
+    switch (status) {
+    case BENCH_CMP_COMPARED: return "compared";
+    case BENCH_CMP_INCOMPARABLE: return "not_comparable";
+    case BENCH_CMP_NEW: return "not_in_baseline";
+    default: return "not_in_run";
+    }
+}
+
+int bench_compare_docs(const cJSON *run, const cJSON *base, double fail_on, bench_comparison *c)
+{
+    memset(c, 0, sizeof *c);
+    c->fail_on = fail_on;
+    const cJSON *rrows = bench_get(run, "results"), *brows = bench_get(base, "results");
+    size_t nr = (size_t)cJSON_GetArraySize(rrows), nb = (size_t)cJSON_GetArraySize(brows);
+    c->rows = calloc(nr + nb + 1, sizeof *c->rows);
+    char *used = calloc(nb + 1, 1);
+    char (*bkey)[1400] = calloc(nb + 1, sizeof *bkey);
+    if (!c->rows || !used || !bkey) {
+        free(used);
+        free(bkey);
+        bench_comparison_free(c);
+        return het_fail(HET_E_NOMEM, "out of memory comparing with the baseline");
+    }
+    size_t j = 0;
+    const cJSON *row;
+    cJSON_ArrayForEach(row, brows)
+    {
+        bench_identity(base, row, bkey[j], sizeof bkey[j]);
+        j++;
+    }
+    cJSON_ArrayForEach(row, rrows)
+    {
+        bench_cmp_row *o = &c->rows[c->n_rows++];
+        const char *wl = bench_str(row, "workload"), *dev = bench_str(row, "devices");
+        char key[1400];
+        bench_identity(run, row, key, sizeof key);
+        o->workload = wl;
+        o->devices = dev;
+        o->label = bench_str(row, "label");
+        o->new_rate = bench_num(row, "items_per_s");
+        o->old_rate = NAN;
+        o->change_pct = NAN;
+        o->noisy = cJSON_IsTrue(bench_get(row, "noisy"));
+        o->status = BENCH_CMP_NEW;
+        /* the same identity, else the same role (to say why not) */
+        const cJSON *match = NULL, *role = NULL;
+        size_t mj = 0, rj = 0, k = 0;
+        const cJSON *b;
+        cJSON_ArrayForEach(b, brows)
+        {
+            if (!used[k] && strcmp(bench_str(b, "workload"), wl) == 0) {
+                if (!match && strcmp(bkey[k], key) == 0) {
+                    match = b;
+                    mj = k;
+                }
+                if (!role && strcmp(bench_role(bench_str(b, "devices")), bench_role(dev)) == 0) {
+                    role = b;
+                    rj = k;
+                }
+            }
+            k++;
+        }
+        if (match) {
+            used[mj] = 1;
+            o->status = BENCH_CMP_COMPARED;
+            o->old_rate = bench_num(match, "items_per_s");
+            o->noisy |= cJSON_IsTrue(bench_get(match, "noisy"));
+            if (o->old_rate > 0 && o->new_rate > 0) {
+                o->change_pct = 100.0 * (o->new_rate / o->old_rate - 1.0);
+                c->n_compared++;
+                o->regression = fail_on >= 0 && o->change_pct < -fail_on;
+                c->n_regressions += (size_t)o->regression;
+            }
+        } else if (role) {
+            used[rj] = 1;
+            o->status = BENCH_CMP_INCOMPARABLE;
+            o->old_rate = bench_num(role, "items_per_s");
+            o->noisy |= cJSON_IsTrue(bench_get(role, "noisy"));
+            snprintf(o->reason, sizeof o->reason, "here %.240s; in the baseline %.240s", key, bkey[rj]);
+        }
+    }
+    j = 0;
+    cJSON_ArrayForEach(row, brows)
+    {
+        if (!used[j]) {
+            bench_cmp_row *o = &c->rows[c->n_rows++];
+            o->workload = bench_str(row, "workload");
+            o->devices = bench_str(row, "devices");
+            o->label = bench_str(row, "label");
+            o->old_rate = bench_num(row, "items_per_s");
+            o->new_rate = NAN;
+            o->change_pct = NAN;
+            o->noisy = cJSON_IsTrue(bench_get(row, "noisy"));
+            o->status = BENCH_CMP_GONE;
+        }
+        j++;
+    }
+    free(used);
+    free(bkey);
+
+    bench_run_line(base, c->baseline_run, sizeof c->baseline_run);
+    int rc = bench_mismatches(run, base, c);
+    if (rc)
+        bench_comparison_free(c);
+    return rc;
+}
+
+void bench_comparison_free(bench_comparison *c)
+{
+    free(c->rows);
+    free(c->mm);
+    c->rows = NULL;
+    c->mm = NULL;
+    c->n_rows = c->n_mm = 0;
+}
+
+/* ---- printing ------------------------------------------------------------ */
+
+void bench_compare_print_head(const bench_comparison *c, FILE *out)
+{
+    fprintf(out, "compared with %s: %s\n", c->baseline_path, c->baseline_run);
+    if (!c->n_mm) {
+        fputs("  no difference of machine, devices, build or settings\n", out);
+        return;
+    }
+    fprintf(out, "  %zu difference%s of machine, devices, build or settings (here, then in the baseline):\n",
+            c->n_mm, c->n_mm == 1 ? "" : "s");
+    for (size_t i = 0; i < c->n_mm; i++)
+        fprintf(out, "    %-28s %s  vs  %s\n", c->mm[i].field, c->mm[i].run,
+                strcmp(c->mm[i].baseline, "null") == 0 ? "(not recorded)" : c->mm[i].baseline);
+}
+
+void bench_compare_print_text(const bench_comparison *c, FILE *out)
+{
+    int wd = 8;
+    for (size_t i = 0; i < c->n_rows; i++)
+        if ((int)strlen(c->rows[i].devices) > wd)
+            wd = (int)strlen(c->rows[i].devices);
+    fprintf(out, "\nchange against %s (items/s; rows matched by workload and devices: each OpenCL device's\n"
+            "name and driver, OpenMP's CPU model and thread count, the rank count)\n", c->baseline_path);
+    fprintf(out, "%-10s  %-*s  %9s  %9s  %s\n", "workload", wd, "devices", "old", "new", "change");
+    size_t n_inc = 0, n_new = 0, n_gone = 0;
+    for (size_t i = 0; i < c->n_rows; i++) {
+        const bench_cmp_row *r = &c->rows[i];
+        char o[32], w[32], ch[700];
+        het_format_si(r->old_rate, o, sizeof o);
+        het_format_si(r->new_rate, w, sizeof w);
+        switch (r->status) {
+        case BENCH_CMP_COMPARED:
+            if (isfinite(r->change_pct))
+                snprintf(ch, sizeof ch, "%+.1f%%%s%s", r->change_pct,
+                         r->regression ? "  REGRESSION (fell more than --fail-on)" : "", r->noisy ? "  noisy" : "");
+            else
+                snprintf(ch, sizeof ch, "-");
+            break;
+        case BENCH_CMP_INCOMPARABLE:
+            n_inc++;
+            snprintf(ch, sizeof ch, "cannot be compared: %s", r->reason);
+            break;
+        case BENCH_CMP_NEW:
+            n_new++;
+            snprintf(ch, sizeof ch, "(not in the baseline)");
+            break;
+        default:
+            n_gone++;
+            snprintf(ch, sizeof ch, "(not in this run)");
+            break;
+        }
+        fprintf(out, "%-10s  %-*s  %9s  %9s  %s\n", r->workload, wd, r->devices, o, w, ch);
+    }
+    fprintf(out, "%zu compared, %zu cannot be compared, %zu only in this run, %zu only in the baseline", c->n_compared,
+            n_inc, n_new, n_gone);
+    if (c->fail_on >= 0)
+        fprintf(out, "; --fail-on %g%%: %zu regression%s%s", c->fail_on, c->n_regressions,
+                c->n_regressions == 1 ? "" : "s", c->n_compared ? "" : " (and nothing to compare: exit 3)");
+    fputc('\n', out);
+}
+
+cJSON *bench_compare_json(const bench_comparison *c)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "baseline", c->baseline_path);
+    cJSON_AddStringToObject(o, "baseline_run", c->baseline_run);
+    cJSON *mm = cJSON_AddArrayToObject(o, "baseline_mismatch");
+    for (size_t i = 0; i < c->n_mm; i++) {
+        cJSON *m = cJSON_CreateObject();
+        cJSON_AddStringToObject(m, "field", c->mm[i].field);
+        cJSON *a = cJSON_Parse(c->mm[i].run), *b = cJSON_Parse(c->mm[i].baseline);
+        cJSON_AddItemToObject(m, "run", a ? a : cJSON_CreateString(c->mm[i].run));
+        cJSON_AddItemToObject(m, "baseline", b ? b : cJSON_CreateString(c->mm[i].baseline));
+        cJSON_AddItemToArray(mm, m);
+    }
+    cJSON_AddItemToObject(o, "fail_on_pct", c->fail_on >= 0 ? het_json_f64(c->fail_on, 6) : cJSON_CreateNull());
+    cJSON_AddNumberToObject(o, "compared", (double)c->n_compared);
+    cJSON_AddNumberToObject(o, "regressions", (double)c->n_regressions);
+    cJSON *rows = cJSON_AddArrayToObject(o, "rows");
+    for (size_t i = 0; i < c->n_rows; i++) {
+        const bench_cmp_row *r = &c->rows[i];
+        cJSON *x = cJSON_CreateObject();
+        cJSON_AddStringToObject(x, "workload", r->workload);
+        cJSON_AddStringToObject(x, "devices", r->devices);
+        cJSON_AddStringToObject(x, "status", bench_status_name(r->status));
+        cJSON_AddBoolToObject(x, "comparable", r->status == BENCH_CMP_COMPARED);
+        if (r->status == BENCH_CMP_INCOMPARABLE)
+            cJSON_AddStringToObject(x, "reason", r->reason);
+        else
+            cJSON_AddNullToObject(x, "reason");
+        cJSON_AddBoolToObject(x, "in_baseline", r->status != BENCH_CMP_NEW);
+        cJSON_AddBoolToObject(x, "in_run", r->status != BENCH_CMP_GONE);
+        cJSON_AddItemToObject(x, "old_items_per_s", het_json_f64(r->old_rate, 6));
+        cJSON_AddItemToObject(x, "new_items_per_s", het_json_f64(r->new_rate, 6));
+        cJSON_AddItemToObject(x, "change_pct", het_json_f64(r->change_pct, 4));
+        cJSON_AddBoolToObject(x, "noisy", r->noisy);
+        cJSON_AddBoolToObject(x, "regression", r->regression);
+        cJSON_AddItemToArray(rows, x);
+    }
+    return o;
+}
