@@ -1031,5 +1031,10 @@ int main(int argc, char **argv)
             fprintf(stderr, "hetero-bench: error: %s\n", het_errmsg());
         status = 1;
     }
+    /* a device thread left inside its driver: no exit handlers under it */
+    if (het_engine_threads_left()) {
+        fflush(stderr);
+        _exit(status);
+    }
     return status;
 }

@@ -114,6 +114,11 @@ static double het__now(void)
 
 typedef struct het_engine het_engine;
 
+/* Device threads left behind inside a driver call, process-wide. */
+static _Atomic int het__left_behind;
+
+int het_engine_threads_left(void) { return atomic_load(&het__left_behind); }
+
 /* A batch being computed: grains [g0, g0 + n). */
 typedef struct het_batch {
     uint64_t g0, n;
@@ -160,6 +165,7 @@ typedef struct het_worker {
     int excluded;              /* cannot run this workload (not named) */
     int retired;               /* failed at run time (under the lock) */
     int noticed;               /* its retirement was announced */
+    int detached;              /* left behind inside its driver (under the lock) */
     int demoted;               /* its thread was given the lowest priority */
     uint64_t n_launched;       /* batches started (HETERO_FAULT counts them) */
     uint64_t fault_at;         /* HETERO_FAULT: fail this batch (1-based); 0 never */
@@ -968,6 +974,8 @@ static void *het__worker_main(void *arg)
     w->stage = NULL;
     pthread_mutex_lock(&e->lock);
     w->finished = 1;
+    if (w->detached)
+        atomic_fetch_sub(&het__left_behind, 1);
     w->t_done = het__now();
     e->sched.w[w->idx].taking = 0;
     e->sched.w[w->idx].gone = 1;
@@ -1621,6 +1629,10 @@ static int het__compute(het_engine *e, const het_run_opts *opts, het_report *rep
         het_worker *w = &e->w[i];
         pthread_mutex_lock(&e->lock);
         int fin = w->finished;
+        if (!fin && w->is_cl) {
+            w->detached = 1;
+            atomic_fetch_add(&het__left_behind, 1);
+        }
         pthread_mutex_unlock(&e->lock);
         if (fin || !w->is_cl)
             pthread_join(w->th, NULL);

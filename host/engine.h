@@ -99,6 +99,15 @@ typedef struct het_report {
  * failure nothing is merged; the message names the call, device and rank.
  * Collective under MPI: every rank calls it with the same job. */
 int het_engine_run(het_job *job, const het_run_opts *opts, het_report *rep);
+
+/* Device threads that runs left behind, still inside a driver call (a
+ * simulator or driver that computes a straggler's abandoned batch in the
+ * calling thread).  They clean up after themselves when the call returns;
+ * but a process that exits meanwhile must not run the libraries' exit
+ * handlers under them (a driver's static destructors would pull its state
+ * away from its own threads): leave with _exit() once every output is
+ * flushed and closed. */
+int het_engine_threads_left(void);
 void het_report_free(het_report *rep);
 
 /* Prints the whole report (job, params, result, digest, phases, workers,
