@@ -960,6 +960,8 @@ int main(int argc, char **argv)
                 het_errmsg());
         return het_exit_status(rc);
     }
+    /* handlers first: parsing already creates (and removes) probe files */
+    het_interrupt_install("hetero-bench", het_par_rank() == 0, 0);
     static bench b;
     rc = bench_parse(argc, argv, &b);
     /* every rank parses the same line, but only some can read --compare's

@@ -112,6 +112,8 @@ int main(int argc, char **argv)
         return het_exit_status(rc);
     }
     int rank0 = het_par_rank() == 0;
+    /* handlers first: parsing already creates (and removes) probe files */
+    het_interrupt_install("hetero", rank0, 0);
     het_cli cli;
     rc = het__agree(het_cli_parse(argc, argv, &cli));
     if (rc == HET_OK) {

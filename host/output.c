@@ -150,8 +150,11 @@ int het_out_check(const char *opt, const char *path)
     if (fd < 0)
         return het_fail(HET_E_BADARG, "%s: cannot create a file in directory '%s': %s", opt, dir,
                         strerror(errno));
+    /* a signal between the two calls must not leave the probe behind */
+    int slot = het_cleanup_register(tmp);
     close(fd);
     unlink(tmp);
+    het_cleanup_unregister(slot);
     return HET_OK;
 }
 
