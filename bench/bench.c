@@ -6,7 +6,7 @@
  * warms up every set and fills the kernel cache), then per set a
  * calibration probe that sizes one repeat to about --seconds of compute,
  * then the timed repeats of that job.  Time is the engine's compute phase
- * (het_report.compute_s), the slowest rank's under MPI.  A row whose
+ * (hetero_report.compute_s), the slowest rank's under MPI.  A row whose
  * repeats spread more than BENCH_NOISY_PCT is measured once more and, if it
  * still spreads, marked noisy.
  *
@@ -42,25 +42,25 @@
 #define BENCH_MAX_ITEMS 1e14
 #define BENCH_MAX_PROBES 10
 
-static const het_option bench_options[] = {
-    {"--workloads", "LIST", "comma-separated workloads (default: every one)"},
-    {"--devices", "LIST", "devices to consider, as hetero's --devices (default: omp and every OpenCL device)"},
-    {"--threads", "T", "threads of the all-threads OpenMP set (default OMP_NUM_THREADS, else every core)"},
-    {"--quick", NULL, "two repeats of about 0.1 s per row and a smaller check job"},
-    {"--repeats", "R", "timed repeats per row (default 3; 2 with --quick)"},
-    {"--seconds", "S", "target compute time of one repeat (default 1; 0.1 with --quick)"},
-    {"--check-items", "N", "items of the self-check job (default 2e7; 2e6 with --quick)"},
-    {"--seed", "S", "64-bit seed of every job (default 0)"},
-    {"--format", "FMT", "text (default), json or csv"},
-    {"--plot", "FILE", "bar chart of items/s, FILE.svg or FILE.png (may be given up to 4 times)"},
-    {"--compare", "BASELINE", "change of items/s against an earlier --format json report"},
-    {"--fail-on", "PCT", "with --compare: exit 3 when a comparable row's items/s fell by more than PCT%"},
-    {"--results", "REPORT", "with --compare: compare an earlier --format json report instead of running"},
-    {"--progress", NULL, "show the progress line even when stderr is not a terminal"},
-    {"--no-progress", NULL, "never show the progress line"},
-    {"--help", NULL, "this help"},
-    {"--version", NULL, "print the version"},
-    {NULL, NULL, NULL},
+static const hetero_option bench_options[] = {
+    {.type = HETERO_OPT_CUSTOM, .name = "--workloads", .metavar = "LIST", .help = "comma-separated workloads (default: every one)"},
+    {.type = HETERO_OPT_CUSTOM, .name = "--devices", .metavar = "LIST", .help = "devices to consider, as hetero's --devices (default: omp and every OpenCL device)"},
+    {.type = HETERO_OPT_CUSTOM, .name = "--threads", .metavar = "T", .help = "threads of the all-threads OpenMP set (default OMP_NUM_THREADS, else every core)"},
+    {.type = HETERO_OPT_FLAG, .name = "--quick", .help = "two repeats of about 0.1 s per row and a smaller check job"},
+    {.type = HETERO_OPT_CUSTOM, .name = "--repeats", .metavar = "R", .help = "timed repeats per row (default 3; 2 with --quick)"},
+    {.type = HETERO_OPT_CUSTOM, .name = "--seconds", .metavar = "S", .help = "target compute time of one repeat (default 1; 0.1 with --quick)"},
+    {.type = HETERO_OPT_CUSTOM, .name = "--check-items", .metavar = "N", .help = "items of the self-check job (default 2e7; 2e6 with --quick)"},
+    {.type = HETERO_OPT_CUSTOM, .name = "--seed", .metavar = "S", .help = "64-bit seed of every job (default 0)"},
+    {.type = HETERO_OPT_CUSTOM, .name = "--format", .metavar = "FMT", .help = "text (default), json or csv"},
+    {.type = HETERO_OPT_CUSTOM, .name = "--plot", .metavar = "FILE", .help = "bar chart of items/s, FILE.svg or FILE.png (may be given up to 4 times)"},
+    {.type = HETERO_OPT_CUSTOM, .name = "--compare", .metavar = "BASELINE", .help = "change of items/s against an earlier --format json report"},
+    {.type = HETERO_OPT_CUSTOM, .name = "--fail-on", .metavar = "PCT", .help = "with --compare: exit 3 when a comparable row's items/s fell by more than PCT%"},
+    {.type = HETERO_OPT_CUSTOM, .name = "--results", .metavar = "REPORT", .help = "with --compare: compare an earlier --format json report instead of running"},
+    {.type = HETERO_OPT_FLAG, .name = "--progress", .help = "show the progress line even when stderr is not a terminal"},
+    {.type = HETERO_OPT_FLAG, .name = "--no-progress", .help = "never show the progress line"},
+    {.type = HETERO_OPT_FLAG, .name = "--help", .help = "this help"},
+    {.type = HETERO_OPT_FLAG, .name = "--version", .help = "print the version"},
+    {.type = HETERO_OPT_END},
 };
 
 static void bench_usage(FILE *out)
@@ -71,14 +71,14 @@ static void bench_usage(FILE *out)
           "all sets give the same result, and reports time, items/s with the spread of the\n"
           "repeats, speedup over one thread and co-execution efficiency.\n\noptions:\n",
           out);
-    for (const het_option *o = bench_options; o->name; o++) {
+    for (const hetero_option *o = bench_options; o->type != HETERO_OPT_END; o++) {
         char left[64];
         snprintf(left, sizeof left, "%s%s%s", o->name, o->metavar ? " " : "", o->metavar ? o->metavar : "");
         fprintf(out, "  %-22s %s\n", left, o->help);
     }
     fputs("\nworkloads:", out);
-    for (size_t i = 0; het_workloads[i]; i++)
-        fprintf(out, " %s", het_workloads[i]->name);
+    for (size_t i = 0; hetero_workload_at(i); i++)
+        fprintf(out, " %s", hetero_workload_at(i)->name);
     fprintf(out, "\n\nA row whose repeats spread more than %g%% (fastest minus slowest items/s, over\n"
             "the median), or whose median items/s falls that much below the rate its\n"
             "calibration measured just before, is measured again; if it still does, it is\n"
@@ -97,28 +97,28 @@ static void bench_usage(FILE *out)
 static int bench_parse_workloads(bench_opts *o, const char *list)
 {
     char buf[1024], names[512] = "";
-    for (size_t i = 0; het_workloads[i]; i++) {
+    for (size_t i = 0; hetero_workload_at(i); i++) {
         size_t len = strlen(names);
-        snprintf(names + len, sizeof names - len, "%s%s", i ? ", " : "", het_workloads[i]->name);
+        snprintf(names + len, sizeof names - len, "%s%s", i ? ", " : "", hetero_workload_at(i)->name);
     }
     size_t len = strlen(list);
     if (!len || len >= sizeof buf)
-        return het_fail(HET_E_BADARG, "--workloads: expected a comma-separated list of %s, got '%s'", names, list);
+        return hetero_fail(HETERO_E_BADARG, "--workloads: expected a comma-separated list of %s, got '%s'", names, list);
     /* strtok_r would skip empty elements silently: "pi,,primes" is a typo
      * (as --devices says too) */
     if (list[0] == ',' || list[len - 1] == ',' || strstr(list, ",,"))
-        return het_fail(HET_E_BADARG, "--workloads: expected a comma-separated list of %s, got '%s' (empty element)",
+        return hetero_fail(HETERO_E_BADARG, "--workloads: expected a comma-separated list of %s, got '%s' (empty element)",
                         names, list);
     strcpy(buf, list);
     o->n_wls = 0;
     o->unsized = NULL;
     char *save = NULL;
     for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        const het_workload *wl = het_workload_find(tok);
+        const hetero_workload *wl = het_workload_find(tok);
         if (!wl)
-            return het_fail(HET_E_BADARG, "--workloads: unknown workload '%s' (expected %s)", tok, names);
+            return hetero_fail(HETERO_E_BADARG, "--workloads: unknown workload '%s' (expected %s)", tok, names);
         if (!wl->bench_params)
-            return het_fail(HET_E_BADARG, "--workloads: %s cannot size a bench job (it has no bench_params)", tok);
+            return hetero_fail(HETERO_E_BADARG, "--workloads: %s cannot size a bench job (it has no bench_params)", tok);
         size_t k = 0;
         while (k < o->n_wls && o->wls[k] != wl)
             k++;
@@ -126,8 +126,8 @@ static int bench_parse_workloads(bench_opts *o, const char *list)
             o->wls[o->n_wls++] = wl;
     }
     if (!o->n_wls)
-        return het_fail(HET_E_BADARG, "--workloads: expected a comma-separated list of %s, got '%s'", names, list);
-    return HET_OK;
+        return hetero_fail(HETERO_E_BADARG, "--workloads: expected a comma-separated list of %s, got '%s'", names, list);
+    return HETERO_OK;
 }
 
 static int bench_parse(int argc, char **argv, bench *b)
@@ -137,31 +137,31 @@ static int bench_parse(int argc, char **argv, bench *b)
     o->seconds = 0;
     o->check_items = 0;
     o->progress = -1;
-    o->format = HET_FMT_TEXT;
+    o->format = HETERO_FORMAT_TEXT;
     o->fail_on = -1;
     /* by default every workload that can size a job (workload.h asks each
      * for bench_params; one without it is skipped with a notice rather
      * than crashed on) */
-    for (size_t i = 0; het_workloads[i] && o->n_wls < sizeof o->wls / sizeof o->wls[0]; i++)
-        if (het_workloads[i]->bench_params)
-            o->wls[o->n_wls++] = het_workloads[i];
+    for (size_t i = 0; hetero_workload_at(i) && o->n_wls < sizeof o->wls / sizeof o->wls[0]; i++)
+        if (hetero_workload_at(i)->bench_params)
+            o->wls[o->n_wls++] = hetero_workload_at(i);
         else
-            o->unsized = het_workloads[i]->name;
+            o->unsized = hetero_workload_at(i)->name;
     for (int i = 1; i < argc; i++) {
-        const het_option *opt;
+        const hetero_option *opt;
         const char *v;
         int rc0 = het_cli_option(argc, argv, &i, bench_options, NULL, "(see hetero-bench --help)", &opt, &v);
         if (rc0)
             return rc0;
         const char *n = opt->name;
-        int rc = HET_OK;
+        int rc = HETERO_OK;
         uint64_t u;
         if (strcmp(n, "--help") == 0) {
             o->help = 1;
-            return HET_OK;
+            return HETERO_OK;
         } else if (strcmp(n, "--version") == 0) {
             o->version = 1;
-            return HET_OK;
+            return HETERO_OK;
         } else if (strcmp(n, "--workloads") == 0) {
             rc = bench_parse_workloads(o, v);
         } else if (strcmp(n, "--devices") == 0) {
@@ -173,30 +173,30 @@ static int bench_parse(int argc, char **argv, bench *b)
         } else if (strcmp(n, "--quick") == 0) {
             o->quick = 1;
         } else if (strcmp(n, "--repeats") == 0) {
-            rc = het_parse_count(n, v, 1, BENCH_MAX_REPEATS, &u);
+            rc = hetero_parse_count(n, v, 1, BENCH_MAX_REPEATS, &u);
             o->repeats = (int)u;
         } else if (strcmp(n, "--seconds") == 0) {
-            rc = het_parse_double(n, v, 0.001, 3600, &o->seconds);
+            rc = hetero_parse_real(n, v, 0.001, 3600, &o->seconds);
         } else if (strcmp(n, "--check-items") == 0) {
-            rc = het_parse_count(n, v, 1, (uint64_t)BENCH_MAX_ITEMS, &o->check_items);
+            rc = hetero_parse_count(n, v, 1, (uint64_t)BENCH_MAX_ITEMS, &o->check_items);
         } else if (strcmp(n, "--seed") == 0) {
-            rc = het_parse_u64(n, v, &o->seed);
+            rc = hetero_parse_u64(n, v, &o->seed);
         } else if (strcmp(n, "--format") == 0) {
             rc = het_parse_format(v, 1, &o->format);
         } else if (strcmp(n, "--plot") == 0) {
-            for (size_t k = 0; k < o->n_plots && rc == HET_OK; k++)
+            for (size_t k = 0; k < o->n_plots && rc == HETERO_OK; k++)
                 if (strcmp(o->plots[k], v) == 0)
-                    rc = het_fail(HET_E_BADARG, "--plot: '%s' given twice", v);
-            if (rc == HET_OK && o->n_plots == BENCH_MAX_PLOTS)
-                rc = het_fail(HET_E_BADARG, "--plot: at most %d files, got more", BENCH_MAX_PLOTS);
-            if (rc == HET_OK)
+                    rc = hetero_fail(HETERO_E_BADARG, "--plot: '%s' given twice", v);
+            if (rc == HETERO_OK && o->n_plots == BENCH_MAX_PLOTS)
+                rc = hetero_fail(HETERO_E_BADARG, "--plot: at most %d files, got more", BENCH_MAX_PLOTS);
+            if (rc == HETERO_OK)
                 rc = het_draw_check(n, v);   /* before the bench, not after it */
-            if (rc == HET_OK)
+            if (rc == HETERO_OK)
                 o->plots[o->n_plots++] = v;
         } else if (strcmp(n, "--compare") == 0) {
             o->compare = v;
         } else if (strcmp(n, "--fail-on") == 0) {
-            rc = het_parse_double(n, v, 0, 100, &o->fail_on);
+            rc = hetero_parse_real(n, v, 0, 100, &o->fail_on);
         } else if (strcmp(n, "--results") == 0) {
             o->results = v;
         } else if (strcmp(n, "--progress") == 0) {
@@ -208,11 +208,11 @@ static int bench_parse(int argc, char **argv, bench *b)
             return rc;
     }
     if (o->fail_on >= 0 && !o->compare)
-        return het_fail(HET_E_BADARG, "--fail-on: needs --compare BASELINE (the report to compare with)");
+        return hetero_fail(HETERO_E_BADARG, "--fail-on: needs --compare BASELINE (the report to compare with)");
     if (o->results && !o->compare)
-        return het_fail(HET_E_BADARG, "--results: needs --compare BASELINE (the report to compare with)");
+        return hetero_fail(HETERO_E_BADARG, "--results: needs --compare BASELINE (the report to compare with)");
     if (o->results && o->n_plots)
-        return het_fail(HET_E_BADARG, "--plot: nothing is run with --results, so there is no chart to draw");
+        return hetero_fail(HETERO_E_BADARG, "--plot: nothing is run with --results, so there is no chart to draw");
     if (!o->repeats)
         o->repeats = o->quick ? 2 : 3;
     if (o->seconds == 0)
@@ -226,7 +226,7 @@ static int bench_parse(int argc, char **argv, bench *b)
     /* read last, so that a bad option anywhere is reported first */
     if (o->compare)
         rc = bench_load_report("--compare", o->compare, &b->baseline);
-    if (rc == HET_OK && o->results)
+    if (rc == HETERO_OK && o->results)
         rc = bench_load_report("--results", o->results, &b->doc);
     return rc;
 }
@@ -297,14 +297,14 @@ static void bench_progress_end(void)
 
 /* ---- fields ------------------------------------------------------------- */
 
-void bench_fields_copy(bench_fields *dst, const het_field *src, size_t n)
+void bench_fields_copy(bench_fields *dst, const hetero_field *src, size_t n)
 {
-    if (n > HET_MAX_FIELDS)
-        n = HET_MAX_FIELDS;
+    if (n > HETERO_MAX_FIELDS)
+        n = HETERO_MAX_FIELDS;
     dst->n = n;
     for (size_t i = 0; i < n; i++) {
         dst->f[i] = src[i];
-        if (src[i].kind == HET_FIELD_STR)
+        if (src[i].kind == HETERO_FIELD_STR)
             dst->f[i].v.str = strdup(src[i].v.str ? src[i].v.str : "");
     }
 }
@@ -312,7 +312,7 @@ void bench_fields_copy(bench_fields *dst, const het_field *src, size_t n)
 void bench_fields_free(bench_fields *f)
 {
     for (size_t i = 0; i < f->n; i++)
-        if (f->f[i].kind == HET_FIELD_STR)
+        if (f->f[i].kind == HETERO_FIELD_STR)
             free((char *)f->f[i].v.str);
     f->n = 0;
 }
@@ -323,15 +323,15 @@ size_t bench_fields_diff(const bench_fields *a, const bench_fields *b)
     for (size_t i = 0; i < n; i++) {
         if (i >= a->n || i >= b->n)
             return i + 1;
-        const het_field *x = &a->f[i], *y = &b->f[i];
+        const hetero_field *x = &a->f[i], *y = &b->f[i];
         if (x->kind != y->kind || strcmp(x->name, y->name) != 0)
             return i + 1;
         int same;
         switch (x->kind) {
-        case HET_FIELD_U64: same = x->v.u64 == y->v.u64; break;
-        case HET_FIELD_I64: same = x->v.i64 == y->v.i64; break;
+        case HETERO_FIELD_U64: same = x->v.u64 == y->v.u64; break;
+        case HETERO_FIELD_I64: same = x->v.i64 == y->v.i64; break;
         /* bit for bit: contract 1 promises the same bits, and NaN != NaN */
-        case HET_FIELD_F64: same = memcmp(&x->v.f64, &y->v.f64, sizeof(double)) == 0; break;
+        case HETERO_FIELD_F64: same = memcmp(&x->v.f64, &y->v.f64, sizeof(double)) == 0; break;
         default: same = strcmp(x->v.str, y->v.str) == 0; break;
         }
         if (!same)
@@ -356,28 +356,28 @@ typedef struct bench_result {
 /* Runs `wl` sized by bench_params(items) with the given seed on set s.
  * Collective.  With want_fields the result and params fields are copied
  * (rank 0); the caller frees them. */
-static int bench_job(const het_workload *wl, double items, uint64_t seed, const bench_set *s,
+static int bench_job(const hetero_workload *wl, double items, uint64_t seed, const bench_set *s,
                      int want_fields, bench_result *r)
 {
     memset(r, 0, sizeof *r);
-    het_job job;
+    hetero_job job;
     int rc = het_job_init(&job, wl);
-    if (rc == HET_OK) {
+    if (rc == HETERO_OK) {
         job.seed = seed;
         wl->bench_params(job.params, items);
         rc = het_job_plan(&job);
     }
     /* plan runs on every rank; should one rank fail (memory), all stop */
-    char msg[HET_MSG_MAX];
-    snprintf(msg, sizeof msg, "%s", het_errmsg());
+    char msg[HETERO_MSG_MAX];
+    snprintf(msg, sizeof msg, "%s", hetero_errmsg());
     rc = het_par_agree(rc, msg, sizeof msg);
     if (rc) {
         if (job.params)
             het_job_free(&job);
-        return het_fail(rc, "%s", msg);
+        return hetero_fail(rc, "%s", msg);
     }
     het_run_opts ro = {.devices = s->devices, .threads = s->threads, .progress = 0, .quiet = 1};
-    het_report rep;
+    hetero_report rep;
     rc = het_engine_run(&job, &ro, &rep);
     if (rc) {
         het_job_free(&job);
@@ -391,7 +391,7 @@ static int bench_job(const het_workload *wl, double items, uint64_t seed, const 
     r->digest = rep.digest;
     r->ranks = rep.n_ranks > 0 ? rep.n_ranks : het_par_size();
     for (size_t i = 0; i < rep.n_workers; i++) {
-        const het_worker_stats *w = &rep.workers[i];
+        const hetero_worker_stats *w = &rep.workers[i];
         if (w->rank == 0 && w->threads > 0)
             r->threads = w->threads;
         /* a device that failed or was left out: the row did not run on
@@ -401,13 +401,13 @@ static int bench_job(const het_workload *wl, double items, uint64_t seed, const 
                      w->error[0] ? ": " : "", w->error);
     }
     if (want_fields && het_par_rank() == 0) {
-        het_field f[HET_MAX_FIELDS];
-        bench_fields_copy(&r->result, f, wl->result(&job, f, HET_MAX_FIELDS));
-        bench_fields_copy(&r->params, f, wl->params_fields(&job, f, HET_MAX_FIELDS));
+        hetero_field f[HETERO_MAX_FIELDS];
+        bench_fields_copy(&r->result, f, wl->result(&job, f, HETERO_MAX_FIELDS));
+        bench_fields_copy(&r->params, f, wl->params_fields(&job, f, HETERO_MAX_FIELDS));
     }
     het_report_free(&rep);
     het_job_free(&job);
-    return HET_OK;
+    return HETERO_OK;
 }
 
 /* ---- device sets -------------------------------------------------------- */
@@ -416,7 +416,7 @@ static int bench_add_set(bench *b, int kind, const char *name, const char *label
                          int threads)
 {
     if (b->n_sets == BENCH_MAX_SETS)
-        return het_fail(HET_E_BADARG, "--devices: too many devices for one bench");
+        return hetero_fail(HETERO_E_BADARG, "--devices: too many devices for one bench");
     bench_set *s = &b->sets[b->n_sets++];
     memset(s, 0, sizeof *s);
     s->kind = kind;
@@ -424,7 +424,7 @@ static int bench_add_set(bench *b, int kind, const char *name, const char *label
     snprintf(s->label, sizeof s->label, "%s", label);
     snprintf(s->devices, sizeof s->devices, "%s", devices);
     s->threads = threads;
-    return HET_OK;
+    return HETERO_OK;
 }
 
 static int bench_starts(const char *s, const char *prefix) { return strncmp(s, prefix, strlen(prefix)) == 0; }
@@ -495,15 +495,15 @@ static int bench_build_sets(bench *b)
     int all_threads = het_default_threads(b->opt.threads, het_par_local_size());
     all_threads = (int)het_par_max((double)all_threads);
     char label[1200];
-    for (size_t i = 0; rc == HET_OK && i < sel.n_cl; i++) {
+    for (size_t i = 0; rc == HETERO_OK && i < sel.n_cl; i++) {
         const hcl_info *d = &b->m.cl[sel.cl[i]];
         bench_cl_label(d, label, sizeof label);
         rc = bench_add_set(b, BENCH_SET_CL, d->id, label, d->id, 0);
-        if (rc == HET_OK)
+        if (rc == HETERO_OK)
             b->sets[b->n_sets - 1].cl_type = d->type;
     }
     /* two devices a person would call the same get their ids too */
-    for (size_t i = 0; rc == HET_OK && i < b->n_sets; i++) {
+    for (size_t i = 0; rc == HETERO_OK && i < b->n_sets; i++) {
         int twin = 0;
         for (size_t j = 0; j < b->n_sets; j++)
             twin |= j != i && strcmp(b->sets[i].label, b->sets[j].label) == 0;
@@ -513,11 +513,11 @@ static int bench_build_sets(bench *b)
         }
     }
     size_t omp_member = SIZE_MAX;
-    if (rc == HET_OK && sel.omp) {
+    if (rc == HETERO_OK && sel.omp) {
         bench_omp_label(1, b->m.ranks, label, sizeof label);
         rc = bench_add_set(b, BENCH_SET_OMP1, "omp/1", label, "omp", 1);
         omp_member = b->n_sets - 1;
-        if (rc == HET_OK && all_threads > 1) {
+        if (rc == HETERO_OK && all_threads > 1) {
             bench_omp_label(all_threads, b->m.ranks, label, sizeof label);
             rc = bench_add_set(b, BENCH_SET_OMPALL, "omp/all", label, "omp", b->opt.threads);
             omp_member = b->n_sets - 1;
@@ -525,7 +525,7 @@ static int bench_build_sets(bench *b)
     }
     /* the combined set, named by what it holds: "cl:0:0+omp/all" */
     size_t n_members = sel.n_cl + (sel.omp ? 1 : 0);
-    if (rc == HET_OK && n_members > 1) {
+    if (rc == HETERO_OK && n_members > 1) {
         char devices[1024] = "", name[1200] = "";
         bench_set all = {.kind = BENCH_SET_COMBINED};
         label[0] = 0;
@@ -545,7 +545,7 @@ static int bench_build_sets(bench *b)
         }
         rc = bench_add_set(b, BENCH_SET_COMBINED, name, label, devices,
                            omp_member != SIZE_MAX ? b->sets[omp_member].threads : 0);
-        if (rc == HET_OK) {
+        if (rc == HETERO_OK) {
             bench_set *s = &b->sets[b->n_sets - 1];
             memcpy(s->members, all.members, sizeof all.members);
             s->n_members = all.n_members;
@@ -555,17 +555,17 @@ static int bench_build_sets(bench *b)
     /* ranks on different machines may see different devices; the rows are
      * collective, so the lists must match: compare a hash of them */
     XXH64_hash_t h = 0;
-    for (size_t i = 0; rc == HET_OK && i < b->n_sets; i++)
+    for (size_t i = 0; rc == HETERO_OK && i < b->n_sets; i++)
         h = XXH64(b->sets[i].devices, strlen(b->sets[i].devices), h ^ b->sets[i].kind);
     double mine = (double)(h >> 12);
     double hi = het_par_max(mine), lo = -het_par_max(-mine);
-    if (rc == HET_OK && (hi != mine || lo != mine))
-        rc = het_fail(HET_E_RUNTIME, "ranks see different devices for --devices '%s'; "
+    if (rc == HETERO_OK && (hi != mine || lo != mine))
+        rc = hetero_fail(HETERO_E_RUNTIME, "ranks see different devices for --devices '%s'; "
                       "run the bench with the same devices on every rank", list);
-    char msg[HET_MSG_MAX];
-    snprintf(msg, sizeof msg, "%s", het_errmsg());
+    char msg[HETERO_MSG_MAX];
+    snprintf(msg, sizeof msg, "%s", hetero_errmsg());
     rc = het_par_agree(rc, msg, sizeof msg);
-    return rc ? het_fail(rc, "%s", msg) : HET_OK;
+    return rc ? hetero_fail(rc, "%s", msg) : HETERO_OK;
 }
 
 /* The progress line's name of a set: its id and, when that is not plain,
@@ -595,19 +595,19 @@ static double bench_median(double *v, int n)
 /* Runs on rank 0 after a collective step, then tells every rank. */
 static int bench_agree(int rc)
 {
-    char msg[HET_MSG_MAX];
-    snprintf(msg, sizeof msg, "%s", het_errmsg());
+    char msg[HETERO_MSG_MAX];
+    snprintf(msg, sizeof msg, "%s", hetero_errmsg());
     rc = het_par_agree(rc, msg, sizeof msg);
-    return rc ? het_fail(rc, "%s", msg) : HET_OK;
+    return rc ? hetero_fail(rc, "%s", msg) : HETERO_OK;
 }
 
 /* The self-check: the same job on every set; every result field bit for
  * bit and the digest must agree with the first set's. */
-static int bench_check_workload(bench *b, const het_workload *wl, bench_check *c)
+static int bench_check_workload(bench *b, const hetero_workload *wl, bench_check *c)
 {
     c->wl = wl;
-    int rc = HET_OK;
-    for (size_t i = 0; i < b->n_sets && rc == HET_OK; i++) {
+    int rc = HETERO_OK;
+    for (size_t i = 0; i < b->n_sets && rc == HETERO_OK; i++) {
         const bench_set *s = &b->sets[i];
         char label[128];
         bench_progress_label(s, label, sizeof label);
@@ -640,7 +640,7 @@ static int bench_check_workload(bench *b, const het_workload *wl, bench_check *c
                     snprintf(va, sizeof va, "%016llx", (unsigned long long)c->digest);
                     snprintf(vb, sizeof vb, "%016llx", (unsigned long long)r.digest);
                 }
-                rc = het_fail(HET_E_RUNTIME,
+                rc = hetero_fail(HETERO_E_RUNTIME,
                               "self-check failed: %s: %s and %s give different results for the same job "
                               "(%s %s vs %s; digest %016llx vs %016llx)",
                               wl->name, b->sets[0].name, s->name, field, va, vb,
@@ -662,7 +662,7 @@ static int bench_check_workload(bench *b, const het_workload *wl, bench_check *c
  * size runs twice and the faster run counts, so one probe slowed by
  * another process does not shrink the timed job.  Rates use the items the
  * job really had (a workload may round the size bench_params was given). */
-static int bench_calibrate(const bench *b, const het_workload *wl, const bench_set *s, double *items,
+static int bench_calibrate(const bench *b, const hetero_workload *wl, const bench_set *s, double *items,
                            double *rate_out)
 {
     double target = b->opt.seconds, n = BENCH_PROBE_ITEMS, rate = 0;
@@ -689,7 +689,7 @@ static int bench_calibrate(const bench *b, const het_workload *wl, const bench_s
     n = rate * target;
     *items = n < 1 ? 1 : n > BENCH_MAX_ITEMS ? BENCH_MAX_ITEMS : floor(n);
     *rate_out = rate;
-    return HET_OK;
+    return HETERO_OK;
 }
 
 /* Spread of R repeats in %: (fastest - slowest items/s) over the median's
@@ -719,12 +719,12 @@ static const char *bench_noise(const bench_row *row)
 /* R timed repeats of the job of `items` on s into t[] and w[], checking
  * that every repeat gives the first one's digest.  The first repeat's
  * parameters and counts go into row. */
-static int bench_repeats(bench *b, const het_workload *wl, const bench_set *s, const char *label, double items,
+static int bench_repeats(bench *b, const hetero_workload *wl, const bench_set *s, const char *label, double items,
                          int round, double *t, double *w, bench_row *row)
 {
-    int R = b->opt.repeats, rc = HET_OK;
+    int R = b->opt.repeats, rc = HETERO_OK;
     uint64_t first_digest = 0;
-    for (int k = 0; k < R && rc == HET_OK; k++) {
+    for (int k = 0; k < R && rc == HETERO_OK; k++) {
         bench_progress("%s on %s: %srepeat %d/%d", wl->name, label, round ? "again (spread), " : "", k + 1, R);
         bench_result r;
         int first = k == 0 && round == 0;
@@ -733,7 +733,7 @@ static int bench_repeats(bench *b, const het_workload *wl, const bench_set *s, c
          * for a job that ends before it has noted the start of the phase
          * (a tiny job).  Run the repeat again, a few times at most; every
          * rank sees the same slowest-rank time, so all decide alike. */
-        for (int again = 0; rc == HET_OK && !(r.compute_s > 0) && again < 3; again++) {
+        for (int again = 0; rc == HETERO_OK && !(r.compute_s > 0) && again < 3; again++) {
             if (first) {
                 bench_fields_free(&r.result);
                 bench_fields_free(&r.params);
@@ -757,7 +757,7 @@ static int bench_repeats(bench *b, const het_workload *wl, const bench_set *s, c
             first_digest = r.digest;
         } else if (het_par_rank() == 0 && r.digest != first_digest) {
             /* the same job on the same set: anything else is a bug */
-            rc = het_fail(HET_E_RUNTIME, "self-check failed: %s on %s: repeat %d gives digest %016llx, "
+            rc = hetero_fail(HETERO_E_RUNTIME, "self-check failed: %s on %s: repeat %d gives digest %016llx, "
                           "repeat 1 gave %016llx for the same job", wl->name, s->name, k + 1,
                           (unsigned long long)r.digest, (unsigned long long)first_digest);
         }
@@ -784,7 +784,7 @@ static void bench_row_stats(bench_row *row, double *t, double *w, int R)
     row->spread_pct = bench_spread(row->min_s, row->median_s, row->max_s, R);
 }
 
-static int bench_time_row(bench *b, const het_workload *wl, size_t set, const bench_check *c,
+static int bench_time_row(bench *b, const hetero_workload *wl, size_t set, const bench_check *c,
                           bench_row *row)
 {
     const bench_set *s = &b->sets[set];
@@ -800,7 +800,7 @@ static int bench_time_row(bench *b, const het_workload *wl, size_t set, const be
     if (!t || !w) {
         free(t);
         free(w);
-        return het_fail(HET_E_NOMEM, "out of memory for %d repeats", R);
+        return hetero_fail(HETERO_E_NOMEM, "out of memory for %d repeats", R);
     }
     memset(row, 0, sizeof *row);
     row->wl = wl;
@@ -811,18 +811,18 @@ static int bench_time_row(bench *b, const het_workload *wl, size_t set, const be
     row->first_spread_pct = NAN;
     row->calib_rate = calib_rate;
     rc = bench_repeats(b, wl, s, label, items, 0, t, w, row);
-    if (rc == HET_OK)
+    if (rc == HETERO_OK)
         bench_row_stats(row, t, w, R);
     /* A suspect measurement: another process, a frequency change, a cold
      * cache.  Measured once more (the same job); the second measurement is
      * the row's, and if it is suspect too the row is noisy.  Every rank
      * decides alike: the times are the slowest rank's, the calibration
      * every rank's. */
-    if (rc == HET_OK && (row->noise = bench_noise(row)) != NULL) {
+    if (rc == HETERO_OK && (row->noise = bench_noise(row)) != NULL) {
         row->remeasured = 1;
         row->first_spread_pct = row->spread_pct;
         rc = bench_repeats(b, wl, s, label, items, 1, t, w, row);
-        if (rc == HET_OK) {
+        if (rc == HETERO_OK) {
             bench_row_stats(row, t, w, R);
             row->noise = bench_noise(row);
             row->noisy = row->noise != NULL;
@@ -871,7 +871,7 @@ static int bench_run(bench *b)
 {
     bench_run_facts(&b->run);
     int rc = bench_machine_facts(b);
-    if (rc == HET_OK)
+    if (rc == HETERO_OK)
         rc = bench_build_sets(b);
     if (rc)
         return rc;
@@ -884,21 +884,21 @@ static int bench_run(bench *b)
     b->rows = calloc(b->opt.n_wls * b->n_sets, sizeof *b->rows);
     bench_progress_rows = b->opt.n_wls * b->n_sets;
     if (!b->rows)
-        return bench_agree(het_fail(HET_E_NOMEM, "out of memory for the rows"));
-    for (size_t w = 0; w < b->opt.n_wls && rc == HET_OK; w++) {
-        const het_workload *wl = b->opt.wls[w];
+        return bench_agree(hetero_fail(HETERO_E_NOMEM, "out of memory for the rows"));
+    for (size_t w = 0; w < b->opt.n_wls && rc == HETERO_OK; w++) {
+        const hetero_workload *wl = b->opt.wls[w];
         bench_check *c = &b->checks[b->n_checks++];
         bench_progress_row = b->n_rows + 1;
         rc = bench_check_workload(b, wl, c);
-        for (size_t s = 0; s < b->n_sets && rc == HET_OK; s++) {
+        for (size_t s = 0; s < b->n_sets && rc == HETERO_OK; s++) {
             bench_progress_row = b->n_rows + 1;
             rc = bench_time_row(b, wl, s, c, &b->rows[b->n_rows]);
-            if (rc == HET_OK)
+            if (rc == HETERO_OK)
                 b->n_rows++;
         }
     }
     bench_progress_end();
-    if (rc == HET_OK)
+    if (rc == HETERO_OK)
         bench_derive(b);
     return rc;
 }
@@ -956,9 +956,9 @@ int main(int argc, char **argv)
     het_set_progname("hetero-bench");
     int rc = het_par_init(&argc, &argv);
     if (rc) {
-        fprintf(stderr, het_exit_status(rc) == 2 ? "hetero-bench: %s\n" : "hetero-bench: error: %s\n",
-                het_errmsg());
-        return het_exit_status(rc);
+        fprintf(stderr, hetero_exit_status(rc) == 2 ? "hetero-bench: %s\n" : "hetero-bench: error: %s\n",
+                hetero_errmsg());
+        return hetero_exit_status(rc);
     }
     /* handlers first: parsing already creates (and removes) probe files */
     het_interrupt_install("hetero-bench", het_par_rank() == 0, 0);
@@ -968,69 +968,69 @@ int main(int argc, char **argv)
      * file: agree, so that no rank goes on alone into a collective run */
     rc = bench_agree(rc);
     int rank0 = het_par_rank() == 0;
-    if (rc == HET_OK) {
+    if (rc == HETERO_OK) {
         bench_show_progress = rank0 && (b.opt.progress > 0 || (b.opt.progress < 0 && isatty(2)));
         het_interrupt_install("hetero-bench", rank0, bench_show_progress && !b.opt.help && !b.opt.version);
         rc = het_stdout_check_open();
     }
-    if (rc == HET_OK && b.opt.help) {
+    if (rc == HETERO_OK && b.opt.help) {
         if (rank0) {
             bench_usage(stdout);
             rc = het_stream_flush(stdout, "the usage text to stdout");
         }
-    } else if (rc == HET_OK && b.opt.version) {
+    } else if (rc == HETERO_OK && b.opt.version) {
         if (rank0) {
             printf("hetero-bench %s\n", HETERO_VERSION);
             rc = het_stream_flush(stdout, "the version to stdout");
         }
-    } else if (rc == HET_OK && b.opt.results) {
+    } else if (rc == HETERO_OK && b.opt.results) {
         /* two reports compared, nothing run */
         if (rank0) {
             rc = bench_compare_docs(b.doc, b.baseline, b.opt.fail_on, &b.cmp);
-            b.have_cmp = rc == HET_OK;
+            b.have_cmp = rc == HETERO_OK;
             b.cmp.baseline_path = b.opt.compare;
-            if (rc == HET_OK)
+            if (rc == HETERO_OK)
                 rc = bench_print(&b, stdout);
-            if (rc == HET_OK)
+            if (rc == HETERO_OK)
                 rc = het_stream_flush(stdout, "the comparison to stdout");
         }
-    } else if (rc == HET_OK) {
+    } else if (rc == HETERO_OK) {
         rc = bench_run(&b);
-        if (rc == HET_OK && rank0 && !(b.doc = bench_report_doc(&b)))
-            rc = het_fail(HET_E_NOMEM, "out of memory for the report");
-        if (rc == HET_OK && rank0 && b.baseline) {
+        if (rc == HETERO_OK && rank0 && !(b.doc = bench_report_doc(&b)))
+            rc = hetero_fail(HETERO_E_NOMEM, "out of memory for the report");
+        if (rc == HETERO_OK && rank0 && b.baseline) {
             rc = bench_compare_docs(b.doc, b.baseline, b.opt.fail_on, &b.cmp);
-            b.have_cmp = rc == HET_OK;
+            b.have_cmp = rc == HETERO_OK;
             b.cmp.baseline_path = b.opt.compare;
         }
         /* the plot first: if it cannot be drawn, no report claims success */
-        if (rc == HET_OK && rank0 && b.opt.n_plots)
+        if (rc == HETERO_OK && rank0 && b.opt.n_plots)
             rc = bench_plot(&b);
-        if (rc == HET_OK && rank0) {
+        if (rc == HETERO_OK && rank0) {
             rc = bench_print(&b, stdout);
-            if (rc == HET_OK)
+            if (rc == HETERO_OK)
                 rc = het_stream_flush(stdout, "the report to stdout");
         }
     }
     bench_progress_end();
-    int status = het_exit_status(rc);
-    if (rc == HET_OK && rank0)
+    int status = hetero_exit_status(rc);
+    if (rc == HETERO_OK && rank0)
         status = bench_fail_on(&b);
-    if (rc == HET_E_INTERRUPTED || het_interrupted()) {
+    if (rc == HETERO_E_INTERRUPTED || het_interrupted()) {
         status = het_interrupt_report();
         if (!status)
-            status = het_exit_status(HET_E_INTERRUPTED);
+            status = hetero_exit_status(HETERO_E_INTERRUPTED);
     } else if (rc && rank0) {
         if (status == 2)
-            fprintf(stderr, "hetero-bench: %s\n", het_errmsg());
+            fprintf(stderr, "hetero-bench: %s\n", hetero_errmsg());
         else
-            fprintf(stderr, "hetero-bench: error: %s\n", het_errmsg());
+            fprintf(stderr, "hetero-bench: error: %s\n", hetero_errmsg());
     }
     bench_free(&b);
     het_par_finalize();
-    if (het_stdout_close("stdout") != HET_OK && (status == 0 || status == 3)) {
+    if (het_stdout_close("stdout") != HETERO_OK && (status == 0 || status == 3)) {
         if (rank0)
-            fprintf(stderr, "hetero-bench: error: %s\n", het_errmsg());
+            fprintf(stderr, "hetero-bench: error: %s\n", hetero_errmsg());
         status = 1;
     }
     /* a device thread left inside its driver: no exit handlers under it */

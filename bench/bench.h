@@ -57,11 +57,11 @@ typedef struct bench_set {
 
 /* A copy of a workload's fields whose strings the copy owns. */
 typedef struct bench_fields {
-    het_field f[HET_MAX_FIELDS];
+    hetero_field f[HETERO_MAX_FIELDS];
     size_t n;
 } bench_fields;
 
-void bench_fields_copy(bench_fields *dst, const het_field *src, size_t n);
+void bench_fields_copy(bench_fields *dst, const hetero_field *src, size_t n);
 void bench_fields_free(bench_fields *f);
 /* 0 when both have the same names, kinds and values (doubles compared bit
  * for bit); otherwise the index of the first difference plus one. */
@@ -69,7 +69,7 @@ size_t bench_fields_diff(const bench_fields *a, const bench_fields *b);
 
 /* The self-check of one workload: the fixed check job, run on every set. */
 typedef struct bench_check {
-    const het_workload *wl;
+    const hetero_workload *wl;
     uint64_t items;            /* the check job's items */
     bench_fields params;       /* its parameters */
     bench_fields result;       /* its result (the same on every set) */
@@ -79,7 +79,7 @@ typedef struct bench_check {
 
 /* One row of the report: one workload on one device set. */
 typedef struct bench_row {
-    const het_workload *wl;
+    const hetero_workload *wl;
     size_t set;                /* index into bench.sets */
     int threads;               /* OpenMP threads per rank that ran (0: none) */
     int ranks;
@@ -117,7 +117,7 @@ typedef struct bench_run_info {
 } bench_run_info;
 
 typedef struct bench_opts {
-    const het_workload *wls[64];
+    const hetero_workload *wls[64];
     size_t n_wls;
     const char *devices;       /* NULL: every OpenCL device and omp */
     int quick;
@@ -126,7 +126,7 @@ typedef struct bench_opts {
     uint64_t check_items;
     uint64_t seed;
     int threads;               /* "all threads": 0 = the default team */
-    int format;                /* enum het_format */
+    int format;                /* enum hetero_format */
     int progress;              /* -1 auto, 0 off, 1 on */
     const char *plots[BENCH_MAX_PLOTS];   /* FILE.svg / FILE.png, each from the same drawing */
     size_t n_plots;
@@ -184,7 +184,7 @@ typedef struct bench_comparison {
 /* Compares two hetero-bench JSON documents: rows matched by workload and
  * device identity (each OpenCL device's name and driver, the OpenMP team's
  * CPU model and thread count, the rank count), every difference of
- * machine, devices, build and settings listed.  HET_E_NOMEM or HET_OK. */
+ * machine, devices, build and settings listed.  HETERO_E_NOMEM or HETERO_OK. */
 int bench_compare_docs(const cJSON *run, const cJSON *baseline, double fail_on, bench_comparison *c);
 void bench_comparison_free(bench_comparison *c);
 /* The comparison for people: where the baseline comes from and every
@@ -226,7 +226,7 @@ cJSON *bench_report_doc(const bench *b);
 int bench_print(const bench *b, FILE *out);
 
 /* plot.c: draws the chart once and writes every --plot file from it (SVG
- * or PNG by extension).  HET_E_IO when a file cannot be written. */
+ * or PNG by extension).  HETERO_E_IO when a file cannot be written. */
 int bench_plot(const bench *b);
 
 

@@ -45,16 +45,16 @@ int bench_load_report(const char *opt, const char *path, cJSON **out)
     if (!doc || !cJSON_IsString(schema) || strcmp(schema->valuestring, BENCH_SCHEMA) != 0 ||
         !cJSON_IsArray(results)) {
         cJSON_Delete(doc);
-        return het_fail(HET_E_BADARG, "%s: '%s' is not a hetero-bench JSON report (schema %s)", opt, path,
+        return hetero_fail(HETERO_E_BADARG, "%s: '%s' is not a hetero-bench JSON report (schema %s)", opt, path,
                         BENCH_SCHEMA);
     }
     if (!cJSON_IsNumber(version) || version->valuedouble < 1 || version->valuedouble > BENCH_VERSION) {
         cJSON_Delete(doc);
-        return het_fail(HET_E_BADARG, "%s: '%s' is a hetero-bench report of a version this bench does not read "
+        return hetero_fail(HETERO_E_BADARG, "%s: '%s' is a hetero-bench report of a version this bench does not read "
                         "(it reads 1 to %d)", opt, path, BENCH_VERSION);
     }
     *out = doc;
-    return HET_OK;
+    return HETERO_OK;
 }
 
 /* ---- reading a document ---------------------------------------------------- */
@@ -181,14 +181,14 @@ static int bench_same_value(const cJSON *a, const cJSON *b)
 static int bench_mm_add(bench_comparison *c, size_t *cap, const char *field, const cJSON *run, const cJSON *base)
 {
     if (run && base && bench_same_value(run, base))
-        return HET_OK;
+        return HETERO_OK;
     if (!run && !base)
-        return HET_OK;
+        return HETERO_OK;
     if (c->n_mm == *cap) {
         size_t ncap = *cap ? 2 * *cap : 16;
         bench_mismatch *m = realloc(c->mm, ncap * sizeof *m);
         if (!m)
-            return het_fail(HET_E_NOMEM, "out of memory comparing with the baseline");
+            return hetero_fail(HETERO_E_NOMEM, "out of memory comparing with the baseline");
         c->mm = m;
         *cap = ncap;
     }
@@ -199,7 +199,7 @@ static int bench_mm_add(bench_comparison *c, size_t *cap, const char *field, con
     snprintf(m->baseline, sizeof m->baseline, "%s", b ? b : "null");
     free(a);
     free(b);
-    return HET_OK;
+    return HETERO_OK;
 }
 
 static int bench_mismatches(const cJSON *run, const cJSON *base, bench_comparison *c)
@@ -211,8 +211,8 @@ static int bench_mismatches(const cJSON *run, const cJSON *base, bench_compariso
         "settings.devices", "settings.threads", "settings.noisy_pct", "settings.time",
     };
     size_t cap = 0;
-    int rc = HET_OK;
-    for (size_t i = 0; i < sizeof fields / sizeof fields[0] && rc == HET_OK; i++)
+    int rc = HETERO_OK;
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0] && rc == HETERO_OK; i++)
         rc = bench_mm_add(c, &cap, fields[i], bench_get(run, fields[i]), bench_get(base, fields[i]));
     /* the OpenCL devices, by id: each one's name, driver and version, and
      * the devices found on one side only */
@@ -282,7 +282,7 @@ int bench_compare_docs(const cJSON *run, const cJSON *base, double fail_on, benc
         free(used);
         free(bkey);
         bench_comparison_free(c);
-        return het_fail(HET_E_NOMEM, "out of memory comparing with the baseline");
+        return hetero_fail(HETERO_E_NOMEM, "out of memory comparing with the baseline");
     }
     size_t j = 0;
     const cJSON *row;

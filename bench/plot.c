@@ -61,7 +61,7 @@ static uint32_t pl_colour(const bench *b, size_t set)
     }
 }
 
-static const bench_row *pl_row(const bench *b, const het_workload *wl, size_t s)
+static const bench_row *pl_row(const bench *b, const hetero_workload *wl, size_t s)
 {
     for (size_t i = 0; i < b->n_rows; i++)
         if (b->rows[i].wl == wl && b->rows[i].set == s)
@@ -141,7 +141,7 @@ static het_draw *pl_draw(const bench *b)
     cJSON *jbars = cJSON_AddArrayToObject(meta, "bars");
 
     for (size_t g = 0; g < b->n_checks; g++) {
-        const het_workload *wl = b->checks[g].wl;
+        const hetero_workload *wl = b->checks[g].wl;
         double top = top0 + (double)g * (panel_h + PL_PANEL_GAP);
         double rows_top = top + PL_PANEL_HEAD, rows_bottom = rows_top + (double)b->n_sets * PL_ROW;
         snprintf(buf, sizeof buf, "%s: %s per second", wl->name, wl->item_name);
@@ -265,12 +265,12 @@ int bench_plot(const bench *b)
 {
     het_draw *d = pl_draw(b);
     if (!d) {
-        char why[HET_MSG_MAX];
-        snprintf(why, sizeof why, "%s", het_errmsg());
-        return het_fail(HET_E_NOMEM, "--plot: cannot draw the chart: %s", why);
+        char why[HETERO_MSG_MAX];
+        snprintf(why, sizeof why, "%s", hetero_errmsg());
+        return hetero_fail(HETERO_E_NOMEM, "--plot: cannot draw the chart: %s", why);
     }
-    int rc = HET_OK;
-    for (size_t i = 0; i < b->opt.n_plots && rc == HET_OK; i++)
+    int rc = HETERO_OK;
+    for (size_t i = 0; i < b->opt.n_plots && rc == HETERO_OK; i++)
         rc = het_draw_write(d, "--plot", b->opt.plots[i]);
     het_draw_free(d);
     return rc;

@@ -167,10 +167,10 @@ static int bench_emit(const cJSON *doc, FILE *out)
 {
     char *text = cJSON_Print(doc);
     if (!text)
-        return het_fail(HET_E_NOMEM, "out of memory printing JSON");
+        return hetero_fail(HETERO_E_NOMEM, "out of memory printing JSON");
     fprintf(out, "%s\n", text);
     free(text);
-    return HET_OK;
+    return HETERO_OK;
 }
 
 static int bench_print_json(const bench *b, FILE *out)
@@ -180,7 +180,7 @@ static int bench_print_json(const bench *b, FILE *out)
     if (b->have_cmp) {
         cJSON *cmp = bench_compare_json(&b->cmp);
         if (!cmp)
-            return het_fail(HET_E_NOMEM, "out of memory printing JSON");
+            return hetero_fail(HETERO_E_NOMEM, "out of memory printing JSON");
         cJSON_AddItemToObject(doc, "compare", cmp);
         int rc = bench_emit(doc, out);
         cJSON_DeleteItemFromObjectCaseSensitive(doc, "compare");
@@ -271,8 +271,8 @@ static int bench_print_text(const bench *b, FILE *out)
         /* the first few result fields, enough to recognise the answer */
         for (size_t k = 0; k < c->result.n && k < 3; k++) {
             char v[64];
-            const het_field *f = &c->result.f[k];
-            if (f->kind == HET_FIELD_F64)
+            const hetero_field *f = &c->result.f[k];
+            if (f->kind == HETERO_FIELD_F64)
                 snprintf(v, sizeof v, "%.10g", f->v.f64);
             else
                 het_format_field(f, 17, v, sizeof v);
@@ -330,7 +330,7 @@ static int bench_print_text(const bench *b, FILE *out)
 
     if (b->have_cmp)
         bench_compare_print_text(&b->cmp, out);
-    return HET_OK;
+    return HETERO_OK;
 }
 
 /* ---- CSV ----------------------------------------------------------------- */
@@ -392,7 +392,7 @@ static int bench_print_csv(const bench *b, FILE *out)
         }
         fputc('\n', out);
     }
-    return HET_OK;
+    return HETERO_OK;
 }
 
 /* ---- --results: two saved reports ----------------------------------------- */
@@ -402,7 +402,7 @@ static int bench_print_results(const bench *b, FILE *out)
     const bench_comparison *c = &b->cmp;
     char line[512];
     bench_run_line(b->doc, line, sizeof line);
-    if (b->opt.format == HET_FMT_JSON) {
+    if (b->opt.format == HETERO_FORMAT_JSON) {
         cJSON *root = cJSON_CreateObject();
         cJSON_AddStringToObject(root, "schema", BENCH_SCHEMA ".compare");
         cJSON_AddNumberToObject(root, "version", 1);
@@ -411,7 +411,7 @@ static int bench_print_results(const bench *b, FILE *out)
         cJSON_AddItemToObject(root, "compare", bench_compare_json(c));
         return het_json_emit(root, out);
     }
-    if (b->opt.format == HET_FMT_CSV) {
+    if (b->opt.format == HETERO_FORMAT_CSV) {
         fputs("workload,devices,status,old_items_per_s,new_items_per_s,change_pct,noisy,regression\n", out);
         for (size_t i = 0; i < c->n_rows; i++) {
             const bench_cmp_row *r = &c->rows[i];
@@ -422,12 +422,12 @@ static int bench_print_results(const bench *b, FILE *out)
             bench_csv_num(out, r->change_pct, 4);
             fprintf(out, ",%s,%s\n", r->noisy ? "true" : "false", r->regression ? "true" : "false");
         }
-        return HET_OK;
+        return HETERO_OK;
     }
     fprintf(out, "hetero-bench %s: the report %s (%s), nothing run\n", HETERO_VERSION, b->opt.results, line);
     bench_compare_print_head(c, out);
     bench_compare_print_text(c, out);
-    return HET_OK;
+    return HETERO_OK;
 }
 
 int bench_print(const bench *b, FILE *out)
@@ -435,8 +435,8 @@ int bench_print(const bench *b, FILE *out)
     if (b->opt.results)
         return bench_print_results(b, out);
     switch (b->opt.format) {
-    case HET_FMT_JSON: return bench_print_json(b, out);
-    case HET_FMT_CSV: return bench_print_csv(b, out);
+    case HETERO_FORMAT_JSON: return bench_print_json(b, out);
+    case HETERO_FORMAT_CSV: return bench_print_csv(b, out);
     default: return bench_print_text(b, out);
     }
 }

@@ -379,7 +379,7 @@ int hcl_build(hcl_device *d, const char *source, const char *options,
     char dir[4096], key[33];
     cl_program prog = NULL;
     cl_int err;
-    int rc = HET_OK;
+    int rc = HETERO_OK;
 
     if (!options)
         options = "";
@@ -400,7 +400,7 @@ int hcl_build(hcl_device *d, const char *source, const char *options,
                 *out = prog;
                 if (from_cache)
                     *from_cache = 1;
-                return HET_OK;
+                return HETERO_OK;
             }
         }
     }
@@ -411,7 +411,7 @@ int hcl_build(hcl_device *d, const char *source, const char *options,
     if (err != CL_SUCCESS) {
         char *log = build_log(d, prog);
         /* The one multi-line message: the build log is what the user needs. */
-        rc = het_fail(HET_E_BUILD, "clBuildProgram on %s (%s): %s%s%s", d->info.id, d->info.name,
+        rc = hetero_fail(HETERO_E_BUILD, "clBuildProgram on %s (%s): %s%s%s", d->info.id, d->info.name,
                       hcl_errname(err), log ? "\n" : "", log ? log : "");
         free(log);
         goto done;

@@ -10,7 +10,7 @@
 
 int hcl__fail(const hcl_device *d, const char *call, cl_int err)
 {
-    return het_fail(HET_E_OPENCL, "%s on %s (%s): %s", call, d->info.id,
+    return hetero_fail(HETERO_E_OPENCL, "%s on %s (%s): %s", call, d->info.id,
                     d->info.name, hcl_errname(err));
 }
 
@@ -57,7 +57,7 @@ static int has_word(const char *list, const char *word)
 static int query_device(hcl_device *scratch, cl_platform_id p, cl_device_id dev)
 {
     hcl_info *info = &scratch->info;
-    int rc = HET_OK;
+    int rc = HETERO_OK;
     char *ext = NULL;
     cl_device_type type = 0;
     cl_uint cu = 0, mhz = 0;
@@ -100,7 +100,7 @@ static int query_device(hcl_device *scratch, cl_platform_id p, cl_device_id dev)
                 clGetDeviceInfo(dev, CL_DEVICE_EXTENSIONS, 0, NULL, &extsize));
         ext = calloc(1, extsize + 1);
         if (!ext) {
-            rc = het_fail(HET_E_NOMEM, "out of memory reading the extensions of %s", info->id);
+            rc = hetero_fail(HETERO_E_NOMEM, "out of memory reading the extensions of %s", info->id);
             goto done;
         }
         HCL_TRY(scratch, "clGetDeviceInfo(CL_DEVICE_EXTENSIONS)",
@@ -133,20 +133,20 @@ static int get_platforms(cl_platform_id **out, cl_uint *n)
     *n = 0;
     cl_int err = clGetPlatformIDs(0, NULL, &np);
     if (err == -1001 /* CL_PLATFORM_NOT_FOUND_KHR */ || (err == CL_SUCCESS && np == 0))
-        return HET_OK;
+        return HETERO_OK;
     if (err != CL_SUCCESS)
-        return het_fail(HET_E_OPENCL, "clGetPlatformIDs: %s", hcl_errname(err));
+        return hetero_fail(HETERO_E_OPENCL, "clGetPlatformIDs: %s", hcl_errname(err));
     cl_platform_id *p = calloc(np, sizeof *p);
     if (!p)
-        return het_fail(HET_E_NOMEM, "out of memory listing %u OpenCL platforms", np);
+        return hetero_fail(HETERO_E_NOMEM, "out of memory listing %u OpenCL platforms", np);
     err = clGetPlatformIDs(np, p, NULL);
     if (err != CL_SUCCESS) {
         free(p);
-        return het_fail(HET_E_OPENCL, "clGetPlatformIDs: %s", hcl_errname(err));
+        return hetero_fail(HETERO_E_OPENCL, "clGetPlatformIDs: %s", hcl_errname(err));
     }
     *out = p;
     *n = np;
-    return HET_OK;
+    return HETERO_OK;
 }
 
 /* The devices of platform P, in clGetDeviceIDs(ALL) order; CL_DEVICE_NOT_FOUND
@@ -161,20 +161,20 @@ static int get_devices(cl_platform_id p, unsigned pi, cl_device_id **out, cl_uin
     if (status)
         *status = err;
     if (err == CL_DEVICE_NOT_FOUND || (err == CL_SUCCESS && nd == 0))
-        return HET_OK;
+        return HETERO_OK;
     if (err != CL_SUCCESS)
-        return het_fail(HET_E_OPENCL, "clGetDeviceIDs on cl:%u: %s", pi, hcl_errname(err));
+        return hetero_fail(HETERO_E_OPENCL, "clGetDeviceIDs on cl:%u: %s", pi, hcl_errname(err));
     cl_device_id *d = calloc(nd, sizeof *d);
     if (!d)
-        return het_fail(HET_E_NOMEM, "out of memory listing %u OpenCL devices", nd);
+        return hetero_fail(HETERO_E_NOMEM, "out of memory listing %u OpenCL devices", nd);
     err = clGetDeviceIDs(p, CL_DEVICE_TYPE_ALL, nd, d, NULL);
     if (err != CL_SUCCESS) {
         free(d);
-        return het_fail(HET_E_OPENCL, "clGetDeviceIDs on cl:%u: %s", pi, hcl_errname(err));
+        return hetero_fail(HETERO_E_OPENCL, "clGetDeviceIDs on cl:%u: %s", pi, hcl_errname(err));
     }
     *out = d;
     *n = nd;
-    return HET_OK;
+    return HETERO_OK;
 }
 
 /* Platforms of the last discovery that gave no device, and what they
@@ -206,16 +206,16 @@ int hcl_discover(hcl_info **out, size_t *n)
     *out = NULL;
     *n = 0;
     hcl__note[0] = 0;
-    if ((rc = get_platforms(&plats, &np)) != HET_OK)
+    if ((rc = get_platforms(&plats, &np)) != HETERO_OK)
         return rc;
     for (cl_uint pi = 0; pi < np; pi++) {
         cl_int status = CL_SUCCESS;
         /* a platform that fails (PoCL when it cannot create its cache
          * directory) is left out, with a note, not the end of discovery:
          * the other platforms and the CPU can still run the job */
-        if ((rc = get_devices(plats[pi], pi, &devs, &nd, &status)) != HET_OK) {
-            char what[HET_MSG_MAX];
-            snprintf(what, sizeof what, "%s", het_errmsg());
+        if ((rc = get_devices(plats[pi], pi, &devs, &nd, &status)) != HETERO_OK) {
+            char what[HETERO_MSG_MAX];
+            snprintf(what, sizeof what, "%s", hetero_errmsg());
             note_platform(plats[pi], pi, what);
             continue;
         }
@@ -229,7 +229,7 @@ int hcl_discover(hcl_info **out, size_t *n)
         if (nd > 0) {
             hcl_info *grown = realloc(list, (count + nd) * sizeof *list);
             if (!grown) {
-                rc = het_fail(HET_E_NOMEM, "out of memory listing OpenCL devices");
+                rc = hetero_fail(HETERO_E_NOMEM, "out of memory listing OpenCL devices");
                 goto done;
             }
             list = grown;
@@ -244,18 +244,18 @@ int hcl_discover(hcl_info **out, size_t *n)
             snprintf(scratch.info.id, sizeof scratch.info.id, "%.23s", id);
             scratch.info.platform = pi;
             scratch.info.device = di;
-            if ((rc = query_device(&scratch, plats[pi], devs[di])) != HET_OK)
+            if ((rc = query_device(&scratch, plats[pi], devs[di])) != HETERO_OK)
                 goto done;
             list[count++] = scratch.info;
         }
         free(devs);
         devs = NULL;
     }
-    rc = HET_OK;
+    rc = HETERO_OK;
 done:
     free(devs);
     free(plats);
-    if (rc != HET_OK || count == 0) {
+    if (rc != HETERO_OK || count == 0) {
         free(list);
         list = NULL;
         count = 0;
@@ -278,16 +278,16 @@ int hcl_open(hcl_device *d, const hcl_info *info)
 
     memset(d, 0, sizeof *d);
     d->info = want;
-    if ((rc = get_platforms(&plats, &np)) != HET_OK)
+    if ((rc = get_platforms(&plats, &np)) != HETERO_OK)
         goto done;
     if (want.platform >= np) {
-        rc = het_fail(HET_E_NODEV, "no OpenCL device %s: there are %u platforms", want.id, np);
+        rc = hetero_fail(HETERO_E_NODEV, "no OpenCL device %s: there are %u platforms", want.id, np);
         goto done;
     }
-    if ((rc = get_devices(plats[want.platform], want.platform, &devs, &nd, NULL)) != HET_OK)
+    if ((rc = get_devices(plats[want.platform], want.platform, &devs, &nd, NULL)) != HETERO_OK)
         goto done;
     if (want.device >= nd) {
-        rc = het_fail(HET_E_NODEV, "no OpenCL device %s: platform %u has %u devices",
+        rc = hetero_fail(HETERO_E_NODEV, "no OpenCL device %s: platform %u has %u devices",
                       want.id, want.platform, nd);
         goto done;
     }
@@ -306,7 +306,7 @@ int hcl_open(hcl_device *d, const hcl_info *info)
 done:
     free(devs);
     free(plats);
-    if (rc != HET_OK) {
+    if (rc != HETERO_OK) {
         hcl_close(d);
         d->info = want;
     }
@@ -353,15 +353,15 @@ int hcl_kernel(hcl_device *d, cl_program prog, const char *name, cl_kernel *out)
     *out = clCreateKernel(prog, name, &err);
     if (err != CL_SUCCESS) {
         *out = NULL;
-        return het_fail(HET_E_OPENCL, "clCreateKernel(%s) on %s (%s): %s", name,
+        return hetero_fail(HETERO_E_OPENCL, "clCreateKernel(%s) on %s (%s): %s", name,
                         d->info.id, d->info.name, hcl_errname(err));
     }
-    return HET_OK;
+    return HETERO_OK;
 }
 
 int hcl_kernel_limits(hcl_device *d, cl_kernel k, size_t *max_wg, uint64_t *local_mem)
 {
-    int rc = HET_OK;
+    int rc = HETERO_OK;
     size_t wg = 0;
     cl_ulong lm = 0;
     HCL_TRY(d, "clGetKernelWorkGroupInfo(CL_KERNEL_WORK_GROUP_SIZE)",
@@ -387,15 +387,15 @@ int hcl_set_args(hcl_device *d, cl_kernel k, unsigned first, const hcl_arg *args
         case HCL_ARG_MEM: size = sizeof(cl_mem); value = &a->u.mem; break;
         case HCL_ARG_LOCAL: size = a->u.bytes; value = NULL; break;
         default:
-            return het_fail(HET_E_INTERNAL, "hcl_set_args: argument %u has unknown kind %d",
+            return hetero_fail(HETERO_E_INTERNAL, "hcl_set_args: argument %u has unknown kind %d",
                             first + (unsigned)i, a->kind);
         }
         cl_int err = clSetKernelArg(k, first + (cl_uint)i, size, value);
         if (err != CL_SUCCESS)
-            return het_fail(HET_E_OPENCL, "clSetKernelArg(%u) on %s (%s): %s",
+            return hetero_fail(HETERO_E_OPENCL, "clSetKernelArg(%u) on %s (%s): %s",
                             first + (unsigned)i, d->info.id, d->info.name, hcl_errname(err));
     }
-    return HET_OK;
+    return HETERO_OK;
 }
 
 int hcl_buffer(hcl_device *d, cl_mem_flags flags, size_t bytes, const void *host_data, cl_mem *out)
@@ -409,7 +409,7 @@ int hcl_buffer(hcl_device *d, cl_mem_flags flags, size_t bytes, const void *host
         *out = NULL;
         return hcl__fail(d, "clCreateBuffer", err);
     }
-    return HET_OK;
+    return HETERO_OK;
 }
 
 int hcl_launch(hcl_device *d, cl_kernel k, size_t global, size_t local, cl_event *ev)
@@ -421,7 +421,7 @@ int hcl_launch(hcl_device *d, cl_kernel k, size_t global, size_t local, cl_event
             *ev = NULL;
         return hcl__fail(d, "clEnqueueNDRangeKernel", err);
     }
-    return HET_OK;
+    return HETERO_OK;
 }
 
 int hcl_read(hcl_device *d, cl_mem buf, size_t offset, size_t bytes, void *dst,
@@ -434,31 +434,31 @@ int hcl_read(hcl_device *d, cl_mem buf, size_t offset, size_t bytes, void *dst,
             *ev = NULL;
         return hcl__fail(d, "clEnqueueReadBuffer", err);
     }
-    return HET_OK;
+    return HETERO_OK;
 }
 
 int hcl_write(hcl_device *d, cl_mem buf, size_t offset, size_t bytes, const void *src)
 {
     cl_int err = clEnqueueWriteBuffer(d->queue, buf, CL_TRUE, offset, bytes, src, 0, NULL, NULL);
-    return err == CL_SUCCESS ? HET_OK : hcl__fail(d, "clEnqueueWriteBuffer", err);
+    return err == CL_SUCCESS ? HETERO_OK : hcl__fail(d, "clEnqueueWriteBuffer", err);
 }
 
 int hcl_fill(hcl_device *d, cl_mem buf, size_t offset, size_t bytes, unsigned char value)
 {
     cl_int err = clEnqueueFillBuffer(d->queue, buf, &value, 1, offset, bytes, 0, NULL, NULL);
-    return err == CL_SUCCESS ? HET_OK : hcl__fail(d, "clEnqueueFillBuffer", err);
+    return err == CL_SUCCESS ? HETERO_OK : hcl__fail(d, "clEnqueueFillBuffer", err);
 }
 
 int hcl_flush(hcl_device *d)
 {
     cl_int err = clFlush(d->queue);
-    return err == CL_SUCCESS ? HET_OK : hcl__fail(d, "clFlush", err);
+    return err == CL_SUCCESS ? HETERO_OK : hcl__fail(d, "clFlush", err);
 }
 
 int hcl_finish(hcl_device *d)
 {
     cl_int err = clFinish(d->queue);
-    return err == CL_SUCCESS ? HET_OK : hcl__fail(d, "clFinish", err);
+    return err == CL_SUCCESS ? HETERO_OK : hcl__fail(d, "clFinish", err);
 }
 
 int hcl_wait(hcl_device *d, cl_event ev)
@@ -486,7 +486,7 @@ int hcl_wait(hcl_device *d, cl_event ev)
                            &status, NULL) == CL_SUCCESS && status < 0)
             err = status;
     }
-    return err == CL_SUCCESS ? HET_OK : hcl__fail(d, "clWaitForEvents", err);
+    return err == CL_SUCCESS ? HETERO_OK : hcl__fail(d, "clWaitForEvents", err);
 }
 
 int hcl_poll(hcl_device *d, cl_event ev, int *done)
@@ -499,7 +499,7 @@ int hcl_poll(hcl_device *d, cl_event ev, int *done)
     if (status < 0)
         return hcl__fail(d, "command execution status", status);
     *done = status == CL_COMPLETE;
-    return HET_OK;
+    return HETERO_OK;
 }
 
 typedef struct hcl__cb {
@@ -520,7 +520,7 @@ int hcl_on_complete(hcl_device *d, cl_event ev, void (*fn)(void *), void *arg)
 {
     hcl__cb *cb = malloc(sizeof *cb);
     if (!cb)
-        return het_fail(HET_E_NOMEM, "out of memory for an event callback on %s", d->info.id);
+        return hetero_fail(HETERO_E_NOMEM, "out of memory for an event callback on %s", d->info.id);
     cb->fn = fn;
     cb->arg = arg;
     cl_int err = clSetEventCallback(ev, CL_COMPLETE, hcl__on_event, cb);
@@ -528,13 +528,13 @@ int hcl_on_complete(hcl_device *d, cl_event ev, void (*fn)(void *), void *arg)
         free(cb);
         return hcl__fail(d, "clSetEventCallback", err);
     }
-    return HET_OK;
+    return HETERO_OK;
 }
 
 int hcl_event_seconds(hcl_device *d, cl_event ev, double *seconds)
 {
     cl_ulong start = 0, end = 0;
-    int rc = HET_OK;
+    int rc = HETERO_OK;
     *seconds = 0.0;
     HCL_TRY(d, "clGetEventProfilingInfo(CL_PROFILING_COMMAND_START)",
             clGetEventProfilingInfo(ev, CL_PROFILING_COMMAND_START, sizeof start, &start, NULL));

@@ -7,7 +7,7 @@
  * on-disk binary cache), creates buffers, sets kernel arguments from a
  * declarative list, launches, reads back and reports errors by name.
  *
- * Errors: every function returns HET_OK or a negative HET_E_* code (see
+ * Errors: every function returns HETERO_OK or a negative HET_E_* code (see
  * host/error.h) and records a one-line message that names the failing call,
  * the device and the OpenCL error name, e.g.
  *   "clEnqueueNDRangeKernel on cl:0:0 (NVIDIA H200): CL_OUT_OF_RESOURCES".
@@ -50,7 +50,7 @@ typedef struct hcl_info {
 } hcl_info;
 
 /* Lists every device of every platform.  No ICD / no platform at all gives
- * *n = 0 and HET_OK (with *out = NULL), not an error.  The caller owns *out
+ * *n = 0 and HETERO_OK (with *out = NULL), not an error.  The caller owns *out
  * and frees it with free(). */
 int hcl_discover(hcl_info **out, size_t *n);
 
@@ -69,7 +69,7 @@ const char *hcl_type_name(int type);   /* "cpu", "gpu", "accelerator", "other" *
 
 /* One open device: context and in-order queue with profiling enabled.
  * hcl_open fills *d (info is copied, and may point into *d); an id that
- * does not exist (anymore) is HET_E_NODEV.  hcl_close waits for the queue,
+ * does not exist (anymore) is HETERO_E_NODEV.  hcl_close waits for the queue,
  * then releases the queue and the context and clears them (safe on a zeroed
  * or half-open d, and twice).  Programs, kernels, buffers and events made
  * through d are the caller's to release with hcl_release_*, before or after
@@ -108,7 +108,7 @@ void hcl_close_nowait(hcl_device *d);
  * On a build failure the message names the device and error and carries
  * the build log (multi-line; the only multi-line message there is):
  *   "clBuildProgram on cl:0:0 (<name>): CL_BUILD_PROGRAM_FAILURE\n<log>"
- * and the code is HET_E_BUILD.  options may be NULL (none) and are passed
+ * and the code is HETERO_E_BUILD.  options may be NULL (none) and are passed
  * as given.  *out is NULL on failure; else the caller releases it with
  * hcl_release_program. */
 int hcl_build(hcl_device *d, const char *source, const char *options,
@@ -173,7 +173,7 @@ int hcl_wait(hcl_device *d, cl_event ev);
 int hcl_poll(hcl_device *d, cl_event ev, int *done);
 /* Calls fn(arg) from a driver thread once ev has completed (or failed);
  * used to free host memory that an abandoned non-blocking read still
- * writes.  Returns HET_OK, or an error when the callback could not be set
+ * writes.  Returns HETERO_OK, or an error when the callback could not be set
  * (then fn was not and will not be called). */
 int hcl_on_complete(hcl_device *d, cl_event ev, void (*fn)(void *), void *arg);
 /* Seconds between CL_PROFILING_COMMAND_START and _END of a finished event

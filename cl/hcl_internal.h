@@ -5,7 +5,7 @@
 #include "hcl.h"
 
 /* Records "<call> on <id> (<device name>): <CL error name>" as an
- * HET_E_OPENCL failure and returns HET_E_OPENCL. */
+ * HETERO_E_OPENCL failure and returns HETERO_E_OPENCL. */
 int hcl__fail(const hcl_device *d, const char *call, cl_int err);
 
 /* Evaluates a cl* call; on failure records the message and jumps to the

@@ -7,48 +7,43 @@
 
 #include "devices.h"
 
-static const het_option het__common[] = {
-    {"--seed", "S", "64-bit seed (default 0); the key of every random stream"},
-    {"--devices", "LIST", "all (default), omp, gpu, cl, cl:P:D, comma-separated"},
-    {"--threads", "T", "OpenMP threads per rank (default OMP_NUM_THREADS, else every core)"},
-    {"--format", "FMT", "text (default), json or csv"},
-    {"--progress", "[=lines]", "show progress on stderr even when it is not a terminal; =lines: a line every few seconds, for logs"},
-    {"--no-progress", NULL, "never show a progress line"},
-    {"--quiet", NULL, "no notices on stderr"},
-    {"--checkpoint", "FILE", "journal of finished grains: the same command run again resumes from it"},
-    {"--checkpoint-every", "S", "seconds between syncs of the journal to disk (default 30)"},
-    {"--checkpoint-remove", NULL, "delete the journal once the run is complete"},
-    {"--time-limit", "DURATION", "stop in time to write the journal before DURATION (90s, 45m, 2h); exit 3"},
-    {"--help", NULL, "this help"},
-    {"--version", NULL, "print the version"},
-    {NULL, NULL, NULL},
+/* The program's own options; the library's common ones (--seed,
+ * --devices, ...) come from hetero_common_options(). */
+static const hetero_option het__prog[] = {
+    {.type = HETERO_OPT_CUSTOM, .name = "--format", .metavar = "FMT", .help = "text (default), json or csv"},
+    {.type = HETERO_OPT_CUSTOM, .name = "--progress", .metavar = "[=lines]",
+     .help = "show progress on stderr even when it is not a terminal; =lines: a line every few seconds, for logs"},
+    {.type = HETERO_OPT_FLAG, .name = "--no-progress", .help = "never show a progress line"},
+    {.type = HETERO_OPT_FLAG, .name = "--help", .help = "this help"},
+    {.type = HETERO_OPT_FLAG, .name = "--version", .help = "print the version"},
+    {.type = HETERO_OPT_END},
 };
 
 int het_parse_format(const char *s, int csv_ok, int *out)
 {
     if (s && strcmp(s, "text") == 0)
-        *out = HET_FMT_TEXT;
+        *out = HETERO_FORMAT_TEXT;
     else if (s && strcmp(s, "json") == 0)
-        *out = HET_FMT_JSON;
+        *out = HETERO_FORMAT_JSON;
     else if (s && csv_ok && strcmp(s, "csv") == 0)
-        *out = HET_FMT_CSV;
+        *out = HETERO_FORMAT_CSV;
     else
-        return het_fail(HET_E_BADARG, "--format: expected %s, got '%s'",
+        return hetero_fail(HETERO_E_BADARG, "--format: expected %s, got '%s'",
                         csv_ok ? "text, json or csv" : "text or json", s ? s : "");
-    return HET_OK;
+    return HETERO_OK;
 }
 
-static const het_option *het__find(const het_option *opts, const char *name, size_t len)
+static const hetero_option *het__find(const hetero_option *opts, const char *name, size_t len)
 {
-    for (size_t i = 0; opts && opts[i].name; i++)
+    for (size_t i = 0; opts && opts[i].type != HETERO_OPT_END; i++)
         if (strlen(opts[i].name) == len && strncmp(opts[i].name, name, len) == 0)
             return &opts[i];
     return NULL;
 }
 
-static void het__print_options(FILE *out, const het_option *o)
+static void het__print_options(FILE *out, const hetero_option *o)
 {
-    for (; o->name; o++) {
+    for (; o->type != HETERO_OPT_END; o++) {
         char left[64];
         /* an optional value ("[=lines]") sticks to the name */
         snprintf(left, sizeof left, "%s%s%s", o->name, o->metavar && o->metavar[0] != '[' ? " " : "",
@@ -57,14 +52,27 @@ static void het__print_options(FILE *out, const het_option *o)
     }
 }
 
-void het_cli_usage(FILE *out, const het_workload *wl)
+void het_cli_usage(FILE *out, const hetero_workload *wl)
 {
     if (wl) {
-        fprintf(out, "usage: hetero %s %s [options]\n\n%s.\n\n%s options:\n", wl->name, wl->usage,
-                wl->summary, wl->name);
+        char synopsis[512] = "";
+        if (wl->usage) {
+            snprintf(synopsis, sizeof synopsis, "%s", wl->usage);
+        } else {
+            /* the required options */
+            for (const hetero_option *o = wl->options; o->type != HETERO_OPT_END; o++)
+                if (o->required) {
+                    size_t k = strlen(synopsis);
+                    snprintf(synopsis + k, sizeof synopsis - k, "%s%s %s", k ? " " : "", o->name,
+                             o->metavar ? o->metavar : "");
+                }
+        }
+        fprintf(out, "usage: hetero %s %s [options]\n\n%s.\n\n%s options:\n", wl->name, synopsis, wl->summary,
+                wl->name);
         het__print_options(out, wl->options);
         fputs("\ncommon options:\n", out);
-        het__print_options(out, het__common);
+        het__print_options(out, hetero_common_options());
+        het__print_options(out, het__prog);
         return;
     }
     fputs("usage: hetero COMMAND [options]\n\n"
@@ -72,88 +80,43 @@ void het_cli_usage(FILE *out, const het_workload *wl)
           "and MPI ranks; the answer is the same bits whatever the mix.\n\ncommands:\n"
           "  devices                list OpenCL devices and the OpenMP CPU (--format text|json)\n",
           out);
-    for (size_t i = 0; het_workloads[i]; i++)
-        fprintf(out, "  %-22s %s\n", het_workloads[i]->name, het_workloads[i]->summary);
+    const hetero_workload *w;
+    for (size_t i = 0; (w = hetero_workload_at(i)); i++)
+        fprintf(out, "  %-22s %s\n", w->name, w->summary);
     fputs("\ncommon options:\n", out);
-    het__print_options(out, het__common);
+    het__print_options(out, hetero_common_options());
+    het__print_options(out, het__prog);
     fputs("\n`hetero COMMAND --help` lists a command's own options.\n", out);
 }
 
-/* A duration: a number and a unit, s, m, h or d ("90s", "45m", "2h",
- * "1.5h"); a plain number is seconds. */
-static int het__parse_duration(const char *s, double *out)
+/* The program's own options. */
+static int het__prog_option(het_cli *cli, const char *name, const char *value)
 {
-    char *end = NULL;
-    double v = s && *s ? strtod(s, &end) : -1;
-    double unit = 1;
-    if (end && *end) {
-        if (end[1] != 0)
-            v = -1;
-        else if (*end == 's')
-            unit = 1;
-        else if (*end == 'm')
-            unit = 60;
-        else if (*end == 'h')
-            unit = 3600;
-        else if (*end == 'd')
-            unit = 86400;
-        else
-            v = -1;
-    }
-    if (!end || end == s || !(v > 0) || v * unit > 1e9)
-        return het_fail(HET_E_BADARG, "--time-limit: expected a duration such as 90s, 45m or 2h, got '%s'",
-                        s ? s : "");
-    *out = v * unit;
-    return HET_OK;
-}
-
-static int het__common_option(het_cli *cli, const char *name, const char *value)
-{
-    if (strcmp(name, "--seed") == 0)
-        return het_parse_u64("--seed", value, &cli->job.seed);
-    if (strcmp(name, "--devices") == 0) {
-        het_selection sel;
-        cli->run.devices = value;
-        return het_devices_parse(value, &sel);
-    }
-    if (strcmp(name, "--threads") == 0)
-        return het_parse_threads("--threads", value, &cli->run.threads);
     if (strcmp(name, "--format") == 0)
         return het_parse_format(value, 1, &cli->format);
     if (strcmp(name, "--progress") == 0) {
         if (value && strcmp(value, "lines") != 0)
-            return het_fail(HET_E_BADARG, "--progress: expected no value or =lines, got '%s'", value);
-        cli->run.progress = value ? HET_PROGRESS_LINES : 1;
-    } else if (strcmp(name, "--checkpoint") == 0) {
-        if (!*value)
-            return het_fail(HET_E_BADARG, "--checkpoint: expected a file name, got ''");
-        cli->run.checkpoint = value;
-    } else if (strcmp(name, "--checkpoint-every") == 0) {
-        return het_parse_double("--checkpoint-every", value, 0.001, 1e7, &cli->run.checkpoint_every);
-    } else if (strcmp(name, "--checkpoint-remove") == 0) {
-        cli->run.checkpoint_remove = 1;
-    } else if (strcmp(name, "--time-limit") == 0) {
-        return het__parse_duration(value, &cli->run.time_limit);
-    } else if (strcmp(name, "--no-progress") == 0)
-        cli->run.progress = 0;
-    else if (strcmp(name, "--quiet") == 0)
-        cli->run.quiet = 1;
-    return HET_OK;
+            return hetero_fail(HETERO_E_BADARG, "--progress: expected no value or =lines, got '%s'", value);
+        cli->progress = value ? HET_PROGRESS_LINES : 1;
+    } else if (strcmp(name, "--no-progress") == 0) {
+        cli->progress = 0;
+    }
+    return HETERO_OK;
 }
 
-int het_cli_option(int argc, char **argv, int *i, const het_option *a, const het_option *b,
-                   const char *hint, const het_option **opt, const char **value)
+int het_cli_option(int argc, char **argv, int *i, const hetero_option *a, const hetero_option *b,
+                   const char *hint, const hetero_option **opt, const char **value)
 {
     const char *arg = argv[*i];
     if (strncmp(arg, "--", 2) != 0)
-        return het_fail(HET_E_BADARG, "unexpected argument '%s': options start with -- %s", arg, hint);
+        return hetero_fail(HETERO_E_BADARG, "unexpected argument '%s': options start with -- %s", arg, hint);
     const char *eq = strchr(arg, '=');
     size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
-    const het_option *o = het__find(a, arg, len);
+    const hetero_option *o = het__find(a, arg, len);
     if (!o)
         o = het__find(b, arg, len);
     if (!o)
-        return het_fail(HET_E_BADARG, "%.*s: unknown option %s", (int)len, arg, hint);
+        return hetero_fail(HETERO_E_BADARG, "%.*s: unknown option %s", (int)len, arg, hint);
     *value = NULL;
     if (o->metavar && o->metavar[0] == '[') {
         /* an optional value, given only as --name=value */
@@ -165,30 +128,29 @@ int het_cli_option(int argc, char **argv, int *i, const het_option *a, const het
         else if (*i + 1 < argc)
             *value = argv[++*i];
         else
-            return het_fail(HET_E_BADARG, "%s: expected a value (%s), got nothing", o->name, o->metavar);
+            return hetero_fail(HETERO_E_BADARG, "%s: expected a value (%s), got nothing", o->name, o->metavar);
     } else if (eq) {
-        return het_fail(HET_E_BADARG, "%s: takes no value, got '%s'", o->name, eq + 1);
+        return hetero_fail(HETERO_E_BADARG, "%s: takes no value, got '%s'", o->name, eq + 1);
     }
     *opt = o;
-    return HET_OK;
+    return HETERO_OK;
 }
 
 int het_cli_parse(int argc, char **argv, het_cli *cli)
 {
     memset(cli, 0, sizeof *cli);
-    cli->run.devices = "all";
-    cli->run.progress = -1;
-    cli->format = HET_FMT_TEXT;
+    cli->progress = -1;
+    cli->format = HETERO_FORMAT_TEXT;
     if (argc < 2)
-        return het_fail(HET_E_BADARG, "expected a command: devices, pi, primes, reservoir (see hetero --help)");
+        return hetero_fail(HETERO_E_BADARG, "expected a command: devices, pi, primes, reservoir (see hetero --help)");
     const char *cmd = argv[1];
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
         cli->command = HET_CMD_HELP;
-        return HET_OK;
+        return HETERO_OK;
     }
     if (strcmp(cmd, "--version") == 0) {
         cli->command = HET_CMD_VERSION;
-        return HET_OK;
+        return HETERO_OK;
     }
     if (strcmp(cmd, "devices") == 0) {
         cli->command = HET_CMD_DEVICES;
@@ -198,24 +160,24 @@ int het_cli_parse(int argc, char **argv, het_cli *cli)
             if (strncmp(a, "--format", len) == 0 && len == 8) {
                 const char *v = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
                 if (!v)
-                    return het_fail(HET_E_BADARG, "--format: expected text or json, got nothing");
+                    return hetero_fail(HETERO_E_BADARG, "--format: expected text or json, got nothing");
                 int rc = het_parse_format(v, 0, &cli->format);
                 if (rc)
                     return rc;
             } else if (strcmp(a, "--help") == 0) {
                 cli->command = HET_CMD_HELP;
             } else if (strcmp(a, "--quiet") == 0) {
-                cli->run.quiet = 1;
+                cli->quiet = 1;
             } else {
-                return het_fail(HET_E_BADARG, "devices: unknown option '%s' (expected --format text|json)", a);
+                return hetero_fail(HETERO_E_BADARG, "devices: unknown option '%s' (expected --format text|json)", a);
             }
         }
         int env_threads;   /* the list shows the OpenMP team */
-        return cli->command == HET_CMD_DEVICES ? het_threads_env(&env_threads) : HET_OK;
+        return cli->command == HET_CMD_DEVICES ? het_threads_env(&env_threads) : HETERO_OK;
     }
-    const het_workload *wl = het_workload_find(cmd);
+    const hetero_workload *wl = het_workload_find(cmd);
     if (!wl)
-        return het_fail(HET_E_BADARG, "unknown command '%s' (expected devices, pi, primes or reservoir)", cmd);
+        return hetero_fail(HETERO_E_BADARG, "unknown command '%s' (expected devices, pi, primes or reservoir)", cmd);
     cli->command = HET_CMD_RUN;
     cli->wl = wl;
     int rc = het_job_init(&cli->job, wl);
@@ -224,31 +186,37 @@ int het_cli_parse(int argc, char **argv, het_cli *cli)
     char hint[96];
     snprintf(hint, sizeof hint, "for %s (see hetero %s --help)", wl->name, wl->name);
     for (int i = 2; i < argc; i++) {
-        const het_option *o;
+        const hetero_option *o;
         const char *value;
-        if ((rc = het_cli_option(argc, argv, &i, het__common, wl->options, hint, &o, &value)))
+        if ((rc = het_cli_option(argc, argv, &i, het__prog, wl->options, hint, &o, &value)) == HETERO_E_BADARG &&
+            strstr(hetero_errmsg(), ": unknown option")) {
+            /* the library's common options */
+            rc = het_cli_option(argc, argv, &i, hetero_common_options(), NULL, hint, &o, &value);
+        }
+        if (rc)
             return rc;
-        int common = het__find(het__common, o->name, strlen(o->name)) == o;
         if (strcmp(o->name, "--help") == 0) {
             cli->command = HET_CMD_HELP;
-            return HET_OK;
+            return HETERO_OK;
         }
         if (strcmp(o->name, "--version") == 0) {
             cli->command = HET_CMD_VERSION;
-            return HET_OK;
+            return HETERO_OK;
         }
-        rc = common ? het__common_option(cli, o->name, value) : wl->set_option(cli->job.params, o->name, value);
+        if (het__find(het__prog, o->name, strlen(o->name)) == o)
+            rc = het__prog_option(cli, o->name, value);
+        else
+            rc = hetero_job_set(&cli->job, o->name, value);
         if (rc)
             return rc;
     }
+    cli->quiet = cli->job.run.quiet;
     /* the team comes from OMP_NUM_THREADS unless --threads says */
     int env_threads;
     if ((rc = het_threads_env(&env_threads)))
         return rc;
-    if ((cli->run.checkpoint_every > 0 || cli->run.checkpoint_remove) && !cli->run.checkpoint)
-        return het_fail(HET_E_BADARG, "%s: needs --checkpoint FILE",
-                        cli->run.checkpoint_remove ? "--checkpoint-remove" : "--checkpoint-every");
-    return wl->validate(cli->job.params);
+    /* every check that needs no work, now (main agrees on it across ranks) */
+    return hetero_job_check(&cli->job);
 }
 
 void het_cli_free(het_cli *cli)

@@ -25,7 +25,7 @@ static const char *het__why_none(char *buf, size_t size)
  * give (a broken driver, PoCL without its cache) is a run-time failure. */
 static int het__none_code(void)
 {
-    return *hcl_discover_note() ? HET_E_OPENCL : HET_E_NODEV;
+    return *hcl_discover_note() ? HETERO_E_OPENCL : HETERO_E_NODEV;
 }
 
 static int het__add(het_selection *sel, size_t idx, int named)
@@ -33,13 +33,13 @@ static int het__add(het_selection *sel, size_t idx, int named)
     for (size_t i = 0; i < sel->n_cl; i++)
         if (sel->cl[i] == idx) {
             sel->named[i] |= named;
-            return HET_OK;
+            return HETERO_OK;
         }
     if (sel->n_cl == HET_MAX_CL_DEVICES)
-        return het_fail(HET_E_BADARG, "--devices: at most %d OpenCL devices", HET_MAX_CL_DEVICES);
+        return hetero_fail(HETERO_E_BADARG, "--devices: at most %d OpenCL devices", HET_MAX_CL_DEVICES);
     sel->named[sel->n_cl] = named;
     sel->cl[sel->n_cl++] = idx;
-    return HET_OK;
+    return HETERO_OK;
 }
 
 /* "cl:P:D" with P and D plain decimal numbers.  The digits are checked
@@ -66,19 +66,19 @@ static int het__walk(const char *list, const hcl_info *infos, size_t n, het_sele
 {
     memset(sel, 0, sizeof *sel);
     if (!list || !*list)
-        return het_fail(HET_E_BADARG, "--devices: expected a comma-separated list of all, omp, gpu, cl, cl:P:D, got ''");
+        return hetero_fail(HETERO_E_BADARG, "--devices: expected a comma-separated list of all, omp, gpu, cl, cl:P:D, got ''");
     char buf[1024];
     size_t len = strlen(list);
     if (len >= sizeof buf)
-        return het_fail(HET_E_BADARG, "--devices: list too long");
+        return hetero_fail(HETERO_E_BADARG, "--devices: list too long");
     /* strtok_r would skip empty elements silently: "omp," is a typo */
     if (list[0] == ',' || list[len - 1] == ',' || strstr(list, ",,"))
-        return het_fail(HET_E_BADARG, "--devices: expected a comma-separated list of all, omp, gpu, cl, cl:P:D, got '%s' (empty element)", list);
+        return hetero_fail(HETERO_E_BADARG, "--devices: expected a comma-separated list of all, omp, gpu, cl, cl:P:D, got '%s' (empty element)", list);
     strcpy(buf, list);
     char *save = NULL;
     for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         unsigned p, d;
-        int rc = HET_OK;
+        int rc = HETERO_OK;
         if (strcmp(tok, "omp") == 0) {
             sel->omp = 1;
         } else if (strcmp(tok, "all") == 0 || strcmp(tok, "gpu") == 0) {
@@ -96,7 +96,7 @@ static int het__walk(const char *list, const hcl_info *infos, size_t n, het_sele
                 }
             char why[1100];
             if (infos && !all && !found)
-                return het_fail(het__none_code(), "--devices: 'gpu' asked for, but no GPU or accelerator OpenCL device was found%s",
+                return hetero_fail(het__none_code(), "--devices: 'gpu' asked for, but no GPU or accelerator OpenCL device was found%s",
                                 het__why_none(why, sizeof why));
         } else if (strcmp(tok, "cl") == 0) {
             sel->needs_opencl = sel->asked_opencl_by_name = 1;
@@ -105,7 +105,7 @@ static int het__walk(const char *list, const hcl_info *infos, size_t n, het_sele
                     return rc;
             char why[1100];
             if (infos && !n)
-                return het_fail(het__none_code(), "--devices: 'cl' asked for, but no OpenCL device was found%s",
+                return hetero_fail(het__none_code(), "--devices: 'cl' asked for, but no OpenCL device was found%s",
                                 het__why_none(why, sizeof why));
         } else if (het__parse_id(tok, &p, &d)) {
             sel->needs_opencl = sel->asked_opencl_by_name = 1;
@@ -116,16 +116,16 @@ static int het__walk(const char *list, const hcl_info *infos, size_t n, het_sele
                         break;
                 char why[1100];
                 if (i == n)
-                    return het_fail(het__none_code(), "--devices: no OpenCL device %s%s", tok,
+                    return hetero_fail(het__none_code(), "--devices: no OpenCL device %s%s", tok,
                                     het__why_none(why, sizeof why));
                 if ((rc = het__add(sel, i, 1)))
                     return rc;
             }
         } else {
-            return het_fail(HET_E_BADARG, "--devices: expected all, omp, gpu, cl or cl:P:D, got '%s'", tok);
+            return hetero_fail(HETERO_E_BADARG, "--devices: expected all, omp, gpu, cl or cl:P:D, got '%s'", tok);
         }
     }
-    return HET_OK;
+    return HETERO_OK;
 }
 
 int het_devices_parse(const char *list, het_selection *sel)
@@ -162,17 +162,17 @@ void het_devices_split(het_selection *sel, int local_rank, int local_size)
 /* The one message of --threads and OMP_NUM_THREADS. */
 static int het__threads_bad(const char *what, const char *s)
 {
-    return het_fail(HET_E_BADARG, "%s: expected a whole number of OpenMP threads, 1 to %d, got '%s'", what,
+    return hetero_fail(HETERO_E_BADARG, "%s: expected a whole number of OpenMP threads, 1 to %d, got '%s'", what,
                     HET_MAX_THREADS, s ? s : "");
 }
 
 int het_parse_threads(const char *what, const char *s, int *out)
 {
     uint64_t t;
-    if (het_parse_count(what, s, 1, HET_MAX_THREADS, &t) != HET_OK)
+    if (hetero_parse_count(what, s, 1, HET_MAX_THREADS, &t) != HETERO_OK)
         return het__threads_bad(what, s);
     *out = (int)t;
-    return HET_OK;
+    return HETERO_OK;
 }
 
 /* libgomp's reading of OMP_NUM_THREADS: a comma-separated list (one team
@@ -183,7 +183,7 @@ int het_threads_env(int *out)
     const char *env = getenv("OMP_NUM_THREADS");
     *out = 0;
     if (!env || !*env)
-        return HET_OK;
+        return HETERO_OK;
     uint64_t team = 0;
     const char *p = env;
     for (int level = 0;; level++) {
@@ -210,7 +210,7 @@ int het_threads_env(int *out)
     if (team > HET_MAX_THREADS)
         return het__threads_bad("OMP_NUM_THREADS", env);
     *out = (int)team;
-    return HET_OK;
+    return HETERO_OK;
 }
 
 int het_default_threads(int explicit_threads, int local_size)
@@ -218,7 +218,7 @@ int het_default_threads(int explicit_threads, int local_size)
     if (explicit_threads > 0)
         return explicit_threads;
     int env = 0;
-    if (het_threads_env(&env) == HET_OK && env > 0)
+    if (het_threads_env(&env) == HETERO_OK && env > 0)
         return env;
     int mask = omp_get_num_procs();           /* honours the affinity mask */
     long online = sysconf(_SC_NPROCESSORS_ONLN);

@@ -22,12 +22,12 @@ typedef struct het_selection {
     int asked_opencl_by_name;         /* gpu, cl or cl:P:D appeared */
 } het_selection;
 
-/* Parses the list only (no discovery): syntax errors are HET_E_BADARG.
+/* Parses the list only (no discovery): syntax errors are HETERO_E_BADARG.
  * Says whether discovery is needed (sel->needs_opencl). */
 int het_devices_parse(const char *list, het_selection *sel);
 
 /* Resolves the list against discovered devices.  A device that does not
- * exist (cl:9:9, or gpu/cl when there is none) is HET_E_NODEV. */
+ * exist (cl:9:9, or gpu/cl when there is none) is HETERO_E_NODEV. */
 int het_devices_select(const char *list, const hcl_info *infos, size_t n, het_selection *sel);
 
 /* Keeps the share of OpenCL devices this rank drives when local_size
@@ -40,12 +40,12 @@ void het_devices_split(het_selection *sel, int local_rank, int local_size);
 #define HET_MAX_THREADS 4096
 
 /* A thread count, 1 to HET_MAX_THREADS; `what` names the option or the
- * variable in the one message both share.  HET_E_BADARG on bad input. */
+ * variable in the one message both share.  HETERO_E_BADARG on bad input. */
 int het_parse_threads(const char *what, const char *s, int *out);
 
 /* OMP_NUM_THREADS as libgomp reads it: *out = the team size of its first
  * level, 0 when unset or empty.  What libgomp would call invalid ("1.5",
- * "0", "abc") and a team above HET_MAX_THREADS are HET_E_BADARG naming
+ * "0", "abc") and a team above HET_MAX_THREADS are HETERO_E_BADARG naming
  * OMP_NUM_THREADS: hetero would otherwise run with a team the user did
  * not ask for (libgomp ignores an invalid value) or crash. */
 int het_threads_env(int *out);

@@ -27,11 +27,11 @@ int het_draw_format_of(const char *path)
 int het_draw_check(const char *opt, const char *path)
 {
     if (!path || !*path)
-        return het_fail(HET_E_BADARG, "%s: expected a file name ending in .svg or .png, got nothing", opt);
+        return hetero_fail(HETERO_E_BADARG, "%s: expected a file name ending in .svg or .png, got nothing", opt);
     if (het_draw_format_of(path) == HET_DRAW_NONE)
-        return het_fail(HET_E_BADARG, "%s: expected a file name ending in .svg or .png, got '%s'", opt, path);
+        return hetero_fail(HETERO_E_BADARG, "%s: expected a file name ending in .svg or .png, got '%s'", opt, path);
     if (!het_draw_available())
-        return het_fail(HET_E_BADARG, "%s: '%s': this build cannot draw (cairo was not found when hetero was "
+        return hetero_fail(HETERO_E_BADARG, "%s: '%s': this build cannot draw (cairo was not found when hetero was "
                         "built: install libcairo2-dev and rebuild)", opt, path);
     return het_out_check(opt, path);
 }
@@ -115,7 +115,7 @@ het_draw *het_draw_new(double width, double height)
 {
     het_draw *d = calloc(1, sizeof *d);
     if (!d) {
-        het_fail(HET_E_NOMEM, "out of memory for a chart");
+        hetero_fail(HETERO_E_NOMEM, "out of memory for a chart");
         return NULL;
     }
     d->w = ceil(width);
@@ -124,7 +124,7 @@ het_draw *het_draw_new(double width, double height)
     d->rec = cairo_recording_surface_create(CAIRO_CONTENT_COLOR_ALPHA, &extents);
     d->cr = cairo_create(d->rec);
     if (cairo_status(d->cr) != CAIRO_STATUS_SUCCESS) {
-        het_fail(HET_E_NOMEM, "cannot start a chart: %s", cairo_status_to_string(cairo_status(d->cr)));
+        hetero_fail(HETERO_E_NOMEM, "cannot start a chart: %s", cairo_status_to_string(cairo_status(d->cr)));
         het_draw_free(d);
         return NULL;
     }
@@ -477,7 +477,7 @@ int het_draw_render(het_draw *d, int format, const char *opt, unsigned char **ou
     *out = NULL;
     *out_len = 0;
     if (cairo_status(d->cr) != CAIRO_STATUS_SUCCESS)
-        return het_fail(HET_E_IO, "%s: drawing the chart: %s", opt, cairo_status_to_string(cairo_status(d->cr)));
+        return hetero_fail(HETERO_E_IO, "%s: drawing the chart: %s", opt, cairo_status_to_string(cairo_status(d->cr)));
     het__buf pic = {0};
     cairo_status_t st;
     cairo_surface_t *s;
@@ -505,11 +505,11 @@ int het_draw_render(het_draw *d, int format, const char *opt, unsigned char **ou
     cairo_surface_destroy(s);
     if (pic.oom) {
         free(pic.p);
-        return het_fail(HET_E_NOMEM, "%s: out of memory rendering the chart", opt);
+        return hetero_fail(HETERO_E_NOMEM, "%s: out of memory rendering the chart", opt);
     }
     if (st != CAIRO_STATUS_SUCCESS) {
         free(pic.p);
-        return het_fail(HET_E_IO, "%s: rendering the chart: %s", opt, cairo_status_to_string(st));
+        return hetero_fail(HETERO_E_IO, "%s: rendering the chart: %s", opt, cairo_status_to_string(st));
     }
     char *meta_raw = cJSON_PrintUnformatted(d->meta ? d->meta : cJSON_CreateObject());
     char *meta = meta_raw ? het__clean_utf8(meta_raw) : NULL;
@@ -523,12 +523,12 @@ int het_draw_render(het_draw *d, int format, const char *opt, unsigned char **ou
     free(pic.p);
     if (rc) {
         free(o.p);
-        return rc == -2 ? het_fail(HET_E_IO, "%s: cairo wrote a picture this program does not recognise", opt)
-                        : het_fail(HET_E_NOMEM, "%s: out of memory rendering the chart", opt);
+        return rc == -2 ? hetero_fail(HETERO_E_IO, "%s: cairo wrote a picture this program does not recognise", opt)
+                        : hetero_fail(HETERO_E_NOMEM, "%s: out of memory rendering the chart", opt);
     }
     *out = o.p;
     *out_len = o.len;
-    return HET_OK;
+    return HETERO_OK;
 }
 
 #else /* !HETERO_HAVE_CAIRO: nothing draws; --plot was refused before any work */
@@ -544,7 +544,7 @@ het_draw *het_draw_new(double width, double height)
 {
     (void)width;
     (void)height;
-    het_fail(HET_E_IO, "cannot draw: cairo was not found when hetero was built");
+    hetero_fail(HETERO_E_IO, "cannot draw: cairo was not found when hetero was built");
     return NULL;
 }
 
@@ -610,7 +610,7 @@ int het_draw_render(het_draw *d, int format, const char *opt, unsigned char **bu
     (void)d, (void)format;
     *buf = NULL;
     *len = 0;
-    return het_fail(HET_E_IO, "%s: cannot draw: cairo was not found when hetero was built", opt);
+    return hetero_fail(HETERO_E_IO, "%s: cannot draw: cairo was not found when hetero was built", opt);
 }
 
 #endif
@@ -623,14 +623,14 @@ int het_draw_write(het_draw *d, const char *opt, const char *path)
     if (rc)
         return rc;
     if (!buf)
-        return het_fail(HET_E_IO, "%s: '%s': nothing was drawn", opt, path);
+        return hetero_fail(HETERO_E_IO, "%s: '%s': nothing was drawn", opt, path);
     het_out out;
     rc = het_out_open(&out, opt, path);
-    if (rc == HET_OK) {
+    if (rc == HETERO_OK) {
         errno = 0;
         if (fwrite(buf, 1, len, out.f) != len)
-            rc = het_fail(HET_E_IO, "%s: writing '%s': %s", opt, path, errno ? strerror(errno) : "write error");
-        if (rc == HET_OK)
+            rc = hetero_fail(HETERO_E_IO, "%s: writing '%s': %s", opt, path, errno ? strerror(errno) : "write error");
+        if (rc == HETERO_OK)
             rc = het_out_commit(&out);
         het_out_discard(&out);
     }

@@ -58,11 +58,11 @@ const char *het_draw_backend(void);
 int het_draw_format_of(const char *path);
 
 /* Everything about an output path that can be known before the work, as
- * bad input (HET_E_BADARG, one line naming opt): an extension other than
+ * bad input (HETERO_E_BADARG, one line naming opt): an extension other than
  * .svg or .png, a build without cairo, and het_out_check()'s tests. */
 int het_draw_check(const char *opt, const char *path);
 
-/* A white canvas of width x height pixels.  NULL (HET_E_NOMEM set) when it
+/* A white canvas of width x height pixels.  NULL (HETERO_E_NOMEM set) when it
  * cannot be made. */
 het_draw *het_draw_new(double width, double height);
 void het_draw_free(het_draw *d);
@@ -97,12 +97,12 @@ double het_draw_text_width(het_draw *d, const char *s, const het_text_style *st)
 void het_draw_meta(het_draw *d, cJSON *meta);
 
 /* Renders into memory: *buf (the caller frees) holds a whole SVG or PNG
- * document.  HET_E_IO naming opt when cairo reports an error; HET_E_NOMEM
+ * document.  HETERO_E_IO naming opt when cairo reports an error; HETERO_E_NOMEM
  * when memory runs out. */
 int het_draw_render(het_draw *d, int format, const char *opt, unsigned char **buf, size_t *len);
 
 /* Renders in the format path's extension asks for and writes the file
- * through output.c.  HET_E_IO naming opt and path on any failure (the old
+ * through output.c.  HETERO_E_IO naming opt and path on any failure (the old
  * file, if any, is kept). */
 int het_draw_write(het_draw *d, const char *opt, const char *path);
 

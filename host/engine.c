@@ -29,6 +29,7 @@
 #include "engine.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <inttypes.h>
 #include <math.h>
 #include <pthread.h>
@@ -47,7 +48,6 @@
 #include "format.h"
 #include "hcl.h"
 #include "het_check.h"
-#include "interrupt.h"
 #include "journal.h"
 #include "par.h"
 #include "schedule.h"
@@ -143,10 +143,10 @@ typedef struct het_worker {
     hcl_info info;
     /* OpenCL */
     hcl_device dev;
-    het_cl_caps caps;
+    hetero_cl_caps caps;
     cl_program prog;
     cl_kernel kern;
-    cl_mem bufs[HET_MAX_KARGS];
+    cl_mem bufs[HETERO_MAX_KARGS];
     size_t n_bufs;
     size_t local;
     size_t scratch_bytes;      /* per work-group, 0 = none */
@@ -161,7 +161,7 @@ typedef struct het_worker {
     _Atomic long tid;          /* its kernel thread id, for setpriority */
     int started, finished;     /* under the lock */
     int err;                   /* a setup failure */
-    char msg[HET_MSG_MAX];
+    char msg[HETERO_MSG_MAX];
     int excluded;              /* cannot run this workload (not named) */
     int retired;               /* failed at run time (under the lock) */
     int noticed;               /* its retirement was announced */
@@ -171,12 +171,12 @@ typedef struct het_worker {
     uint64_t fault_at;         /* HETERO_FAULT: fail this batch (1-based); 0 never */
     uint64_t jitter;           /* test seam: xorshift state, 0 = off */
     double t_done;
-    het_worker_stats st;       /* under the lock */
+    hetero_worker_stats st;       /* under the lock */
 } het_worker;
 
 struct het_engine {
     _Atomic int refs;          /* the run, and each started worker thread */
-    het_job *job;              /* never touched by a worker once closed */
+    hetero_job *job;              /* never touched by a worker once closed */
     size_t psize;
     uint64_t n_grains;
     het_counter *counter;
@@ -205,7 +205,7 @@ struct het_engine {
     int stop_reason;           /* the signal, or -1 for the time limit */
     int closed;                /* the run is over: no commit any more */
     int fatal;                 /* code of the first fatal failure, or 0 */
-    char fatal_msg[HET_MSG_MAX];
+    char fatal_msg[HETERO_MSG_MAX];
     size_t n_setup, n_started, n_finished;
     int go, abort_run;
     _Atomic int wind_down;     /* every grain has a result, or a fatal failure */
@@ -245,6 +245,28 @@ static void het__timed_wait(het_engine *e, double seconds)
     pthread_cond_timedwait(&e->cond, &e->lock, &ts);
 }
 
+/* Items in grains [g0, g0 + n): the workload's count, or one per grain. */
+static uint64_t het__items(const hetero_job *job, uint64_t g0, uint64_t n)
+{
+    return job->wl->items ? job->wl->items(job, g0, n) : n;
+}
+
+/* A notice ("a device was left out") for the job's notice callback; the
+ * library itself prints nothing.  Rank 0's, or any rank's with `any`. */
+static void het__notice(const hetero_job *job, int any, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void het__notice(const hetero_job *job, int any, const char *fmt, ...)
+{
+    if (!job->notice || (!any && het_par_rank() != 0))
+        return;
+    char line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    job->notice(job->notice_ctx, line);
+}
+
 /* ---- HETERO_FAULT ------------------------------------------------------ */
 
 /* HETERO_FAULT=WORKER@N (a testing aid): worker WORKER's Nth batch fails as
@@ -255,16 +277,16 @@ static int het__parse_fault(char *id, size_t id_size, uint64_t *n)
     *n = 0;
     id[0] = 0;
     if (!v || !*v)
-        return HET_OK;
+        return HETERO_OK;
     const char *at = strrchr(v, '@');
     char *end = NULL;
     unsigned long long k = at ? strtoull(at + 1, &end, 10) : 0;
     if (!at || at == v || (size_t)(at - v) >= id_size || !end || *end || k == 0 || at[1] == '-')
-        return het_fail(HET_E_BADARG, "HETERO_FAULT: expected WORKER@N (e.g. cl:0:0@2 or omp@1), got '%s'", v);
+        return hetero_fail(HETERO_E_BADARG, "HETERO_FAULT: expected WORKER@N (e.g. cl:0:0@2 or omp@1), got '%s'", v);
     memcpy(id, v, (size_t)(at - v));
     id[at - v] = 0;
     *n = k;
-    return HET_OK;
+    return HETERO_OK;
 }
 
 /* ---- taking work ------------------------------------------------------- */
@@ -301,14 +323,14 @@ static int het__retry_push(het_engine *e, uint64_t g0, uint64_t n)
         size_t cap = e->cap_retry ? 2 * e->cap_retry : 16;
         uint64_t *r = realloc(e->retry, cap * 2 * sizeof *r);
         if (!r)
-            return het_fail(HET_E_NOMEM, "out of memory for the grains to redo");
+            return hetero_fail(HETERO_E_NOMEM, "out of memory for the grains to redo");
         e->retry = r;
         e->cap_retry = cap;
     }
     e->retry[2 * e->n_retry] = g0;
     e->retry[2 * e->n_retry + 1] = n;
     e->n_retry++;
-    return HET_OK;
+    return HETERO_OK;
 }
 
 /* The grain at counter index c (c < n_remaining). */
@@ -482,7 +504,7 @@ static void het__commit(het_worker *w, const het_batch *b, const unsigned char *
                 j++;
             }
             memcpy(e->partials + g * ps, data + i * ps, (size_t)(j - i) * ps);
-            items += e->job->wl->items(e->job, g, j - i);
+            items += het__items(e->job, g, j - i);
             won += j - i;
             i = j - 1;
         } else if (memcmp(e->partials + g * ps, data + i * ps, ps) != 0) {
@@ -490,7 +512,7 @@ static void het__commit(het_worker *w, const het_batch *b, const unsigned char *
             snprintf(m, sizeof m, "grain %" PRIu64 " computed by %s and by %s gave different partials "
                      "(the same job must give the same bits on every device)", g,
                      e->w[e->owner[g]].st.id, w->st.id);
-            het__set_fatal(e, HET_E_INTERNAL, m);
+            het__set_fatal(e, HETERO_E_INTERNAL, m);
             pthread_mutex_unlock(&e->lock);
             return;
         }
@@ -518,10 +540,10 @@ static void het__commit(het_worker *w, const het_batch *b, const unsigned char *
 static void het__failed(het_worker *w, int rc)
 {
     het_engine *e = w->e;
-    char m[HET_MSG_MAX];
-    het__copy(m, sizeof m, het_errmsg());
+    char m[HETERO_MSG_MAX];
+    het__copy(m, sizeof m, hetero_errmsg());
     pthread_mutex_lock(&e->lock);
-    if (rc == HET_E_INTERNAL || rc == HET_E_MPI) {
+    if (rc == HETERO_E_INTERNAL || rc == HETERO_E_MPI) {
         het__set_fatal(e, rc, m);
     } else if (!w->retired) {
         het_sched_worker *sw = &e->sched.w[w->idx];
@@ -542,7 +564,7 @@ static void het__failed(het_worker *w, int rc)
                 while (h < f->g0 + f->n && !e->done[h])
                     h++;
                 if (het__retry_push(e, g, h - g)) {
-                    het__set_fatal(e, HET_E_NOMEM, "out of memory handing back a failed worker's grains");
+                    het__set_fatal(e, HETERO_E_NOMEM, "out of memory handing back a failed worker's grains");
                     break;
                 }
                 g = h;
@@ -560,12 +582,12 @@ static void het__failed(het_worker *w, int rc)
 static int het__fault(het_worker *w)
 {
     if (w->fault_at && ++w->n_launched == w->fault_at)
-        return het_fail(HET_E_OPENCL, "%s on %s (%s): injected by HETERO_FAULT (batch %" PRIu64 ")",
+        return hetero_fail(HETERO_E_OPENCL, "%s on %s (%s): injected by HETERO_FAULT (batch %" PRIu64 ")",
                         w->is_cl ? "clEnqueueNDRangeKernel" : "cpu_batch", w->st.id, w->st.name,
                         w->fault_at);
     if (!w->fault_at)
         w->n_launched++;
-    return HET_OK;
+    return HETERO_OK;
 }
 
 /* ---- the OpenMP worker ------------------------------------------------- */
@@ -573,12 +595,12 @@ static int het__fault(het_worker *w)
 static int het__omp_run(het_worker *w)
 {
     het_engine *e = w->e;
-    const het_job *job = e->job;
+    const hetero_job *job = e->job;
     het_batch b;
     for (;;) {
         int got = het__next(e, w, &b);
         if (got == -1 || got == -2)
-            return HET_OK;
+            return HETERO_OK;
         if (got < 0)
             return got;
         if (got == 0) {
@@ -589,7 +611,7 @@ static int het__omp_run(het_worker *w)
         if (bytes > w->stage_cap) {
             unsigned char *p = realloc(w->stage, bytes);
             if (!p)
-                return het_fail(HET_E_NOMEM, "out of memory for %" PRIu64 " partials on %s", b.n, w->st.id);
+                return hetero_fail(HETERO_E_NOMEM, "out of memory for %" PRIu64 " partials on %s", b.n, w->st.id);
             w->stage = p;
             w->stage_cap = bytes;
         }
@@ -606,7 +628,7 @@ static int het__omp_run(het_worker *w)
 
 /* ---- an OpenCL worker -------------------------------------------------- */
 
-static void het__caps_from_info(const hcl_info *info, het_cl_caps *c)
+static void het__caps_from_info(const hcl_info *info, hetero_cl_caps *c)
 {
     memset(c, 0, sizeof *c);
     c->type = info->type;
@@ -622,7 +644,7 @@ static void het__caps_from_info(const hcl_info *info, het_cl_caps *c)
 /* The most scratch memory one launch may use: one allocation, and a
  * quarter of the device's memory (the rest is the driver's and other
  * programs'). */
-static uint64_t het__scratch_budget(const het_cl_caps *caps)
+static uint64_t het__scratch_budget(const hetero_cl_caps *caps)
 {
     uint64_t b = caps->global_mem / 4;
     if (caps->max_alloc && caps->max_alloc < b)
@@ -630,34 +652,43 @@ static uint64_t het__scratch_budget(const het_cl_caps *caps)
     return b;
 }
 
-/* Can the job's kernel run on a device with these caps?  HET_OK, or
- * HET_E_NODEV with the reason (the device not named). */
-static int het__fit(const het_job *job, const het_cl_caps *caps, size_t *local)
+/* Can the job's kernel run on a device with these caps?  HETERO_OK, or
+ * HETERO_E_NODEV with the reason (the device not named). */
+static int het__fit(const hetero_job *job, const hetero_cl_caps *caps, size_t *local)
 {
-    const het_workload *wl = job->wl;
+    const hetero_workload *wl = job->wl;
     if (wl->needs_fp64 && !caps->fp64)
-        return het_fail(HET_E_NODEV, "needs double precision (cl_khr_fp64), which the device lacks");
-    int rc = wl->cl_fit(job, caps, local);
+        return hetero_fail(HETERO_E_NODEV, "needs double precision (cl_khr_fp64), which the device lacks");
+    int rc = HETERO_OK;
+    if (wl->cl_fit) {
+        rc = wl->cl_fit(job, caps, local);
+    } else {
+        /* a power of two up to 256 within the device's limits */
+        size_t l = 256;
+        while (l > caps->max_wg && l > 1)
+            l >>= 1;
+        *local = l;
+    }
     if (rc)
         return rc;
-    het_karg ka[HET_MAX_KARGS];
-    size_t na = wl->cl_args(job, caps, ka, HET_MAX_KARGS);
+    hetero_karg ka[HETERO_MAX_KARGS];
+    size_t na = wl->cl_args(job, caps, ka, HETERO_MAX_KARGS);
     for (size_t i = 0; i < na; i++) {
-        if (ka[i].kind == HET_KARG_BUF && caps->max_alloc && ka[i].v.buf.bytes > caps->max_alloc)
-            return het_fail(HET_E_NODEV, "needs a buffer of %zu bytes, the device allows %" PRIu64,
+        if (ka[i].kind == HETERO_KARG_BUF && caps->max_alloc && ka[i].v.buf.bytes > caps->max_alloc)
+            return hetero_fail(HETERO_E_NODEV, "needs a buffer of %zu bytes, the device allows %" PRIu64,
                             ka[i].v.buf.bytes, caps->max_alloc);
-        if (ka[i].kind == HET_KARG_SCRATCH && ka[i].v.scratch_bytes > het__scratch_budget(caps))
-            return het_fail(HET_E_NODEV, "needs %zu bytes of scratch memory per work-group, the device "
+        if (ka[i].kind == HETERO_KARG_SCRATCH && ka[i].v.scratch_bytes > het__scratch_budget(caps))
+            return hetero_fail(HETERO_E_NODEV, "needs %zu bytes of scratch memory per work-group, the device "
                             "allows %" PRIu64, ka[i].v.scratch_bytes, het__scratch_budget(caps));
     }
-    return HET_OK;
+    return HETERO_OK;
 }
 
 static int het__cl_setup(het_worker *w)
 {
     het_engine *e = w->e;
-    const het_job *job = e->job;
-    const het_workload *wl = job->wl;
+    const hetero_job *job = e->job;
+    const hetero_workload *wl = job->wl;
     int rc;
     if ((rc = hcl_open(&w->dev, &w->info)))
         return rc;
@@ -678,27 +709,27 @@ static int het__cl_setup(het_worker *w)
     if ((rc = het__fit(job, &w->caps, &w->local)))
         return rc;
 
-    het_karg ka[HET_MAX_KARGS];
-    hcl_arg args[HET_MAX_KARGS];
-    size_t na = wl->cl_args(job, &w->caps, ka, HET_MAX_KARGS);
+    hetero_karg ka[HETERO_MAX_KARGS];
+    hcl_arg args[HETERO_MAX_KARGS];
+    size_t na = wl->cl_args(job, &w->caps, ka, HETERO_MAX_KARGS);
     uint64_t dyn_local = 0;
     size_t scratch_arg = SIZE_MAX;
     for (size_t i = 0; i < na; i++) {
         switch (ka[i].kind) {
-        case HET_KARG_U32: args[i] = (hcl_arg){.kind = HCL_ARG_U32, .u.u32 = ka[i].v.u32}; break;
-        case HET_KARG_U64: args[i] = (hcl_arg){.kind = HCL_ARG_U64, .u.u64 = ka[i].v.u64}; break;
-        case HET_KARG_F64: args[i] = (hcl_arg){.kind = HCL_ARG_F64, .u.f64 = ka[i].v.f64}; break;
-        case HET_KARG_LOCAL:
+        case HETERO_KARG_U32: args[i] = (hcl_arg){.kind = HCL_ARG_U32, .u.u32 = ka[i].v.u32}; break;
+        case HETERO_KARG_U64: args[i] = (hcl_arg){.kind = HCL_ARG_U64, .u.u64 = ka[i].v.u64}; break;
+        case HETERO_KARG_F64: args[i] = (hcl_arg){.kind = HCL_ARG_F64, .u.f64 = ka[i].v.f64}; break;
+        case HETERO_KARG_LOCAL:
             args[i] = (hcl_arg){.kind = HCL_ARG_LOCAL, .u.bytes = ka[i].v.local_bytes};
             dyn_local += ka[i].v.local_bytes;
             break;
-        case HET_KARG_SCRATCH:
+        case HETERO_KARG_SCRATCH:
             /* set below, once the batch size is known */
             w->scratch_bytes = ka[i].v.scratch_bytes ? ka[i].v.scratch_bytes : 1;
             scratch_arg = i;
             args[i] = (hcl_arg){.kind = HCL_ARG_U32, .u.u32 = 0};
             break;
-        case HET_KARG_BUF: {
+        case HETERO_KARG_BUF: {
             cl_mem m;
             /* a zero-byte buffer is not allowed: pass one dummy byte */
             size_t bytes = ka[i].v.buf.bytes ? ka[i].v.buf.bytes : 1;
@@ -711,7 +742,7 @@ static int het__cl_setup(het_worker *w)
             break;
         }
         default:
-            return het_fail(HET_E_INTERNAL, "%s: unknown kernel argument kind %d", wl->name, ka[i].kind);
+            return hetero_fail(HETERO_E_INTERNAL, "%s: unknown kernel argument kind %d", wl->name, ka[i].kind);
         }
     }
     /* batch limits: device buffers of at most HET_MAX_OUT_BYTES each, and
@@ -765,7 +796,7 @@ static int het__cl_setup(het_worker *w)
                              &w->slot[s].chk)))
             return rc;
     }
-    return HET_OK;
+    return HETERO_OK;
 }
 
 static int het__cl_launch(het_worker *w, het_slot *s, const het_batch *b)
@@ -775,7 +806,7 @@ static int het__cl_launch(het_worker *w, het_slot *s, const het_batch *b)
     if (need > s->host_cap) {
         unsigned char *p = realloc(s->host, need);
         if (!p)
-            return het_fail(HET_E_NOMEM, "out of memory for %" PRIu64 " partials on %s", b->n, w->st.id);
+            return hetero_fail(HETERO_E_NOMEM, "out of memory for %" PRIu64 " partials on %s", b->n, w->st.id);
         s->host = p;
         s->host_cap = need;
     }
@@ -799,7 +830,7 @@ static int het__cl_launch(het_worker *w, het_slot *s, const het_batch *b)
         (rc = hcl_read(&w->dev, s->chk, 0, (size_t)b->n * sizeof(uint64_t), s->host + pbytes, 0, &s->rev)) ||
         (rc = hcl_flush(&w->dev)))
         return rc;
-    return HET_OK;
+    return HETERO_OK;
 }
 
 /* Waits for slot s without blocking in the driver: 1 when done, 0 when the
@@ -831,19 +862,19 @@ static int het__cl_wait(het_worker *w, het_slot *s)
     if (rc)
         return rc;
     if (!kdone)
-        return het_fail(HET_E_OPENCL, "kernel %s on %s (%s): not complete after its read-back", e->job->wl->kernel_name,
+        return hetero_fail(HETERO_E_OPENCL, "kernel %s on %s (%s): not complete after its read-back", e->job->wl->kernel_name,
                         w->st.id, w->st.name);
     const unsigned char *chk = s->host + (size_t)s->b.n * e->psize;
     for (uint64_t i = 0; i < s->b.n; i++) {
         uint64_t word;
         memcpy(&word, chk + i * sizeof word, sizeof word);
         if (word != HET_GRAIN_CHECK(s->b.g0 + i))
-            return het_fail(HET_E_OPENCL, "kernel %s on %s (%s) did not finish grain %" PRIu64
+            return hetero_fail(HETERO_E_OPENCL, "kernel %s on %s (%s) did not finish grain %" PRIu64
                             " (its check word is %016" PRIx64 "); the batch's results are discarded",
                             e->job->wl->kernel_name, w->st.id, w->st.name, s->b.g0 + i, word);
     }
     double ks = 0;
-    if (hcl_event_seconds(&w->dev, s->kev, &ks) == HET_OK) {
+    if (hcl_event_seconds(&w->dev, s->kev, &ks) == HETERO_OK) {
         pthread_mutex_lock(&e->lock);
         w->st.kernel_s += ks;
         pthread_mutex_unlock(&e->lock);
@@ -884,10 +915,10 @@ static int het__cl_run(het_worker *w)
             count++;
         }
         if (over)
-            return HET_OK;   /* anything still in flight is abandoned */
+            return HETERO_OK;   /* anything still in flight is abandoned */
         if (!count) {
             if (drain)
-                return HET_OK;
+                return HETERO_OK;
             het__idle(e);
             continue;
         }
@@ -896,7 +927,7 @@ static int het__cl_run(het_worker *w)
         if (rc < 0)
             return rc;
         if (rc == 0)
-            return HET_OK;   /* winding down: abandon what is in flight */
+            return HETERO_OK;   /* winding down: abandon what is in flight */
         double t = het__now();
         double start = s->t_enq > t_prev_done ? s->t_enq : t_prev_done;
         t_prev_done = t;
@@ -915,7 +946,7 @@ static void het__cl_teardown(het_worker *w)
     for (int i = 0; i < HET_SCHED_MAX_FLIGHT; i++) {
         het_slot *s = &w->slot[i];
         if (s->rev) {
-            if (hcl_on_complete(&w->dev, s->rev, free, s->host) == HET_OK) {
+            if (hcl_on_complete(&w->dev, s->rev, free, s->host) == HETERO_OK) {
                 s->host = NULL;
                 abandoned = 1;
             } else {
@@ -953,7 +984,7 @@ static void *het__worker_main(void *arg)
         int rc = het__cl_setup(w);
         if (rc) {
             w->err = rc;
-            het__copy(w->msg, sizeof w->msg, het_errmsg());
+            het__copy(w->msg, sizeof w->msg, hetero_errmsg());
         }
     }
     pthread_mutex_lock(&e->lock);
@@ -988,34 +1019,22 @@ static void *het__worker_main(void *arg)
 
 /* ---- progress ---------------------------------------------------------- */
 
-/* One progress report: the whole job's share done (every rank's work
- * counts: the ranks add theirs to rank 0's counter window), the rate, and
- * the time left ("unknown" until there is a rate).  mode 1 redraws one
- * line; HET_PROGRESS_LINES prints a line each time, for logs. */
-static void het__progress_line(het_engine *e, int mode, uint64_t done_items, uint64_t resumed_items)
+/* One progress report to the job's callback: the whole job's share done
+ * (every rank's work counts: the ranks add theirs to rank 0's counter
+ * window, and the journal's grains are done), the rate, and the seconds
+ * left (negative: unknown, until there is a rate). */
+static void het__progress(het_engine *e, uint64_t done_items, uint64_t resumed_items)
 {
-    uint64_t total = e->job->wl->items(e->job, 0, e->job->n_grains);
+    const hetero_job *job = e->job;
+    uint64_t total = het__items(job, 0, job->n_grains);
     double t = het__now() - e->t_compute0;
     uint64_t done = done_items + resumed_items;
     if (done > total)
         done = total;
     double frac = total ? (double)done / (double)total : 0;
     double rate = t > 0 ? (double)done_items / t : 0;
-    char r[32], d[32], tot[32], left[48];
-    het_format_si(rate, r, sizeof r);
-    het_format_si((double)done, d, sizeof d);
-    het_format_si((double)total, tot, sizeof tot);
-    if (rate > 0 && done_items > 0)
-        snprintf(left, sizeof left, "%.0f s left", (double)(total - done) / rate);
-    else
-        snprintf(left, sizeof left, "time left unknown");
-    if (mode == HET_PROGRESS_LINES)
-        fprintf(stderr, "hetero: %s %5.1f%% (%s of %s %s), %s %s/s, %s\n", e->job->wl->name, 100.0 * frac,
-                d, tot, e->job->wl->item_name, r, e->job->wl->item_name, left);
-    else
-        fprintf(stderr, "\r%s: %5.1f%%  %s %s/s  %s   \033[K", e->job->wl->name, 100.0 * frac, r,
-                e->job->wl->item_name, left);
-    fflush(stderr);
+    double left = rate > 0 && done_items > 0 ? (double)(total - done) / rate : -1;
+    job->progress(job->progress_ctx, frac, rate, left);
 }
 
 /* ---- the journal ------------------------------------------------------- */
@@ -1075,7 +1094,7 @@ static int het__journal_step(het_engine *e, int all)
 {
     uint64_t *runs = NULL;
     size_t cap = 0, n;
-    int rc = HET_OK;
+    int rc = HETERO_OK;
     if (e->journal) {
         int finished = 0;
         if ((rc = het_par_receive_shipped(e->partials, e->psize, e->n_grains, het__got_shipped, e, &finished)))
@@ -1087,7 +1106,7 @@ static int het__journal_step(het_engine *e, int all)
                     e->done[g] = HET_GRAIN_SHIPPED_IN;
         n = het__collect(e, 0, &runs, &cap);
         pthread_mutex_unlock(&e->lock);
-        for (size_t i = 0; rc == HET_OK && i < n; i++) {
+        for (size_t i = 0; rc == HETERO_OK && i < n; i++) {
             rc = het_journal_append(e->journal, runs[2 * i], runs[2 * i + 1],
                                     e->partials + runs[2 * i] * e->psize);
             e->noted += runs[2 * i + 1];
@@ -1112,7 +1131,7 @@ static int het__journal_stop(het_engine *e)
     if (e->shipping) {
         /* rank 0 answers once our grains are in the journal; until then
          * this rank stays, so that mpirun does not end the job under it */
-        if (rc == HET_OK)
+        if (rc == HETERO_OK)
             rc = het_par_ship(NULL, 0, NULL, 0);
         if (rc || !het_par_wait_ack(2 * HET_STOP_GRACE_S))
             het_par_set_broken();
@@ -1125,13 +1144,13 @@ static int het__journal_stop(het_engine *e)
     }
     int finished = 0;
     double t0 = het__now();
-    while (rc == HET_OK && finished < het_par_size() - 1 && het__now() - t0 < HET_STOP_GRACE_S) {
+    while (rc == HETERO_OK && finished < het_par_size() - 1 && het__now() - t0 < HET_STOP_GRACE_S) {
         rc = het_par_receive_shipped(e->partials, e->psize, e->n_grains, het__got_shipped, e, &finished);
-        if (rc == HET_OK)
+        if (rc == HETERO_OK)
             rc = het__journal_step(e, 0);
         usleep(10000);
     }
-    if (rc == HET_OK)
+    if (rc == HETERO_OK)
         rc = het_journal_sync(e->journal);
     if (finished < het_par_size() - 1)
         het_par_set_broken();
@@ -1148,13 +1167,13 @@ static void het__join_ids(const het_worker *w, size_t nw, char *buf, size_t size
     }
 }
 
-static int het__fill_report(het_engine *e, het_report *rep, int threads)
+static int het__fill_report(het_engine *e, hetero_report *rep, int threads)
 {
     int rank = het_par_rank();
-    het_worker_stats *mine = calloc(e->nw ? e->nw : 1, sizeof *mine);
+    hetero_worker_stats *mine = calloc(e->nw ? e->nw : 1, sizeof *mine);
     if (!mine)
-        return het_fail(HET_E_NOMEM, "out of memory for the report");
-    het_rank_stats rs = {.rank = rank, .threads = 0};
+        return hetero_fail(HETERO_E_NOMEM, "out of memory for the report");
+    hetero_rank_stats rs = {.rank = rank, .threads = 0};
     het__copy(rs.host, sizeof rs.host, het_par_host());
     het__join_ids(e->w, e->nw, rs.devices, sizeof rs.devices);
     for (size_t i = 0; i < e->nw; i++) {
@@ -1169,7 +1188,7 @@ static int het__fill_report(het_engine *e, het_report *rep, int threads)
     size_t n_all = 0, n_ranks = 0;
     int rc = het_par_gather_records(mine, e->nw, sizeof *mine, &all, &n_all);
     free(mine);
-    if (rc == HET_OK)
+    if (rc == HETERO_OK)
         rc = het_par_gather_records(&rs, 1, sizeof rs, &ranks, &n_ranks);
     if (rc) {
         free(all);
@@ -1194,21 +1213,21 @@ static int het__fill_report(het_engine *e, het_report *rep, int threads)
             max_busy = rep->workers[i].busy_s;
     }
     for (size_t i = 0; i < n_all; i++) {
-        het_worker_stats *s = &rep->workers[i];
+        hetero_worker_stats *s = &rep->workers[i];
         s->items_per_s = s->busy_s > 0 ? (double)s->items / s->busy_s : 0;
         s->share = items ? (double)s->items / (double)items : 0;
     }
     rep->items = items;
     rep->balance = (n_ok && max_busy > 0) ? sum_busy / ((double)n_ok * max_busy) : 1.0;
-    return HET_OK;
+    return HETERO_OK;
 }
 
 /* A hash of what defines the job: workload, seed, grains, partial size and
  * the parameters as the report prints them. */
-static uint64_t het__job_fingerprint(const het_job *job)
+static uint64_t het__job_fingerprint(const hetero_job *job)
 {
-    het_field f[HET_MAX_FIELDS];
-    size_t n = job->wl->params_fields(job, f, HET_MAX_FIELDS);
+    hetero_field f[HETERO_MAX_FIELDS];
+    size_t n = het_job_params_fields(job, f, HETERO_MAX_FIELDS);
     XXH3_state_t *st = XXH3_createState();
     if (!st)
         return 0;
@@ -1234,57 +1253,56 @@ static uint64_t het__job_fingerprint(const het_job *job)
 static int het__agree(int rc, char *msg)
 {
     if (rc)
-        snprintf(msg, HET_MSG_MAX, "%s", het_errmsg());
+        snprintf(msg, HETERO_MSG_MAX, "%s", hetero_errmsg());
     else
         msg[0] = 0;
-    return het_par_agree(rc, msg, HET_MSG_MAX);
+    return het_par_agree(rc, msg, HETERO_MSG_MAX);
 }
 
 
 /* Phase 1: which devices this rank drives.  Discovery, the --devices list,
  * the node's share, and the capability check: a device that cannot run the
  * job is left out with a notice, or is bad input when named by its id. */
-static int het__select(const het_job *job, const het_run_opts *opts, het_report *rep, hcl_info **infos,
+static int het__select(const hetero_job *job, const het_run_opts *opts, hetero_report *rep, hcl_info **infos,
                        het_selection *sel, int *excluded)
 {
     const char *list = opts->devices ? opts->devices : "all";
     size_t n_infos = 0;
     int rc = het_devices_parse(list, sel);
-    if (rc == HET_OK && sel->needs_opencl) {
+    if (rc == HETERO_OK && sel->needs_opencl) {
         double t0 = het__now();
         rc = hcl_discover(infos, &n_infos);
         rep->discovery_s = het__now() - t0;
-        if (rc == HET_OK && n_infos == 0 && !sel->asked_opencl_by_name && !opts->quiet && het_par_rank() == 0)
-            fprintf(stderr, "hetero: notice: %s; the CPU carries the job\n",
-                    *hcl_discover_note() ? hcl_discover_note() : "no OpenCL platform found");
+        if (rc == HETERO_OK && n_infos == 0 && !sel->asked_opencl_by_name)
+            het__notice(job, 0, "%s; the CPU carries the job",
+                        *hcl_discover_note() ? hcl_discover_note() : "no OpenCL platform found");
     }
-    if (rc == HET_OK)
+    if (rc == HETERO_OK)
         rc = het_devices_select(list, *infos, n_infos, sel);
-    if (rc == HET_OK)
+    if (rc == HETERO_OK)
         het_devices_split(sel, het_par_local_rank(), het_par_local_size());
-    for (size_t i = 0; rc == HET_OK && i < sel->n_cl; i++) {
+    for (size_t i = 0; rc == HETERO_OK && i < sel->n_cl; i++) {
         const hcl_info *info = &(*infos)[sel->cl[i]];
-        het_cl_caps caps;
+        hetero_cl_caps caps;
         size_t local;
         het__caps_from_info(info, &caps);
-        if (het__fit(job, &caps, &local) == HET_OK)
+        if (het__fit(job, &caps, &local) == HETERO_OK)
             continue;
         if (sel->named[i]) {
-            rc = het_fail(HET_E_NODEV, "--devices: %s (%s) cannot run %s: %s", info->id, info->name,
-                          job->wl->name, het_errmsg());
+            rc = hetero_fail(HETERO_E_NODEV, "--devices: %s (%s) cannot run %s: %s", info->id, info->name,
+                          job->wl->name, hetero_errmsg());
         } else {
             excluded[i] = 1;
-            if (!opts->quiet && het_par_rank() == 0)
-                fprintf(stderr, "hetero: notice: %s (%s) left out: %s cannot run there: %s\n", info->id,
-                        info->name, job->wl->name, het_errmsg());
+            het__notice(job, 0, "%s (%s) left out: %s cannot run there: %s", info->id, info->name,
+                        job->wl->name, hetero_errmsg());
         }
     }
-    if (rc == HET_OK) {
+    if (rc == HETERO_OK) {
         size_t usable = 0;
         for (size_t i = 0; i < sel->n_cl; i++)
             usable += !excluded[i];
         if (!sel->omp && usable == 0)
-            rc = het_fail(HET_E_NODEV, "--devices: '%s' leaves this rank with no device that can run %s", list,
+            rc = hetero_fail(HETERO_E_NODEV, "--devices: '%s' leaves this rank with no device that can run %s", list,
                           job->wl->name);
     }
     return rc;
@@ -1296,11 +1314,11 @@ static int het__select(const het_job *job, const het_run_opts *opts, het_report 
 /* Phase 2: the engine, its partials, and (rank 0, --checkpoint) the
  * journal, whose grains are loaded before anything runs.  Checks
  * HETERO_FAULT. */
-static int het__alloc(het_engine **out, het_job *job, const het_run_opts *opts, size_t nw, uint64_t fp)
+static int het__alloc(het_engine **out, hetero_job *job, const het_run_opts *opts, size_t nw, uint64_t fp)
 {
     het_engine *e = calloc(1, sizeof *e);
     if (!e)
-        return het_fail(HET_E_NOMEM, "out of memory for the engine");
+        return hetero_fail(HETERO_E_NOMEM, "out of memory for the engine");
     atomic_init(&e->refs, 1);
     e->job = job;
     e->psize = job->partial_size;
@@ -1320,7 +1338,7 @@ static int het__alloc(het_engine **out, het_job *job, const het_run_opts *opts, 
     e->done = calloc(e->n_grains, 1);
     e->owner = calloc(e->n_grains, sizeof *e->owner);
     if (!e->w || !e->sched.w || !e->partials || !e->done || !e->owner)
-        return het_fail(HET_E_NOMEM, "out of memory for %" PRIu64 " partials of %zu bytes", e->n_grains, e->psize);
+        return hetero_fail(HETERO_E_NOMEM, "out of memory for %" PRIu64 " partials of %zu bytes", e->n_grains, e->psize);
     e->sched.nw = nw;
     e->sched.target_s = opts->batch_seconds > 0 ? opts->batch_seconds : HET_SCHED_TARGET_S;
     char fault_id[32];
@@ -1339,7 +1357,7 @@ static int het__alloc(het_engine **out, het_job *job, const het_run_opts *opts, 
         e->noted = resumed;
     }
     e->shipping = opts->checkpoint && het_par_rank() != 0;
-    return HET_OK;
+    return HETERO_OK;
 }
 
 /* Collective: every rank learns which grains the journal holds and numbers
@@ -1353,7 +1371,7 @@ static int het__resume(het_engine *e)
     e->rem = malloc(cap * 2 * sizeof *e->rem);
     e->rem_at = malloc(cap * sizeof *e->rem_at);
     if (!e->rem || !e->rem_at)
-        return het_fail(HET_E_NOMEM, "out of memory for the grains to compute");
+        return hetero_fail(HETERO_E_NOMEM, "out of memory for the grains to compute");
     uint64_t at = 0;
     for (uint64_t g = 0; g < e->n_grains; g++) {
         if (e->done[g]) {
@@ -1369,7 +1387,7 @@ static int het__resume(het_engine *e)
             if (r)
                 e->rem = r;
             if (!r || !a)
-                return het_fail(HET_E_NOMEM, "out of memory for the grains to compute");
+                return hetero_fail(HETERO_E_NOMEM, "out of memory for the grains to compute");
             e->rem_at = a;
         }
         e->rem[2 * e->n_rem] = g;
@@ -1381,14 +1399,14 @@ static int het__resume(het_engine *e)
     }
     e->n_remaining = at;
     e->sched.total = at;
-    return HET_OK;
+    return HETERO_OK;
 }
 
 /* Phase 3: the workers (OpenCL devices first, then the OpenMP team),
  * their threads started and set up (kernel builds run in parallel, one
  * thread per device). */
-static int het__start(het_engine *e, het_job *job, const het_run_opts *opts, const hcl_info *infos,
-                      const het_selection *sel, const int *excluded, int threads, het_report *rep)
+static int het__start(het_engine *e, hetero_job *job, const het_run_opts *opts, const hcl_info *infos,
+                      const het_selection *sel, const int *excluded, int threads, hetero_report *rep)
 {
     int cpu_workers = opts->cpu_workers > 1 ? opts->cpu_workers : 1;
     size_t nw = e->nw;
@@ -1413,12 +1431,12 @@ static int het__start(het_engine *e, het_job *job, const het_run_opts *opts, con
             snprintf(w->st.kind, sizeof w->st.kind, "opencl");
             het__copy(w->st.name, sizeof w->st.name, w->info.name);
             if (w->excluded) {
-                het_cl_caps caps;
+                hetero_cl_caps caps;
                 size_t local;
                 het__caps_from_info(&w->info, &caps);
                 het__fit(job, &caps, &local);
                 snprintf(w->st.status, sizeof w->st.status, "excluded");
-                het__copy(w->st.error, sizeof w->st.error, het_errmsg());
+                het__copy(w->st.error, sizeof w->st.error, hetero_errmsg());
             }
         } else {
             int k = (int)(i - sel->n_cl);
@@ -1459,7 +1477,7 @@ static int het__start(het_engine *e, het_job *job, const het_run_opts *opts, con
     pthread_mutex_unlock(&e->lock);
     rep->build_s = het__now() - t0;
     if (e->n_started < nw)
-        return het_fail(HET_E_RUNTIME, "pthread_create for worker %s: %s", e->w[e->n_started].st.id,
+        return hetero_fail(HETERO_E_RUNTIME, "pthread_create for worker %s: %s", e->w[e->n_started].st.id,
                         strerror(create_err));
     rep->build_cached = 0;
     int any_cl = 0, all_cached = 1;
@@ -1467,23 +1485,22 @@ static int het__start(het_engine *e, het_job *job, const het_run_opts *opts, con
         het_worker *w = &e->w[i];
         if (!w->is_cl || w->excluded)
             continue;
-        if (w->err == HET_E_NODEV && !w->named) {
+        if (w->err == HETERO_E_NODEV && !w->named) {
             /* the kernel's own limits rule the device out */
             w->excluded = 1;
             e->sched.w[i].gone = 1;
             snprintf(w->st.status, sizeof w->st.status, "excluded");
             het__copy(w->st.error, sizeof w->st.error, w->msg);
-            if (!opts->quiet)
-                fprintf(stderr, "hetero: notice: %s (%s) left out: %s cannot run there: %s\n", w->st.id,
-                        w->st.name, job->wl->name, w->msg);
+            het__notice(job, 1, "%s (%s) left out: %s cannot run there: %s", w->st.id, w->st.name,
+                        job->wl->name, w->msg);
             w->err = 0;
             continue;
         }
-        if (w->err == HET_E_NODEV)
-            return het_fail(HET_E_NODEV, "--devices: %s (%s) cannot run %s: %s", w->st.id, w->st.name,
+        if (w->err == HETERO_E_NODEV)
+            return hetero_fail(HETERO_E_NODEV, "--devices: %s (%s) cannot run %s: %s", w->st.id, w->st.name,
                             job->wl->name, w->msg);
         if (w->err)
-            return het_fail(w->err, "%s", w->msg);
+            return hetero_fail(w->err, "%s", w->msg);
         any_cl = 1;
         all_cached &= w->from_cache;
     }
@@ -1492,9 +1509,9 @@ static int het__start(het_engine *e, het_job *job, const het_run_opts *opts, con
     for (size_t i = 0; i < nw; i++)
         usable += !e->w[i].excluded;
     if (!usable)
-        return het_fail(HET_E_NODEV, "--devices: '%s' leaves this rank with no device that can run %s",
+        return hetero_fail(HETERO_E_NODEV, "--devices: '%s' leaves this rank with no device that can run %s",
                         opts->devices ? opts->devices : "all", job->wl->name);
-    return HET_OK;
+    return HETERO_OK;
 }
 
 /* Lets the workers go (or, when aborting, lets them leave). */
@@ -1510,49 +1527,48 @@ static void het__go(het_engine *e, int abort_run)
 }
 
 /* Announces workers retired since the last call (lock held). */
-static void het__notices(het_engine *e, int quiet)
+static void het__notices(het_engine *e)
 {
     for (size_t i = 0; i < e->nw; i++) {
         het_worker *w = &e->w[i];
         if (w->retired && !w->noticed) {
             w->noticed = 1;
-            if (!quiet)
-                fprintf(stderr, "hetero: notice: %s (%s) failed and was retired; the others finish its grains: %s\n",
-                        w->st.id, w->st.name, w->msg);
+            het__notice(e->job, 1, "%s (%s) failed and was retired; the others finish its grains: %s", w->st.id,
+                        w->st.name, w->msg);
         }
     }
 }
 
 /* Phase 3: compute.  Returns when every grain this rank took has a result
  * (or the run failed); workers still busy with copies are left behind. */
-static int het__compute(het_engine *e, const het_run_opts *opts, het_report *rep)
+static int het__compute(het_engine *e, const het_run_opts *opts, hetero_report *rep)
 {
-    int show = opts->progress < 0 ? (het_par_rank() == 0 && isatty(2) ? -1 : 0) : opts->progress;
-    if (het_par_rank() != 0)
-        show = 0;
+    int show = e->job->progress && het_par_rank() == 0;
+    double show_every = e->job->progress_every > 0 ? e->job->progress_every : 1.0;
     double every = opts->checkpoint_every > 0 ? opts->checkpoint_every : HET_JOURNAL_SYNC_S;
     double stop_at = opts->time_limit > 0 ? e->t_start + opts->time_limit - HET_TIME_LIMIT_MARGIN_S : INFINITY;
     double t_wind = 0, t_journal = e->t_compute0, t_sync = e->t_compute0, t_stop = 0;
-    /* lines for logs: the first after a second, then every few seconds */
-    double t_shown = show == HET_PROGRESS_LINES ? e->t_compute0 - HET_PROGRESS_LINE_S + 1.0 : 0;
+    /* the first report after a second at most, then every show_every */
+    double t_shown = e->t_compute0 - (show_every > 1.0 ? show_every - 1.0 : 0.0), t_counted = 0;
     uint64_t reported = 0, resumed_items = 0;
     if (e->resumed) {
         /* items of the journal's grains: all, minus those left to do */
-        resumed_items = e->job->wl->items(e->job, 0, e->n_grains);
+        resumed_items = het__items(e->job, 0, e->n_grains);
         for (size_t i = 0; i < e->n_rem; i++)
-            resumed_items -= e->job->wl->items(e->job, e->rem[2 * i], e->rem[2 * i + 1]);
+            resumed_items -= het__items(e->job, e->rem[2 * i], e->rem[2 * i + 1]);
     }
-    int shown = 0, complete = 0, rc = HET_OK;
+    int complete = 0, rc = HETERO_OK;
     pthread_mutex_lock(&e->lock);
     for (;;) {
-        het__notices(e, opts->quiet);
+        het__notices(e);
         complete = e->sched.exhausted && e->n_done == e->n_taken;
         if (e->n_finished == e->n_started)
             break;
         double now = het__now();
         /* stop: a signal or the time limit; in-flight batches get a grace */
-        if (!e->stop_reason && (het_interrupted() || now >= stop_at) && !complete) {
-            e->stop_reason = het_interrupted() ? het_interrupted() : -1;
+        int cancel = atomic_load(&e->job->cancel);
+        if (!e->stop_reason && (cancel || now >= stop_at) && !complete) {
+            e->stop_reason = cancel > 0 ? cancel : cancel < 0 ? SIGINT : -1;
             e->draining = 1;
             t_stop = now;
             pthread_cond_broadcast(&e->cond);
@@ -1588,27 +1604,27 @@ static int het__compute(het_engine *e, const het_run_opts *opts, het_report *rep
         /* the journal, the other ranks' share of it, the progress counts */
         if ((e->journal || e->shipping) && now - t_journal >= HET_JOURNAL_WRITE_S) {
             t_journal = now;
-            if (rc == HET_OK)
+            if (rc == HETERO_OK)
                 rc = het__journal_step(e, 0);
-            if (rc == HET_OK && e->journal && now - t_sync >= every) {
+            if (rc == HETERO_OK && e->journal && now - t_sync >= every) {
                 t_sync = now;
                 rc = het_journal_sync(e->journal);
             }
         }
-        if (now - t_shown >= (show == HET_PROGRESS_LINES ? HET_PROGRESS_LINE_S : 0.25)) {
+        if (now - t_counted >= 0.25) {
+            t_counted = now;
             uint64_t mine = atomic_load(&e->done_items);
-            if (mine > reported && het_counter_add_done(e->counter, mine - reported) == HET_OK)
+            if (mine > reported && het_counter_add_done(e->counter, mine - reported) == HETERO_OK)
                 reported = mine;
-            if (show && now - e->t_compute0 >= (show > 0 ? 0.2 : 1.0)) {
-                t_shown = now;
-                shown = show != HET_PROGRESS_LINES;
-                het__progress_line(e, show, het_counter_done(e->counter), resumed_items);
-            }
+        }
+        if (show && now - t_shown >= show_every) {
+            t_shown = now;
+            het__progress(e, het_counter_done(e->counter), resumed_items);
         }
         pthread_mutex_lock(&e->lock);
         if (rc) {
-            het__set_fatal(e, rc, het_errmsg());
-            rc = HET_OK;
+            het__set_fatal(e, rc, hetero_errmsg());
+            rc = HETERO_OK;
         }
         het__timed_wait(e, 0.05);
     }
@@ -1618,10 +1634,6 @@ static int het__compute(het_engine *e, const het_run_opts *opts, het_report *rep
      * a copy nobody needed */
     rep->compute_s = (complete ? e->t_last : het__now()) - e->t_compute0;
     pthread_mutex_unlock(&e->lock);
-    if (shown) {
-        fprintf(stderr, "\r\033[K");
-        fflush(stderr);
-    }
 
     /* OpenMP teams are joined (a batch is short, and it reads the job);
      * a device thread still inside the driver is left behind */
@@ -1641,30 +1653,30 @@ static int het__compute(het_engine *e, const het_run_opts *opts, het_report *rep
     }
 
     if (e->fatal)
-        return het_fail(e->fatal, "%s", e->fatal_msg);
+        return hetero_fail(e->fatal, "%s", e->fatal_msg);
     if (e->stop_reason && !complete)
-        return het_fail(e->stop_reason > 0 ? HET_E_INTERRUPTED : HET_E_STOPPED, "%s",
+        return hetero_fail(e->stop_reason > 0 ? HETERO_E_INTERRUPTED : HETERO_E_STOPPED, "%s",
                         e->stop_reason > 0 ? "interrupted" : "stopped at the time limit");
     if (!complete) {
         /* every worker is gone and grains are left: report the first failure */
         for (size_t i = 0; i < e->nw; i++)
             if (e->w[i].retired)
-                return het_fail(e->w[i].err, "%s", e->w[i].msg);
-        return het_fail(HET_E_INTERNAL, "the workers stopped with %" PRIu64 " of %" PRIu64 " grains done",
+                return hetero_fail(e->w[i].err, "%s", e->w[i].msg);
+        return hetero_fail(HETERO_E_INTERNAL, "the workers stopped with %" PRIu64 " of %" PRIu64 " grains done",
                         e->n_done, e->n_taken);
     }
-    return HET_OK;
+    return HETERO_OK;
 }
 
 /* Phase 4, collective: partials to rank 0, the report, contract 3 (every
  * grain exactly once) and the digest. */
-static int het__gather(het_engine *e, het_report *rep, int threads)
+static int het__gather(het_engine *e, hetero_report *rep, int threads)
 {
     /* this rank's grains, as runs of committed grains */
     size_t nb = 0, cap = 64;
     uint64_t *batches = malloc(cap * 2 * sizeof *batches);
     if (!batches)
-        return het_fail(HET_E_NOMEM, "out of memory gathering partials");
+        return hetero_fail(HETERO_E_NOMEM, "out of memory gathering partials");
     for (uint64_t g = 0; g < e->n_grains; g++) {
         if (HET_STATE(e->done[g]) != HET_GRAIN_MINE)
             continue;
@@ -1676,7 +1688,7 @@ static int het__gather(het_engine *e, het_report *rep, int threads)
             uint64_t *b = realloc(batches, cap * 2 * sizeof *b);
             if (!b) {
                 free(batches);
-                return het_fail(HET_E_NOMEM, "out of memory gathering partials");
+                return hetero_fail(HETERO_E_NOMEM, "out of memory gathering partials");
             }
             batches = b;
         }
@@ -1687,25 +1699,25 @@ static int het__gather(het_engine *e, het_report *rep, int threads)
     }
     int rc = het_par_gather_partials(e->partials, e->psize, batches, nb);
     free(batches);
-    char msg[HET_MSG_MAX];
+    char msg[HETERO_MSG_MAX];
     if ((rc = het__agree(rc, msg)))
-        return het_fail(rc, "%s", msg);
+        return hetero_fail(rc, "%s", msg);
     rc = het__fill_report(e, rep, threads);
     if ((rc = het__agree(rc, msg)))
-        return het_fail(rc, "%s", msg);
+        return hetero_fail(rc, "%s", msg);
     if (het_par_rank() == 0) {
         uint64_t grains = e->resumed;
         for (size_t i = 0; i < rep->n_workers; i++)
             grains += rep->workers[i].grains;
         if (grains != e->n_grains)
-            return het_fail(HET_E_INTERNAL, "scheduler computed %" PRIu64 " grains of %" PRIu64, grains,
+            return hetero_fail(HETERO_E_INTERNAL, "scheduler computed %" PRIu64 " grains of %" PRIu64, grains,
                             e->n_grains);
         rep->digest = XXH3_64bits(e->partials, e->n_grains * e->psize);
     }
-    return HET_OK;
+    return HETERO_OK;
 }
 
-int het_engine_run(het_job *job, const het_run_opts *opts, het_report *rep)
+int het_engine_run(hetero_job *job, const het_run_opts *opts, hetero_report *rep)
 {
     static const het_run_opts defaults = {.devices = "all", .progress = -1};
     if (!opts)
@@ -1716,18 +1728,16 @@ int het_engine_run(het_job *job, const het_run_opts *opts, het_report *rep)
     hcl_info *infos = NULL;
     het_engine *e = NULL;
     int excluded[HET_MAX_CL_DEVICES] = {0};
-    char msg[HET_MSG_MAX] = "";
-    /* a signal now asks the run to stop; it does not end the process */
-    int prev_defer = het_interrupt_defer(1);
+    char msg[HETERO_MSG_MAX] = "";
 
     /* Every rank must have planned the same job: the same workload,
      * parameters, seed and grains (a rank started with other arguments or
      * another hetero version would otherwise only show as a wrong digest). */
     int rc = het_par_same_u64(het__job_fingerprint(job))
-                 ? HET_OK
-                 : het_fail(HET_E_RUNTIME, "the ranks planned different jobs (other arguments or another "
+                 ? HETERO_OK
+                 : hetero_fail(HETERO_E_RUNTIME, "the ranks planned different jobs (other arguments or another "
                                            "hetero version on some rank?)");
-    if (rc == HET_OK)
+    if (rc == HETERO_OK)
         rc = het__select(job, opts, rep, &infos, &sel, excluded);
     if ((rc = het__agree(rc, msg)))
         goto done;
@@ -1757,26 +1767,26 @@ int het_engine_run(het_job *job, const het_run_opts *opts, het_report *rep)
 
     rc = het__start(e, job, opts, infos, &sel, excluded, threads, rep);
     rc = het__agree(rc, msg);
-    het__go(e, rc != HET_OK);
+    het__go(e, rc != HETERO_OK);
     if (rc)
         goto done;
 
     rc = het__compute(e, opts, rep);
     /* Interrupted: no collective call (a rank may be gone); the others'
      * finished grains reach rank 0's journal point to point. */
-    if (rc != HET_E_INTERRUPTED)
+    if (rc != HETERO_E_INTERRUPTED)
         rc = het__agree(rc, msg);
-    if (rc == HET_E_INTERRUPTED || rc == HET_E_STOPPED) {
+    if (rc == HETERO_E_INTERRUPTED || rc == HETERO_E_STOPPED) {
         int stop = rc;
         rc = het__journal_stop(e);
         if (rc)
-            snprintf(msg, sizeof msg, "%s", het_errmsg());
+            snprintf(msg, sizeof msg, "%s", hetero_errmsg());
         else if (e->journal)
             snprintf(msg, sizeof msg, "%s after %" PRIu64 " of %" PRIu64 " grains; run the same command to resume",
-                     stop == HET_E_INTERRUPTED ? "interrupted" : "stopped at the time limit", e->noted,
+                     stop == HETERO_E_INTERRUPTED ? "interrupted" : "stopped at the time limit", e->noted,
                      e->n_grains);
         else
-            snprintf(msg, sizeof msg, "%s", stop == HET_E_INTERRUPTED ? "interrupted" : "stopped at the time limit");
+            snprintf(msg, sizeof msg, "%s", stop == HETERO_E_INTERRUPTED ? "interrupted" : "stopped at the time limit");
         rc = rc ? rc : stop;
         goto done;
     }
@@ -1790,7 +1800,7 @@ int het_engine_run(het_job *job, const het_run_opts *opts, het_report *rep)
     if (e->journal) {
         /* every grain is on rank 0 now: the journal gets the rest */
         rc = het__journal_step(e, 1);
-        if (rc == HET_OK) {
+        if (rc == HETERO_OK) {
             rc = het_journal_close(e->journal, 1, opts->checkpoint_remove);
             e->journal = NULL;
         }
@@ -1799,7 +1809,7 @@ int het_engine_run(het_job *job, const het_run_opts *opts, het_report *rep)
     if (rc)
         goto done;
     if (het_par_rank() == 0)
-        rc = job->wl->merge(job, e->partials);
+        rc = het_job_merge(job, e->partials);
     /* merge can fail only on rank 0 (e.g. writing --trace); tell everyone */
     rc = het__agree(rc, msg);
     rep->merge_s = het__now() - t_merge0;
@@ -1815,25 +1825,24 @@ done:
                     pthread_join(e->w[i].th, NULL);
         }
         if (e->journal)
-            het_journal_close(e->journal, rc == HET_OK || rc == HET_E_INTERRUPTED || rc == HET_E_STOPPED, 0);
+            het_journal_close(e->journal, rc == HETERO_OK || rc == HETERO_E_INTERRUPTED || rc == HETERO_E_STOPPED, 0);
         e->journal = NULL;
-        if (rc == HET_E_INTERRUPTED)
+        if (rc == HETERO_E_INTERRUPTED)
             het_counter_abandon(e->counter);   /* no collective: a rank may be gone */
         else
             het_counter_close(e->counter);
         het__unref(e);
     }
     free(infos);
-    het_interrupt_defer(prev_defer);
     rep->wall_s = het__now() - t_start;
     if (rc) {
         het_report_free(rep);
-        return het_fail(rc, "%s", msg);
+        return hetero_fail(rc, "%s", msg);
     }
-    return HET_OK;
+    return HETERO_OK;
 }
 
-void het_report_free(het_report *rep)
+void het_report_free(hetero_report *rep)
 {
     free(rep->workers);
     free(rep->ranks);
@@ -1841,39 +1850,4 @@ void het_report_free(het_report *rep)
     rep->ranks = NULL;
     rep->n_workers = 0;
     rep->n_ranks = 0;
-}
-
-/* ---- job life cycle --------------------------------------------------- */
-
-int het_job_init(het_job *job, const het_workload *wl)
-{
-    memset(job, 0, sizeof *job);
-    job->wl = wl;
-    job->params = calloc(1, wl->params_size ? wl->params_size : 1);
-    if (!job->params)
-        return het_fail(HET_E_NOMEM, "out of memory");
-    wl->defaults(job->params);
-    job->rank = het_par_rank();
-    return HET_OK;
-}
-
-int het_job_plan(het_job *job)
-{
-    int rc = job->wl->validate(job->params);
-    if (rc)
-        return rc;
-    rc = job->wl->plan(job);
-    if (rc == HET_OK && (job->n_grains == 0 || job->partial_size == 0))
-        rc = het_fail(HET_E_INTERNAL, "%s: plan gave %" PRIu64 " grains of %zu bytes",
-                      job->wl->name, job->n_grains, job->partial_size);
-    return rc;
-}
-
-void het_job_free(het_job *job)
-{
-    if (job->wl && job->state)
-        job->wl->release(job);
-    free(job->params);
-    job->params = NULL;
-    job->state = NULL;
 }

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static _Thread_local char het__msg[HET_MSG_MAX];
+static _Thread_local char het__msg[HETERO_MSG_MAX];
 static const char *het__progname = "hetero";
 
 void het_set_progname(const char *name) { het__progname = name; }
@@ -41,12 +41,12 @@ void het_escape(const char *s, char *out, size_t size)
 
 int het_vfail(int code, const char *fmt, va_list ap)
 {
-    if (code == HET_E_BUILD) {
+    if (code == HETERO_E_BUILD) {
         /* the build log is the one message meant to span lines */
         vsnprintf(het__msg, sizeof het__msg, fmt, ap);
         return code;
     }
-    char raw[HET_MSG_MAX];
+    char raw[HETERO_MSG_MAX];
     vsnprintf(raw, sizeof raw, fmt, ap);
     het_escape(raw, het__msg, sizeof het__msg);
     return code;
@@ -71,7 +71,7 @@ void het_debug(const char *fmt, ...)
     fprintf(stderr, "%s: debug: %s\n", het__progname, line);
 }
 
-int het_fail(int code, const char *fmt, ...)
+int hetero_fail(int code, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -80,7 +80,7 @@ int het_fail(int code, const char *fmt, ...)
     return code;
 }
 
-const char *het_errmsg(void) { return het__msg; }
+const char *hetero_errmsg(void) { return het__msg; }
 
 void het_errmsg_set(const char *msg)
 {
@@ -90,37 +90,37 @@ void het_errmsg_set(const char *msg)
 static int het__index(int code)
 {
     int i = -code;
-    return (i > 0 && i < HET__EI_COUNT) ? i : 0;
+    return (i > 0 && i < HETERO__EI_COUNT) ? i : 0;
 }
 
-const char *het_errname(int code)
+const char *hetero_errname(int code)
 {
     static const char *const names[] = {
-        "HET_OK",
-#define X(name, status, desc) "HET_E_" #name,
-        HET_ERROR_MAP(X)
+        "HETERO_OK",
+#define X(name, status, desc) "HETERO_E_" #name,
+        HETERO_ERROR_MAP(X)
 #undef X
     };
-    return code == 0 ? names[0] : (het__index(code) ? names[het__index(code)] : "HET_E_UNKNOWN");
+    return code == 0 ? names[0] : (het__index(code) ? names[het__index(code)] : "HETERO_E_UNKNOWN");
 }
 
-const char *het_strerror(int code)
+const char *hetero_strerror(int code)
 {
     static const char *const descs[] = {
         "success",
 #define X(name, status, desc) desc,
-        HET_ERROR_MAP(X)
+        HETERO_ERROR_MAP(X)
 #undef X
     };
     return code == 0 ? descs[0] : (het__index(code) ? descs[het__index(code)] : "unknown error");
 }
 
-int het_exit_status(int code)
+int hetero_exit_status(int code)
 {
     static const int status[] = {
         0,
 #define X(name, st, desc) st,
-        HET_ERROR_MAP(X)
+        HETERO_ERROR_MAP(X)
 #undef X
     };
     return code == 0 ? 0 : (het__index(code) ? status[het__index(code)] : 1);

@@ -43,11 +43,11 @@ int het_fan_alloc(het_fan *f, uint32_t nt, int ns, uint64_t T)
     f->buckets = calloc((size_t)(ns > 0 ? ns : 1) * f->nbuckets, sizeof *f->buckets);
     if (!f->step || !f->mean || !f->q || !f->traced || !f->buckets) {
         het_fan_free(f);
-        return het_fail(HET_E_NOMEM, "reservoir: out of memory for the trace");
+        return hetero_fail(HETERO_E_NOMEM, "reservoir: out of memory for the trace");
     }
     for (size_t i = 0; i < (size_t)(ns > 0 ? ns : 1) * f->nbuckets; i++)
         f->buckets[i].t0 = UINT64_MAX;   /* empty */
-    return HET_OK;
+    return HETERO_OK;
 }
 
 void het_fan_free(het_fan *f)
@@ -87,7 +87,7 @@ int het_fan_csv(const het_fan *f, char **text, size_t *len)
     *len = 0;
     FILE *o = open_memstream(text, len);
     if (!o)
-        return het_fail(HET_E_NOMEM, "--trace: out of memory");
+        return hetero_fail(HETERO_E_NOMEM, "--trace: out of memory");
     fputs("step,mean,p5,p25,p50,p75,p95", o);
     for (int k = 0; k < f->ns; k++)
         fprintf(o, ",path%d", k);
@@ -103,9 +103,9 @@ int het_fan_csv(const het_fan *f, char **text, size_t *len)
     if (ferror(o) | (fclose(o) != 0)) {
         free(*text);
         *text = NULL;
-        return het_fail(HET_E_NOMEM, "--trace: out of memory");
+        return hetero_fail(HETERO_E_NOMEM, "--trace: out of memory");
     }
-    return HET_OK;
+    return HETERO_OK;
 }
 
 /* ---- the chart ------------------------------------------------------------ */
@@ -263,7 +263,7 @@ het_draw *het_fan_draw(const het_fan *f)
         free(img);
         free(col);
         het_draw_free(d);
-        het_fail(HET_E_NOMEM, "--plot: out of memory");
+        hetero_fail(HETERO_E_NOMEM, "--plot: out of memory");
         return NULL;
     }
     /* levels of storage: the histogram's bins, merged in groups of `merge`
@@ -356,7 +356,7 @@ het_draw *het_fan_draw(const het_fan *f)
     double *xy = malloc(2 * (size_t)(f->nt ? f->nt : 1) * sizeof *xy);
     if (!xy) {
         het_draw_free(d);
-        het_fail(HET_E_NOMEM, "--plot: out of memory");
+        hetero_fail(HETERO_E_NOMEM, "--plot: out of memory");
         return NULL;
     }
     struct {
@@ -470,7 +470,7 @@ het_draw *het_fan_draw(const het_fan *f)
         double *pts = malloc(2 * npts * sizeof *pts);
         if (!pts) {
             het_draw_free(d);
-            het_fail(HET_E_NOMEM, "--plot: out of memory");
+            hetero_fail(HETERO_E_NOMEM, "--plot: out of memory");
             return NULL;
         }
         for (int k = 0; k < ndrawn; k++) {

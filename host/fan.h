@@ -51,7 +51,7 @@ typedef struct het_fan {
 } het_fan;
 
 /* Allocates the arrays for nt traced steps and ns sample paths over T
- * steps (hist is the caller's).  HET_E_NOMEM on failure. */
+ * steps (hist is the caller's).  HETERO_E_NOMEM on failure. */
 int het_fan_alloc(het_fan *f, uint32_t nt, int ns, uint64_t T);
 void het_fan_free(het_fan *f);
 

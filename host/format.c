@@ -20,12 +20,12 @@ void het_format_si(double v, char *buf, size_t size)
     snprintf(buf, size, "%.3g%s", v, unit[u]);
 }
 
-void het_format_field(const het_field *f, int digits, char *buf, size_t size)
+void het_format_field(const hetero_field *f, int digits, char *buf, size_t size)
 {
     switch (f->kind) {
-    case HET_FIELD_U64: snprintf(buf, size, "%" PRIu64, f->v.u64); break;
-    case HET_FIELD_I64: snprintf(buf, size, "%" PRId64, f->v.i64); break;
-    case HET_FIELD_F64: snprintf(buf, size, "%.*g", digits, f->v.f64); break;
+    case HETERO_FIELD_U64: snprintf(buf, size, "%" PRIu64, f->v.u64); break;
+    case HETERO_FIELD_I64: snprintf(buf, size, "%" PRId64, f->v.i64); break;
+    case HETERO_FIELD_F64: snprintf(buf, size, "%.*g", digits, f->v.f64); break;
     default: snprintf(buf, size, "%s", f->v.str ? f->v.str : ""); break;
     }
 }
@@ -44,13 +44,13 @@ cJSON *het_json_f64(double v, int digits)
     return isfinite(v) ? cJSON_CreateRaw(buf) : cJSON_CreateNull();
 }
 
-cJSON *het_json_field(const het_field *f)
+cJSON *het_json_field(const hetero_field *f)
 {
     char buf[64];
     switch (f->kind) {
-    case HET_FIELD_STR:
+    case HETERO_FIELD_STR:
         return cJSON_CreateString(f->v.str ? f->v.str : "");
-    case HET_FIELD_F64:
+    case HETERO_FIELD_F64:
         return het_json_f64(f->v.f64, 17);
     default:
         het_format_field(f, 17, buf, sizeof buf);
@@ -81,8 +81,8 @@ int het_json_emit(cJSON *root, FILE *out)
     char *text = cJSON_Print(root);
     cJSON_Delete(root);
     if (!text)
-        return het_fail(HET_E_NOMEM, "out of memory printing JSON");
+        return hetero_fail(HETERO_E_NOMEM, "out of memory printing JSON");
     fprintf(out, "%s\n", text);
     free(text);
-    return HET_OK;
+    return HETERO_OK;
 }

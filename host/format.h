@@ -23,13 +23,13 @@ void het_format_si(double v, char *buf, size_t size);
 
 /* A result field as text; doubles with `digits` significant digits
  * (17 reads back exactly). */
-void het_format_field(const het_field *f, int digits, char *buf, size_t size);
+void het_format_field(const hetero_field *f, int digits, char *buf, size_t size);
 
 cJSON *het_json_u64(uint64_t v);
 /* null when v is not finite */
 cJSON *het_json_f64(double v, int digits);
 /* A result field: integers exact, doubles with 17 digits, null if not finite. */
-cJSON *het_json_field(const het_field *f);
+cJSON *het_json_field(const hetero_field *f);
 /* {id, name, type, vendor, platform, compute_units, clock_mhz, global_mem,
  *  local_mem, fp64, version, driver} of one OpenCL device. */
 cJSON *het_json_device(const hcl_info *d);

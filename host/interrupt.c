@@ -22,6 +22,8 @@ static atomic_int het__signal;        /* first signal received, 0 if none */
 static atomic_int het__defer;         /* deferred mode */
 static atomic_int het__deferred_seen; /* a signal was recorded in deferred mode */
 static int het__speak = 1, het__progress;
+static void (*_Atomic het__fwd)(void *, int);
+static void *_Atomic het__fwd_ctx;
 static char het__line[96];            /* "<prog>: interrupted\n" */
 static size_t het__line_len;
 
@@ -53,6 +55,9 @@ static void het__handler(int sig)
     int none = 0;
     atomic_compare_exchange_strong(&het__signal, &none, sig);
     if (atomic_load(&het__defer) && !atomic_exchange(&het__deferred_seen, 1)) {
+        void (*fn)(void *, int) = atomic_load(&het__fwd);
+        if (fn)
+            fn(atomic_load(&het__fwd_ctx), sig);
         errno = saved;
         return;   /* the code polls het_interrupted() and stops cleanly */
     }
@@ -92,6 +97,13 @@ void het_interrupt_install(const char *prog, int speak, int progress_line)
 }
 
 int het_interrupted(void) { return atomic_load(&het__signal); }
+
+void het_interrupt_forward(void (*fn)(void *ctx, int sig), void *ctx)
+{
+    atomic_store(&het__fwd, NULL);
+    atomic_store(&het__fwd_ctx, ctx);
+    atomic_store(&het__fwd, fn);
+}
 
 int het_interrupt_defer(int on)
 {

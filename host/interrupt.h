@@ -12,7 +12,7 @@
  * end on a line boundary, and later the engine, which can stop handing out
  * batches) switches to deferred mode: the first signal is then only
  * recorded, the code polls het_interrupted() and unwinds with
- * HET_E_INTERRUPTED; main() prints the line and exits with the signal's
+ * HETERO_E_INTERRUPTED; main() prints the line and exits with the signal's
  * status.  A second signal still ends the process at once.
  */
 #ifndef HET_INTERRUPT_H
@@ -33,6 +33,10 @@ int het_interrupted(void);
  * off does not act on a signal already recorded: the caller polls
  * het_interrupted() and unwinds. */
 int het_interrupt_defer(int on);
+
+/* In deferred mode, the handler also calls fn(ctx, signal number) (which
+ * must be async-signal-safe: hetero_job_cancel is); NULL stops that. */
+void het_interrupt_forward(void (*fn)(void *ctx, int sig), void *ctx);
 
 /* For main(): writes the progress-line clear (when a progress line may be
  * shown) and "<prog>: interrupted" on stderr, and returns the exit status

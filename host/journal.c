@@ -27,10 +27,10 @@ struct het_journal {
     uint64_t n_grains;
 };
 
-char *het_journal_describe(const het_job *job)
+char *het_journal_describe(const hetero_job *job)
 {
-    het_field f[HET_MAX_FIELDS];
-    size_t n = job->wl->params_fields(job, f, HET_MAX_FIELDS);
+    hetero_field f[HETERO_MAX_FIELDS];
+    size_t n = job->wl->params_fields(job, f, HETERO_MAX_FIELDS);
     size_t cap = 256 + n * 300, len = 0;
     char *s = malloc(cap);
     if (!s)
@@ -48,7 +48,7 @@ char *het_journal_describe(const het_job *job)
 
 static int het__io(const char *path, const char *what)
 {
-    return het_fail(HET_E_IO, "--checkpoint: cannot %s '%s': %s", what, path, strerror(errno));
+    return hetero_fail(HETERO_E_IO, "--checkpoint: cannot %s '%s': %s", what, path, strerror(errno));
 }
 
 static int het__write_all(int fd, const void *p, size_t n)
@@ -93,7 +93,7 @@ static uint64_t het__get64(const unsigned char *p)
 }
 
 /* The header's bytes; the caller frees them. */
-static unsigned char *het__header(const het_job *job, uint64_t fp, size_t *len)
+static unsigned char *het__header(const hetero_job *job, uint64_t fp, size_t *len)
 {
     char *text = het_journal_describe(job);
     if (!text)
@@ -122,9 +122,9 @@ static unsigned char *het__header(const het_job *job, uint64_t fp, size_t *len)
 static int het__differs(const char *path, const char *there, const char *here)
 {
     char *a = strdup(there), *b = strdup(here);
-    int rc = HET_E_NOMEM;
+    int rc = HETERO_E_NOMEM;
     if (!a || !b) {
-        rc = het_fail(HET_E_NOMEM, "out of memory comparing journals");
+        rc = hetero_fail(HETERO_E_NOMEM, "out of memory comparing journals");
         goto done;
     }
     for (char *sa = NULL, *la = strtok_r(a, "\n", &sa); la; la = strtok_r(NULL, "\n", &sa)) {
@@ -149,12 +149,12 @@ static int het__differs(const char *path, const char *there, const char *here)
             p = nl ? nl + 1 : NULL;
         }
         if (!vb || strcmp(va, vb) != 0) {
-            rc = het_fail(HET_E_BADARG, "--checkpoint: '%s' is the journal of another job: %s is %.200s there, "
+            rc = hetero_fail(HETERO_E_BADARG, "--checkpoint: '%s' is the journal of another job: %s is %.200s there, "
                           "%.200s here", path, la, va, vb ? vb : "(none)");
             goto done;
         }
     }
-    rc = het_fail(HET_E_BADARG, "--checkpoint: '%s' is the journal of a job with the same parameters but other "
+    rc = hetero_fail(HETERO_E_BADARG, "--checkpoint: '%s' is the journal of a job with the same parameters but other "
                   "grains (written by another hetero version?)", path);
 done:
     free(a);
@@ -173,13 +173,13 @@ static int het__create(const char *path, const unsigned char *h, size_t hl)
     if (!tmp || !dir) {
         free(tmp);
         free(dir);
-        return het_fail(HET_E_NOMEM, "out of memory");
+        return hetero_fail(HETERO_E_NOMEM, "out of memory");
     }
     snprintf(tmp, n, "%s.XXXXXX", path);
-    int rc = HET_OK;
+    int rc = HETERO_OK;
     int fd = mkstemp(tmp);
     if (fd < 0) {
-        rc = het_fail(HET_E_BADARG, "--checkpoint: cannot create '%s': %s", path, strerror(errno));
+        rc = hetero_fail(HETERO_E_BADARG, "--checkpoint: cannot create '%s': %s", path, strerror(errno));
         goto done;
     }
     if (het__write_all(fd, h, hl) != 0 || fsync(fd) != 0) {
@@ -204,7 +204,7 @@ done:
     return rc;
 }
 
-int het_journal_open(het_journal **out, const char *path, const het_job *job, uint64_t fp,
+int het_journal_open(het_journal **out, const char *path, const hetero_job *job, uint64_t fp,
                      unsigned char *done, void *partials, uint64_t *resumed)
 {
     *out = NULL;
@@ -213,18 +213,18 @@ int het_journal_open(het_journal **out, const char *path, const het_job *job, ui
     unsigned char *h = het__header(job, fp, &hl);
     unsigned char *theirs = NULL;
     XXH3_state_t *st = NULL;
-    int fd = -1, rc = HET_OK;
+    int fd = -1, rc = HETERO_OK;
     if (!h)
-        return het_fail(HET_E_NOMEM, "out of memory for the journal header");
+        return hetero_fail(HETERO_E_NOMEM, "out of memory for the journal header");
 
     struct stat sb;
     int exists = stat(path, &sb) == 0;
     if (!exists && errno != ENOENT) {
-        rc = het_fail(HET_E_BADARG, "--checkpoint: cannot use '%s': %s", path, strerror(errno));
+        rc = hetero_fail(HETERO_E_BADARG, "--checkpoint: cannot use '%s': %s", path, strerror(errno));
         goto done;
     }
     if (exists && !S_ISREG(sb.st_mode)) {
-        rc = het_fail(HET_E_BADARG, "--checkpoint: '%s' is not a regular file", path);
+        rc = hetero_fail(HETERO_E_BADARG, "--checkpoint: '%s' is not a regular file", path);
         goto done;
     }
     if (!exists || (S_ISREG(sb.st_mode) && sb.st_size == 0)) {
@@ -237,7 +237,7 @@ int het_journal_open(het_journal **out, const char *path, const het_job *job, ui
         goto done;
     }
     if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-        rc = het_fail(HET_E_BADARG, "--checkpoint: '%s' is not a regular file", path);
+        rc = hetero_fail(HETERO_E_BADARG, "--checkpoint: '%s' is not a regular file", path);
         goto done;
     }
 
@@ -249,19 +249,19 @@ int het_journal_open(het_journal **out, const char *path, const het_job *job, ui
         memcpy(&their_len, fixed + 8, 4);
     if (r != 1 || memcmp(fixed, HET_JOURNAL_MAGIC, 8) != 0 || their_len < 48 ||
         their_len > HET_JOURNAL_MAX_HEADER) {
-        rc = het_fail(HET_E_BADARG, "--checkpoint: '%s' exists and is not a hetero journal (it is left as it is)",
+        rc = hetero_fail(HETERO_E_BADARG, "--checkpoint: '%s' exists and is not a hetero journal (it is left as it is)",
                       path);
         goto done;
     }
     theirs = malloc(their_len + 1);
     if (!theirs) {
-        rc = het_fail(HET_E_NOMEM, "out of memory reading the journal");
+        rc = hetero_fail(HETERO_E_NOMEM, "out of memory reading the journal");
         goto done;
     }
     memcpy(theirs, fixed, sizeof fixed);
     if (het__read_all(fd, theirs + 16, their_len - 16) != 1 ||
         XXH3_64bits(theirs, their_len - 8) != het__get64(theirs + their_len - 8)) {
-        rc = het_fail(HET_E_BADARG, "--checkpoint: the header of journal '%s' is damaged", path);
+        rc = hetero_fail(HETERO_E_BADARG, "--checkpoint: the header of journal '%s' is damaged", path);
         goto done;
     }
     if (their_len != hl || memcmp(theirs, h, hl) != 0) {
@@ -275,7 +275,7 @@ int het_journal_open(het_journal **out, const char *path, const het_job *job, ui
     /* the records, up to the first damaged one */
     st = XXH3_createState();
     if (!st) {
-        rc = het_fail(HET_E_NOMEM, "out of memory reading the journal");
+        rc = hetero_fail(HETERO_E_NOMEM, "out of memory reading the journal");
         goto done;
     }
     off_t good = (off_t)their_len;
@@ -316,7 +316,7 @@ int het_journal_open(het_journal **out, const char *path, const het_job *job, ui
     if (!j || !p) {
         free(j);
         free(p);
-        rc = het_fail(HET_E_NOMEM, "out of memory");
+        rc = hetero_fail(HETERO_E_NOMEM, "out of memory");
         goto done;
     }
     j->fd = fd;
@@ -342,7 +342,7 @@ int het_journal_append(het_journal *j, uint64_t g0, uint64_t n, const void *part
     het__put64(rh + 8, n);
     XXH3_state_t *st = XXH3_createState();
     if (!st)
-        return het_fail(HET_E_NOMEM, "out of memory writing the journal");
+        return hetero_fail(HETERO_E_NOMEM, "out of memory writing the journal");
     XXH3_64bits_reset(st);
     XXH3_64bits_update(st, rh, sizeof rh);
     XXH3_64bits_update(st, partials, (size_t)n * j->psize);
@@ -351,26 +351,26 @@ int het_journal_append(het_journal *j, uint64_t g0, uint64_t n, const void *part
     if (het__write_all(j->fd, rh, sizeof rh) != 0 || het__write_all(j->fd, partials, (size_t)n * j->psize) != 0 ||
         het__write_all(j->fd, sum, sizeof sum) != 0)
         return het__io(j->path, "write");
-    return HET_OK;
+    return HETERO_OK;
 }
 
 int het_journal_sync(het_journal *j)
 {
     if (fsync(j->fd) != 0)
         return het__io(j->path, "sync");
-    return HET_OK;
+    return HETERO_OK;
 }
 
 int het_journal_close(het_journal *j, int sync, int remove)
 {
     if (!j)
-        return HET_OK;
-    int rc = HET_OK;
+        return HETERO_OK;
+    int rc = HETERO_OK;
     if (sync && fsync(j->fd) != 0)
         rc = het__io(j->path, "sync");
-    if (close(j->fd) != 0 && rc == HET_OK)
+    if (close(j->fd) != 0 && rc == HETERO_OK)
         rc = het__io(j->path, "close");
-    if (rc == HET_OK && remove && unlink(j->path) != 0)
+    if (rc == HETERO_OK && remove && unlink(j->path) != 0)
         rc = het__io(j->path, "remove");
     free(j->path);
     free(j);

@@ -34,16 +34,16 @@ typedef struct het_journal het_journal;
 
 /* The job as the journal's header describes it ("workload=pi\nseed=7\n
  * samples=1000\n..."); the caller frees it. */
-char *het_journal_describe(const het_job *job);
+char *het_journal_describe(const hetero_job *job);
 
 /* Opens `path` for job (fingerprint fp).  An existing journal of the same
  * job is loaded: each grain it holds gets done[g] = 1 and its partial in
  * partials (n_grains * partial_size bytes), and *resumed counts them.  A
  * missing or empty file starts a new journal (the header is written to a
  * temporary file and renamed into place).  A journal of another job is
- * HET_E_BADARG naming what differs; a file that is not a journal is
- * HET_E_BADARG too (it is never overwritten).  I/O errors are HET_E_IO. */
-int het_journal_open(het_journal **out, const char *path, const het_job *job, uint64_t fp,
+ * HETERO_E_BADARG naming what differs; a file that is not a journal is
+ * HETERO_E_BADARG too (it is never overwritten).  I/O errors are HETERO_E_IO. */
+int het_journal_open(het_journal **out, const char *path, const hetero_job *job, uint64_t fp,
                      unsigned char *done, void *partials, uint64_t *resumed);
 
 /* Appends grains [g0, g0 + n), their partials at `partials` (n *

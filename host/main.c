@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -30,12 +31,12 @@ static int het__devices(const het_cli *cli)
     if (rc)
         return rc;
     /* platforms that gave no device, and why (PoCL without its cache) */
-    if (*hcl_discover_note() && !cli->run.quiet)
+    if (*hcl_discover_note() && !cli->quiet)
         fprintf(stderr, "hetero: notice: %s\n", hcl_discover_note());
     char cpu[160];
     het_cpu_model(cpu, sizeof cpu);
     int threads = het_default_threads(0, 1);
-    if (cli->format == HET_FMT_JSON) {
+    if (cli->format == HETERO_FORMAT_JSON) {
         cJSON *root = cJSON_CreateObject();
         cJSON_AddStringToObject(root, "schema", "hetero.devices");
         cJSON_AddNumberToObject(root, "version", 1);
@@ -70,23 +71,79 @@ static int het__devices(const het_cli *cli)
     return rc ? rc : het_stream_flush(stdout, "the device list to stdout");
 }
 
+static void het__notice(void *ctx, const char *line)
+{
+    (void)ctx;
+    fprintf(stderr, "hetero: notice: %s\n", line);
+}
+
+/* The progress line: redrawn, or a line at a time (--progress=lines). */
+typedef struct het_progress {
+    const het_cli *cli;
+    int lines;
+    int shown;
+    double t0, min_s;   /* shown only once the run lasts min_s */
+} het_progress;
+
+static double het__seconds(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static void het__progress(void *ctx, double done, double rate, double left)
+{
+    het_progress *p = ctx;
+    if (het__seconds() - p->t0 < p->min_s)
+        return;
+    const hetero_workload *wl = p->cli->wl;
+    char r[32], l[48];
+    het_format_si(rate, r, sizeof r);
+    if (left >= 0)
+        snprintf(l, sizeof l, "%.0f s left", left);
+    else
+        snprintf(l, sizeof l, "time left unknown");
+    if (p->lines)
+        fprintf(stderr, "hetero: %s %5.1f%%, %s %s/s, %s\n", wl->name, 100.0 * done, r, wl->item_name, l);
+    else
+        fprintf(stderr, "\r%s: %5.1f%%  %s %s/s  %s   \033[K", wl->name, 100.0 * done, r, wl->item_name, l);
+    fflush(stderr);
+    p->shown = !p->lines;
+}
+
+static void het__cancel(void *ctx, int sig) { hetero_job_cancel(ctx, sig); }
+
 static int het__run(het_cli *cli)
 {
-    het_job *job = &cli->job;
-    int rc = het_job_plan(job);
+    hetero_job *job = &cli->job;
+    int rank0 = het_par_rank() == 0;
+    if (!cli->quiet)
+        hetero_job_on_notice(job, het__notice, NULL);
+    int show = cli->progress < 0 ? isatty(2) : cli->progress;
+    het_progress prog = {.cli = cli, .lines = cli->progress == HET_PROGRESS_LINES, .t0 = het__seconds(),
+                         .min_s = cli->progress < 0 ? 1.0 : 0.2};
+    if (show && rank0)
+        hetero_job_on_progress(job, het__progress, &prog, prog.lines ? 5.0 : 0.25);
+    /* a signal now asks the run to stop (and write its journal); it does
+     * not end the process */
+    het_interrupt_forward(het__cancel, job);
+    int deferred = het_interrupt_defer(1);
+    int rc = hetero_job_run(job);
+    het_interrupt_defer(deferred);
+    het_interrupt_forward(NULL, NULL);
+    if (prog.shown) {
+        fprintf(stderr, "\r\033[K");
+        fflush(stderr);
+    }
     if (rc)
         return rc;
-    het_report rep;
-    rc = het_engine_run(job, &cli->run, &rep);
-    if (rc)
-        return rc;
-    if (het_par_rank() == 0) {
+    if (rank0) {
         FILE *out = job->report_to_stderr ? stderr : stdout;
-        rc = het_report_print(job, &rep, cli->format, out);
-        if (rc == HET_OK)
+        rc = het_report_print(job, &job->report, cli->format, out);
+        if (rc == HETERO_OK)
             rc = het_stream_flush(out, out == stdout ? "the report to stdout" : "the report to stderr");
     }
-    het_report_free(&rep);
     return rc;
 }
 
@@ -94,11 +151,11 @@ static int het__run(het_cli *cli)
  * (an output directory missing on one node): all go on, or none. */
 static int het__agree(int rc)
 {
-    char msg[HET_MSG_MAX];
-    snprintf(msg, sizeof msg, "%s", het_errmsg());
+    char msg[HETERO_MSG_MAX];
+    snprintf(msg, sizeof msg, "%s", hetero_errmsg());
     int all = het_par_agree(rc, msg, sizeof msg);
     if (all && !rc)
-        return het_fail(all, "%s", msg);
+        return hetero_fail(all, "%s", msg);
     return rc;
 }
 
@@ -108,22 +165,21 @@ int main(int argc, char **argv)
     het_set_progname("hetero");
     int rc = het_par_init(&argc, &argv);
     if (rc) {
-        fprintf(stderr, het_exit_status(rc) == 2 ? "hetero: %s\n" : "hetero: error: %s\n", het_errmsg());
-        return het_exit_status(rc);
+        fprintf(stderr, hetero_exit_status(rc) == 2 ? "hetero: %s\n" : "hetero: error: %s\n", hetero_errmsg());
+        return hetero_exit_status(rc);
     }
     int rank0 = het_par_rank() == 0;
     /* handlers first: parsing already creates (and removes) probe files */
     het_interrupt_install("hetero", rank0, 0);
     het_cli cli;
     rc = het__agree(het_cli_parse(argc, argv, &cli));
-    if (rc == HET_OK) {
-        int progress = cli.command == HET_CMD_RUN &&
-                       (cli.run.progress > 0 || (cli.run.progress < 0 && isatty(2)));
+    if (rc == HETERO_OK) {
+        int progress = cli.command == HET_CMD_RUN && (cli.progress > 0 || (cli.progress < 0 && isatty(2)));
         het_interrupt_install("hetero", rank0, progress);
         /* a closed stdout: the answer could not be written, so no work */
         rc = het_stdout_check_open();
     }
-    if (rc == HET_OK) {
+    if (rc == HETERO_OK) {
         switch (cli.command) {
         case HET_CMD_HELP:
             if (rank0) {
@@ -146,33 +202,33 @@ int main(int argc, char **argv)
             break;
         }
     }
-    int status = het_exit_status(rc);
-    if (rc == HET_E_INTERRUPTED || het_interrupted()) {
+    int status = hetero_exit_status(rc);
+    if (rc == HETERO_E_INTERRUPTED || het_interrupted()) {
         /* a signal recorded while a stream finished its line, or the
          * engine stopped (with how far the journal got) */
-        if (rc == HET_E_INTERRUPTED && strstr(het_errmsg(), " after ")) {
+        if (rc == HETERO_E_INTERRUPTED && strstr(hetero_errmsg(), " after ")) {
             if (rank0)
-                fprintf(stderr, "%shetero: %s\n", isatty(2) ? "\r\033[K" : "", het_errmsg());
+                fprintf(stderr, "%shetero: %s\n", isatty(2) ? "\r\033[K" : "", hetero_errmsg());
             status = 128 + het_interrupted();
         } else {
             status = het_interrupt_report();
         }
         if (!status)
-            status = het_exit_status(HET_E_INTERRUPTED);
+            status = hetero_exit_status(HETERO_E_INTERRUPTED);
     } else if (rc && rank0) {
         if (status != 1)   /* bad input, stopped at the time limit: a plain line */
-            fprintf(stderr, "hetero: %s\n", het_errmsg());
+            fprintf(stderr, "hetero: %s\n", hetero_errmsg());
         else
-            fprintf(stderr, "hetero: error: %s\n", het_errmsg());
+            fprintf(stderr, "hetero: error: %s\n", hetero_errmsg());
     }
     het_cli_free(&cli);
     /* after an interruption that a rank did not answer, MPI is broken and
      * this skips the collective goodbye */
     het_par_finalize();
     /* the last flush and close of stdout can still fail (a full disk) */
-    if (het_stdout_close("stdout") != HET_OK && status == 0) {
+    if (het_stdout_close("stdout") != HETERO_OK && status == 0) {
         if (rank0)
-            fprintf(stderr, "hetero: error: %s\n", het_errmsg());
+            fprintf(stderr, "hetero: error: %s\n", hetero_errmsg());
         status = 1;
     }
     /* a device thread left inside its driver: no exit handlers under it */

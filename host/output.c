@@ -37,9 +37,9 @@ void het_stdio_init(void)
 int het_stdout_check_open(void)
 {
     if (het__stdout_closed)
-        return het_fail(HET_E_IO, "standard output is closed (%s): nowhere to write the answer",
+        return hetero_fail(HETERO_E_IO, "standard output is closed (%s): nowhere to write the answer",
                         strerror(EBADF));
-    return HET_OK;
+    return HETERO_OK;
 }
 
 static const char *het__why(int e) { return e ? strerror(e) : "write error"; }
@@ -50,16 +50,16 @@ int het_stream_flush(FILE *f, const char *what)
     int bad = fflush(f) != 0;
     int e = errno;
     if (bad || ferror(f))
-        return het_fail(HET_E_IO, "writing %s: %s", what, het__why(bad ? e : 0));
-    return HET_OK;
+        return hetero_fail(HETERO_E_IO, "writing %s: %s", what, het__why(bad ? e : 0));
+    return HETERO_OK;
 }
 
 int het_stdout_close(const char *what)
 {
     int rc = het_stream_flush(stdout, what);
     errno = 0;
-    if (fclose(stdout) != 0 && rc == HET_OK)
-        rc = het_fail(HET_E_IO, "closing stdout after %s: %s", what, het__why(errno));
+    if (fclose(stdout) != 0 && rc == HETERO_OK)
+        rc = hetero_fail(HETERO_E_IO, "closing stdout after %s: %s", what, het__why(errno));
     return rc;
 }
 
@@ -111,51 +111,51 @@ int het_out_check(const char *opt, const char *path)
 {
     struct stat st;
     if (!path || !*path)
-        return het_fail(HET_E_BADARG, "%s: expected a file name, got nothing", opt);
+        return hetero_fail(HETERO_E_BADARG, "%s: expected a file name, got nothing", opt);
     size_t len = strlen(path);
     if (len >= 4000)
-        return het_fail(HET_E_BADARG, "%s: expected a file name shorter than 4000 bytes", opt);
+        return hetero_fail(HETERO_E_BADARG, "%s: expected a file name shorter than 4000 bytes", opt);
     if (path[len - 1] == '/')
-        return het_fail(HET_E_BADARG, "%s: expected a file name, got the directory '%s'", opt, path);
+        return hetero_fail(HETERO_E_BADARG, "%s: expected a file name, got the directory '%s'", opt, path);
     if (stat(path, &st) == 0) {
         if (S_ISDIR(st.st_mode))
-            return het_fail(HET_E_BADARG, "%s: expected a file name, got the directory '%s'", opt, path);
+            return hetero_fail(HETERO_E_BADARG, "%s: expected a file name, got the directory '%s'", opt, path);
         if (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode)) {
             /* written in place (/dev/null, a pipe): it must be writable */
             if (access(path, W_OK) != 0)
-                return het_fail(HET_E_BADARG, "%s: cannot write '%s': %s", opt, path, strerror(errno));
-            return HET_OK;
+                return hetero_fail(HETERO_E_BADARG, "%s: cannot write '%s': %s", opt, path, strerror(errno));
+            return HETERO_OK;
         }
         if (!S_ISREG(st.st_mode))
-            return het_fail(HET_E_BADARG, "%s: cannot write '%s': not a regular file", opt, path);
+            return hetero_fail(HETERO_E_BADARG, "%s: cannot write '%s': not a regular file", opt, path);
         if (access(path, W_OK) != 0)
-            return het_fail(HET_E_BADARG, "%s: cannot write '%s': %s", opt, path, strerror(errno));
+            return hetero_fail(HETERO_E_BADARG, "%s: cannot write '%s': %s", opt, path, strerror(errno));
     } else if (errno != ENOENT) {
-        return het_fail(HET_E_BADARG, "%s: cannot write '%s': %s", opt, path, strerror(errno));
+        return hetero_fail(HETERO_E_BADARG, "%s: cannot write '%s': %s", opt, path, strerror(errno));
     } else if (lstat(path, &st) == 0) {
-        return het_fail(HET_E_BADARG, "%s: cannot write '%s': a symbolic link to nothing", opt, path);
+        return hetero_fail(HETERO_E_BADARG, "%s: cannot write '%s': a symbolic link to nothing", opt, path);
     }
     /* the temporary file goes next to the destination: try one */
     char dst[4096], dir[4096], tmp[4200];
     const char *base;
     het__target(path, dst, sizeof dst);
     if (het__split(dst, dir, sizeof dir, &base) != 0)
-        return het_fail(HET_E_BADARG, "%s: cannot write '%s': name too long", opt, path);
+        return hetero_fail(HETERO_E_BADARG, "%s: cannot write '%s': name too long", opt, path);
     if (stat(dir, &st) != 0)
-        return het_fail(HET_E_BADARG, "%s: cannot write '%s': directory '%s': %s", opt, path, dir,
+        return hetero_fail(HETERO_E_BADARG, "%s: cannot write '%s': directory '%s': %s", opt, path, dir,
                         strerror(errno));
     if (!S_ISDIR(st.st_mode))
-        return het_fail(HET_E_BADARG, "%s: cannot write '%s': '%s' is not a directory", opt, path, dir);
+        return hetero_fail(HETERO_E_BADARG, "%s: cannot write '%s': '%s' is not a directory", opt, path, dir);
     int fd = het__mktemp(dir, base, tmp, sizeof tmp);
     if (fd < 0)
-        return het_fail(HET_E_BADARG, "%s: cannot create a file in directory '%s': %s", opt, dir,
+        return hetero_fail(HETERO_E_BADARG, "%s: cannot create a file in directory '%s': %s", opt, dir,
                         strerror(errno));
     /* a signal between the two calls must not leave the probe behind */
     int slot = het_cleanup_register(tmp);
     close(fd);
     unlink(tmp);
     het_cleanup_unregister(slot);
-    return HET_OK;
+    return HETERO_OK;
 }
 
 /* ---- writing --------------------------------------------------------------- */
@@ -174,21 +174,21 @@ int het_out_open(het_out *o, const char *opt, const char *path)
             int e = errno;
             if (fd >= 0)
                 close(fd);
-            return het_fail(HET_E_IO, "%s: cannot open '%s' for writing: %s", opt, path, strerror(e));
+            return hetero_fail(HETERO_E_IO, "%s: cannot open '%s' for writing: %s", opt, path, strerror(e));
         }
         o->kind = HET_OUT_DIRECT;
-        return HET_OK;
+        return HETERO_OK;
     }
     if (exists && S_ISDIR(st.st_mode))
-        return het_fail(HET_E_IO, "%s: cannot write '%s': it is a directory", opt, path);
+        return hetero_fail(HETERO_E_IO, "%s: cannot write '%s': it is a directory", opt, path);
     char dir[4096];
     const char *base;
     het__target(path, o->dst, sizeof o->dst);
     if (het__split(o->dst, dir, sizeof dir, &base) != 0)
-        return het_fail(HET_E_IO, "%s: cannot write '%s': name too long", opt, path);
+        return hetero_fail(HETERO_E_IO, "%s: cannot write '%s': name too long", opt, path);
     int fd = het__mktemp(dir, base, o->tmp, sizeof o->tmp);
     if (fd < 0)
-        return het_fail(HET_E_IO, "%s: cannot create a temporary file for '%s' in '%s': %s", opt, path,
+        return hetero_fail(HETERO_E_IO, "%s: cannot create a temporary file for '%s' in '%s': %s", opt, path,
                         dir, strerror(errno));
     o->slot = het_cleanup_register(o->tmp);
     mode_t mode = exists && S_ISREG(st.st_mode) ? (st.st_mode & 0777) : (0666 & ~het__umask);
@@ -202,10 +202,10 @@ int het_out_open(het_out *o, const char *opt, const char *path)
         o->f = NULL;
         unlink(o->tmp);
         het_cleanup_unregister(o->slot);
-        return het_fail(HET_E_IO, "%s: cannot write '%s': %s", opt, path, strerror(e));
+        return hetero_fail(HETERO_E_IO, "%s: cannot write '%s': %s", opt, path, strerror(e));
     }
     o->kind = HET_OUT_FILE;
-    return HET_OK;
+    return HETERO_OK;
 }
 
 void het_out_stdout(het_out *o, const char *opt)
@@ -225,7 +225,7 @@ int het_out_commit(het_out *o)
     o->kind = HET_OUT_NONE;
     o->f = NULL;
     if (kind == HET_OUT_NONE || !f)
-        return het_fail(HET_E_INTERNAL, "%s: output committed twice", o->opt);
+        return hetero_fail(HETERO_E_INTERNAL, "%s: output committed twice", o->opt);
     if (kind == HET_OUT_STDOUT) {
         char what[64];
         snprintf(what, sizeof what, "%s to stdout", o->opt);
@@ -251,7 +251,7 @@ int het_out_commit(het_out *o)
         unlink(o->tmp);
         het_cleanup_unregister(o->slot);
         o->slot = -1;
-        return het_fail(HET_E_IO, "%s: cannot put '%s' in place (rename): %s", o->opt, o->name,
+        return hetero_fail(HETERO_E_IO, "%s: cannot put '%s' in place (rename): %s", o->opt, o->name,
                         strerror(e));
     }
     if (kind == HET_OUT_FILE) {
@@ -261,8 +261,8 @@ int het_out_commit(het_out *o)
         o->slot = -1;
     }
     if (bad)
-        return het_fail(HET_E_IO, "%s: writing '%s': %s", o->opt, o->name, het__why(e));
-    return HET_OK;
+        return hetero_fail(HETERO_E_IO, "%s: writing '%s': %s", o->opt, o->name, het__why(e));
+    return HETERO_OK;
 }
 
 void het_out_discard(het_out *o)
@@ -288,26 +288,26 @@ int het_read_input(const char *opt, const char *path, size_t max, char **text, s
     *text = NULL;
     *len = 0;
     if (!path || !*path)
-        return het_fail(HET_E_BADARG, "%s: expected a file name, got nothing", opt);
+        return hetero_fail(HETERO_E_BADARG, "%s: expected a file name, got nothing", opt);
     /* O_NONBLOCK: a FIFO must not hang us before fstat refuses it */
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
     if (fd < 0)
-        return het_fail(HET_E_BADARG, "%s: cannot read '%s': %s", opt, path, strerror(errno));
-    int rc = HET_OK;
+        return hetero_fail(HETERO_E_BADARG, "%s: cannot read '%s': %s", opt, path, strerror(errno));
+    int rc = HETERO_OK;
     char *buf = NULL;
     size_t n = 0;
     if (fstat(fd, &st) != 0) {
-        rc = het_fail(HET_E_BADARG, "%s: cannot read '%s': %s", opt, path, strerror(errno));
+        rc = hetero_fail(HETERO_E_BADARG, "%s: cannot read '%s': %s", opt, path, strerror(errno));
     } else if (S_ISDIR(st.st_mode)) {
-        rc = het_fail(HET_E_BADARG, "%s: expected a file, got the directory '%s'", opt, path);
+        rc = hetero_fail(HETERO_E_BADARG, "%s: expected a file, got the directory '%s'", opt, path);
     } else if (!S_ISREG(st.st_mode)) {
-        rc = het_fail(HET_E_BADARG, "%s: expected a regular file, got '%s' (a device, FIFO or socket)",
+        rc = hetero_fail(HETERO_E_BADARG, "%s: expected a regular file, got '%s' (a device, FIFO or socket)",
                       opt, path);
     } else if ((uint64_t)st.st_size > (uint64_t)max) {
-        rc = het_fail(HET_E_BADARG, "%s: '%s' is %lld bytes, more than the %zu expected at most", opt,
+        rc = hetero_fail(HETERO_E_BADARG, "%s: '%s' is %lld bytes, more than the %zu expected at most", opt,
                       path, (long long)st.st_size, max);
     } else if (!(buf = malloc(max + 1))) {
-        rc = het_fail(HET_E_NOMEM, "%s: out of memory reading '%s'", opt, path);
+        rc = hetero_fail(HETERO_E_NOMEM, "%s: out of memory reading '%s'", opt, path);
     } else {
         /* read at most max + 1 bytes: a file that grew is still refused */
         for (;;) {
@@ -315,14 +315,14 @@ int het_read_input(const char *opt, const char *path, size_t max, char **text, s
             if (got < 0 && errno == EINTR)
                 continue;
             if (got < 0) {
-                rc = het_fail(HET_E_BADARG, "%s: cannot read '%s': %s", opt, path, strerror(errno));
+                rc = hetero_fail(HETERO_E_BADARG, "%s: cannot read '%s': %s", opt, path, strerror(errno));
                 break;
             }
             if (got == 0)
                 break;
             n += (size_t)got;
             if (n > max) {
-                rc = het_fail(HET_E_BADARG, "%s: '%s' is more than the %zu bytes expected at most", opt,
+                rc = hetero_fail(HETERO_E_BADARG, "%s: '%s' is more than the %zu bytes expected at most", opt,
                               path, max);
                 break;
             }
@@ -336,5 +336,5 @@ int het_read_input(const char *opt, const char *path, size_t max, char **text, s
     buf[n] = 0;
     *text = buf;
     *len = n;
-    return HET_OK;
+    return HETERO_OK;
 }

@@ -6,11 +6,11 @@
  *     /dev/null, and a closed stdout is then a run-time error, since the
  *     answer could not be written); het_stream_flush() after each thing
  *     printed and het_stdout_close() at the very end turn a failed write
- *     (a full disk, a closed pipe with SIGPIPE ignored) into HET_E_IO,
+ *     (a full disk, a closed pipe with SIGPIPE ignored) into HETERO_E_IO,
  *     exit status 1, with a message that names what was being written.
  *
  *   - files (--print, --trace, --plot, hetero-bench --plot): het_out_check()
- *     before any work, as bad input (HET_E_BADARG, one line naming the
+ *     before any work, as bad input (HETERO_E_BADARG, one line naming the
  *     option): a missing directory, a directory or other non-file in place
  *     of the file, a directory in which no file can be created.  Then
  *     het_out_open() writes a temporary file ".<name>.XXXXXX" in the same
@@ -38,19 +38,19 @@
 /* Call first in main(), before anything opens a file. */
 void het_stdio_init(void);
 
-/* HET_E_IO "standard output is closed" when descriptor 1 was closed when
- * the program started; HET_OK otherwise. */
+/* HETERO_E_IO "standard output is closed" when descriptor 1 was closed when
+ * the program started; HETERO_OK otherwise. */
 int het_stdout_check_open(void);
 
-/* Flushes f and checks its error flag: HET_E_IO "writing <what>: <why>". */
+/* Flushes f and checks its error flag: HETERO_E_IO "writing <what>: <why>". */
 int het_stream_flush(FILE *f, const char *what);
 
-/* The end of main(): flushes and closes stdout, HET_E_IO "writing <what>:
+/* The end of main(): flushes and closes stdout, HETERO_E_IO "writing <what>:
  * <why>" if that fails.  Nothing may be printed on stdout afterwards. */
 int het_stdout_close(const char *what);
 
 /* Checks that `path` can be written by het_out_open (see above); opt names
- * the option in the message.  HET_OK or HET_E_BADARG. */
+ * the option in the message.  HETERO_OK or HETERO_E_BADARG. */
 int het_out_check(const char *opt, const char *path);
 
 enum het_out_kind { HET_OUT_NONE, HET_OUT_STDOUT, HET_OUT_FILE, HET_OUT_DIRECT };
@@ -66,13 +66,13 @@ typedef struct het_out {
 } het_out;
 
 /* Opens `path` for writing (a temporary file, or the device or FIFO
- * itself).  HET_E_IO naming opt and path on failure. */
+ * itself).  HETERO_E_IO naming opt and path on failure. */
 int het_out_open(het_out *o, const char *opt, const char *path);
 /* Writes to stdout through the same interface (`--print -`); commit
  * flushes it and checks for errors. */
 void het_out_stdout(het_out *o, const char *opt);
 /* Everything written: flush, check, sync, close, rename into place.
- * HET_E_IO naming opt and path on failure (the temporary file is then
+ * HETERO_E_IO naming opt and path on failure (the temporary file is then
  * gone).  The het_out is closed either way. */
 int het_out_commit(het_out *o);
 /* Abandons the output: removes the temporary file (the destination is
@@ -81,7 +81,7 @@ void het_out_discard(het_out *o);
 
 /* Reads the whole of `path`, a regular file of at most `max` bytes, into
  * *text (NUL-terminated, the caller frees) and *len.  Bad input
- * (HET_E_BADARG naming opt) when it cannot be opened or read, is not a
+ * (HETERO_E_BADARG naming opt) when it cannot be opened or read, is not a
  * regular file, or is larger than max. */
 int het_read_input(const char *opt, const char *path, size_t max, char **text, size_t *len);
 

@@ -27,7 +27,7 @@ static int het__mpi_fail(const char *call, int rc)
     int len = 0;
     if (MPI_Error_string(rc, s, &len) != MPI_SUCCESS)
         snprintf(s, sizeof s, "error %d", rc);
-    return het_fail(HET_E_MPI, "%s on rank %d (%s): %s", call, het__par.rank, het__par.host, s);
+    return hetero_fail(HETERO_E_MPI, "%s on rank %d (%s): %s", call, het__par.rank, het__par.host, s);
 }
 
 #define MPI_CHECK(call)                                   \
@@ -61,9 +61,9 @@ static int het__srun_alone(void)
     const char *v = getenv("SLURM_STEP_NUM_TASKS");
     long tasks = v ? strtol(v, NULL, 10) : 0;
     if (tasks > 1 && het__par.size == 1)
-        return het_fail(HET_E_BADARG, "srun started %ld tasks, but this one is alone in MPI: run hetero with "
+        return hetero_fail(HETERO_E_BADARG, "srun started %ld tasks, but this one is alone in MPI: run hetero with "
                         "srun --mpi=pmix (or under mpirun) so the tasks form one job", tasks);
-    return HET_OK;
+    return HETERO_OK;
 }
 
 int het_par_init(int *argc, char ***argv)
@@ -81,7 +81,7 @@ int het_par_init(int *argc, char ***argv)
     if (!n)
         n = getenv("PMI_SIZE");
     if (n && atoi(n) > 1)
-        return het_fail(HET_E_MPI, "this hetero was built without MPI (HETERO_MPI=OFF) but was "
+        return hetero_fail(HETERO_E_MPI, "this hetero was built without MPI (HETERO_MPI=OFF) but was "
                         "started as one of %d ranks; rebuild with MPI or run one process", atoi(n));
     return het__srun_alone();
 #else
@@ -94,7 +94,7 @@ int het_par_init(int *argc, char ***argv)
     MPI_CHECK(MPI_Comm_rank(MPI_COMM_WORLD, &het__par.rank));
     MPI_CHECK(MPI_Comm_size(MPI_COMM_WORLD, &het__par.size));
     if (provided < MPI_THREAD_SERIALIZED)
-        return het_fail(HET_E_MPI, "MPI_Init_thread on rank %d (%s): the MPI library offers no "
+        return hetero_fail(HETERO_E_MPI, "MPI_Init_thread on rank %d (%s): the MPI library offers no "
                         "MPI_THREAD_SERIALIZED support", het__par.rank, het__par.host);
     MPI_Comm node;
     MPI_CHECK(MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, het__par.rank,
@@ -146,7 +146,7 @@ int het_counter_open(het_counter **out, uint64_t total)
     (void)total;
     het_counter *c = calloc(1, sizeof *c);
     if (!c)
-        return het_fail(HET_E_NOMEM, "out of memory for the grain counter");
+        return hetero_fail(HETERO_E_NOMEM, "out of memory for the grain counter");
     pthread_mutex_init(&c->lock, NULL);
     atomic_init(&c->local, 0);
     atomic_init(&c->done, 0);
@@ -166,14 +166,14 @@ int het_counter_open(het_counter **out, uint64_t total)
         c->mpi = 1;
     }
     *out = c;
-    return HET_OK;
+    return HETERO_OK;
 }
 
 int het_counter_take(het_counter *c, uint64_t n, uint64_t *start)
 {
     if (!c->mpi) {
         *start = atomic_fetch_add(&c->local, n);
-        return HET_OK;
+        return HETERO_OK;
     }
     uint64_t got = 0;
     pthread_mutex_lock(&het__mpi_lock);
@@ -184,14 +184,14 @@ int het_counter_take(het_counter *c, uint64_t n, uint64_t *start)
     if (rc != MPI_SUCCESS)
         return het__mpi_fail("MPI_Fetch_and_op", rc);
     *start = got;
-    return HET_OK;
+    return HETERO_OK;
 }
 
 int het_counter_add_done(het_counter *c, uint64_t items)
 {
     if (!c->mpi) {
         atomic_fetch_add(&c->done, items);
-        return HET_OK;
+        return HETERO_OK;
     }
     uint64_t ignored;
     pthread_mutex_lock(&het__mpi_lock);
@@ -199,7 +199,7 @@ int het_counter_add_done(het_counter *c, uint64_t items)
     if (rc == MPI_SUCCESS)
         rc = MPI_Win_flush(0, c->win);
     pthread_mutex_unlock(&het__mpi_lock);
-    return rc == MPI_SUCCESS ? HET_OK : het__mpi_fail("MPI_Fetch_and_op", rc);
+    return rc == MPI_SUCCESS ? HETERO_OK : het__mpi_fail("MPI_Fetch_and_op", rc);
 }
 
 uint64_t het_counter_done(het_counter *c)
@@ -243,10 +243,10 @@ int het_par_agree(int code, char *msg, size_t msg_size)
     struct { int ok, rank; } mine = {code < 0 ? 0 : 1, het__par.rank}, first;
     MPI_Allreduce(&mine, &first, 1, MPI_2INT, MPI_MINLOC, MPI_COMM_WORLD);
     if (first.ok == 1)
-        return HET_OK; /* nobody failed */
+        return HETERO_OK; /* nobody failed */
     int fail_code = code;
     MPI_Bcast(&fail_code, 1, MPI_INT, first.rank, MPI_COMM_WORLD);
-    char buf[HET_MSG_MAX];
+    char buf[HETERO_MSG_MAX];
     char host[64];
     snprintf(buf, sizeof buf, "%s", msg ? msg : "");
     snprintf(host, sizeof host, "%s", het__par.host);
@@ -274,7 +274,7 @@ static int het__send_bytes(const void *p, size_t bytes, int to)
         c += piece;
         bytes -= (size_t)piece;
     }
-    return HET_OK;
+    return HETERO_OK;
 }
 
 static int het__recv_bytes(void *p, size_t bytes, int from)
@@ -286,35 +286,35 @@ static int het__recv_bytes(void *p, size_t bytes, int from)
         c += piece;
         bytes -= (size_t)piece;
     }
-    return HET_OK;
+    return HETERO_OK;
 }
 
 int het_par_gather_partials(void *all, size_t psize, const uint64_t *batches, size_t n_batches)
 {
     if (!het__par.active || het__par.size == 1)
-        return HET_OK;
+        return HETERO_OK;
     char *base = all;
     uint64_t mine = n_batches;
-    int rc = HET_OK;
+    int rc = HETERO_OK;
     if (het__par.rank != 0) {
         MPI_CHECK(MPI_Send(&mine, 1, MPI_UINT64_T, 0, 5, MPI_COMM_WORLD));
         if (n_batches)
             rc = het__send_bytes(batches, n_batches * 2 * sizeof(uint64_t), 0);
         /* the batches' data in batch order, each contiguous in `all` */
-        for (size_t i = 0; rc == HET_OK && i < n_batches; i++)
+        for (size_t i = 0; rc == HETERO_OK && i < n_batches; i++)
             rc = het__send_bytes(base + batches[2 * i] * psize, batches[2 * i + 1] * psize, 0);
         return rc;
     }
-    for (int r = 1; r < het__par.size && rc == HET_OK; r++) {
+    for (int r = 1; r < het__par.size && rc == HETERO_OK; r++) {
         uint64_t nb = 0;
         MPI_CHECK(MPI_Recv(&nb, 1, MPI_UINT64_T, r, 5, MPI_COMM_WORLD, MPI_STATUS_IGNORE));
         if (!nb)
             continue;
         uint64_t *b = malloc(nb * 2 * sizeof *b);
         if (!b)
-            return het_fail(HET_E_NOMEM, "out of memory gathering partials from rank %d", r);
+            return hetero_fail(HETERO_E_NOMEM, "out of memory gathering partials from rank %d", r);
         rc = het__recv_bytes(b, nb * 2 * sizeof *b, r);
-        for (uint64_t i = 0; rc == HET_OK && i < nb; i++)
+        for (uint64_t i = 0; rc == HETERO_OK && i < nb; i++)
             rc = het__recv_bytes(base + b[2 * i] * psize, b[2 * i + 1] * psize, r);
         free(b);
     }
@@ -328,11 +328,11 @@ int het_par_gather_records(const void *mine, size_t count, size_t size, void **o
     if (!het__par.active || het__par.size == 1) {
         void *copy = malloc(count * size + 1);
         if (!copy)
-            return het_fail(HET_E_NOMEM, "out of memory gathering the report");
+            return hetero_fail(HETERO_E_NOMEM, "out of memory gathering the report");
         memcpy(copy, mine, count * size);
         *out = copy;
         *out_count = count;
-        return HET_OK;
+        return HETERO_OK;
     }
     int n = (int)(count * size);
     int *counts = NULL, *displs = NULL;
@@ -361,13 +361,13 @@ int het_par_gather_records(const void *mine, size_t count, size_t size, void **o
         *out = buf;
         *out_count = total / size;
     }
-    return HET_OK;
+    return HETERO_OK;
 }
 
 int het_par_bcast(void *p, size_t n)
 {
     if (!het__par.active || het__par.size == 1)
-        return HET_OK;
+        return HETERO_OK;
     char *c = p;
     while (n) {
         int piece = n > (size_t)INT_MAX ? INT_MAX : (int)n;
@@ -375,7 +375,7 @@ int het_par_bcast(void *p, size_t n)
         c += piece;
         n -= (size_t)piece;
     }
-    return HET_OK;
+    return HETERO_OK;
 }
 
 #define HET_TAG_SHIP 11
@@ -383,15 +383,15 @@ int het_par_bcast(void *p, size_t n)
 int het_par_ship(const uint64_t *runs, size_t n_runs, const void *partials, size_t psize)
 {
     if (!het__par.active || het__par.size == 1 || het__par.rank == 0)
-        return HET_OK;
+        return HETERO_OK;
     size_t bytes = 8 + n_runs * 16;
     for (size_t i = 0; i < n_runs; i++)
         bytes += runs[2 * i + 1] * psize;
     if (bytes > (size_t)INT_MAX)
-        return het_fail(HET_E_INTERNAL, "a checkpoint message of %zu bytes", bytes);
+        return hetero_fail(HETERO_E_INTERNAL, "a checkpoint message of %zu bytes", bytes);
     char *buf = malloc(bytes);
     if (!buf)
-        return het_fail(HET_E_NOMEM, "out of memory sending finished grains to rank 0");
+        return hetero_fail(HETERO_E_NOMEM, "out of memory sending finished grains to rank 0");
     uint64_t n = n_runs;
     memcpy(buf, &n, 8);
     memcpy(buf + 8, runs, n_runs * 16);
@@ -405,14 +405,14 @@ int het_par_ship(const uint64_t *runs, size_t n_runs, const void *partials, size
     int rc = MPI_Send(buf, (int)bytes, MPI_BYTE, 0, HET_TAG_SHIP, MPI_COMM_WORLD);
     pthread_mutex_unlock(&het__mpi_lock);
     free(buf);
-    return rc == MPI_SUCCESS ? HET_OK : het__mpi_fail("MPI_Send (finished grains to rank 0)", rc);
+    return rc == MPI_SUCCESS ? HETERO_OK : het__mpi_fail("MPI_Send (finished grains to rank 0)", rc);
 }
 
 int het_par_receive_shipped(void *partials, size_t psize, uint64_t n_grains,
                             void (*got)(void *ctx, uint64_t g0, uint64_t n), void *ctx, int *finished)
 {
     if (!het__par.active || het__par.size == 1 || het__par.rank != 0)
-        return HET_OK;
+        return HETERO_OK;
     for (;;) {
         int flag = 0;
         MPI_Status st;
@@ -422,12 +422,12 @@ int het_par_receive_shipped(void *partials, size_t psize, uint64_t n_grains,
         if (prc != MPI_SUCCESS)
             return het__mpi_fail("MPI_Iprobe", prc);
         if (!flag)
-            return HET_OK;
+            return HETERO_OK;
         int count = 0;
         MPI_Get_count(&st, MPI_BYTE, &count);
         char *buf = malloc(count > 0 ? (size_t)count : 1);
         if (!buf)
-            return het_fail(HET_E_NOMEM, "out of memory receiving finished grains");
+            return hetero_fail(HETERO_E_NOMEM, "out of memory receiving finished grains");
         pthread_mutex_lock(&het__mpi_lock);
         int rc = MPI_Recv(buf, count, MPI_BYTE, st.MPI_SOURCE, HET_TAG_SHIP, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
         pthread_mutex_unlock(&het__mpi_lock);
@@ -523,17 +523,17 @@ int het_counter_open(het_counter **out, uint64_t total)
     (void)total;
     het_counter *c = calloc(1, sizeof *c);
     if (!c)
-        return het_fail(HET_E_NOMEM, "out of memory for the grain counter");
+        return hetero_fail(HETERO_E_NOMEM, "out of memory for the grain counter");
     atomic_init(&c->next, 0);
     atomic_init(&c->done, 0);
     *out = c;
-    return HET_OK;
+    return HETERO_OK;
 }
 
 int het_counter_take(het_counter *c, uint64_t n, uint64_t *start)
 {
     *start = atomic_fetch_add(&c->next, n);
-    return HET_OK;
+    return HETERO_OK;
 }
 
 void het_counter_close(het_counter *c) { free(c); }
@@ -552,7 +552,7 @@ int het_par_gather_partials(void *all, size_t psize, const uint64_t *batches, si
     (void)psize;
     (void)batches;
     (void)n_batches;
-    return HET_OK;
+    return HETERO_OK;
 }
 
 int het_par_gather_records(const void *mine, size_t count, size_t size, void **out, size_t *out_count)
@@ -561,18 +561,18 @@ int het_par_gather_records(const void *mine, size_t count, size_t size, void **o
     *out_count = 0;
     void *copy = malloc(count * size + 1);
     if (!copy)
-        return het_fail(HET_E_NOMEM, "out of memory gathering the report");
+        return hetero_fail(HETERO_E_NOMEM, "out of memory gathering the report");
     if (count)
         memcpy(copy, mine, count * size);
     *out = copy;
     *out_count = count;
-    return HET_OK;
+    return HETERO_OK;
 }
 
 int het_counter_add_done(het_counter *c, uint64_t items)
 {
     atomic_fetch_add(&c->done, items);
-    return HET_OK;
+    return HETERO_OK;
 }
 
 uint64_t het_counter_done(het_counter *c) { return atomic_load(&c->done); }
@@ -581,7 +581,7 @@ int het_par_bcast(void *p, size_t n)
 {
     (void)p;
     (void)n;
-    return HET_OK;
+    return HETERO_OK;
 }
 
 int het_par_ship(const uint64_t *runs, size_t n_runs, const void *partials, size_t psize)
@@ -590,7 +590,7 @@ int het_par_ship(const uint64_t *runs, size_t n_runs, const void *partials, size
     (void)n_runs;
     (void)partials;
     (void)psize;
-    return HET_OK;
+    return HETERO_OK;
 }
 
 int het_par_receive_shipped(void *partials, size_t psize, uint64_t n_grains,
@@ -602,7 +602,7 @@ int het_par_receive_shipped(void *partials, size_t psize, uint64_t n_grains,
     (void)got;
     (void)ctx;
     (void)finished;
-    return HET_OK;
+    return HETERO_OK;
 }
 
 void het_par_ack_all(void) {}

@@ -12,7 +12,7 @@
 
 /* Initialises MPI if the process was started by a launcher (mpirun,
  * srun: detected from their environment), asking for
- * MPI_THREAD_MULTIPLE.  Safe to call once; returns HET_OK or HET_E_MPI. */
+ * MPI_THREAD_MULTIPLE.  Safe to call once; returns HETERO_OK or HETERO_E_MPI. */
 int het_par_init(int *argc, char ***argv);
 void het_par_finalize(void);
 

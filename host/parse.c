@@ -85,69 +85,69 @@ static int het__exponent(const char *s, uint64_t *out)
     return 0;
 }
 
-int het_parse_count(const char *opt, const char *s, uint64_t min, uint64_t max, uint64_t *out)
+int hetero_parse_count(const char *opt, const char *s, uint64_t min, uint64_t max, uint64_t *out)
 {
     uint64_t v = 0;
     int rc;
     if (!s || !*s)
-        return het_fail(HET_E_BADARG, "%s: expected a whole number, got nothing", opt);
+        return hetero_fail(HETERO_E_BADARG, "%s: expected a whole number, got nothing", opt);
     if (s[0] == '-')
-        return het_fail(HET_E_BADARG, "%s: expected a whole number >= %" PRIu64 ", got '%s'", opt, min, s);
+        return hetero_fail(HETERO_E_BADARG, "%s: expected a whole number >= %" PRIu64 ", got '%s'", opt, min, s);
     rc = strpbrk(s, "eE") ? het__exponent(s, &v) : het__digits(s, &v);
     if (rc == 2)
-        return het_fail(HET_E_BADARG, "%s: expected a whole number, got '%s' (not whole)", opt, s);
+        return hetero_fail(HETERO_E_BADARG, "%s: expected a whole number, got '%s' (not whole)", opt, s);
     if (rc < 0)
-        return het_fail(HET_E_BADARG, "%s: expected a whole number such as 1000000 or 1e6, got '%s'", opt, s);
+        return hetero_fail(HETERO_E_BADARG, "%s: expected a whole number such as 1000000 or 1e6, got '%s'", opt, s);
     if (rc > 0 || v > max)
-        return het_fail(HET_E_BADARG, "%s: expected at most %" PRIu64 ", got '%s'", opt, max, s);
+        return hetero_fail(HETERO_E_BADARG, "%s: expected at most %" PRIu64 ", got '%s'", opt, max, s);
     if (v < min)
-        return het_fail(HET_E_BADARG, "%s: expected at least %" PRIu64 ", got '%s'", opt, min, s);
+        return hetero_fail(HETERO_E_BADARG, "%s: expected at least %" PRIu64 ", got '%s'", opt, min, s);
     *out = v;
-    return HET_OK;
+    return HETERO_OK;
 }
 
-int het_parse_double(const char *opt, const char *s, double lo, double hi, double *out)
+int hetero_parse_real(const char *opt, const char *s, double lo, double hi, double *out)
 {
     char *end;
     if (!s || !*s)
-        return het_fail(HET_E_BADARG, "%s: expected a number, got nothing", opt);
+        return hetero_fail(HETERO_E_BADARG, "%s: expected a number, got nothing", opt);
     errno = 0;
     double v = strtod(s, &end);
     if (*end || end == s || errno == ERANGE || !isfinite(v))
-        return het_fail(HET_E_BADARG, "%s: expected a finite number, got '%s'", opt, s);
+        return hetero_fail(HETERO_E_BADARG, "%s: expected a finite number, got '%s'", opt, s);
     if (v < lo || v > hi) {
         if (isinf(hi))
-            return het_fail(HET_E_BADARG, "%s: expected a number >= %g, got '%s'", opt, lo, s);
+            return hetero_fail(HETERO_E_BADARG, "%s: expected a number >= %g, got '%s'", opt, lo, s);
         if (isinf(lo))
-            return het_fail(HET_E_BADARG, "%s: expected a number <= %g, got '%s'", opt, hi, s);
-        return het_fail(HET_E_BADARG, "%s: expected a number in [%g, %g], got '%s'", opt, lo, hi, s);
+            return hetero_fail(HETERO_E_BADARG, "%s: expected a number <= %g, got '%s'", opt, hi, s);
+        return hetero_fail(HETERO_E_BADARG, "%s: expected a number in [%g, %g], got '%s'", opt, lo, hi, s);
     }
     *out = v;
-    return HET_OK;
+    return HETERO_OK;
 }
 
-int het_parse_u64(const char *opt, const char *s, uint64_t *out)
+int hetero_parse_u64(const char *opt, const char *s, uint64_t *out)
 {
     if (!s || !*s)
-        return het_fail(HET_E_BADARG, "%s: expected an unsigned 64-bit integer, got nothing", opt);
+        return hetero_fail(HETERO_E_BADARG, "%s: expected an unsigned 64-bit integer, got nothing", opt);
     if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
         uint64_t v = 0;
         const char *p = s + 2;
         if (!*p || strlen(p) > 16)
-            return het_fail(HET_E_BADARG, "%s: expected an unsigned 64-bit integer, got '%s'", opt, s);
+            return hetero_fail(HETERO_E_BADARG, "%s: expected an unsigned 64-bit integer, got '%s'", opt, s);
         for (; *p; p++) {
             int d;
             if (*p >= '0' && *p <= '9') d = *p - '0';
             else if (*p >= 'a' && *p <= 'f') d = *p - 'a' + 10;
             else if (*p >= 'A' && *p <= 'F') d = *p - 'A' + 10;
-            else return het_fail(HET_E_BADARG, "%s: expected an unsigned 64-bit integer, got '%s'", opt, s);
+            else return hetero_fail(HETERO_E_BADARG, "%s: expected an unsigned 64-bit integer, got '%s'", opt, s);
             v = v << 4 | (uint64_t)d;
         }
         *out = v;
-        return HET_OK;
+        return HETERO_OK;
     }
     int rc = het__digits(s, out);
     if (rc != 0)
-        return het_fail(HET_E_BADARG, "%s: expected an unsigned 64-bit integer (0 to 18446744073709551615), got '%s'", opt, s);
-    return HET_OK;
+        return hetero_fail(HETERO_E_BADARG, "%s: expected an unsigned 64-bit integer (0 to 18446744073709551615), got '%s'", opt, s);
+    return HETERO_OK;
 }

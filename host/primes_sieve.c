@@ -179,10 +179,10 @@ int het__primes_sieve_new(het__primes_sieve **out)
     het__primes_sieve *sv = calloc(1, sizeof *sv);
     if (!sv || !(sv->seg = malloc(SEG))) {
         free(sv);
-        return het_fail(HET_E_NOMEM, "primes: out of memory for a sieve segment");
+        return hetero_fail(HETERO_E_NOMEM, "primes: out of memory for a sieve segment");
     }
     *out = sv;
-    return HET_OK;
+    return HETERO_OK;
 }
 
 void het__primes_sieve_free(het__primes_sieve *sv)
@@ -216,13 +216,13 @@ static int het__push(het__primes_sieve *sv, size_t slot, uint32_t ap, uint32_t p
         if (nb)
             sv->free = nb->next;
         else if (!(nb = malloc(sizeof *nb)))
-            return het_fail(HET_E_NOMEM, "primes: out of memory for the bucket sieve");
+            return hetero_fail(HETERO_E_NOMEM, "primes: out of memory for the bucket sieve");
         nb->next = b;
         nb->n = 0;
         sv->ring[slot] = b = nb;
     }
     b->e[b->n++] = (het__bentry){ap, pj};
-    return HET_OK;
+    return HETERO_OK;
 }
 
 /* Returns every block of the ring to the free list. */
@@ -354,7 +354,7 @@ static int het__cross_buckets(het__primes_sieve *sv, uint64_t s, uint64_t nseg, 
         sv->free = b;
         b = next;
     }
-    return HET_OK;
+    return HETERO_OK;
 }
 
 /* Walks the primes of a base bitmap in ascending order, 64 bits (8 wheel
@@ -407,7 +407,7 @@ static int het__add_small(het__primes_sieve *sv, uint64_t p, uint64_t S, uint64_
         size_t cap = sv->capsmall[i] ? 2 * sv->capsmall[i] : 1024;
         het__small *n = realloc(sv->small[i], cap * sizeof *n);
         if (!n)
-            return het_fail(HET_E_NOMEM, "primes: out of memory for sieving primes");
+            return hetero_fail(HETERO_E_NOMEM, "primes: out of memory for sieving primes");
         sv->small[i] = n;
         sv->capsmall[i] = cap;
     }
@@ -415,7 +415,7 @@ static int het__add_small(het__primes_sieve *sv, uint64_t p, uint64_t S, uint64_
     unsigned j;
     het__first(p, S, S30, &q, &j);
     sv->small[i][sv->nsmall[i]++] = (het__small){(uint32_t)p, j, q};
-    return HET_OK;
+    return HETERO_OK;
 }
 
 int het__primes_sieve_range(het__primes_sieve *sv, const het__primes_base *b, uint64_t lo,
@@ -424,17 +424,17 @@ int het__primes_sieve_range(het__primes_sieve *sv, const het__primes_base *b, ui
     uint64_t tiny[3];
     *count = 0;
     if (lo >= hi)
-        return HET_OK;
+        return HETERO_OK;
     const uint64_t r = het__primes_isqrt(hi - 1);
     if (r > b->limit)
-        return het_fail(HET_E_INTERNAL, "primes: sieve needs primes up to %" PRIu64 ", has %" PRIu64,
+        return hetero_fail(HETERO_E_INTERNAL, "primes: sieve needs primes up to %" PRIu64 ", has %" PRIu64,
                         r, b->limit);
     const uint64_t S = lo - lo % 30, S30 = S / 30, span = hi - S;
     const uint64_t nbytes = span / 30 + (span % 30 != 0);
     const uint64_t nseg = (nbytes + SEG - 1) >> SEG_LOG;
     const double Sd = (double)S;
     uint64_t total = het__primes_tiny(lo, hi, tiny);
-    int rc = HET_OK;
+    int rc = HETERO_OK;
 
     het__cursor cur;
     het__cursor_init(&cur, b, HET_PRIMES_FIRST_SIEVED);
@@ -455,7 +455,7 @@ int het__primes_sieve_range(het__primes_sieve *sv, const het__primes_base *b, ui
         if (nl > sv->ring_cap) {
             het__bblock **ring = realloc(sv->ring, nl * sizeof *ring);
             if (!ring)
-                return het_fail(HET_E_NOMEM, "primes: out of memory for the bucket sieve");
+                return hetero_fail(HETERO_E_NOMEM, "primes: out of memory for the bucket sieve");
             for (size_t s = sv->ring_cap; s < nl; s++)
                 ring[s] = NULL;
             sv->ring = ring;
@@ -535,7 +535,7 @@ int het__primes_sieve_range(het__primes_sieve *sv, const het__primes_base *b, ui
             goto fail;
     }
     *count = total;
-    return HET_OK;
+    return HETERO_OK;
 fail:
     het__drain(sv);
     return rc;
@@ -561,7 +561,7 @@ int het__primes_base_init(het__primes_base *b, uint64_t limit, int nthreads)
 {
     memset(b, 0, sizeof *b);
     if (limit > UINT32_MAX)
-        return het_fail(HET_E_INTERNAL, "primes: sieving primes above 2^32 requested (%" PRIu64 ")", limit);
+        return hetero_fail(HETERO_E_INTERNAL, "primes: sieving primes above 2^32 requested (%" PRIu64 ")", limit);
     b->pre = het__primes_pre_tables();
     b->limit = limit;
     b->nbytes = limit / 30 + 1;
@@ -576,7 +576,7 @@ int het__primes_base_init(het__primes_base *b, uint64_t limit, int nthreads)
         free(b0.bits);
         free(comp);
         het__primes_base_free(b);
-        return het_fail(HET_E_NOMEM, "primes: out of memory for the sieving primes up to %" PRIu64, limit);
+        return hetero_fail(HETERO_E_NOMEM, "primes: out of memory for the sieving primes up to %" PRIu64, limit);
     }
     for (uint64_t i = 2; i * i <= r0; i++)
         if (!comp[i])
@@ -595,7 +595,7 @@ int het__primes_base_init(het__primes_base *b, uint64_t limit, int nthreads)
     int nt = nthreads > 0 ? nthreads : omp_get_max_threads();
     if ((uint64_t)nt > nchunks)
         nt = (int)nchunks;
-    int err = HET_OK;
+    int err = HETERO_OK;
     char msg[1024] = "";
     uint64_t total = 0;
 #pragma omp parallel num_threads(nt) reduction(+ : total)
@@ -607,7 +607,7 @@ int het__primes_base_init(het__primes_base *b, uint64_t limit, int nthreads)
             uint64_t lo = 30 * chunk * c, hi = lo + 30 * chunk, n = 0;
             if (hi > end)
                 hi = end;
-            if (rc == HET_OK)
+            if (rc == HETERO_OK)
                 rc = het__primes_sieve_range(sv, &b0, lo, hi, het__copy_visit, b->bits, &n);
             total += n;
         }
@@ -615,7 +615,7 @@ int het__primes_base_init(het__primes_base *b, uint64_t limit, int nthreads)
 #pragma omp critical(het__primes_base_err)
             if (!err) {
                 err = rc;
-                snprintf(msg, sizeof msg, "%s", het_errmsg());
+                snprintf(msg, sizeof msg, "%s", hetero_errmsg());
             }
         }
         het__primes_sieve_free(sv);
@@ -628,5 +628,5 @@ int het__primes_base_init(het__primes_base *b, uint64_t limit, int nthreads)
     }
     uint64_t tiny[3];
     b->count = total - het__primes_tiny(0, end, tiny);
-    return HET_OK;
+    return HETERO_OK;
 }

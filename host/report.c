@@ -10,22 +10,22 @@
 
 #include "format.h"
 
-static int het__print_json(const het_job *job, const het_report *rep, FILE *out)
+static int het__print_json(const hetero_job *job, const hetero_report *rep, FILE *out)
 {
-    het_field f[HET_MAX_FIELDS];
+    hetero_field f[HETERO_MAX_FIELDS];
     char digest[24];
     snprintf(digest, sizeof digest, "%016" PRIx64, rep->digest);
     cJSON *root = cJSON_CreateObject();
-    cJSON_AddStringToObject(root, "schema", HET_REPORT_SCHEMA);
-    cJSON_AddNumberToObject(root, "version", HET_REPORT_VERSION);
+    cJSON_AddStringToObject(root, "schema", HETERO_REPORT_SCHEMA);
+    cJSON_AddNumberToObject(root, "version", HETERO_REPORT_VERSION);
     cJSON_AddStringToObject(root, "hetero", HETERO_VERSION);
     cJSON_AddStringToObject(root, "workload", job->wl->name);
     cJSON *params = cJSON_AddObjectToObject(root, "params");
-    size_t n = job->wl->params_fields(job, f, HET_MAX_FIELDS);
+    size_t n = job->wl->params_fields(job, f, HETERO_MAX_FIELDS);
     for (size_t i = 0; i < n; i++)
         cJSON_AddItemToObject(params, f[i].name, het_json_field(&f[i]));
     cJSON *result = cJSON_AddObjectToObject(root, "result");
-    n = job->wl->result(job, f, HET_MAX_FIELDS);
+    n = job->wl->result(job, f, HETERO_MAX_FIELDS);
     for (size_t i = 0; i < n; i++)
         cJSON_AddItemToObject(result, f[i].name, het_json_field(&f[i]));
     cJSON_AddStringToObject(root, "digest", digest);
@@ -45,7 +45,7 @@ static int het__print_json(const het_job *job, const het_report *rep, FILE *out)
     }
     cJSON *ws = cJSON_AddArrayToObject(root, "workers");
     for (size_t i = 0; i < rep->n_workers; i++) {
-        const het_worker_stats *s = &rep->workers[i];
+        const hetero_worker_stats *s = &rep->workers[i];
         cJSON *w = cJSON_CreateObject();
         cJSON_AddNumberToObject(w, "rank", s->rank);
         cJSON_AddStringToObject(w, "id", s->id);
@@ -68,7 +68,7 @@ static int het__print_json(const het_job *job, const het_report *rep, FILE *out)
     }
     cJSON *rs = cJSON_AddArrayToObject(root, "ranks");
     for (int i = 0; i < rep->n_ranks; i++) {
-        const het_rank_stats *s = &rep->ranks[i];
+        const hetero_rank_stats *s = &rep->ranks[i];
         cJSON *r = cJSON_CreateObject();
         cJSON_AddNumberToObject(r, "rank", s->rank);
         cJSON_AddStringToObject(r, "host", s->host);
@@ -98,17 +98,17 @@ static void het__csv(FILE *out, const char *s)
     fputc('"', out);
 }
 
-static int het__print_csv(const het_job *job, const het_report *rep, FILE *out)
+static int het__print_csv(const hetero_job *job, const hetero_report *rep, FILE *out)
 {
-    het_field f[HET_MAX_FIELDS];
-    size_t n = job->wl->result(job, f, HET_MAX_FIELDS);
+    hetero_field f[HETERO_MAX_FIELDS];
+    size_t n = job->wl->result(job, f, HETERO_MAX_FIELDS);
     fputs("workload,rank,id,kind,name,threads,grains,batches,items,busy_s,items_per_s,share,"
           "balance,wall_s,digest,status,width,recomputed", out);
     for (size_t i = 0; i < n; i++)
         fprintf(out, ",%s", f[i].name);
     fputc('\n', out);
     for (size_t w = 0; w < rep->n_workers; w++) {
-        const het_worker_stats *s = &rep->workers[w];
+        const hetero_worker_stats *s = &rep->workers[w];
         fprintf(out, "%s,%d,%s,%s,", job->wl->name, s->rank, s->id, s->kind);
         het__csv(out, s->name);
         fprintf(out, ",%d,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%.6g,%.6g,%.6g,%.6g,%.6g,%016" PRIx64,
@@ -117,7 +117,7 @@ static int het__print_csv(const het_job *job, const het_report *rep, FILE *out)
         fprintf(out, ",%s,%" PRIu64 ",%" PRIu64, s->status, s->width, s->recomputed);
         for (size_t i = 0; i < n; i++) {
             char buf[256];
-            if (f[i].kind == HET_FIELD_F64)
+            if (f[i].kind == HETERO_FIELD_F64)
                 snprintf(buf, sizeof buf, "%.17g", f[i].v.f64);
             else
                 het_format_field(&f[i], 12, buf, sizeof buf);
@@ -126,21 +126,21 @@ static int het__print_csv(const het_job *job, const het_report *rep, FILE *out)
         }
         fputc('\n', out);
     }
-    return HET_OK;
+    return HETERO_OK;
 }
 
-static int het__print_text(const het_job *job, const het_report *rep, FILE *out)
+static int het__print_text(const hetero_job *job, const hetero_report *rep, FILE *out)
 {
-    het_field f[HET_MAX_FIELDS];
+    hetero_field f[HETERO_MAX_FIELDS];
     char buf[256];
     fprintf(out, "hetero %s", job->wl->name);
-    size_t n = job->wl->params_fields(job, f, HET_MAX_FIELDS);
+    size_t n = job->wl->params_fields(job, f, HETERO_MAX_FIELDS);
     for (size_t i = 0; i < n; i++) {
         het_format_field(&f[i], 12, buf, sizeof buf);
         fprintf(out, "  %s=%s", f[i].name, buf);
     }
     fputs("\n\nresult\n", out);
-    n = job->wl->result(job, f, HET_MAX_FIELDS);
+    n = job->wl->result(job, f, HETERO_MAX_FIELDS);
     int width = 0;
     for (size_t i = 0; i < n; i++)
         if ((int)strlen(f[i].name) > width)
@@ -166,7 +166,7 @@ static int het__print_text(const het_job *job, const het_report *rep, FILE *out)
             "name", "threads", "grains", job->wl->item_name, "busy_s", "items/s", "share",
             copied ? "    copied" : "", marks ? "  status" : "");
     for (size_t w = 0; w < rep->n_workers; w++) {
-        const het_worker_stats *s = &rep->workers[w];
+        const hetero_worker_stats *s = &rep->workers[w];
         char items[32], rate[32], threads[16];
         het_format_si((double)s->items, items, sizeof items);
         het_format_si(s->items_per_s, rate, sizeof rate);
@@ -187,7 +187,7 @@ static int het__print_text(const het_job *job, const het_report *rep, FILE *out)
         fprintf(out, "\n%-4s  %-20s  %-24s  %7s  %8s  %8s\n", "rank", "host", "devices", "threads",
                 "grains", "busy_s");
         for (int r = 0; r < rep->n_ranks; r++) {
-            const het_rank_stats *s = &rep->ranks[r];
+            const hetero_rank_stats *s = &rep->ranks[r];
             fprintf(out, "%-4d  %-20.20s  %-24.24s  %7d  %8" PRIu64 "  %8.3f\n", s->rank, s->host,
                     s->devices, s->threads, s->grains, s->busy_s);
         }
@@ -199,14 +199,14 @@ static int het__print_text(const het_job *job, const het_report *rep, FILE *out)
             total, job->wl->item_name, rep->compute_s, rate, rep->n_ranks,
             rep->n_ranks == 1 ? "" : "s", rep->n_workers, rep->n_workers == 1 ? "" : "s",
             rep->balance);
-    return HET_OK;
+    return HETERO_OK;
 }
 
-int het_report_print(const het_job *job, const het_report *rep, int format, FILE *out)
+int het_report_print(const hetero_job *job, const hetero_report *rep, int format, FILE *out)
 {
     switch (format) {
-    case HET_FMT_JSON: return het__print_json(job, rep, out);
-    case HET_FMT_CSV: return het__print_csv(job, rep, out);
+    case HETERO_FORMAT_JSON: return het__print_json(job, rep, out);
+    case HETERO_FORMAT_CSV: return het__print_csv(job, rep, out);
     default: return het__print_text(job, rep, out);
     }
 }

@@ -4,7 +4,7 @@
  * Philox block); a grain's partial is its hit count (uint64).  The stream
  * layout is in kernels/pi_common.h and the README.
  */
-#include "workload.h"
+#include "hetero.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -14,7 +14,6 @@
 
 #include <Random123/philox.h>
 
-#include "hcl.h"        /* HCL_CPU: the device type in het_cl_caps */
 #include "pi_common.h"
 #include "clones.h"
 
@@ -32,27 +31,12 @@ typedef struct pi_state {
 
 #define PI_MAX_SAMPLES (UINT64_C(1) << 63)
 
-static const het_option pi_options[] = {
-    {"--samples", "N", "number of random points (up to 2^63; 1e9 and 2.5e9 forms accepted)"},
-    {NULL, NULL, NULL},
+static const hetero_option pi_options[] = {
+    {.type = HETERO_OPT_COUNT, .name = "--samples", .metavar = "N",
+     .help = "number of random points (up to 2^63; 1e9 and 2.5e9 forms accepted)",
+     .offset = offsetof(pi_params, samples), .min = 1, .max = 9223372036854775808.0, .required = 1},
+    {.type = HETERO_OPT_END},
 };
-
-static void pi_defaults(void *p) { ((pi_params *)p)->samples = 0; }
-
-static int pi_set_option(void *p, const char *name, const char *value)
-{
-    pi_params *pp = p;
-    if (strcmp(name, "--samples") == 0)
-        return het_parse_count("--samples", value, 1, PI_MAX_SAMPLES, &pp->samples);
-    return het_fail(HET_E_BADARG, "%s: not an option of pi", name);
-}
-
-static int pi_validate(void *p)
-{
-    if (((pi_params *)p)->samples == 0)
-        return het_fail(HET_E_BADARG, "--samples: required (expected a whole number of samples, e.g. --samples 1e9)");
-    return HET_OK;
-}
 
 /* Grain size: at least HET_PI_MIN_GRAIN, and large enough that the job
  * has at most HET_PI_MAX_GRAINS grains; always even. */
@@ -64,29 +48,27 @@ static uint64_t pi_grain_samples(uint64_t n)
     return (g + 1) & ~UINT64_C(1);
 }
 
-static int pi_plan(het_job *job)
+static int pi_plan(hetero_job *job)
 {
-    const pi_params *p = job->params;
+    const pi_params *p = hetero_job_params(job);
     pi_state *s = calloc(1, sizeof *s);
     if (!s)
-        return het_fail(HET_E_NOMEM, "pi: out of memory planning the job");
+        return hetero_fail(HETERO_E_NOMEM, "pi: out of memory planning the job");
     s->grain_samples = pi_grain_samples(p->samples);
-    job->state = s;
-    job->n_grains = (p->samples + s->grain_samples - 1) / s->grain_samples;
-    job->partial_size = sizeof(uint64_t);
-    return HET_OK;
+    hetero_job_set_state(job, s);
+    return hetero_job_set_grains(job, (p->samples + s->grain_samples - 1) / s->grain_samples, sizeof(uint64_t));
 }
 
-static void pi_release(het_job *job)
+static void pi_release(hetero_job *job)
 {
-    free(job->state);
-    job->state = NULL;
+    free(hetero_job_state(job));
+    hetero_job_set_state(job, NULL);
 }
 
-static uint64_t pi_items(const het_job *job, uint64_t g0, uint64_t n)
+static uint64_t pi_items(const hetero_job *job, uint64_t g0, uint64_t n)
 {
-    const pi_params *p = job->params;
-    const pi_state *s = job->state;
+    const pi_params *p = hetero_job_params(job);
+    const pi_state *s = hetero_job_state(job);
     uint64_t first = g0 * s->grain_samples;
     uint64_t last = (g0 + n) * s->grain_samples;
     if (last > p->samples || last < first)
@@ -179,10 +161,10 @@ uint64_t het__pi_hits(uint64_t seed, uint64_t first, uint64_t last)
     return hits;
 }
 
-static int pi_cpu_batch(const het_job *job, uint64_t g0, uint64_t n, void *out, int nthreads)
+static int pi_cpu_batch(const hetero_job *job, uint64_t g0, uint64_t n, void *out, int nthreads)
 {
-    const pi_params *p = job->params;
-    const pi_state *s = job->state;
+    const pi_params *p = hetero_job_params(job);
+    const pi_state *s = hetero_job_state(job);
     uint64_t *hits = out;
 #pragma omp parallel for num_threads(nthreads) schedule(dynamic, 1)
     for (uint64_t i = 0; i < n; i++) {
@@ -190,13 +172,13 @@ static int pi_cpu_batch(const het_job *job, uint64_t g0, uint64_t n, void *out, 
         uint64_t last = first + s->grain_samples;
         if (last > p->samples)
             last = p->samples;
-        hits[i] = het__pi_hits(job->seed, first, last);
+        hits[i] = het__pi_hits(hetero_job_seed(job), first, last);
     }
-    return HET_OK;
+    return HETERO_OK;
 }
 
 /* Work-group size: a power of two up to 256 (the reduction halves it). */
-static size_t pi_local(const het_cl_caps *caps)
+static size_t pi_local(const hetero_cl_caps *caps)
 {
     size_t l = 256;
     while (l > caps->max_wg && l > 1)
@@ -204,15 +186,15 @@ static size_t pi_local(const het_cl_caps *caps)
     return l;
 }
 
-static int pi_cl_fit(const het_job *job, const het_cl_caps *caps, size_t *local)
+static int pi_cl_fit(const hetero_job *job, const hetero_cl_caps *caps, size_t *local)
 {
     (void)job;
     size_t l = pi_local(caps);
     if (l * sizeof(uint64_t) > caps->local_mem)
-        return het_fail(HET_E_NODEV, "needs %zu bytes of local memory, has %llu", l * sizeof(uint64_t),
+        return hetero_fail(HETERO_E_NODEV, "needs %zu bytes of local memory, has %llu", l * sizeof(uint64_t),
                         (unsigned long long)caps->local_mem);
     *local = l;
-    return HET_OK;
+    return HETERO_OK;
 }
 
 /* Which kernel path suits the device (kernels/pi.cl): 64-bit lanes on CPU
@@ -221,34 +203,34 @@ static int pi_cl_fit(const het_job *job, const het_cl_caps *caps, size_t *local)
  * everywhere else (GPUs, whose 64-bit integer multiplies run at a fraction
  * of the 32-bit rate: 7% faster than the lanes on an H200).  Both give the
  * same bits (bench/RESULTS.md has the figures). */
-static int pi_lanes64(const het_cl_caps *caps)
+static int pi_lanes64(const hetero_cl_caps *caps)
 {
-    return (caps->type & HCL_CPU) != 0;
+    return (caps->type & HETERO_DEVICE_CPU) != 0;
 }
 
-static size_t pi_cl_args(const het_job *job, const het_cl_caps *caps, het_karg *a, size_t max)
+static size_t pi_cl_args(const hetero_job *job, const hetero_cl_caps *caps, hetero_karg *a, size_t max)
 {
-    const pi_params *p = job->params;
-    const pi_state *s = job->state;
+    const pi_params *p = hetero_job_params(job);
+    const pi_state *s = hetero_job_state(job);
     if (max < 6)
         return 0;
-    a[0] = (het_karg){.kind = HET_KARG_U32, .v.u32 = (uint32_t)job->seed};
-    a[1] = (het_karg){.kind = HET_KARG_U32, .v.u32 = (uint32_t)(job->seed >> 32)};
-    a[2] = (het_karg){.kind = HET_KARG_U64, .v.u64 = p->samples};
-    a[3] = (het_karg){.kind = HET_KARG_U64, .v.u64 = s->grain_samples};
+    a[0] = (hetero_karg){.kind = HETERO_KARG_U32, .v.u32 = (uint32_t)hetero_job_seed(job)};
+    a[1] = (hetero_karg){.kind = HETERO_KARG_U32, .v.u32 = (uint32_t)(hetero_job_seed(job) >> 32)};
+    a[2] = (hetero_karg){.kind = HETERO_KARG_U64, .v.u64 = p->samples};
+    a[3] = (hetero_karg){.kind = HETERO_KARG_U64, .v.u64 = s->grain_samples};
     /* scratch for the group's reduction: one ulong per work-item */
-    a[4] = (het_karg){.kind = HET_KARG_LOCAL, .v.local_bytes = pi_local(caps) * sizeof(uint64_t)};
-    a[5] = (het_karg){.kind = HET_KARG_U32, .v.u32 = (uint32_t)pi_lanes64(caps)};
+    a[4] = (hetero_karg){.kind = HETERO_KARG_LOCAL, .v.local_bytes = pi_local(caps) * sizeof(uint64_t)};
+    a[5] = (hetero_karg){.kind = HETERO_KARG_U32, .v.u32 = (uint32_t)pi_lanes64(caps)};
     return 6;
 }
 
-static int pi_merge(het_job *job, const void *partials)
+static int pi_merge(hetero_job *job, const void *partials)
 {
-    const pi_params *p = job->params;
-    pi_state *s = job->state;
+    const pi_params *p = hetero_job_params(job);
+    pi_state *s = hetero_job_state(job);
     const uint64_t *hits = partials;
     uint64_t h = 0;
-    for (uint64_t g = 0; g < job->n_grains; g++)
+    for (uint64_t g = 0; g < hetero_job_grains(job); g++)
         h += hits[g];
     s->hits = h;
     double frac = (double)h / (double)p->samples;
@@ -256,32 +238,32 @@ static int pi_merge(het_job *job, const void *partials)
     /* binomial standard error of 4 * hits / N */
     s->stderr_ = 4.0 * sqrt(frac * (1.0 - frac) / (double)p->samples);
     s->abs_error = fabs(s->pi - M_PI);
-    return HET_OK;
+    return HETERO_OK;
 }
 
-static size_t pi_result(const het_job *job, het_field *f, size_t max)
+static size_t pi_result(const hetero_job *job, hetero_field *f, size_t max)
 {
-    const pi_params *p = job->params;
-    const pi_state *s = job->state;
+    const pi_params *p = hetero_job_params(job);
+    const pi_state *s = hetero_job_state(job);
     if (max < 5)
         return 0;
-    f[0] = (het_field){"hits", HET_FIELD_U64, {.u64 = s->hits}};
-    f[1] = (het_field){"samples", HET_FIELD_U64, {.u64 = p->samples}};
-    f[2] = (het_field){"pi", HET_FIELD_F64, {.f64 = s->pi}};
-    f[3] = (het_field){"stderr", HET_FIELD_F64, {.f64 = s->stderr_}};
-    f[4] = (het_field){"abs_error", HET_FIELD_F64, {.f64 = s->abs_error}};
+    f[0] = (hetero_field){"hits", HETERO_FIELD_U64, {.u64 = s->hits}};
+    f[1] = (hetero_field){"samples", HETERO_FIELD_U64, {.u64 = p->samples}};
+    f[2] = (hetero_field){"pi", HETERO_FIELD_F64, {.f64 = s->pi}};
+    f[3] = (hetero_field){"stderr", HETERO_FIELD_F64, {.f64 = s->stderr_}};
+    f[4] = (hetero_field){"abs_error", HETERO_FIELD_F64, {.f64 = s->abs_error}};
     return 5;
 }
 
-static size_t pi_params_fields(const het_job *job, het_field *f, size_t max)
+static size_t pi_params_fields(const hetero_job *job, hetero_field *f, size_t max)
 {
-    const pi_params *p = job->params;
-    const pi_state *s = job->state;
+    const pi_params *p = hetero_job_params(job);
+    const pi_state *s = hetero_job_state(job);
     if (max < 3)
         return 0;
-    f[0] = (het_field){"samples", HET_FIELD_U64, {.u64 = p->samples}};
-    f[1] = (het_field){"seed", HET_FIELD_U64, {.u64 = job->seed}};
-    f[2] = (het_field){"grain_samples", HET_FIELD_U64, {.u64 = s ? s->grain_samples : 0}};
+    f[0] = (hetero_field){"samples", HETERO_FIELD_U64, {.u64 = p->samples}};
+    f[1] = (hetero_field){"seed", HETERO_FIELD_U64, {.u64 = hetero_job_seed(job)}};
+    f[2] = (hetero_field){"grain_samples", HETERO_FIELD_U64, {.u64 = s ? s->grain_samples : 0}};
     return 3;
 }
 
@@ -291,16 +273,13 @@ static void pi_bench_params(void *p, double items)
     pp->samples = items < 1 ? 1 : items > (double)PI_MAX_SAMPLES ? PI_MAX_SAMPLES : (uint64_t)items;
 }
 
-const het_workload het_wl_pi = {
+const hetero_workload het_wl_pi = {
+    .abi = HETERO_WORKLOAD_ABI,
     .name = "pi",
     .summary = "Monte Carlo estimate of pi from N random points",
-    .usage = "--samples N",
     .options = pi_options,
     .params_size = sizeof(pi_params),
     .item_name = "samples",
-    .defaults = pi_defaults,
-    .set_option = pi_set_option,
-    .validate = pi_validate,
     .plan = pi_plan,
     .release = pi_release,
     .items = pi_items,

@@ -18,7 +18,7 @@
  * wheel bitmap (143 MB at most, for B near 2^64) and builds the pre-sieve
  * tables; the CPU sieve and the kernel both read them.
  */
-#include "workload.h"
+#include "hetero.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -27,9 +27,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hcl.h"        /* HCL_CPU: the device type in het_cl_caps */
-#include "interrupt.h"
-#include "output.h"
 #include "primes_common.h"
 #include "primes_sieve.h"
 
@@ -59,7 +56,7 @@ typedef struct primes_params {
     int have_range, have_nth;
     uint64_t a, b;           /* --range A:B */
     uint64_t n;              /* --nth N */
-    char print[4096];        /* --print FILE, "" if none */
+    const char *print;       /* --print FILE ("-": stdout), NULL if none */
 } primes_params;
 
 typedef struct primes_state {
@@ -75,72 +72,65 @@ typedef struct primes_state {
     uint32_t cl_nprimes;
 } primes_state;
 
-static const het_option primes_options[] = {
-    {"--range", "A:B", "count the primes p with A <= p < B (0 <= A <= B <= 2^64-1; 1e10 forms accepted)"},
-    {"--nth", "N", "find the Nth prime (N = 1 gives 2; N up to 425656284035217743)"},
-    {"--print", "FILE", "with --range: write the primes, one per line, ascending, to FILE ('-' for stdout)"},
-    {NULL, NULL, NULL},
-};
-
-static void primes_defaults(void *p) { memset(p, 0, sizeof(primes_params)); }
-
-static int primes_set_option(void *pv, const char *name, const char *value)
+static int primes_parse_range(void *pv, const char *value)
 {
     primes_params *p = pv;
-    if (strcmp(name, "--range") == 0) {
-        const char *colon = value ? strchr(value, ':') : NULL;
-        char a[64];
-        uint64_t va, vb;
-        if (!colon || (size_t)(colon - value) >= sizeof a || strchr(colon + 1, ':'))
-            goto bad_range;
-        memcpy(a, value, (size_t)(colon - value));
-        a[colon - value] = 0;
-        if (het_parse_count("--range", a, 0, UINT64_MAX, &va) != HET_OK ||
-            het_parse_count("--range", colon + 1, 0, UINT64_MAX, &vb) != HET_OK || va > vb)
-            goto bad_range;
-        p->a = va;
-        p->b = vb;
-        p->have_range = 1;
-        return HET_OK;
-    bad_range:
-        return het_fail(HET_E_BADARG,
-                        "--range: expected A:B with whole numbers 0 <= A <= B <= 18446744073709551615, got '%s'",
-                        value ? value : "");
-    }
-    if (strcmp(name, "--nth") == 0) {
-        int rc = het_parse_count("--nth", value, 1, PRIMES_MAX_NTH, &p->n);
-        if (rc == HET_OK)
-            p->have_nth = 1;
-        else if (value && strcmp(value, "0") != 0)
-            het_fail(HET_E_BADARG, "--nth: expected a whole number 1 <= N <= %" PRIu64
-                     " (the primes below 2^64), got '%s'", PRIMES_MAX_NTH, value);
-        else
-            het_fail(HET_E_BADARG, "--nth: expected N >= 1 (N = 1 gives 2), got '0'");
-        return rc;
-    }
-    if (strcmp(name, "--print") == 0) {
-        if (!value || !*value || strlen(value) >= sizeof p->print)
-            return het_fail(HET_E_BADARG, "--print: expected a file name or '-' for stdout, got '%s'",
-                            value ? value : "");
-        strcpy(p->print, value);
-        return HET_OK;
-    }
-    return het_fail(HET_E_BADARG, "%s: not an option of primes", name);
+    const char *colon = value ? strchr(value, ':') : NULL;
+    char a[64];
+    uint64_t va, vb;
+    if (!colon || (size_t)(colon - value) >= sizeof a || strchr(colon + 1, ':'))
+        goto bad_range;
+    memcpy(a, value, (size_t)(colon - value));
+    a[colon - value] = 0;
+    if (hetero_parse_count("--range", a, 0, UINT64_MAX, &va) != HETERO_OK ||
+        hetero_parse_count("--range", colon + 1, 0, UINT64_MAX, &vb) != HETERO_OK || va > vb)
+        goto bad_range;
+    p->a = va;
+    p->b = vb;
+    p->have_range = 1;
+    return HETERO_OK;
+bad_range:
+    return hetero_fail(HETERO_E_BADARG,
+                       "--range: expected A:B with whole numbers 0 <= A <= B <= 18446744073709551615, got '%s'",
+                       value ? value : "");
 }
+
+static int primes_parse_nth(void *pv, const char *value)
+{
+    primes_params *p = pv;
+    int rc = hetero_parse_count("--nth", value, 1, PRIMES_MAX_NTH, &p->n);
+    if (rc == HETERO_OK)
+        p->have_nth = 1;
+    else if (value && strcmp(value, "0") != 0)
+        hetero_fail(HETERO_E_BADARG, "--nth: expected a whole number 1 <= N <= %" PRIu64
+                    " (the primes below 2^64), got '%s'", PRIMES_MAX_NTH, value);
+    else
+        hetero_fail(HETERO_E_BADARG, "--nth: expected N >= 1 (N = 1 gives 2), got '0'");
+    return rc;
+}
+
+static const hetero_option primes_options[] = {
+    {.type = HETERO_OPT_CUSTOM, .name = "--range", .metavar = "A:B",
+     .help = "count the primes p with A <= p < B (0 <= A <= B <= 2^64-1; 1e10 forms accepted)",
+     .parse = primes_parse_range},
+    {.type = HETERO_OPT_CUSTOM, .name = "--nth", .metavar = "N",
+     .help = "find the Nth prime (N = 1 gives 2; N up to 425656284035217743)", .parse = primes_parse_nth},
+    {.type = HETERO_OPT_OUTPUT, .name = "--print", .metavar = "FILE",
+     .help = "with --range: write the primes, one per line, ascending, to FILE ('-' for stdout)",
+     .offset = offsetof(primes_params, print), .stdout_ok = 1},
+    {.type = HETERO_OPT_END},
+};
 
 static int primes_validate(void *pv)
 {
     primes_params *p = pv;
     if (p->have_range && p->have_nth)
-        return het_fail(HET_E_BADARG, "--range, --nth: expected one of them, got both");
+        return hetero_fail(HETERO_E_BADARG, "--range, --nth: expected one of them, got both");
     if (!p->have_range && !p->have_nth)
-        return het_fail(HET_E_BADARG, "primes: expected --range A:B or --nth N");
-    if (p->print[0] && !p->have_range)
-        return het_fail(HET_E_BADARG, "--print: expected with --range A:B (it lists the primes of a range)");
-    /* the file is checked now, not after a long run (output.h) */
-    if (p->print[0] && strcmp(p->print, "-") != 0)
-        return het_out_check("--print", p->print);
-    return HET_OK;
+        return hetero_fail(HETERO_E_BADARG, "primes: expected --range A:B or --nth N");
+    if (p->print && !p->have_range)
+        return hetero_fail(HETERO_E_BADARG, "--print: expected with --range A:B (it lists the primes of a range)");
+    return HETERO_OK;
 }
 
 /* ln(x) for x >= 1 in +, -, *, / only (contract 1: the bound below fixes
@@ -212,13 +202,13 @@ static void primes_grain(const primes_state *s, uint64_t g, uint64_t *glo, uint6
 
 static int primes_cl_list(primes_state *s);
 
-static int primes_plan(het_job *job)
+static int primes_plan(hetero_job *job)
 {
-    const primes_params *p = job->params;
+    const primes_params *p = hetero_job_params(job);
     primes_state *s = calloc(1, sizeof *s);
     if (!s)
-        return het_fail(HET_E_NOMEM, "primes: out of memory planning the job");
-    job->state = s;
+        return hetero_fail(HETERO_E_NOMEM, "primes: out of memory planning the job");
+    hetero_job_set_state(job, s);
     if (p->have_nth) {
         s->lo = 0;
         s->hi = het__primes_nth_bound(p->n);
@@ -232,32 +222,29 @@ static int primes_plan(het_job *job)
     /* an empty range needs no sieving primes, even near 2^64 */
     const uint64_t r = s->lo < s->hi ? het__primes_isqrt(s->hi - 1) : 0;
     s->grain_bytes = het__primes_grain_bytes(s->nbytes, r);
-    job->n_grains = s->nbytes / s->grain_bytes + (s->nbytes % s->grain_bytes != 0);
-    if (job->n_grains == 0)
-        job->n_grains = 1;
-    job->partial_size = sizeof(uint64_t);
-    /* the primes own stdout; the report must not mix into the list */
-    job->report_to_stderr = strcmp(p->print, "-") == 0;
-    int rc = het__primes_base_init(&s->base, r, 0);
-    if (rc == HET_OK)
+    uint64_t grains = s->nbytes / s->grain_bytes + (s->nbytes % s->grain_bytes != 0);
+    int rc = hetero_job_set_grains(job, grains ? grains : 1, sizeof(uint64_t));
+    if (rc == HETERO_OK)
+        rc = het__primes_base_init(&s->base, r, 0);
+    if (rc == HETERO_OK)
         rc = primes_cl_list(s);
     return rc;
 }
 
-static void primes_release(het_job *job)
+static void primes_release(hetero_job *job)
 {
-    primes_state *s = job->state;
+    primes_state *s = hetero_job_state(job);
     if (s) {
         het__primes_base_free(&s->base);
         free(s->cl_primes);
     }
     free(s);
-    job->state = NULL;
+    hetero_job_set_state(job, NULL);
 }
 
-static uint64_t primes_items(const het_job *job, uint64_t g0, uint64_t n)
+static uint64_t primes_items(const hetero_job *job, uint64_t g0, uint64_t n)
 {
-    const primes_state *s = job->state;
+    const primes_state *s = hetero_job_state(job);
     uint64_t lo, hi, lo2, hi2;
     if (n == 0)
         return 0;
@@ -266,11 +253,11 @@ static uint64_t primes_items(const het_job *job, uint64_t g0, uint64_t n)
     return hi2 - lo;
 }
 
-static int primes_cpu_batch(const het_job *job, uint64_t g0, uint64_t n, void *out, int nthreads)
+static int primes_cpu_batch(const hetero_job *job, uint64_t g0, uint64_t n, void *out, int nthreads)
 {
-    const primes_state *s = job->state;
+    const primes_state *s = hetero_job_state(job);
     uint64_t *counts = out;
-    int err = HET_OK;
+    int err = HETERO_OK;
     char msg[1024] = "";
     if (nthreads < 1)
         nthreads = 1;
@@ -284,14 +271,14 @@ static int primes_cpu_batch(const het_job *job, uint64_t g0, uint64_t n, void *o
         for (uint64_t i = 0; i < n; i++) {
             uint64_t lo, hi;
             primes_grain(s, g0 + i, &lo, &hi);
-            if (rc == HET_OK)
+            if (rc == HETERO_OK)
                 rc = het__primes_sieve_range(sv, &s->base, lo, hi, NULL, NULL, &counts[i]);
         }
         if (rc) {
 #pragma omp critical(primes_cpu_err)
             if (!err) {
                 err = rc;
-                snprintf(msg, sizeof msg, "%s", het_errmsg());
+                snprintf(msg, sizeof msg, "%s", hetero_errmsg());
             }
         }
         het__primes_sieve_free(sv);
@@ -316,7 +303,7 @@ static int primes_cl_list(primes_state *s)
         n += (uint32_t)__builtin_popcount(b->bits[k]);
     s->cl_primes = malloc((n ? n : 1) * sizeof *s->cl_primes);
     if (!s->cl_primes)
-        return het_fail(HET_E_NOMEM, "primes: out of memory listing the sieving primes");
+        return hetero_fail(HETERO_E_NOMEM, "primes: out of memory listing the sieving primes");
     n = 0;
     for (uint64_t k = 0; k < nbytes; k++)
         for (unsigned v = b->bits[k]; v; v &= v - 1) {
@@ -325,7 +312,7 @@ static int primes_cl_list(primes_state *s)
                 s->cl_primes[n++] = (uint32_t)p;
         }
     s->cl_nprimes = n;
-    return HET_OK;
+    return HETERO_OK;
 }
 
 /* How the kernel runs on a device with these caps. */
@@ -365,28 +352,28 @@ static uint32_t primes_count_below(const primes_state *s, uint32_t bound)
  * work-items of a group run one after the other, there are no group
  * primes and each lane prime is one work-item's (PoCL, primes below 2e9:
  * 15% less CPU time than teams). */
-static int primes_cl_shape_of(const het_job *job, const het_cl_caps *caps, primes_cl_shape *sh)
+static int primes_cl_shape_of(const hetero_job *job, const hetero_cl_caps *caps, primes_cl_shape *sh)
 {
-    const primes_state *s = job->state;
+    const primes_state *s = hetero_job_state(job);
     memset(sh, 0, sizeof *sh);
     size_t l = PRIMES_CL_MAX_LOCAL;
     while (l > caps->max_wg && l > 1)
         l >>= 1;
     if (l < PRIMES_CL_MIN_LOCAL)
-        return het_fail(HET_E_NODEV, "needs work-groups of %u work-items, the kernel allows %zu",
+        return hetero_fail(HETERO_E_NODEV, "needs work-groups of %u work-items, the kernel allows %zu",
                         PRIMES_CL_MIN_LOCAL, caps->max_wg);
     uint64_t words = caps->local_mem / sizeof(uint32_t);
     if (words > PRIMES_CL_SEG_WORDS)
         words = PRIMES_CL_SEG_WORDS;
     words -= words % PRIMES_CL_SEG_STEP;
     if (words < PRIMES_CL_SEG_STEP || words < 2 * l)
-        return het_fail(HET_E_NODEV, "needs %llu bytes of local memory, has %llu",
+        return hetero_fail(HETERO_E_NODEV, "needs %llu bytes of local memory, has %llu",
                         (unsigned long long)(PRIMES_CL_SEG_STEP * sizeof(uint32_t)),
                         (unsigned long long)caps->local_mem);
     const uint32_t seg_bytes = (uint32_t)words * 4;
     sh->local = l;
     sh->seg_words = (uint32_t)words;
-    sh->solo = (caps->type & HCL_CPU) != 0;
+    sh->solo = (caps->type & HETERO_DEVICE_CPU) != 0;
     sh->p_small = sh->solo ? 0 : (uint32_t)(8u * seg_bytes / l);
     sh->p_large = 4u * seg_bytes;
     sh->n_grp = primes_count_below(s, sh->p_small);
@@ -397,41 +384,41 @@ static int primes_cl_shape_of(const het_job *job, const het_cl_caps *caps, prime
         sh->chunk_bytes = c < cmax ? c : cmax;
     }
     sh->scratch_bytes = 2 * sizeof(int64_t) * (uint64_t)sh->n_med + sh->chunk_bytes;
-    return HET_OK;
+    return HETERO_OK;
 }
 
-static int primes_cl_fit(const het_job *job, const het_cl_caps *caps, size_t *local)
+static int primes_cl_fit(const hetero_job *job, const hetero_cl_caps *caps, size_t *local)
 {
     primes_cl_shape sh;
     int rc = primes_cl_shape_of(job, caps, &sh);
     if (rc)
         return rc;
     *local = sh.local;
-    return HET_OK;
+    return HETERO_OK;
 }
 
-static size_t primes_cl_args(const het_job *job, const het_cl_caps *caps, het_karg *a, size_t max)
+static size_t primes_cl_args(const hetero_job *job, const hetero_cl_caps *caps, hetero_karg *a, size_t max)
 {
-    const primes_state *s = job->state;
+    const primes_state *s = hetero_job_state(job);
     primes_cl_shape sh;
-    if (max < 16 || primes_cl_shape_of(job, caps, &sh) != HET_OK)
+    if (max < 16 || primes_cl_shape_of(job, caps, &sh) != HETERO_OK)
         return 0;
-    a[0] = (het_karg){.kind = HET_KARG_U64, .v.u64 = s->lo};
-    a[1] = (het_karg){.kind = HET_KARG_U64, .v.u64 = s->hi};
-    a[2] = (het_karg){.kind = HET_KARG_U64, .v.u64 = s->nbytes};
-    a[3] = (het_karg){.kind = HET_KARG_U64, .v.u64 = s->grain_bytes};
-    a[4] = (het_karg){.kind = HET_KARG_BUF, .v.buf = {s->base.bits, s->base.nbytes}};
-    a[5] = (het_karg){.kind = HET_KARG_U64, .v.u64 = s->base.nbytes};
-    a[6] = (het_karg){.kind = HET_KARG_BUF, .v.buf = {s->base.pre, HET_PRIMES_PRE_BYTES}};
-    a[7] = (het_karg){.kind = HET_KARG_LOCAL, .v.local_bytes = sh.seg_words * sizeof(uint32_t)};
-    a[8] = (het_karg){.kind = HET_KARG_U32, .v.u32 = sh.seg_words};
-    a[9] = (het_karg){.kind = HET_KARG_BUF, .v.buf = {s->cl_primes, sh.n_med * sizeof(uint32_t)}};
-    a[10] = (het_karg){.kind = HET_KARG_U32, .v.u32 = sh.n_grp};
-    a[11] = (het_karg){.kind = HET_KARG_U32, .v.u32 = sh.n_med};
-    a[12] = (het_karg){.kind = HET_KARG_U32, .v.u32 = sh.p_large};
-    a[13] = (het_karg){.kind = HET_KARG_SCRATCH, .v.scratch_bytes = sh.scratch_bytes};
-    a[14] = (het_karg){.kind = HET_KARG_U64, .v.u64 = sh.chunk_bytes};
-    a[15] = (het_karg){.kind = HET_KARG_U32, .v.u32 = sh.solo};
+    a[0] = (hetero_karg){.kind = HETERO_KARG_U64, .v.u64 = s->lo};
+    a[1] = (hetero_karg){.kind = HETERO_KARG_U64, .v.u64 = s->hi};
+    a[2] = (hetero_karg){.kind = HETERO_KARG_U64, .v.u64 = s->nbytes};
+    a[3] = (hetero_karg){.kind = HETERO_KARG_U64, .v.u64 = s->grain_bytes};
+    a[4] = (hetero_karg){.kind = HETERO_KARG_BUF, .v.buf = {s->base.bits, s->base.nbytes}};
+    a[5] = (hetero_karg){.kind = HETERO_KARG_U64, .v.u64 = s->base.nbytes};
+    a[6] = (hetero_karg){.kind = HETERO_KARG_BUF, .v.buf = {s->base.pre, HET_PRIMES_PRE_BYTES}};
+    a[7] = (hetero_karg){.kind = HETERO_KARG_LOCAL, .v.local_bytes = sh.seg_words * sizeof(uint32_t)};
+    a[8] = (hetero_karg){.kind = HETERO_KARG_U32, .v.u32 = sh.seg_words};
+    a[9] = (hetero_karg){.kind = HETERO_KARG_BUF, .v.buf = {s->cl_primes, sh.n_med * sizeof(uint32_t)}};
+    a[10] = (hetero_karg){.kind = HETERO_KARG_U32, .v.u32 = sh.n_grp};
+    a[11] = (hetero_karg){.kind = HETERO_KARG_U32, .v.u32 = sh.n_med};
+    a[12] = (hetero_karg){.kind = HETERO_KARG_U32, .v.u32 = sh.p_large};
+    a[13] = (hetero_karg){.kind = HETERO_KARG_SCRATCH, .v.scratch_bytes = sh.scratch_bytes};
+    a[14] = (hetero_karg){.kind = HETERO_KARG_U64, .v.u64 = sh.chunk_bytes};
+    a[15] = (hetero_karg){.kind = HETERO_KARG_U32, .v.u32 = sh.solo};
     return 16;
 }
 
@@ -466,7 +453,10 @@ static int primes_nth_visit(void *arg, uint64_t first, const uint8_t *bits, size
 /* Streams primes as decimal lines through a large buffer, flushed only on
  * line boundaries. */
 typedef struct primes_print_ctx {
-    het_out out;
+    FILE *out;
+    int to_stdout;
+    const char *name;
+    const hetero_job *job;
     char *buf;
     size_t len, cap;
     uint64_t printed;
@@ -476,20 +466,19 @@ typedef struct primes_print_ctx {
 static int primes_print_flush(primes_print_ctx *c)
 {
     errno = 0;
-    if (c->len && fwrite(c->buf, 1, c->len, c->out.f) != c->len) {
+    if (c->len && fwrite(c->buf, 1, c->len, c->out) != c->len) {
         int e = errno;
-        if (c->out.kind == HET_OUT_STDOUT)
-            return het_fail(HET_E_IO, "--print: writing stdout: %s", e ? strerror(e) : "write error");
-        return het_fail(HET_E_IO, "--print: writing '%s': %s", c->out.name, e ? strerror(e) : "write error");
+        if (c->to_stdout)
+            return hetero_fail(HETERO_E_IO, "--print: writing stdout: %s", e ? strerror(e) : "write error");
+        return hetero_fail(HETERO_E_IO, "--print: writing '%s': %s", c->name, e ? strerror(e) : "write error");
     }
     c->len = 0;
-    /* a signal is only recorded while we stream (see primes_print_all):
-     * stop here, after whole lines */
-    if (het_interrupted())
-        return het_fail(HET_E_INTERRUPTED, "interrupted");
-    if (c->out.kind == HET_OUT_STDOUT && fflush(c->out.f) != 0)
-        return het_fail(HET_E_IO, "--print: writing stdout: %s", strerror(errno));
-    return HET_OK;
+    /* asked to stop while we stream: stop here, after whole lines */
+    if (hetero_job_cancelled(c->job))
+        return hetero_fail(HETERO_E_INTERRUPTED, "interrupted");
+    if (c->to_stdout && fflush(c->out) != 0)
+        return hetero_fail(HETERO_E_IO, "--print: writing stdout: %s", strerror(errno));
+    return HETERO_OK;
 }
 
 static int primes_print_one(primes_print_ctx *c, uint64_t v)
@@ -509,14 +498,14 @@ static int primes_print_one(primes_print_ctx *c, uint64_t v)
         c->buf[c->len++] = d[--n];
     c->buf[c->len++] = '\n';
     c->printed++;
-    return HET_OK;
+    return HETERO_OK;
 }
 
 static int primes_print_visit(void *arg, uint64_t first, const uint8_t *bits, size_t nbytes)
 {
     primes_print_ctx *c = arg;
-    if (het_interrupted())
-        return primes_print_flush(c);   /* whole lines out, then HET_E_INTERRUPTED */
+    if (hetero_job_cancelled(c->job))
+        return primes_print_flush(c);   /* whole lines out, then HETERO_E_INTERRUPTED */
     size_t n = het__primes_decode(first, bits, nbytes, c->tmp);
     for (size_t i = 0; i < n; i++) {
         int rc = primes_print_one(c, c->tmp[i]);
@@ -530,64 +519,58 @@ static int primes_print_visit(void *arg, uint64_t first, const uint8_t *bits, si
  * when every prime is in it, so an interrupted or failed run leaves an
  * existing FILE as it was; `-` streams to stdout and, interrupted, stops
  * after a whole line. */
-static int primes_print_all(het_job *job)
+static int primes_print_all(hetero_job *job)
 {
-    const primes_params *p = job->params;
-    const primes_state *s = job->state;
-    primes_print_ctx c = {.cap = 1u << 20};
+    const primes_params *p = hetero_job_params(job);
+    const primes_state *s = hetero_job_state(job);
+    primes_print_ctx c = {.cap = 1u << 20, .job = job, .name = p->print};
     het__primes_sieve *sv = NULL;
-    int to_stdout = strcmp(p->print, "-") == 0;
+    c.to_stdout = strcmp(p->print, "-") == 0;
+    c.out = hetero_job_output(job, "--print");
+    if (!c.out)
+        return hetero_fail(HETERO_E_INTERNAL, "--print: the output is not open");
     int rc = het__primes_sieve_new(&sv);
     if (rc)
         return rc;
     c.buf = malloc(c.cap);
     c.tmp = malloc(8 * (size_t)HET__PRIMES_SEG_BYTES * sizeof *c.tmp);
     if (!c.buf || !c.tmp) {
-        rc = het_fail(HET_E_NOMEM, "--print: out of memory for the output buffer");
+        rc = hetero_fail(HETERO_E_NOMEM, "--print: out of memory for the output buffer");
         goto out;
     }
-    if (to_stdout)
-        het_out_stdout(&c.out, "--print");
-    else if ((rc = het_out_open(&c.out, "--print", p->print)))
-        goto out;
-    int deferred = het_interrupt_defer(1);
-    for (uint64_t g = 0; g < job->n_grains && rc == HET_OK; g++) {
+    for (uint64_t g = 0; g < hetero_job_grains(job) && rc == HETERO_OK; g++) {
         uint64_t lo, hi, tiny[3], cnt;
         primes_grain(s, g, &lo, &hi);
         unsigned nt = het__primes_tiny(lo, hi, tiny);
-        for (unsigned t = 0; t < nt && rc == HET_OK; t++)
+        for (unsigned t = 0; t < nt && rc == HETERO_OK; t++)
             rc = primes_print_one(&c, tiny[t]);
-        if (rc == HET_OK)
+        if (rc == HETERO_OK)
             rc = het__primes_sieve_range(sv, &s->base, lo, hi, primes_print_visit, &c, &cnt);
     }
-    if (rc == HET_OK)
+    if (rc == HETERO_OK)
         rc = primes_print_flush(&c);
-    het_interrupt_defer(deferred);
-    if (rc == HET_OK && c.printed != s->count)
-        rc = het_fail(HET_E_INTERNAL, "--print: wrote %" PRIu64 " primes but counted %" PRIu64,
+    if (rc == HETERO_OK && c.printed != s->count)
+        rc = hetero_fail(HETERO_E_INTERNAL, "--print: wrote %" PRIu64 " primes but counted %" PRIu64,
                       c.printed, s->count);
-    if (rc == HET_OK)
-        rc = het_out_commit(&c.out);
 out:
-    het_out_discard(&c.out);
     free(c.buf);
     free(c.tmp);
     het__primes_sieve_free(sv);
     return rc;
 }
 
-static int primes_find_nth(het_job *job, const uint64_t *counts)
+static int primes_find_nth(hetero_job *job, const uint64_t *counts)
 {
-    const primes_params *p = job->params;
-    primes_state *s = job->state;
+    const primes_params *p = hetero_job_params(job);
+    primes_state *s = hetero_job_state(job);
     uint64_t before = 0, g = 0;
-    for (; g < job->n_grains; g++) {
+    for (; g < hetero_job_grains(job); g++) {
         if (counts[g] >= p->n - before)
             break;
         before += counts[g];
     }
-    if (g == job->n_grains)
-        return het_fail(HET_E_INTERNAL, "--nth: only %" PRIu64 " primes below the bound %" PRIu64
+    if (g == hetero_job_grains(job))
+        return hetero_fail(HETERO_E_INTERNAL, "--nth: only %" PRIu64 " primes below the bound %" PRIu64
                         ", fewer than %" PRIu64, s->count, s->hi, p->n);
     uint64_t lo, hi, tiny[3], cnt;
     primes_grain(s, g, &lo, &hi);
@@ -595,72 +578,72 @@ static int primes_find_nth(het_job *job, const uint64_t *counts)
     unsigned nt = het__primes_tiny(lo, hi, tiny);
     if (c.k <= nt) {
         s->prime = tiny[c.k - 1];
-        return HET_OK;
+        return HETERO_OK;
     }
     c.k -= nt;
     het__primes_sieve *sv = NULL;
     int rc = het__primes_sieve_new(&sv);
-    if (rc == HET_OK)
+    if (rc == HETERO_OK)
         rc = het__primes_sieve_range(sv, &s->base, lo, hi, primes_nth_visit, &c, &cnt);
     het__primes_sieve_free(sv);
     if (rc == PRIMES_FOUND) {
         s->prime = c.prime;
-        return HET_OK;
+        return HETERO_OK;
     }
-    if (rc == HET_OK)
-        rc = het_fail(HET_E_INTERNAL, "--nth: grain %" PRIu64 " has fewer primes on the second sieve", g);
+    if (rc == HETERO_OK)
+        rc = hetero_fail(HETERO_E_INTERNAL, "--nth: grain %" PRIu64 " has fewer primes on the second sieve", g);
     return rc;
 }
 
-static int primes_merge(het_job *job, const void *partials)
+static int primes_merge(hetero_job *job, const void *partials)
 {
-    const primes_params *p = job->params;
-    primes_state *s = job->state;
+    const primes_params *p = hetero_job_params(job);
+    primes_state *s = hetero_job_state(job);
     const uint64_t *counts = partials;
     uint64_t total = 0;
-    for (uint64_t g = 0; g < job->n_grains; g++)
+    for (uint64_t g = 0; g < hetero_job_grains(job); g++)
         total += counts[g];
     s->count = total;
     if (p->have_nth)
         return primes_find_nth(job, counts);
-    if (p->print[0])
+    if (p->print)
         return primes_print_all(job);
-    return HET_OK;
+    return HETERO_OK;
 }
 
-static size_t primes_result(const het_job *job, het_field *f, size_t max)
+static size_t primes_result(const hetero_job *job, hetero_field *f, size_t max)
 {
-    const primes_params *p = job->params;
-    const primes_state *s = job->state;
+    const primes_params *p = hetero_job_params(job);
+    const primes_state *s = hetero_job_state(job);
     if (max < 2)
         return 0;
     if (p->have_nth) {
-        f[0] = (het_field){"n", HET_FIELD_U64, {.u64 = p->n}};
-        f[1] = (het_field){"prime", HET_FIELD_U64, {.u64 = s->prime}};
+        f[0] = (hetero_field){"n", HETERO_FIELD_U64, {.u64 = p->n}};
+        f[1] = (hetero_field){"prime", HETERO_FIELD_U64, {.u64 = s->prime}};
         return 2;
     }
-    f[0] = (het_field){"count", HET_FIELD_U64, {.u64 = s->count}};
+    f[0] = (hetero_field){"count", HETERO_FIELD_U64, {.u64 = s->count}};
     return 1;
 }
 
-static size_t primes_params_fields(const het_job *job, het_field *f, size_t max)
+static size_t primes_params_fields(const hetero_job *job, hetero_field *f, size_t max)
 {
-    const primes_params *p = job->params;
-    const primes_state *s = job->state;
+    const primes_params *p = hetero_job_params(job);
+    const primes_state *s = hetero_job_state(job);
     size_t k = 0;
     if (max < 6)
         return 0;
     if (p->have_nth) {
-        f[k++] = (het_field){"n", HET_FIELD_U64, {.u64 = p->n}};
-        f[k++] = (het_field){"bound", HET_FIELD_U64, {.u64 = s ? s->hi : 0}};
+        f[k++] = (hetero_field){"n", HETERO_FIELD_U64, {.u64 = p->n}};
+        f[k++] = (hetero_field){"bound", HETERO_FIELD_U64, {.u64 = s ? s->hi : 0}};
     } else {
-        f[k++] = (het_field){"start", HET_FIELD_U64, {.u64 = p->a}};
-        f[k++] = (het_field){"end", HET_FIELD_U64, {.u64 = p->b}};
+        f[k++] = (hetero_field){"start", HETERO_FIELD_U64, {.u64 = p->a}};
+        f[k++] = (hetero_field){"end", HETERO_FIELD_U64, {.u64 = p->b}};
     }
-    f[k++] = (het_field){"grain_numbers", HET_FIELD_U64, {.u64 = s ? 30 * s->grain_bytes : 0}};
-    f[k++] = (het_field){"sieving_primes_up_to", HET_FIELD_U64, {.u64 = s ? s->base.limit : 0}};
-    if (p->print[0])
-        f[k++] = (het_field){"print", HET_FIELD_STR, {.str = p->print}};
+    f[k++] = (hetero_field){"grain_numbers", HETERO_FIELD_U64, {.u64 = s ? 30 * s->grain_bytes : 0}};
+    f[k++] = (hetero_field){"sieving_primes_up_to", HETERO_FIELD_U64, {.u64 = s ? s->base.limit : 0}};
+    if (p->print)
+        f[k++] = (hetero_field){"print", HETERO_FIELD_STR, {.str = p->print}};
     return k;
 }
 
@@ -674,15 +657,14 @@ static void primes_bench_params(void *pv, double items)
     p->b = items < 1 ? 1 : items >= 18446744073709551615.0 ? UINT64_MAX : (uint64_t)items;
 }
 
-const het_workload het_wl_primes = {
+const hetero_workload het_wl_primes = {
+    .abi = HETERO_WORKLOAD_ABI,
     .name = "primes",
     .summary = "count the primes in [A, B), list them, or find the Nth prime (segmented sieve)",
     .usage = "--range A:B | --nth N",
     .options = primes_options,
     .params_size = sizeof(primes_params),
     .item_name = "numbers",
-    .defaults = primes_defaults,
-    .set_option = primes_set_option,
     .validate = primes_validate,
     .plan = primes_plan,
     .release = primes_release,

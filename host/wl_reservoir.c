@@ -15,7 +15,7 @@
  * compute exactly what het_res_advance() computes for one path, and the
  * per-path totals are combined in path order exactly as the kernel does.
  */
-#include "workload.h"
+#include "hetero.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -27,13 +27,11 @@
 #include "clones.h"
 #include "draw.h"
 #include "fan.h"
-#include "output.h"
 #include "reservoir_common.h"
 
 extern const char het_kernel_reservoir[];
 
 #define HET_RES_VL 32
-#define HET_RES_NAME_MAX 4096
 #define HET_RES_MAX_PATHS (UINT64_C(1) << 40)
 #define HET_RES_MAX_STEPS (UINT64_C(1) << 32)
 #define HET_RES_MAX_ITEMS (UINT64_C(1) << 62)
@@ -44,9 +42,9 @@ extern const char het_kernel_reservoir[];
 typedef struct het_res_params {
     uint64_t paths, steps;
     double cap, mu, sigma, sbar, s0;
-    int have_paths, have_steps, have_s0;
-    char trace[HET_RES_NAME_MAX];      /* "" when not asked for */
-    char plot[HET_RES_NAME_MAX];
+    int have_s0;
+    const char *trace;                 /* NULL when not asked for */
+    const char *plot;
 } het_res_params;
 
 typedef struct het_res_state {
@@ -62,106 +60,60 @@ typedef struct het_res_state {
     uint64_t short_steps, spill_steps;
 } het_res_state;
 
-static const het_option het__res_options[] = {
-    {"--paths", "P", "number of independent paths (required)"},
-    {"--steps", "T", "steps per path (required)"},
-    {"--capacity", "K", "reservoir capacity K > 0 (default 100)"},
-    {"--inflow-mean", "MU", "mean inflow per step, >= 0 (default 70)"},
-    {"--inflow-sd", "SIGMA", "inflow standard deviation, >= 0 (default 70)"},
-    {"--release", "SBAR", "release demanded per step, >= 0 (default 70)"},
-    {"--initial", "S0", "initial storage in [0, K] (default K)"},
-    {"--trace", "FILE", "write a CSV of storage percentiles over time"},
-    {"--plot", "FILE", "draw the storage fan chart (FILE.svg or FILE.png)"},
-    {NULL, NULL, NULL},
+static int het__res_initial(void *vp, const char *value)
+{
+    het_res_params *p = vp;
+    int rc = hetero_parse_real("--initial", value, 0.0, INFINITY, &p->s0);
+    p->have_s0 = rc == HETERO_OK;
+    return rc;
+}
+
+static const hetero_option het__res_options[] = {
+    {.type = HETERO_OPT_COUNT, .name = "--paths", .metavar = "P", .help = "number of independent paths (required)",
+     .offset = offsetof(het_res_params, paths), .min = 1, .max = (double)HET_RES_MAX_PATHS, .required = 1},
+    {.type = HETERO_OPT_COUNT, .name = "--steps", .metavar = "T", .help = "steps per path (required)",
+     .offset = offsetof(het_res_params, steps), .min = 1, .max = (double)HET_RES_MAX_STEPS, .required = 1},
+    {.type = HETERO_OPT_REAL, .name = "--capacity", .metavar = "K", .help = "reservoir capacity K > 0 (default 100)",
+     .offset = offsetof(het_res_params, cap), .min = 0, .max = INFINITY, .def = "100"},
+    {.type = HETERO_OPT_REAL, .name = "--inflow-mean", .metavar = "MU", .help = "mean inflow per step, >= 0 (default 70)",
+     .offset = offsetof(het_res_params, mu), .min = 0, .max = INFINITY, .def = "70"},
+    {.type = HETERO_OPT_REAL, .name = "--inflow-sd", .metavar = "SIGMA",
+     .help = "inflow standard deviation, >= 0 (default 70)", .offset = offsetof(het_res_params, sigma), .min = 0,
+     .max = INFINITY, .def = "70"},
+    {.type = HETERO_OPT_REAL, .name = "--release", .metavar = "SBAR",
+     .help = "release demanded per step, >= 0 (default 70)", .offset = offsetof(het_res_params, sbar), .min = 0,
+     .max = INFINITY, .def = "70"},
+    {.type = HETERO_OPT_CUSTOM, .name = "--initial", .metavar = "S0", .help = "initial storage in [0, K] (default K)",
+     .parse = het__res_initial},
+    {.type = HETERO_OPT_OUTPUT, .name = "--trace", .metavar = "FILE",
+     .help = "write a CSV of storage percentiles over time", .offset = offsetof(het_res_params, trace)},
+    {.type = HETERO_OPT_OUTPUT, .name = "--plot", .metavar = "FILE",
+     .help = "draw the storage fan chart (FILE.svg or FILE.png)", .offset = offsetof(het_res_params, plot)},
+    {.type = HETERO_OPT_END},
 };
-
-static void het__res_defaults(void *vp)
-{
-    het_res_params *p = vp;
-    p->cap = 100.0;
-    p->mu = 70.0;
-    p->sigma = 70.0;
-    p->sbar = 70.0;
-    p->s0 = 100.0;
-}
-
-static int het__res_name(const char *opt, const char *value, char *dst, int plot)
-{
-    size_t n = value ? strlen(value) : 0;
-    if (n == 0)
-        return het_fail(HET_E_BADARG, "%s: expected a file name, got nothing", opt);
-    if (n >= HET_RES_NAME_MAX)
-        return het_fail(HET_E_BADARG, "%s: expected a file name shorter than %d bytes", opt, HET_RES_NAME_MAX);
-    /* the extension picks the picture's format; the name itself only ever
-     * reaches open() and rename() */
-    if (plot && het_draw_format_of(value) == HET_DRAW_NONE)
-        return het_fail(HET_E_BADARG, "%s: expected a file name ending in .png or .svg, got '%s'", opt, value);
-    memcpy(dst, value, n + 1);
-    return HET_OK;
-}
-
-static int het__res_set(void *vp, const char *name, const char *value)
-{
-    het_res_params *p = vp;
-    int rc;
-    if (strcmp(name, "--paths") == 0) {
-        rc = het_parse_count(name, value, 1, HET_RES_MAX_PATHS, &p->paths);
-        p->have_paths = rc == HET_OK;
-        return rc;
-    }
-    if (strcmp(name, "--steps") == 0) {
-        rc = het_parse_count(name, value, 1, HET_RES_MAX_STEPS, &p->steps);
-        p->have_steps = rc == HET_OK;
-        return rc;
-    }
-    double *dst = NULL;
-    if (strcmp(name, "--capacity") == 0) dst = &p->cap;
-    else if (strcmp(name, "--inflow-mean") == 0) dst = &p->mu;
-    else if (strcmp(name, "--inflow-sd") == 0) dst = &p->sigma;
-    else if (strcmp(name, "--release") == 0) dst = &p->sbar;
-    else if (strcmp(name, "--initial") == 0) dst = &p->s0;
-    if (dst) {
-        /* The capacity must be > 0, the others >= 0; the message says which. */
-        rc = het_parse_double(name, value, dst == &p->cap ? -INFINITY : 0.0, INFINITY, dst);
-        if (rc != HET_OK)
-            return rc;
-        *dst += 0.0;   /* "-0" parses as -0.0; keep every parameter +0.0 */
-        if (dst == &p->cap && !(p->cap > 0.0))
-            return het_fail(HET_E_BADARG, "%s: expected a number > 0, got '%s'", name, value);
-        if (dst == &p->s0)
-            p->have_s0 = 1;
-        return HET_OK;
-    }
-    if (strcmp(name, "--trace") == 0)
-        return het__res_name(name, value, p->trace, 0);
-    if (strcmp(name, "--plot") == 0)
-        return het__res_name(name, value, p->plot, 1);
-    return het_fail(HET_E_BADARG, "%s: not an option of reservoir", name);
-}
 
 static int het__res_validate(void *vp)
 {
     het_res_params *p = vp;
-    if (!p->have_paths)
-        return het_fail(HET_E_BADARG, "--paths: required (the number of paths, e.g. --paths 1e6)");
-    if (!p->have_steps)
-        return het_fail(HET_E_BADARG, "--steps: required (the steps per path, e.g. --steps 100)");
+    /* "-0" parses as -0.0: keep every parameter +0.0 */
+    p->cap += 0.0;
+    p->mu += 0.0;
+    p->sigma += 0.0;
+    p->sbar += 0.0;
+    p->s0 += 0.0;
+    if (!(p->cap > 0.0))
+        return hetero_fail(HETERO_E_BADARG, "--capacity: expected a number > 0, got %g", p->cap);
     if (p->paths > HET_RES_MAX_ITEMS / p->steps)
-        return het_fail(HET_E_BADARG, "--paths: expected --paths x --steps at most 2^62 path-steps, got %" PRIu64
+        return hetero_fail(HETERO_E_BADARG, "--paths: expected --paths x --steps at most 2^62 path-steps, got %" PRIu64
                         " x %" PRIu64, p->paths, p->steps);
     if (!p->have_s0)
         p->s0 = p->cap;
     if (p->s0 > p->cap)
-        return het_fail(HET_E_BADARG, "--initial: expected a number in [0, %g] (the capacity), got %g", p->cap, p->s0);
-    /* the files are checked now, not after the run (output.h) */
-    if (p->trace[0] && p->plot[0] && strcmp(p->trace, p->plot) == 0)
-        return het_fail(HET_E_BADARG, "--plot: expected another file than --trace's, got '%s' for both",
-                        p->plot);
-    if (p->trace[0] && het_out_check("--trace", p->trace) != HET_OK)
-        return HET_E_BADARG;
-    if (p->plot[0] && het_draw_check("--plot", p->plot) != HET_OK)
-        return HET_E_BADARG;
-    return HET_OK;
+        return hetero_fail(HETERO_E_BADARG, "--initial: expected a number in [0, %g] (the capacity), got %g", p->cap, p->s0);
+    /* the picture's format comes from the name; this build must draw */
+    if (p->plot && het_draw_check("--plot", p->plot) != HETERO_OK)
+        return HETERO_E_BADARG;
+    return HETERO_OK;
 }
 
 /* ---- plan -------------------------------------------------------------- */
@@ -190,39 +142,38 @@ static uint64_t het__res_grain_paths(uint64_t P, uint64_t T, uint64_t psize)
     return g;
 }
 
-static int het__res_plan(het_job *job)
+static int het__res_plan(hetero_job *job)
 {
-    const het_res_params *p = job->params;
+    const het_res_params *p = hetero_job_params(job);
     het_res_state *s = calloc(1, sizeof *s);
     if (!s)
-        return het_fail(HET_E_NOMEM, "reservoir: out of memory planning the job");
+        return hetero_fail(HETERO_E_NOMEM, "reservoir: out of memory planning the job");
     s->nbins = het_res_rel_nbins(p->steps);
-    s->ntrace = het_res_trace_count(p->steps, p->trace[0] || p->plot[0]);
+    s->ntrace = het_res_trace_count(p->steps, p->trace || p->plot);
     s->tscale = (double)HET_RES_TRACE_INNER / p->cap;
     s->model.cap = p->cap;
     s->model.mu = p->mu;
     s->model.sigma = p->sigma;
     s->model.sbar = p->sbar;
     s->model.s0 = p->s0;
-    s->model.key0 = (het_u32)job->seed;
-    s->model.key1 = (het_u32)(job->seed >> 32);
-    job->partial_size = (size_t)het_res_partial_size(s->nbins, s->ntrace);
-    s->grain_paths = het__res_grain_paths(p->paths, p->steps, job->partial_size);
-    job->n_grains = het__res_ceil_div(p->paths, s->grain_paths);
-    job->state = s;
-    return HET_OK;
+    s->model.key0 = (het_u32)hetero_job_seed(job);
+    s->model.key1 = (het_u32)(hetero_job_seed(job) >> 32);
+    const size_t psize = (size_t)het_res_partial_size(s->nbins, s->ntrace);
+    s->grain_paths = het__res_grain_paths(p->paths, p->steps, psize);
+    hetero_job_set_state(job, s);
+    return hetero_job_set_grains(job, het__res_ceil_div(p->paths, s->grain_paths), psize);
 }
 
-static void het__res_release(het_job *job)
+static void het__res_release(hetero_job *job)
 {
-    free(job->state);
-    job->state = NULL;
+    free(hetero_job_state(job));
+    hetero_job_set_state(job, NULL);
 }
 
-static uint64_t het__res_items(const het_job *job, uint64_t g0, uint64_t n)
+static uint64_t het__res_items(const hetero_job *job, uint64_t g0, uint64_t n)
 {
-    const het_res_params *p = job->params;
-    const het_res_state *s = job->state;
+    const het_res_params *p = hetero_job_params(job);
+    const het_res_state *s = hetero_job_state(job);
     uint64_t a = g0 * s->grain_paths, b = (g0 + n) * s->grain_paths;
     if (a > p->paths) a = p->paths;
     if (b > p->paths) b = p->paths;
@@ -368,17 +319,17 @@ static void het__res_put_f64(unsigned char *dst, double v) { memcpy(dst, &v, 8);
 static void het__res_put_u64(unsigned char *dst, uint64_t v) { memcpy(dst, &v, 8); }
 
 /* One grain's partial (layout in reservoir_common.h). */
-static void het__res_grain(const het_job *job, uint64_t g, unsigned char *out)
+static void het__res_grain(const hetero_job *job, uint64_t g, unsigned char *out)
 {
-    const het_res_params *p = job->params;
-    const het_res_state *s = job->state;
+    const het_res_params *p = hetero_job_params(job);
+    const het_res_state *s = hetero_job_state(job);
     const het_res_model *m = &s->model;
     const het_u32 nb = s->nbins, nt = s->ntrace;
     uint64_t begin = g * s->grain_paths, end = begin + s->grain_paths;
     if (end > p->paths)
         end = p->paths;
 
-    memset(out, 0, job->partial_size);
+    memset(out, 0, hetero_job_partial_size(job));
     het_u32 *rel = (het_u32 *)(void *)(out + HET_RES_HDR_BYTES);
     double *tsum = (double *)(void *)(out + het_res_off_tsum(nb));
     het_u32 *thist = (het_u32 *)(void *)(out + het_res_off_thist(nb, nt));
@@ -410,10 +361,10 @@ static void het__res_grain(const het_job *job, uint64_t g, unsigned char *out)
     het__res_put_f64(out + 56, acc.nspill2);
 }
 
-static int het__res_cpu_batch(const het_job *job, uint64_t g0, uint64_t n, void *out, int nthreads)
+static int het__res_cpu_batch(const hetero_job *job, uint64_t g0, uint64_t n, void *out, int nthreads)
 {
     unsigned char *base = out;
-    const size_t psize = job->partial_size;
+    const size_t psize = hetero_job_partial_size(job);
     if (nthreads < 1)
         nthreads = 1;
     /* Grains are independent; dynamic scheduling because the last grain
@@ -421,7 +372,7 @@ static int het__res_cpu_batch(const het_job *job, uint64_t g0, uint64_t n, void 
 #pragma omp parallel for num_threads(nthreads) schedule(dynamic, 1)
     for (uint64_t i = 0; i < n; i++)
         het__res_grain(job, g0 + i, base + i * psize);
-    return HET_OK;
+    return HETERO_OK;
 }
 
 /* ---- OpenCL ------------------------------------------------------------ */
@@ -430,39 +381,39 @@ static int het__res_cpu_batch(const het_job *job, uint64_t g0, uint64_t n, void 
  *   ulong P, ulong T, ulong grain_paths, double K, double mu, double sigma,
  *   double Sbar, double S0, uint key0, uint key1, uint nbins, uint ntrace,
  *   double tscale */
-static size_t het__res_cl_args(const het_job *job, const het_cl_caps *caps, het_karg *a, size_t max)
+static size_t het__res_cl_args(const hetero_job *job, const hetero_cl_caps *caps, hetero_karg *a, size_t max)
 {
     (void)caps;
-    const het_res_params *p = job->params;
-    const het_res_state *s = job->state;
+    const het_res_params *p = hetero_job_params(job);
+    const het_res_state *s = hetero_job_state(job);
     if (max < 13)
         return 0;
-    a[0] = (het_karg){.kind = HET_KARG_U64, .v.u64 = p->paths};
-    a[1] = (het_karg){.kind = HET_KARG_U64, .v.u64 = p->steps};
-    a[2] = (het_karg){.kind = HET_KARG_U64, .v.u64 = s->grain_paths};
-    a[3] = (het_karg){.kind = HET_KARG_F64, .v.f64 = s->model.cap};
-    a[4] = (het_karg){.kind = HET_KARG_F64, .v.f64 = s->model.mu};
-    a[5] = (het_karg){.kind = HET_KARG_F64, .v.f64 = s->model.sigma};
-    a[6] = (het_karg){.kind = HET_KARG_F64, .v.f64 = s->model.sbar};
-    a[7] = (het_karg){.kind = HET_KARG_F64, .v.f64 = s->model.s0};
-    a[8] = (het_karg){.kind = HET_KARG_U32, .v.u32 = s->model.key0};
-    a[9] = (het_karg){.kind = HET_KARG_U32, .v.u32 = s->model.key1};
-    a[10] = (het_karg){.kind = HET_KARG_U32, .v.u32 = s->nbins};
-    a[11] = (het_karg){.kind = HET_KARG_U32, .v.u32 = s->ntrace};
-    a[12] = (het_karg){.kind = HET_KARG_F64, .v.f64 = s->tscale};
+    a[0] = (hetero_karg){.kind = HETERO_KARG_U64, .v.u64 = p->paths};
+    a[1] = (hetero_karg){.kind = HETERO_KARG_U64, .v.u64 = p->steps};
+    a[2] = (hetero_karg){.kind = HETERO_KARG_U64, .v.u64 = s->grain_paths};
+    a[3] = (hetero_karg){.kind = HETERO_KARG_F64, .v.f64 = s->model.cap};
+    a[4] = (hetero_karg){.kind = HETERO_KARG_F64, .v.f64 = s->model.mu};
+    a[5] = (hetero_karg){.kind = HETERO_KARG_F64, .v.f64 = s->model.sigma};
+    a[6] = (hetero_karg){.kind = HETERO_KARG_F64, .v.f64 = s->model.sbar};
+    a[7] = (hetero_karg){.kind = HETERO_KARG_F64, .v.f64 = s->model.s0};
+    a[8] = (hetero_karg){.kind = HETERO_KARG_U32, .v.u32 = s->model.key0};
+    a[9] = (hetero_karg){.kind = HETERO_KARG_U32, .v.u32 = s->model.key1};
+    a[10] = (hetero_karg){.kind = HETERO_KARG_U32, .v.u32 = s->nbins};
+    a[11] = (hetero_karg){.kind = HETERO_KARG_U32, .v.u32 = s->ntrace};
+    a[12] = (hetero_karg){.kind = HETERO_KARG_F64, .v.f64 = s->tscale};
     return 13;
 }
 
 /* Any size works (the kernel's result does not depend on it); a power of
  * two up to HET_RES_MAX_LOCAL and no more than a grain's paths. */
-static int het__res_cl_fit(const het_job *job, const het_cl_caps *caps, size_t *local)
+static int het__res_cl_fit(const hetero_job *job, const hetero_cl_caps *caps, size_t *local)
 {
-    const het_res_state *s = job->state;
+    const het_res_state *s = hetero_job_state(job);
     size_t l = HET_RES_MAX_LOCAL;
     while (l > 1 && (l > caps->max_wg || l > s->grain_paths))
         l /= 2;
     *local = l;
-    return HET_OK;
+    return HETERO_OK;
 }
 
 /* ---- merge ------------------------------------------------------------- */
@@ -543,12 +494,12 @@ static void het__res_mean_se(double sum, double sum2, uint64_t N, double scale, 
 static double het__res_get_f64(const unsigned char *src) { double v; memcpy(&v, src, 8); return v; }
 static uint64_t het__res_get_u64(const unsigned char *src) { uint64_t v; memcpy(&v, src, 8); return v; }
 
-static int het__res_outputs(const het_job *job, const double *tsum, const uint64_t *thist);
+static int het__res_outputs(hetero_job *job, const double *tsum, const uint64_t *thist);
 
-static int het__res_merge(het_job *job, const void *partials)
+static int het__res_merge(hetero_job *job, const void *partials)
 {
-    const het_res_params *p = job->params;
-    het_res_state *s = job->state;
+    const het_res_params *p = hetero_job_params(job);
+    het_res_state *s = hetero_job_state(job);
     const unsigned char *base = partials;
     const het_u32 nb = s->nbins, nt = s->ntrace;
     double sum = 0, sum2 = 0, fin = 0, fin2 = 0, ns2 = 0, nsp2 = 0;
@@ -556,13 +507,13 @@ static int het__res_merge(het_job *job, const void *partials)
     uint64_t *rel = calloc(nb, sizeof *rel);
     double *tsum = calloc(nt + 1, sizeof *tsum);
     uint64_t *thist = calloc((size_t)nt * HET_RES_TRACE_BINS + 1, sizeof *thist);
-    int rc = HET_OK;
+    int rc = HETERO_OK;
     if (!rel || !tsum || !thist) {
-        rc = het_fail(HET_E_NOMEM, "reservoir: out of memory merging partials");
+        rc = hetero_fail(HETERO_E_NOMEM, "reservoir: out of memory merging partials");
         goto out;
     }
-    for (uint64_t g = 0; g < job->n_grains; g++) {   /* grain order */
-        const unsigned char *q = base + g * job->partial_size;
+    for (uint64_t g = 0; g < hetero_job_grains(job); g++) {   /* grain order */
+        const unsigned char *q = base + g * hetero_job_partial_size(job);
         sum += het__res_get_f64(q + 0);
         sum2 += het__res_get_f64(q + 8);
         fin += het__res_get_f64(q + 16);
@@ -607,16 +558,16 @@ out:
 
 /* The fan: mean and quantiles of S at every traced step from the merged
  * sums and histograms, and the sample paths recomputed at every step. */
-static int het__res_fan(const het_job *job, const double *tsum, const uint64_t *thist, het_fan *f)
+static int het__res_fan(const hetero_job *job, const double *tsum, const uint64_t *thist, het_fan *f)
 {
-    const het_res_params *p = job->params;
-    const het_res_state *s = job->state;
+    const het_res_params *p = hetero_job_params(job);
+    const het_res_state *s = hetero_job_state(job);
     const het_u32 nt = s->ntrace;
     int ns = p->paths < HET_FAN_SAMPLES ? (int)p->paths : HET_FAN_SAMPLES;
     memset(f, 0, sizeof *f);
     f->paths = p->paths;
     f->steps = p->steps;
-    f->seed = job->seed;
+    f->seed = hetero_job_seed(job);
     f->cap = p->cap;
     f->mu = p->mu;
     f->sigma = p->sigma;
@@ -636,17 +587,17 @@ static int het__res_fan(const het_job *job, const double *tsum, const uint64_t *
                                            &s->model.cap);
     }
     het__res_samples(&s->model, p->steps, f);
-    return HET_OK;
+    return HETERO_OK;
 }
 
 /* --trace and --plot: the chart is drawn in memory first, then both files
  * are written to temporary files and renamed into place, so a chart that
  * cannot be made leaves no trace file behind either and an existing file
  * keeps its content. */
-static int het__res_outputs(const het_job *job, const double *tsum, const uint64_t *thist)
+
+static int het__res_outputs(hetero_job *job, const double *tsum, const uint64_t *thist)
 {
-    const het_res_params *p = job->params;
-    het_out trace = {.kind = HET_OUT_NONE, .slot = -1}, plot = {.kind = HET_OUT_NONE, .slot = -1};
+    const het_res_params *p = hetero_job_params(job);
     het_fan f;
     char *csv = NULL;
     size_t csv_len = 0, pic_len = 0;
@@ -654,32 +605,26 @@ static int het__res_outputs(const het_job *job, const double *tsum, const uint64
     int rc = het__res_fan(job, tsum, thist, &f);
     if (rc)
         return rc;
-    if (p->trace[0])
+    if (p->trace)
         rc = het_fan_csv(&f, &csv, &csv_len);
-    if (rc == HET_OK && p->plot[0]) {
+    if (rc == HETERO_OK && p->plot) {
         het_draw *d = het_fan_draw(&f);
-        rc = d ? het_draw_render(d, het_draw_format_of(p->plot), "--plot", &pic, &pic_len) : HET_E_NOMEM;
+        rc = d ? het_draw_render(d, het_draw_format_of(p->plot), "--plot", &pic, &pic_len) : HETERO_E_NOMEM;
         het_draw_free(d);
     }
     het_fan_free(&f);
-    if (rc == HET_OK && p->plot[0]) {
-        rc = het_out_open(&plot, "--plot", p->plot);
+    /* the library renames both files into place only when both are whole */
+    FILE *out;
+    if (rc == HETERO_OK && p->plot && (out = hetero_job_output(job, "--plot"))) {
         errno = 0;
-        if (rc == HET_OK && fwrite(pic, 1, pic_len, plot.f) != pic_len)
-            rc = het_fail(HET_E_IO, "--plot: writing '%s': %s", p->plot, errno ? strerror(errno) : "write error");
+        if (fwrite(pic, 1, pic_len, out) != pic_len)
+            rc = hetero_fail(HETERO_E_IO, "--plot: writing '%s': %s", p->plot, errno ? strerror(errno) : "write error");
     }
-    if (rc == HET_OK && p->trace[0]) {
-        rc = het_out_open(&trace, "--trace", p->trace);
+    if (rc == HETERO_OK && p->trace && (out = hetero_job_output(job, "--trace"))) {
         errno = 0;
-        if (rc == HET_OK && fwrite(csv, 1, csv_len, trace.f) != csv_len)
-            rc = het_fail(HET_E_IO, "--trace: writing '%s': %s", p->trace, errno ? strerror(errno) : "write error");
-        if (rc == HET_OK)
-            rc = het_out_commit(&trace);
+        if (fwrite(csv, 1, csv_len, out) != csv_len)
+            rc = hetero_fail(HETERO_E_IO, "--trace: writing '%s': %s", p->trace, errno ? strerror(errno) : "write error");
     }
-    if (rc == HET_OK && p->plot[0])
-        rc = het_out_commit(&plot);
-    het_out_discard(&trace);
-    het_out_discard(&plot);
     free(csv);
     free(pic);
     return rc;
@@ -687,13 +632,13 @@ static int het__res_outputs(const het_job *job, const double *tsum, const uint64
 
 /* ---- report ------------------------------------------------------------ */
 
-#define HET_RES_F64(nm, val) (het_field){.name = nm, .kind = HET_FIELD_F64, .v.f64 = (val)}
-#define HET_RES_U64(nm, val) (het_field){.name = nm, .kind = HET_FIELD_U64, .v.u64 = (val)}
+#define HET_RES_F64(nm, val) (hetero_field){.name = nm, .kind = HETERO_FIELD_F64, .v.f64 = (val)}
+#define HET_RES_U64(nm, val) (hetero_field){.name = nm, .kind = HETERO_FIELD_U64, .v.u64 = (val)}
 
-static size_t het__res_result(const het_job *job, het_field *o, size_t max)
+static size_t het__res_result(const hetero_job *job, hetero_field *o, size_t max)
 {
-    const het_res_state *s = job->state;
-    het_field f[] = {
+    const het_res_state *s = hetero_job_state(job);
+    hetero_field f[] = {
         HET_RES_F64("mean_storage", s->mean_storage),
         HET_RES_F64("mean_storage_stderr", s->mean_storage_se),
         HET_RES_F64("final_storage_mean", s->final_mean),
@@ -715,11 +660,11 @@ static size_t het__res_result(const het_job *job, het_field *o, size_t max)
     return n;
 }
 
-static size_t het__res_params_fields(const het_job *job, het_field *o, size_t max)
+static size_t het__res_params_fields(const hetero_job *job, hetero_field *o, size_t max)
 {
-    const het_res_params *p = job->params;
-    const het_res_state *s = job->state;
-    het_field f[11];
+    const het_res_params *p = hetero_job_params(job);
+    const het_res_state *s = hetero_job_state(job);
+    hetero_field f[11];
     size_t n = 0;
     f[n++] = HET_RES_U64("paths", p->paths);
     f[n++] = HET_RES_U64("steps", p->steps);
@@ -728,13 +673,13 @@ static size_t het__res_params_fields(const het_job *job, het_field *o, size_t ma
     f[n++] = HET_RES_F64("inflow_sd", p->sigma);
     f[n++] = HET_RES_F64("release", p->sbar);
     f[n++] = HET_RES_F64("initial", p->s0);
-    f[n++] = HET_RES_U64("seed", job->seed);
+    f[n++] = HET_RES_U64("seed", hetero_job_seed(job));
     if (s)
         f[n++] = HET_RES_U64("grain_paths", s->grain_paths);
-    if (p->trace[0])
-        f[n++] = (het_field){.name = "trace", .kind = HET_FIELD_STR, .v.str = p->trace};
-    if (p->plot[0])
-        f[n++] = (het_field){.name = "plot", .kind = HET_FIELD_STR, .v.str = p->plot};
+    if (p->trace)
+        f[n++] = (hetero_field){.name = "trace", .kind = HETERO_FIELD_STR, .v.str = p->trace};
+    if (p->plot)
+        f[n++] = (hetero_field){.name = "plot", .kind = HETERO_FIELD_STR, .v.str = p->plot};
     if (n > max)
         n = max;
     memcpy(o, f, n * sizeof f[0]);
@@ -749,18 +694,16 @@ static void het__res_bench_params(void *vp, double items)
     p->steps = items < 1000.0 ? (items < 1.0 ? 1 : (uint64_t)items) : 1000;
     double paths = items / (double)p->steps;
     p->paths = paths < 1.0 ? 1 : paths > (double)HET_RES_MAX_PATHS ? HET_RES_MAX_PATHS : (uint64_t)paths;
-    p->have_paths = p->have_steps = 1;
 }
 
-const het_workload het_wl_reservoir = {
+const hetero_workload het_wl_reservoir = {
+    .abi = HETERO_WORKLOAD_ABI,
     .name = "reservoir",
     .summary = "ensemble of stochastic reservoir paths: storage, shortfall, spill, reliability",
     .usage = "--paths P --steps T",
     .options = het__res_options,
     .params_size = sizeof(het_res_params),
     .item_name = "path-steps",
-    .defaults = het__res_defaults,
-    .set_option = het__res_set,
     .validate = het__res_validate,
     .plan = het__res_plan,
     .release = het__res_release,

@@ -1,194 +1,109 @@
-/* workload.h - what a workload module tells the engine.
+/* workload.h - jobs and workloads inside the library.
  *
- * A workload (pi, primes, reservoir) is one module host/wl_<name>.c plus one
- * kernel kernels/<name>.cl.  It describes:
- *   - its options and how they parse and validate (into its params struct);
- *   - the job's grains: plan() fixes how many there are and the size of one
- *     grain's partial, as a pure function of the parameters (never of
- *     devices, threads or ranks);
- *   - how to compute a batch of consecutive grains on the CPU (OpenMP);
- *   - which kernel computes a batch on an OpenCL device, with which static
- *     arguments;
- *   - how the partials (all of them, in grain order) merge into the result,
- *     and the result's fields for the report.
- * The engine (host/engine.c) does everything else: devices, batches,
- * threads, ranks, the ordered gather, the digest and the report.
- *
- * Kernel convention.  Every workload kernel has the signature
- *     __kernel void NAME(__global <partial> *out, ulong g0, uint n,
- *                        __global ulong *chk, <static args>)
- * and is launched with global size n * local, local chosen by cl_fit():
- * work-group w computes grain g0 + w, writes that grain's partial at
- * ((__global uchar *)out) + w * partial_size, and then chk[w] =
- * HET_GRAIN_CHECK(g0 + w) (kernels/het_check.h): the engine uses a grain
- * only when its check word is right.  The result must not depend on the
- * local size.  Static arguments (set once per device) come from cl_args()
- * and start at argument index 4.
+ * A workload is described by a public hetero_workload (include/hetero.h):
+ * its options as rows, its hooks, its kernel.  This header adds what the
+ * library keeps about a job (struct hetero_job, opaque outside), the job's
+ * life cycle and the registry.  host/job.c implements both; the engine
+ * (engine.c) runs a planned job.
  */
 #ifndef HET_WORKLOAD_H
 #define HET_WORKLOAD_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
 #include "error.h"
+#include "hetero.h"
+#include "output.h"
 
-typedef struct het_job het_job;
+/* het_run_opts.progress: -1 auto, 0 off, 1 a redrawn line, 2 a line every
+ * few seconds (for logs) */
+#define HET_PROGRESS_LINES 2
 
-/* One field of a result, for the text, JSON and CSV reports. */
-enum het_field_kind { HET_FIELD_U64, HET_FIELD_I64, HET_FIELD_F64, HET_FIELD_STR };
-typedef struct het_field {
-    const char *name;          /* JSON key, e.g. "hits" */
-    int kind;                  /* enum het_field_kind */
-    union {
-        uint64_t u64;
-        int64_t i64;
-        double f64;
-        const char *str;       /* owned by the job state */
-    } v;
-} het_field;
+/* How a job runs (the common options). */
+typedef struct het_run_opts {
+    const char *devices;  /* "all" if NULL; see DESIGN.md --devices */
+    int threads;          /* OpenMP team per rank; 0 = default */
+    int progress;         /* -1 auto (stderr is a terminal), 0 off, 1 on */
+    int quiet;            /* no notices on stderr */
+    double batch_seconds; /* target batch time; 0 = HET_SCHED_TARGET_S */
+    /* Test seams (tests/test_scheduler.c): split the CPU into this many
+     * OpenMP workers (0 or 1: one team, as users run it), and when
+     * batch_jitter is not 0 draw every batch size at random in [1, 64]
+     * from a generator seeded with it, instead of from the rates. */
+    int cpu_workers;
+    uint64_t batch_jitter;
+    /* Long runs.  checkpoint: the journal file (NULL: none);
+     * checkpoint_every: seconds between syncs (0 = 30); checkpoint_remove:
+     * delete the journal once the run is complete; time_limit: seconds
+     * (0 = none) after which the run stops taking work, writes the journal
+     * and returns HETERO_E_STOPPED. */
+    const char *checkpoint;
+    double checkpoint_every;
+    int checkpoint_remove;
+    double time_limit;
+} het_run_opts;
 
-#define HET_MAX_FIELDS 48
+/* An OUTPUT option's file while the job merges. */
+typedef struct het_job_output {
+    const hetero_option *opt;
+    het_out out;
+    int open;
+} het_job_output;
 
-/* Kernel static argument, as the engine passes it to cl/. */
-enum het_karg_kind { HET_KARG_U32, HET_KARG_U64, HET_KARG_F64, HET_KARG_BUF, HET_KARG_LOCAL,
-                     HET_KARG_SCRATCH };
-typedef struct het_karg {
-    int kind;
-    union {
-        uint32_t u32;
-        uint64_t u64;
-        double f64;
-        struct { const void *data; size_t bytes; } buf;   /* read-only, copied to the device once */
-        size_t local_bytes;
-        /* HET_KARG_SCRATCH: a __global read-write buffer of scratch_bytes
-         * per work-group of a launch (group w owns bytes [w * scratch_bytes,
-         * (w + 1) * scratch_bytes)); its content is undefined at the start
-         * of every launch.  The engine sizes batches so it fits the
-         * device. */
-        size_t scratch_bytes;
-    } v;
-} het_karg;
+#define HET_MAX_OUTPUTS 8
 
-#define HET_MAX_KARGS 24
-
-/* What an OpenCL device offers a workload's kernel.  Before the kernel is
- * built, max_wg and local_mem are the device's limits; after, they are
- * narrowed by the kernel's own (CL_KERNEL_WORK_GROUP_SIZE, and the local
- * memory the kernel declares statically is subtracted). */
-typedef struct het_cl_caps {
-    int type;                  /* enum hcl_type (HCL_CPU, HCL_GPU, ...) */
-    int fp64;                  /* cl_khr_fp64 */
-    unsigned compute_units;
-    size_t max_wg;             /* work-items per group */
-    uint64_t local_mem;        /* bytes of __local memory left for the
-                                  kernel's __local arguments */
-    uint64_t max_alloc;        /* CL_DEVICE_MAX_MEM_ALLOC_SIZE */
-    uint64_t global_mem;       /* CL_DEVICE_GLOBAL_MEM_SIZE */
-    char vendor[64];
-} het_cl_caps;
-
-/* A workload option.  takes_value 0 means a flag (set() gets value NULL). */
-typedef struct het_option {
-    const char *name;          /* "--samples" */
-    const char *metavar;       /* "N", or NULL for a flag */
-    const char *help;          /* one line */
-} het_option;
-
-typedef struct het_workload {
-    const char *name;          /* "pi" */
-    const char *summary;       /* one line for --help */
-    const char *usage;         /* "--samples N" : the required options */
-    const het_option *options; /* terminated by {NULL} */
-    size_t params_size;        /* bytes of the params struct */
-    const char *item_name;     /* "samples", "numbers", "path-steps" */
-
-    /* Fills defaults into params (zeroed memory of params_size bytes). */
-    void (*defaults)(void *params);
-    /* Sets one of this workload's options.  On bad input: het_fail(
-     * HET_E_BADARG, "--opt: expected ..., got 'value'") and return it. */
-    int (*set_option)(void *params, const char *name, const char *value);
-    /* After all options: required ones present, ranges consistent. */
-    int (*validate)(void *params);
-
-    /* Fixes job->n_grains and job->partial_size, and may build shared
-     * read-only state (job->state), e.g. sieving primes.  Runs on every
-     * rank, so it must be deterministic. */
-    int (*plan)(het_job *job);
-    /* Frees job->state (safe if plan failed half way). */
-    void (*release)(het_job *job);
-
-    /* Items (for throughput) in grains [g0, g0 + n). */
-    uint64_t (*items)(const het_job *job, uint64_t g0, uint64_t n);
-
-    /* CPU path: computes grains [g0, g0 + n) into out (n * partial_size
-     * bytes, grain g0 first) with an OpenMP team of nthreads threads. */
-    int (*cpu_batch)(const het_job *job, uint64_t g0, uint64_t n, void *out, int nthreads);
-
-    /* OpenCL path.  kernel_source: the kernel's flattened source text (see
-     * cmake/EmbedKernel.cmake); kernel_name: its entry point; build_options
-     * may be NULL. */
-    const char *kernel_source;
-    const char *kernel_name;
-    const char *build_options;
-    /* The kernel needs double precision (cl_khr_fp64): a device without
-     * it is left out before the kernel is built. */
-    int needs_fp64;
-    /* Checks that the kernel can run on a device with these caps and
-     * chooses its work-group size (*local >= 1, <= caps->max_wg).  Called
-     * before the build (to leave out a device that cannot run the job
-     * before any work starts) and again after it with the kernel's own
-     * limits.  A device that cannot: het_fail(HET_E_NODEV, "<reason>")
-     * (the reason alone, e.g. "needs 34816 bytes of local memory, has
-     * 32768"; the engine names the device). */
-    int (*cl_fit)(const het_job *job, const het_cl_caps *caps, size_t *local);
-    /* Static arguments for the kernel (index 4 on), for a device with
-     * these caps (the same caps cl_fit accepted).  Returns how many. */
-    size_t (*cl_args)(const het_job *job, const het_cl_caps *caps, het_karg *args, size_t max);
-
-    /* Merges all partials (n_grains * partial_size bytes, grain order)
-     * into the result kept in job->state.  Runs on rank 0 only, after the
-     * compute phase; may do follow-up work (the Nth prime inside its
-     * grain, --print, --trace). */
-    int (*merge)(het_job *job, const void *partials);
-    /* The result's fields, in report order.  Returns how many. */
-    size_t (*result)(const het_job *job, het_field *out, size_t max);
-    /* Parameters for the report ("params" object).  Returns how many. */
-    size_t (*params_fields)(const het_job *job, het_field *out, size_t max);
-
-    /* hetero-bench: sets params (already holding the defaults) for a job
-     * of about `items` items (pi: that many samples; primes: the range
-     * [0, items); reservoir: paths x steps).  Must give a valid job for any
-     * items >= 1. */
-    void (*bench_params)(void *params, double items);
-} het_workload;
-
-struct het_job {
-    const het_workload *wl;
+struct hetero_job {
+    const hetero_workload *wl;
     uint64_t seed;
     void *params;              /* wl->params_size bytes, owned by the job */
     void *state;               /* workload-owned, freed by wl->release */
     uint64_t n_grains;         /* set by plan */
     size_t partial_size;       /* set by plan; bytes per grain */
-    int rank;                  /* this process's MPI rank (0 without MPI) */
-    int report_to_stderr;      /* set by a workload that writes its own output to
-                                  stdout (primes --print -): the report then goes
-                                  to stderr so the two never mix */
+    int report_to_stderr;      /* an OUTPUT option writes to stdout ("-"):
+                                  the report then goes to stderr so the two
+                                  never mix */
+    het_run_opts run;          /* the common options */
+    unsigned char given[64];   /* per option row: set on the command line */
+    int ran;                   /* hetero_job_run was called */
+    hetero_report report;      /* of the last run */
+    hetero_field result[HETERO_MAX_FIELDS];
+    size_t n_result;
+    char error[HETERO_MSG_MAX];
+    _Atomic int cancel;        /* hetero_job_cancel: the signal number, or -1 */
+    hetero_notice_fn notice;
+    void *notice_ctx;
+    hetero_progress_fn progress;
+    void *progress_ctx;
+    double progress_every;
+    het_job_output outputs[HET_MAX_OUTPUTS];
+    size_t n_outputs;
+    char devices_buf[1024];    /* owned copies of string options */
+    char checkpoint_buf[4096];
 };
 
-/* The registry (host/workloads.c). */
-const het_workload *het_workload_find(const char *name);
-extern const het_workload *const het_workloads[];   /* NULL-terminated */
+/* Job life cycle inside the library (a job by value): init from a
+ * workload (the rows' defaults applied), set options, plan (check, then
+ * the workload's plan), free.  hetero_job_create/free wrap these. */
+int het_job_init(hetero_job *job, const hetero_workload *wl);
+int het_job_plan(hetero_job *job);
+void het_job_free(hetero_job *job);
 
-/* Parsing helpers every workload uses (host/parse.c).  Each names the
- * option in its message and returns HET_E_BADARG on bad input. */
-/* Counts: plain decimal or exponent form ("1e9", "2.5e9" when whole),
- * min <= value <= max. */
-int het_parse_count(const char *opt, const char *s, uint64_t min, uint64_t max, uint64_t *out);
-/* A finite double; lo/hi bounds inclusive (use -INFINITY/INFINITY for none). */
-int het_parse_double(const char *opt, const char *s, double lo, double hi, double *out);
-/* An unsigned 64-bit integer in decimal or 0x hex (seeds). */
-int het_parse_u64(const char *opt, const char *s, uint64_t *out);
+/* Rank 0, after the compute phase: opens the OUTPUT options' files, runs
+ * the workload's merge, and commits them (or discards them on failure). */
+int het_job_merge(hetero_job *job, const void *partials);
+
+/* The report's params: the workload's own, or every option with a value
+ * and the seed. */
+size_t het_job_params_fields(const hetero_job *job, hetero_field *out, size_t max);
+
+/* The library's common options as rows (--seed, --devices, --threads,
+ * --checkpoint, ...), terminated by a row of type HETERO_OPT_END. */
+extern const hetero_option het_common_options[];
+
+/* The registry: the built-ins, then those registered at run time. */
+const hetero_workload *het_workload_find(const char *name);
 
 #endif

@@ -354,6 +354,8 @@ struct hetero_workload {
     const char *name;          /* "pi": a command, so letters, digits, - and _ */
     const char *summary;       /* one line */
     const char *item_name;     /* "samples": what items/s counts */
+    const char *usage;         /* optional synopsis ("--range A:B | --nth N");
+                                  default: the required options */
     size_t params_size;        /* bytes of the params struct */
     const hetero_option *options;   /* rows, ending with {HETERO_OPT_END} */
 

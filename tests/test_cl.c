@@ -55,11 +55,11 @@ static char g_cache[256];        /* a fresh cache directory per test */
 static int group_setup(void **state)
 {
     (void)state;
-    if (hcl_discover(&g_list, &g_n) != HET_OK)
+    if (hcl_discover(&g_list, &g_n) != HETERO_OK)
         return -1;
     if (g_n > 0) {
-        if (hcl_open(&g_dev, &g_list[0]) != HET_OK) {
-            fprintf(stderr, "hcl_open: %s\n", het_errmsg());
+        if (hcl_open(&g_dev, &g_list[0]) != HETERO_OK) {
+            fprintf(stderr, "hcl_open: %s\n", hetero_errmsg());
             return -1;
         }
         g_open = 1;
@@ -117,19 +117,19 @@ static void run_fill(cl_program prog)
     double secs = -1.0;
 
     memset(got, 0xA5, sizeof got);
-    assert_int_equal(hcl_kernel(&g_dev, prog, "fill", &k), HET_OK);
-    assert_int_equal(hcl_buffer(&g_dev, CL_MEM_WRITE_ONLY, sizeof got, got, &out), HET_OK);
+    assert_int_equal(hcl_kernel(&g_dev, prog, "fill", &k), HETERO_OK);
+    assert_int_equal(hcl_buffer(&g_dev, CL_MEM_WRITE_ONLY, sizeof got, got, &out), HETERO_OK);
     hcl_arg args[] = {
         { .kind = HCL_ARG_MEM, .u.mem = out },
         { .kind = HCL_ARG_U32, .u.u32 = FILL_A },
         { .kind = HCL_ARG_U64, .u.u64 = FILL_B },
         { .kind = HCL_ARG_LOCAL, .u.bytes = FILL_LOCAL * sizeof(uint32_t) },
     };
-    assert_int_equal(hcl_set_args(&g_dev, k, 0, args, 4), HET_OK);
-    assert_int_equal(hcl_launch(&g_dev, k, FILL_N, FILL_LOCAL, &ev), HET_OK);
-    assert_int_equal(hcl_read(&g_dev, out, 0, sizeof got, got, 1, NULL), HET_OK);
-    assert_int_equal(hcl_wait(&g_dev, ev), HET_OK);
-    assert_int_equal(hcl_event_seconds(&g_dev, ev, &secs), HET_OK);
+    assert_int_equal(hcl_set_args(&g_dev, k, 0, args, 4), HETERO_OK);
+    assert_int_equal(hcl_launch(&g_dev, k, FILL_N, FILL_LOCAL, &ev), HETERO_OK);
+    assert_int_equal(hcl_read(&g_dev, out, 0, sizeof got, got, 1, NULL), HETERO_OK);
+    assert_int_equal(hcl_wait(&g_dev, ev), HETERO_OK);
+    assert_int_equal(hcl_event_seconds(&g_dev, ev, &secs), HETERO_OK);
     assert_true(secs >= 0.0 && secs < 60.0);
     for (uint32_t i = 0; i < FILL_N; i++)
         assert_int_equal(got[i], fill_expect(i));
@@ -142,8 +142,8 @@ static cl_program build_ok(const char *src, const char *opts, int *from_cache)
 {
     cl_program prog = NULL;
     int rc = hcl_build(&g_dev, src, opts, &prog, from_cache);
-    if (rc != HET_OK)
-        fail_msg("hcl_build: %s", het_errmsg());
+    if (rc != HETERO_OK)
+        fail_msg("hcl_build: %s", hetero_errmsg());
     assert_non_null(prog);
     return prog;
 }
@@ -269,7 +269,7 @@ static void discover_is_stable_across_calls(void **state)
     (void)state;
     hcl_info *again = NULL;
     size_t n = 0;
-    assert_int_equal(hcl_discover(&again, &n), HET_OK);
+    assert_int_equal(hcl_discover(&again, &n), HETERO_OK);
     assert_int_equal(n, g_n);
     for (size_t i = 0; i < n; i++) {
         assert_string_equal(again[i].id, g_list[i].id);
@@ -311,7 +311,7 @@ static void open_gives_context_and_queue_and_close_clears_them(void **state)
     (void)state;
     need_device();
     hcl_device d;
-    assert_int_equal(hcl_open(&d, &g_list[0]), HET_OK);
+    assert_int_equal(hcl_open(&d, &g_list[0]), HETERO_OK);
     assert_non_null(d.context);
     assert_non_null(d.queue);
     assert_string_equal(d.info.id, g_list[0].id);
@@ -339,8 +339,8 @@ static void open_of_a_missing_device_is_nodev(void **state)
     fake.device = 4000;
     snprintf(fake.id, sizeof fake.id, "cl:0:4000");
     hcl_device d;
-    assert_int_equal(hcl_open(&d, &fake), HET_E_NODEV);
-    assert_non_null(strstr(het_errmsg(), "cl:0:4000"));
+    assert_int_equal(hcl_open(&d, &fake), HETERO_E_NODEV);
+    assert_non_null(strstr(hetero_errmsg(), "cl:0:4000"));
     assert_null(d.context);
     hcl_close(&d);
 }
@@ -367,15 +367,15 @@ static void f64_argument_reaches_the_kernel(void **state)
     cl_mem out = NULL;
     double got[8];
     memset(got, 0xA5, sizeof got);
-    assert_int_equal(hcl_kernel(&g_dev, prog, "scale", &k), HET_OK);
-    assert_int_equal(hcl_buffer(&g_dev, CL_MEM_WRITE_ONLY, sizeof got, NULL, &out), HET_OK);
+    assert_int_equal(hcl_kernel(&g_dev, prog, "scale", &k), HETERO_OK);
+    assert_int_equal(hcl_buffer(&g_dev, CL_MEM_WRITE_ONLY, sizeof got, NULL, &out), HETERO_OK);
     hcl_arg args[] = { { .kind = HCL_ARG_MEM, .u.mem = out }, { .kind = HCL_ARG_F64, .u.f64 = 0.25 } };
-    assert_int_equal(hcl_set_args(&g_dev, k, 0, args, 2), HET_OK);
-    assert_int_equal(hcl_launch(&g_dev, k, 8, 0, NULL), HET_OK);
+    assert_int_equal(hcl_set_args(&g_dev, k, 0, args, 2), HETERO_OK);
+    assert_int_equal(hcl_launch(&g_dev, k, 8, 0, NULL), HETERO_OK);
     cl_event ev = NULL;
-    assert_int_equal(hcl_read(&g_dev, out, 0, sizeof got, got, 0, &ev), HET_OK);
-    assert_int_equal(hcl_flush(&g_dev), HET_OK);
-    assert_int_equal(hcl_wait(&g_dev, ev), HET_OK);
+    assert_int_equal(hcl_read(&g_dev, out, 0, sizeof got, got, 0, &ev), HETERO_OK);
+    assert_int_equal(hcl_flush(&g_dev), HETERO_OK);
+    assert_int_equal(hcl_wait(&g_dev, ev), HETERO_OK);
     for (int i = 0; i < 8; i++)
         assert_true(got[i] == 0.25 * i);
     hcl_release_event(ev);
@@ -393,11 +393,11 @@ static void write_then_read_round_trips_at_an_offset(void **state)
     for (int i = 0; i < 16; i++)
         in[i] = 0x1000u + (uint32_t)i;
     memset(out, 0xA5, sizeof out);
-    assert_int_equal(hcl_buffer(&g_dev, CL_MEM_READ_WRITE, sizeof in, NULL, &buf), HET_OK);
-    assert_int_equal(hcl_write(&g_dev, buf, 0, sizeof in, in), HET_OK);
+    assert_int_equal(hcl_buffer(&g_dev, CL_MEM_READ_WRITE, sizeof in, NULL, &buf), HETERO_OK);
+    assert_int_equal(hcl_write(&g_dev, buf, 0, sizeof in, in), HETERO_OK);
     assert_int_equal(hcl_read(&g_dev, buf, 4 * sizeof(uint32_t), 8 * sizeof(uint32_t), out, 1, NULL),
-                     HET_OK);
-    assert_int_equal(hcl_finish(&g_dev), HET_OK);
+                     HETERO_OK);
+    assert_int_equal(hcl_finish(&g_dev), HETERO_OK);
     assert_memory_equal(out, &in[4], 8 * sizeof(uint32_t));
     hcl_release_mem(buf);
 }
@@ -409,9 +409,9 @@ static void syntax_error_is_a_build_error_with_the_log(void **state)
     cl_program prog = (cl_program)1;
     int rc = hcl_build(&g_dev, "__kernel void broken(__global int *x) { x[0] = ; }\n", "",
                        &prog, NULL);
-    assert_int_equal(rc, HET_E_BUILD);
+    assert_int_equal(rc, HETERO_E_BUILD);
     assert_null(prog);
-    const char *msg = het_errmsg();
+    const char *msg = hetero_errmsg();
     char head[600];
     snprintf(head, sizeof head, "clBuildProgram on %s (%s): CL_BUILD_PROGRAM_FAILURE\n",
              g_dev.info.id, g_dev.info.name);
@@ -427,11 +427,11 @@ static void unknown_kernel_name_names_the_call_and_device(void **state)
     need_device();
     cl_program prog = build_ok(FILL_SRC, "", NULL);
     cl_kernel k = (cl_kernel)1;
-    assert_int_equal(hcl_kernel(&g_dev, prog, "no_such_kernel", &k), HET_E_OPENCL);
+    assert_int_equal(hcl_kernel(&g_dev, prog, "no_such_kernel", &k), HETERO_E_OPENCL);
     assert_null(k);
-    assert_non_null(strstr(het_errmsg(), "clCreateKernel"));
-    assert_non_null(strstr(het_errmsg(), g_dev.info.id));
-    assert_non_null(strstr(het_errmsg(), "CL_INVALID_KERNEL_NAME"));
+    assert_non_null(strstr(hetero_errmsg(), "clCreateKernel"));
+    assert_non_null(strstr(hetero_errmsg(), g_dev.info.id));
+    assert_non_null(strstr(hetero_errmsg(), "CL_INVALID_KERNEL_NAME"));
     hcl_release_program(prog);
 }
 
@@ -443,22 +443,22 @@ static void oversized_work_group_is_an_opencl_error(void **state)
     cl_kernel k = NULL;
     cl_mem out = NULL;
     size_t local = g_dev.info.max_wg * 2;
-    assert_int_equal(hcl_kernel(&g_dev, prog, "fill", &k), HET_OK);
-    assert_int_equal(hcl_buffer(&g_dev, CL_MEM_WRITE_ONLY, local * 4, NULL, &out), HET_OK);
+    assert_int_equal(hcl_kernel(&g_dev, prog, "fill", &k), HETERO_OK);
+    assert_int_equal(hcl_buffer(&g_dev, CL_MEM_WRITE_ONLY, local * 4, NULL, &out), HETERO_OK);
     hcl_arg args[] = {
         { .kind = HCL_ARG_MEM, .u.mem = out },
         { .kind = HCL_ARG_U32, .u.u32 = 1 },
         { .kind = HCL_ARG_U64, .u.u64 = 0 },
         { .kind = HCL_ARG_LOCAL, .u.bytes = 4 },
     };
-    assert_int_equal(hcl_set_args(&g_dev, k, 0, args, 4), HET_OK);
+    assert_int_equal(hcl_set_args(&g_dev, k, 0, args, 4), HETERO_OK);
     cl_event ev = (cl_event)1;
-    assert_int_equal(hcl_launch(&g_dev, k, local, local, &ev), HET_E_OPENCL);
+    assert_int_equal(hcl_launch(&g_dev, k, local, local, &ev), HETERO_E_OPENCL);
     assert_null(ev);
     char head[600];
     snprintf(head, sizeof head, "clEnqueueNDRangeKernel on %s (%s): CL_INVALID_",
              g_dev.info.id, g_dev.info.name);
-    assert_memory_equal(het_errmsg(), head, strlen(head));
+    assert_memory_equal(hetero_errmsg(), head, strlen(head));
     hcl_release_mem(out);
     hcl_release_kernel(k);
     hcl_release_program(prog);

@@ -1,6 +1,6 @@
 /* test_cli.c - hetero's command line (host/cli.c): commands, every common
  * option in its `--opt value` and `--opt=value` forms, flags, and the
- * refusals: each is HET_E_BADARG with a one-line message naming the option
+ * refusals: each is HETERO_E_BADARG with a one-line message naming the option
  * (or the command) that was wrong. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -36,9 +36,9 @@ static int parse(het_cli *cli, ...)
 /* The refusal contract: BADARG, one line, naming `what`. */
 static void assert_refused(int rc, het_cli *cli, const char *what)
 {
-    if (rc != HET_E_BADARG)
-        fail_msg("expected HET_E_BADARG naming '%s', got %d (%s)", what, rc, het_errmsg());
-    const char *msg = het_errmsg();
+    if (rc != HETERO_E_BADARG)
+        fail_msg("expected HETERO_E_BADARG naming '%s', got %d (%s)", what, rc, hetero_errmsg());
+    const char *msg = hetero_errmsg();
     if (!strstr(msg, what))
         fail_msg("message '%s' does not name '%s'", msg, what);
     assert_null(strchr(msg, '\n'));
@@ -48,8 +48,8 @@ static void assert_refused(int rc, het_cli *cli, const char *what)
 /* The pi workload's params as the report shows them (samples, seed). */
 static uint64_t pi_param(const het_cli *cli, const char *name)
 {
-    het_field f[HET_MAX_FIELDS];
-    size_t n = cli->wl->params_fields(&cli->job, f, HET_MAX_FIELDS);
+    hetero_field f[HETERO_MAX_FIELDS];
+    size_t n = cli->wl->params_fields(&cli->job, f, HETERO_MAX_FIELDS);
     for (size_t i = 0; i < n; i++)
         if (strcmp(f[i].name, name) == 0)
             return f[i].v.u64;
@@ -80,12 +80,12 @@ static void help_and_version(void **state)
     het_cli cli;
     const char *help[] = {"--help", "-h", "help"};
     for (size_t i = 0; i < 3; i++) {
-        assert_int_equal(parse(&cli, help[i], NULL), HET_OK);
+        assert_int_equal(parse(&cli, help[i], NULL), HETERO_OK);
         assert_int_equal(cli.command, HET_CMD_HELP);
         assert_null(cli.wl);
         het_cli_free(&cli);
     }
-    assert_int_equal(parse(&cli, "--version", NULL), HET_OK);
+    assert_int_equal(parse(&cli, "--version", NULL), HETERO_OK);
     assert_int_equal(cli.command, HET_CMD_VERSION);
     het_cli_free(&cli);
 }
@@ -95,11 +95,11 @@ static void workload_help_needs_no_required_options(void **state)
 {
     (void)state;
     het_cli cli;
-    assert_int_equal(parse(&cli, "pi", "--help", NULL), HET_OK);
+    assert_int_equal(parse(&cli, "pi", "--help", NULL), HETERO_OK);
     assert_int_equal(cli.command, HET_CMD_HELP);
     assert_ptr_equal(cli.wl, het_workload_find("pi"));
     het_cli_free(&cli);
-    assert_int_equal(parse(&cli, "pi", "--samples", "1e6", "--version", NULL), HET_OK);
+    assert_int_equal(parse(&cli, "pi", "--samples", "1e6", "--version", NULL), HETERO_OK);
     assert_int_equal(cli.command, HET_CMD_VERSION);
     het_cli_free(&cli);
 }
@@ -108,18 +108,18 @@ static void devices_command(void **state)
 {
     (void)state;
     het_cli cli;
-    assert_int_equal(parse(&cli, "devices", NULL), HET_OK);
+    assert_int_equal(parse(&cli, "devices", NULL), HETERO_OK);
     assert_int_equal(cli.command, HET_CMD_DEVICES);
-    assert_int_equal(cli.format, HET_FMT_TEXT);
+    assert_int_equal(cli.format, HETERO_FORMAT_TEXT);
     het_cli_free(&cli);
-    assert_int_equal(parse(&cli, "devices", "--format", "json", NULL), HET_OK);
-    assert_int_equal(cli.format, HET_FMT_JSON);
+    assert_int_equal(parse(&cli, "devices", "--format", "json", NULL), HETERO_OK);
+    assert_int_equal(cli.format, HETERO_FORMAT_JSON);
     het_cli_free(&cli);
-    assert_int_equal(parse(&cli, "devices", "--format=json", "--quiet", NULL), HET_OK);
-    assert_int_equal(cli.format, HET_FMT_JSON);
-    assert_int_equal(cli.run.quiet, 1);
+    assert_int_equal(parse(&cli, "devices", "--format=json", "--quiet", NULL), HETERO_OK);
+    assert_int_equal(cli.format, HETERO_FORMAT_JSON);
+    assert_int_equal(cli.quiet, 1);
     het_cli_free(&cli);
-    assert_int_equal(parse(&cli, "devices", "--help", NULL), HET_OK);
+    assert_int_equal(parse(&cli, "devices", "--help", NULL), HETERO_OK);
     assert_int_equal(cli.command, HET_CMD_HELP);
     het_cli_free(&cli);
 }
@@ -142,17 +142,17 @@ static void run_defaults(void **state)
 {
     (void)state;
     het_cli cli;
-    assert_int_equal(parse(&cli, "pi", "--samples", "1000", NULL), HET_OK);
+    assert_int_equal(parse(&cli, "pi", "--samples", "1000", NULL), HETERO_OK);
     assert_int_equal(cli.command, HET_CMD_RUN);
     assert_ptr_equal(cli.wl, het_workload_find("pi"));
     assert_ptr_equal(cli.job.wl, cli.wl);
     assert_int_equal(pi_param(&cli, "samples"), 1000);
     assert_int_equal(cli.job.seed, 0);
-    assert_string_equal(cli.run.devices, "all");
-    assert_int_equal(cli.run.threads, 0);
-    assert_int_equal(cli.run.progress, -1);
-    assert_int_equal(cli.run.quiet, 0);
-    assert_int_equal(cli.format, HET_FMT_TEXT);
+    assert_string_equal(cli.job.run.devices, "all");
+    assert_int_equal(cli.job.run.threads, 0);
+    assert_int_equal(cli.progress, -1);
+    assert_int_equal(cli.quiet, 0);
+    assert_int_equal(cli.format, HETERO_FORMAT_TEXT);
     het_cli_free(&cli);
 }
 
@@ -160,17 +160,17 @@ static void samples_forms(void **state)
 {
     (void)state;
     het_cli cli;
-    assert_int_equal(parse(&cli, "pi", "--samples", "2.5e9", NULL), HET_OK);
+    assert_int_equal(parse(&cli, "pi", "--samples", "2.5e9", NULL), HETERO_OK);
     assert_int_equal(pi_param(&cli, "samples"), UINT64_C(2500000000));
     het_cli_free(&cli);
-    assert_int_equal(parse(&cli, "pi", "--samples=3000001", NULL), HET_OK);
+    assert_int_equal(parse(&cli, "pi", "--samples=3000001", NULL), HETERO_OK);
     assert_int_equal(pi_param(&cli, "samples"), 3000001);
     het_cli_free(&cli);
-    assert_int_equal(parse(&cli, "pi", "--samples", "9.223372036854775808e18", NULL), HET_OK);
+    assert_int_equal(parse(&cli, "pi", "--samples", "9.223372036854775808e18", NULL), HETERO_OK);
     assert_int_equal(pi_param(&cli, "samples"), UINT64_C(1) << 63);
     het_cli_free(&cli);
     /* the last of a repeated option wins */
-    assert_int_equal(parse(&cli, "pi", "--samples", "5", "--samples=1e3", NULL), HET_OK);
+    assert_int_equal(parse(&cli, "pi", "--samples", "5", "--samples=1e3", NULL), HETERO_OK);
     assert_int_equal(pi_param(&cli, "samples"), 1000);
     het_cli_free(&cli);
 }
@@ -195,13 +195,13 @@ static void seed_forms(void **state)
 {
     (void)state;
     het_cli cli;
-    assert_int_equal(parse(&cli, "pi", "--samples", "10", "--seed", "0x123456789abcdef0", NULL), HET_OK);
+    assert_int_equal(parse(&cli, "pi", "--samples", "10", "--seed", "0x123456789abcdef0", NULL), HETERO_OK);
     assert_int_equal(cli.job.seed, UINT64_C(0x123456789abcdef0));
     het_cli_free(&cli);
-    assert_int_equal(parse(&cli, "pi", "--seed=18446744073709551615", "--samples", "10", NULL), HET_OK);
+    assert_int_equal(parse(&cli, "pi", "--seed=18446744073709551615", "--samples", "10", NULL), HETERO_OK);
     assert_int_equal(cli.job.seed, UINT64_MAX);
     het_cli_free(&cli);
-    assert_int_equal(parse(&cli, "pi", "--samples", "10", "--seed", "42", NULL), HET_OK);
+    assert_int_equal(parse(&cli, "pi", "--samples", "10", "--seed", "42", NULL), HETERO_OK);
     assert_int_equal(cli.job.seed, 42);
     het_cli_free(&cli);
 }
@@ -219,14 +219,14 @@ static void threads_forms(void **state)
 {
     (void)state;
     het_cli cli;
-    assert_int_equal(parse(&cli, "pi", "--samples", "10", "--threads", "3", NULL), HET_OK);
-    assert_int_equal(cli.run.threads, 3);
+    assert_int_equal(parse(&cli, "pi", "--samples", "10", "--threads", "3", NULL), HETERO_OK);
+    assert_int_equal(cli.job.run.threads, 3);
     het_cli_free(&cli);
-    assert_int_equal(parse(&cli, "pi", "--samples", "10", "--threads=1", NULL), HET_OK);
-    assert_int_equal(cli.run.threads, 1);
+    assert_int_equal(parse(&cli, "pi", "--samples", "10", "--threads=1", NULL), HETERO_OK);
+    assert_int_equal(cli.job.run.threads, 1);
     het_cli_free(&cli);
-    assert_int_equal(parse(&cli, "pi", "--samples", "10", "--threads", "4096", NULL), HET_OK);
-    assert_int_equal(cli.run.threads, 4096);
+    assert_int_equal(parse(&cli, "pi", "--samples", "10", "--threads", "4096", NULL), HETERO_OK);
+    assert_int_equal(cli.job.run.threads, 4096);
     het_cli_free(&cli);
 }
 
@@ -245,14 +245,14 @@ static void format_forms(void **state)
     (void)state;
     het_cli cli;
     const struct { const char *arg; int want; } cases[] = {
-        {"text", HET_FMT_TEXT}, {"json", HET_FMT_JSON}, {"csv", HET_FMT_CSV}};
+        {"text", HETERO_FORMAT_TEXT}, {"json", HETERO_FORMAT_JSON}, {"csv", HETERO_FORMAT_CSV}};
     for (size_t i = 0; i < 3; i++) {
-        assert_int_equal(parse(&cli, "pi", "--samples", "10", "--format", cases[i].arg, NULL), HET_OK);
+        assert_int_equal(parse(&cli, "pi", "--samples", "10", "--format", cases[i].arg, NULL), HETERO_OK);
         assert_int_equal(cli.format, cases[i].want);
         het_cli_free(&cli);
         char eq[32];
         snprintf(eq, sizeof eq, "--format=%s", cases[i].arg);
-        assert_int_equal(parse(&cli, "pi", eq, "--samples", "10", NULL), HET_OK);
+        assert_int_equal(parse(&cli, "pi", eq, "--samples", "10", NULL), HETERO_OK);
         assert_int_equal(cli.format, cases[i].want);
         het_cli_free(&cli);
     }
@@ -269,13 +269,13 @@ static void devices_lists_accepted(void **state)
     const char *ok[] = {"all", "omp", "gpu", "cl", "cl:0:0", "omp,cl", "omp,cl:0:0", "cl:1:2,omp,gpu",
                         "all,cl:0:0", "cl:7:7"};
     for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
-        if (parse(&cli, "pi", "--samples", "10", "--devices", ok[i], NULL) != HET_OK)
-            fail_msg("--devices %s refused: %s", ok[i], het_errmsg());
-        assert_string_equal(cli.run.devices, ok[i]);
+        if (parse(&cli, "pi", "--samples", "10", "--devices", ok[i], NULL) != HETERO_OK)
+            fail_msg("--devices %s refused: %s", ok[i], hetero_errmsg());
+        assert_string_equal(cli.job.run.devices, ok[i]);
         het_cli_free(&cli);
     }
-    assert_int_equal(parse(&cli, "pi", "--samples", "10", "--devices=omp", NULL), HET_OK);
-    assert_string_equal(cli.run.devices, "omp");
+    assert_int_equal(parse(&cli, "pi", "--samples", "10", "--devices=omp", NULL), HETERO_OK);
+    assert_string_equal(cli.job.run.devices, "omp");
     het_cli_free(&cli);
 }
 
@@ -293,18 +293,18 @@ static void flags(void **state)
 {
     (void)state;
     het_cli cli;
-    assert_int_equal(parse(&cli, "pi", "--samples", "10", "--progress", NULL), HET_OK);
-    assert_int_equal(cli.run.progress, 1);
+    assert_int_equal(parse(&cli, "pi", "--samples", "10", "--progress", NULL), HETERO_OK);
+    assert_int_equal(cli.progress, 1);
     het_cli_free(&cli);
-    assert_int_equal(parse(&cli, "pi", "--samples", "10", "--no-progress", NULL), HET_OK);
-    assert_int_equal(cli.run.progress, 0);
+    assert_int_equal(parse(&cli, "pi", "--samples", "10", "--no-progress", NULL), HETERO_OK);
+    assert_int_equal(cli.progress, 0);
     het_cli_free(&cli);
     /* the last one wins */
-    assert_int_equal(parse(&cli, "pi", "--no-progress", "--progress", "--samples", "10", NULL), HET_OK);
-    assert_int_equal(cli.run.progress, 1);
+    assert_int_equal(parse(&cli, "pi", "--no-progress", "--progress", "--samples", "10", NULL), HETERO_OK);
+    assert_int_equal(cli.progress, 1);
     het_cli_free(&cli);
-    assert_int_equal(parse(&cli, "pi", "--samples", "10", "--quiet", NULL), HET_OK);
-    assert_int_equal(cli.run.quiet, 1);
+    assert_int_equal(parse(&cli, "pi", "--samples", "10", "--quiet", NULL), HETERO_OK);
+    assert_int_equal(cli.quiet, 1);
     het_cli_free(&cli);
 }
 
@@ -370,8 +370,8 @@ static void control_characters_are_escaped(void **state)
     het_escape("caf\xc3\xa9 \\ 'x'", out, sizeof out);
     assert_string_equal(out, "caf\xc3\xa9 \\ 'x'");
     /* the build log is the one message meant to span lines */
-    het_fail(HET_E_BUILD, "clBuildProgram: CL_BUILD_PROGRAM_FAILURE\n%s", "line 1\nline 2");
-    assert_non_null(strchr(het_errmsg(), '\n'));
+    hetero_fail(HETERO_E_BUILD, "clBuildProgram: CL_BUILD_PROGRAM_FAILURE\n%s", "line 1\nline 2");
+    assert_non_null(strchr(hetero_errmsg(), '\n'));
     /* truncated, never overrun */
     het_escape("\n\n\n\n", out, 5);
     assert_string_equal(out, "\\n\\n");
@@ -381,16 +381,16 @@ static void free_is_safe_after_failure(void **state)
 {
     (void)state;
     het_cli cli;
-    assert_int_equal(parse(&cli, "pi", "--samples", "10", "--bogus", NULL), HET_E_BADARG);
+    assert_int_equal(parse(&cli, "pi", "--samples", "10", "--bogus", NULL), HETERO_E_BADARG);
     het_cli_free(&cli);
-    assert_int_equal(parse(&cli, "nope", NULL), HET_E_BADARG);
+    assert_int_equal(parse(&cli, "nope", NULL), HETERO_E_BADARG);
     het_cli_free(&cli);
-    assert_int_equal(parse(&cli, "pi", "--samples", "10", NULL), HET_OK);
+    assert_int_equal(parse(&cli, "pi", "--samples", "10", NULL), HETERO_OK);
     het_cli_free(&cli);
     het_cli_free(&cli);
 }
 
-static char *usage_text(const het_workload *wl)
+static char *usage_text(const hetero_workload *wl)
 {
     char *buf = NULL;
     size_t len = 0;

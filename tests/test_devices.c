@@ -47,7 +47,7 @@ static void parse_omp_needs_no_opencl(void **state)
 {
     (void)state;
     het_selection sel;
-    assert_int_equal(het_devices_parse("omp", &sel), HET_OK);
+    assert_int_equal(het_devices_parse("omp", &sel), HETERO_OK);
     assert_int_equal(sel.omp, 1);
     assert_int_equal(sel.needs_opencl, 0);
     assert_int_equal(sel.n_cl, 0);
@@ -59,17 +59,17 @@ static void parse_says_who_insists_on_opencl(void **state)
 {
     (void)state;
     het_selection sel;
-    assert_int_equal(het_devices_parse("all", &sel), HET_OK);
+    assert_int_equal(het_devices_parse("all", &sel), HETERO_OK);
     assert_int_equal(sel.omp, 1);
     assert_int_equal(sel.needs_opencl, 1);
     assert_int_equal(sel.asked_opencl_by_name, 0);
     const char *named[] = {"gpu", "cl", "cl:0:0", "cl:12:345", "omp,cl", "all,gpu"};
     for (size_t i = 0; i < sizeof named / sizeof *named; i++) {
-        assert_int_equal(het_devices_parse(named[i], &sel), HET_OK);
+        assert_int_equal(het_devices_parse(named[i], &sel), HETERO_OK);
         assert_int_equal(sel.needs_opencl, 1);
         assert_int_equal(sel.asked_opencl_by_name, 1);
     }
-    assert_int_equal(het_devices_parse("gpu", &sel), HET_OK);
+    assert_int_equal(het_devices_parse("gpu", &sel), HETERO_OK);
     assert_int_equal(sel.omp, 0);
     /* syntax only: nothing is resolved */
     assert_int_equal(sel.n_cl, 0);
@@ -85,13 +85,13 @@ static void parse_refuses_junk(void **state)
     for (size_t i = 0; i < sizeof junk / sizeof *junk; i++) {
         het_selection sel;
         int rc = het_devices_parse(junk[i], &sel);
-        if (rc != HET_E_BADARG)
-            fail_msg("--devices '%s' gave %d, expected HET_E_BADARG", junk[i], rc);
-        assert_non_null(strstr(het_errmsg(), "--devices: "));
-        assert_null(strchr(het_errmsg(), '\n'));
+        if (rc != HETERO_E_BADARG)
+            fail_msg("--devices '%s' gave %d, expected HETERO_E_BADARG", junk[i], rc);
+        assert_non_null(strstr(hetero_errmsg(), "--devices: "));
+        assert_null(strchr(hetero_errmsg(), '\n'));
     }
     het_selection sel;
-    assert_int_equal(het_devices_parse(NULL, &sel), HET_E_BADARG);
+    assert_int_equal(het_devices_parse(NULL, &sel), HETERO_E_BADARG);
 }
 
 static void parse_refuses_overlong_list(void **state)
@@ -103,8 +103,8 @@ static void parse_refuses_overlong_list(void **state)
         strcat(big, "omp,");
     strcat(big, "cl");
     het_selection sel;
-    assert_int_equal(het_devices_parse(big, &sel), HET_E_BADARG);
-    assert_non_null(strstr(het_errmsg(), "--devices"));
+    assert_int_equal(het_devices_parse(big, &sel), HETERO_E_BADARG);
+    assert_non_null(strstr(hetero_errmsg(), "--devices"));
 }
 
 /* ---- resolving against discovered devices ------------------------------ */
@@ -113,7 +113,7 @@ static void select_all_is_gpus_and_accelerators_plus_omp(void **state)
 {
     (void)state;
     het_selection sel;
-    assert_int_equal(het_devices_select("all", fake, 4, &sel), HET_OK);
+    assert_int_equal(het_devices_select("all", fake, 4, &sel), HETERO_OK);
     assert_selected(&sel, 1, 3, (size_t[]){1, 2, 3});
 }
 
@@ -121,7 +121,7 @@ static void select_gpu_excludes_cpu_devices_and_omp(void **state)
 {
     (void)state;
     het_selection sel;
-    assert_int_equal(het_devices_select("gpu", fake, 4, &sel), HET_OK);
+    assert_int_equal(het_devices_select("gpu", fake, 4, &sel), HETERO_OK);
     assert_selected(&sel, 0, 3, (size_t[]){1, 2, 3});
 }
 
@@ -129,7 +129,7 @@ static void select_cl_takes_every_opencl_device(void **state)
 {
     (void)state;
     het_selection sel;
-    assert_int_equal(het_devices_select("cl", fake, 4, &sel), HET_OK);
+    assert_int_equal(het_devices_select("cl", fake, 4, &sel), HETERO_OK);
     assert_selected(&sel, 0, 4, (size_t[]){0, 1, 2, 3});
 }
 
@@ -137,11 +137,11 @@ static void select_by_id(void **state)
 {
     (void)state;
     het_selection sel;
-    assert_int_equal(het_devices_select("cl:1:0", fake, 4, &sel), HET_OK);
+    assert_int_equal(het_devices_select("cl:1:0", fake, 4, &sel), HETERO_OK);
     assert_selected(&sel, 0, 1, (size_t[]){2});
-    assert_int_equal(het_devices_select("omp,cl:0:0", fake, 4, &sel), HET_OK);
+    assert_int_equal(het_devices_select("omp,cl:0:0", fake, 4, &sel), HETERO_OK);
     assert_selected(&sel, 1, 1, (size_t[]){0});
-    assert_int_equal(het_devices_select("cl:1:1,cl:0:0", fake, 4, &sel), HET_OK);
+    assert_int_equal(het_devices_select("cl:1:1,cl:0:0", fake, 4, &sel), HETERO_OK);
     assert_selected(&sel, 0, 2, (size_t[]){3, 0});
 }
 
@@ -150,7 +150,7 @@ static void select_never_repeats_a_device(void **state)
 {
     (void)state;
     het_selection sel;
-    assert_int_equal(het_devices_select("cl:0:1,gpu,cl,cl:0:1,all,omp", fake, 4, &sel), HET_OK);
+    assert_int_equal(het_devices_select("cl:0:1,gpu,cl,cl:0:1,all,omp", fake, 4, &sel), HETERO_OK);
     assert_selected(&sel, 1, 4, (size_t[]){1, 2, 3, 0});
 }
 
@@ -158,21 +158,21 @@ static void select_unknown_id_is_no_such_device(void **state)
 {
     (void)state;
     het_selection sel;
-    assert_int_equal(het_devices_select("cl:7:7", fake, 4, &sel), HET_E_NODEV);
-    assert_non_null(strstr(het_errmsg(), "--devices"));
-    assert_non_null(strstr(het_errmsg(), "cl:7:7"));
-    assert_int_equal(het_devices_select("omp,cl:0:2", fake, 4, &sel), HET_E_NODEV);
-    assert_non_null(strstr(het_errmsg(), "cl:0:2"));
+    assert_int_equal(het_devices_select("cl:7:7", fake, 4, &sel), HETERO_E_NODEV);
+    assert_non_null(strstr(hetero_errmsg(), "--devices"));
+    assert_non_null(strstr(hetero_errmsg(), "cl:7:7"));
+    assert_int_equal(het_devices_select("omp,cl:0:2", fake, 4, &sel), HETERO_E_NODEV);
+    assert_non_null(strstr(hetero_errmsg(), "cl:0:2"));
 }
 
 static void select_gpu_without_gpus_is_no_such_device(void **state)
 {
     (void)state;
     het_selection sel;
-    assert_int_equal(het_devices_select("gpu", fake, 1, &sel), HET_E_NODEV); /* only the CPU device */
-    assert_non_null(strstr(het_errmsg(), "gpu"));
+    assert_int_equal(het_devices_select("gpu", fake, 1, &sel), HETERO_E_NODEV); /* only the CPU device */
+    assert_non_null(strstr(hetero_errmsg(), "gpu"));
     /* all is content with the CPU alone */
-    assert_int_equal(het_devices_select("all", fake, 1, &sel), HET_OK);
+    assert_int_equal(het_devices_select("all", fake, 1, &sel), HETERO_OK);
     assert_selected(&sel, 1, 0, NULL);
 }
 
@@ -180,22 +180,22 @@ static void select_without_any_platform(void **state)
 {
     (void)state;
     het_selection sel;
-    assert_int_equal(het_devices_select("all", NULL, 0, &sel), HET_OK);
+    assert_int_equal(het_devices_select("all", NULL, 0, &sel), HETERO_OK);
     assert_selected(&sel, 1, 0, NULL);
-    assert_int_equal(het_devices_select("omp", NULL, 0, &sel), HET_OK);
+    assert_int_equal(het_devices_select("omp", NULL, 0, &sel), HETERO_OK);
     assert_selected(&sel, 1, 0, NULL);
-    assert_int_equal(het_devices_select("cl", NULL, 0, &sel), HET_E_NODEV);
-    assert_int_equal(het_devices_select("gpu", NULL, 0, &sel), HET_E_NODEV);
-    assert_int_equal(het_devices_select("cl:0:0", NULL, 0, &sel), HET_E_NODEV);
-    assert_non_null(strstr(het_errmsg(), "cl:0:0"));
+    assert_int_equal(het_devices_select("cl", NULL, 0, &sel), HETERO_E_NODEV);
+    assert_int_equal(het_devices_select("gpu", NULL, 0, &sel), HETERO_E_NODEV);
+    assert_int_equal(het_devices_select("cl:0:0", NULL, 0, &sel), HETERO_E_NODEV);
+    assert_non_null(strstr(hetero_errmsg(), "cl:0:0"));
 }
 
 static void select_still_checks_syntax(void **state)
 {
     (void)state;
     het_selection sel;
-    assert_int_equal(het_devices_select("omp,foo", fake, 4, &sel), HET_E_BADARG);
-    assert_non_null(strstr(het_errmsg(), "'foo'"));
+    assert_int_equal(het_devices_select("omp,foo", fake, 4, &sel), HETERO_E_BADARG);
+    assert_non_null(strstr(hetero_errmsg(), "'foo'"));
 }
 
 /* ---- sharing devices among the ranks of one node ------------------------ */
@@ -286,13 +286,13 @@ static void threads_environment_is_read_as_libgomp_reads_it(void **state)
     (void)state;
     int t = -1;
     unsetenv("OMP_NUM_THREADS");
-    assert_int_equal(het_threads_env(&t), HET_OK);
+    assert_int_equal(het_threads_env(&t), HETERO_OK);
     assert_int_equal(t, 0);
     const char *good[] = {"3", " 3 ", "+3", "3,2", " 3 , 2 ,1", "4096", "4096,100000"};
     const int want[] = {3, 3, 3, 3, 3, 4096, 4096};
     for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
         setenv("OMP_NUM_THREADS", good[i], 1);
-        assert_int_equal(het_threads_env(&t), HET_OK);
+        assert_int_equal(het_threads_env(&t), HETERO_OK);
         assert_int_equal(t, want[i]);
     }
     /* what libgomp calls invalid, and a team past the cap --threads has */
@@ -300,8 +300,8 @@ static void threads_environment_is_read_as_libgomp_reads_it(void **state)
                          "4097", "100000", "99999999999999999999999", "3,0"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         setenv("OMP_NUM_THREADS", bad[i], 1);
-        assert_int_equal(het_threads_env(&t), HET_E_BADARG);
-        assert_non_null(strstr(het_errmsg(), "OMP_NUM_THREADS"));
+        assert_int_equal(het_threads_env(&t), HETERO_E_BADARG);
+        assert_non_null(strstr(hetero_errmsg(), "OMP_NUM_THREADS"));
     }
     unsetenv("OMP_NUM_THREADS");
 }
@@ -311,11 +311,11 @@ static void threads_option_and_environment_share_one_message(void **state)
     (void)state;
     int t;
     char opt[512], env[512];
-    assert_int_equal(het_parse_threads("--threads", "100000", &t), HET_E_BADARG);
-    snprintf(opt, sizeof opt, "%s", strstr(het_errmsg(), ":"));
+    assert_int_equal(het_parse_threads("--threads", "100000", &t), HETERO_E_BADARG);
+    snprintf(opt, sizeof opt, "%s", strstr(hetero_errmsg(), ":"));
     setenv("OMP_NUM_THREADS", "100000", 1);
-    assert_int_equal(het_threads_env(&t), HET_E_BADARG);
-    snprintf(env, sizeof env, "%s", strstr(het_errmsg(), ":"));
+    assert_int_equal(het_threads_env(&t), HETERO_E_BADARG);
+    snprintf(env, sizeof env, "%s", strstr(hetero_errmsg(), ":"));
     assert_string_equal(opt, env);
     unsetenv("OMP_NUM_THREADS");
 }

@@ -277,24 +277,24 @@ static size_t check_device(const hcl_info *info, const kat *k, const words *in, 
     assert_non_null(got);
     memset(got, 0xA5, nout * sizeof *got);
 
-    assert_int_equal(hcl_open(&d, info), HET_OK);
-    if (hcl_build(&d, het_kernel_hmath_kat, "", &prog, NULL) != HET_OK)
-        fail_msg("%s", het_errmsg());
-    assert_int_equal(hcl_kernel(&d, prog, k->kernel, &kern), HET_OK);
+    assert_int_equal(hcl_open(&d, info), HETERO_OK);
+    if (hcl_build(&d, het_kernel_hmath_kat, "", &prog, NULL) != HETERO_OK)
+        fail_msg("%s", hetero_errmsg());
+    assert_int_equal(hcl_kernel(&d, prog, k->kernel, &kern), HETERO_OK);
     if (k->in_u32) {
         uint32_t *w32 = malloc(in->n * sizeof *w32);
         assert_non_null(w32);
         for (size_t i = 0; i < in->n; i++)
             w32[i] = (uint32_t)in->w[i];
         assert_int_equal(hcl_buffer(&d, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, in->n * sizeof *w32, w32,
-                                    &bin), HET_OK);
+                                    &bin), HETERO_OK);
         free(w32);
     } else {
         assert_int_equal(hcl_buffer(&d, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, in->n * sizeof *in->w,
-                                    in->w, &bin), HET_OK);
+                                    in->w, &bin), HETERO_OK);
     }
     assert_int_equal(hcl_buffer(&d, CL_MEM_READ_WRITE | CL_MEM_COPY_HOST_PTR, nout * sizeof *got, got, &bout),
-                     HET_OK);
+                     HETERO_OK);
     hcl_arg args[5] = {
         {.kind = HCL_ARG_MEM, .u.mem = bin},
         {.kind = HCL_ARG_MEM, .u.mem = bout},
@@ -302,12 +302,12 @@ static size_t check_device(const hcl_info *info, const kat *k, const words *in, 
         {.kind = HCL_ARG_U32, .u.u32 = KEY0},
         {.kind = HCL_ARG_U32, .u.u32 = KEY1},
     };
-    assert_int_equal(hcl_set_args(&d, kern, 0, args, strcmp(k->kernel, "kat_pair") == 0 ? 5 : 3), HET_OK);
+    assert_int_equal(hcl_set_args(&d, kern, 0, args, strcmp(k->kernel, "kat_pair") == 0 ? 5 : 3), HETERO_OK);
     const size_t local = 64;
-    if (hcl_launch(&d, kern, (n + local - 1) / local * local, local, NULL) != HET_OK)
-        fail_msg("%s", het_errmsg());
-    if (hcl_read(&d, bout, 0, nout * sizeof *got, got, 1, NULL) != HET_OK)
-        fail_msg("%s", het_errmsg());
+    if (hcl_launch(&d, kern, (n + local - 1) / local * local, local, NULL) != HETERO_OK)
+        fail_msg("%s", hetero_errmsg());
+    if (hcl_read(&d, bout, 0, nout * sizeof *got, got, 1, NULL) != HETERO_OK)
+        fail_msg("%s", hetero_errmsg());
 
     size_t bad = 0;
     for (size_t i = 0; i < n; i++)
@@ -339,7 +339,7 @@ static void check_all_devices(const kat *k)
 {
     hcl_info *list = NULL;
     size_t ndev = 0;
-    assert_int_equal(hcl_discover(&list, &ndev), HET_OK);
+    assert_int_equal(hcl_discover(&list, &ndev), HETERO_OK);
     if (ndev == 0) {
         free(list);
         skip();

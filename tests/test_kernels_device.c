@@ -45,7 +45,7 @@ static size_t g_n;
 static int group_setup(void **state)
 {
     (void)state;
-    return hcl_discover(&g_list, &g_n) == HET_OK ? 0 : -1;
+    return hcl_discover(&g_list, &g_n) == HETERO_OK ? 0 : -1;
 }
 
 static int group_teardown(void **state)
@@ -56,43 +56,43 @@ static int group_teardown(void **state)
 }
 
 /* A planned job from "--opt value" pairs. */
-static void make_job(het_job *job, const char *wl_name, uint64_t seed, const char *const *opts)
+static void make_job(hetero_job *job, const char *wl_name, uint64_t seed, const char *const *opts)
 {
-    const het_workload *wl = het_workload_find(wl_name);
+    const hetero_workload *wl = het_workload_find(wl_name);
     assert_non_null(wl);
-    assert_int_equal(het_job_init(job, wl), HET_OK);
+    assert_int_equal(het_job_init(job, wl), HETERO_OK);
     job->seed = seed;
     for (size_t i = 0; opts[i]; i += 2)
-        if (wl->set_option(job->params, opts[i], opts[i + 1]) != HET_OK)
-            fail_msg("%s %s: %s", opts[i], opts[i + 1], het_errmsg());
-    if (het_job_plan(job) != HET_OK)
-        fail_msg("plan: %s", het_errmsg());
+        if (hetero_job_set(job, opts[i], opts[i + 1]) != HETERO_OK)
+            fail_msg("%s %s: %s", opts[i], opts[i + 1], hetero_errmsg());
+    if (het_job_plan(job) != HETERO_OK)
+        fail_msg("plan: %s", hetero_errmsg());
 }
 
 /* Runs grains [0, n_grains) of job on one device under case kc and
  * compares each partial with cpu_batch's.  Returns 0 when the case does
  * not apply to this device (forced local memory it cannot back). */
-static int run_case(const hcl_info *info, const het_job *job, const kcase *kc)
+static int run_case(const hcl_info *info, const hetero_job *job, const kcase *kc)
 {
-    const het_workload *wl = job->wl;
+    const hetero_workload *wl = job->wl;
     const uint64_t n = job->n_grains;
     const size_t psize = job->partial_size;
     hcl_device d;
     cl_program prog = NULL;
     cl_kernel k = NULL;
-    cl_mem bufs[HET_MAX_KARGS], out = NULL, chk = NULL, scratch = NULL;
+    cl_mem bufs[HETERO_MAX_KARGS], out = NULL, chk = NULL, scratch = NULL;
     size_t nbufs = 0;
 
-    assert_int_equal(hcl_open(&d, info), HET_OK);
-    if (hcl_build(&d, wl->kernel_source, wl->build_options, &prog, NULL) != HET_OK)
-        fail_msg("%s", het_errmsg());
-    assert_int_equal(hcl_kernel(&d, prog, wl->kernel_name, &k), HET_OK);
+    assert_int_equal(hcl_open(&d, info), HETERO_OK);
+    if (hcl_build(&d, wl->kernel_source, wl->build_options, &prog, NULL) != HETERO_OK)
+        fail_msg("%s", hetero_errmsg());
+    assert_int_equal(hcl_kernel(&d, prog, wl->kernel_name, &k), HETERO_OK);
     size_t kwg = 0;
     uint64_t klocal = 0;
-    assert_int_equal(hcl_kernel_limits(&d, k, &kwg, &klocal), HET_OK);
+    assert_int_equal(hcl_kernel_limits(&d, k, &kwg, &klocal), HETERO_OK);
 
     /* the device's caps as the engine derives them, then the case's */
-    het_cl_caps caps;
+    hetero_cl_caps caps;
     memset(&caps, 0, sizeof caps);
     caps.type = info->type;
     caps.fp64 = info->fp64;
@@ -109,16 +109,16 @@ static int run_case(const hcl_info *info, const het_job *job, const kcase *kc)
     caps.local_mem = kc->local_mem ? kc->local_mem : real_local;
 
     size_t local = 0;
-    if (wl->cl_fit(job, &caps, &local) != HET_OK)
-        fail_msg("%s: cl_fit: %s", kc->what, het_errmsg());
-    het_karg ka[HET_MAX_KARGS];
-    size_t na = wl->cl_args(job, &caps, ka, HET_MAX_KARGS);
+    if (wl->cl_fit(job, &caps, &local) != HETERO_OK)
+        fail_msg("%s: cl_fit: %s", kc->what, hetero_errmsg());
+    hetero_karg ka[HETERO_MAX_KARGS];
+    size_t na = wl->cl_args(job, &caps, ka, HETERO_MAX_KARGS);
     assert_true(na > 0);
 
     /* what the kernel will really take of __local memory */
     uint64_t dyn_local = 0;
     for (size_t i = 0; i < na; i++)
-        if (ka[i].kind == HET_KARG_LOCAL)
+        if (ka[i].kind == HETERO_KARG_LOCAL)
             dyn_local += ka[i].v.local_bytes;
     if (dyn_local > real_local) {
         print_message("  %s: skipped on %s (needs %" PRIu64 " bytes of local memory, has %" PRIu64 ")\n",
@@ -129,24 +129,24 @@ static int run_case(const hcl_info *info, const het_job *job, const kcase *kc)
         return 0;
     }
 
-    hcl_arg args[HET_MAX_KARGS];
+    hcl_arg args[HETERO_MAX_KARGS];
     size_t scratch_arg = SIZE_MAX, scratch_bytes = 0;
     for (size_t i = 0; i < na; i++) {
         switch (ka[i].kind) {
-        case HET_KARG_U32: args[i] = (hcl_arg){.kind = HCL_ARG_U32, .u.u32 = ka[i].v.u32}; break;
-        case HET_KARG_U64: args[i] = (hcl_arg){.kind = HCL_ARG_U64, .u.u64 = ka[i].v.u64}; break;
-        case HET_KARG_F64: args[i] = (hcl_arg){.kind = HCL_ARG_F64, .u.f64 = ka[i].v.f64}; break;
-        case HET_KARG_LOCAL: args[i] = (hcl_arg){.kind = HCL_ARG_LOCAL, .u.bytes = ka[i].v.local_bytes}; break;
-        case HET_KARG_SCRATCH:
+        case HETERO_KARG_U32: args[i] = (hcl_arg){.kind = HCL_ARG_U32, .u.u32 = ka[i].v.u32}; break;
+        case HETERO_KARG_U64: args[i] = (hcl_arg){.kind = HCL_ARG_U64, .u.u64 = ka[i].v.u64}; break;
+        case HETERO_KARG_F64: args[i] = (hcl_arg){.kind = HCL_ARG_F64, .u.f64 = ka[i].v.f64}; break;
+        case HETERO_KARG_LOCAL: args[i] = (hcl_arg){.kind = HCL_ARG_LOCAL, .u.bytes = ka[i].v.local_bytes}; break;
+        case HETERO_KARG_SCRATCH:
             scratch_arg = i;
             scratch_bytes = ka[i].v.scratch_bytes;
             break;
-        case HET_KARG_BUF: {
+        case HETERO_KARG_BUF: {
             static const unsigned char zero[8];
             size_t bytes = ka[i].v.buf.bytes ? ka[i].v.buf.bytes : 1;
             const void *data = ka[i].v.buf.bytes ? ka[i].v.buf.data : zero;
             assert_int_equal(hcl_buffer(&d, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, bytes, data,
-                                        &bufs[nbufs]), HET_OK);
+                                        &bufs[nbufs]), HETERO_OK);
             args[i] = (hcl_arg){.kind = HCL_ARG_MEM, .u.mem = bufs[nbufs++]};
             break;
         }
@@ -157,7 +157,7 @@ static int run_case(const hcl_info *info, const het_job *job, const kcase *kc)
     /* primes (kernels/primes.cl): the argument after the scratch is
      * chunk_bytes, and the scratch holds chunk_bytes of marks */
     if (kc->chunk) {
-        assert_true(scratch_arg + 1 < na && ka[scratch_arg + 1].kind == HET_KARG_U64);
+        assert_true(scratch_arg + 1 < na && ka[scratch_arg + 1].kind == HETERO_KARG_U64);
         uint64_t was = ka[scratch_arg + 1].v.u64;
         assert_true(was > 0);
         scratch_bytes = scratch_bytes - was + kc->chunk;
@@ -165,35 +165,35 @@ static int run_case(const hcl_info *info, const het_job *job, const kcase *kc)
     }
     if (scratch_arg != SIZE_MAX) {
         assert_int_equal(hcl_buffer(&d, CL_MEM_READ_WRITE, n * (scratch_bytes ? scratch_bytes : 1), NULL,
-                                    &scratch), HET_OK);
+                                    &scratch), HETERO_OK);
         args[scratch_arg] = (hcl_arg){.kind = HCL_ARG_MEM, .u.mem = scratch};
     }
-    assert_int_equal(hcl_set_args(&d, k, 4, args, na), HET_OK);
+    assert_int_equal(hcl_set_args(&d, k, 4, args, na), HETERO_OK);
 
     unsigned char *got = malloc(n * psize), *want = malloc(n * psize);
     uint64_t *words = malloc(n * sizeof *words);
     assert_true(got && want && words);
     memset(got, 0xA5, n * psize);
-    assert_int_equal(hcl_buffer(&d, CL_MEM_READ_WRITE | CL_MEM_COPY_HOST_PTR, n * psize, got, &out), HET_OK);
-    assert_int_equal(hcl_buffer(&d, CL_MEM_READ_WRITE, n * sizeof *words, NULL, &chk), HET_OK);
-    assert_int_equal(hcl_fill(&d, chk, 0, n * sizeof *words, 0), HET_OK);
+    assert_int_equal(hcl_buffer(&d, CL_MEM_READ_WRITE | CL_MEM_COPY_HOST_PTR, n * psize, got, &out), HETERO_OK);
+    assert_int_equal(hcl_buffer(&d, CL_MEM_READ_WRITE, n * sizeof *words, NULL, &chk), HETERO_OK);
+    assert_int_equal(hcl_fill(&d, chk, 0, n * sizeof *words, 0), HETERO_OK);
     hcl_arg a4[4] = {
         {.kind = HCL_ARG_MEM, .u.mem = out},
         {.kind = HCL_ARG_U64, .u.u64 = 0},
         {.kind = HCL_ARG_U32, .u.u32 = (uint32_t)n},
         {.kind = HCL_ARG_MEM, .u.mem = chk},
     };
-    assert_int_equal(hcl_set_args(&d, k, 0, a4, 4), HET_OK);
+    assert_int_equal(hcl_set_args(&d, k, 0, a4, 4), HETERO_OK);
     cl_event ev = NULL;
-    if (hcl_launch(&d, k, n * local, local, &ev) != HET_OK)
-        fail_msg("%s: %s", kc->what, het_errmsg());
-    assert_int_equal(hcl_read(&d, out, 0, n * psize, got, 1, NULL), HET_OK);
-    assert_int_equal(hcl_read(&d, chk, 0, n * sizeof *words, words, 1, NULL), HET_OK);
-    if (hcl_wait(&d, ev) != HET_OK)
-        fail_msg("%s: %s", kc->what, het_errmsg());
+    if (hcl_launch(&d, k, n * local, local, &ev) != HETERO_OK)
+        fail_msg("%s: %s", kc->what, hetero_errmsg());
+    assert_int_equal(hcl_read(&d, out, 0, n * psize, got, 1, NULL), HETERO_OK);
+    assert_int_equal(hcl_read(&d, chk, 0, n * sizeof *words, words, 1, NULL), HETERO_OK);
+    if (hcl_wait(&d, ev) != HETERO_OK)
+        fail_msg("%s: %s", kc->what, hetero_errmsg());
     hcl_release_event(ev);
 
-    assert_int_equal(wl->cpu_batch(job, 0, n, want, 1), HET_OK);
+    assert_int_equal(wl->cpu_batch(job, 0, n, want, 1), HETERO_OK);
     for (uint64_t g = 0; g < n; g++) {
         if (words[g] != HET_GRAIN_CHECK(g))
             fail_msg("%s on %s: grain %" PRIu64 " not finished (check word %016" PRIx64 ")", kc->what,
@@ -220,7 +220,7 @@ static int run_case(const hcl_info *info, const het_job *job, const kcase *kc)
     return 1;
 }
 
-static void run_cases(const het_job *job, const kcase *cases, size_t ncases)
+static void run_cases(const hetero_job *job, const kcase *cases, size_t ncases)
 {
     if (g_n == 0)
         skip();
@@ -255,7 +255,7 @@ static const kcase primes_chunk_cases[] = {
 
 static void primes_job(const char *range, const kcase *cases, size_t ncases)
 {
-    het_job job;
+    hetero_job job;
     const char *opts[] = {"--range", range, NULL};
     make_job(&job, "primes", 0, opts);
     run_cases(&job, cases, ncases);
@@ -303,7 +303,7 @@ static const kcase pi_cases[] = {
 static void pi_both_paths(void **state)
 {
     (void)state;
-    het_job job;
+    hetero_job job;
     const char *opts[] = {"--samples", "3145731", NULL};
     make_job(&job, "pi", UINT64_C(0x0123456789abcdef), opts);
     assert_true(job.n_grains >= 3);

@@ -73,10 +73,10 @@ static int entries(void)
 static void expect_bad(const char *p, const char *words)
 {
     int rc = het_out_check("--out", p);
-    if (rc != HET_E_BADARG)
+    if (rc != HETERO_E_BADARG)
         fail_msg("'%s' was accepted", p);
-    if (!strstr(het_errmsg(), "--out") || !strstr(het_errmsg(), words))
-        fail_msg("'%s': message '%s' lacks '--out' or '%s'", p, het_errmsg(), words);
+    if (!strstr(hetero_errmsg(), "--out") || !strstr(hetero_errmsg(), words))
+        fail_msg("'%s': message '%s' lacks '--out' or '%s'", p, hetero_errmsg(), words);
 }
 
 static void check_refuses_what_cannot_be_written(void **state)
@@ -106,10 +106,10 @@ static void check_accepts_what_can_be_written(void **state)
     (void)state;
     char p[400];
     path(p, sizeof p, "new.txt");
-    assert_int_equal(het_out_check("--out", p), HET_OK);
+    assert_int_equal(het_out_check("--out", p), HETERO_OK);
     write_file(p, "old");
-    assert_int_equal(het_out_check("--out", p), HET_OK);
-    assert_int_equal(het_out_check("--out", "/dev/null"), HET_OK);
+    assert_int_equal(het_out_check("--out", p), HETERO_OK);
+    assert_int_equal(het_out_check("--out", "/dev/null"), HETERO_OK);
     assert_int_equal(entries(), 1);
 }
 
@@ -121,11 +121,11 @@ static void commit_replaces_the_file_whole(void **state)
     write_file(p, "old\n");
     assert_int_equal(chmod(p, 0640), 0);
     het_out o;
-    assert_int_equal(het_out_open(&o, "--out", p), HET_OK);
+    assert_int_equal(het_out_open(&o, "--out", p), HETERO_OK);
     fputs("new\n", o.f);
     assert_string_equal(read_file(p), "old\n");   /* not yet */
     assert_int_equal(entries(), 2);               /* the temporary file beside it */
-    assert_int_equal(het_out_commit(&o), HET_OK);
+    assert_int_equal(het_out_commit(&o), HETERO_OK);
     het_out_discard(&o);                          /* safe after commit */
     assert_string_equal(read_file(p), "new\n");
     struct stat st;
@@ -141,7 +141,7 @@ static void discard_keeps_the_old_file(void **state)
     path(p, sizeof p, "out.txt");
     write_file(p, "old\n");
     het_out o;
-    assert_int_equal(het_out_open(&o, "--out", p), HET_OK);
+    assert_int_equal(het_out_open(&o, "--out", p), HETERO_OK);
     fputs("half of it", o.f);
     het_out_discard(&o);
     assert_string_equal(read_file(p), "old\n");
@@ -157,9 +157,9 @@ static void a_symbolic_link_is_followed(void **state)
     write_file(real, "old\n");
     assert_int_equal(symlink(real, p), 0);
     het_out o;
-    assert_int_equal(het_out_open(&o, "--out", p), HET_OK);
+    assert_int_equal(het_out_open(&o, "--out", p), HETERO_OK);
     fputs("new\n", o.f);
-    assert_int_equal(het_out_commit(&o), HET_OK);
+    assert_int_equal(het_out_commit(&o), HETERO_OK);
     struct stat st;
     assert_int_equal(lstat(p, &st), 0);
     assert_true(S_ISLNK(st.st_mode));
@@ -170,10 +170,10 @@ static void a_full_device_fails_at_commit(void **state)
 {
     (void)state;
     het_out o;
-    assert_int_equal(het_out_open(&o, "--out", "/dev/full"), HET_OK);
+    assert_int_equal(het_out_open(&o, "--out", "/dev/full"), HETERO_OK);
     fputs("anything\n", o.f);
-    assert_int_equal(het_out_commit(&o), HET_E_IO);
-    assert_non_null(strstr(het_errmsg(), "--out: writing '/dev/full': No space left on device"));
+    assert_int_equal(het_out_commit(&o), HETERO_E_IO);
+    assert_non_null(strstr(hetero_errmsg(), "--out: writing '/dev/full': No space left on device"));
 }
 
 static void a_stream_that_fails_is_named(void **state)
@@ -182,8 +182,8 @@ static void a_stream_that_fails_is_named(void **state)
     FILE *f = fopen("/dev/full", "w");
     assert_non_null(f);
     fputs("the report\n", f);
-    assert_int_equal(het_stream_flush(f, "the report to stdout"), HET_E_IO);
-    assert_string_equal(het_errmsg(), "writing the report to stdout: No space left on device");
+    assert_int_equal(het_stream_flush(f, "the report to stdout"), HETERO_E_IO);
+    assert_string_equal(hetero_errmsg(), "writing the report to stdout: No space left on device");
     fclose(f);
 }
 
@@ -195,20 +195,20 @@ static void input_is_a_bounded_regular_file(void **state)
     size_t len;
     path(p, sizeof p, "in.json");
     write_file(p, "{\"a\": 1}\n");
-    assert_int_equal(het_read_input("--in", p, 100, &text, &len), HET_OK);
+    assert_int_equal(het_read_input("--in", p, 100, &text, &len), HETERO_OK);
     assert_int_equal(len, 9);
     assert_string_equal(text, "{\"a\": 1}\n");
     free(text);
-    assert_int_equal(het_read_input("--in", p, 8, &text, &len), HET_E_BADARG);   /* too large */
+    assert_int_equal(het_read_input("--in", p, 8, &text, &len), HETERO_E_BADARG);   /* too large */
     assert_null(text);
-    assert_int_equal(het_read_input("--in", "/dev/zero", 100, &text, &len), HET_E_BADARG);
-    assert_int_equal(het_read_input("--in", g_dir, 100, &text, &len), HET_E_BADARG);
+    assert_int_equal(het_read_input("--in", "/dev/zero", 100, &text, &len), HETERO_E_BADARG);
+    assert_int_equal(het_read_input("--in", g_dir, 100, &text, &len), HETERO_E_BADARG);
     path(fifo, sizeof fifo, "fifo");
     assert_int_equal(mkfifo(fifo, 0600), 0);
-    assert_int_equal(het_read_input("--in", fifo, 100, &text, &len), HET_E_BADARG);   /* not waited on */
+    assert_int_equal(het_read_input("--in", fifo, 100, &text, &len), HETERO_E_BADARG);   /* not waited on */
     path(p, sizeof p, "missing.json");
-    assert_int_equal(het_read_input("--in", p, 100, &text, &len), HET_E_BADARG);
-    assert_non_null(strstr(het_errmsg(), "--in"));
+    assert_int_equal(het_read_input("--in", p, 100, &text, &len), HETERO_E_BADARG);
+    assert_non_null(strstr(hetero_errmsg(), "--in"));
 }
 
 int main(void)

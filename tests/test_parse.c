@@ -1,6 +1,6 @@
 /* test_parse.c - the number parsers every option uses (host/parse.c) and
  * --format (host/cli.c): what each accepts, what it refuses, and that a
- * refusal is HET_E_BADARG with a message that names the option and quotes
+ * refusal is HETERO_E_BADARG with a message that names the option and quotes
  * what was given. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,9 +20,9 @@
 static uint64_t count_ok(const char *s, uint64_t min, uint64_t max)
 {
     uint64_t v = 0xdeadbeef;
-    int rc = het_parse_count("--samples", s, min, max, &v);
-    if (rc != HET_OK)
-        fail_msg("'%s' refused: %s", s, het_errmsg());
+    int rc = hetero_parse_count("--samples", s, min, max, &v);
+    if (rc != HETERO_OK)
+        fail_msg("'%s' refused: %s", s, hetero_errmsg());
     return v;
 }
 
@@ -31,17 +31,17 @@ static uint64_t count_ok(const char *s, uint64_t min, uint64_t max)
 static void count_refused(const char *s, uint64_t min, uint64_t max)
 {
     uint64_t v = 77;
-    int rc = het_parse_count("--samples", s, min, max, &v);
-    if (rc != HET_E_BADARG)
-        fail_msg("'%s' gave %d (value %llu), expected HET_E_BADARG", s, rc, (unsigned long long)v);
+    int rc = hetero_parse_count("--samples", s, min, max, &v);
+    if (rc != HETERO_E_BADARG)
+        fail_msg("'%s' gave %d (value %llu), expected HETERO_E_BADARG", s, rc, (unsigned long long)v);
     assert_int_equal(v, 77);
-    assert_non_null(strstr(het_errmsg(), "--samples: "));
-    assert_null(strchr(het_errmsg(), '\n'));
+    assert_non_null(strstr(hetero_errmsg(), "--samples: "));
+    assert_null(strchr(hetero_errmsg(), '\n'));
     if (*s) {
         char quoted[128];
         snprintf(quoted, sizeof quoted, "'%s'", s);
-        if (!strstr(het_errmsg(), quoted))
-            fail_msg("message '%s' does not quote %s", het_errmsg(), quoted);
+        if (!strstr(hetero_errmsg(), quoted))
+            fail_msg("message '%s' does not quote %s", hetero_errmsg(), quoted);
     }
 }
 
@@ -90,14 +90,14 @@ static void count_above_max_refused(void **state)
     count_refused("18446744073709551616", 0, UINT64_MAX);
     count_refused("99999999999999999999999", 1, TWO_63);
     count_refused("101", 1, 100);
-    assert_non_null(strstr(het_errmsg(), "at most 100"));
+    assert_non_null(strstr(hetero_errmsg(), "at most 100"));
 }
 
 static void count_zero_and_below_min_refused(void **state)
 {
     (void)state;
     count_refused("0", 1, TWO_63);
-    assert_non_null(strstr(het_errmsg(), "at least 1"));
+    assert_non_null(strstr(hetero_errmsg(), "at least 1"));
     count_refused("0e5", 1, TWO_63);
     count_refused("4", 5, 10);
     assert_int_equal(count_ok("0", 0, 10), 0);
@@ -135,34 +135,34 @@ static void count_empty_or_missing_refused(void **state)
     (void)state;
     count_refused("", 1, TWO_63);
     uint64_t v = 3;
-    assert_int_equal(het_parse_count("--samples", NULL, 1, 10, &v), HET_E_BADARG);
+    assert_int_equal(hetero_parse_count("--samples", NULL, 1, 10, &v), HETERO_E_BADARG);
     assert_int_equal(v, 3);
-    assert_non_null(strstr(het_errmsg(), "--samples"));
+    assert_non_null(strstr(hetero_errmsg(), "--samples"));
 }
 
 static void count_message_names_the_given_option(void **state)
 {
     (void)state;
     uint64_t v;
-    assert_int_equal(het_parse_count("--threads", "zero", 1, 4096, &v), HET_E_BADARG);
-    assert_non_null(strstr(het_errmsg(), "--threads: "));
-    assert_null(strstr(het_errmsg(), "--samples"));
+    assert_int_equal(hetero_parse_count("--threads", "zero", 1, 4096, &v), HETERO_E_BADARG);
+    assert_non_null(strstr(hetero_errmsg(), "--threads: "));
+    assert_null(strstr(hetero_errmsg(), "--samples"));
 }
 
 static uint64_t u64_ok(const char *s)
 {
     uint64_t v = 0xdeadbeef;
-    if (het_parse_u64("--seed", s, &v) != HET_OK)
-        fail_msg("'%s' refused: %s", s, het_errmsg());
+    if (hetero_parse_u64("--seed", s, &v) != HETERO_OK)
+        fail_msg("'%s' refused: %s", s, hetero_errmsg());
     return v;
 }
 
 static void u64_refused(const char *s)
 {
     uint64_t v = 5;
-    assert_int_equal(het_parse_u64("--seed", s, &v), HET_E_BADARG);
+    assert_int_equal(hetero_parse_u64("--seed", s, &v), HETERO_E_BADARG);
     assert_int_equal(v, 5);
-    assert_non_null(strstr(het_errmsg(), "--seed: "));
+    assert_non_null(strstr(hetero_errmsg(), "--seed: "));
 }
 
 static void seed_decimal(void **state)
@@ -200,7 +200,7 @@ static void seed_junk_refused(void **state)
     for (size_t i = 0; i < sizeof junk / sizeof *junk; i++)
         u64_refused(junk[i]);
     uint64_t v = 5;
-    assert_int_equal(het_parse_u64("--seed", NULL, &v), HET_E_BADARG);
+    assert_int_equal(hetero_parse_u64("--seed", NULL, &v), HETERO_E_BADARG);
     assert_int_equal(v, 5);
 }
 
@@ -208,11 +208,11 @@ static void double_in_range(void **state)
 {
     (void)state;
     double v = 0;
-    assert_int_equal(het_parse_double("--capacity", "2.5", 0, INFINITY, &v), HET_OK);
+    assert_int_equal(hetero_parse_real("--capacity", "2.5", 0, INFINITY, &v), HETERO_OK);
     assert_true(v == 2.5);
-    assert_int_equal(het_parse_double("--capacity", "-1e3", -INFINITY, 0, &v), HET_OK);
+    assert_int_equal(hetero_parse_real("--capacity", "-1e3", -INFINITY, 0, &v), HETERO_OK);
     assert_true(v == -1000.0);
-    assert_int_equal(het_parse_double("--capacity", "1", 1, 1, &v), HET_OK);
+    assert_int_equal(hetero_parse_real("--capacity", "1", 1, 1, &v), HETERO_OK);
     assert_true(v == 1.0);
 }
 
@@ -222,15 +222,15 @@ static void double_refused(void **state)
     const char *junk[] = {"", "abc", "1.5x", "nan", "inf", "-inf", "1e999", " "};
     for (size_t i = 0; i < sizeof junk / sizeof *junk; i++) {
         double v = 7;
-        assert_int_equal(het_parse_double("--capacity", junk[i], -INFINITY, INFINITY, &v), HET_E_BADARG);
+        assert_int_equal(hetero_parse_real("--capacity", junk[i], -INFINITY, INFINITY, &v), HETERO_E_BADARG);
         assert_true(v == 7);
-        assert_non_null(strstr(het_errmsg(), "--capacity: "));
+        assert_non_null(strstr(hetero_errmsg(), "--capacity: "));
     }
     double v = 7;
-    assert_int_equal(het_parse_double("--capacity", "-0.5", 0, INFINITY, &v), HET_E_BADARG);
-    assert_non_null(strstr(het_errmsg(), ">= 0"));
-    assert_int_equal(het_parse_double("--capacity", "2", 0, 1, &v), HET_E_BADARG);
-    assert_non_null(strstr(het_errmsg(), "[0, 1]"));
+    assert_int_equal(hetero_parse_real("--capacity", "-0.5", 0, INFINITY, &v), HETERO_E_BADARG);
+    assert_non_null(strstr(hetero_errmsg(), ">= 0"));
+    assert_int_equal(hetero_parse_real("--capacity", "2", 0, 1, &v), HETERO_E_BADARG);
+    assert_non_null(strstr(hetero_errmsg(), "[0, 1]"));
     assert_true(v == 7);
 }
 
@@ -238,14 +238,14 @@ static void format_values(void **state)
 {
     (void)state;
     int f = -1;
-    assert_int_equal(het_parse_format("text", 1, &f), HET_OK);
-    assert_int_equal(f, HET_FMT_TEXT);
-    assert_int_equal(het_parse_format("json", 1, &f), HET_OK);
-    assert_int_equal(f, HET_FMT_JSON);
-    assert_int_equal(het_parse_format("csv", 1, &f), HET_OK);
-    assert_int_equal(f, HET_FMT_CSV);
-    assert_int_equal(het_parse_format("json", 0, &f), HET_OK);
-    assert_int_equal(f, HET_FMT_JSON);
+    assert_int_equal(het_parse_format("text", 1, &f), HETERO_OK);
+    assert_int_equal(f, HETERO_FORMAT_TEXT);
+    assert_int_equal(het_parse_format("json", 1, &f), HETERO_OK);
+    assert_int_equal(f, HETERO_FORMAT_JSON);
+    assert_int_equal(het_parse_format("csv", 1, &f), HETERO_OK);
+    assert_int_equal(f, HETERO_FORMAT_CSV);
+    assert_int_equal(het_parse_format("json", 0, &f), HETERO_OK);
+    assert_int_equal(f, HETERO_FORMAT_JSON);
 }
 
 static void format_refused(void **state)
@@ -254,16 +254,16 @@ static void format_refused(void **state)
     const char *junk[] = {"xml", "", "JSON", "Text", "json ", "tex"};
     for (size_t i = 0; i < sizeof junk / sizeof *junk; i++) {
         int f = 99;
-        assert_int_equal(het_parse_format(junk[i], 1, &f), HET_E_BADARG);
+        assert_int_equal(het_parse_format(junk[i], 1, &f), HETERO_E_BADARG);
         assert_int_equal(f, 99);
-        assert_non_null(strstr(het_errmsg(), "--format: "));
+        assert_non_null(strstr(hetero_errmsg(), "--format: "));
     }
     int f = 99;
-    assert_int_equal(het_parse_format(NULL, 1, &f), HET_E_BADARG);
+    assert_int_equal(het_parse_format(NULL, 1, &f), HETERO_E_BADARG);
     /* `hetero devices` has no CSV form */
-    assert_int_equal(het_parse_format("csv", 0, &f), HET_E_BADARG);
+    assert_int_equal(het_parse_format("csv", 0, &f), HETERO_E_BADARG);
     assert_int_equal(f, 99);
-    assert_non_null(strstr(het_errmsg(), "'csv'"));
+    assert_non_null(strstr(hetero_errmsg(), "'csv'"));
 }
 
 int main(void)

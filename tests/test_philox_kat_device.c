@@ -49,21 +49,21 @@ static void check_device(const hcl_info *info)
     memset(got, 0xA5, sizeof got);
 
     int rc = hcl_open(&d, info);
-    assert_int_equal(rc, HET_OK);
+    assert_int_equal(rc, HETERO_OK);
     rc = hcl_build(&d, het_kernel_philox_kat, "", &prog, NULL);
-    if (rc != HET_OK)
-        fail_msg("%s", het_errmsg());
-    assert_int_equal(hcl_kernel(&d, prog, "philox_kat", &k), HET_OK);
-    assert_int_equal(hcl_buffer(&d, CL_MEM_READ_ONLY, sizeof words, words, &in), HET_OK);
-    assert_int_equal(hcl_buffer(&d, CL_MEM_WRITE_ONLY, sizeof got, got, &out), HET_OK);
+    if (rc != HETERO_OK)
+        fail_msg("%s", hetero_errmsg());
+    assert_int_equal(hcl_kernel(&d, prog, "philox_kat", &k), HETERO_OK);
+    assert_int_equal(hcl_buffer(&d, CL_MEM_READ_ONLY, sizeof words, words, &in), HETERO_OK);
+    assert_int_equal(hcl_buffer(&d, CL_MEM_WRITE_ONLY, sizeof got, got, &out), HETERO_OK);
     hcl_arg args[] = {
         { .kind = HCL_ARG_MEM, .u.mem = in },
         { .kind = HCL_ARG_MEM, .u.mem = out },
         { .kind = HCL_ARG_U32, .u.u32 = (uint32_t)N },
     };
-    assert_int_equal(hcl_set_args(&d, k, 0, args, 3), HET_OK);
-    assert_int_equal(hcl_launch(&d, k, N, 0, NULL), HET_OK);
-    assert_int_equal(hcl_read(&d, out, 0, sizeof got, got, 1, NULL), HET_OK);
+    assert_int_equal(hcl_set_args(&d, k, 0, args, 3), HETERO_OK);
+    assert_int_equal(hcl_launch(&d, k, N, 0, NULL), HETERO_OK);
+    assert_int_equal(hcl_read(&d, out, 0, sizeof got, got, 1, NULL), HETERO_OK);
 
     for (size_t i = 0; i < N; i++)
         for (int j = 0; j < 4; j++)
@@ -83,7 +83,7 @@ static void every_device_matches_published_vectors(void **state)
     (void)state;
     hcl_info *list = NULL;
     size_t n = 0;
-    assert_int_equal(hcl_discover(&list, &n), HET_OK);
+    assert_int_equal(hcl_discover(&list, &n), HETERO_OK);
     if (n == 0)
         skip();
     for (size_t i = 0; i < n; i++)

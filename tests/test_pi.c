@@ -126,16 +126,16 @@ static void cpu_path_is_additive(void **state)
 
 /* ---- jobs, plans and runs ---------------------------------------------- */
 
-static void job_for(het_job *job, uint64_t samples, uint64_t seed)
+static void job_for(hetero_job *job, uint64_t samples, uint64_t seed)
 {
-    const het_workload *pi = het_workload_find("pi");
+    const hetero_workload *pi = het_workload_find("pi");
     assert_non_null(pi);
-    assert_int_equal(het_job_init(job, pi), HET_OK);
+    assert_int_equal(het_job_init(job, pi), HETERO_OK);
     char buf[32];
     snprintf(buf, sizeof buf, "%" PRIu64, samples);
-    assert_int_equal(pi->set_option(job->params, "--samples", buf), HET_OK);
+    assert_int_equal(hetero_job_set(job, "--samples", buf), HETERO_OK);
     job->seed = seed;
-    assert_int_equal(het_job_plan(job), HET_OK);
+    assert_int_equal(het_job_plan(job), HETERO_OK);
 }
 
 /* cmocka's float assertions work in single precision */
@@ -145,7 +145,7 @@ static void assert_close(double got, double want, double tol)
         fail_msg("%.17g is not within %g of %.17g", got, tol, want);
 }
 
-static const het_field *field(const het_field *f, size_t n, const char *name)
+static const hetero_field *field(const hetero_field *f, size_t n, const char *name)
 {
     for (size_t i = 0; i < n; i++)
         if (strcmp(f[i].name, name) == 0)
@@ -154,16 +154,16 @@ static const het_field *field(const het_field *f, size_t n, const char *name)
     return NULL;
 }
 
-static uint64_t grain_samples(const het_job *job)
+static uint64_t grain_samples(const hetero_job *job)
 {
-    het_field f[HET_MAX_FIELDS];
-    size_t n = job->wl->params_fields(job, f, HET_MAX_FIELDS);
+    hetero_field f[HETERO_MAX_FIELDS];
+    size_t n = job->wl->params_fields(job, f, HETERO_MAX_FIELDS);
     return field(f, n, "grain_samples")->v.u64;
 }
 
 static void check_plan(uint64_t samples)
 {
-    het_job job;
+    hetero_job job;
     job_for(&job, samples, 0);
     uint64_t g = grain_samples(&job);
     assert_int_equal(g % 2, 0);                      /* grains start on a block */
@@ -199,7 +199,7 @@ static void grain_plan(void **state)
 }
 
 /* Hits of every grain by the reference, in grain order. */
-static uint64_t *ref_partials(const het_job *job, uint64_t samples)
+static uint64_t *ref_partials(const hetero_job *job, uint64_t samples)
 {
     uint64_t g = grain_samples(job);
     uint64_t *p = calloc(job->n_grains, sizeof *p);
@@ -220,7 +220,7 @@ typedef struct run_case {
 static void run_matches_reference(uint64_t samples, uint64_t seed)
 {
     static const run_case cases[] = {{1, 0, 0}, {2, 0, 0}, {1, 3, 0}, {2, 2, 7}, {1, 4, 12345}};
-    het_job job;
+    hetero_job job;
     job_for(&job, samples, seed);
     uint64_t *want = ref_partials(&job, samples);
     uint64_t want_hits = 0;
@@ -231,12 +231,12 @@ static void run_matches_reference(uint64_t samples, uint64_t seed)
     for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
         het_run_opts o = {.devices = "omp", .threads = cases[c].threads, .progress = 0, .quiet = 1,
                           .cpu_workers = cases[c].cpu_workers, .batch_jitter = cases[c].batch_jitter};
-        het_report rep;
+        hetero_report rep;
         int rc = het_engine_run(&job, &o, &rep);
         if (rc)
-            fail_msg("engine: %s", het_errmsg());
-        het_field f[HET_MAX_FIELDS];
-        size_t n = job.wl->result(&job, f, HET_MAX_FIELDS);
+            fail_msg("engine: %s", hetero_errmsg());
+        hetero_field f[HETERO_MAX_FIELDS];
+        size_t n = job.wl->result(&job, f, HETERO_MAX_FIELDS);
         uint64_t hits = field(f, n, "hits")->v.u64;
         if (hits != want_hits || rep.digest != want_digest)
             fail_msg("N %" PRIu64 " seed %#" PRIx64 " threads %d workers %d jitter %" PRIu64
@@ -278,13 +278,13 @@ static void run_several_grains(void **state)
 static void run_estimate_is_sane(void **state)
 {
     (void)state;
-    het_job job;
+    hetero_job job;
     job_for(&job, 20000000, SEEDS[1]);
     het_run_opts o = {.devices = "omp", .threads = 2, .progress = 0, .quiet = 1};
-    het_report rep;
-    assert_int_equal(het_engine_run(&job, &o, &rep), HET_OK);
-    het_field f[HET_MAX_FIELDS];
-    size_t n = job.wl->result(&job, f, HET_MAX_FIELDS);
+    hetero_report rep;
+    assert_int_equal(het_engine_run(&job, &o, &rep), HETERO_OK);
+    hetero_field f[HETERO_MAX_FIELDS];
+    size_t n = job.wl->result(&job, f, HETERO_MAX_FIELDS);
     double se = field(f, n, "stderr")->v.f64;
     assert_true(se > 0 && se < 1e-3);
     assert_true(field(f, n, "abs_error")->v.f64 < 5 * se);
@@ -322,23 +322,23 @@ static void json_report_shape(void **state)
 {
     (void)state;
     const uint64_t samples = 3000001;
-    het_job job;
+    hetero_job job;
     job_for(&job, samples, SEEDS[1]);
     het_run_opts o = {.devices = "omp", .threads = 2, .progress = 0, .quiet = 1, .cpu_workers = 2};
-    het_report rep;
-    assert_int_equal(het_engine_run(&job, &o, &rep), HET_OK);
+    hetero_report rep;
+    assert_int_equal(het_engine_run(&job, &o, &rep), HETERO_OK);
     char *text = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&text, &len);
     assert_non_null(f);
-    assert_int_equal(het_report_print(&job, &rep, HET_FMT_JSON, f), HET_OK);
+    assert_int_equal(het_report_print(&job, &rep, HETERO_FORMAT_JSON, f), HETERO_OK);
     fclose(f);
     cJSON *root = cJSON_Parse(text);
     if (!root)
         fail_msg("not JSON: %s", text);
 
-    assert_string_equal(str(root, "schema"), HET_REPORT_SCHEMA);
-    assert_int_equal((int)num(root, "version"), HET_REPORT_VERSION);
+    assert_string_equal(str(root, "schema"), HETERO_REPORT_SCHEMA);
+    assert_int_equal((int)num(root, "version"), HETERO_REPORT_VERSION);
     assert_string_equal(str(root, "workload"), "pi");
     cJSON *params = need(root, "params");
     assert_true(num(params, "samples") == (double)samples);

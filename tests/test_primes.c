@@ -1,5 +1,5 @@
 /* test_primes.c - the primes workload on the CPU path, driven the way the
- * engine drives it (set_option, validate, plan, cpu_batch, merge, result),
+ * engine drives it (options, checks, plan, cpu_batch, merge, result),
  * and its sieve against independent references: published values of
  * pi(x) and of the Nth prime, trial division, and a deterministic
  * Miller-Rabin test for 64-bit numbers. */
@@ -20,7 +20,7 @@
 #include "primes_sieve.h"
 #include "workload.h"
 
-extern const het_workload het_wl_primes;
+extern const hetero_workload het_wl_primes;
 
 #define U64_MAX_STR "18446744073709551615"
 
@@ -92,9 +92,9 @@ static uint64_t mr_count(uint64_t lo, uint64_t hi)
 /* ---- the workload, as the engine runs it --------------------------------- */
 
 typedef struct run {
-    het_job job;
+    hetero_job job;
     uint64_t *partials;
-    het_field f[HET_MAX_FIELDS];
+    hetero_field f[HETERO_MAX_FIELDS];
     size_t nf;
 } run;
 
@@ -104,11 +104,11 @@ static int run_job(run *r, int nthreads, ...)
 {
     va_list ap;
     memset(r, 0, sizeof *r);
-    assert_int_equal(het_job_init(&r->job, &het_wl_primes), HET_OK);
+    assert_int_equal(het_job_init(&r->job, &het_wl_primes), HETERO_OK);
     va_start(ap, nthreads);
     for (const char *name; (name = va_arg(ap, const char *));) {
         const char *value = va_arg(ap, const char *);
-        int rc = het_wl_primes.set_option(r->job.params, name, value);
+        int rc = hetero_job_set(&r->job, name, value);
         if (rc) {
             va_end(ap);
             return rc;
@@ -125,11 +125,11 @@ static int run_job(run *r, int nthreads, ...)
     rc = het_wl_primes.cpu_batch(&r->job, 0, r->job.n_grains, r->partials, nthreads);
     if (rc)
         return rc;
-    rc = het_wl_primes.merge(&r->job, r->partials);
+    rc = het_job_merge(&r->job, r->partials);
     if (rc)
         return rc;
-    r->nf = het_wl_primes.result(&r->job, r->f, HET_MAX_FIELDS);
-    return HET_OK;
+    r->nf = het_wl_primes.result(&r->job, r->f, HETERO_MAX_FIELDS);
+    return HETERO_OK;
 }
 
 static void run_free(run *r)
@@ -142,7 +142,7 @@ static uint64_t field(const run *r, const char *name)
 {
     for (size_t i = 0; i < r->nf; i++)
         if (strcmp(r->f[i].name, name) == 0) {
-            assert_int_equal(r->f[i].kind, HET_FIELD_U64);
+            assert_int_equal(r->f[i].kind, HETERO_FIELD_U64);
             return r->f[i].v.u64;
         }
     fail_msg("result has no field '%s'", name);
@@ -154,7 +154,7 @@ static uint64_t count_range(uint64_t a, uint64_t b, int nthreads)
     char v[64];
     run r;
     snprintf(v, sizeof v, "%" PRIu64 ":%" PRIu64, a, b);
-    assert_int_equal(run_job(&r, nthreads, "--range", v, NULL), HET_OK);
+    assert_int_equal(run_job(&r, nthreads, "--range", v, NULL), HETERO_OK);
     uint64_t c = field(&r, "count");
     run_free(&r);
     return c;
@@ -165,7 +165,7 @@ static uint64_t nth_prime(uint64_t n)
     char v[32];
     run r;
     snprintf(v, sizeof v, "%" PRIu64, n);
-    assert_int_equal(run_job(&r, 2, "--nth", v, NULL), HET_OK);
+    assert_int_equal(run_job(&r, 2, "--nth", v, NULL), HETERO_OK);
     assert_int_equal(field(&r, "n"), n);
     uint64_t p = field(&r, "prime");
     run_free(&r);
@@ -257,12 +257,12 @@ static void every_small_range_matches_trial_division(void **state)
         below[n] = below[n - 1] + (uint64_t)trial_prime(n - 1);
     het__primes_base b;
     het__primes_sieve *sv;
-    assert_int_equal(het__primes_base_init(&b, het__primes_isqrt(MAX - 1), 1), HET_OK);
-    assert_int_equal(het__primes_sieve_new(&sv), HET_OK);
+    assert_int_equal(het__primes_base_init(&b, het__primes_isqrt(MAX - 1), 1), HETERO_OK);
+    assert_int_equal(het__primes_sieve_new(&sv), HETERO_OK);
     for (uint64_t a = 0; a < MAX; a++)
         for (uint64_t bb = a + 1; bb <= MAX; bb++) {
             uint64_t c = 0;
-            assert_int_equal(het__primes_sieve_range(sv, &b, a, bb, NULL, NULL, &c), HET_OK);
+            assert_int_equal(het__primes_sieve_range(sv, &b, a, bb, NULL, NULL, &c), HETERO_OK);
             if (c != below[bb] - below[a])
                 fail_msg("[%" PRIu64 ", %" PRIu64 "): %" PRIu64 " primes, expected %" PRIu64, a, bb, c,
                          below[bb] - below[a]);
@@ -309,15 +309,15 @@ static void ranges_near_2_to_the_64_match_miller_rabin(void **state)
     /* one plan of sqrt(2^64) sieving primes, many ranges against it */
     het__primes_base b;
     het__primes_sieve *sv;
-    assert_int_equal(het__primes_base_init(&b, UINT32_MAX, 0), HET_OK);
+    assert_int_equal(het__primes_base_init(&b, UINT32_MAX, 0), HETERO_OK);
     assert_int_equal(b.count, 203280221 - 3);   /* pi(2^32) without 2, 3, 5 */
-    assert_int_equal(het__primes_sieve_new(&sv), HET_OK);
+    assert_int_equal(het__primes_sieve_new(&sv), HETERO_OK);
     const uint64_t top = UINT64_MAX;
     /* 2^64 - 59 is the largest 64-bit prime; 2^64 - 1 itself is composite */
     static const uint64_t widths[] = {1, 58, 59, 61, 20000};
     for (size_t i = 0; i < sizeof widths / sizeof *widths; i++) {
         uint64_t c;
-        assert_int_equal(het__primes_sieve_range(sv, &b, top - widths[i], top, NULL, NULL, &c), HET_OK);
+        assert_int_equal(het__primes_sieve_range(sv, &b, top - widths[i], top, NULL, NULL, &c), HETERO_OK);
         assert_int_equal(c, mr_count(top - widths[i], top));
     }
     het__primes_sieve_free(sv);
@@ -382,8 +382,8 @@ static void grains_partition_the_range_whatever_the_batching(void **state)
 {
     (void)state;
     run r;
-    assert_int_equal(run_job(&r, 2, "--range", "1000000007:1200000001", NULL), HET_OK);
-    const het_job *job = &r.job;
+    assert_int_equal(run_job(&r, 2, "--range", "1000000007:1200000001", NULL), HETERO_OK);
+    const hetero_job *job = &r.job;
     assert_true(job->n_grains > 4);
     assert_int_equal(het_wl_primes.items(job, 0, job->n_grains), 1200000001 - 1000000007);
     uint64_t sum = 0;
@@ -394,7 +394,7 @@ static void grains_partition_the_range_whatever_the_batching(void **state)
     uint64_t *one = malloc(job->n_grains * sizeof *one);
     assert_non_null(one);
     for (uint64_t g = 0; g < job->n_grains; g++)
-        assert_int_equal(het_wl_primes.cpu_batch(job, g, 1, &one[g], 1), HET_OK);
+        assert_int_equal(het_wl_primes.cpu_batch(job, g, 1, &one[g], 1), HETERO_OK);
     assert_memory_equal(one, r.partials, job->n_grains * sizeof *one);
     assert_int_equal(field(&r, "count"), 9607171);   /* primesieve 1000000007 1200000000 */
     free(one);
@@ -421,7 +421,7 @@ static void print_writes_the_primes_of_the_range_in_order(void **state)
     assert_true(fd >= 0);
     close(fd);
     run r;
-    assert_int_equal(run_job(&r, 2, "--range", "0:100000", "--print", path, NULL), HET_OK);
+    assert_int_equal(run_job(&r, 2, "--range", "0:100000", "--print", path, NULL), HETERO_OK);
     assert_int_equal(field(&r, "count"), 9592);
     FILE *f = fopen(path, "r");
     assert_non_null(f);
@@ -450,7 +450,7 @@ static void print_lists_the_largest_64_bit_primes(void **state)
     close(fd);
     run r;
     assert_int_equal(run_job(&r, 2, "--range", "18446744073709551200:" U64_MAX_STR, "--print", path, NULL),
-                     HET_OK);
+                     HETERO_OK);
     FILE *f = fopen(path, "r");
     assert_non_null(f);
     uint64_t v;
@@ -471,8 +471,8 @@ static void print_to_a_missing_directory_is_bad_input_before_the_run(void **stat
     (void)state;
     run r;
     /* refused by validate, before plan: a long run does not end in it */
-    assert_int_equal(run_job(&r, 1, "--range", "0:100", "--print", "/nonexistent-dir/primes.txt", NULL), HET_E_BADARG);
-    assert_non_null(strstr(het_errmsg(), "--print"));
+    assert_int_equal(run_job(&r, 1, "--range", "0:100", "--print", "/nonexistent-dir/primes.txt", NULL), HETERO_E_BADARG);
+    assert_non_null(strstr(hetero_errmsg(), "--print"));
     assert_null(r.partials);
     run_free(&r);
 }
@@ -481,9 +481,9 @@ static void print_to_a_full_device_is_an_io_error(void **state)
 {
     (void)state;
     run r;
-    assert_int_equal(run_job(&r, 1, "--range", "0:1e6", "--print", "/dev/full", NULL), HET_E_IO);
-    assert_non_null(strstr(het_errmsg(), "--print"));
-    assert_non_null(strstr(het_errmsg(), "No space left on device"));
+    assert_int_equal(run_job(&r, 1, "--range", "0:1e6", "--print", "/dev/full", NULL), HETERO_E_IO);
+    assert_non_null(strstr(hetero_errmsg(), "--print"));
+    assert_non_null(strstr(hetero_errmsg(), "No space left on device"));
     run_free(&r);
 }
 
@@ -500,7 +500,7 @@ static void print_replaces_the_file_whole(void **state)
     /* an existing file is replaced by the whole new list, through a
      * temporary file renamed over it */
     run r;
-    assert_int_equal(run_job(&r, 1, "--range", "0:1000", "--print", path, NULL), HET_OK);
+    assert_int_equal(run_job(&r, 1, "--range", "0:1000", "--print", path, NULL), HETERO_OK);
     run_free(&r);
     f = fopen(path, "r");
     assert_non_null(f);
@@ -521,8 +521,8 @@ static void print_replaces_the_file_whole(void **state)
 static void expect_bad(const char *name, const char *value, const char *name2, const char *value2)
 {
     run r;
-    assert_int_equal(run_job(&r, 1, name, value, name2, value2, NULL), HET_E_BADARG);
-    const char *msg = het_errmsg();
+    assert_int_equal(run_job(&r, 1, name, value, name2, value2, NULL), HETERO_E_BADARG);
+    const char *msg = hetero_errmsg();
     assert_non_null(strstr(msg, name2 && !strstr(msg, name) ? name2 : name));
     assert_null(strchr(msg, '\n'));
     run_free(&r);
@@ -547,8 +547,8 @@ static void bad_input_is_refused_naming_the_option(void **state)
     expect_bad("--nth", "3", "--print", "-");                             /* --print needs a range */
     expect_bad("--print", "", NULL, NULL);
     run r;
-    assert_int_equal(run_job(&r, 1, NULL), HET_E_BADARG);                /* neither */
-    assert_non_null(strstr(het_errmsg(), "--range"));
+    assert_int_equal(run_job(&r, 1, NULL), HETERO_E_BADARG);                /* neither */
+    assert_non_null(strstr(hetero_errmsg(), "--range"));
     run_free(&r);
 }
 
@@ -557,7 +557,7 @@ static void exponent_forms_are_accepted(void **state)
     (void)state;
     assert_int_equal(count_range(0, 1000, 1), 168);
     run r;
-    assert_int_equal(run_job(&r, 2, "--range", "1e3:1e4", NULL), HET_OK);
+    assert_int_equal(run_job(&r, 2, "--range", "1e3:1e4", NULL), HETERO_OK);
     assert_int_equal(field(&r, "count"), 1229 - 168);
     run_free(&r);
 }

@@ -17,12 +17,12 @@
 #include "workload.h"
 #include "reservoir_common.h"
 
-extern const het_workload het_wl_reservoir;
+extern const hetero_workload het_wl_reservoir;
 
 /* ---- a job driven through the workload interface ----------------------- */
 
 typedef struct tjob {
-    het_job job;
+    hetero_job job;
     unsigned char *partials;
 } tjob;
 
@@ -31,26 +31,22 @@ typedef struct tjob {
 static int tjob_setup(tjob *t, uint64_t seed, const char *const *opts)
 {
     memset(t, 0, sizeof *t);
-    t->job.wl = &het_wl_reservoir;
+    assert_int_equal(het_job_init(&t->job, &het_wl_reservoir), HETERO_OK);
     t->job.seed = seed;
-    t->job.params = calloc(1, het_wl_reservoir.params_size);
-    assert_non_null(t->job.params);
-    het_wl_reservoir.defaults(t->job.params);
     for (size_t i = 0; opts[i]; i += 2) {
-        int rc = het_wl_reservoir.set_option(t->job.params, opts[i], opts[i + 1]);
-        if (rc != HET_OK)
+        int rc = hetero_job_set(&t->job, opts[i], opts[i + 1]);
+        if (rc != HETERO_OK)
             return rc;
     }
-    int rc = het_wl_reservoir.validate(t->job.params);
-    if (rc != HET_OK)
+    int rc = hetero_job_check(&t->job);
+    if (rc != HETERO_OK)
         return rc;
     return het_wl_reservoir.plan(&t->job);
 }
 
 static void tjob_free(tjob *t)
 {
-    het_wl_reservoir.release(&t->job);
-    free(t->job.params);
+    het_job_free(&t->job);
     free(t->partials);
 }
 
@@ -63,21 +59,21 @@ static void tjob_compute(tjob *t, uint64_t batch, int threads)
     memset(t->partials, 0xA5, t->job.n_grains * ps);   /* poison: unwritten bytes show */
     for (uint64_t g = 0; g < t->job.n_grains; g += batch) {
         uint64_t n = t->job.n_grains - g < batch ? t->job.n_grains - g : batch;
-        assert_int_equal(het_wl_reservoir.cpu_batch(&t->job, g, n, t->partials + g * ps, threads), HET_OK);
+        assert_int_equal(het_wl_reservoir.cpu_batch(&t->job, g, n, t->partials + g * ps, threads), HETERO_OK);
     }
 }
 
 static void tjob_run(tjob *t, uint64_t seed, const char *const *opts, uint64_t batch, int threads)
 {
-    assert_int_equal(tjob_setup(t, seed, opts), HET_OK);
+    assert_int_equal(tjob_setup(t, seed, opts), HETERO_OK);
     tjob_compute(t, batch, threads);
-    assert_int_equal(het_wl_reservoir.merge(&t->job, t->partials), HET_OK);
+    assert_int_equal(het_job_merge(&t->job, t->partials), HETERO_OK);
 }
 
-static het_field field(const tjob *t, const char *name)
+static hetero_field field(const tjob *t, const char *name)
 {
-    het_field f[HET_MAX_FIELDS];
-    size_t n = het_wl_reservoir.result(&t->job, f, HET_MAX_FIELDS);
+    hetero_field f[HETERO_MAX_FIELDS];
+    size_t n = het_wl_reservoir.result(&t->job, f, HETERO_MAX_FIELDS);
     for (size_t i = 0; i < n; i++)
         if (strcmp(f[i].name, name) == 0)
             return f[i];
@@ -89,8 +85,8 @@ static double f64(const tjob *t, const char *name) { return field(t, name).v.f64
 
 static uint64_t param_u64(const tjob *t, const char *name)
 {
-    het_field f[HET_MAX_FIELDS];
-    size_t n = het_wl_reservoir.params_fields(&t->job, f, HET_MAX_FIELDS);
+    hetero_field f[HETERO_MAX_FIELDS];
+    size_t n = het_wl_reservoir.params_fields(&t->job, f, HETERO_MAX_FIELDS);
     for (size_t i = 0; i < n; i++)
         if (strcmp(f[i].name, name) == 0)
             return f[i].v.u64;
@@ -291,7 +287,7 @@ static void check_against_scalar(const char *paths, const char *steps, int trace
         opts[4] = NULL;
     tjob t;
     const uint64_t seed = 0xfeedface12345678u;
-    assert_int_equal(tjob_setup(&t, seed, opts), HET_OK);
+    assert_int_equal(tjob_setup(&t, seed, opts), HETERO_OK);
     tjob_compute(&t, 5, 2);
     const uint64_t P = strtoull(paths, NULL, 10), T = strtoull(steps, NULL, 10);
     const uint64_t G = param_u64(&t, "grain_paths");
@@ -403,9 +399,9 @@ static void test_same_bits_across_threads_and_batches(void **st)
     size_t bytes = a.job.n_grains * a.job.partial_size;
     assert_memory_equal(a.partials, b.partials, bytes);
     assert_memory_equal(a.partials, c.partials, bytes);
-    het_field fa[HET_MAX_FIELDS], fb[HET_MAX_FIELDS];
-    size_t na = het_wl_reservoir.result(&a.job, fa, HET_MAX_FIELDS);
-    size_t nb = het_wl_reservoir.result(&b.job, fb, HET_MAX_FIELDS);
+    hetero_field fa[HETERO_MAX_FIELDS], fb[HETERO_MAX_FIELDS];
+    size_t na = het_wl_reservoir.result(&a.job, fa, HETERO_MAX_FIELDS);
+    size_t nb = het_wl_reservoir.result(&b.job, fb, HETERO_MAX_FIELDS);
     assert_int_equal(na, nb);
     assert_memory_equal(fa, fb, na * sizeof fa[0]);
     tjob_free(&a);
@@ -460,7 +456,7 @@ static void test_grains_depend_on_job_only(void **st)
     (void)st;
     const char *opts[] = {"--paths", "1e6", "--steps", "100", NULL};
     tjob t;
-    assert_int_equal(tjob_setup(&t, 1, opts), HET_OK);
+    assert_int_equal(tjob_setup(&t, 1, opts), HETERO_OK);
     uint64_t G = param_u64(&t, "grain_paths");
     assert_true(G >= 16 && (G & (G - 1)) == 0);
     assert_int_equal(t.job.n_grains, (1000000 + G - 1) / G);
@@ -476,9 +472,9 @@ static void expect_bad(const char *const *opts, const char *needle)
 {
     tjob t;
     int rc = tjob_setup(&t, 1, opts);
-    assert_int_equal(rc, HET_E_BADARG);
-    assert_non_null(strstr(het_errmsg(), needle));
-    assert_null(strchr(het_errmsg(), '\n'));
+    assert_int_equal(rc, HETERO_E_BADARG);
+    assert_non_null(strstr(hetero_errmsg(), needle));
+    assert_null(strchr(hetero_errmsg(), '\n'));
     free(t.job.params);
 }
 

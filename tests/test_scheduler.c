@@ -27,18 +27,16 @@ static unsigned batch_delay_us;   /* makes every worker get batches */
 
 typedef struct { int unused; } fake_params;
 
-static void fake_defaults(void *p) { (void)p; }
-static int fake_set(void *p, const char *n, const char *v) { (void)p; (void)n; (void)v; return HET_OK; }
-static int fake_validate(void *p) { (void)p; return HET_OK; }
-static int fake_plan(het_job *job)
+static int fake_validate(void *p) { (void)p; return HETERO_OK; }
+static int fake_plan(hetero_job *job)
 {
     job->n_grains = N_GRAINS;
     job->partial_size = sizeof(uint64_t);
-    return HET_OK;
+    return HETERO_OK;
 }
-static void fake_release(het_job *job) { (void)job; }
-static uint64_t fake_items(const het_job *job, uint64_t g0, uint64_t n) { (void)job; (void)g0; return 10 * n; }
-static int fake_cpu(const het_job *job, uint64_t g0, uint64_t n, void *out, int nthreads)
+static void fake_release(hetero_job *job) { (void)job; }
+static uint64_t fake_items(const hetero_job *job, uint64_t g0, uint64_t n) { (void)job; (void)g0; return 10 * n; }
+static int fake_cpu(const hetero_job *job, uint64_t g0, uint64_t n, void *out, int nthreads)
 {
     (void)job;
     (void)nthreads;
@@ -47,39 +45,38 @@ static int fake_cpu(const het_job *job, uint64_t g0, uint64_t n, void *out, int 
     uint64_t *p = out;
     for (uint64_t i = 0; i < n; i++) {
         if (g0 + i == fail_at)
-            return het_fail(HET_E_RUNTIME, "fake worker failed at grain %llu", (unsigned long long)(g0 + i));
+            return hetero_fail(HETERO_E_RUNTIME, "fake worker failed at grain %llu", (unsigned long long)(g0 + i));
         atomic_fetch_add(&visits[g0 + i], 1);
         p[i] = 3 * (g0 + i) + 1;
     }
-    return HET_OK;
+    return HETERO_OK;
 }
-static int fake_merge(het_job *job, const void *partials)
+static int fake_merge(hetero_job *job, const void *partials)
 {
     const uint64_t *p = partials;
     for (uint64_t g = 0; g < job->n_grains; g++)
         if (p[g] != 3 * g + 1)
-            return het_fail(HET_E_INTERNAL, "partial %llu out of place", (unsigned long long)g);
+            return hetero_fail(HETERO_E_INTERNAL, "partial %llu out of place", (unsigned long long)g);
     merged++;
-    return HET_OK;
+    return HETERO_OK;
 }
-static size_t fake_fields(const het_job *job, het_field *f, size_t max) { (void)job; (void)f; (void)max; return 0; }
+static size_t fake_fields(const hetero_job *job, hetero_field *f, size_t max) { (void)job; (void)f; (void)max; return 0; }
 
-static const het_option fake_options[] = {{NULL, NULL, NULL}};
-static const het_workload fake = {
-    .name = "fake", .summary = "test", .usage = "", .options = fake_options,
-    .params_size = sizeof(fake_params), .item_name = "items",
-    .defaults = fake_defaults, .set_option = fake_set, .validate = fake_validate,
+static const hetero_option fake_options[] = {{.type = HETERO_OPT_END}};
+static const hetero_workload fake = {
+    .abi = HETERO_WORKLOAD_ABI, .name = "fake", .summary = "test", .options = fake_options,
+    .params_size = sizeof(fake_params), .item_name = "items", .validate = fake_validate,
     .plan = fake_plan, .release = fake_release, .items = fake_items, .cpu_batch = fake_cpu,
     .merge = fake_merge, .result = fake_fields, .params_fields = fake_fields,
 };
 
-static int run(int workers, uint64_t jitter, het_report *rep)
+static int run(int workers, uint64_t jitter, hetero_report *rep)
 {
     memset(visits, 0, sizeof visits);
     merged = 0;
-    het_job job;
-    assert_int_equal(het_job_init(&job, &fake), HET_OK);
-    assert_int_equal(het_job_plan(&job), HET_OK);
+    hetero_job job;
+    assert_int_equal(het_job_init(&job, &fake), HETERO_OK);
+    assert_int_equal(het_job_plan(&job), HETERO_OK);
     het_run_opts o = {.devices = "omp", .threads = 1, .progress = 0, .quiet = 1,
                       .cpu_workers = workers, .batch_jitter = jitter, .batch_seconds = 0.001};
     int rc = het_engine_run(&job, &o, rep);
@@ -89,7 +86,7 @@ static int run(int workers, uint64_t jitter, het_report *rep)
 
 /* Every grain computed at least once, and the only extra computations are
  * the copies the report counts. */
-static void check_visits(const het_report *rep)
+static void check_visits(const hetero_report *rep)
 {
     uint64_t extra = 0, copies = 0;
     for (int g = 0; g < N_GRAINS; g++) {
@@ -107,8 +104,8 @@ static void every_grain_exactly_once_under_random_batches(void **state)
     static const int workers[] = {1, 2, 3, 5, 8};
     for (size_t w = 0; w < sizeof workers / sizeof *workers; w++) {
         for (uint64_t seed = 1; seed <= 4; seed++) {
-            het_report rep;
-            assert_int_equal(run(workers[w], seed, &rep), HET_OK);
+            hetero_report rep;
+            assert_int_equal(run(workers[w], seed, &rep), HETERO_OK);
             check_visits(&rep);
             assert_int_equal(merged, 1);
             uint64_t grains = 0, items = 0;
@@ -127,9 +124,9 @@ static void every_grain_exactly_once_under_random_batches(void **state)
 static void digest_does_not_depend_on_workers_or_batches(void **state)
 {
     (void)state;
-    het_report a, b;
-    assert_int_equal(run(1, 0, &a), HET_OK);
-    assert_int_equal(run(7, 99, &b), HET_OK);
+    hetero_report a, b;
+    assert_int_equal(run(1, 0, &a), HETERO_OK);
+    assert_int_equal(run(7, 99, &b), HETERO_OK);
     assert_int_equal(a.digest, b.digest);
     het_report_free(&a);
     het_report_free(&b);
@@ -138,8 +135,8 @@ static void digest_does_not_depend_on_workers_or_batches(void **state)
 static void rate_sized_batches_cover_the_job(void **state)
 {
     (void)state;
-    het_report rep;
-    assert_int_equal(run(3, 0, &rep), HET_OK);
+    hetero_report rep;
+    assert_int_equal(run(3, 0, &rep), HETERO_OK);
     check_visits(&rep);
     assert_true(rep.balance > 0 && rep.balance <= 1.0);
     het_report_free(&rep);
@@ -148,26 +145,26 @@ static void rate_sized_batches_cover_the_job(void **state)
 static void a_grain_that_fails_everywhere_fails_the_run_without_a_result(void **state)
 {
     (void)state;
-    het_report rep;
+    hetero_report rep;
     fail_at = 1234;
     int rc = run(4, 7, &rep);
     fail_at = UINT64_MAX;
-    assert_int_equal(rc, HET_E_RUNTIME);
+    assert_int_equal(rc, HETERO_E_RUNTIME);
     assert_int_equal(merged, 0);
-    assert_non_null(strstr(het_errmsg(), "fake worker failed at grain 1234"));
+    assert_non_null(strstr(hetero_errmsg(), "fake worker failed at grain 1234"));
 }
 
 static void a_failing_worker_is_retired_and_the_others_finish_with_the_same_bits(void **state)
 {
     (void)state;
-    het_report one, rep;
-    assert_int_equal(run(1, 0, &one), HET_OK);
+    hetero_report one, rep;
+    assert_int_equal(run(1, 0, &one), HETERO_OK);
     setenv("HETERO_FAULT", "omp.1@2", 1);
     batch_delay_us = 300;
     int rc = run(3, 5, &rep);
     batch_delay_us = 0;
     unsetenv("HETERO_FAULT");
-    assert_int_equal(rc, HET_OK);
+    assert_int_equal(rc, HETERO_OK);
     assert_int_equal(merged, 1);
     assert_int_equal(rep.digest, one.digest);
     uint64_t grains = 0;
@@ -191,12 +188,12 @@ static void a_failing_worker_is_retired_and_the_others_finish_with_the_same_bits
 static void a_malformed_fault_spec_is_bad_input(void **state)
 {
     (void)state;
-    het_report rep;
+    hetero_report rep;
     setenv("HETERO_FAULT", "omp@zero", 1);
     int rc = run(1, 0, &rep);
     unsetenv("HETERO_FAULT");
-    assert_int_equal(rc, HET_E_BADARG);
-    assert_non_null(strstr(het_errmsg(), "HETERO_FAULT"));
+    assert_int_equal(rc, HETERO_E_BADARG);
+    assert_non_null(strstr(hetero_errmsg(), "HETERO_FAULT"));
 }
 
 int main(void)

@@ -1,0 +1,736 @@
+/* job.c - jobs and the registry of workloads (see workload.h and the
+ * public hetero.h): options from a workload's rows, the common options,
+ * the checks before any work, the output files every workload writes
+ * through, and the public job API around the engine. */
+#include "workload.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "devices.h"
+#include "engine.h"
+#include "format.h"
+#include "hcl.h"
+
+/* ---- the common options ------------------------------------------------ */
+
+const hetero_option het_common_options[] = {
+    {.type = HETERO_OPT_CUSTOM, .name = "--seed", .metavar = "S",
+     .help = "64-bit seed (default 0); the key of every random stream"},
+    {.type = HETERO_OPT_CUSTOM, .name = "--devices", .metavar = "LIST",
+     .help = "all (default), omp, gpu, cl, cl:P:D, comma-separated"},
+    {.type = HETERO_OPT_COUNT, .name = "--threads", .metavar = "T",
+     .help = "OpenMP threads per rank (default OMP_NUM_THREADS, else every core)"},
+    {.type = HETERO_OPT_OUTPUT, .name = "--checkpoint", .metavar = "FILE",
+     .help = "journal of finished grains: the same command run again resumes from it"},
+    {.type = HETERO_OPT_REAL, .name = "--checkpoint-every", .metavar = "S",
+     .help = "seconds between syncs of the journal to disk (default 30)"},
+    {.type = HETERO_OPT_FLAG, .name = "--checkpoint-remove",
+     .help = "delete the journal once the run is complete"},
+    {.type = HETERO_OPT_CUSTOM, .name = "--time-limit", .metavar = "DURATION",
+     .help = "stop in time to write the journal before DURATION (90s, 45m, 2h); exit 3"},
+    {.type = HETERO_OPT_FLAG, .name = "--quiet", .help = "no notices on stderr"},
+    {.type = HETERO_OPT_END},
+};
+
+const hetero_option *hetero_common_options(void) { return het_common_options; }
+
+/* A duration: a number and a unit, s, m, h or d ("90s", "45m", "2h",
+ * "1.5h"); a plain number is seconds. */
+static int parse_duration(const char *s, double *out)
+{
+    char *end = NULL;
+    double v = s && *s ? strtod(s, &end) : -1;
+    double unit = 1;
+    if (end && *end) {
+        if (end[1] != 0)
+            v = -1;
+        else if (*end == 's')
+            unit = 1;
+        else if (*end == 'm')
+            unit = 60;
+        else if (*end == 'h')
+            unit = 3600;
+        else if (*end == 'd')
+            unit = 86400;
+        else
+            v = -1;
+    }
+    if (!end || end == s || !(v > 0) || v * unit > 1e9)
+        return hetero_fail(HETERO_E_BADARG, "--time-limit: expected a duration such as 90s, 45m or 2h, got '%s'",
+                           s ? s : "");
+    *out = v * unit;
+    return HETERO_OK;
+}
+
+static int set_common(hetero_job *job, const char *name, const char *value)
+{
+    het_run_opts *r = &job->run;
+    if (strcmp(name, "--seed") == 0)
+        return hetero_parse_u64("--seed", value, &job->seed);
+    if (strcmp(name, "--devices") == 0) {
+        het_selection sel;
+        if (strlen(value) >= sizeof job->devices_buf)
+            return hetero_fail(HETERO_E_BADARG, "--devices: list too long");
+        int rc = het_devices_parse(value, &sel);
+        if (rc == HETERO_OK) {
+            strcpy(job->devices_buf, value);
+            r->devices = job->devices_buf;
+        }
+        return rc;
+    }
+    if (strcmp(name, "--threads") == 0)
+        return het_parse_threads("--threads", value, &r->threads);
+    if (strcmp(name, "--checkpoint") == 0) {
+        if (!*value)
+            return hetero_fail(HETERO_E_BADARG, "--checkpoint: expected a file name, got ''");
+        if (strlen(value) >= sizeof job->checkpoint_buf)
+            return hetero_fail(HETERO_E_BADARG, "--checkpoint: file name too long");
+        strcpy(job->checkpoint_buf, value);
+        r->checkpoint = job->checkpoint_buf;
+        return HETERO_OK;
+    }
+    if (strcmp(name, "--checkpoint-every") == 0)
+        return hetero_parse_real("--checkpoint-every", value, 0.001, 1e7, &r->checkpoint_every);
+    if (strcmp(name, "--checkpoint-remove") == 0) {
+        r->checkpoint_remove = 1;
+        return HETERO_OK;
+    }
+    if (strcmp(name, "--time-limit") == 0)
+        return parse_duration(value, &r->time_limit);
+    if (strcmp(name, "--quiet") == 0) {
+        r->quiet = 1;
+        return HETERO_OK;
+    }
+    return hetero_fail(HETERO_E_BADARG, "%s: unknown option", name);
+}
+
+/* ---- a workload's rows ------------------------------------------------- */
+
+static const hetero_option *find_row(const hetero_option *rows, const char *name, size_t *index)
+{
+    for (size_t i = 0; rows && rows[i].type != HETERO_OPT_END; i++)
+        if (strcmp(rows[i].name, name) == 0) {
+            if (index)
+                *index = i;
+            return &rows[i];
+        }
+    return NULL;
+}
+
+static uint64_t row_max_u64(const hetero_option *o)
+{
+    /* a bound of 0 (or one past 2^64) means none */
+    if (o->max <= 0 || o->max >= 18446744073709551616.0)
+        return UINT64_MAX;
+    return (uint64_t)o->max;
+}
+
+/* Parses value into params as row o says. */
+static int set_row(void *params, const hetero_option *o, const char *value)
+{
+    char *field = (char *)params + o->offset;
+    switch (o->type) {
+    case HETERO_OPT_COUNT: {
+        uint64_t v;
+        int rc = hetero_parse_count(o->name, value, o->min > 0 ? (uint64_t)o->min : 0, row_max_u64(o), &v);
+        if (rc == HETERO_OK)
+            memcpy(field, &v, sizeof v);
+        return rc;
+    }
+    case HETERO_OPT_REAL: {
+        double v;
+        double lo = o->min, hi = o->max;
+        if (lo == 0 && hi == 0) {
+            lo = -INFINITY;
+            hi = INFINITY;
+        }
+        int rc = hetero_parse_real(o->name, value, lo, hi, &v);
+        if (rc == HETERO_OK)
+            memcpy(field, &v, sizeof v);
+        return rc;
+    }
+    case HETERO_OPT_FLAG: {
+        if (value)
+            return hetero_fail(HETERO_E_BADARG, "%s: takes no value, got '%s'", o->name, value);
+        int one = 1;
+        memcpy(field, &one, sizeof one);
+        return HETERO_OK;
+    }
+    case HETERO_OPT_OUTPUT: {
+        if (!value || !*value)
+            return hetero_fail(HETERO_E_BADARG, "%s: expected a file name, got ''", o->name);
+        if (strcmp(value, "-") == 0 && !o->stdout_ok)
+            return hetero_fail(HETERO_E_BADARG, "%s: expected a file name, got '-' (standard output is for the "
+                               "report)", o->name);
+        char *copy = strdup(value);
+        if (!copy)
+            return hetero_fail(HETERO_E_NOMEM, "out of memory");
+        char *old;
+        memcpy(&old, field, sizeof old);
+        free(old);
+        memcpy(field, &copy, sizeof copy);
+        return HETERO_OK;
+    }
+    case HETERO_OPT_CUSTOM:
+        return o->parse(params, value);
+    default:
+        return hetero_fail(HETERO_E_INTERNAL, "%s: option of unknown type %d", o->name, o->type);
+    }
+}
+
+/* ---- the registry -------------------------------------------------------- */
+
+extern const hetero_workload het_wl_pi;
+extern const hetero_workload het_wl_primes;
+extern const hetero_workload het_wl_reservoir;
+
+#define HET_MAX_WORKLOADS 64
+static const hetero_workload *het__registry[HET_MAX_WORKLOADS] = {&het_wl_pi, &het_wl_primes,
+                                                                   &het_wl_reservoir};
+static size_t het__n_registered = 3;
+static pthread_mutex_t het__registry_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* The checks a description must pass: everything the engine relies on. */
+static int check_workload(const hetero_workload *wl)
+{
+    if (!wl)
+        return hetero_fail(HETERO_E_BADARG, "workload: no description");
+    const char *n = wl->name ? wl->name : "(unnamed)";
+    if (wl->abi != HETERO_WORKLOAD_ABI)
+        return hetero_fail(HETERO_E_BADARG, "workload %s: abi is %u, this library speaks %d", n, wl->abi,
+                           HETERO_WORKLOAD_ABI);
+    if (!wl->name || !*wl->name || strspn(wl->name, "abcdefghijklmnopqrstuvwxyz0123456789-_") != strlen(wl->name))
+        return hetero_fail(HETERO_E_BADARG, "workload %s: name must be lowercase letters, digits, - and _", n);
+#define HET_NEED(field)                                                                       \
+    if (!wl->field)                                                                           \
+        return hetero_fail(HETERO_E_BADARG, "workload %s: missing %s", n, #field);
+    HET_NEED(summary)
+    HET_NEED(item_name)
+    HET_NEED(options)
+    HET_NEED(plan)
+    HET_NEED(cpu_batch)
+    HET_NEED(merge)
+    HET_NEED(result)
+#undef HET_NEED
+    if (wl->kernel_source && (!wl->kernel_name || !wl->cl_args))
+        return hetero_fail(HETERO_E_BADARG, "workload %s: a kernel needs kernel_name and cl_args", n);
+    size_t rows = 0;
+    for (const hetero_option *o = wl->options; o->type != HETERO_OPT_END; o++, rows++) {
+        if (rows >= sizeof ((hetero_job *)0)->given)
+            return hetero_fail(HETERO_E_BADARG, "workload %s: more than %zu options", n,
+                               sizeof ((hetero_job *)0)->given);
+        if (!o->name || strncmp(o->name, "--", 2) != 0 || !o->name[2])
+            return hetero_fail(HETERO_E_BADARG, "workload %s: option %zu: a name starting with --", n, rows);
+        if (!o->help)
+            return hetero_fail(HETERO_E_BADARG, "workload %s: %s: missing help", n, o->name);
+        if (o->type < HETERO_OPT_COUNT || o->type > HETERO_OPT_CUSTOM)
+            return hetero_fail(HETERO_E_BADARG, "workload %s: %s: unknown type %d", n, o->name, o->type);
+        if ((o->type == HETERO_OPT_FLAG) != (o->metavar == NULL))
+            return hetero_fail(HETERO_E_BADARG, "workload %s: %s: a flag has no metavar, other options one", n,
+                               o->name);
+        if (o->type == HETERO_OPT_CUSTOM && !o->parse)
+            return hetero_fail(HETERO_E_BADARG, "workload %s: %s: a custom option needs parse", n, o->name);
+        size_t width = o->type == HETERO_OPT_COUNT ? sizeof(uint64_t)
+                       : o->type == HETERO_OPT_REAL ? sizeof(double)
+                       : o->type == HETERO_OPT_FLAG ? sizeof(int)
+                       : o->type == HETERO_OPT_OUTPUT ? sizeof(char *) : 0;
+        if (o->offset + width > wl->params_size)
+            return hetero_fail(HETERO_E_BADARG, "workload %s: %s: offset %zu outside params (%zu bytes)", n,
+                               o->name, o->offset, wl->params_size);
+        if (find_row(het_common_options, o->name, NULL))
+            return hetero_fail(HETERO_E_BADARG, "workload %s: %s is a common option", n, o->name);
+        for (const hetero_option *p = wl->options; p < o; p++)
+            if (strcmp(p->name, o->name) == 0)
+                return hetero_fail(HETERO_E_BADARG, "workload %s: %s twice", n, o->name);
+        if (o->def && o->type != HETERO_OPT_CUSTOM) {
+            /* the default must parse within the bounds */
+            void *scratch = calloc(1, wl->params_size ? wl->params_size : 1);
+            if (!scratch)
+                return hetero_fail(HETERO_E_NOMEM, "out of memory");
+            int rc = set_row(scratch, o, o->def);
+            if (o->type == HETERO_OPT_OUTPUT) {
+                char *p;
+                memcpy(&p, (char *)scratch + o->offset, sizeof p);
+                free(p);
+            }
+            free(scratch);
+            if (rc)
+                return hetero_fail(HETERO_E_BADARG, "workload %s: %s: default '%s' is not valid", n, o->name,
+                                   o->def);
+        }
+    }
+    return HETERO_OK;
+}
+
+int hetero_workload_register(const hetero_workload *wl)
+{
+    int rc = check_workload(wl);
+    if (rc)
+        return rc;
+    pthread_mutex_lock(&het__registry_lock);
+    for (size_t i = 0; i < het__n_registered; i++)
+        if (strcmp(het__registry[i]->name, wl->name) == 0) {
+            pthread_mutex_unlock(&het__registry_lock);
+            return hetero_fail(HETERO_E_BADARG, "workload %s: already registered", wl->name);
+        }
+    if (het__n_registered == HET_MAX_WORKLOADS) {
+        pthread_mutex_unlock(&het__registry_lock);
+        return hetero_fail(HETERO_E_BADARG, "workload %s: the registry is full (%d)", wl->name, HET_MAX_WORKLOADS);
+    }
+    het__registry[het__n_registered++] = wl;
+    pthread_mutex_unlock(&het__registry_lock);
+    return HETERO_OK;
+}
+
+const hetero_workload *hetero_workload_at(size_t i)
+{
+    pthread_mutex_lock(&het__registry_lock);
+    const hetero_workload *wl = i < het__n_registered ? het__registry[i] : NULL;
+    pthread_mutex_unlock(&het__registry_lock);
+    return wl;
+}
+
+const hetero_workload *hetero_workload_find(const char *name)
+{
+    const hetero_workload *wl;
+    for (size_t i = 0; name && (wl = hetero_workload_at(i)); i++)
+        if (strcmp(wl->name, name) == 0)
+            return wl;
+    return NULL;
+}
+
+const hetero_workload *het_workload_find(const char *name) { return hetero_workload_find(name); }
+
+/* ---- the job's life cycle ---------------------------------------------------- */
+
+int het_job_init(hetero_job *job, const hetero_workload *wl)
+{
+    memset(job, 0, sizeof *job);
+    job->wl = wl;
+    job->run.devices = "all";
+    job->run.progress = -1;
+    job->params = calloc(1, wl->params_size ? wl->params_size : 1);
+    if (!job->params)
+        return hetero_fail(HETERO_E_NOMEM, "out of memory");
+    for (const hetero_option *o = wl->options; o->type != HETERO_OPT_END; o++)
+        if (o->def) {
+            int rc = set_row(job->params, o, o->def);
+            if (rc)
+                return rc;
+        }
+    return HETERO_OK;
+}
+
+int hetero_job_set(hetero_job *job, const char *option, const char *value)
+{
+    size_t i;
+    const hetero_option *o = find_row(job->wl->options, option, &i);
+    if (!o) {
+        const hetero_option *c = find_row(het_common_options, option, NULL);
+        if (!c)
+            return hetero_fail(HETERO_E_BADARG, "%s: unknown option for %s", option, job->wl->name);
+        if ((c->type == HETERO_OPT_FLAG) != (value == NULL))
+            return value ? hetero_fail(HETERO_E_BADARG, "%s: takes no value, got '%s'", option, value)
+                         : hetero_fail(HETERO_E_BADARG, "%s: expected a value (%s), got nothing", option,
+                                       c->metavar);
+        return set_common(job, option, value);
+    }
+    if (o->type != HETERO_OPT_FLAG && !value)
+        return hetero_fail(HETERO_E_BADARG, "%s: expected a value (%s), got nothing", option, o->metavar);
+    int rc = set_row(job->params, o, value);
+    if (rc == HETERO_OK)
+        job->given[i] = 1;
+    return rc;
+}
+
+int hetero_job_set_u64(hetero_job *job, const char *option, uint64_t value)
+{
+    char buf[32];
+    snprintf(buf, sizeof buf, "%" PRIu64, value);
+    return hetero_job_set(job, option, buf);
+}
+
+int hetero_job_set_f64(hetero_job *job, const char *option, double value)
+{
+    char buf[64];
+    snprintf(buf, sizeof buf, "%.17g", value);
+    return hetero_job_set(job, option, buf);
+}
+
+/* A required option counts as given when set through a row, or (a count
+ * set directly, as hetero-bench's bench_params does) when it holds a
+ * value. */
+static int row_has_value(const void *params, const hetero_option *o)
+{
+    const char *field = (const char *)params + o->offset;
+    if (o->type == HETERO_OPT_COUNT) {
+        uint64_t v;
+        memcpy(&v, field, sizeof v);
+        return v != 0;
+    }
+    if (o->type == HETERO_OPT_OUTPUT) {
+        const char *p;
+        memcpy(&p, field, sizeof p);
+        return p != NULL;
+    }
+    return 0;
+}
+
+int hetero_job_check(hetero_job *job)
+{
+    const hetero_workload *wl = job->wl;
+    size_t i = 0;
+    job->report_to_stderr = 0;
+    for (const hetero_option *o = wl->options; o->type != HETERO_OPT_END; o++, i++) {
+        if (o->required && !job->given[i] && !row_has_value(job->params, o))
+            return hetero_fail(HETERO_E_BADARG, "%s: required (%s %s: %s)", o->name, o->name, o->metavar,
+                               o->help);
+        if (o->type != HETERO_OPT_OUTPUT)
+            continue;
+        const char *path;
+        memcpy(&path, (char *)job->params + o->offset, sizeof path);
+        if (!path)
+            continue;
+        if (strcmp(path, "-") == 0) {
+            job->report_to_stderr = 1;
+            continue;
+        }
+        /* the files are checked now, before any work (output.h) */
+        int rc = het_out_check(o->name, path);
+        if (rc)
+            return rc;
+        for (const hetero_option *p = wl->options; p < o; p++) {
+            const char *other;
+            if (p->type != HETERO_OPT_OUTPUT)
+                continue;
+            memcpy(&other, (char *)job->params + p->offset, sizeof other);
+            if (other && strcmp(other, path) == 0 && strcmp(path, "-") != 0)
+                return hetero_fail(HETERO_E_BADARG, "%s: expected another file than %s's, got '%s' for both",
+                                   o->name, p->name, path);
+        }
+    }
+    if (job->run.checkpoint_every > 0 && !job->run.checkpoint)
+        return hetero_fail(HETERO_E_BADARG, "--checkpoint-every: needs --checkpoint FILE");
+    if (job->run.checkpoint_remove && !job->run.checkpoint)
+        return hetero_fail(HETERO_E_BADARG, "--checkpoint-remove: needs --checkpoint FILE");
+    return wl->validate ? wl->validate(job->params) : HETERO_OK;
+}
+
+int het_job_plan(hetero_job *job)
+{
+    int rc = hetero_job_check(job);
+    if (rc)
+        return rc;
+    rc = job->wl->plan(job);
+    if (rc == HETERO_OK && (job->n_grains == 0 || job->partial_size == 0))
+        rc = hetero_fail(HETERO_E_INTERNAL, "%s: plan gave %" PRIu64 " grains of %zu bytes", job->wl->name,
+                         job->n_grains, job->partial_size);
+    return rc;
+}
+
+void het_job_free(hetero_job *job)
+{
+    if (!job->wl)
+        return;
+    if (job->state && job->wl->release)
+        job->wl->release(job);
+    else if (job->state && !job->wl->release)
+        free(job->state);
+    for (const hetero_option *o = job->wl->options; job->params && o->type != HETERO_OPT_END; o++)
+        if (o->type == HETERO_OPT_OUTPUT) {
+            char *p;
+            memcpy(&p, (char *)job->params + o->offset, sizeof p);
+            free(p);
+        }
+    free(job->params);
+    free(job->report.workers);
+    free(job->report.ranks);
+    job->params = NULL;
+    job->state = NULL;
+    job->report.workers = NULL;
+    job->report.ranks = NULL;
+}
+
+/* ---- outputs, in one place ------------------------------------------- */
+
+int het_job_merge(hetero_job *job, const void *partials)
+{
+    int rc = HETERO_OK;
+    job->n_outputs = 0;
+    for (const hetero_option *o = job->wl->options; o->type != HETERO_OPT_END && rc == HETERO_OK; o++) {
+        if (o->type != HETERO_OPT_OUTPUT)
+            continue;
+        const char *path;
+        memcpy(&path, (char *)job->params + o->offset, sizeof path);
+        if (!path || job->n_outputs == HET_MAX_OUTPUTS)
+            continue;
+        het_job_output *out = &job->outputs[job->n_outputs++];
+        memset(out, 0, sizeof *out);
+        out->opt = o;
+        out->out.slot = -1;
+        if (strcmp(path, "-") == 0) {
+            het_out_stdout(&out->out, o->name);
+        } else {
+            rc = het_out_open(&out->out, o->name, path);
+        }
+        out->open = rc == HETERO_OK;
+    }
+    if (rc == HETERO_OK)
+        rc = job->wl->merge(job, partials);
+    /* every file whole, or none */
+    for (size_t i = 0; i < job->n_outputs; i++) {
+        het_job_output *out = &job->outputs[i];
+        if (rc == HETERO_OK && out->open)
+            rc = het_out_commit(&out->out);
+        het_out_discard(&out->out);
+        out->open = 0;
+    }
+    job->n_outputs = 0;
+    return rc;
+}
+
+FILE *hetero_job_output(hetero_job *job, const char *option)
+{
+    for (size_t i = 0; i < job->n_outputs; i++)
+        if (job->outputs[i].open && strcmp(job->outputs[i].opt->name, option) == 0)
+            return job->outputs[i].out.f;
+    return NULL;
+}
+
+size_t het_job_params_fields(const hetero_job *job, hetero_field *f, size_t max)
+{
+    if (job->wl->params_fields)
+        return job->wl->params_fields(job, f, max);
+    size_t n = 0;
+    for (const hetero_option *o = job->wl->options; o->type != HETERO_OPT_END && n + 1 < max; o++) {
+        const char *field = (const char *)job->params + o->offset;
+        const char *name = o->name + 2;
+        if (o->type == HETERO_OPT_COUNT) {
+            uint64_t v;
+            memcpy(&v, field, sizeof v);
+            f[n++] = (hetero_field){.name = name, .kind = HETERO_FIELD_U64, .v.u64 = v};
+        } else if (o->type == HETERO_OPT_REAL) {
+            double v;
+            memcpy(&v, field, sizeof v);
+            f[n++] = (hetero_field){.name = name, .kind = HETERO_FIELD_F64, .v.f64 = v};
+        } else if (o->type == HETERO_OPT_FLAG) {
+            int v;
+            memcpy(&v, field, sizeof v);
+            f[n++] = (hetero_field){.name = name, .kind = HETERO_FIELD_U64, .v.u64 = (uint64_t)v};
+        }
+    }
+    if (n < max)
+        f[n++] = (hetero_field){.name = "seed", .kind = HETERO_FIELD_U64, .v.u64 = job->seed};
+    return n;
+}
+
+/* ---- accessors for workloads --------------------------------------------- */
+
+void *hetero_job_params(const hetero_job *job) { return job->params; }
+uint64_t hetero_job_seed(const hetero_job *job) { return job->seed; }
+void *hetero_job_state(const hetero_job *job) { return job->state; }
+void hetero_job_set_state(hetero_job *job, void *state) { job->state = state; }
+uint64_t hetero_job_grains(const hetero_job *job) { return job->n_grains; }
+size_t hetero_job_partial_size(const hetero_job *job) { return job->partial_size; }
+
+int hetero_job_set_grains(hetero_job *job, uint64_t n_grains, size_t partial_size)
+{
+    if (n_grains == 0 || partial_size == 0)
+        return hetero_fail(HETERO_E_INTERNAL, "%s: plan gave %" PRIu64 " grains of %zu bytes", job->wl->name,
+                           n_grains, partial_size);
+    job->n_grains = n_grains;
+    job->partial_size = partial_size;
+    return HETERO_OK;
+}
+
+int hetero_job_cancelled(const hetero_job *job) { return atomic_load(&((hetero_job *)job)->cancel) != 0; }
+
+void hetero_job_cancel(hetero_job *job, int signal_number)
+{
+    int none = 0;
+    atomic_compare_exchange_strong(&job->cancel, &none, signal_number > 0 ? signal_number : -1);
+}
+
+/* ---- the public job API ---------------------------------------------------- */
+
+int hetero_job_create_for(hetero_job **out, const hetero_workload *wl)
+{
+    *out = NULL;
+    int rc = check_workload(wl);
+    if (rc)
+        return rc;
+    hetero_job *job = malloc(sizeof *job);
+    if (!job)
+        return hetero_fail(HETERO_E_NOMEM, "out of memory for a job");
+    if ((rc = het_job_init(job, wl))) {
+        het_job_free(job);
+        free(job);
+        return rc;
+    }
+    *out = job;
+    return HETERO_OK;
+}
+
+int hetero_job_create(hetero_job **out, const char *workload)
+{
+    const hetero_workload *wl = hetero_workload_find(workload);
+    *out = NULL;
+    if (!wl)
+        return hetero_fail(HETERO_E_BADARG, "no workload '%s'", workload ? workload : "");
+    return hetero_job_create_for(out, wl);
+}
+
+void hetero_job_free(hetero_job *job)
+{
+    if (!job)
+        return;
+    het_job_free(job);
+    free(job);
+}
+
+void hetero_job_on_notice(hetero_job *job, hetero_notice_fn fn, void *ctx)
+{
+    job->notice = fn;
+    job->notice_ctx = ctx;
+}
+
+void hetero_job_on_progress(hetero_job *job, hetero_progress_fn fn, void *ctx, double every_s)
+{
+    job->progress = fn;
+    job->progress_ctx = ctx;
+    job->progress_every = every_s > 0 ? every_s : 1.0;
+}
+
+static int keep_error(hetero_job *job, int rc)
+{
+    snprintf(job->error, sizeof job->error, "%s", rc ? hetero_errmsg() : "");
+    return rc;
+}
+
+int hetero_job_run(hetero_job *job)
+{
+    if (job->ran)
+        return keep_error(job, hetero_fail(HETERO_E_BADARG, "%s: a job runs once", job->wl->name));
+    job->ran = 1;
+    int rc = het_job_plan(job);
+    if (rc == HETERO_OK)
+        rc = het_engine_run(job, &job->run, &job->report);
+    if (rc == HETERO_OK)
+        job->n_result = job->wl->result(job, job->result, HETERO_MAX_FIELDS);
+    return keep_error(job, rc);
+}
+
+const char *hetero_job_error(const hetero_job *job) { return job->error; }
+
+int hetero_job_result(const hetero_job *job, const hetero_field **fields, size_t *n)
+{
+    if (!job->n_result)
+        return hetero_fail(HETERO_E_BADARG, "%s: no result (the job has not run, or failed)", job->wl->name);
+    *fields = job->result;
+    *n = job->n_result;
+    return HETERO_OK;
+}
+
+static const hetero_field *result_field(const hetero_job *job, const char *name)
+{
+    for (size_t i = 0; i < job->n_result; i++)
+        if (strcmp(job->result[i].name, name) == 0)
+            return &job->result[i];
+    return NULL;
+}
+
+int hetero_job_result_u64(const hetero_job *job, const char *name, uint64_t *value)
+{
+    const hetero_field *f = result_field(job, name);
+    if (!f || f->kind != HETERO_FIELD_U64)
+        return hetero_fail(HETERO_E_BADARG, "%s: no integer result field '%s'", job->wl->name, name);
+    *value = f->v.u64;
+    return HETERO_OK;
+}
+
+int hetero_job_result_f64(const hetero_job *job, const char *name, double *value)
+{
+    const hetero_field *f = result_field(job, name);
+    if (!f || f->kind != HETERO_FIELD_F64)
+        return hetero_fail(HETERO_E_BADARG, "%s: no real result field '%s'", job->wl->name, name);
+    *value = f->v.f64;
+    return HETERO_OK;
+}
+
+uint64_t hetero_job_digest(const hetero_job *job) { return job->report.digest; }
+const hetero_report *hetero_job_report(const hetero_job *job) { return &job->report; }
+
+int hetero_job_write_report(const hetero_job *job, int format, FILE *out)
+{
+    return het_report_print(job, &job->report, format, out);
+}
+
+int hetero_job_render_report(const hetero_job *job, int format, char **text)
+{
+    *text = NULL;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f)
+        return hetero_fail(HETERO_E_NOMEM, "out of memory rendering the report");
+    int rc = het_report_print(job, &job->report, format, f);
+    if (fclose(f) != 0 && rc == HETERO_OK)
+        rc = hetero_fail(HETERO_E_NOMEM, "out of memory rendering the report");
+    if (rc) {
+        free(buf);
+        return rc;
+    }
+    *text = buf;
+    return HETERO_OK;
+}
+
+/* ---- devices and the rest ------------------------------------------------- */
+
+const char *hetero_version(void) { return HETERO_VERSION; }
+
+void hetero_free(void *p) { free(p); }
+
+int hetero_devices(hetero_device **list, size_t *n)
+{
+    hcl_info *infos = NULL;
+    size_t k = 0;
+    *list = NULL;
+    *n = 0;
+    int rc = hcl_discover(&infos, &k);
+    if (rc)
+        return rc;
+    hetero_device *d = calloc(k ? k : 1, sizeof *d);
+    if (!d) {
+        free(infos);
+        return hetero_fail(HETERO_E_NOMEM, "out of memory listing devices");
+    }
+    for (size_t i = 0; i < k; i++) {
+        const hcl_info *h = &infos[i];
+        hetero_device *o = &d[i];
+        snprintf(o->id, sizeof o->id, "%s", h->id);
+        o->type = h->type;
+        snprintf(o->name, sizeof o->name, "%s", h->name);
+        snprintf(o->vendor, sizeof o->vendor, "%s", h->vendor);
+        snprintf(o->platform, sizeof o->platform, "%s", h->platform_name);
+        snprintf(o->driver, sizeof o->driver, "%s", h->driver);
+        snprintf(o->version, sizeof o->version, "%s", h->version);
+        o->compute_units = h->compute_units;
+        o->clock_mhz = h->clock_mhz;
+        o->global_mem = h->global_mem;
+        o->local_mem = h->local_mem;
+        o->max_alloc = h->max_alloc;
+        o->max_work_group = h->max_wg;
+        o->fp64 = h->fp64;
+    }
+    free(infos);
+    *list = d;
+    *n = k;
+    return HETERO_OK;
+}
+
+const char *hetero_devices_note(void) { return hcl_discover_note(); }
