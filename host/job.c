@@ -15,6 +15,7 @@
 #include "engine.h"
 #include "format.h"
 #include "hcl.h"
+#include "par.h"
 
 /* ---- the common options ------------------------------------------------ */
 
@@ -617,7 +618,9 @@ int hetero_job_run(hetero_job *job)
     if (job->ran)
         return keep_error(job, hetero_fail(HETERO_E_BADARG, "%s: a job runs once", job->wl->name));
     job->ran = 1;
-    int rc = het_job_plan(job);
+    int rc = het_par_attach();
+    if (rc == HETERO_OK)
+        rc = het_job_plan(job);
     if (rc == HETERO_OK)
         rc = het_engine_run(job, &job->run, &job->report);
     if (rc == HETERO_OK)
@@ -692,6 +695,11 @@ int hetero_job_render_report(const hetero_job *job, int format, char **text)
 /* ---- devices and the rest ------------------------------------------------- */
 
 const char *hetero_version(void) { return HETERO_VERSION; }
+
+int hetero_init(int *argc, char ***argv) { return het_par_init(argc, argv); }
+void hetero_finalize(void) { het_par_finalize(); }
+int hetero_rank(void) { return het_par_rank(); }
+int hetero_ranks(void) { return het_par_size(); }
 
 void hetero_free(void *p) { free(p); }
 

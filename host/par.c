@@ -17,8 +17,9 @@
 
 static struct {
     int active, rank, size, local_rank, local_size, broken;
+    int external;              /* the caller initialised MPI, and ends it */
     char host[64];
-} het__par = {0, 0, 1, 0, 1, 0, ""};
+} het__par = {0, 0, 1, 0, 1, 0, 0, ""};
 
 #if HETERO_HAVE_MPI
 static int het__mpi_fail(const char *call, int rc)
@@ -85,6 +86,10 @@ int het_par_init(int *argc, char ***argv)
                         "started as one of %d ranks; rebuild with MPI or run one process", atoi(n));
     return het__srun_alone();
 #else
+    int initialised = 0;
+    MPI_Initialized(&initialised);
+    if (initialised)
+        return het_par_attach();
     if (!het__launched())
         return het__srun_alone();
     int provided = 0;
@@ -99,19 +104,45 @@ int het_par_init(int *argc, char ***argv)
     MPI_Comm node;
     MPI_CHECK(MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, het__par.rank,
                                   MPI_INFO_NULL, &node));
-    MPI_Comm_rank(node, &het__par.local_rank);
-    MPI_Comm_size(node, &het__par.local_size);
-    MPI_Comm_free(&node);
+    MPI_CHECK(MPI_Comm_rank(node, &het__par.local_rank));
+    MPI_CHECK(MPI_Comm_size(node, &het__par.local_size));
+    MPI_CHECK(MPI_Comm_free(&node));
     return het__srun_alone();
 #endif
 }
 
 void het_par_set_broken(void) { het__par.broken = 1; }
 
+int het_par_attach(void)
+{
+#if HETERO_HAVE_MPI
+    int initialised = 0, finalised = 0;
+    if (het__par.active || MPI_Initialized(&initialised) != MPI_SUCCESS || !initialised ||
+        MPI_Finalized(&finalised) != MPI_SUCCESS || finalised)
+        return HETERO_OK;
+    int provided = 0;
+    MPI_CHECK(MPI_Query_thread(&provided));
+    if (provided < MPI_THREAD_SERIALIZED)
+        return hetero_fail(HETERO_E_MPI, "MPI was initialised without MPI_THREAD_SERIALIZED support; hetero "
+                           "needs MPI_Init_thread with MPI_THREAD_MULTIPLE");
+    het__par.active = 1;
+    het__par.external = 1;
+    MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+    MPI_CHECK(MPI_Comm_rank(MPI_COMM_WORLD, &het__par.rank));
+    MPI_CHECK(MPI_Comm_size(MPI_COMM_WORLD, &het__par.size));
+    MPI_Comm node;
+    MPI_CHECK(MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, het__par.rank, MPI_INFO_NULL, &node));
+    MPI_CHECK(MPI_Comm_rank(node, &het__par.local_rank));
+    MPI_CHECK(MPI_Comm_size(node, &het__par.local_size));
+    MPI_CHECK(MPI_Comm_free(&node));
+#endif
+    return HETERO_OK;
+}
+
 void het_par_finalize(void)
 {
 #if HETERO_HAVE_MPI
-    if (het__par.active && !het__par.broken) {
+    if (het__par.active && !het__par.broken && !het__par.external) {
         MPI_Finalize();
         het__par.active = 0;
     }

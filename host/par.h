@@ -15,6 +15,9 @@
  * MPI_THREAD_MULTIPLE.  Safe to call once; returns HETERO_OK or HETERO_E_MPI. */
 int het_par_init(int *argc, char ***argv);
 void het_par_finalize(void);
+/* A library user that initialised MPI itself: use MPI_COMM_WORLD as it
+ * is (and leave finalising to the caller).  No-op otherwise. */
+int het_par_attach(void);
 
 int het_par_active(void);      /* 1 when MPI is in use */
 int het_par_rank(void);

@@ -92,6 +92,19 @@ const char *hetero_errmsg(void);
 
 /* ---- part 1: running jobs ------------------------------------------- */
 
+/* Optional, first thing in main: a process that a launcher started as one
+ * of several ranks (mpirun, srun --mpi=pmix) initialises MPI here, and its
+ * jobs then run across every rank.  Without a launcher nothing happens.
+ * (A program that initialises MPI itself need not call it.)  Bad input
+ * (srun started several tasks that cannot see each other) and MPI
+ * failures are returned.  hetero_finalize ends MPI if hetero_init began
+ * it. */
+int hetero_init(int *argc, char ***argv);
+void hetero_finalize(void);
+/* This process's rank and the number of ranks (0 and 1 without MPI). */
+int hetero_rank(void);
+int hetero_ranks(void);
+
 enum hetero_device_type {
     HETERO_DEVICE_CPU = 1,
     HETERO_DEVICE_GPU = 2,

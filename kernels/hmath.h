@@ -96,6 +96,43 @@ HET_HMATH_FN double het_log(double x)
     return dk * ln2_hi - ((hfsq - (s * (hfsq + R) + dk * ln2_lo)) - f);
 }
 
+/* ---- exponential ---------------------------------------------------- */
+
+/* het_exp(x) for a finite x with |x| <= 700 (the results stay normal).
+ *
+ * Method (fdlibm's e_exp.c): x = k*ln2 + r with k = round(x/ln2), found
+ * with the add-and-subtract rounding trick (no integer conversion), and
+ * |r| <= ln2/2 as a head hi = x - k*ln2_hi (exact: ln2_hi has 21 trailing
+ * zero bits) and a tail lo = k*ln2_lo; then
+ *   c = r - r^2*(P1 + r^2*(P2 + ... + r^2*P5)),
+ *   exp(r) = 1 - ((lo - r*c/(2 - c)) - hi),
+ * and exp(x) = 2^k * exp(r), 2^k built from the bits.  Within 1 ulp. */
+HET_HMATH_FN double het_exp(double x)
+{
+    const double ln2_hi = 0x1.62e42feep-1;
+    const double ln2_lo = 0x1.a39ef35793c76p-33;
+    const double inv_ln2 = 0x1.71547652b82fep+0;
+    const double P1 = 0x1.555555555553ep-3;
+    const double P2 = -0x1.6c16c16bebd93p-9;
+    const double P3 = 0x1.1566aaf25de2cp-14;
+    const double P4 = -0x1.bbd41c5d26bf1p-20;
+    const double P5 = 0x1.6376972bea4d0p-25;
+    const double round52 = 0x1.8p+52;
+
+    double t = x * inv_ln2 + round52;       /* round(x/ln2) in the low bits */
+    double dk = t - round52;                 /* exact */
+    het_u64 kbits = het__f64_bits(t) & 0xffffffffu;   /* k mod 2^32 */
+    double hi = x - dk * ln2_hi;             /* exact */
+    double lo = dk * ln2_lo;
+    double r = hi - lo;
+    double rr = r * r;
+    double c = r - rr * (P1 + rr * (P2 + rr * (P3 + rr * (P4 + rr * P5))));
+    double y = 1.0 - ((lo - (r * c) / (2.0 - c)) - hi);
+    /* 2^k: the biased exponent k + 1023 (k in -1022..1023) */
+    het_u64 e = (kbits + 1023u) & 0x7ffu;
+    return y * het__bits_f64(e << 52);
+}
+
 /* ---- sine and cosine of 2*pi*u ----------------------------------------- */
 
 /* fdlibm's kernels on [-pi/4, pi/4] for an argument x + y, y the tail. */

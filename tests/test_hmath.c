@@ -190,6 +190,29 @@ static void test_sincos2pi_exact_quarter_turns(void **st)
     }
 }
 
+/* exp over [-700, 700]: random arguments, the reduction's edges (halfway
+ * between multiples of ln2) and small ones. */
+static void test_exp_within_one_ulp(void **st)
+{
+    (void)st;
+    sm_state = 7;
+    double worst = 0, at = 0;
+    for (int i = 0; i < 2000000; i++) {
+        double u = (double)(splitmix64() >> 11) * 0x1.0p-53;
+        double x = i % 4 == 0 ? (u - 0.5) * 1400.0 : i % 4 == 1 ? (u - 0.5) * 8.0
+                   : i % 4 == 2 ? (u - 0.5) * 1e-6 : ((double)(int)((u - 0.5) * 2000) + 0.5) * 0.6931471805599453;
+        double e = ulp_error(het_exp(x), expl((long double)x));
+        if (e > worst) {
+            worst = e;
+            at = x;
+        }
+    }
+    print_message("het_exp, [-700, 700]: worst %.3f ulp at %a\n", worst, at);
+    assert_true(worst <= 1.0);
+    assert_true(het_exp(0.0) == 1.0);
+    assert_true(het_exp(1.0) == exp(1.0) || ulp_error(het_exp(1.0), expl(1.0L)) <= 1.0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -200,6 +223,7 @@ int main(void)
         cmocka_unit_test(test_sincos2pi_random_within_one_ulp),
         cmocka_unit_test(test_sincos2pi_edges_within_one_ulp),
         cmocka_unit_test(test_sincos2pi_exact_quarter_turns),
+        cmocka_unit_test(test_exp_within_one_ulp),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
