@@ -387,7 +387,7 @@ static int bench_job(const hetero_workload *wl, double items, uint64_t seed, con
     r->wall_s = het_par_max(rep.wall_s);
     /* from the plan, not rep.items: the report's totals exist on rank 0
      * only, and every rank must size the next job from the same numbers */
-    r->items = wl->items(&job, 0, job.n_grains);
+    r->items = het_job_items(&job, 0, job.n_grains);
     r->digest = rep.digest;
     r->ranks = rep.n_ranks > 0 ? rep.n_ranks : het_par_size();
     for (size_t i = 0; i < rep.n_workers; i++) {
@@ -403,7 +403,7 @@ static int bench_job(const hetero_workload *wl, double items, uint64_t seed, con
     if (want_fields && het_par_rank() == 0) {
         hetero_field f[HETERO_MAX_FIELDS];
         bench_fields_copy(&r->result, f, wl->result(&job, f, HETERO_MAX_FIELDS));
-        bench_fields_copy(&r->params, f, wl->params_fields(&job, f, HETERO_MAX_FIELDS));
+        bench_fields_copy(&r->params, f, het_job_params_fields(&job, f, HETERO_MAX_FIELDS));
     }
     het_report_free(&rep);
     het_job_free(&job);

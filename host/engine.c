@@ -245,11 +245,6 @@ static void het__timed_wait(het_engine *e, double seconds)
     pthread_cond_timedwait(&e->cond, &e->lock, &ts);
 }
 
-/* Items in grains [g0, g0 + n): the workload's count, or one per grain. */
-static uint64_t het__items(const hetero_job *job, uint64_t g0, uint64_t n)
-{
-    return job->wl->items ? job->wl->items(job, g0, n) : n;
-}
 
 /* A notice ("a device was left out") for the job's notice callback; the
  * library itself prints nothing.  Rank 0's, or any rank's with `any`. */
@@ -504,7 +499,7 @@ static void het__commit(het_worker *w, const het_batch *b, const unsigned char *
                 j++;
             }
             memcpy(e->partials + g * ps, data + i * ps, (size_t)(j - i) * ps);
-            items += het__items(e->job, g, j - i);
+            items += het_job_items(e->job, g, j - i);
             won += j - i;
             i = j - 1;
         } else if (memcmp(e->partials + g * ps, data + i * ps, ps) != 0) {
@@ -1026,7 +1021,7 @@ static void *het__worker_main(void *arg)
 static void het__progress(het_engine *e, uint64_t done_items, uint64_t resumed_items)
 {
     const hetero_job *job = e->job;
-    uint64_t total = het__items(job, 0, job->n_grains);
+    uint64_t total = het_job_items(job, 0, job->n_grains);
     double t = het__now() - e->t_compute0;
     uint64_t done = done_items + resumed_items;
     if (done > total)
@@ -1553,9 +1548,9 @@ static int het__compute(het_engine *e, const het_run_opts *opts, hetero_report *
     uint64_t reported = 0, resumed_items = 0;
     if (e->resumed) {
         /* items of the journal's grains: all, minus those left to do */
-        resumed_items = het__items(e->job, 0, e->n_grains);
+        resumed_items = het_job_items(e->job, 0, e->n_grains);
         for (size_t i = 0; i < e->n_rem; i++)
-            resumed_items -= het__items(e->job, e->rem[2 * i], e->rem[2 * i + 1]);
+            resumed_items -= het_job_items(e->job, e->rem[2 * i], e->rem[2 * i + 1]);
     }
     int complete = 0, rc = HETERO_OK;
     pthread_mutex_lock(&e->lock);

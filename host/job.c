@@ -530,6 +530,11 @@ size_t het_job_params_fields(const hetero_job *job, hetero_field *f, size_t max)
     return n;
 }
 
+uint64_t het_job_items(const hetero_job *job, uint64_t g0, uint64_t n)
+{
+    return job->wl->items ? job->wl->items(job, g0, n) : n;
+}
+
 /* ---- accessors for workloads --------------------------------------------- */
 
 void *hetero_job_params(const hetero_job *job) { return job->params; }

@@ -30,7 +30,7 @@ struct het_journal {
 char *het_journal_describe(const hetero_job *job)
 {
     hetero_field f[HETERO_MAX_FIELDS];
-    size_t n = job->wl->params_fields(job, f, HETERO_MAX_FIELDS);
+    size_t n = het_job_params_fields(job, f, HETERO_MAX_FIELDS);
     size_t cap = 256 + n * 300, len = 0;
     char *s = malloc(cap);
     if (!s)

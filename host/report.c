@@ -21,7 +21,7 @@ static int het__print_json(const hetero_job *job, const hetero_report *rep, FILE
     cJSON_AddStringToObject(root, "hetero", HETERO_VERSION);
     cJSON_AddStringToObject(root, "workload", job->wl->name);
     cJSON *params = cJSON_AddObjectToObject(root, "params");
-    size_t n = job->wl->params_fields(job, f, HETERO_MAX_FIELDS);
+    size_t n = het_job_params_fields(job, f, HETERO_MAX_FIELDS);
     for (size_t i = 0; i < n; i++)
         cJSON_AddItemToObject(params, f[i].name, het_json_field(&f[i]));
     cJSON *result = cJSON_AddObjectToObject(root, "result");
@@ -134,7 +134,7 @@ static int het__print_text(const hetero_job *job, const hetero_report *rep, FILE
     hetero_field f[HETERO_MAX_FIELDS];
     char buf[256];
     fprintf(out, "hetero %s", job->wl->name);
-    size_t n = job->wl->params_fields(job, f, HETERO_MAX_FIELDS);
+    size_t n = het_job_params_fields(job, f, HETERO_MAX_FIELDS);
     for (size_t i = 0; i < n; i++) {
         het_format_field(&f[i], 12, buf, sizeof buf);
         fprintf(out, "  %s=%s", f[i].name, buf);

@@ -95,6 +95,9 @@ void het_job_free(hetero_job *job);
  * the workload's merge, and commits them (or discards them on failure). */
 int het_job_merge(hetero_job *job, const void *partials);
 
+/* Items in grains [g0, g0 + n): the workload's count, or one per grain. */
+uint64_t het_job_items(const hetero_job *job, uint64_t g0, uint64_t n);
+
 /* The report's params: the workload's own, or every option with a value
  * and the seed. */
 size_t het_job_params_fields(const hetero_job *job, hetero_field *out, size_t max);

@@ -1,0 +1,73 @@
+# install_example.sh - hetero installs like a library, and a program
+# written only against the installed package builds and runs on it:
+#   - `cmake --install` into a temporary prefix puts the programs, the
+#     shared and static libraries (with a soname), hetero.h, hetero.pc,
+#     the CMake package, the man pages, the completion and the docs there;
+#   - examples/option-pricing builds through find_package(hetero) and
+#     through pkg-config, and prices a European call: the same bits on
+#     every device set and thread count (and under mpirun), within a few
+#     standard errors of Black-Scholes.
+. "$(dirname "$0")/lib.sh"
+
+build=$(dirname "$HETERO")
+src=$(cd "$(dirname "$0")/../.." && pwd)
+prefix="$E2E_DIR/prefix"
+cmake --install "$build" --prefix "$prefix" >"$E2E_DIR/install.log" 2>&1 ||
+    { show "$E2E_DIR/install.log"; fail "cmake --install"; }
+for f in bin/hetero lib/libhetero.so lib/libhetero.a include/hetero.h include/hetero/hmath.h \
+    lib/pkgconfig/hetero.pc lib/cmake/hetero/heteroConfig.cmake lib/cmake/hetero/heteroConfigVersion.cmake \
+    share/man/man1/hetero.1 share/man/man1/hetero-bench.1 share/bash-completion/completions/hetero \
+    share/doc/hetero/README.md share/doc/hetero/LICENSE; do
+    [ -e "$prefix/$f" ] || fail "not installed: $f"
+done
+soname=$(objdump -p "$prefix/lib/libhetero.so" | awk '/SONAME/ {print $2}')
+[ "$soname" = libhetero.so.0 ] || fail "soname is '$soname', expected libhetero.so.0"
+# the shared library exports its API only
+others=$(nm -D --defined-only "$prefix/lib/libhetero.so" | awk '$3 !~ /^hetero_/ && $2 ~ /[TDB]/' | head -3)
+[ -z "$others" ] || fail "libhetero.so exports more than hetero_*: $others"
+echo "ok  installed: programs, libhetero.so ($soname) and .a, headers, pkg-config, CMake package, man, completion, docs"
+
+export LD_LIBRARY_PATH="$prefix/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+
+# through find_package(hetero)
+cmake -S "$src/examples/option-pricing" -B "$E2E_DIR/op" -DCMAKE_PREFIX_PATH="$prefix" \
+    -DCMAKE_BUILD_TYPE=Release >"$E2E_DIR/op.log" 2>&1 || { show "$E2E_DIR/op.log"; fail "configure the example"; }
+cmake --build "$E2E_DIR/op" >>"$E2E_DIR/op.log" 2>&1 || { show "$E2E_DIR/op.log"; fail "build the example"; }
+OP="$E2E_DIR/op/option-pricing"
+ldd "$OP" | grep -q "$prefix/lib/libhetero.so.0" || fail "the example does not use the installed libhetero.so"
+
+# through pkg-config (the kernel flattened and embedded by hand)
+inc=$(PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --cflags hetero) || fail "pkg-config --cflags hetero"
+libs=$(PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --libs hetero) || fail "pkg-config --libs hetero"
+r123=$(dirname "$(dirname "$(find /usr/include /usr/local/include -name philox.h -path '*Random123*' | head -1)")")
+cc -E -P -undef -x c -D__OPENCL_VERSION__=120 -DHET_OPENCL=1 -I"$r123" -I"$prefix/include" \
+    -I"$src/examples/option-pricing" "$src/examples/option-pricing/option_pricing.cl" -o "$E2E_DIR/k.i" ||
+    fail "flatten the kernel"
+cmake -DIN="$E2E_DIR/k.i" -DOUT="$E2E_DIR/k.c" -DSYMBOL=option_pricing_kernel \
+    -P "$src/examples/option-pricing/embed.cmake" || fail "embed the kernel"
+# shellcheck disable=SC2086 # pkg-config's words
+cc -O2 -ffp-contract=off -fopenmp -I"$r123" $inc "$src/examples/option-pricing/option_pricing.c" "$E2E_DIR/k.c" \
+    $libs -lm -o "$E2E_DIR/op-pc" >"$E2E_DIR/pc.log" 2>&1 || { show "$E2E_DIR/pc.log"; fail "build with pkg-config"; }
+echo "ok  the example builds through find_package and through pkg-config"
+
+JOB=(--paths 2000000 --seed 42 --strike 95 --vol 0.3 --format json)
+run_ok ref "$OP" "${JOB[@]}" --devices omp --threads 2
+run_ok one "$OP" "${JOB[@]}" --devices omp --threads 1
+run_ok pc "$E2E_DIR/op-pc" "${JOB[@]}" --devices omp --threads 2
+sets=(one pc)
+if opencl_ids | grep -q .; then
+    run_ok cl "$OP" "${JOB[@]}" --devices cl,omp --threads 2
+    sets+=(cl)
+fi
+if [ -n "${MPIRUN:-}" ]; then
+    read -r -a MPI <<<"$MPIRUN"
+    run_ok mpi "${MPI[@]}" -np 2 "$OP" "${JOB[@]}" --devices omp --threads 1
+    sets+=(mpi)
+fi
+for s in "${sets[@]}"; do
+    json_check "$E2E_DIR/$s.out" "r['result'] == json.load(open('$E2E_DIR/ref.out'))['result']" \
+        "r['digest'] == json.load(open('$E2E_DIR/ref.out'))['digest']"
+done
+json_check "$E2E_DIR/ref.out" "r['workload'] == 'option-pricing'" "r['result']['stderr'] > 0" \
+    "abs(r['result']['price'] - r['result']['black_scholes']) < 4 * r['result']['stderr']"
+echo "ok  the same price and digest on: ${sets[*]}; within 4 standard errors of Black-Scholes"
