@@ -128,7 +128,7 @@ cJSON *bench_report_doc(const bench *b)
         cJSON_AddItemToObject(o, "median_s", het_json_f64(r->median_s, 6));
         cJSON_AddItemToObject(o, "min_s", het_json_f64(r->min_s, 6));
         cJSON_AddItemToObject(o, "max_s", het_json_f64(r->max_s, 6));
-        cJSON_AddItemToObject(o, "wall_median_s", het_json_f64(r->wall_median_s, 6));
+        cJSON_AddItemToObject(o, "wall", het_json_f64(r->wall_median_s, 6));
         cJSON_AddItemToObject(o, "items_per_s", het_json_f64(r->items_per_s, 6));
         cJSON_AddItemToObject(o, "items_per_s_min", het_json_f64(r->items_per_s_min, 6));
         cJSON_AddItemToObject(o, "items_per_s_max", het_json_f64(r->items_per_s_max, 6));
@@ -149,7 +149,7 @@ cJSON *bench_report_doc(const bench *b)
         else
             cJSON_AddNullToObject(o, "workers_note");
         bench_digest(r->digest, buf, sizeof buf);
-        cJSON_AddStringToObject(o, "result_digest", buf);
+        cJSON_AddStringToObject(o, "digest", buf);
         cJSON_AddItemToArray(results, o);
     }
     /* what each row ran on, as --compare matches it */
@@ -359,8 +359,8 @@ static int bench_print_csv(const bench *b, FILE *out)
 {
     const bench_comparison *c = b->have_cmp ? &b->cmp : NULL;
     fputs("workload,item_name,devices,label,engine_devices,threads,ranks,items,repeats,median_s,min_s,max_s,"
-          "wall_median_s,items_per_s,items_per_s_min,items_per_s_max,spread_pct,noisy,remeasured,speedup,"
-          "coexec_efficiency,shares_cores,result_digest", out);
+          "wall,items_per_s,items_per_s_min,items_per_s_max,spread_pct,noisy,remeasured,speedup,"
+          "coexec_efficiency,shares_cores,digest", out);
     if (c)
         fputs(",baseline_items_per_s,change_pct,comparable", out);
     fputc('\n', out);

@@ -631,7 +631,7 @@ static size_t primes_params_fields(const hetero_job *job, hetero_field *f, size_
     const primes_params *p = hetero_job_params(job);
     const primes_state *s = hetero_job_state(job);
     size_t k = 0;
-    if (max < 6)
+    if (max < 7)
         return 0;
     if (p->have_nth) {
         f[k++] = (hetero_field){"n", HETERO_FIELD_U64, {.u64 = p->n}};
@@ -642,6 +642,8 @@ static size_t primes_params_fields(const hetero_job *job, hetero_field *f, size_
     }
     f[k++] = (hetero_field){"grain_numbers", HETERO_FIELD_U64, {.u64 = s ? 30 * s->grain_bytes : 0}};
     f[k++] = (hetero_field){"sieving_primes_up_to", HETERO_FIELD_U64, {.u64 = s ? s->base.limit : 0}};
+    /* no random stream, but every report's params has the seed */
+    f[k++] = (hetero_field){"seed", HETERO_FIELD_U64, {.u64 = hetero_job_seed(job)}};
     if (p->print)
         f[k++] = (hetero_field){"print", HETERO_FIELD_STR, {.str = p->print}};
     return k;

@@ -12,7 +12,7 @@ packages=(
   libcmocka-dev librandom123-dev libcjson-dev libxxhash-dev
   # charts (--plot, SVG and PNG): cairo, and a font for its text
   libcairo2-dev fonts-dejavu-core
-  python3
+  python3 python3-jsonschema
   # optional: bench peers
   primesieve-bin python3-numba
 )

@@ -78,7 +78,7 @@ for w, c in checks.items():
         fail(f"{w}: the check job has no result fields")
 
 required = ["workload", "devices", "label", "identity", "items", "repeats", "median_s", "min_s", "max_s",
-            "items_per_s", "speedup", "result_digest", "threads", "ranks", "spread_pct", "noisy",
+            "items_per_s", "speedup", "digest", "threads", "ranks", "spread_pct", "noisy",
             "noise", "remeasured", "calibration_items_per_s"]
 for r in rows:
     name = f"{r['workload']} on {r['devices']}"
@@ -109,8 +109,8 @@ for r in rows:
     if not r["label"]:
         fail(f"{name}: no label")
     # the digest is the self-check job's, so it is the same on every set
-    if r["result_digest"] != checks[r["workload"]]["digest"]:
-        fail(f"{name}: digest {r['result_digest']} differs from the check's")
+    if r["digest"] != checks[r["workload"]]["digest"]:
+        fail(f"{name}: digest {r['digest']} differs from the check's")
     if r["devices"] == "omp/1" and r["speedup"] != 1:
         fail(f"{name}: speedup over itself is {r['speedup']}")
     if r["devices"] == "omp/1" and r["threads"] != 1:

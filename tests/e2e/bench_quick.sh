@@ -46,8 +46,8 @@ if sorted(map(key, rows)) != sorted(map(key, jrows)):
     sys.exit(f"FAIL: CSV rows {sorted(map(key, rows))} vs JSON {sorted(map(key, jrows))}")
 for r in rows:
     j = next(x for x in jrows if key(x) == key(r))
-    if r["result_digest"] != j["result_digest"]:
-        sys.exit(f"FAIL: {key(r)}: CSV digest {r['result_digest']} vs JSON {j['result_digest']}")
+    if r["digest"] != j["digest"]:
+        sys.exit(f"FAIL: {key(r)}: CSV digest {r['digest']} vs JSON {j['digest']}")
     if r["noisy"] not in ("true", "false") or not r["label"]:
         sys.exit(f"FAIL: {key(r)}: CSV noisy {r['noisy']!r} label {r['label']!r}")
     float(r["items_per_s"]), float(r["median_s"]), int(r["items"])
