@@ -124,12 +124,12 @@ static int open_trusted_dir(const char *dir)
     struct stat st;
     char why[128];
     if (mkdir_p(dir) != 0) {
-        het_debug("program cache: cannot create directory '%s': %s", dir, strerror(errno));
+        hcl__debug("program cache: cannot create directory '%s': %s", dir, strerror(errno));
         return -1;
     }
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) {
-        het_debug("program cache: cannot open directory '%s': %s", dir, strerror(errno));
+        hcl__debug("program cache: cannot open directory '%s': %s", dir, strerror(errno));
         return -1;
     }
     if (fstat(fd, &st) != 0) {
@@ -137,7 +137,7 @@ static int open_trusted_dir(const char *dir)
         return -1;
     }
     if (untrusted(&st, why, sizeof why)) {
-        het_debug("program cache: not using directory '%s': %s", dir, why);
+        hcl__debug("program cache: not using directory '%s': %s", dir, why);
         close(fd);
         return -2;
     }
@@ -156,7 +156,7 @@ static int cache_dir(char *buf, size_t cap)
          * optimisation); somebody else's gives way to the user's own */
         if (fd != -2 || !cache_dir_default(mine, sizeof mine) || strcmp(mine, buf) == 0)
             return fd;
-        het_debug("program cache: using '%s' instead", mine);
+        hcl__debug("program cache: using '%s' instead", mine);
         snprintf(buf, cap, "%s", mine);
         return open_trusted_dir(buf);
     }
@@ -231,16 +231,16 @@ static unsigned char *cache_load(int dirfd, const char *dir, const char *key, si
     int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
     if (fd < 0) {
         if (errno != ENOENT)
-            het_debug("program cache: ignoring entry '%s/%s': %s", dir, name, strerror(errno));
+            hcl__debug("program cache: ignoring entry '%s/%s': %s", dir, name, strerror(errno));
         return NULL;
     }
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        het_debug("program cache: ignoring entry '%s/%s': not a regular file", dir, name);
+        hcl__debug("program cache: ignoring entry '%s/%s': not a regular file", dir, name);
         close(fd);
         return NULL;
     }
     if (untrusted(&st, why, sizeof why)) {
-        het_debug("program cache: ignoring entry '%s/%s': %s; rebuilding it", dir, name, why);
+        hcl__debug("program cache: ignoring entry '%s/%s': %s; rebuilding it", dir, name, why);
         close(fd);
         return NULL;
     }
@@ -266,7 +266,7 @@ static unsigned char *cache_load(int dirfd, const char *dir, const char *key, si
     *len = (size_t)n;
     return payload;
 bad:
-    het_debug("program cache: ignoring entry '%s/%s': damaged (length or checksum); rebuilding it", dir, name);
+    hcl__debug("program cache: ignoring entry '%s/%s': damaged (length or checksum); rebuilding it", dir, name);
     free(payload);
     fclose(f);
     return NULL;

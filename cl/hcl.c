@@ -3,10 +3,32 @@
  */
 #include "hcl_internal.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+void hcl__debug(const char *fmt, ...)
+{
+    const char *v = getenv("HETERO_DEBUG");
+    if (!v || !*v || strcmp(v, "0") == 0)
+        return;
+    char raw[1024], line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(raw, sizeof raw, fmt, ap);
+    va_end(ap);
+    size_t k = 0;
+    for (const unsigned char *c = (const unsigned char *)raw; *c && k + 5 < sizeof line; c++) {
+        if (*c < 0x20 || *c == 0x7f)
+            k += (size_t)snprintf(line + k, sizeof line - k, "\\x%02x", *c);
+        else
+            line[k++] = (char)*c;
+    }
+    line[k] = 0;
+    fprintf(stderr, "hetero: debug: %s\n", line);
+}
 
 int hcl__fail(const hcl_device *d, const char *call, cl_int err)
 {

@@ -7,11 +7,12 @@
  * on-disk binary cache), creates buffers, sets kernel arguments from a
  * declarative list, launches, reads back and reports errors by name.
  *
- * Errors: every function returns HETERO_OK or a negative HET_E_* code (see
- * host/error.h) and records a one-line message that names the failing call,
- * the device and the OpenCL error name, e.g.
+ * Errors: every function returns HETERO_OK or a negative HETERO_E_* code
+ * (include/hetero.h, the only header of the library cl/ includes) and
+ * records a one-line message with hetero_fail() that names the failing
+ * call, the device and the OpenCL error name, e.g.
  *   "clEnqueueNDRangeKernel on cl:0:0 (NVIDIA H200): CL_OUT_OF_RESOURCES".
- * Nothing here prints or exits (but for HETERO_DEBUG lines, host/error.h).
+ * Nothing here prints or exits (but for HETERO_DEBUG lines).
  */
 #ifndef HCL_H
 #define HCL_H
@@ -25,7 +26,7 @@
 #endif
 #include <CL/cl.h>
 
-#include "../host/error.h"
+#include "hetero.h"   /* the error codes and hetero_fail, from the public face */
 
 enum hcl_type { HCL_CPU = 1, HCL_GPU = 2, HCL_ACCEL = 4, HCL_OTHER = 8 };
 

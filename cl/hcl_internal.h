@@ -4,6 +4,11 @@
 
 #include "hcl.h"
 
+/* Diagnostics for people chasing a problem: "hetero: debug: ..." on
+ * stderr, one line (control characters escaped), only when HETERO_DEBUG
+ * is set to anything but "" or "0". */
+void hcl__debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* Records "<call> on <id> (<device name>): <CL error name>" as an
  * HETERO_E_OPENCL failure and returns HETERO_E_OPENCL. */
 int hcl__fail(const hcl_device *d, const char *call, cl_int err);

@@ -1,4 +1,4 @@
-/* cli.h - the command line of `hetero` (DESIGN.md, Command line).
+/* cli.h - the command line of `hetero` (README, Commands).
  *
  *   hetero devices   [--format text|json]
  *   hetero WORKLOAD  [workload options] [common options]

@@ -15,7 +15,7 @@
  *     S[t+1] = min((S[t] - W[t]) + I[t+1], K)  storage, spilling above K
  * Storage stays in [0, K].
  *
- * Random stream (DESIGN.md contract 2, workload tag 2): for path p and
+ * Random stream (docs/design.md contract 2, workload tag 2): for path p and
  * j = 0, 1, 2, ..., Philox4x32-10 with
  *     counter (j, p mod 2^32, p div 2^32, 2), key (seed mod 2^32, seed div 2^32)
  * gives words r0..r3, which het_res_normals() turns into Z[2j] and Z[2j+1].
