@@ -136,13 +136,24 @@ int het_cli_option(int argc, char **argv, int *i, const hetero_option *a, const 
     return HETERO_OK;
 }
 
+/* "devices, pi, primes, reservoir": the registry's names. */
+static const char *het__commands(void)
+{
+    static _Thread_local char buf[512];
+    size_t k = (size_t)snprintf(buf, sizeof buf, "devices");
+    const hetero_workload *w;
+    for (size_t i = 0; (w = hetero_workload_at(i)) && k < sizeof buf; i++)
+        k += (size_t)snprintf(buf + k, sizeof buf - k, ", %s", w->name);
+    return buf;
+}
+
 int het_cli_parse(int argc, char **argv, het_cli *cli)
 {
     memset(cli, 0, sizeof *cli);
     cli->progress = -1;
     cli->format = HETERO_FORMAT_TEXT;
     if (argc < 2)
-        return hetero_fail(HETERO_E_BADARG, "expected a command: devices, pi, primes, reservoir (see hetero --help)");
+        return hetero_fail(HETERO_E_BADARG, "expected a command: %s (see hetero --help)", het__commands());
     const char *cmd = argv[1];
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
         cli->command = HET_CMD_HELP;
@@ -177,7 +188,7 @@ int het_cli_parse(int argc, char **argv, het_cli *cli)
     }
     const hetero_workload *wl = het_workload_find(cmd);
     if (!wl)
-        return hetero_fail(HETERO_E_BADARG, "unknown command '%s' (expected devices, pi, primes or reservoir)", cmd);
+        return hetero_fail(HETERO_E_BADARG, "unknown command '%s' (expected %s)", cmd, het__commands());
     cli->command = HET_CMD_RUN;
     cli->wl = wl;
     int rc = het_job_init(&cli->job, wl);

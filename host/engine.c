@@ -1728,10 +1728,11 @@ int het_engine_run(hetero_job *job, const het_run_opts *opts, hetero_report *rep
     /* Every rank must have planned the same job: the same workload,
      * parameters, seed and grains (a rank started with other arguments or
      * another hetero version would otherwise only show as a wrong digest). */
-    int rc = het_par_same_u64(het__job_fingerprint(job))
-                 ? HETERO_OK
-                 : hetero_fail(HETERO_E_RUNTIME, "the ranks planned different jobs (other arguments or another "
-                                           "hetero version on some rank?)");
+    int same = het_par_same_u64(het__job_fingerprint(job));
+    int rc = same < 0 ? same
+             : same ? HETERO_OK
+                    : hetero_fail(HETERO_E_RUNTIME, "the ranks planned different jobs (other arguments or another "
+                                                    "hetero version on some rank?)");
     if (rc == HETERO_OK)
         rc = het__select(job, opts, rep, &infos, &sel, excluded);
     if ((rc = het__agree(rc, msg)))

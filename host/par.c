@@ -95,7 +95,7 @@ int het_par_init(int *argc, char ***argv)
     int provided = 0;
     MPI_CHECK(MPI_Init_thread(argc, argv, MPI_THREAD_MULTIPLE, &provided));
     het__par.active = 1;
-    MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+    MPI_CHECK(MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN));
     MPI_CHECK(MPI_Comm_rank(MPI_COMM_WORLD, &het__par.rank));
     MPI_CHECK(MPI_Comm_size(MPI_COMM_WORLD, &het__par.size));
     if (provided < MPI_THREAD_SERIALIZED)
@@ -127,7 +127,7 @@ int het_par_attach(void)
                            "needs MPI_Init_thread with MPI_THREAD_MULTIPLE");
     het__par.active = 1;
     het__par.external = 1;
-    MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+    MPI_CHECK(MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN));
     MPI_CHECK(MPI_Comm_rank(MPI_COMM_WORLD, &het__par.rank));
     MPI_CHECK(MPI_Comm_size(MPI_COMM_WORLD, &het__par.size));
     MPI_Comm node;
@@ -192,8 +192,12 @@ int het_counter_open(het_counter **out, uint64_t total)
         }
         if (het__par.rank == 0)
             c->base[0] = c->base[1] = 0;
-        MPI_Barrier(MPI_COMM_WORLD);
-        MPI_Win_lock_all(MPI_MODE_NOCHECK, c->win);
+        if ((rc = MPI_Barrier(MPI_COMM_WORLD)) != MPI_SUCCESS ||
+            (rc = MPI_Win_lock_all(MPI_MODE_NOCHECK, c->win)) != MPI_SUCCESS) {
+            MPI_Win_free(&c->win);
+            free(c);
+            return het__mpi_fail("MPI_Win_lock_all", rc);
+        }
         c->mpi = 1;
     }
     *out = c;
@@ -239,8 +243,11 @@ uint64_t het_counter_done(het_counter *c)
         return atomic_load(&c->done);
     uint64_t got = 0, none = 0;
     pthread_mutex_lock(&het__mpi_lock);
-    if (MPI_Fetch_and_op(&none, &got, MPI_UINT64_T, 0, 1, MPI_NO_OP, c->win) == MPI_SUCCESS)
-        MPI_Win_flush(0, c->win);
+    /* progress only: a failed read shows 0 more, and the run's own calls
+     * report the failure */
+    if (MPI_Fetch_and_op(&none, &got, MPI_UINT64_T, 0, 1, MPI_NO_OP, c->win) != MPI_SUCCESS ||
+        MPI_Win_flush(0, c->win) != MPI_SUCCESS)
+        got = 0;
     pthread_mutex_unlock(&het__mpi_lock);
     return got;
 }
@@ -272,17 +279,17 @@ int het_par_agree(int code, char *msg, size_t msg_size)
     /* MINLOC over (ok ? 1 : 0, rank) finds the lowest failing rank: ties
      * in the value go to the lower rank. */
     struct { int ok, rank; } mine = {code < 0 ? 0 : 1, het__par.rank}, first;
-    MPI_Allreduce(&mine, &first, 1, MPI_2INT, MPI_MINLOC, MPI_COMM_WORLD);
+    MPI_CHECK(MPI_Allreduce(&mine, &first, 1, MPI_2INT, MPI_MINLOC, MPI_COMM_WORLD));
     if (first.ok == 1)
         return HETERO_OK; /* nobody failed */
     int fail_code = code;
-    MPI_Bcast(&fail_code, 1, MPI_INT, first.rank, MPI_COMM_WORLD);
+    MPI_CHECK(MPI_Bcast(&fail_code, 1, MPI_INT, first.rank, MPI_COMM_WORLD));
     char buf[HETERO_MSG_MAX];
     char host[64];
     snprintf(buf, sizeof buf, "%s", msg ? msg : "");
     snprintf(host, sizeof host, "%s", het__par.host);
-    MPI_Bcast(buf, sizeof buf, MPI_CHAR, first.rank, MPI_COMM_WORLD);
-    MPI_Bcast(host, sizeof host, MPI_CHAR, first.rank, MPI_COMM_WORLD);
+    MPI_CHECK(MPI_Bcast(buf, sizeof buf, MPI_CHAR, first.rank, MPI_COMM_WORLD));
+    MPI_CHECK(MPI_Bcast(host, sizeof host, MPI_CHAR, first.rank, MPI_COMM_WORLD));
     if (msg && msg_size) {
         /* a message that already names its rank is not prefixed twice */
         char tag[32];
@@ -455,7 +462,7 @@ int het_par_receive_shipped(void *partials, size_t psize, uint64_t n_grains,
         if (!flag)
             return HETERO_OK;
         int count = 0;
-        MPI_Get_count(&st, MPI_BYTE, &count);
+        MPI_CHECK(MPI_Get_count(&st, MPI_BYTE, &count));
         char *buf = malloc(count > 0 ? (size_t)count : 1);
         if (!buf)
             return hetero_fail(HETERO_E_NOMEM, "out of memory receiving finished grains");
@@ -512,7 +519,7 @@ int het_par_wait_ack(double seconds)
         pthread_mutex_lock(&het__mpi_lock);
         int rc = MPI_Iprobe(0, HET_TAG_ACK, MPI_COMM_WORLD, &flag, MPI_STATUS_IGNORE);
         if (rc == MPI_SUCCESS && flag)
-            MPI_Recv(NULL, 0, MPI_BYTE, 0, HET_TAG_ACK, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+            rc = MPI_Recv(NULL, 0, MPI_BYTE, 0, HET_TAG_ACK, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
         pthread_mutex_unlock(&het__mpi_lock);
         if (rc != MPI_SUCCESS)
             return 0;
@@ -528,8 +535,11 @@ int het_par_same_u64(uint64_t v)
     if (!het__par.active || het__par.size == 1)
         return 1;
     uint64_t lo = v, hi = v;
-    MPI_Allreduce(&v, &lo, 1, MPI_UINT64_T, MPI_MIN, MPI_COMM_WORLD);
-    MPI_Allreduce(&v, &hi, 1, MPI_UINT64_T, MPI_MAX, MPI_COMM_WORLD);
+    int rc = MPI_Allreduce(&v, &lo, 1, MPI_UINT64_T, MPI_MIN, MPI_COMM_WORLD);
+    if (rc == MPI_SUCCESS)
+        rc = MPI_Allreduce(&v, &hi, 1, MPI_UINT64_T, MPI_MAX, MPI_COMM_WORLD);
+    if (rc != MPI_SUCCESS)
+        return het__mpi_fail("MPI_Allreduce", rc);
     return lo == hi;
 }
 
@@ -538,7 +548,9 @@ double het_par_max(double v)
     if (!het__par.active || het__par.size == 1)
         return v;
     double m = v;
-    MPI_Allreduce(&v, &m, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
+    /* a failure leaves this rank's own value: the bench's timing only */
+    if (MPI_Allreduce(&v, &m, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD) != MPI_SUCCESS)
+        m = v;
     return m;
 }
 

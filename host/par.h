@@ -83,7 +83,8 @@ int het_par_wait_ack(double seconds);
  * a collective, is skipped at the end. */
 void het_par_set_broken(void);
 
-/* Collective: 1 on every rank when every rank passed the same v. */
+/* Collective: 1 on every rank when every rank passed the same v, 0 when
+ * not, a negative HETERO_E_MPI when the call failed. */
 int het_par_same_u64(uint64_t v);
 
 /* Collective: maximum of a double over ranks, on every rank. */
