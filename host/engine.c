@@ -1117,6 +1117,30 @@ static int het__journal_step(het_engine *e, int all)
     return rc;
 }
 
+/* The end of the compute phase, before any collective call: the other
+ * ranks send what they have not sent yet and a last word; rank 0 receives
+ * until every rank's last word came (point-to-point sends must not be
+ * left waiting for a receive while rank 0 sits in a collective). */
+static int het__journal_drain(het_engine *e)
+{
+    int rc = het__journal_step(e, 0);
+    if (e->shipping) {
+        int last = het_par_ship(NULL, 0, NULL, 0);
+        return rc ? rc : last;
+    }
+    if (!e->journal)
+        return rc;
+    int finished = 0;
+    while (finished < het_par_size() - 1) {
+        int r = het_par_receive_shipped(e->partials, e->psize, e->n_grains, het__got_shipped, e, &finished);
+        if (r)
+            return r;
+        if (finished < het_par_size() - 1)
+            usleep(2000);
+    }
+    return rc ? rc : het__journal_step(e, 0);
+}
+
 /* Stopping (interrupted, or the time limit): the other ranks send what
  * they finished and a last word; rank 0 waits a little for them and
  * writes the journal.  No collective call: a rank may be gone. */
@@ -1768,6 +1792,10 @@ int het_engine_run(hetero_job *job, const het_run_opts *opts, hetero_report *rep
         goto done;
 
     rc = het__compute(e, opts, rep);
+    if (rc != HETERO_E_INTERRUPTED && (e->journal || e->shipping)) {
+        int drained = het__journal_drain(e);
+        rc = rc ? rc : drained;
+    }
     /* Interrupted: no collective call (a rank may be gone); the others'
      * finished grains reach rank 0's journal point to point. */
     if (rc != HETERO_E_INTERRUPTED)

@@ -13,7 +13,7 @@
 
 H=$HETERO
 read -r -a MPI <<<"$MPIRUN"
-job=(pi --samples 6e9 --seed 21 --devices omp --threads 1 --format json)
+job=(pi --samples 1.2e10 --seed 21 --devices omp --threads 1 --format json)
 
 wait_journal() {
     for _ in $(seq 600); do
