@@ -6,6 +6,7 @@
 #include <math.h>
 #include <omp.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,9 +15,20 @@
 
 #define SEG HET__PRIMES_SEG_BYTES
 #define SEG_LOG HET__PRIMES_SEG_LOG
-/* Bucket primes are >= SEG; their first multiple is found from a double
+
+/* The three tiers of sieving primes (see primes_sieve.h). */
+#define CHUNK_LOG 15                 /* the small tier's L1 block: 32 KiB */
+#define CHUNK (1u << CHUNK_LOG)
+#define SMALL_MAX 8192u              /* primes below this: small tier */
+#define MED_MAX (1u << SEG_LOG)      /* primes below this: medium tier; the rest: buckets */
+
+/* Bucket primes are >= MED_MAX; their first multiple is found from a double
  * quotient that is only exact enough (error < 1) for p >= 2^14. */
-_Static_assert(HET__PRIMES_SEG_LOG >= 14, "bucket primes must be >= 2^14");
+_Static_assert(MED_MAX >= (1u << 14), "bucket primes must be >= 2^14");
+/* A grain holds at least one segment, so the primes counted past the end
+ * of a batch (the rest of its last segment) belong to the next grain. */
+_Static_assert(HET_PRIMES_MIN_GRAIN_BYTES >= SEG, "a grain must hold a whole segment");
+_Static_assert(SEG % CHUNK == 0, "segments are whole L1 blocks");
 
 /* Short names for the wheel tables of primes_common.h. */
 #define R HET_PRIMES_RES
@@ -77,18 +89,24 @@ static uint64_t het__popcount(const uint8_t *p, size_t n)
     return c;
 }
 
-/* Fills seg[0..n) with the pre-sieve pattern of absolute wheel byte abs
- * on: the AND of the three periodic tables, read without wrapping thanks
- * to their HET_PRIMES_PRE_TAIL extra bytes (n <= that). */
-__attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
-static void het__presieve(uint8_t *restrict seg, size_t n, const uint8_t *restrict pre, uint64_t abs)
+/* Primes in the AND of two buffers. */
+__attribute__((target_clones("popcnt", "default")))
+static uint64_t het__popcount_and(const uint8_t *p, const uint8_t *q, size_t n)
 {
-    const uint8_t *restrict t0 = pre + HET_PRIMES_PRE_OFF_0 + abs % HET_PRIMES_PRE_PERIOD_0;
-    const uint8_t *restrict t1 = pre + HET_PRIMES_PRE_OFF_1 + abs % HET_PRIMES_PRE_PERIOD_1;
-    const uint8_t *restrict t2 = pre + HET_PRIMES_PRE_OFF_2 + abs % HET_PRIMES_PRE_PERIOD_2;
-    for (size_t k = 0; k < n; k++)
-        seg[k] = t0[k] & t1[k] & t2[k];
+    uint64_t c = 0;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w, v;
+        memcpy(&w, p + i, 8);
+        memcpy(&v, q + i, 8);
+        c += (uint64_t)__builtin_popcountll(w & v);
+    }
+    for (; i < n; i++)
+        c += (uint64_t)__builtin_popcount(p[i] & q[i]);
+    return c;
 }
+
+/* ---- the kernel's pre-sieve tables (7..43) ---------------------------------- */
 
 static void het__build_pre(uint8_t *pre)
 {
@@ -137,10 +155,128 @@ const uint8_t *het__primes_pre_tables(void)
     return het__pre_tables;
 }
 
+/* ---- the CPU's own pre-sieve (7..97) and wheel steps ---------------------- */
+
+/* Eight periodic tables cross out the multiples of the 22 primes 7..97
+ * (the kernel's tables stop at 43: the CPU sieve does not use them).  Each
+ * table's period is the product of its primes (at most 2^16 bytes), stored
+ * repeated to at least CPRE_MIN_LEN bytes; a segment is the AND of the
+ * eight, read in runs that never wrap. */
+#define CPRE_TABLES 8
+#define CPRE_MIN_LEN 32768u
+#define FIRST_SIEVED 101u
+static const uint8_t het__cpre_primes[CPRE_TABLES][3] = {
+    {7, 89, 97}, {11, 71, 73}, {13, 61, 67}, {19, 53, 59},
+    {31, 43, 47}, {29, 37, 41}, {17, 23, 83}, {79, 0, 0},
+};
+
+/* One step of a bucket prime's wheel, indexed by w = i << 3 | j for p of
+ * class i at multiplier index j: the bit to clear, the byte step to the
+ * next multiple (a * gap + inc, p = 30a + R[i]) and the next w. */
+typedef struct het__wstep {
+    uint8_t mask, gap, inc, next;
+} het__wstep;
+
+static struct {
+    uint8_t *tab[CPRE_TABLES];
+    uint32_t len[CPRE_TABLES];
+    uint8_t first4[4];           /* bytes 0..3 (numbers 0..119) once sieved */
+    het__wstep step[64];
+    int ok;
+} het__cpu;
+static pthread_once_t het__cpu_once = PTHREAD_ONCE_INIT;
+
+static void het__cpu_init(void)
+{
+    for (int g = 0; g < CPRE_TABLES; g++) {
+        uint32_t period = 1;
+        for (int k = 0; k < 3 && het__cpre_primes[g][k]; k++)
+            period *= het__cpre_primes[g][k];
+        const uint32_t len = (CPRE_MIN_LEN + period - 1) / period * period;
+        uint8_t *t = malloc(len);
+        if (!t) {
+            for (int h = 0; h < g; h++)
+                free(het__cpu.tab[h]);
+            return;
+        }
+        memset(t, 0xFF, len);
+        for (int k = 0; k < 3 && het__cpre_primes[g][k]; k++) {
+            const uint32_t p = het__cpre_primes[g][k];
+            for (int j = 0; j < 8; j++) {
+                const uint32_t pm = p * R[j];
+                const uint8_t mask = (uint8_t)~(1u << het_primes_bit_of(pm % 30));
+                for (uint32_t byte = pm / 30; byte < len; byte += p)
+                    t[byte] &= mask;
+            }
+        }
+        het__cpu.tab[g] = t;
+        het__cpu.len[g] = len;
+    }
+    /* numbers below 120 < 101^2: prime iff not 1 and no factor 2..10 */
+    for (unsigned n = 0; n < 120; n++) {
+        const int bit = het_primes_bit_of(n % 30);
+        int prime = bit >= 0 && n > 1;
+        for (unsigned d = 7; d * d <= n && prime; d++)
+            if (n % d == 0)
+                prime = 0;
+        if (prime)
+            het__cpu.first4[n / 30] |= (uint8_t)(1u << bit);
+    }
+    for (int i = 0; i < 8; i++)
+        for (int j = 0; j < 8; j++)
+            het__cpu.step[i << 3 | j] = (het__wstep){(uint8_t)~(1u << B[i][j]), GAP[j], INC[i][j],
+                                                     (uint8_t)(i << 3 | ((j + 1) & 7))};
+    het__cpu.ok = 1;
+}
+
+static int het__cpu_tables(void)
+{
+    pthread_once(&het__cpu_once, het__cpu_init);
+    return het__cpu.ok ? HET_OK : het_fail(HET_E_NOMEM, "primes: out of memory for the pre-sieve tables");
+}
+
+__attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
+static void het__and8(uint8_t *restrict d, size_t n, const uint8_t *restrict t0, const uint8_t *restrict t1,
+                      const uint8_t *restrict t2, const uint8_t *restrict t3, const uint8_t *restrict t4,
+                      const uint8_t *restrict t5, const uint8_t *restrict t6, const uint8_t *restrict t7)
+{
+    for (size_t k = 0; k < n; k++)
+        d[k] = (uint8_t)(t0[k] & t1[k] & t2[k] & t3[k] & t4[k] & t5[k] & t6[k] & t7[k]);
+}
+
+/* Fills d[0..n) with the pre-sieve pattern of absolute wheel bytes abs on,
+ * the numbers below 120 fixed to their true bits. */
+static void het__cpre_fill(uint8_t *d, size_t n, uint64_t abs)
+{
+    uint32_t pos[CPRE_TABLES];
+    for (int g = 0; g < CPRE_TABLES; g++)
+        pos[g] = (uint32_t)(abs % het__cpu.len[g]);
+    uint8_t *const d0 = d;
+    const size_t n0 = n;
+    while (n) {
+        size_t run = n;
+        for (int g = 0; g < CPRE_TABLES; g++)
+            if (het__cpu.len[g] - pos[g] < run)
+                run = het__cpu.len[g] - pos[g];
+        uint8_t *const *t = het__cpu.tab;
+        het__and8(d, run, t[0] + pos[0], t[1] + pos[1], t[2] + pos[2], t[3] + pos[3], t[4] + pos[4],
+                  t[5] + pos[5], t[6] + pos[6], t[7] + pos[7]);
+        d += run;
+        n -= run;
+        for (int g = 0; g < CPRE_TABLES; g++) {
+            pos[g] += (uint32_t)run;
+            if (pos[g] == het__cpu.len[g])
+                pos[g] = 0;
+        }
+    }
+    for (uint64_t k = 0; abs + k < 4 && k < n0; k++)
+        d0[k] = het__cpu.first4[abs + k];
+}
+
 /* ---- the sieve state ------------------------------------------------------- */
 
-/* A sieving prime below SEG: its wheel position, carried from segment to
- * segment.  q is the byte (relative to the current segment) of p*30b for
+/* A small or medium sieving prime: its wheel position, carried from block
+ * to block.  q is the byte (relative to the current block) of p*30b for
  * the current turn b of the wheel, j the next multiplier index of that
  * turn still to be crossed out. */
 typedef struct het__small {
@@ -149,34 +285,122 @@ typedef struct het__small {
     int64_t q;
 } het__small;
 
-/* A bucket-sieved prime: ap = a << 3 | i for p = 30a + R[i]; pj = (byte
- * within its segment) << 3 | j, the multiplier index of that multiple. */
+/* A bucket prime: ap = a << 3 | i for p = 30a + R[i]; pj = (byte within
+ * its segment) << 3 | j, the multiplier index of that multiple. */
 typedef struct het__bentry {
     uint32_t ap;
     uint32_t pj;
 } het__bentry;
 
-#define HET__BUCKET_CAP 1022
-typedef struct het__bblock {
-    struct het__bblock *next;
-    uint32_t n;
-    uint32_t unused;
-    het__bentry e[HET__BUCKET_CAP];
+/* Bucket blocks: BLK bytes, aligned to BLK, so that the entry pointer
+ * alone tells when a block is full.  Entry 0 holds the link to the next
+ * (older, full) block of the same list. */
+#define BLK_LOG 13
+#define BLK (1u << BLK_LOG)
+#define BLK_ENTRIES (BLK / sizeof(het__bentry))
+#define POOL_BLOCKS 128              /* blocks per allocation (1 MiB) */
+
+typedef union het__bblock {
+    union het__bblock *next;
+    het__bentry e[BLK_ENTRIES];
 } het__bblock;
 
+static inline het__bblock *het__block_of(const het__bentry *top)
+{
+    /* top points past the last entry written, never at a block's start */
+    return (het__bblock *)(((uintptr_t)top - 1) & ~(uintptr_t)(BLK - 1));
+}
+
+/* Walks the primes of a base bitmap in ascending order, 64 bits (8 wheel
+ * bytes) at a time, taking every stride-th word only (one lane's share of
+ * the bucket primes). */
+typedef struct het__cursor {
+    const uint8_t *bits;
+    uint64_t nwords, wi, stride;
+    uint64_t v;    /* primes of word wi not yet taken */
+    uint64_t p;    /* current prime, 0 when exhausted */
+} het__cursor;
+
+static inline uint64_t het__word(const uint8_t *bits, uint64_t wi)
+{
+    uint64_t w;
+    memcpy(&w, bits + 8 * wi, 8);   /* the wheel bytes in order, little end first */
+    return w;
+}
+
+static inline void het__cursor_next(het__cursor *c)
+{
+    while (!c->v) {
+        c->wi += c->stride;
+        if (c->wi >= c->nwords) {
+            c->p = 0;
+            return;
+        }
+        c->v = het__word(c->bits, c->wi);
+    }
+    const unsigned t = (unsigned)__builtin_ctzll(c->v);
+    c->p = 30 * (8 * c->wi + (t >> 3)) + R[t & 7];
+    c->v &= c->v - 1;
+}
+
+/* The first prime >= from in words wi = first (mod stride), from the
+ * first such word at or after the word of from. */
+static void het__cursor_init(het__cursor *c, const het__primes_base *b, uint64_t from, uint64_t first,
+                             uint64_t stride)
+{
+    c->bits = b->bits;
+    c->nwords = (b->nbytes + 7) / 8;   /* the bitmap is zero-padded to words */
+    c->stride = stride;
+    uint64_t w0 = from / 240;
+    c->wi = w0 + (first + stride - w0 % stride) % stride;
+    c->v = c->wi < c->nwords ? het__word(b->bits, c->wi) : 0;
+    c->p = 0;
+    if (c->wi >= c->nwords) {
+        c->wi = c->nwords;
+        return;
+    }
+    do
+        het__cursor_next(c);
+    while (c->p && c->p < from);
+}
+
+/* One lane of a sieve: a stream of segments over [origin, origin + end)
+ * (wheel bytes, absolute), crossing out the multiples of its share of the
+ * sieving primes. */
 struct het__primes_sieve {
-    uint8_t *seg;                 /* SEG bytes */
-    het__small *small[8];         /* small primes, grouped by class i */
-    size_t nsmall[8], capsmall[8];
-    het__bblock **ring;           /* bucket lists, one per segment, a ring */
-    size_t ring_cap;
-    het__bblock *free;            /* recycled blocks */
+    uint8_t *buf[2];              /* segment buffers, SEG bytes each */
+    /* the stream */
+    const het__primes_base *b;
+    uint64_t origin;              /* absolute wheel byte of segment 0 */
+    uint64_t end;                 /* bytes in the stream */
+    uint64_t S, span;             /* origin * 30; numbers from S to the end */
+    uint64_t r;                   /* largest sieving prime the stream needs */
+    uint64_t k;                   /* next segment to sieve */
+    unsigned lane, nlanes;
+    /* small (L1 blocks) and medium (whole segment) primes, by class */
+    het__small *pr[2][8];
+    size_t npr[2][8], cappr[2][8];
+    /* bucket primes: a ring of lists, one per segment, each list's
+     * newest block being written at top[slot] */
+    het__bentry **top;
+    size_t ring_cap, mask;
+    het__cursor cur;              /* the next bucket prime not in the ring */
+    int cur_done;
+    /* block pool */
+    het__bblock *free;
+    void **chunks;
+    size_t nchunks, capchunks;
 };
 
 int het__primes_sieve_new(het__primes_sieve **out)
 {
+    int rc = het__cpu_tables();
+    if (rc)
+        return rc;
     het__primes_sieve *sv = calloc(1, sizeof *sv);
-    if (!sv || !(sv->seg = malloc(SEG))) {
+    if (!sv || !(sv->buf[0] = aligned_alloc(64, SEG)) || !(sv->buf[1] = aligned_alloc(64, SEG))) {
+        if (sv)
+            free(sv->buf[0]);
         free(sv);
         return het_fail(HET_E_NOMEM, "primes: out of memory for a sieve segment");
     }
@@ -188,72 +412,88 @@ void het__primes_sieve_free(het__primes_sieve *sv)
 {
     if (!sv)
         return;
-    for (int i = 0; i < 8; i++)
-        free(sv->small[i]);
-    for (size_t s = 0; s < sv->ring_cap; s++) {
-        while (sv->ring[s]) {
-            het__bblock *b = sv->ring[s];
-            sv->ring[s] = b->next;
-            free(b);
-        }
-    }
-    free(sv->ring);
-    while (sv->free) {
-        het__bblock *b = sv->free;
-        sv->free = b->next;
-        free(b);
-    }
-    free(sv->seg);
+    for (int t = 0; t < 2; t++)
+        for (int i = 0; i < 8; i++)
+            free(sv->pr[t][i]);
+    free(sv->top);
+    for (size_t c = 0; c < sv->nchunks; c++)
+        free(sv->chunks[c]);
+    free(sv->chunks);
+    free(sv->buf[0]);
+    free(sv->buf[1]);
     free(sv);
 }
 
-static int het__push(het__primes_sieve *sv, size_t slot, uint32_t ap, uint32_t pj)
+static het__bblock *het__block_get(het__primes_sieve *sv)
 {
-    het__bblock *b = sv->ring[slot];
-    if (__builtin_expect(!b || b->n == HET__BUCKET_CAP, 0)) {
-        het__bblock *nb = sv->free;
-        if (nb)
-            sv->free = nb->next;
-        else if (!(nb = malloc(sizeof *nb)))
-            return het_fail(HET_E_NOMEM, "primes: out of memory for the bucket sieve");
-        nb->next = b;
-        nb->n = 0;
-        sv->ring[slot] = b = nb;
+    if (__builtin_expect(!sv->free, 0)) {
+        if (sv->nchunks == sv->capchunks) {
+            size_t cap = sv->capchunks ? 2 * sv->capchunks : 16;
+            void **c = realloc(sv->chunks, cap * sizeof *c);
+            if (!c)
+                return NULL;
+            sv->chunks = c;
+            sv->capchunks = cap;
+        }
+        het__bblock *m = aligned_alloc(BLK, (size_t)POOL_BLOCKS * BLK);
+        if (!m)
+            return NULL;
+        sv->chunks[sv->nchunks++] = m;
+        for (size_t i = 0; i < POOL_BLOCKS; i++) {
+            m[i].next = sv->free;
+            sv->free = &m[i];
+        }
     }
-    b->e[b->n++] = (het__bentry){ap, pj};
+    het__bblock *b = sv->free;
+    sv->free = b->next;
+    return b;
+}
+
+static inline void het__block_put(het__primes_sieve *sv, het__bblock *b)
+{
+    b->next = sv->free;
+    sv->free = b;
+}
+
+/* Appends an entry to ring slot s; a full block gets a new one in front. */
+static inline int het__push(het__primes_sieve *sv, size_t s, uint32_t ap, uint32_t pj)
+{
+    het__bentry *e = sv->top[s];
+    *e++ = (het__bentry){ap, pj};
+    if (__builtin_expect(((uintptr_t)e & (BLK - 1)) == 0, 0)) {
+        het__bblock *nb = het__block_get(sv);
+        if (!nb) {
+            sv->top[s] = e - 1;   /* drop the entry: the stream is failing */
+            return het_fail(HET_E_NOMEM, "primes: out of memory for the bucket sieve");
+        }
+        nb->next = het__block_of(e);
+        e = &nb->e[1];
+    }
+    sv->top[s] = e;
     return HET_OK;
 }
 
-/* Returns every block of the ring to the free list. */
+/* Returns every block of the ring to the pool, each slot keeping one
+ * empty block. */
 static void het__drain(het__primes_sieve *sv)
 {
     for (size_t s = 0; s < sv->ring_cap; s++) {
-        while (sv->ring[s]) {
-            het__bblock *b = sv->ring[s];
-            sv->ring[s] = b->next;
-            b->next = sv->free;
-            sv->free = b;
+        if (!sv->top[s])
+            continue;
+        het__bblock *b = het__block_of(sv->top[s]);
+        for (het__bblock *o = b->next; o;) {
+            het__bblock *n = o->next;
+            het__block_put(sv, o);
+            o = n;
         }
+        b->next = NULL;
+        sv->top[s] = &b->e[1];
     }
-}
-
-/* The first multiple p*m >= max(p^2, S) with m coprime to 30, as the wheel
- * turn's byte q (relative to S / 30, may be negative) and index j. */
-static inline void het__first(uint64_t p, uint64_t S, uint64_t S30, int64_t *q, unsigned *j)
-{
-    uint64_t m0 = S / p;
-    if (m0 * p < S)
-        m0++;
-    if (m0 < p)
-        m0 = p;
-    const uint64_t b0 = m0 / 30;
-    *j = WHEEL_NEXT[m0 % 30];
-    *q = (int64_t)(p * b0 - S30);
 }
 
 /* Crosses out the multiples of the small primes of class i (a compile-time
  * constant after inlining, so the eight bit masks are immediates) in
- * seg[0..n), and carries each prime's position to the next segment. */
+ * seg[0..n), and carries each prime's position to the next block. */
 static inline __attribute__((always_inline)) void het__cross_small(uint8_t *seg, int64_t n, het__small *sp,
                                                                    size_t cnt, const int i)
 {
@@ -290,7 +530,7 @@ static inline __attribute__((always_inline)) void het__cross_small(uint8_t *seg,
             s[o6] &= m6;
             s[o7] &= m7;
         }
-        /* the start of the turn that crosses the segment's end */
+        /* the start of the turn that crosses the block's end */
         for (j = 0; j < 8; j++) {
             const int64_t pos = q + off[j];
             if (pos >= n)
@@ -303,118 +543,239 @@ static inline __attribute__((always_inline)) void het__cross_small(uint8_t *seg,
     }
 }
 
-static void het__cross_all_small(het__primes_sieve *sv, int64_t n)
+static void het__cross_tier(uint8_t *seg, int64_t n, het__small *const *pr, const size_t *npr)
 {
-    uint8_t *seg = sv->seg;
-    het__cross_small(seg, n, sv->small[0], sv->nsmall[0], 0);
-    het__cross_small(seg, n, sv->small[1], sv->nsmall[1], 1);
-    het__cross_small(seg, n, sv->small[2], sv->nsmall[2], 2);
-    het__cross_small(seg, n, sv->small[3], sv->nsmall[3], 3);
-    het__cross_small(seg, n, sv->small[4], sv->nsmall[4], 4);
-    het__cross_small(seg, n, sv->small[5], sv->nsmall[5], 5);
-    het__cross_small(seg, n, sv->small[6], sv->nsmall[6], 6);
-    het__cross_small(seg, n, sv->small[7], sv->nsmall[7], 7);
+    het__cross_small(seg, n, pr[0], npr[0], 0);
+    het__cross_small(seg, n, pr[1], npr[1], 1);
+    het__cross_small(seg, n, pr[2], npr[2], 2);
+    het__cross_small(seg, n, pr[3], npr[3], 3);
+    het__cross_small(seg, n, pr[4], npr[4], 4);
+    het__cross_small(seg, n, pr[5], npr[5], 5);
+    het__cross_small(seg, n, pr[6], npr[6], 6);
+    het__cross_small(seg, n, pr[7], npr[7], 7);
 }
 
-/* Crosses out the bucket entries of segment s (ring slot s & mask) and
- * moves each prime on to the segment of its next multiple, or drops it
- * past the last segment. */
-static int het__cross_buckets(het__primes_sieve *sv, uint64_t s, uint64_t nseg, size_t mask)
+/* Crosses out the bucket entries of segment k (its ring slot) in seg and
+ * moves each prime on to the list of its next multiple's segment, or drops
+ * it past the end of the stream. */
+static int het__cross_buckets(het__primes_sieve *sv, uint8_t *seg)
 {
-    uint8_t *seg = sv->seg;
-    het__bblock *b = sv->ring[s & mask];
-    sv->ring[s & mask] = NULL;
-    while (b) {
-        for (uint32_t k = 0; k < b->n; k++) {
-            const uint32_t ap = b->e[k].ap;
-            const uint32_t a = ap >> 3, i = ap & 7;
-            uint32_t pos = b->e[k].pj >> 3, j = b->e[k].pj & 7;
+    const uint64_t k = sv->k;
+    const size_t slot = (size_t)(k & sv->mask);
+    const uint64_t left = sv->end - (k << SEG_LOG);   /* bytes from this segment to the end */
+    het__bentry *top = sv->top[slot];
+    het__bblock *b = het__block_of(top);
+    het__bentry *e = &b->e[1];
+    /* the slot starts over with a fresh block; nothing is pushed to it
+     * while its own list is crossed (every step moves a prime on) */
+    het__bblock *nb = het__block_get(sv);
+    if (!nb)
+        return het_fail(HET_E_NOMEM, "primes: out of memory for the bucket sieve");
+    nb->next = NULL;
+    sv->top[slot] = &nb->e[1];
+    const het__wstep *st = het__cpu.step;
+    int rc = HET_OK;
+    for (;;) {
+        for (; e < top; e++) {
+            const uint32_t ap = e->ap;
+            const uint32_t a = ap >> 3;
+            uint32_t w = (ap & 7) << 3 | (e->pj & 7);
+            uint32_t pos = e->pj >> 3;
             do {
-                seg[pos] &= (uint8_t)~(1u << B[i][j]);
-                pos += a * GAP[j] + INC[i][j];
-                j = (j + 1) & 7;
+                const het__wstep s = st[w];
+                seg[pos] &= s.mask;
+                pos += a * s.gap + s.inc;
+                w = s.next;
             } while (pos < SEG);
-            const uint64_t ns = s + (pos >> SEG_LOG);
-            if (ns < nseg) {
-                int rc = het__push(sv, ns & mask, ap, (pos & (SEG - 1)) << 3 | j);
-                if (rc) {
-                    /* hand the rest of this list back before failing */
-                    het__bblock *last = b;
-                    while (last->next)
-                        last = last->next;
-                    last->next = sv->free;
-                    sv->free = b;
-                    return rc;
-                }
-            }
+            if (pos < left && rc == HET_OK)
+                rc = het__push(sv, (size_t)((k + (pos >> SEG_LOG)) & sv->mask), ap,
+                               (pos & (SEG - 1)) << 3 | (w & 7));
         }
         het__bblock *next = b->next;
-        b->next = sv->free;
-        sv->free = b;
+        het__block_put(sv, b);
+        if (!next)
+            break;
         b = next;
+        e = &b->e[1];
+        top = &b->e[BLK_ENTRIES];
+    }
+    return rc;
+}
+
+/* Moves bucket primes into the ring once their first multiple lies within
+ * its reach (the segments before reach_end, relative to the origin).  Past
+ * p^2 > S the first multiple is p^2, which grows with p: the first prime
+ * out of reach ends the walk for now. */
+static int het__enter(het__primes_sieve *sv, uint64_t reach_end)
+{
+    const uint64_t S = sv->S, S30 = sv->origin, span = sv->span;
+    const double Sd = (double)S;
+    het__cursor *cur = &sv->cur;
+    while (!sv->cur_done) {
+        const uint64_t p = cur->p;
+        if (!p || p > sv->r) {
+            sv->cur_done = 1;
+            break;
+        }
+        uint64_t m0;
+        if (p * p >= S) {
+            m0 = p;     /* the first multiple is p^2 */
+        } else {
+            /* k = S / p from a double quotient: for p >= 2^14 its error
+             * is below 2^11/p + 2^-7 < 1, so one correction step makes it
+             * exact; far cheaper than a 64-bit division. */
+            uint64_t k = (uint64_t)(int64_t)(Sd / (double)p);
+            int64_t rem = (int64_t)(S - k * p);
+            if (rem < 0) {
+                rem += (int64_t)p;
+                k--;
+            } else if (rem >= (int64_t)p) {
+                rem -= (int64_t)p;
+                k++;
+            }
+            /* no multiple of p at all in [S, S + span): most primes, for
+             * a short range high up */
+            if (rem && p - (uint64_t)rem >= span) {
+                het__cursor_next(cur);
+                continue;
+            }
+            m0 = k + (rem != 0);
+        }
+        const unsigned j = WHEEL_NEXT[m0 % 30];
+        const int i = CLASS[p % 30];
+        const uint64_t pos = p * (m0 / 30) - S30 + (p / 30) * R[j] + F[i][j];
+        if (pos >= sv->end && p * p >= S) {
+            sv->cur_done = 1;   /* neither it nor any larger prime hits */
+            break;
+        }
+        if (pos >= reach_end)
+            break;
+        if (pos < sv->end) {
+            int rc = het__push(sv, (size_t)((pos >> SEG_LOG) & sv->mask), (uint32_t)((p / 30) << 3 | (uint64_t)i),
+                               (uint32_t)((pos & (SEG - 1)) << 3 | j));
+            if (rc)
+                return rc;
+        }
+        het__cursor_next(cur);
     }
     return HET_OK;
 }
 
-/* Walks the primes of a base bitmap in ascending order, 64 bits (8 wheel
- * bytes) at a time, so that the loop over a word's primes mispredicts
- * once per word rather than once per byte. */
-typedef struct het__cursor {
-    const uint8_t *bits;
-    uint64_t nwords, wi;
-    uint64_t v;    /* primes of word wi not yet taken */
-    uint64_t p;    /* current prime, 0 when exhausted */
-} het__cursor;
-
-static inline uint64_t het__word(const uint8_t *bits, uint64_t wi)
-{
-    uint64_t w;
-    memcpy(&w, bits + 8 * wi, 8);   /* the wheel bytes in order, little end first */
-    return w;
-}
-
-static inline void het__cursor_next(het__cursor *c)
-{
-    while (!c->v) {
-        if (++c->wi >= c->nwords) {
-            c->p = 0;
-            return;
-        }
-        c->v = het__word(c->bits, c->wi);
-    }
-    const unsigned t = (unsigned)__builtin_ctzll(c->v);
-    c->p = 30 * (8 * c->wi + (t >> 3)) + R[t & 7];
-    c->v &= c->v - 1;
-}
-
-static void het__cursor_init(het__cursor *c, const het__primes_base *b, uint64_t from)
-{
-    c->bits = b->bits;
-    c->nwords = (b->nbytes + 7) / 8;   /* the bitmap is zero-padded to words */
-    c->wi = 0;
-    c->v = c->nwords ? het__word(b->bits, 0) : 0;
-    c->p = 0;
-    do
-        het__cursor_next(c);
-    while (c->p && c->p < from);
-}
-
-static int het__add_small(het__primes_sieve *sv, uint64_t p, uint64_t S, uint64_t S30)
+static int het__add_prime(het__primes_sieve *sv, int tier, uint64_t p)
 {
     const int i = CLASS[p % 30];
-    if (sv->nsmall[i] == sv->capsmall[i]) {
-        size_t cap = sv->capsmall[i] ? 2 * sv->capsmall[i] : 1024;
-        het__small *n = realloc(sv->small[i], cap * sizeof *n);
+    if (sv->npr[tier][i] == sv->cappr[tier][i]) {
+        size_t cap = sv->cappr[tier][i] ? 2 * sv->cappr[tier][i] : 256;
+        het__small *n = realloc(sv->pr[tier][i], cap * sizeof *n);
         if (!n)
             return het_fail(HET_E_NOMEM, "primes: out of memory for sieving primes");
-        sv->small[i] = n;
-        sv->capsmall[i] = cap;
+        sv->pr[tier][i] = n;
+        sv->cappr[tier][i] = cap;
     }
-    int64_t q;
-    unsigned j;
-    het__first(p, S, S30, &q, &j);
-    sv->small[i][sv->nsmall[i]++] = (het__small){(uint32_t)p, j, q};
+    /* the first multiple p*m >= max(p^2, S) with m coprime to 30 */
+    uint64_t m0 = sv->S / p;
+    if (m0 * p < sv->S)
+        m0++;
+    if (m0 < p)
+        m0 = p;
+    const int64_t q = (int64_t)(p * (m0 / 30) - sv->origin);
+    sv->pr[tier][i][sv->npr[tier][i]++] = (het__small){(uint32_t)p, WHEEL_NEXT[m0 % 30], q};
     return HET_OK;
+}
+
+/* Starts lane `lane` of `nlanes` on the stream of the numbers [S, hi) with
+ * S = 30 * origin: its share of the small and medium primes (every
+ * nlanes-th, so that the shares weigh the same) and an empty ring; the
+ * bucket primes (the words of the bitmap congruent to lane) enter as the
+ * stream reaches them. */
+static int het__lane_start(het__primes_sieve *sv, const het__primes_base *b, uint64_t origin, uint64_t hi,
+                           unsigned lane, unsigned nlanes)
+{
+    sv->b = b;
+    sv->origin = origin;
+    sv->S = 30 * origin;
+    sv->span = hi - sv->S;
+    sv->end = sv->span / 30 + (sv->span % 30 != 0);
+    sv->r = het__primes_isqrt(hi - 1);
+    sv->k = 0;
+    sv->lane = lane;
+    sv->nlanes = nlanes;
+    if (sv->r > b->limit)
+        return het_fail(HET_E_INTERNAL, "primes: sieve needs primes up to %" PRIu64 ", has %" PRIu64, sv->r,
+                        b->limit);
+    for (int t = 0; t < 2; t++)
+        for (int i = 0; i < 8; i++)
+            sv->npr[t][i] = 0;
+    het__cursor c;
+    het__cursor_init(&c, b, FIRST_SIEVED, 0, 1);
+    unsigned idx = 0;
+    for (; c.p && c.p <= sv->r && c.p < MED_MAX; het__cursor_next(&c), idx++) {
+        if (idx % nlanes != lane)
+            continue;
+        int rc = het__add_prime(sv, c.p < SMALL_MAX ? 0 : 1, c.p);
+        if (rc)
+            return rc;
+    }
+    /* The ring spans the largest stride of a bucket prime (a*6 + 6 bytes)
+     * plus the segment being sieved. */
+    het__drain(sv);
+    sv->cur_done = 1;
+    sv->mask = 0;
+    if (c.p && c.p <= sv->r) {
+        const uint64_t reach = (((sv->r / 30) * 6 + 6) >> SEG_LOG) + 3;
+        size_t nl = 4;
+        while (nl < reach)
+            nl <<= 1;
+        if (nl > sv->ring_cap) {
+            het__bentry **top = realloc(sv->top, nl * sizeof *top);
+            if (!top)
+                return het_fail(HET_E_NOMEM, "primes: out of memory for the bucket sieve");
+            sv->top = top;
+            for (size_t s = sv->ring_cap; s < nl; s++) {
+                het__bblock *nb = het__block_get(sv);
+                if (!nb) {
+                    sv->ring_cap = s;
+                    return het_fail(HET_E_NOMEM, "primes: out of memory for the bucket sieve");
+                }
+                nb->next = NULL;
+                top[s] = &nb->e[1];
+            }
+            sv->ring_cap = nl;
+        }
+        sv->mask = nl - 1;
+        het__cursor_init(&sv->cur, b, c.p, lane, nlanes);
+        sv->cur_done = 0;
+    }
+    return HET_OK;
+}
+
+/* Sieves the lane's next segment into seg; *n: its length in bytes.  Lane
+ * 0 fills it with the pre-sieve pattern, the others with ones (the lanes'
+ * segments are ANDed). */
+static int het__lane_segment(het__primes_sieve *sv, uint8_t *seg, size_t *n_out)
+{
+    const uint64_t P = sv->k << SEG_LOG;
+    const size_t n = sv->end - P < SEG ? (size_t)(sv->end - P) : SEG;
+    const uint64_t abs = sv->origin + P;
+    for (size_t c = 0; c < n; c += CHUNK) {
+        const size_t m = n - c < CHUNK ? n - c : CHUNK;
+        if (sv->lane == 0)
+            het__cpre_fill(seg + c, m, abs + c);
+        else
+            memset(seg + c, 0xFF, m);
+        het__cross_tier(seg + c, (int64_t)m, sv->pr[0], sv->npr[0]);
+    }
+    het__cross_tier(seg, (int64_t)n, sv->pr[1], sv->npr[1]);
+    int rc = HET_OK;
+    if (sv->mask) {
+        if (!sv->cur_done)
+            rc = het__enter(sv, (sv->k + sv->mask) << SEG_LOG);
+        if (rc == HET_OK)
+            rc = het__cross_buckets(sv, seg);
+    }
+    sv->k++;
+    *n_out = n;
+    return rc;
 }
 
 int het__primes_sieve_range(het__primes_sieve *sv, const het__primes_base *b, uint64_t lo,
@@ -424,120 +785,229 @@ int het__primes_sieve_range(het__primes_sieve *sv, const het__primes_base *b, ui
     *count = 0;
     if (lo >= hi)
         return HET_OK;
-    const uint64_t r = het__primes_isqrt(hi - 1);
-    if (r > b->limit)
-        return het_fail(HET_E_INTERNAL, "primes: sieve needs primes up to %" PRIu64 ", has %" PRIu64,
-                        r, b->limit);
-    const uint64_t S = lo - lo % 30, S30 = S / 30, span = hi - S;
-    const uint64_t nbytes = span / 30 + (span % 30 != 0);
-    const uint64_t nseg = (nbytes + SEG - 1) >> SEG_LOG;
-    const double Sd = (double)S;
+    const uint64_t S30 = lo / 30, S = 30 * S30;
+    int rc = het__lane_start(sv, b, S30, hi, 0, 1);
+    if (rc)
+        return rc;
+    const uint64_t nbytes = sv->end;
     uint64_t total = het__primes_tiny(lo, hi, tiny);
-    int rc = HET_OK;
-
-    het__cursor cur;
-    het__cursor_init(&cur, b, HET_PRIMES_FIRST_SIEVED);
-    for (int i = 0; i < 8; i++)
-        sv->nsmall[i] = 0;
-    for (; cur.p && cur.p <= r && cur.p < SEG; het__cursor_next(&cur))
-        if ((rc = het__add_small(sv, cur.p, S, S30)))
-            return rc;
-
-    /* The ring spans the largest stride of a bucket prime (a*6 + 6 bytes)
-     * plus the segment being sieved. */
-    size_t nl = 0;
-    if (cur.p && cur.p <= r) {
-        const uint64_t reach = (((r / 30) * 6 + 6) >> SEG_LOG) + 3;
-        nl = 4;
-        while (nl < reach)
-            nl <<= 1;
-        if (nl > sv->ring_cap) {
-            het__bblock **ring = realloc(sv->ring, nl * sizeof *ring);
-            if (!ring)
-                return het_fail(HET_E_NOMEM, "primes: out of memory for the bucket sieve");
-            for (size_t s = sv->ring_cap; s < nl; s++)
-                ring[s] = NULL;
-            sv->ring = ring;
-            sv->ring_cap = nl;
-        }
-    }
-    const size_t mask = nl ? nl - 1 : 0;
-
-    for (uint64_t s = 0; s < nseg; s++) {
-        const size_t n = (s + 1 == nseg) ? (size_t)(nbytes - s * SEG) : SEG;
-        const uint64_t abs = S30 + s * SEG;
-        uint8_t *seg = sv->seg;
-        het__presieve(seg, n, b->pre, abs);
-        if (abs == 0) {
-            seg[0] = HET_PRIMES_BYTE0;
-            if (n > 1)
-                seg[1] |= HET_PRIMES_BYTE1_PRE;
-        } else if (abs == 1) {
-            seg[0] |= HET_PRIMES_BYTE1_PRE;
-        }
-        het__cross_all_small(sv, (int64_t)n);
-
-        /* Bucket primes enter the ring once their first multiple falls
-         * inside it.  Past p^2 > S the first multiple is p^2, which grows
-         * with p: the first prime out of reach ends the walk for now. */
-        const uint64_t reach_end = (s + nl - 1) * SEG;
-        while (cur.p && cur.p <= r) {
-            const uint64_t p = cur.p;
-            uint64_t m0;
-            if (p * p >= S) {
-                m0 = p;     /* the first multiple is p^2 */
-            } else {
-                /* k = S / p from a double quotient: for p >= 2^18 its error
-                 * is below 2^11/p + 2^-7 < 1, so one correction step
-                 * makes it exact; far cheaper than a 64-bit division. */
-                uint64_t k = (uint64_t)(int64_t)(Sd / (double)p);
-                int64_t rem = (int64_t)(S - k * p);
-                if (rem < 0) {
-                    rem += (int64_t)p;
-                    k--;
-                } else if (rem >= (int64_t)p) {
-                    rem -= (int64_t)p;
-                    k++;
-                }
-                /* no multiple of p at all in [S, hi): most primes, for a
-                 * short range high up */
-                if (rem && p - (uint64_t)rem >= span) {
-                    het__cursor_next(&cur);
-                    continue;
-                }
-                m0 = k + (rem != 0);
-            }
-            const unsigned j = WHEEL_NEXT[m0 % 30];
-            const int i = CLASS[p % 30];
-            const uint64_t pos = p * (m0 / 30) - S30 + (p / 30) * R[j] + F[i][j];
-            if (pos >= nbytes && p * p >= S) {
-                cur.p = 0;          /* neither it nor any larger prime hits */
-                break;
-            }
-            if (pos >= reach_end)
-                break;
-            if (pos < nbytes &&
-                (rc = het__push(sv, (pos >> SEG_LOG) & mask, (uint32_t)((p / 30) << 3 | (uint64_t)i),
-                                (uint32_t)((pos & (SEG - 1)) << 3 | j))))
-                goto fail;
-            het__cursor_next(&cur);
-        }
-        if (nl && (rc = het__cross_buckets(sv, s, nseg, mask)))
-            goto fail;
-
-        if (s == 0)
+    for (uint64_t P = 0; P < nbytes; P += SEG) {
+        uint8_t *seg = sv->buf[0];
+        size_t n;
+        if ((rc = het__lane_segment(sv, seg, &n)))
+            break;
+        if (P == 0)
             seg[0] &= (uint8_t)het_primes_byte_mask(lo - S, 30);
-        if (s + 1 == nseg)
-            seg[n - 1] &= (uint8_t)het_primes_byte_mask(0, span - 30 * (nbytes - 1));
+        if (P + n == nbytes)
+            seg[n - 1] &= (uint8_t)het_primes_byte_mask(0, hi - S - 30 * (nbytes - 1));
         total += het__popcount(seg, n);
-        if (visit && (rc = visit(arg, S + 30 * SEG * s, seg, n)))
-            goto fail;
+        if (visit && (rc = visit(arg, S + 30 * P, seg, n)))
+            break;
+    }
+    if (rc) {
+        het__drain(sv);
+        return rc;
     }
     *count = total;
     return HET_OK;
-fail:
-    het__drain(sv);
-    return rc;
+}
+
+/* ---- teams: consecutive grains, every thread on every segment ------------- */
+
+struct het__primes_team {
+    const het__primes_base *b;
+    uint64_t S30, lo, hi, nbytes;   /* the job: first wheel byte, range, bytes */
+    het__primes_sieve **lane;
+    unsigned nlanes, cap;
+    int valid;                      /* the lanes stand at `done` */
+    uint64_t pos;                   /* bytes counted so far (a grain boundary) */
+    uint64_t done;                  /* bytes sieved so far, pos <= done < pos + SEG */
+    uint64_t carry;                 /* primes in [pos, done) */
+};
+
+int het__primes_team_new(het__primes_team **out, const het__primes_base *b, uint64_t lo, uint64_t hi)
+{
+    het__primes_team *t = calloc(1, sizeof *t);
+    if (!t)
+        return het_fail(HET_E_NOMEM, "primes: out of memory for a sieve team");
+    t->b = b;
+    t->S30 = lo / 30;
+    t->lo = lo;
+    t->hi = hi;
+    const uint64_t span = hi - 30 * t->S30;
+    t->nbytes = lo < hi ? span / 30 + (span % 30 != 0) : 0;
+    *out = t;
+    return HET_OK;
+}
+
+void het__primes_team_free(het__primes_team *t)
+{
+    if (!t)
+        return;
+    for (unsigned l = 0; l < t->cap; l++)
+        het__primes_sieve_free(t->lane[l]);
+    free(t->lane);
+    free(t);
+}
+
+/* Adds the primes of bytes [x, y) of the segment starting at byte P (of
+ * the job), the AND of the lanes' buffers, to the counts of the grains
+ * they fall in, or to the carry past b1. */
+static void het__team_tally(het__primes_team *t, uint8_t *const *bufs, unsigned nl, uint64_t P, size_t x,
+                            size_t y, uint64_t b0, uint64_t b1, uint64_t gbytes, uint64_t *counts)
+{
+    while (x < y) {
+        const uint64_t at = P + x;
+        size_t z = y;
+        const uint64_t gend = (at / gbytes + 1) * gbytes;
+        if (gend < P + z)
+            z = (size_t)(gend - P);
+        if (at < b1 && b1 < P + z)
+            z = (size_t)(b1 - P);
+        uint64_t c;
+        if (nl == 1) {
+            c = het__popcount(bufs[0] + x, z - x);
+        } else if (nl == 2) {
+            c = het__popcount_and(bufs[0] + x, bufs[1] + x, z - x);
+        } else {
+            /* AND the others into lane 0's copy of this stretch, then count */
+            for (unsigned l = 1; l < nl; l++)
+                for (size_t k = x; k < z; k++)
+                    bufs[0][k] &= bufs[l][k];
+            c = het__popcount(bufs[0] + x, z - x);
+        }
+        if (at >= b1) {
+#pragma omp atomic
+            t->carry += c;
+        } else {
+#pragma omp atomic
+            counts[(at - b0) / gbytes] += c;
+        }
+        x = z;
+    }
+}
+
+int het__primes_team_count(het__primes_team *t, uint64_t b0, uint64_t b1, uint64_t gbytes, uint64_t *counts,
+                           int nthreads)
+{
+    if (b0 % gbytes || b1 > t->nbytes || b0 > b1 || gbytes < SEG)
+        return het_fail(HET_E_INTERNAL, "primes: bad team batch [%" PRIu64 ", %" PRIu64 ")", b0, b1);
+    const uint64_t ng = b1 > b0 ? (b1 - b0 - 1) / gbytes + 1 : 0;
+    for (uint64_t g = 0; g < ng; g++)
+        counts[g] = 0;
+    if (ng == 0)
+        return HET_OK;
+    const unsigned T = nthreads < 1 ? 1 : (unsigned)nthreads;
+    const int reset = !t->valid || t->pos != b0 || t->nlanes != T;
+    t->valid = 0;
+    if (T > t->cap) {
+        het__primes_sieve **l = realloc(t->lane, T * sizeof *l);
+        if (!l)
+            return het_fail(HET_E_NOMEM, "primes: out of memory for a sieve team");
+        t->lane = l;
+        for (unsigned k = t->cap; k < T; k++)
+            l[k] = NULL;
+        t->cap = T;
+    }
+    for (unsigned k = 0; k < T; k++) {
+        if (!t->lane[k]) {
+            int rc = het__primes_sieve_new(&t->lane[k]);
+            if (rc)
+                return rc;
+        }
+    }
+    /* lanes a smaller team no longer uses give their memory back */
+    for (unsigned k = T; k < t->cap; k++) {
+        het__primes_sieve_free(t->lane[k]);
+        t->lane[k] = NULL;
+    }
+    t->cap = T;
+    t->nlanes = T;
+    uint64_t start;
+    if (reset) {
+        start = b0;
+        t->carry = 0;
+    } else {
+        counts[0] = t->carry;
+        t->carry = 0;
+        start = t->done;
+    }
+    /* segments from start until one reaches b1 */
+    const uint64_t nseg = b1 > start ? (b1 - start + SEG - 1) >> SEG_LOG : 0;
+    const uint64_t S = 30 * t->S30;
+    atomic_uint_fast64_t fail_seg = UINT64_MAX;   /* first segment that failed */
+    int err = HET_OK;
+    char msg[1024] = "";
+#pragma omp parallel num_threads(T)
+    {
+        const unsigned me = (unsigned)omp_get_thread_num();
+        het__primes_sieve *sv = t->lane[me];
+        int rc = HET_OK;
+        if (reset)
+            rc = het__lane_start(sv, t->b, t->S30 + b0, t->hi, me, T);
+        if (rc)
+            atomic_store(&fail_seg, 0);
+#pragma omp barrier
+        for (uint64_t s = 0; s < nseg; s++) {
+            const uint64_t P = start + (s << SEG_LOG);
+            uint8_t *seg = sv->buf[s & 1];
+            size_t n = 0;
+            if (rc == HET_OK && (rc = het__lane_segment(sv, seg, &n)) != HET_OK) {
+                uint_fast64_t cur = atomic_load(&fail_seg);
+                while (s < cur && !atomic_compare_exchange_weak(&fail_seg, &cur, s))
+                    ;
+            }
+            if (me == 0 && rc == HET_OK) {
+                if (P == 0)
+                    seg[0] &= (uint8_t)het_primes_byte_mask(t->lo - S, 30);
+                if (P + n == t->nbytes)
+                    seg[n - 1] &= (uint8_t)het_primes_byte_mask(0, t->hi - S - 30 * (t->nbytes - 1));
+            }
+#pragma omp barrier
+            if (atomic_load(&fail_seg) <= s)
+                break;
+            if (n == 0)
+                n = (size_t)(t->nbytes - P < SEG ? t->nbytes - P : SEG);
+            /* every thread counts its slice of the lanes' AND */
+            uint8_t *bufs[64];
+            uint8_t **bp = T <= 64 ? bufs : malloc(T * sizeof *bp);
+            if (bp) {
+                for (unsigned l = 0; l < T; l++)
+                    bp[l] = t->lane[l]->buf[s & 1];
+                const size_t sl = (n / T + 63) & ~(size_t)63;
+                size_t x = (size_t)me * sl, y = x + sl;
+                if (x > n)
+                    x = n;
+                if (y > n || me == T - 1)
+                    y = n;
+                het__team_tally(t, bp, T, P, x, y, b0, b1, gbytes, counts);
+                if (bp != bufs)
+                    free(bp);
+            } else {
+                rc = het_fail(HET_E_NOMEM, "primes: out of memory counting a segment");
+            }
+        }
+        if (rc) {
+#pragma omp critical(het__primes_team_err)
+            if (!err) {
+                err = rc;
+                snprintf(msg, sizeof msg, "%s", het_errmsg());
+            }
+        }
+    }
+    if (err) {
+        het_errmsg_set(msg);
+        return err;
+    }
+    if (b0 == 0) {   /* 2, 3 and 5, outside the wheel, are in byte 0 */
+        uint64_t tiny[3];
+        counts[0] += het__primes_tiny(t->lo, t->hi, tiny);
+    }
+    t->pos = b1;
+    if (nseg)
+        t->done = start + (nseg << SEG_LOG) < t->nbytes ? start + (nseg << SEG_LOG) : t->nbytes;
+    t->valid = 1;
+    return HET_OK;
 }
 
 /* ---- the shared sieving primes ------------------------------------------- */

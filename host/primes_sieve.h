@@ -76,6 +76,23 @@ typedef int (*het__primes_visit)(void *arg, uint64_t first, const uint8_t *bits,
 int het__primes_sieve_range(het__primes_sieve *sv, const het__primes_base *b, uint64_t lo,
                             uint64_t hi, het__primes_visit visit, void *arg, uint64_t *count);
 
+/* A team: the sieve of one job's numbers [lo, hi) by consecutive grains,
+ * every thread of a batch on every segment (each with its share of the
+ * sieving primes, the shares ANDed), kept positioned between batches so
+ * that a batch starting where the last one ended costs no set-up.  One
+ * caller at a time. */
+typedef struct het__primes_team het__primes_team;
+int het__primes_team_new(het__primes_team **out, const het__primes_base *b, uint64_t lo, uint64_t hi);
+void het__primes_team_free(het__primes_team *t);
+
+/* Counts the primes of the job's wheel bytes [b0, b1) (from lo rounded
+ * down to a multiple of 30), grain by grain: counts[g] gets the primes of
+ * bytes [b0 + g * gbytes, b0 + (g + 1) * gbytes) (clipped to b1 and to
+ * [lo, hi)).  b0 is a multiple of gbytes, gbytes >= HET__PRIMES_SEG_BYTES.
+ * nthreads OpenMP threads share every segment. */
+int het__primes_team_count(het__primes_team *t, uint64_t b0, uint64_t b1, uint64_t gbytes, uint64_t *counts,
+                           int nthreads);
+
 /* floor(sqrt(n)), exact for every 64-bit n. */
 uint64_t het__primes_isqrt(uint64_t n);
 
