@@ -170,18 +170,25 @@ static const uint8_t het__cpre_primes[CPRE_TABLES][3] = {
     {31, 43, 47}, {29, 37, 41}, {17, 23, 83}, {79, 0, 0},
 };
 
-/* One step of a bucket prime's wheel, indexed by w = i << 3 | j for p of
- * class i at multiplier index j: the bit to clear, the byte step to the
- * next multiple (a * gap + inc, p = 30a + R[i]) and the next w. */
+/* Bucket primes step through their multiples p*m with m coprime to 210
+ * (the multiples of 7 are pre-sieved), 48 per 210: state w = 48 i + k for
+ * p = 30a + R[i] at m = U[k] (mod 210).  A step clears the bit of p*m and
+ * moves a * factor + correct bytes on, to state next. */
+#define W210 48
 typedef struct het__wstep {
-    uint8_t mask, gap, inc, next;
+    uint8_t mask, factor, correct;
+    uint8_t unused;
+    uint16_t next;
+    uint16_t unused2;
 } het__wstep;
 
 static struct {
     uint8_t *tab[CPRE_TABLES];
     uint32_t len[CPRE_TABLES];
     uint8_t first4[4];           /* bytes 0..3 (numbers 0..119) once sieved */
-    het__wstep step[64];
+    het__wstep step[8 * W210];
+    uint8_t u[W210];             /* the residues mod 210 coprime to 210 */
+    uint8_t next210[210];        /* k of the first U[k] >= t (W210: U[0] + 210) */
     int ok;
 } het__cpu;
 static pthread_once_t het__cpu_once = PTHREAD_ONCE_INIT;
@@ -222,10 +229,26 @@ static void het__cpu_init(void)
         if (prime)
             het__cpu.first4[n / 30] |= (uint8_t)(1u << bit);
     }
-    for (int i = 0; i < 8; i++)
-        for (int j = 0; j < 8; j++)
-            het__cpu.step[i << 3 | j] = (het__wstep){(uint8_t)~(1u << B[i][j]), GAP[j], INC[i][j],
-                                                     (uint8_t)(i << 3 | ((j + 1) & 7))};
+    int nu = 0;
+    for (unsigned m = 1; m < 210; m++)
+        if (m % 2 && m % 3 && m % 5 && m % 7)
+            het__cpu.u[nu++] = (uint8_t)m;
+    for (unsigned t = 0, k = 0; t < 210; t++) {
+        while (k < W210 && het__cpu.u[k] < t)
+            k++;
+        het__cpu.next210[t] = (uint8_t)k;
+    }
+    for (unsigned i = 0; i < 8; i++)
+        for (unsigned k = 0; k < W210; k++) {
+            const unsigned m = het__cpu.u[k];
+            const unsigned d = k + 1 < W210 ? het__cpu.u[k + 1] - m : 210 + het__cpu.u[0] - m;
+            het__cpu.step[i * W210 + k] = (het__wstep){
+                .mask = (uint8_t)~(1u << het_primes_bit_of(R[i] * m % 30)),
+                .factor = (uint8_t)d,
+                .correct = (uint8_t)(R[i] * (m + d) / 30 - R[i] * m / 30),
+                .next = (uint16_t)(i * W210 + (k + 1) % W210),
+            };
+        }
     het__cpu.ok = 1;
 }
 
@@ -246,7 +269,7 @@ static void het__and8(uint8_t *restrict d, size_t n, const uint8_t *restrict t0,
 
 /* Fills d[0..n) with the pre-sieve pattern of absolute wheel bytes abs on,
  * the numbers below 120 fixed to their true bits. */
-static void het__cpre_fill(uint8_t *d, size_t n, uint64_t abs)
+__attribute__((noinline)) static void het__cpre_fill(uint8_t *d, size_t n, uint64_t abs)
 {
     uint32_t pos[CPRE_TABLES];
     for (int g = 0; g < CPRE_TABLES; g++)
@@ -285,8 +308,8 @@ typedef struct het__small {
     int64_t q;
 } het__small;
 
-/* A bucket prime: ap = a << 3 | i for p = 30a + R[i]; pj = (byte within
- * its segment) << 3 | j, the multiplier index of that multiple. */
+/* A bucket prime p = 30a + R[i]: ap = a; pj = (byte within its segment)
+ * << 9 | w, its wheel state (see het__wstep). */
 typedef struct het__bentry {
     uint32_t ap;
     uint32_t pj;
@@ -543,7 +566,7 @@ static inline __attribute__((always_inline)) void het__cross_small(uint8_t *seg,
     }
 }
 
-static void het__cross_tier(uint8_t *seg, int64_t n, het__small *const *pr, const size_t *npr)
+static inline __attribute__((always_inline)) void het__cross_tier(uint8_t *seg, int64_t n, het__small *const *pr, const size_t *npr)
 {
     het__cross_small(seg, n, pr[0], npr[0], 0);
     het__cross_small(seg, n, pr[1], npr[1], 1);
@@ -555,58 +578,69 @@ static void het__cross_tier(uint8_t *seg, int64_t n, het__small *const *pr, cons
     het__cross_small(seg, n, pr[7], npr[7], 7);
 }
 
-/* Crosses out the bucket entries of segment k (its ring slot) in seg and
- * moves each prime on to the list of its next multiple's segment, or drops
- * it past the end of the stream. */
+__attribute__((noinline)) static void het__cross_tier_med(uint8_t *seg, int64_t n, het__small *const *pr, const size_t *npr)
+{
+    het__cross_tier(seg, n, pr, npr);
+}
+__attribute__((noinline)) static void het__cross_tier_sm(uint8_t *seg, int64_t n, het__small *const *pr, const size_t *npr)
+{
+    het__cross_tier(seg, n, pr, npr);
+}
+
+/* Crosses out the bucket entries of segment k (its ring slot) in seg, one
+ * multiple per entry, and moves each prime on to the list of its next
+ * multiple's segment (this one again: another round), or drops it past the
+ * end of the stream.  No loop per prime, so no mispredicted loop exits. */
 static int het__cross_buckets(het__primes_sieve *sv, uint8_t *seg)
 {
     const uint64_t k = sv->k;
-    const size_t slot = (size_t)(k & sv->mask);
+    const size_t slot = (size_t)(k & sv->mask), mask = sv->mask;
     const uint64_t left = sv->end - (k << SEG_LOG);   /* bytes from this segment to the end */
-    het__bentry *top = sv->top[slot];
-    het__bblock *b = het__block_of(top);
-    het__bentry *e = &b->e[1];
-    /* the slot starts over with a fresh block; nothing is pushed to it
-     * while its own list is crossed (every step moves a prime on) */
-    het__bblock *nb = het__block_get(sv);
-    if (!nb)
-        return het_fail(HET_E_NOMEM, "primes: out of memory for the bucket sieve");
-    nb->next = NULL;
-    sv->top[slot] = &nb->e[1];
     const het__wstep *st = het__cpu.step;
     int rc = HET_OK;
     for (;;) {
-        for (; e < top; e++) {
-            const uint32_t ap = e->ap;
-            const uint32_t a = ap >> 3;
-            uint32_t w = (ap & 7) << 3 | (e->pj & 7);
-            uint32_t pos = e->pj >> 3;
-            do {
-                const het__wstep s = st[w];
+        het__bentry *top = sv->top[slot];
+        het__bblock *b = het__block_of(top);
+        het__bentry *e = &b->e[1];
+        if (e == top && !b->next)
+            break;          /* empty: done with this segment */
+        /* the slot starts over with a fresh block, which collects the
+         * primes that hit this segment again */
+        het__bblock *nb = het__block_get(sv);
+        if (!nb)
+            return het_fail(HET_E_NOMEM, "primes: out of memory for the bucket sieve");
+        nb->next = NULL;
+        sv->top[slot] = &nb->e[1];
+        for (;;) {
+            for (; e < top; e++) {
+                const uint32_t a = e->ap, pj = e->pj;
+                const het__wstep s = st[pj & 511];
+                uint32_t pos = pj >> 9;
                 seg[pos] &= s.mask;
-                pos += a * s.gap + s.inc;
-                w = s.next;
-            } while (pos < SEG);
-            if (pos < left && rc == HET_OK)
-                rc = het__push(sv, (size_t)((k + (pos >> SEG_LOG)) & sv->mask), ap,
-                               (pos & (SEG - 1)) << 3 | (w & 7));
+                pos += a * s.factor + s.correct;
+                if (__builtin_expect(pos < left, 1) && rc == HET_OK)
+                    rc = het__push(sv, (size_t)((k + (pos >> SEG_LOG)) & mask), a,
+                                   (pos & (SEG - 1)) << 9 | s.next);
+            }
+            het__bblock *next = b->next;
+            het__block_put(sv, b);
+            if (!next)
+                break;
+            b = next;
+            e = &b->e[1];
+            top = &b->e[BLK_ENTRIES];
         }
-        het__bblock *next = b->next;
-        het__block_put(sv, b);
-        if (!next)
-            break;
-        b = next;
-        e = &b->e[1];
-        top = &b->e[BLK_ENTRIES];
+        if (rc)
+            return rc;
     }
-    return rc;
+    return HET_OK;
 }
 
 /* Moves bucket primes into the ring once their first multiple lies within
  * its reach (the segments before reach_end, relative to the origin).  Past
  * p^2 > S the first multiple is p^2, which grows with p: the first prime
  * out of reach ends the walk for now. */
-static int het__enter(het__primes_sieve *sv, uint64_t reach_end)
+__attribute__((noinline)) static int het__enter(het__primes_sieve *sv, uint64_t reach_end)
 {
     const uint64_t S = sv->S, S30 = sv->origin, span = sv->span;
     const double Sd = (double)S;
@@ -641,9 +675,13 @@ static int het__enter(het__primes_sieve *sv, uint64_t reach_end)
             }
             m0 = k + (rem != 0);
         }
-        const unsigned j = WHEEL_NEXT[m0 % 30];
+        /* the first multiplier m >= m0 coprime to 210 */
+        unsigned kk = het__cpu.next210[m0 % 210];
+        const uint64_t m = m0 - m0 % 210 + (kk < W210 ? het__cpu.u[kk] : 210 + het__cpu.u[0]);
+        kk %= W210;
+        const unsigned j = CLASS[m % 30];
         const int i = CLASS[p % 30];
-        const uint64_t pos = p * (m0 / 30) - S30 + (p / 30) * R[j] + F[i][j];
+        const uint64_t pos = p * (m / 30) - S30 + (p / 30) * R[j] + F[i][j];
         if (pos >= sv->end && p * p >= S) {
             sv->cur_done = 1;   /* neither it nor any larger prime hits */
             break;
@@ -651,8 +689,8 @@ static int het__enter(het__primes_sieve *sv, uint64_t reach_end)
         if (pos >= reach_end)
             break;
         if (pos < sv->end) {
-            int rc = het__push(sv, (size_t)((pos >> SEG_LOG) & sv->mask), (uint32_t)((p / 30) << 3 | (uint64_t)i),
-                               (uint32_t)((pos & (SEG - 1)) << 3 | j));
+            int rc = het__push(sv, (size_t)((pos >> SEG_LOG) & sv->mask), (uint32_t)(p / 30),
+                               (uint32_t)((pos & (SEG - 1)) << 9 | (i * W210 + kk)));
             if (rc)
                 return rc;
         }
@@ -716,13 +754,13 @@ static int het__lane_start(het__primes_sieve *sv, const het__primes_base *b, uin
         if (rc)
             return rc;
     }
-    /* The ring spans the largest stride of a bucket prime (a*6 + 6 bytes)
-     * plus the segment being sieved. */
+    /* The ring spans the largest stride of a bucket prime (a*10 + 10
+     * bytes) plus the segment being sieved. */
     het__drain(sv);
     sv->cur_done = 1;
     sv->mask = 0;
     if (c.p && c.p <= sv->r) {
-        const uint64_t reach = (((sv->r / 30) * 6 + 6) >> SEG_LOG) + 3;
+        const uint64_t reach = (((sv->r / 30) * 10 + 10) >> SEG_LOG) + 3;
         size_t nl = 4;
         while (nl < reach)
             nl <<= 1;
@@ -763,9 +801,9 @@ static int het__lane_segment(het__primes_sieve *sv, uint8_t *seg, size_t *n_out)
             het__cpre_fill(seg + c, m, abs + c);
         else
             memset(seg + c, 0xFF, m);
-        het__cross_tier(seg + c, (int64_t)m, sv->pr[0], sv->npr[0]);
+        het__cross_tier_sm(seg + c, (int64_t)m, sv->pr[0], sv->npr[0]);
     }
-    het__cross_tier(seg, (int64_t)n, sv->pr[1], sv->npr[1]);
+    het__cross_tier_med(seg, (int64_t)n, sv->pr[1], sv->npr[1]);
     int rc = HET_OK;
     if (sv->mask) {
         if (!sv->cur_done)
