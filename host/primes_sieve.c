@@ -187,8 +187,12 @@ static struct {
     uint32_t len[CPRE_TABLES];
     uint8_t first4[4];           /* bytes 0..3 (numbers 0..119) once sieved */
     het__wstep step[8 * W210];
-    uint8_t u[W210];             /* the residues mod 210 coprime to 210 */
+    uint8_t u[W210 + 1];         /* the residues mod 210 coprime to 210, then 211 */
     uint8_t next210[210];        /* k of the first U[k] >= t (W210: U[0] + 210) */
+    uint8_t c210[8][W210 + 1];   /* R[i] * U[k] / 30 */
+    /* for p of class i and m0 = r (mod 210), the first m >= m0 coprime to
+     * 210, m = m0 - r + U[k]: U[k] | (R[i] * U[k] / 30) << 8 | w << 16 */
+    uint32_t first210[8][210];
     int ok;
 } het__cpu;
 static pthread_once_t het__cpu_once = PTHREAD_ONCE_INIT;
@@ -233,10 +237,17 @@ static void het__cpu_init(void)
     for (unsigned m = 1; m < 210; m++)
         if (m % 2 && m % 3 && m % 5 && m % 7)
             het__cpu.u[nu++] = (uint8_t)m;
+    het__cpu.u[W210] = 211;
+    for (unsigned i = 0; i < 8; i++)
+        for (unsigned k = 0; k <= W210; k++)
+            het__cpu.c210[i][k] = (uint8_t)(R[i] * het__cpu.u[k] / 30);
     for (unsigned t = 0, k = 0; t < 210; t++) {
         while (k < W210 && het__cpu.u[k] < t)
             k++;
         het__cpu.next210[t] = (uint8_t)k;
+        for (unsigned i = 0; i < 8; i++)
+            het__cpu.first210[i][t] = het__cpu.u[k] | (uint32_t)(R[i] * het__cpu.u[k] / 30) << 8 |
+                                      (uint32_t)(i * W210 + k % W210) << 16;
     }
     for (unsigned i = 0; i < 8; i++)
         for (unsigned k = 0; k < W210; k++) {
@@ -321,7 +332,8 @@ typedef struct het__bentry {
 #define BLK_LOG 13
 #define BLK (1u << BLK_LOG)
 #define BLK_ENTRIES (BLK / sizeof(het__bentry))
-#define POOL_BLOCKS 128              /* blocks per allocation (1 MiB) */
+#define POOL_BYTES (UINT64_C(1) << 21)   /* blocks are allocated 2 MiB at a time */
+#define POOL_BLOCKS (POOL_BYTES / BLK)
 
 typedef union het__bblock {
     union het__bblock *next;
@@ -342,6 +354,8 @@ typedef struct het__cursor {
     uint64_t nwords, wi, stride;
     uint64_t v;    /* primes of word wi not yet taken */
     uint64_t p;    /* current prime, 0 when exhausted */
+    uint64_t a;    /* p = 30 a + R[i] */
+    unsigned i;
 } het__cursor;
 
 static inline uint64_t het__word(const uint8_t *bits, uint64_t wi)
@@ -362,7 +376,9 @@ static inline void het__cursor_next(het__cursor *c)
         c->v = het__word(c->bits, c->wi);
     }
     const unsigned t = (unsigned)__builtin_ctzll(c->v);
-    c->p = 30 * (8 * c->wi + (t >> 3)) + R[t & 7];
+    c->a = 8 * c->wi + (t >> 3);
+    c->i = t & 7;
+    c->p = 30 * c->a + R[t & 7];
     c->v &= c->v - 1;
 }
 
@@ -458,7 +474,9 @@ static het__bblock *het__block_get(het__primes_sieve *sv)
             sv->chunks = c;
             sv->capchunks = cap;
         }
-        het__bblock *m = aligned_alloc(BLK, (size_t)POOL_BLOCKS * BLK);
+        /* (transparent huge pages, tried here, cost more CPU time than
+         * they saved: zeroing fresh 2 MiB pages is slow in a VM) */
+        het__bblock *m = aligned_alloc(BLK, POOL_BYTES);
         if (!m)
             return NULL;
         sv->chunks[sv->nchunks++] = m;
@@ -636,64 +654,109 @@ static int het__cross_buckets(het__primes_sieve *sv, uint8_t *seg)
     return HET_OK;
 }
 
+/* The first multiple p*m >= S (m coprime to 210) of each of n primes p
+ * (class i), as byte pos - S30 and wheel state w; p^2 < S, p >= 2^14.
+ * Branch-free, for the vector units. */
+__attribute__((target_clones("arch=x86-64-v4", "default")))
+static void het__first_multiples(size_t n, const uint64_t *restrict pv, const uint32_t *restrict ci, uint64_t S,
+                                 uint64_t S30, uint64_t *restrict pos, uint32_t *restrict w)
+{
+    const double Sd = (double)S;
+    const uint32_t *tab = &het__cpu.first210[0][0];
+    for (size_t t = 0; t < n; t++) {
+        const uint64_t p = pv[t];
+        /* q = S / p from a double quotient: for p >= 2^14 its error is
+         * below 2^11/p + 2^-7 < 1, so one correction step makes it exact;
+         * far cheaper than a 64-bit division. */
+        const uint64_t q0 = (uint64_t)(Sd / (double)p);
+        const int64_t rem0 = (int64_t)(S - q0 * p);
+        const uint64_t q = rem0 < 0 ? q0 - 1 : rem0 >= (int64_t)p ? q0 + 1 : q0;
+        const uint64_t rem = S - q * p;
+        const uint64_t m0 = q + (rem != 0);
+        /* d = m0 / 210 the same way (m0 < 2^50: the double is exact) */
+        const uint64_t d0 = (uint64_t)((double)m0 * (1.0 / 210.0));
+        const int64_t r0 = (int64_t)(m0 - 210 * d0);
+        const uint64_t d = r0 < 0 ? d0 - 1 : r0 >= 210 ? d0 + 1 : d0;
+        const uint32_t e = tab[ci[t] * 210 + (uint32_t)(m0 - 210 * d)];
+        /* p * m = p * (210 d + U) lies in byte 7 d p + a U + R[i] U / 30 */
+        pos[t] = 7 * d * p + (p / 30) * (e & 0xFF) + ((e >> 8) & 0xFF) - S30;
+        w[t] = e >> 16;
+    }
+}
+
+/* Enters the bucket primes whose square lies below S (all at once: their
+ * first multiple lies within one stride, so within the ring's reach), in
+ * batches, branch-free: the first multiple of every prime of a batch,
+ * then the pushes. */
+#define ENTER_BATCH 256
+static int het__enter_bulk(het__primes_sieve *sv)
+{
+    const uint64_t S = sv->S, S30 = sv->origin, end = sv->end, r = sv->r;
+    const size_t mask = sv->mask, here = (size_t)sv->k & mask;
+    het__cursor *cur = &sv->cur;
+    uint32_t a[ENTER_BATCH], ci[ENTER_BATCH], w[ENTER_BATCH];
+    uint64_t pv[ENTER_BATCH], pos[ENTER_BATCH];
+    while (cur->p && cur->p <= r && cur->p * cur->p < S) {
+        size_t n = 0;
+        for (; n < ENTER_BATCH && cur->p && cur->p <= r && cur->p * cur->p < S; n++) {
+            a[n] = (uint32_t)cur->a;
+            pv[n] = cur->p;
+            ci[n] = (uint32_t)cur->i;
+            het__cursor_next(cur);
+        }
+        het__first_multiples(n, pv, ci, S, S30, pos, w);
+        for (size_t t = 0; t < n; t++) {
+            /* past the end: written to the current slot, but not kept */
+            const int keep = pos[t] < end;
+            const size_t s = keep ? (size_t)(pos[t] >> SEG_LOG) & mask : here;
+            het__bentry *e = sv->top[s];
+            *e = (het__bentry){a[t], (uint32_t)((pos[t] & (SEG - 1)) << 9 | w[t])};
+            e += keep;
+            sv->top[s] = e;
+            if (__builtin_expect(((uintptr_t)e & (BLK - 1)) == 0, 0)) {
+                het__bblock *nb = het__block_get(sv);
+                if (!nb) {
+                    sv->top[s] = e - 1;
+                    return het_fail(HET_E_NOMEM, "primes: out of memory for the bucket sieve");
+                }
+                nb->next = het__block_of(e);
+                sv->top[s] = &nb->e[1];
+            }
+        }
+    }
+    return HET_OK;
+}
+
 /* Moves bucket primes into the ring once their first multiple lies within
  * its reach (the segments before reach_end, relative to the origin).  Past
  * p^2 > S the first multiple is p^2, which grows with p: the first prime
  * out of reach ends the walk for now. */
-__attribute__((noinline)) static int het__enter(het__primes_sieve *sv, uint64_t reach_end)
+static int het__enter(het__primes_sieve *sv, uint64_t reach_end)
 {
-    const uint64_t S = sv->S, S30 = sv->origin, span = sv->span;
-    const double Sd = (double)S;
+    const uint64_t S30 = sv->origin;
     het__cursor *cur = &sv->cur;
+    int rc = het__enter_bulk(sv);
+    if (rc)
+        return rc;
     while (!sv->cur_done) {
         const uint64_t p = cur->p;
         if (!p || p > sv->r) {
             sv->cur_done = 1;
             break;
         }
-        uint64_t m0;
-        if (p * p >= S) {
-            m0 = p;     /* the first multiple is p^2 */
-        } else {
-            /* k = S / p from a double quotient: for p >= 2^14 its error
-             * is below 2^11/p + 2^-7 < 1, so one correction step makes it
-             * exact; far cheaper than a 64-bit division. */
-            uint64_t k = (uint64_t)(int64_t)(Sd / (double)p);
-            int64_t rem = (int64_t)(S - k * p);
-            if (rem < 0) {
-                rem += (int64_t)p;
-                k--;
-            } else if (rem >= (int64_t)p) {
-                rem -= (int64_t)p;
-                k++;
-            }
-            /* no multiple of p at all in [S, S + span): most primes, for
-             * a short range high up */
-            if (rem && p - (uint64_t)rem >= span) {
-                het__cursor_next(cur);
-                continue;
-            }
-            m0 = k + (rem != 0);
-        }
-        /* the first multiplier m >= m0 coprime to 210 */
-        unsigned kk = het__cpu.next210[m0 % 210];
-        const uint64_t m = m0 - m0 % 210 + (kk < W210 ? het__cpu.u[kk] : 210 + het__cpu.u[0]);
-        kk %= W210;
-        const unsigned j = CLASS[m % 30];
-        const int i = CLASS[p % 30];
-        const uint64_t pos = p * (m / 30) - S30 + (p / 30) * R[j] + F[i][j];
-        if (pos >= sv->end && p * p >= S) {
+        /* here p^2 >= S: the first multiple is p^2, m = p (coprime to 210) */
+        const unsigned i = cur->i, j = i;
+        const uint64_t pos = p * (p / 30) - S30 + (p / 30) * R[j] + F[i][j];
+        if (pos >= sv->end) {
             sv->cur_done = 1;   /* neither it nor any larger prime hits */
             break;
         }
         if (pos >= reach_end)
             break;
-        if (pos < sv->end) {
-            int rc = het__push(sv, (size_t)((pos >> SEG_LOG) & sv->mask), (uint32_t)(p / 30),
-                               (uint32_t)((pos & (SEG - 1)) << 9 | (i * W210 + kk)));
-            if (rc)
-                return rc;
-        }
+        const unsigned kk = het__cpu.next210[p % 210];
+        if ((rc = het__push(sv, (size_t)((pos >> SEG_LOG) & sv->mask), (uint32_t)(p / 30),
+                            (uint32_t)((pos & (SEG - 1)) << 9 | (i * W210 + kk)))))
+            return rc;
         het__cursor_next(cur);
     }
     return HET_OK;
