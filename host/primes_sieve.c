@@ -17,10 +17,19 @@
 #define SEG_LOG HET__PRIMES_SEG_LOG
 
 /* The three tiers of sieving primes (see primes_sieve.h). */
+#ifndef CHUNK_LOG
 #define CHUNK_LOG 15                 /* the small tier's L1 block: 32 KiB */
+#endif
 #define CHUNK (1u << CHUNK_LOG)
+#ifndef SMALL_MAX
 #define SMALL_MAX 8192u              /* primes below this: small tier */
-#define MED_MAX (1u << SEG_LOG)      /* primes below this: medium tier; the rest: buckets */
+#endif
+#ifndef MT_MAX
+#define MT_MAX 32768u                /* primes below this: medium tier by wheel turns */
+#endif
+#ifndef MED_MAX
+#define MED_MAX (2u << SEG_LOG)      /* primes below this: medium tier step by step; the rest: buckets */
+#endif
 
 /* Bucket primes are >= MED_MAX; their first multiple is found from a double
  * quotient that is only exact enough (error < 1) for p >= 2^14. */
@@ -319,6 +328,15 @@ typedef struct het__small {
     int64_t q;
 } het__small;
 
+/* A medium prime p = 30a + R[i] stepped one multiple at a time: pos is the
+ * byte of its next multiple (relative to the next segment), whose wheel
+ * index (and class) is that of the list holding it. */
+typedef struct het__mentry {
+    int64_t pos;
+    uint32_t a;
+    uint32_t unused;
+} het__mentry;
+
 /* A bucket prime p = 30a + R[i]: ap = a; pj = (byte within its segment)
  * << 9 | w, its wheel state (see het__wstep). */
 typedef struct het__bentry {
@@ -419,6 +437,11 @@ struct het__primes_sieve {
     /* small (L1 blocks) and medium (whole segment) primes, by class */
     het__small *pr[2][8];
     size_t npr[2][8], cappr[2][8];
+    /* medium primes stepped one multiple at a time, in lists by class and
+     * wheel index (64 lists, double-buffered: ms[mcur] is being read) */
+    struct het__mentry *ms[2][64];
+    size_t nms[2][64], capms[2][64];
+    unsigned mcur;
     /* bucket primes: a ring of lists, one per segment, each list's
      * newest block being written at top[slot] */
     het__bentry **top;
@@ -451,9 +474,12 @@ void het__primes_sieve_free(het__primes_sieve *sv)
 {
     if (!sv)
         return;
-    for (int t = 0; t < 2; t++)
+    for (int t = 0; t < 2; t++) {
         for (int i = 0; i < 8; i++)
             free(sv->pr[t][i]);
+        for (int l = 0; l < 64; l++)
+            free(sv->ms[t][l]);
+    }
     free(sv->top);
     for (size_t c = 0; c < sv->nchunks; c++)
         free(sv->chunks[c]);
@@ -594,6 +620,81 @@ static inline __attribute__((always_inline)) void het__cross_tier(uint8_t *seg, 
     het__cross_small(seg, n, pr[5], npr[5], 5);
     het__cross_small(seg, n, pr[6], npr[6], 6);
     het__cross_small(seg, n, pr[7], npr[7], 7);
+}
+
+static inline int het__ms_push(het__primes_sieve *sv, unsigned buf, unsigned l, int64_t pos, uint32_t a)
+{
+    if (__builtin_expect(sv->nms[buf][l] == sv->capms[buf][l], 0)) {
+        size_t cap = sv->capms[buf][l] ? 2 * sv->capms[buf][l] : 64;
+        het__mentry *n = realloc(sv->ms[buf][l], cap * sizeof *n);
+        if (!n)
+            return het_fail(HET_E_NOMEM, "primes: out of memory for sieving primes");
+        sv->ms[buf][l] = n;
+        sv->capms[buf][l] = cap;
+    }
+    sv->ms[buf][l][sv->nms[buf][l]++] = (het__mentry){pos, a, 0};
+    return HET_OK;
+}
+
+/* Crosses out, for the medium primes of class i (a constant after
+ * inlining), one multiple after another in wheel order (each step a test,
+ * a store and a precomputed distance), and files each prime under the
+ * wheel index it stopped at.  A list's primes all start at the same wheel
+ * index, so the jump into the unrolled wheel is predicted. */
+static inline __attribute__((always_inline)) int het__cross_steps(het__primes_sieve *sv, uint8_t *seg, int64_t n,
+                                                                  const int i)
+{
+    const uint8_t m0 = (uint8_t)~(1u << B[i][0]), m1 = (uint8_t)~(1u << B[i][1]);
+    const uint8_t m2 = (uint8_t)~(1u << B[i][2]), m3 = (uint8_t)~(1u << B[i][3]);
+    const uint8_t m4 = (uint8_t)~(1u << B[i][4]), m5 = (uint8_t)~(1u << B[i][5]);
+    const uint8_t m6 = (uint8_t)~(1u << B[i][6]), m7 = (uint8_t)~(1u << B[i][7]);
+    const unsigned cur = sv->mcur, nxt = cur ^ 1;
+    for (unsigned j0 = 0; j0 < 8; j0++) {
+        const het__mentry *e = sv->ms[cur][i * 8 + j0];
+        const size_t cnt = sv->nms[cur][i * 8 + j0];
+        for (size_t k = 0; k < cnt; k++) {
+            const int64_t a = e[k].a;
+            const int64_t d0 = a * GAP[0] + INC[i][0], d1 = a * GAP[1] + INC[i][1];
+            const int64_t d2 = a * GAP[2] + INC[i][2], d3 = a * GAP[3] + INC[i][3];
+            const int64_t d4 = a * GAP[4] + INC[i][4], d5 = a * GAP[5] + INC[i][5];
+            const int64_t d6 = a * GAP[6] + INC[i][6], d7 = a * GAP[7] + INC[i][7];
+            int64_t pos = e[k].pos;
+            unsigned j;
+            switch (j0) {
+            default:
+                for (;;) {
+                case 0: if (pos >= n) { j = 0; break; } seg[pos] &= m0; pos += d0; /* fall through */
+                case 1: if (pos >= n) { j = 1; break; } seg[pos] &= m1; pos += d1; /* fall through */
+                case 2: if (pos >= n) { j = 2; break; } seg[pos] &= m2; pos += d2; /* fall through */
+                case 3: if (pos >= n) { j = 3; break; } seg[pos] &= m3; pos += d3; /* fall through */
+                case 4: if (pos >= n) { j = 4; break; } seg[pos] &= m4; pos += d4; /* fall through */
+                case 5: if (pos >= n) { j = 5; break; } seg[pos] &= m5; pos += d5; /* fall through */
+                case 6: if (pos >= n) { j = 6; break; } seg[pos] &= m6; pos += d6; /* fall through */
+                case 7: if (pos >= n) { j = 7; break; } seg[pos] &= m7; pos += d7;
+                }
+            }
+            int rc = het__ms_push(sv, nxt, (unsigned)(i * 8) + j, pos - n, (uint32_t)a);
+            if (rc)
+                return rc;
+        }
+        sv->nms[cur][i * 8 + j0] = 0;
+    }
+    return HET_OK;
+}
+
+__attribute__((noinline)) static int het__cross_steps_all(het__primes_sieve *sv, uint8_t *seg, int64_t n)
+{
+    int rc = HET_OK;
+    if (!rc) rc = het__cross_steps(sv, seg, n, 0);
+    if (!rc) rc = het__cross_steps(sv, seg, n, 1);
+    if (!rc) rc = het__cross_steps(sv, seg, n, 2);
+    if (!rc) rc = het__cross_steps(sv, seg, n, 3);
+    if (!rc) rc = het__cross_steps(sv, seg, n, 4);
+    if (!rc) rc = het__cross_steps(sv, seg, n, 5);
+    if (!rc) rc = het__cross_steps(sv, seg, n, 6);
+    if (!rc) rc = het__cross_steps(sv, seg, n, 7);
+    sv->mcur ^= 1;
+    return rc;
 }
 
 __attribute__((noinline)) static void het__cross_tier_med(uint8_t *seg, int64_t n, het__small *const *pr, const size_t *npr)
@@ -765,7 +866,7 @@ static int het__enter(het__primes_sieve *sv, uint64_t reach_end)
 static int het__add_prime(het__primes_sieve *sv, int tier, uint64_t p)
 {
     const int i = CLASS[p % 30];
-    if (sv->npr[tier][i] == sv->cappr[tier][i]) {
+    if (tier < 2 && sv->npr[tier][i] == sv->cappr[tier][i]) {
         size_t cap = sv->cappr[tier][i] ? 2 * sv->cappr[tier][i] : 256;
         het__small *n = realloc(sv->pr[tier][i], cap * sizeof *n);
         if (!n)
@@ -780,7 +881,11 @@ static int het__add_prime(het__primes_sieve *sv, int tier, uint64_t p)
     if (m0 < p)
         m0 = p;
     const int64_t q = (int64_t)(p * (m0 / 30) - sv->origin);
-    sv->pr[tier][i][sv->npr[tier][i]++] = (het__small){(uint32_t)p, WHEEL_NEXT[m0 % 30], q};
+    const unsigned j = WHEEL_NEXT[m0 % 30];
+    if (tier == 2)
+        return het__ms_push(sv, sv->mcur, (unsigned)(i * 8) + j, q + (int64_t)((p / 30) * R[j] + F[i][j]),
+                            (uint32_t)(p / 30));
+    sv->pr[tier][i][sv->npr[tier][i]++] = (het__small){(uint32_t)p, j, q};
     return HET_OK;
 }
 
@@ -804,16 +909,19 @@ static int het__lane_start(het__primes_sieve *sv, const het__primes_base *b, uin
     if (sv->r > b->limit)
         return het_fail(HET_E_INTERNAL, "primes: sieve needs primes up to %" PRIu64 ", has %" PRIu64, sv->r,
                         b->limit);
-    for (int t = 0; t < 2; t++)
+    for (int t = 0; t < 2; t++) {
         for (int i = 0; i < 8; i++)
             sv->npr[t][i] = 0;
+        for (int l = 0; l < 64; l++)
+            sv->nms[t][l] = 0;
+    }
     het__cursor c;
     het__cursor_init(&c, b, FIRST_SIEVED, 0, 1);
     unsigned idx = 0;
     for (; c.p && c.p <= sv->r && c.p < MED_MAX; het__cursor_next(&c), idx++) {
         if (idx % nlanes != lane)
             continue;
-        int rc = het__add_prime(sv, c.p < SMALL_MAX ? 0 : 1, c.p);
+        int rc = het__add_prime(sv, c.p < SMALL_MAX ? 0 : c.p < MT_MAX ? 1 : 2, c.p);
         if (rc)
             return rc;
     }
@@ -867,8 +975,8 @@ static int het__lane_segment(het__primes_sieve *sv, uint8_t *seg, size_t *n_out)
         het__cross_tier_sm(seg + c, (int64_t)m, sv->pr[0], sv->npr[0]);
     }
     het__cross_tier_med(seg, (int64_t)n, sv->pr[1], sv->npr[1]);
-    int rc = HET_OK;
-    if (sv->mask) {
+    int rc = het__cross_steps_all(sv, seg, (int64_t)n);
+    if (sv->mask && rc == HET_OK) {
         if (!sv->cur_done)
             rc = het__enter(sv, (sv->k + sv->mask) << SEG_LOG);
         if (rc == HET_OK)

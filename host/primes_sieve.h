@@ -31,7 +31,9 @@
 
 #include "error.h"
 
+#ifndef HET__PRIMES_SEG_LOG
 #define HET__PRIMES_SEG_LOG 18
+#endif
 #define HET__PRIMES_SEG_BYTES (1u << HET__PRIMES_SEG_LOG)
 
 /* What every sieve of a job shares, read-only once built. */
