@@ -6,6 +6,7 @@
 #include <math.h>
 #include <omp.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1023,6 +1024,10 @@ int het__primes_sieve_range(het__primes_sieve *sv, const het__primes_base *b, ui
 
 /* ---- teams: consecutive grains, every thread on every segment ------------- */
 
+#ifndef TEAM_RING
+#define TEAM_RING 8   /* segments a lane may run ahead of the slowest */
+#endif
+
 struct het__primes_team {
     const het__primes_base *b;
     uint64_t S30, lo, hi, nbytes;   /* the job: first wheel byte, range, bytes */
@@ -1032,6 +1037,8 @@ struct het__primes_team {
     uint64_t pos;                   /* bytes counted so far (a grain boundary) */
     uint64_t done;                  /* bytes sieved so far, pos <= done < pos + SEG */
     uint64_t carry;                 /* primes in [pos, done) */
+    uint8_t *ring;                  /* TEAM_RING segment buffers per lane, lane by lane */
+    unsigned ring_lanes;            /* lanes the ring was made for */
 };
 
 int het__primes_team_new(het__primes_team **out, const het__primes_base *b, uint64_t lo, uint64_t hi)
@@ -1056,6 +1063,7 @@ void het__primes_team_free(het__primes_team *t)
     for (unsigned l = 0; l < t->cap; l++)
         het__primes_sieve_free(t->lane[l]);
     free(t->lane);
+    free(t->ring);
     free(t);
 }
 
@@ -1096,6 +1104,33 @@ static void het__team_tally(het__primes_team *t, uint8_t *const *bufs, unsigned 
     }
 }
 
+/* Ends segment s (bytes [P, P + n) of the job): the lanes' buffers of
+ * ring slot `slot` ANDed, the job's two end bytes trimmed, the primes
+ * counted into their grains. */
+static void het__team_combine(het__primes_team *t, unsigned nl, size_t slot, uint64_t P, size_t n, uint64_t b0,
+                              uint64_t b1, uint64_t gbytes, uint64_t *counts)
+{
+    uint8_t *bufs[64];
+    uint8_t *lane0 = t->ring + slot * SEG;
+    const uint64_t S = 30 * t->S30;
+    if (P == 0)
+        lane0[0] &= (uint8_t)het_primes_byte_mask(t->lo - S, 30);
+    if (P + n == t->nbytes)
+        lane0[n - 1] &= (uint8_t)het_primes_byte_mask(0, t->hi - S - 30 * (t->nbytes - 1));
+    if (nl > 64) {
+        /* AND the others into lane 0's buffer, two at a time below */
+        for (unsigned l = 2; l < nl; l++) {
+            const uint8_t *o = t->ring + ((size_t)l * TEAM_RING + slot) * SEG;
+            for (size_t k = 0; k < n; k++)
+                lane0[k] &= o[k];
+        }
+        nl = 2;
+    }
+    for (unsigned l = 0; l < nl; l++)
+        bufs[l] = t->ring + ((size_t)l * TEAM_RING + slot) * SEG;
+    het__team_tally(t, bufs, nl, P, 0, n, b0, b1, gbytes, counts);
+}
+
 int het__primes_team_count(het__primes_team *t, uint64_t b0, uint64_t b1, uint64_t gbytes, uint64_t *counts,
                            int nthreads)
 {
@@ -1132,6 +1167,13 @@ int het__primes_team_count(het__primes_team *t, uint64_t b0, uint64_t b1, uint64
     }
     t->cap = T;
     t->nlanes = T;
+    if (t->ring_lanes != T) {
+        free(t->ring);
+        t->ring_lanes = 0;
+        if (!(t->ring = aligned_alloc(64, (size_t)T * TEAM_RING * SEG)))
+            return het_fail(HET_E_NOMEM, "primes: out of memory for a sieve team");
+        t->ring_lanes = T;
+    }
     uint64_t start;
     if (reset) {
         start = b0;
@@ -1143,8 +1185,19 @@ int het__primes_team_count(het__primes_team *t, uint64_t b0, uint64_t b1, uint64
     }
     /* segments from start until one reaches b1 */
     const uint64_t nseg = b1 > start ? (b1 - start + SEG - 1) >> SEG_LOG : 0;
-    const uint64_t S = 30 * t->S30;
-    atomic_uint_fast64_t fail_seg = UINT64_MAX;   /* first segment that failed */
+    /* Slot k of the ring holds segment free_for[k] next: a lane waits for
+     * that before it writes its buffer there; the last lane to finish a
+     * segment combines it and frees the slot for the segment TEAM_RING
+     * further on.  So lanes run up to TEAM_RING segments apart, and a lane
+     * the OS holds back for a moment holds the others back only when it
+     * has fallen that far behind. */
+    _Atomic uint64_t free_for[TEAM_RING];
+    _Atomic unsigned arrive[TEAM_RING];
+    _Atomic int stop = 0;
+    for (unsigned k = 0; k < TEAM_RING; k++) {
+        atomic_init(&free_for[k], k);
+        atomic_init(&arrive[k], 0);
+    }
     int err = HET_OK;
     char msg[1024] = "";
 #pragma omp parallel num_threads(T)
@@ -1154,49 +1207,24 @@ int het__primes_team_count(het__primes_team *t, uint64_t b0, uint64_t b1, uint64
         int rc = HET_OK;
         if (reset)
             rc = het__lane_start(sv, t->b, t->S30 + b0, t->hi, me, T);
-        if (rc)
-            atomic_store(&fail_seg, 0);
-#pragma omp barrier
-        for (uint64_t s = 0; s < nseg; s++) {
-            const uint64_t P = start + (s << SEG_LOG);
-            uint8_t *seg = sv->buf[s & 1];
-            size_t n = 0;
-            if (rc == HET_OK && (rc = het__lane_segment(sv, seg, &n)) != HET_OK) {
-                uint_fast64_t cur = atomic_load(&fail_seg);
-                while (s < cur && !atomic_compare_exchange_weak(&fail_seg, &cur, s))
-                    ;
-            }
-            if (me == 0 && rc == HET_OK) {
-                if (P == 0)
-                    seg[0] &= (uint8_t)het_primes_byte_mask(t->lo - S, 30);
-                if (P + n == t->nbytes)
-                    seg[n - 1] &= (uint8_t)het_primes_byte_mask(0, t->hi - S - 30 * (t->nbytes - 1));
-            }
-#pragma omp barrier
-            if (atomic_load(&fail_seg) <= s)
+        for (uint64_t s = 0; s < nseg && rc == HET_OK; s++) {
+            const size_t slot = (size_t)(s % TEAM_RING);
+            while (atomic_load_explicit(&free_for[slot], memory_order_acquire) != s &&
+                   !atomic_load_explicit(&stop, memory_order_relaxed))
+                sched_yield();
+            if (atomic_load_explicit(&stop, memory_order_relaxed))
                 break;
-            if (n == 0)
-                n = (size_t)(t->nbytes - P < SEG ? t->nbytes - P : SEG);
-            /* every thread counts its slice of the lanes' AND */
-            uint8_t *bufs[64];
-            uint8_t **bp = T <= 64 ? bufs : malloc(T * sizeof *bp);
-            if (bp) {
-                for (unsigned l = 0; l < T; l++)
-                    bp[l] = t->lane[l]->buf[s & 1];
-                const size_t sl = (n / T + 63) & ~(size_t)63;
-                size_t x = (size_t)me * sl, y = x + sl;
-                if (x > n)
-                    x = n;
-                if (y > n || me == T - 1)
-                    y = n;
-                het__team_tally(t, bp, T, P, x, y, b0, b1, gbytes, counts);
-                if (bp != bufs)
-                    free(bp);
-            } else {
-                rc = het_fail(HET_E_NOMEM, "primes: out of memory counting a segment");
+            size_t n = 0;
+            if ((rc = het__lane_segment(sv, t->ring + ((size_t)me * TEAM_RING + slot) * SEG, &n)))
+                break;
+            if (atomic_fetch_add_explicit(&arrive[slot], 1, memory_order_acq_rel) == T - 1) {
+                atomic_store_explicit(&arrive[slot], 0, memory_order_relaxed);
+                het__team_combine(t, T, slot, start + (s << SEG_LOG), n, b0, b1, gbytes, counts);
+                atomic_store_explicit(&free_for[slot], s + TEAM_RING, memory_order_release);
             }
         }
         if (rc) {
+            atomic_store(&stop, 1);
 #pragma omp critical(het__primes_team_err)
             if (!err) {
                 err = rc;
