@@ -116,6 +116,13 @@ static uint64_t het__popcount_and(const uint8_t *p, const uint8_t *q, size_t n)
     return c;
 }
 
+__attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
+static void het__and_into(uint8_t *restrict d, const uint8_t *restrict o, size_t n)
+{
+    for (size_t k = 0; k < n; k++)
+        d[k] &= o[k];
+}
+
 /* ---- the kernel's pre-sieve tables (7..43) ---------------------------------- */
 
 static void het__build_pre(uint8_t *pre)
@@ -203,6 +210,8 @@ static struct {
     /* for p of class i and m0 = r (mod 210), the first m >= m0 coprime to
      * 210, m = m0 - r + U[k]: U[k] | (R[i] * U[k] / 30) << 8 | w << 16 */
     uint32_t first210[8][210];
+    uint32_t bits_of[256][8];    /* the set bits of a byte, lowest first */
+    uint8_t nbits[256];          /* and how many */
     int ok;
 } het__cpu;
 static pthread_once_t het__cpu_once = PTHREAD_ONCE_INIT;
@@ -247,6 +256,12 @@ static void het__cpu_init(void)
     for (unsigned m = 1; m < 210; m++)
         if (m % 2 && m % 3 && m % 5 && m % 7)
             het__cpu.u[nu++] = (uint8_t)m;
+    for (unsigned v = 0; v < 256; v++)
+        for (unsigned b = 0, k = 0; b < 8; b++)
+            if (v >> b & 1) {
+                het__cpu.bits_of[v][k++] = b;
+                het__cpu.nbits[v] = (uint8_t)k;
+            }
     het__cpu.u[W210] = 211;
     for (unsigned i = 0; i < 8; i++)
         for (unsigned k = 0; k <= W210; k++)
@@ -277,6 +292,74 @@ static int het__cpu_tables(void)
 {
     pthread_once(&het__cpu_once, het__cpu_init);
     return het__cpu.ok ? HET_OK : het_fail(HET_E_NOMEM, "primes: out of memory for the pre-sieve tables");
+}
+
+/* The byte and bit of n in the wheel. */
+static uint64_t het__byte_of(unsigned __int128 n) { return (uint64_t)(n / 30); }
+
+int het__primes_check_tables(void)
+{
+    int rc = het__cpu_tables();
+    if (rc)
+        return rc;
+    /* the pre-sieve tables: a bit is clear iff its number is a multiple of
+     * one of the table's primes */
+    for (int g = 0; g < CPRE_TABLES; g++)
+        for (uint32_t k = 0; k < het__cpu.len[g]; k++)
+            for (int t = 0; t < 8; t++) {
+                const uint64_t n = 30 * (uint64_t)k + R[t];
+                int multiple = 0;
+                for (int q = 0; q < 3 && het__cpre_primes[g][q]; q++)
+                    multiple |= n % het__cpre_primes[g][q] == 0;
+                if (((het__cpu.tab[g][k] >> t) & 1) == multiple)
+                    return het_fail(HET_E_INTERNAL, "primes: pre-sieve table %d wrong at byte %" PRIu32, g, k);
+            }
+    for (unsigned n = 0; n < 120; n++) {
+        const int bit = het_primes_bit_of(n % 30);
+        if (bit < 0)
+            continue;
+        int prime = n > 1;
+        for (unsigned d = 2; d < n && prime; d++)
+            prime = n % d != 0;
+        if (((het__cpu.first4[n / 30] >> bit) & 1) != prime)
+            return het_fail(HET_E_INTERNAL, "primes: the first bytes of the number line are wrong at %u", n);
+    }
+    /* the mod-210 wheel: U, first210, and every step for primes of every
+     * class, small and as large as 2^32 */
+    for (unsigned k = 0; k < W210; k++) {
+        const unsigned u = het__cpu.u[k];
+        if (u % 2 == 0 || u % 3 == 0 || u % 5 == 0 || u % 7 == 0 || (k && u <= het__cpu.u[k - 1]))
+            return het_fail(HET_E_INTERNAL, "primes: the mod-210 residues are wrong at %u", k);
+    }
+    static const uint64_t as[] = {0, 1, 3, 7, 1000, 8738, 143165576};
+    for (unsigned i = 0; i < 8; i++) {
+        for (unsigned r = 0; r < 210; r++) {
+            const uint32_t e = het__cpu.first210[i][r];
+            unsigned u = r;
+            while (u % 2 == 0 || u % 3 == 0 || u % 5 == 0 || u % 7 == 0)
+                u++;
+            const unsigned k = u < 210 ? het__cpu.next210[r] : 0;
+            if ((e & 0xFF) != u || ((e >> 8) & 0xFF) != R[i] * u / 30 || (e >> 16) != i * W210 + k ||
+                het__cpu.u[k] != u % 210)
+                return het_fail(HET_E_INTERNAL, "primes: first210[%u][%u] is wrong", i, r);
+        }
+        for (unsigned k = 0; k < W210; k++) {
+            const het__wstep st = het__cpu.step[i * W210 + k];
+            const unsigned k1 = (k + 1) % W210;
+            for (size_t x = 0; x < sizeof as / sizeof *as; x++) {
+                const uint64_t a = as[x], p = 30 * a + R[i];
+                for (uint64_t m = het__cpu.u[k]; m < 2000; m += 210) {
+                    const uint64_t m1 = m + st.factor;
+                    const unsigned __int128 pm = (unsigned __int128)p * m, pm1 = (unsigned __int128)p * m1;
+                    if ((uint8_t)~st.mask != 1u << het_primes_bit_of((unsigned)(pm % 30)) ||
+                        het__byte_of(pm1) - het__byte_of(pm) != a * st.factor + st.correct ||
+                        m1 % 210 != het__cpu.u[k1] || st.next != i * W210 + k1)
+                        return het_fail(HET_E_INTERNAL, "primes: wheel step [%u][%u] is wrong", i, k);
+                }
+            }
+        }
+    }
+    return HET_OK;
 }
 
 __attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
@@ -760,30 +843,78 @@ static int het__cross_buckets(het__primes_sieve *sv, uint8_t *seg)
  * (class i), as byte pos - S30 and wheel state w; p^2 < S, p >= 2^14.
  * Branch-free, for the vector units. */
 __attribute__((target_clones("arch=x86-64-v4", "default")))
-static void het__first_multiples(size_t n, const uint64_t *restrict pv, const uint32_t *restrict ci, uint64_t S,
-                                 uint64_t S30, uint64_t *restrict pos, uint32_t *restrict w)
+static void het__first_multiples(size_t n, const uint32_t *restrict av, const uint32_t *restrict ci, uint64_t S,
+                                 uint64_t S30, uint64_t end, uint32_t mask, uint64_t *restrict ent,
+                                 uint32_t *restrict slot)
 {
+    /* signed arithmetic throughout: what the vector units have */
     const double Sd = (double)S;
     const uint32_t *tab = &het__cpu.first210[0][0];
     for (size_t t = 0; t < n; t++) {
-        const uint64_t p = pv[t];
+        /* p = 30 a + R[i], R[i] from the bytes of two constants */
+        const uint32_t i = ci[t];
+        const uint32_t ri = ((i < 4 ? UINT32_C(0x0D0B0701) : UINT32_C(0x1D171311)) >> (8 * (i & 3))) & 0xFF;
+        const int64_t p = 30 * (int64_t)av[t] + (int64_t)ri;
         /* q = S / p from a double quotient: for p >= 2^14 its error is
          * below 2^11/p + 2^-7 < 1, so one correction step makes it exact;
          * far cheaper than a 64-bit division. */
-        const uint64_t q0 = (uint64_t)(Sd / (double)p);
-        const int64_t rem0 = (int64_t)(S - q0 * p);
-        const uint64_t q = rem0 < 0 ? q0 - 1 : rem0 >= (int64_t)p ? q0 + 1 : q0;
-        const uint64_t rem = S - q * p;
-        const uint64_t m0 = q + (rem != 0);
+        const int64_t q0 = (int64_t)(Sd / (double)p);
+        const int64_t rem0 = (int64_t)(S - (uint64_t)q0 * (uint64_t)p);
+        const int64_t q = rem0 < 0 ? q0 - 1 : rem0 >= p ? q0 + 1 : q0;
+        const int64_t rem = (int64_t)(S - (uint64_t)q * (uint64_t)p);
+        const int64_t m0 = q + (rem != 0);
         /* d = m0 / 210 the same way (m0 < 2^50: the double is exact) */
-        const uint64_t d0 = (uint64_t)((double)m0 * (1.0 / 210.0));
-        const int64_t r0 = (int64_t)(m0 - 210 * d0);
-        const uint64_t d = r0 < 0 ? d0 - 1 : r0 >= 210 ? d0 + 1 : d0;
-        const uint32_t e = tab[ci[t] * 210 + (uint32_t)(m0 - 210 * d)];
+        const int64_t d0 = (int64_t)((double)m0 * (1.0 / 210.0));
+        const int64_t r0 = m0 - 210 * d0;
+        const int64_t d = r0 < 0 ? d0 - 1 : r0 >= 210 ? d0 + 1 : d0;
+        const uint32_t e = tab[i * 210 + (uint32_t)(m0 - 210 * d)];
         /* p * m = p * (210 d + U) lies in byte 7 d p + a U + R[i] U / 30 */
-        pos[t] = 7 * d * p + (p / 30) * (e & 0xFF) + ((e >> 8) & 0xFF) - S30;
-        w[t] = e >> 16;
+        const uint64_t pos = (uint64_t)(7 * d * p) + (uint64_t)av[t] * (e & 0xFF) + ((e >> 8) & 0xFF) - S30;
+        /* the bucket entry, and its slot in the ring (none past the end) */
+        ent[t] = av[t] | (uint64_t)((uint32_t)(pos & (SEG - 1)) << 9 | e >> 16) << 32;
+        slot[t] = pos < end ? (uint32_t)(pos >> SEG_LOG) & mask : UINT32_MAX;
     }
+}
+
+/* Takes the next primes p <= L off the cursor, at most cap (>= 64) of
+ * them, as p = 30 a[k] + R[ci[k]].  Whole words of the bitmap go byte by
+ * byte without a branch per prime: eight entries written, as many kept as
+ * the byte has primes. */
+static size_t het__gather(het__cursor *cp, uint64_t L, uint32_t *restrict a, uint32_t *restrict ci, size_t cap)
+{
+    het__cursor c = *cp;   /* in registers while it walks */
+    size_t n = 0;
+    /* the rest of the current word, prime by prime */
+    while (n < cap && c.p && c.p <= L) {
+        const uint64_t wi = c.wi;
+        a[n] = (uint32_t)c.a;
+        ci[n++] = c.i;
+        het__cursor_next(&c);
+        if (c.wi != wi)
+            break;
+    }
+    /* whole words below L: c.p is the first prime of word c.wi */
+    while (c.p && n + 64 <= cap && 240 * (c.wi + 1) - 1 <= L) {
+        const uint64_t word = het__word(c.bits, c.wi);
+        for (unsigned b = 0; b < 8; b++) {
+            const unsigned v = (unsigned)(word >> (8 * b)) & 0xFF;
+            const uint32_t ab = (uint32_t)(8 * c.wi + b);
+            memcpy(&ci[n], het__cpu.bits_of[v], sizeof het__cpu.bits_of[v]);
+            for (unsigned k = 0; k < 8; k++)
+                a[n + k] = ab;
+            n += het__cpu.nbits[v];
+        }
+        c.v = 0;   /* the word is taken: on to the first prime of the next */
+        het__cursor_next(&c);
+    }
+    /* the word across L, prime by prime */
+    while (n < cap && c.p && c.p <= L) {
+        a[n] = (uint32_t)c.a;
+        ci[n++] = c.i;
+        het__cursor_next(&c);
+    }
+    *cp = c;
+    return n;
 }
 
 /* Enters the bucket primes whose square lies below S (all at once: their
@@ -794,26 +925,30 @@ static void het__first_multiples(size_t n, const uint64_t *restrict pv, const ui
 static int het__enter_bulk(het__primes_sieve *sv)
 {
     const uint64_t S = sv->S, S30 = sv->origin, end = sv->end, r = sv->r;
-    const size_t mask = sv->mask, here = (size_t)sv->k & mask;
+    const size_t mask = sv->mask;
     het__cursor *cur = &sv->cur;
-    uint32_t a[ENTER_BATCH], ci[ENTER_BATCH], w[ENTER_BATCH];
-    uint64_t pv[ENTER_BATCH], pos[ENTER_BATCH];
-    while (cur->p && cur->p <= r && cur->p * cur->p < S) {
-        size_t n = 0;
-        for (; n < ENTER_BATCH && cur->p && cur->p <= r && cur->p * cur->p < S; n++) {
-            a[n] = (uint32_t)cur->a;
-            pv[n] = cur->p;
-            ci[n] = (uint32_t)cur->i;
-            het__cursor_next(cur);
-        }
-        het__first_multiples(n, pv, ci, S, S30, pos, w);
+    uint32_t a[ENTER_BATCH], ci[ENTER_BATCH], sl[ENTER_BATCH];
+    uint64_t ent[ENTER_BATCH];
+    if (S == 0)
+        return HET_OK;
+    /* p^2 < S for p <= L */
+    const uint64_t rs = het__primes_isqrt(S - 1), L = r < rs ? r : rs;
+    for (;;) {
+        const size_t n = het__gather(cur, L, a, ci, ENTER_BATCH);
+        if (n == 0)
+            break;
+        het__first_multiples(n, a, ci, S, S30, end, (uint32_t)mask, ent, sl);
+        /* the primes with a multiple before the end, packed (branch-free) */
+        size_t nk = 0;
         for (size_t t = 0; t < n; t++) {
-            /* past the end: written to the current slot, but not kept */
-            const int keep = pos[t] < end;
-            const size_t s = keep ? (size_t)(pos[t] >> SEG_LOG) & mask : here;
+            ent[nk] = ent[t];
+            sl[nk] = sl[t];
+            nk += sl[t] != UINT32_MAX;
+        }
+        for (size_t t = 0; t < nk; t++) {
+            const size_t s = sl[t];
             het__bentry *e = sv->top[s];
-            *e = (het__bentry){a[t], (uint32_t)((pos[t] & (SEG - 1)) << 9 | w[t])};
-            e += keep;
+            *e++ = (het__bentry){(uint32_t)ent[t], (uint32_t)(ent[t] >> 32)};
             sv->top[s] = e;
             if (__builtin_expect(((uintptr_t)e & (BLK - 1)) == 0, 0)) {
                 het__bblock *nb = het__block_get(sv);
@@ -1068,8 +1203,8 @@ void het__primes_team_free(het__primes_team *t)
 }
 
 /* Adds the primes of bytes [x, y) of the segment starting at byte P (of
- * the job), the AND of the lanes' buffers, to the counts of the grains
- * they fall in, or to the carry past b1. */
+ * the job), the AND of nl <= 2 buffers, to the counts of the grains they
+ * fall in, or to the carry past b1. */
 static void het__team_tally(het__primes_team *t, uint8_t *const *bufs, unsigned nl, uint64_t P, size_t x,
                             size_t y, uint64_t b0, uint64_t b1, uint64_t gbytes, uint64_t *counts)
 {
@@ -1081,18 +1216,8 @@ static void het__team_tally(het__primes_team *t, uint8_t *const *bufs, unsigned 
             z = (size_t)(gend - P);
         if (at < b1 && b1 < P + z)
             z = (size_t)(b1 - P);
-        uint64_t c;
-        if (nl == 1) {
-            c = het__popcount(bufs[0] + x, z - x);
-        } else if (nl == 2) {
-            c = het__popcount_and(bufs[0] + x, bufs[1] + x, z - x);
-        } else {
-            /* AND the others into lane 0's copy of this stretch, then count */
-            for (unsigned l = 1; l < nl; l++)
-                for (size_t k = x; k < z; k++)
-                    bufs[0][k] &= bufs[l][k];
-            c = het__popcount(bufs[0] + x, z - x);
-        }
+        const uint64_t c = nl == 1 ? het__popcount(bufs[0] + x, z - x)
+                                   : het__popcount_and(bufs[0] + x, bufs[1] + x, z - x);
         if (at >= b1) {
 #pragma omp atomic
             t->carry += c;
@@ -1110,25 +1235,16 @@ static void het__team_tally(het__primes_team *t, uint8_t *const *bufs, unsigned 
 static void het__team_combine(het__primes_team *t, unsigned nl, size_t slot, uint64_t P, size_t n, uint64_t b0,
                               uint64_t b1, uint64_t gbytes, uint64_t *counts)
 {
-    uint8_t *bufs[64];
-    uint8_t *lane0 = t->ring + slot * SEG;
+    uint8_t *bufs[2] = {t->ring + slot * SEG, t->ring + ((size_t)(nl > 1) * TEAM_RING + slot) * SEG};
     const uint64_t S = 30 * t->S30;
     if (P == 0)
-        lane0[0] &= (uint8_t)het_primes_byte_mask(t->lo - S, 30);
+        bufs[0][0] &= (uint8_t)het_primes_byte_mask(t->lo - S, 30);
     if (P + n == t->nbytes)
-        lane0[n - 1] &= (uint8_t)het_primes_byte_mask(0, t->hi - S - 30 * (t->nbytes - 1));
-    if (nl > 64) {
-        /* AND the others into lane 0's buffer, two at a time below */
-        for (unsigned l = 2; l < nl; l++) {
-            const uint8_t *o = t->ring + ((size_t)l * TEAM_RING + slot) * SEG;
-            for (size_t k = 0; k < n; k++)
-                lane0[k] &= o[k];
-        }
-        nl = 2;
-    }
-    for (unsigned l = 0; l < nl; l++)
-        bufs[l] = t->ring + ((size_t)l * TEAM_RING + slot) * SEG;
-    het__team_tally(t, bufs, nl, P, 0, n, b0, b1, gbytes, counts);
+        bufs[0][n - 1] &= (uint8_t)het_primes_byte_mask(0, t->hi - S - 30 * (t->nbytes - 1));
+    /* lanes 2.. ANDed into lane 0's buffer; the last two counted together */
+    for (unsigned l = 2; l < nl; l++)
+        het__and_into(bufs[0], t->ring + ((size_t)l * TEAM_RING + slot) * SEG, n);
+    het__team_tally(t, bufs, nl < 2 ? nl : 2, P, 0, n, b0, b1, gbytes, counts);
 }
 
 int het__primes_team_count(het__primes_team *t, uint64_t b0, uint64_t b1, uint64_t gbytes, uint64_t *counts,

@@ -95,6 +95,11 @@ void het__primes_team_free(het__primes_team *t);
 int het__primes_team_count(het__primes_team *t, uint64_t b0, uint64_t b1, uint64_t gbytes, uint64_t *counts,
                            int nthreads);
 
+/* Checks the CPU sieve's own tables (its pre-sieve tables, the first
+ * bytes of the number line, the mod-210 wheel) against their definitions;
+ * HET_E_INTERNAL naming the first wrong entry.  For the tests. */
+int het__primes_check_tables(void);
+
 /* floor(sqrt(n)), exact for every 64-bit n. */
 uint64_t het__primes_isqrt(uint64_t n);
 

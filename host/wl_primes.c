@@ -473,6 +473,11 @@ static int primes_merge(het_job *job, const void *partials)
     primes_state *s = job->state;
     const uint64_t *counts = partials;
     uint64_t total = 0;
+    /* the compute phase is over: the CPU sieve's memory goes back now */
+    pthread_mutex_lock(&s->team_mu);
+    het__primes_team_free(s->team);
+    s->team = NULL;
+    pthread_mutex_unlock(&s->team_mu);
     for (uint64_t g = 0; g < job->n_grains; g++)
         total += counts[g];
     s->count = total;
