@@ -23,7 +23,7 @@
 #endif
 #define CHUNK (1u << CHUNK_LOG)
 #ifndef SMALL_MAX
-#define SMALL_MAX 8192u              /* primes below this: small tier */
+#define SMALL_MAX 6144u              /* primes below this: small tier */
 #endif
 #ifndef MT_MAX
 #define MT_MAX 32768u                /* primes below this: medium tier by wheel turns */
@@ -174,17 +174,18 @@ const uint8_t *het__primes_pre_tables(void)
 
 /* ---- the CPU's own pre-sieve (7..97) and wheel steps ---------------------- */
 
-/* Eight periodic tables cross out the multiples of the 22 primes 7..97
+/* Fifteen periodic tables cross out the multiples of the 35 primes 7..163
  * (the kernel's tables stop at 43: the CPU sieve does not use them).  Each
  * table's period is the product of its primes (at most 2^16 bytes), stored
  * repeated to at least CPRE_MIN_LEN bytes; a segment is the AND of the
- * eight, read in runs that never wrap. */
-#define CPRE_TABLES 8
+ * tables, read in runs that never wrap. */
+#define CPRE_TABLES 15
 #define CPRE_MIN_LEN 32768u
-#define FIRST_SIEVED 101u
+#define FIRST_SIEVED 167u
+#define FIRST_BYTES 6      /* the bytes holding the pre-sieve primes, < 167^2 */
 static const uint8_t het__cpre_primes[CPRE_TABLES][3] = {
-    {7, 89, 97}, {11, 71, 73}, {13, 61, 67}, {19, 53, 59},
-    {31, 43, 47}, {29, 37, 41}, {17, 23, 83}, {79, 0, 0},
+    {7, 89, 97},  {11, 71, 73}, {13, 61, 67}, {19, 53, 59},  {31, 43, 47},   {29, 37, 41}, {17, 23, 83}, {79, 0, 0},
+    {101, 163, 0}, {103, 157, 0}, {107, 151, 0}, {109, 149, 0}, {113, 139, 0}, {127, 137, 0}, {131, 0, 0},
 };
 
 /* Bucket primes step through their multiples p*m with m coprime to 210
@@ -202,7 +203,7 @@ typedef struct het__wstep {
 static struct {
     uint8_t *tab[CPRE_TABLES];
     uint32_t len[CPRE_TABLES];
-    uint8_t first4[4];           /* bytes 0..3 (numbers 0..119) once sieved */
+    uint8_t first[FIRST_BYTES];  /* bytes 0..5 (numbers 0..179) once sieved */
     het__wstep step[8 * W210];
     uint8_t u[W210 + 1];         /* the residues mod 210 coprime to 210, then 211 */
     uint8_t next210[210];        /* k of the first U[k] >= t (W210: U[0] + 210) */
@@ -242,15 +243,15 @@ static void het__cpu_init(void)
         het__cpu.tab[g] = t;
         het__cpu.len[g] = len;
     }
-    /* numbers below 120 < 101^2: prime iff not 1 and no factor 2..10 */
-    for (unsigned n = 0; n < 120; n++) {
+    /* numbers below 180 < 167^2: prime iff not 1 and no smaller factor */
+    for (unsigned n = 0; n < 30 * FIRST_BYTES; n++) {
         const int bit = het_primes_bit_of(n % 30);
         int prime = bit >= 0 && n > 1;
         for (unsigned d = 7; d * d <= n && prime; d++)
             if (n % d == 0)
                 prime = 0;
         if (prime)
-            het__cpu.first4[n / 30] |= (uint8_t)(1u << bit);
+            het__cpu.first[n / 30] |= (uint8_t)(1u << bit);
     }
     int nu = 0;
     for (unsigned m = 1; m < 210; m++)
@@ -314,14 +315,14 @@ int het__primes_check_tables(void)
                 if (((het__cpu.tab[g][k] >> t) & 1) == multiple)
                     return het_fail(HET_E_INTERNAL, "primes: pre-sieve table %d wrong at byte %" PRIu32, g, k);
             }
-    for (unsigned n = 0; n < 120; n++) {
+    for (unsigned n = 0; n < 30 * FIRST_BYTES; n++) {
         const int bit = het_primes_bit_of(n % 30);
         if (bit < 0)
             continue;
         int prime = n > 1;
         for (unsigned d = 2; d < n && prime; d++)
             prime = n % d != 0;
-        if (((het__cpu.first4[n / 30] >> bit) & 1) != prime)
+        if (((het__cpu.first[n / 30] >> bit) & 1) != prime)
             return het_fail(HET_E_INTERNAL, "primes: the first bytes of the number line are wrong at %u", n);
     }
     /* the mod-210 wheel: U, first210, and every step for primes of every
@@ -371,8 +372,19 @@ static void het__and8(uint8_t *restrict d, size_t n, const uint8_t *restrict t0,
         d[k] = (uint8_t)(t0[k] & t1[k] & t2[k] & t3[k] & t4[k] & t5[k] & t6[k] & t7[k]);
 }
 
+__attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
+static void het__and7_into(uint8_t *restrict d, size_t n, const uint8_t *restrict t0, const uint8_t *restrict t1,
+                           const uint8_t *restrict t2, const uint8_t *restrict t3, const uint8_t *restrict t4,
+                           const uint8_t *restrict t5, const uint8_t *restrict t6)
+{
+    for (size_t k = 0; k < n; k++)
+        d[k] &= (uint8_t)(t0[k] & t1[k] & t2[k] & t3[k] & t4[k] & t5[k] & t6[k]);
+}
+
+_Static_assert(CPRE_TABLES == 15, "het__cpre_fill ANDs 8 + 7 tables");
+
 /* Fills d[0..n) with the pre-sieve pattern of absolute wheel bytes abs on,
- * the numbers below 120 fixed to their true bits. */
+ * the numbers below 180 fixed to their true bits. */
 __attribute__((noinline)) static void het__cpre_fill(uint8_t *d, size_t n, uint64_t abs)
 {
     uint32_t pos[CPRE_TABLES];
@@ -388,6 +400,8 @@ __attribute__((noinline)) static void het__cpre_fill(uint8_t *d, size_t n, uint6
         uint8_t *const *t = het__cpu.tab;
         het__and8(d, run, t[0] + pos[0], t[1] + pos[1], t[2] + pos[2], t[3] + pos[3], t[4] + pos[4],
                   t[5] + pos[5], t[6] + pos[6], t[7] + pos[7]);
+        het__and7_into(d, run, t[8] + pos[8], t[9] + pos[9], t[10] + pos[10], t[11] + pos[11], t[12] + pos[12],
+                       t[13] + pos[13], t[14] + pos[14]);
         d += run;
         n -= run;
         for (int g = 0; g < CPRE_TABLES; g++) {
@@ -396,8 +410,8 @@ __attribute__((noinline)) static void het__cpre_fill(uint8_t *d, size_t n, uint6
                 pos[g] = 0;
         }
     }
-    for (uint64_t k = 0; abs + k < 4 && k < n0; k++)
-        d0[k] = het__cpu.first4[abs + k];
+    for (uint64_t k = 0; abs + k < FIRST_BYTES && k < n0; k++)
+        d0[k] = het__cpu.first[abs + k];
 }
 
 /* ---- the sieve state ------------------------------------------------------- */
@@ -1172,7 +1186,8 @@ struct het__primes_team {
     uint64_t pos;                   /* bytes counted so far (a grain boundary) */
     uint64_t done;                  /* bytes sieved so far, pos <= done < pos + SEG */
     uint64_t carry;                 /* primes in [pos, done) */
-    uint8_t *ring;                  /* TEAM_RING segment buffers per lane, lane by lane */
+    uint8_t *ring;                  /* nring segment buffers per lane, lane by lane */
+    unsigned nring;                 /* TEAM_RING, or 1 for a team of one */
     unsigned ring_lanes;            /* lanes the ring was made for */
 };
 
@@ -1235,7 +1250,7 @@ static void het__team_tally(het__primes_team *t, uint8_t *const *bufs, unsigned 
 static void het__team_combine(het__primes_team *t, unsigned nl, size_t slot, uint64_t P, size_t n, uint64_t b0,
                               uint64_t b1, uint64_t gbytes, uint64_t *counts)
 {
-    uint8_t *bufs[2] = {t->ring + slot * SEG, t->ring + ((size_t)(nl > 1) * TEAM_RING + slot) * SEG};
+    uint8_t *bufs[2] = {t->ring + slot * SEG, t->ring + ((size_t)(nl > 1) * t->nring + slot) * SEG};
     const uint64_t S = 30 * t->S30;
     if (P == 0)
         bufs[0][0] &= (uint8_t)het_primes_byte_mask(t->lo - S, 30);
@@ -1243,7 +1258,7 @@ static void het__team_combine(het__primes_team *t, unsigned nl, size_t slot, uin
         bufs[0][n - 1] &= (uint8_t)het_primes_byte_mask(0, t->hi - S - 30 * (t->nbytes - 1));
     /* lanes 2.. ANDed into lane 0's buffer; the last two counted together */
     for (unsigned l = 2; l < nl; l++)
-        het__and_into(bufs[0], t->ring + ((size_t)l * TEAM_RING + slot) * SEG, n);
+        het__and_into(bufs[0], t->ring + ((size_t)l * t->nring + slot) * SEG, n);
     het__team_tally(t, bufs, nl < 2 ? nl : 2, P, 0, n, b0, b1, gbytes, counts);
 }
 
@@ -1286,7 +1301,9 @@ int het__primes_team_count(het__primes_team *t, uint64_t b0, uint64_t b1, uint64
     if (t->ring_lanes != T) {
         free(t->ring);
         t->ring_lanes = 0;
-        if (!(t->ring = aligned_alloc(64, (size_t)T * TEAM_RING * SEG)))
+        /* one lane needs one buffer, and keeps it in its cache */
+        t->nring = T == 1 ? 1 : TEAM_RING;
+        if (!(t->ring = aligned_alloc(64, (size_t)T * t->nring * SEG)))
             return het_fail(HET_E_NOMEM, "primes: out of memory for a sieve team");
         t->ring_lanes = T;
     }
@@ -1324,19 +1341,19 @@ int het__primes_team_count(het__primes_team *t, uint64_t b0, uint64_t b1, uint64
         if (reset)
             rc = het__lane_start(sv, t->b, t->S30 + b0, t->hi, me, T);
         for (uint64_t s = 0; s < nseg && rc == HET_OK; s++) {
-            const size_t slot = (size_t)(s % TEAM_RING);
+            const size_t slot = (size_t)(s % t->nring);
             while (atomic_load_explicit(&free_for[slot], memory_order_acquire) != s &&
                    !atomic_load_explicit(&stop, memory_order_relaxed))
                 sched_yield();
             if (atomic_load_explicit(&stop, memory_order_relaxed))
                 break;
             size_t n = 0;
-            if ((rc = het__lane_segment(sv, t->ring + ((size_t)me * TEAM_RING + slot) * SEG, &n)))
+            if ((rc = het__lane_segment(sv, t->ring + ((size_t)me * t->nring + slot) * SEG, &n)))
                 break;
             if (atomic_fetch_add_explicit(&arrive[slot], 1, memory_order_acq_rel) == T - 1) {
                 atomic_store_explicit(&arrive[slot], 0, memory_order_relaxed);
                 het__team_combine(t, T, slot, start + (s << SEG_LOG), n, b0, b1, gbytes, counts);
-                atomic_store_explicit(&free_for[slot], s + TEAM_RING, memory_order_release);
+                atomic_store_explicit(&free_for[slot], s + t->nring, memory_order_release);
             }
         }
         if (rc) {

@@ -32,7 +32,7 @@
 #include "error.h"
 
 #ifndef HET__PRIMES_SEG_LOG
-#define HET__PRIMES_SEG_LOG 18
+#define HET__PRIMES_SEG_LOG 19
 #endif
 #define HET__PRIMES_SEG_BYTES (1u << HET__PRIMES_SEG_LOG)
 
