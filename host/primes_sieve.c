@@ -804,6 +804,29 @@ __attribute__((noinline)) static void het__cross_tier_sm(uint8_t *seg, int64_t n
     het__cross_tier(seg, n, pr, npr);
 }
 
+/* A full block: a new one in front of it (NULL if out of memory: then the
+ * entry just written is dropped and *rc set). */
+__attribute__((noinline)) static het__bentry *het__refill(het__primes_sieve *sv, het__bentry *e, int *rc)
+{
+    het__bblock *nb = het__block_get(sv);
+    if (!nb) {
+        *rc = het_fail(HET_E_NOMEM, "primes: out of memory for the bucket sieve");
+        return e - 1;
+    }
+    nb->next = het__block_of(e);
+    return &nb->e[1];
+}
+
+static inline __attribute__((always_inline)) void het__push_fast(het__primes_sieve *sv, het__bentry **tops,
+                                                                 size_t s, uint32_t a, uint32_t pj, int *rc)
+{
+    het__bentry *e = tops[s];
+    *e++ = (het__bentry){a, pj};
+    if (__builtin_expect(((uintptr_t)e & (BLK - 1)) == 0, 0))
+        e = het__refill(sv, e, rc);
+    tops[s] = e;
+}
+
 /* Crosses out the bucket entries of segment k (its ring slot) in seg, one
  * multiple per entry, and moves each prime on to the list of its next
  * multiple's segment (this one again: another round), or drops it past the
@@ -814,9 +837,10 @@ static int het__cross_buckets(het__primes_sieve *sv, uint8_t *seg)
     const size_t slot = (size_t)(k & sv->mask), mask = sv->mask;
     const uint64_t left = sv->end - (k << SEG_LOG);   /* bytes from this segment to the end */
     const het__wstep *st = het__cpu.step;
+    het__bentry **tops = sv->top;
     int rc = HET_OK;
     for (;;) {
-        het__bentry *top = sv->top[slot];
+        het__bentry *top = tops[slot];
         het__bblock *b = het__block_of(top);
         het__bentry *e = &b->e[1];
         if (e == top && !b->next)
@@ -827,7 +851,7 @@ static int het__cross_buckets(het__primes_sieve *sv, uint8_t *seg)
         if (!nb)
             return het_fail(HET_E_NOMEM, "primes: out of memory for the bucket sieve");
         nb->next = NULL;
-        sv->top[slot] = &nb->e[1];
+        tops[slot] = &nb->e[1];
         for (;;) {
             for (; e < top; e++) {
                 const uint32_t a = e->ap, pj = e->pj;
@@ -835,9 +859,9 @@ static int het__cross_buckets(het__primes_sieve *sv, uint8_t *seg)
                 uint32_t pos = pj >> 9;
                 seg[pos] &= s.mask;
                 pos += a * s.factor + s.correct;
-                if (__builtin_expect(pos < left, 1) && rc == HET_OK)
-                    rc = het__push(sv, (size_t)((k + (pos >> SEG_LOG)) & mask), a,
-                                   (pos & (SEG - 1)) << 9 | s.next);
+                if (__builtin_expect(pos < left, 1))
+                    het__push_fast(sv, tops, (size_t)((k + (pos >> SEG_LOG)) & mask), a,
+                                   (pos & (SEG - 1)) << 9 | s.next, &rc);
             }
             het__bblock *next = b->next;
             het__block_put(sv, b);
