@@ -523,7 +523,7 @@ static void het__cursor_init(het__cursor *c, const het__primes_base *b, uint64_t
  * (wheel bytes, absolute), crossing out the multiples of its share of the
  * sieving primes. */
 struct het__primes_sieve {
-    uint8_t *buf[2];              /* segment buffers, SEG bytes each */
+    uint8_t *buf;                 /* het__primes_sieve_range's segment (a team has its own) */
     /* the stream */
     const het__primes_base *b;
     uint64_t origin;              /* absolute wheel byte of segment 0 */
@@ -558,12 +558,8 @@ int het__primes_sieve_new(het__primes_sieve **out)
     if (rc)
         return rc;
     het__primes_sieve *sv = calloc(1, sizeof *sv);
-    if (!sv || !(sv->buf[0] = aligned_alloc(64, SEG)) || !(sv->buf[1] = aligned_alloc(64, SEG))) {
-        if (sv)
-            free(sv->buf[0]);
-        free(sv);
-        return het_fail(HET_E_NOMEM, "primes: out of memory for a sieve segment");
-    }
+    if (!sv)
+        return het_fail(HET_E_NOMEM, "primes: out of memory for a sieve");
     *out = sv;
     return HET_OK;
 }
@@ -582,8 +578,7 @@ void het__primes_sieve_free(het__primes_sieve *sv)
     for (size_t c = 0; c < sv->nchunks; c++)
         free(sv->chunks[c]);
     free(sv->chunks);
-    free(sv->buf[0]);
-    free(sv->buf[1]);
+    free(sv->buf);
     free(sv);
 }
 
@@ -1169,13 +1164,15 @@ int het__primes_sieve_range(het__primes_sieve *sv, const het__primes_base *b, ui
     if (lo >= hi)
         return HET_OK;
     const uint64_t S30 = lo / 30, S = 30 * S30;
+    if (!sv->buf && !(sv->buf = aligned_alloc(64, SEG)))
+        return het_fail(HET_E_NOMEM, "primes: out of memory for a sieve segment");
     int rc = het__lane_start(sv, b, S30, hi, 0, 1);
     if (rc)
         return rc;
     const uint64_t nbytes = sv->end;
     uint64_t total = het__primes_tiny(lo, hi, tiny);
     for (uint64_t P = 0; P < nbytes; P += SEG) {
-        uint8_t *seg = sv->buf[0];
+        uint8_t *seg = sv->buf;
         size_t n;
         if ((rc = het__lane_segment(sv, seg, &n)))
             break;
@@ -1198,21 +1195,35 @@ int het__primes_sieve_range(het__primes_sieve *sv, const het__primes_base *b, ui
 /* ---- teams: consecutive grains, every thread on every segment ------------- */
 
 #ifndef TEAM_RING
-#define TEAM_RING 8   /* segments a lane may run ahead of the slowest */
+#define TEAM_RING 8        /* segments a lane may run ahead of the slowest */
+#endif
+#ifndef TEAM_MAX_LANES
+#define TEAM_MAX_LANES 8   /* lanes per stream: each costs a segment fill and an AND */
 #endif
 
-struct het__primes_team {
-    const het__primes_base *b;
-    uint64_t S30, lo, hi, nbytes;   /* the job: first wheel byte, range, bytes */
+/* One stream of a team: nlanes lanes on the same segments, and where the
+ * stream stands. */
+typedef struct het__tstream {
     het__primes_sieve **lane;
-    unsigned nlanes, cap;
+    unsigned nlanes;
+    uint8_t *ring;                  /* nring segment buffers per lane, lane by lane */
+    unsigned nring;                 /* TEAM_RING, or 1 for a stream of one lane */
     int valid;                      /* the lanes stand at `done` */
     uint64_t pos;                   /* bytes counted so far (a grain boundary) */
     uint64_t done;                  /* bytes sieved so far, pos <= done < pos + SEG */
     uint64_t carry;                 /* primes in [pos, done) */
-    uint8_t *ring;                  /* nring segment buffers per lane, lane by lane */
-    unsigned nring;                 /* TEAM_RING, or 1 for a team of one */
-    unsigned ring_lanes;            /* lanes the ring was made for */
+    /* during a batch */
+    uint64_t b0, b1, start, nseg;   /* its piece [b0, b1), sieved from start on */
+    int reset;
+    _Atomic uint64_t free_for[TEAM_RING];   /* ring slot k holds segment free_for[k] next */
+    _Atomic unsigned arrive[TEAM_RING];     /* lanes done with the segment in slot k */
+} het__tstream;
+
+struct het__primes_team {
+    const het__primes_base *b;
+    uint64_t S30, lo, hi, nbytes;   /* the job: first wheel byte, range, bytes */
+    het__tstream **st;              /* st[0] stands where the last batch ended */
+    unsigned nst;
 };
 
 int het__primes_team_new(het__primes_team **out, const het__primes_base *b, uint64_t lo, uint64_t hi)
@@ -1230,22 +1241,56 @@ int het__primes_team_new(het__primes_team **out, const het__primes_base *b, uint
     return HET_OK;
 }
 
+static void het__tstream_free(het__tstream *ts)
+{
+    for (unsigned l = 0; l < ts->nlanes; l++)
+        het__primes_sieve_free(ts->lane[l]);
+    free(ts->lane);
+    free(ts->ring);
+    memset(ts, 0, sizeof *ts);
+}
+
 void het__primes_team_free(het__primes_team *t)
 {
     if (!t)
         return;
-    for (unsigned l = 0; l < t->cap; l++)
-        het__primes_sieve_free(t->lane[l]);
-    free(t->lane);
-    free(t->ring);
+    for (unsigned g = 0; g < t->nst; g++) {
+        het__tstream_free(t->st[g]);
+        free(t->st[g]);
+    }
+    free(t->st);
     free(t);
+}
+
+/* Gives stream ts nl lanes (keeping them if it has that many). */
+static int het__tstream_lanes(het__tstream *ts, unsigned nl)
+{
+    if (ts->nlanes == nl)
+        return HET_OK;
+    het__tstream_free(ts);
+    ts->nring = nl == 1 ? 1 : TEAM_RING;   /* one lane needs one buffer, and keeps it in cache */
+    if (!(ts->lane = calloc(nl, sizeof *ts->lane)) ||
+        !(ts->ring = aligned_alloc(64, (size_t)nl * ts->nring * SEG))) {
+        het__tstream_free(ts);
+        return het_fail(HET_E_NOMEM, "primes: out of memory for a sieve team");
+    }
+    ts->nlanes = nl;
+    for (unsigned l = 0; l < nl; l++) {
+        int rc = het__primes_sieve_new(&ts->lane[l]);
+        if (rc) {
+            het__tstream_free(ts);
+            return rc;
+        }
+    }
+    return HET_OK;
 }
 
 /* Adds the primes of bytes [x, y) of the segment starting at byte P (of
  * the job), the AND of nl <= 2 buffers, to the counts of the grains they
- * fall in, or to the carry past b1. */
-static void het__team_tally(het__primes_team *t, uint8_t *const *bufs, unsigned nl, uint64_t P, size_t x,
-                            size_t y, uint64_t b0, uint64_t b1, uint64_t gbytes, uint64_t *counts)
+ * fall in (grain 0 starting at byte c0), or to the stream's carry past its
+ * piece. */
+static void het__team_tally(het__tstream *ts, uint8_t *const *bufs, unsigned nl, uint64_t P, size_t x, size_t y,
+                            uint64_t c0, uint64_t gbytes, uint64_t *counts)
 {
     while (x < y) {
         const uint64_t at = P + x;
@@ -1253,28 +1298,28 @@ static void het__team_tally(het__primes_team *t, uint8_t *const *bufs, unsigned 
         const uint64_t gend = (at / gbytes + 1) * gbytes;
         if (gend < P + z)
             z = (size_t)(gend - P);
-        if (at < b1 && b1 < P + z)
-            z = (size_t)(b1 - P);
+        if (at < ts->b1 && ts->b1 < P + z)
+            z = (size_t)(ts->b1 - P);
         const uint64_t c = nl == 1 ? het__popcount(bufs[0] + x, z - x)
                                    : het__popcount_and(bufs[0] + x, bufs[1] + x, z - x);
-        if (at >= b1) {
-#pragma omp atomic
-            t->carry += c;
+        if (at >= ts->b1) {
+            ts->carry += c;   /* only the piece's last segment reaches past b1 */
         } else {
 #pragma omp atomic
-            counts[(at - b0) / gbytes] += c;
+            counts[(at - c0) / gbytes] += c;
         }
         x = z;
     }
 }
 
-/* Ends segment s (bytes [P, P + n) of the job): the lanes' buffers of
- * ring slot `slot` ANDed, the job's two end bytes trimmed, the primes
- * counted into their grains. */
-static void het__team_combine(het__primes_team *t, unsigned nl, size_t slot, uint64_t P, size_t n, uint64_t b0,
-                              uint64_t b1, uint64_t gbytes, uint64_t *counts)
+/* Ends segment s (bytes [P, P + n) of the job) of stream ts: the lanes'
+ * buffers of ring slot `slot` ANDed, the job's two end bytes trimmed, the
+ * primes counted into their grains. */
+static void het__team_combine(const het__primes_team *t, het__tstream *ts, size_t slot, uint64_t P, size_t n,
+                              uint64_t c0, uint64_t gbytes, uint64_t *counts)
 {
-    uint8_t *bufs[2] = {t->ring + slot * SEG, t->ring + ((size_t)(nl > 1) * t->nring + slot) * SEG};
+    const unsigned nl = ts->nlanes;
+    uint8_t *bufs[2] = {ts->ring + slot * SEG, ts->ring + ((size_t)(nl > 1) * ts->nring + slot) * SEG};
     const uint64_t S = 30 * t->S30;
     if (P == 0)
         bufs[0][0] &= (uint8_t)het_primes_byte_mask(t->lo - S, 30);
@@ -1282,8 +1327,42 @@ static void het__team_combine(het__primes_team *t, unsigned nl, size_t slot, uin
         bufs[0][n - 1] &= (uint8_t)het_primes_byte_mask(0, t->hi - S - 30 * (t->nbytes - 1));
     /* lanes 2.. ANDed into lane 0's buffer; the last two counted together */
     for (unsigned l = 2; l < nl; l++)
-        het__and_into(bufs[0], t->ring + ((size_t)l * t->nring + slot) * SEG, n);
-    het__team_tally(t, bufs, nl < 2 ? nl : 2, P, 0, n, b0, b1, gbytes, counts);
+        het__and_into(bufs[0], ts->ring + ((size_t)l * ts->nring + slot) * SEG, n);
+    het__team_tally(ts, bufs, nl < 2 ? nl : 2, P, 0, n, c0, gbytes, counts);
+}
+
+/* Lane `me` of stream ts, through the stream's piece.  The last lane to
+ * finish a segment combines it and frees its ring slot for the segment
+ * nring further on; a lane waits (yielding) only for a slot, so lanes run
+ * up to nring segments apart, and a lane the OS holds back for a moment
+ * holds the others back only when it has fallen that far behind. */
+static int het__tstream_run(const het__primes_team *t, het__tstream *ts, unsigned me, uint64_t c0,
+                            uint64_t gbytes, uint64_t *counts, _Atomic int *stop)
+{
+    het__primes_sieve *sv = ts->lane[me];
+    const unsigned nl = ts->nlanes;
+    int rc = HET_OK;
+    if (ts->reset)
+        rc = het__lane_start(sv, t->b, t->S30 + ts->b0, t->hi, me, nl);
+    for (uint64_t s = 0; s < ts->nseg && rc == HET_OK; s++) {
+        const size_t slot = (size_t)(s % ts->nring);
+        while (atomic_load_explicit(&ts->free_for[slot], memory_order_acquire) != s &&
+               !atomic_load_explicit(stop, memory_order_relaxed))
+            sched_yield();
+        if (atomic_load_explicit(stop, memory_order_relaxed))
+            break;
+        size_t n = 0;
+        if ((rc = het__lane_segment(sv, ts->ring + ((size_t)me * ts->nring + slot) * SEG, &n)))
+            break;
+        if (atomic_fetch_add_explicit(&ts->arrive[slot], 1, memory_order_acq_rel) == nl - 1) {
+            atomic_store_explicit(&ts->arrive[slot], 0, memory_order_relaxed);
+            het__team_combine(t, ts, slot, ts->start + (s << SEG_LOG), n, c0, gbytes, counts);
+            atomic_store_explicit(&ts->free_for[slot], s + ts->nring, memory_order_release);
+        }
+    }
+    if (rc)
+        atomic_store(stop, 1);
+    return rc;
 }
 
 int het__primes_team_count(het__primes_team *t, uint64_t b0, uint64_t b1, uint64_t gbytes, uint64_t *counts,
@@ -1297,91 +1376,72 @@ int het__primes_team_count(het__primes_team *t, uint64_t b0, uint64_t b1, uint64
     if (ng == 0)
         return HET_OK;
     const unsigned T = nthreads < 1 ? 1 : (unsigned)nthreads;
-    const int reset = !t->valid || t->pos != b0 || t->nlanes != T;
-    t->valid = 0;
-    if (T > t->cap) {
-        het__primes_sieve **l = realloc(t->lane, T * sizeof *l);
-        if (!l)
+    /* Streams: the batch is cut into G pieces of whole grains, each sieved
+     * by one stream of about T / G lanes.  Lanes share the set-up (finding
+     * every sieving prime's first multiple) but each costs a segment fill
+     * and an AND per segment; separate streams cost a set-up each (all but
+     * the one continuing the last batch).  So: as many streams as keep the
+     * extra set-ups near 2% of the batch (a set-up ~6 ns per sieving prime,
+     * a wheel byte at least ~3 ns), and no stream of more than
+     * TEAM_MAX_LANES lanes. */
+    uint64_t G = 1 + (b1 - b0) / (40 * (t->b->count + 1));
+    if (G < (T + TEAM_MAX_LANES - 1) / TEAM_MAX_LANES)
+        G = (T + TEAM_MAX_LANES - 1) / TEAM_MAX_LANES;
+    if (G > T)
+        G = T;
+    if (G > ng)
+        G = ng;
+    if (G > t->nst) {
+        het__tstream **st = realloc(t->st, G * sizeof *st);
+        if (!st)
             return het_fail(HET_E_NOMEM, "primes: out of memory for a sieve team");
-        t->lane = l;
-        for (unsigned k = t->cap; k < T; k++)
-            l[k] = NULL;
-        t->cap = T;
+        t->st = st;
+        for (; t->nst < G; t->nst++)
+            if (!(st[t->nst] = calloc(1, sizeof **st)))
+                return het_fail(HET_E_NOMEM, "primes: out of memory for a sieve team");
     }
-    for (unsigned k = 0; k < T; k++) {
-        if (!t->lane[k]) {
-            int rc = het__primes_sieve_new(&t->lane[k]);
-            if (rc)
-                return rc;
+    for (unsigned g = 0; g < G; g++) {
+        het__tstream *ts = t->st[g];
+        const unsigned nl = (unsigned)(T / G + (g < T % G));
+        if (ts->nlanes != nl)
+            ts->valid = 0;
+        int rc = het__tstream_lanes(ts, nl);
+        if (rc)
+            return rc;
+        /* piece g: grains [g ng / G, (g + 1) ng / G) of the batch */
+        ts->b0 = b0 + g * ng / G * gbytes;
+        ts->b1 = g + 1 == G ? b1 : b0 + (g + 1) * ng / G * gbytes;
+        ts->reset = !ts->valid || ts->pos != ts->b0;
+        ts->valid = 0;
+        if (ts->reset) {
+            ts->start = ts->b0;
+            ts->carry = 0;
+        } else {
+            counts[(ts->b0 - b0) / gbytes] += ts->carry;
+            ts->carry = 0;
+            ts->start = ts->done;
+        }
+        /* segments from start until one reaches b1 */
+        ts->nseg = ts->b1 > ts->start ? (ts->b1 - ts->start + SEG - 1) >> SEG_LOG : 0;
+        for (unsigned k = 0; k < TEAM_RING; k++) {
+            atomic_init(&ts->free_for[k], k);
+            atomic_init(&ts->arrive[k], 0);
         }
     }
-    /* lanes a smaller team no longer uses give their memory back */
-    for (unsigned k = T; k < t->cap; k++) {
-        het__primes_sieve_free(t->lane[k]);
-        t->lane[k] = NULL;
-    }
-    t->cap = T;
-    t->nlanes = T;
-    if (t->ring_lanes != T) {
-        free(t->ring);
-        t->ring_lanes = 0;
-        /* one lane needs one buffer, and keeps it in its cache */
-        t->nring = T == 1 ? 1 : TEAM_RING;
-        if (!(t->ring = aligned_alloc(64, (size_t)T * t->nring * SEG)))
-            return het_fail(HET_E_NOMEM, "primes: out of memory for a sieve team");
-        t->ring_lanes = T;
-    }
-    uint64_t start;
-    if (reset) {
-        start = b0;
-        t->carry = 0;
-    } else {
-        counts[0] = t->carry;
-        t->carry = 0;
-        start = t->done;
-    }
-    /* segments from start until one reaches b1 */
-    const uint64_t nseg = b1 > start ? (b1 - start + SEG - 1) >> SEG_LOG : 0;
-    /* Slot k of the ring holds segment free_for[k] next: a lane waits for
-     * that before it writes its buffer there; the last lane to finish a
-     * segment combines it and frees the slot for the segment TEAM_RING
-     * further on.  So lanes run up to TEAM_RING segments apart, and a lane
-     * the OS holds back for a moment holds the others back only when it
-     * has fallen that far behind. */
-    _Atomic uint64_t free_for[TEAM_RING];
-    _Atomic unsigned arrive[TEAM_RING];
     _Atomic int stop = 0;
-    for (unsigned k = 0; k < TEAM_RING; k++) {
-        atomic_init(&free_for[k], k);
-        atomic_init(&arrive[k], 0);
-    }
     int err = HET_OK;
     char msg[1024] = "";
 #pragma omp parallel num_threads(T)
     {
-        const unsigned me = (unsigned)omp_get_thread_num();
-        het__primes_sieve *sv = t->lane[me];
-        int rc = HET_OK;
-        if (reset)
-            rc = het__lane_start(sv, t->b, t->S30 + b0, t->hi, me, T);
-        for (uint64_t s = 0; s < nseg && rc == HET_OK; s++) {
-            const size_t slot = (size_t)(s % t->nring);
-            while (atomic_load_explicit(&free_for[slot], memory_order_acquire) != s &&
-                   !atomic_load_explicit(&stop, memory_order_relaxed))
-                sched_yield();
-            if (atomic_load_explicit(&stop, memory_order_relaxed))
-                break;
-            size_t n = 0;
-            if ((rc = het__lane_segment(sv, t->ring + ((size_t)me * t->nring + slot) * SEG, &n)))
-                break;
-            if (atomic_fetch_add_explicit(&arrive[slot], 1, memory_order_acq_rel) == T - 1) {
-                atomic_store_explicit(&arrive[slot], 0, memory_order_relaxed);
-                het__team_combine(t, T, slot, start + (s << SEG_LOG), n, b0, b1, gbytes, counts);
-                atomic_store_explicit(&free_for[slot], s + t->nring, memory_order_release);
-            }
+        /* thread -> (stream, lane): streams take T / G threads, the first
+         * T % G one more */
+        unsigned me = (unsigned)omp_get_thread_num(), g = 0;
+        while (me >= t->st[g]->nlanes) {
+            me -= t->st[g]->nlanes;
+            g++;
         }
+        int rc = het__tstream_run(t, t->st[g], me, b0, gbytes, counts, &stop);
         if (rc) {
-            atomic_store(&stop, 1);
 #pragma omp critical(het__primes_team_err)
             if (!err) {
                 err = rc;
@@ -1397,10 +1457,17 @@ int het__primes_team_count(het__primes_team *t, uint64_t b0, uint64_t b1, uint64
         uint64_t tiny[3];
         counts[0] += het__primes_tiny(t->lo, t->hi, tiny);
     }
-    t->pos = b1;
-    if (nseg)
-        t->done = start + (nseg << SEG_LOG) < t->nbytes ? start + (nseg << SEG_LOG) : t->nbytes;
-    t->valid = 1;
+    for (unsigned g = 0; g < G; g++) {
+        het__tstream *ts = t->st[g];
+        ts->pos = ts->b1;
+        if (ts->nseg)
+            ts->done = ts->start + (ts->nseg << SEG_LOG) < t->nbytes ? ts->start + (ts->nseg << SEG_LOG) : t->nbytes;
+        ts->valid = 1;
+    }
+    /* the stream that ended at b1 goes first: the next batch may continue it */
+    het__tstream *last = t->st[G - 1];
+    t->st[G - 1] = t->st[0];
+    t->st[0] = last;
     return HET_OK;
 }
 

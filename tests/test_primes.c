@@ -533,6 +533,36 @@ static void batches_in_any_order_width_and_threads_count_the_same(void **state)
     run_free(&r);
 }
 
+/* A wide batch is cut into pieces of whole grains, each sieved by its own
+ * stream of one or more lanes (at 1e14 a batch of 102 grains makes three
+ * streams: on four threads one of two lanes and two of one; 68 grains make
+ * two), and the stream that ends the batch carries on into the next. */
+static void wide_batches_split_into_streams_count_the_same(void **state)
+{
+    (void)state;
+    run r;
+    assert_int_equal(run_job(&r, 4, "--range", "100000000000000:100002000000000", NULL), HET_OK);
+    assert_int_equal(field(&r, "count"), 62036118);   /* primesieve 100000000000000 100001999999999 */
+    const het_job *job = &r.job;
+    const uint64_t n = job->n_grains;
+    uint64_t *got = malloc(n * sizeof *got);
+    assert_non_null(got);
+    static const int threads[] = {1, 2, 3, 4, 7};
+    for (size_t k = 0; k < sizeof threads / sizeof *threads; k++) {
+        /* a batch of two streams, one of one, then the rest one grain at
+         * a time */
+        memset(got, 0xA5, n * sizeof *got);
+        const uint64_t w = 2 * n / 3;
+        assert_int_equal(het_wl_primes.cpu_batch(job, 0, w, got, threads[k]), HET_OK);
+        assert_int_equal(het_wl_primes.cpu_batch(job, w, n - w - 3, got + w, threads[k]), HET_OK);
+        for (uint64_t g = n - 3; g < n; g++)
+            assert_int_equal(het_wl_primes.cpu_batch(job, g, 1, got + g, threads[k]), HET_OK);
+        assert_memory_equal(r.partials, got, n * sizeof *got);
+    }
+    free(got);
+    run_free(&r);
+}
+
 /* The job ending at 2^64 - 1: its last grain ends at the last number, on
  * any number of threads, alone or after the others. */
 static void grains_at_the_top_of_64_bits(void **state)
@@ -695,6 +725,7 @@ int main(void)
         cmocka_unit_test(nth_bound_is_above_the_nth_prime_and_fits_64_bits),
         cmocka_unit_test(grains_partition_the_range_whatever_the_batching),
         cmocka_unit_test(batches_in_any_order_width_and_threads_count_the_same),
+        cmocka_unit_test(wide_batches_split_into_streams_count_the_same),
         cmocka_unit_test(grains_at_the_top_of_64_bits),
         cmocka_unit_test(grain_count_stays_bounded_up_to_2_to_the_64),
         cmocka_unit_test(print_writes_the_primes_of_the_range_in_order),
