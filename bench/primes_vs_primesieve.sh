@@ -7,7 +7,8 @@
 #
 # Time is whole-process wall time (what a user waits for: hetero's planning,
 # its sieve of the sieving primes and its report included), the best of
-# --runs repetitions.  hetero runs as
+# --runs repetitions; CPU time (user + system, best of the runs) is shown
+# too, the steadier figure on a shared machine.  hetero runs as
 #   hetero primes --range A:B --devices omp --threads T --format json
 # and primesieve (Debian's primesieve-bin) as
 #   primesieve A B-1 --threads T --count --quiet
@@ -53,12 +54,20 @@ W=$(num "$width")
 TOP=18446744073709551615
 nproc_all=$(nproc)
 
-now() { date +%s.%N; }
 # min of two decimal numbers ("" = none yet)
 minf() { if [ -z "$1" ]; then echo "$2"; else echo "if ($2 < $1) $2 else $1" | bc -l; fi; }
+tf=$(mktemp)
+trap 'rm -f "$tf"' EXIT
+# run CMD...: its stdout into $out, wall and CPU (user + system) seconds
+# into $wall and $cpu
+run() {
+    out=$(/usr/bin/time -f '%e %U %S' -o "$tf" "$@")
+    read -r wall u s <"$tf"
+    cpu=$(echo "$u + $s" | bc -l)
+}
 
-echo "| height | range | threads | primesieve (s) | hetero (s) | speed (primesieve / hetero) | count |"
-echo "|---|---|---|---|---|---|---|"
+echo "| height | range | threads | primesieve (s) | hetero (s) | speed | primesieve CPU (s) | hetero CPU (s) | count |"
+echo "|---|---|---|---|---|---|---|---|---|"
 status=0
 for h in 0 1e12 1e15 1e18 top; do
     if [ "$h" = top ]; then
@@ -74,23 +83,24 @@ for h in 0 1e12 1e15 1e18 top; do
     IFS=, read -r -a tl <<<"$threads_list"
     for t in "${tl[@]}"; do
         [ "$t" = ALL ] && t=$nproc_all
-        best_ps="" best_he="" c_ps="" c_he=""
+        best_ps="" best_he="" cpu_ps="" cpu_he="" c_ps="" c_he=""
         for ((r = 0; r < runs; r++)); do
-            t0=$(now)
-            c_ps=$(primesieve "$A" "$Bm1" --threads "$t" --count --quiet)
-            t1=$(now)
-            out=$("$hetero" primes --range "$A:$B" --devices omp --threads "$t" --format json)
-            t2=$(now)
+            run primesieve "$A" "$Bm1" --threads "$t" --count --quiet
+            c_ps=$out
+            best_ps=$(minf "$best_ps" "$wall")
+            cpu_ps=$(minf "$cpu_ps" "$cpu")
+            run "$hetero" primes --range "$A:$B" --devices omp --threads "$t" --format json
             c_he=$(printf '%s\n' "$out" | jq -r '.result.count')
-            best_ps=$(minf "$best_ps" "$(echo "$t1 - $t0" | bc -l)")
-            best_he=$(minf "$best_he" "$(echo "$t2 - $t1" | bc -l)")
+            best_he=$(minf "$best_he" "$wall")
+            cpu_he=$(minf "$cpu_he" "$cpu")
             if [ "$c_ps" != "$c_he" ]; then
                 echo "primes_vs_primesieve.sh: [$A, $B) on $t threads: primesieve counts $c_ps, hetero $c_he" >&2
                 status=1
             fi
         done
         speed=$(echo "scale=2; $best_ps / $best_he" | bc -l)
-        printf '| %s | [%s, %s) | %s | %.2f | %.2f | %.2f | %s |\n' "$label" "$A" "$B" "$t" "$best_ps" "$best_he" "$speed" "$c_he"
+        printf '| %s | [%s, %s) | %s | %.2f | %.2f | %.2f | %.2f | %.2f | %s |\n' "$label" "$A" "$B" "$t" \
+            "$best_ps" "$best_he" "$speed" "$cpu_ps" "$cpu_he" "$c_he"
     done
 done
 exit $status

@@ -17,7 +17,8 @@
 #define SEG HET__PRIMES_SEG_BYTES
 #define SEG_LOG HET__PRIMES_SEG_LOG
 
-/* The three tiers of sieving primes (see primes_sieve.h). */
+/* The four tiers of sieving primes (see primes_sieve.h): small (wheel turns
+ * in L1 blocks), medium by turns, medium step by step, buckets. */
 #ifndef CHUNK_LOG
 #define CHUNK_LOG 15                 /* the small tier's L1 block: 32 KiB */
 #endif
@@ -703,7 +704,8 @@ static inline __attribute__((always_inline)) void het__cross_small(uint8_t *seg,
     }
 }
 
-static inline __attribute__((always_inline)) void het__cross_tier(uint8_t *seg, int64_t n, het__small *const *pr, const size_t *npr)
+static inline __attribute__((always_inline)) void het__cross_tier(uint8_t *seg, int64_t n, het__small *const *pr,
+                                                                  const size_t *npr)
 {
     het__cross_small(seg, n, pr[0], npr[0], 0);
     het__cross_small(seg, n, pr[1], npr[1], 1);
@@ -790,11 +792,10 @@ __attribute__((noinline)) static int het__cross_steps_all(het__primes_sieve *sv,
     return rc;
 }
 
-__attribute__((noinline)) static void het__cross_tier_med(uint8_t *seg, int64_t n, het__small *const *pr, const size_t *npr)
-{
-    het__cross_tier(seg, n, pr, npr);
-}
-__attribute__((noinline)) static void het__cross_tier_sm(uint8_t *seg, int64_t n, het__small *const *pr, const size_t *npr)
+/* The small and the medium tier by turns: one copy of the eight classes'
+ * loops, called for an L1 block or for a whole segment. */
+__attribute__((noinline)) static void het__cross_turns(uint8_t *seg, int64_t n, het__small *const *pr,
+                                                       const size_t *npr)
 {
     het__cross_tier(seg, n, pr, npr);
 }
@@ -1141,9 +1142,9 @@ static int het__lane_segment(het__primes_sieve *sv, uint8_t *seg, size_t *n_out)
             het__cpre_fill(seg + c, m, abs + c);
         else
             memset(seg + c, 0xFF, m);
-        het__cross_tier_sm(seg + c, (int64_t)m, sv->pr[0], sv->npr[0]);
+        het__cross_turns(seg + c, (int64_t)m, sv->pr[0], sv->npr[0]);
     }
-    het__cross_tier_med(seg, (int64_t)n, sv->pr[1], sv->npr[1]);
+    het__cross_turns(seg, (int64_t)n, sv->pr[1], sv->npr[1]);
     int rc = het__cross_steps_all(sv, seg, (int64_t)n);
     if (sv->mask && rc == HET_OK) {
         if (!sv->cur_done)
