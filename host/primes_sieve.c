@@ -40,6 +40,9 @@ _Static_assert(MED_MAX >= (1u << 14), "bucket primes must be >= 2^14");
  * of a batch (the rest of its last segment) belong to the next grain. */
 _Static_assert(HET_PRIMES_MIN_GRAIN_BYTES >= SEG, "a grain must hold a whole segment");
 _Static_assert(SEG % CHUNK == 0, "segments are whole L1 blocks");
+/* A bucket entry's pj holds a byte of the segment and a 9-bit wheel state;
+ * a step (a * 10 + 10 bytes, a < 2^28) stays below 2^32 from any byte. */
+_Static_assert(SEG_LOG + 9 <= 32 && SEG_LOG <= 29, "bucket entries hold a segment byte in 32 bits");
 
 /* Short names for the wheel tables of primes_common.h. */
 #define R HET_PRIMES_RES
