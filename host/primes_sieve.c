@@ -1204,6 +1204,9 @@ int het__primes_sieve_range(het__primes_sieve *sv, const het__primes_base *b, ui
 #ifndef TEAM_MAX_LANES
 #define TEAM_MAX_LANES 8   /* lanes per stream: each costs a segment fill and an AND */
 #endif
+#ifndef TEAM_BUCKET_BYTES
+#define TEAM_BUCKET_BYTES (UINT64_C(4) << 30)   /* buckets of all streams together, at most about */
+#endif
 
 /* One stream of a team: nlanes lanes on the same segments, and where the
  * stream stands. */
@@ -1387,10 +1390,14 @@ int het__primes_team_count(het__primes_team *t, uint64_t b0, uint64_t b1, uint64
      * the one continuing the last batch).  So: as many streams as keep the
      * extra set-ups near 2% of the batch (a set-up ~6 ns per sieving prime,
      * a wheel byte at least ~3 ns), and no stream of more than
-     * TEAM_MAX_LANES lanes. */
+     * TEAM_MAX_LANES lanes, unless the streams' buckets (8 bytes a sieving
+     * prime each, 1.6 GB near 2^64) would pass TEAM_BUCKET_BYTES. */
     uint64_t G = 1 + (b1 - b0) / (40 * (t->b->count + 1));
     if (G < (T + TEAM_MAX_LANES - 1) / TEAM_MAX_LANES)
         G = (T + TEAM_MAX_LANES - 1) / TEAM_MAX_LANES;
+    const uint64_t gmem = TEAM_BUCKET_BYTES / (8 * (t->b->count + 1));
+    if (G > gmem)
+        G = gmem ? gmem : 1;
     if (G > T)
         G = T;
     if (G > ng)
