@@ -299,8 +299,6 @@ static int het__cpu_tables(void)
     return het__cpu.ok ? HET_OK : het_fail(HET_E_NOMEM, "primes: out of memory for the pre-sieve tables");
 }
 
-/* The byte and bit of n in the wheel. */
-static uint64_t het__byte_of(unsigned __int128 n) { return (uint64_t)(n / 30); }
 
 int het__primes_check_tables(void)
 {
@@ -354,10 +352,10 @@ int het__primes_check_tables(void)
             for (size_t x = 0; x < sizeof as / sizeof *as; x++) {
                 const uint64_t a = as[x], p = 30 * a + R[i];
                 for (uint64_t m = het__cpu.u[k]; m < 2000; m += 210) {
-                    const uint64_t m1 = m + st.factor;
-                    const unsigned __int128 pm = (unsigned __int128)p * m, pm1 = (unsigned __int128)p * m1;
+                    /* p < 2^32 and m < 2^11: the products fit in 64 bits */
+                    const uint64_t m1 = m + st.factor, pm = p * m, pm1 = p * m1;
                     if ((uint8_t)~st.mask != 1u << het_primes_bit_of((unsigned)(pm % 30)) ||
-                        het__byte_of(pm1) - het__byte_of(pm) != a * st.factor + st.correct ||
+                        pm1 / 30 - pm / 30 != a * st.factor + st.correct ||
                         m1 % 210 != het__cpu.u[k1] || st.next != i * W210 + k1)
                         return het_fail(HET_E_INTERNAL, "primes: wheel step [%u][%u] is wrong", i, k);
                 }
