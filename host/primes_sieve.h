@@ -1,27 +1,35 @@
 /* primes_sieve.h - the CPU segmented sieve behind the primes workload.
  *
  * Layout: the mod-30 wheel of kernels/primes_common.h (one byte = 30
- * numbers, 8 bits for the residues coprime to 30).  A range [lo, hi) is
- * sieved in segments of HET__PRIMES_SEG_BYTES bytes (half of a Zen/Intel
- * L2, so the sieve array and the pre-sieve tables stay in cache):
- *   1. the segment is filled by AND-ing the pre-sieve tables (primes 7..43);
- *   2. sieving primes below HET__PRIMES_SEG_BYTES cross out their multiples
- *      in wheel order, 8 per turn of the wheel, the bit masks fixed per
- *      residue class of the prime (the primes are kept grouped by class);
- *   3. larger sieving primes hit a segment at most a few times; they live
- *      in a bucket sieve: each sits, as one 8-byte entry, in the list of
- *      the segment where its next multiple falls, in a ring of lists that
- *      spans the largest prime's stride, and is moved on after each hit.
- *      A prime enters the ring when its first multiple (p^2, or the first
- *      one past lo) comes within reach of the ring, so no work is spent on
- *      primes before they matter.
+ * numbers, 8 bits for the residues coprime to 30).  A stream of numbers
+ * is sieved in segments of HET__PRIMES_SEG_BYTES wheel bytes (half of a
+ * Zen 4 L2), by one or more lanes, each with its share of the sieving
+ * primes (every lane-th small and medium prime, every lane-th word of the
+ * bitmap of the large ones) and its own copy of the segment; the copies
+ * are ANDed.  In a lane, each segment
+ *   1. is filled, in 32 KiB L1 blocks, by AND-ing the CPU's 15 pre-sieve
+ *      tables (primes 7..163) (lane 0; the others start from ones);
+ *   2. small primes (below 6144) cross out their multiples in the same L1
+ *      block, 8 per turn of the wheel, the bit masks fixed per residue
+ *      class (the primes are kept grouped by class);
+ *   3. medium primes below 2^15 do the same over the whole segment; those
+ *      up to 2^20 step from multiple to multiple, in lists by the wheel
+ *      index they stopped at (a predicted jump into the unrolled wheel);
+ *   4. larger primes hit a segment at most a few times; they live in a
+ *      bucket sieve: each sits, as one 8-byte entry, in the list of the
+ *      segment where its next multiple falls, in a ring of lists that
+ *      spans the largest prime's stride, steps a mod-210 wheel one multiple
+ *      per visit and is moved on.  A prime enters the ring when its first
+ *      multiple (p^2, or the first one past the stream's start) comes
+ *      within reach; those with p^2 below the start enter at once, in
+ *      branch-free batches (first multiples on the vector units).
  * The counting is a popcount of the finished segment.
  *
- * Cost and memory: per range, one 64-bit division per sieving prime (to
- * find its first multiple) and 8 bytes per bucket-sieved prime that hits
- * the range; near 2^64 that is up to 203 million primes, about 1.6 GB per
- * range being sieved at once.  Callers keep ranges (grains) wide enough
- * that the divisions are a small part of the work.
+ * Cost and memory: per stream, finding the first multiple of every
+ * sieving prime (~5 ns each near 2^64, where there are 203 million) and 8
+ * bytes per bucket prime with a multiple left in the stream (near 2^64, up
+ * to 1.6 GB, shared by the lanes).  A team (below) keeps its stream
+ * between batches, so a job pays the set-up once, not once per grain.
  */
 #ifndef HET_PRIMES_SIEVE_H
 #define HET_PRIMES_SIEVE_H
@@ -31,7 +39,9 @@
 
 #include "error.h"
 
-#define HET__PRIMES_SEG_LOG 18
+#ifndef HET__PRIMES_SEG_LOG
+#define HET__PRIMES_SEG_LOG 19
+#endif
 #define HET__PRIMES_SEG_BYTES (1u << HET__PRIMES_SEG_LOG)
 
 /* What every sieve of a job shares, read-only once built. */
@@ -58,8 +68,9 @@ const uint8_t *het__primes_pre_tables(void);
 int het__primes_base_init(het__primes_base *b, uint64_t limit, int nthreads);
 void het__primes_base_free(het__primes_base *b);
 
-/* Per-thread working memory: segment array, small-prime state, buckets.
- * One per thread; reused across ranges. */
+/* One stream of the sieve (a lane): its sieving primes' state and
+ * buckets, and for het__primes_sieve_range a segment.  One per thread;
+ * reused across ranges. */
 typedef struct het__primes_sieve het__primes_sieve;
 int het__primes_sieve_new(het__primes_sieve **out);
 void het__primes_sieve_free(het__primes_sieve *sv);
@@ -75,6 +86,28 @@ typedef int (*het__primes_visit)(void *arg, uint64_t first, const uint8_t *bits,
  * b->limit >= isqrt(hi - 1).  Any 0 <= lo <= hi <= 2^64 - 1. */
 int het__primes_sieve_range(het__primes_sieve *sv, const het__primes_base *b, uint64_t lo,
                             uint64_t hi, het__primes_visit visit, void *arg, uint64_t *count);
+
+/* A team: the sieve of one job's numbers [lo, hi) by consecutive grains,
+ * every thread of a batch on every segment (each with its share of the
+ * sieving primes, the shares ANDed), kept positioned between batches so
+ * that a batch starting where the last one ended costs no set-up.  One
+ * caller at a time. */
+typedef struct het__primes_team het__primes_team;
+int het__primes_team_new(het__primes_team **out, const het__primes_base *b, uint64_t lo, uint64_t hi);
+void het__primes_team_free(het__primes_team *t);
+
+/* Counts the primes of the job's wheel bytes [b0, b1) (from lo rounded
+ * down to a multiple of 30), grain by grain: counts[g] gets the primes of
+ * bytes [b0 + g * gbytes, b0 + (g + 1) * gbytes) (clipped to b1 and to
+ * [lo, hi)).  b0 is a multiple of gbytes, gbytes >= HET__PRIMES_SEG_BYTES.
+ * nthreads OpenMP threads share every segment. */
+int het__primes_team_count(het__primes_team *t, uint64_t b0, uint64_t b1, uint64_t gbytes, uint64_t *counts,
+                           int nthreads);
+
+/* Checks the CPU sieve's own tables (its pre-sieve tables, the first
+ * bytes of the number line, the mod-210 wheel) against their definitions;
+ * HETERO_E_INTERNAL naming the first wrong entry.  For the tests. */
+int het__primes_check_tables(void);
 
 /* floor(sqrt(n)), exact for every 64-bit n. */
 uint64_t het__primes_isqrt(uint64_t n);

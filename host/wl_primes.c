@@ -23,6 +23,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <omp.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,6 +71,11 @@ typedef struct primes_state {
     uint32_t *cl_primes;     /* the sieving primes 47 <= p < PRIMES_CL_MED_MAX,
                                 ascending, for the kernel */
     uint32_t cl_nprimes;
+    /* The CPU's sieve, kept between batches: a batch that starts where the
+     * last one ended continues it without set-up.  A cache, not state of
+     * the job: any batch gives the same counts with or without it. */
+    pthread_mutex_t team_mu;
+    het__primes_team *team;  /* NULL until the first batch */
 } primes_state;
 
 static int primes_parse_range(void *pv, const char *value)
@@ -191,7 +197,7 @@ uint64_t het__primes_grain_bytes(uint64_t nbytes, uint64_t sqrt_hi)
 static void primes_grain(const primes_state *s, uint64_t g, uint64_t *glo, uint64_t *ghi)
 {
     const uint64_t b0 = g * s->grain_bytes;
-    if (b0 >= s->nbytes) {   /* only the single grain of an empty range */
+    if (b0 >= s->nbytes || s->lo >= s->hi) {   /* only the single grain of an empty range */
         *glo = *ghi = s->hi;
         return;
     }
@@ -216,6 +222,7 @@ static int primes_plan(hetero_job *job)
         s->lo = p->a;
         s->hi = p->b;
     }
+    pthread_mutex_init(&s->team_mu, NULL);
     s->start = s->lo - s->lo % 30;
     const uint64_t span = s->hi - s->start;
     s->nbytes = span / 30 + (span % 30 != 0);
@@ -235,6 +242,8 @@ static void primes_release(hetero_job *job)
 {
     primes_state *s = hetero_job_state(job);
     if (s) {
+        het__primes_team_free(s->team);
+        pthread_mutex_destroy(&s->team_mu);
         het__primes_base_free(&s->base);
         free(s->cl_primes);
     }
@@ -253,39 +262,34 @@ static uint64_t primes_items(const hetero_job *job, uint64_t g0, uint64_t n)
     return hi2 - lo;
 }
 
+/* The batch's grains are consecutive: one team sieves them in order, all
+ * threads on every segment, and stays where it ended for the next batch. */
 static int primes_cpu_batch(const hetero_job *job, uint64_t g0, uint64_t n, void *out, int nthreads)
 {
-    const primes_state *s = hetero_job_state(job);
+    primes_state *s = hetero_job_state(job);
     uint64_t *counts = out;
-    int err = HETERO_OK;
-    char msg[1024] = "";
-    if (nthreads < 1)
-        nthreads = 1;
-    if ((uint64_t)nthreads > n)
-        nthreads = (int)n;
-#pragma omp parallel num_threads(nthreads)
-    {
-        het__primes_sieve *sv = NULL;
-        int rc = het__primes_sieve_new(&sv);
-#pragma omp for schedule(dynamic, 1)
-        for (uint64_t i = 0; i < n; i++) {
-            uint64_t lo, hi;
-            primes_grain(s, g0 + i, &lo, &hi);
-            if (rc == HETERO_OK)
-                rc = het__primes_sieve_range(sv, &s->base, lo, hi, NULL, NULL, &counts[i]);
-        }
-        if (rc) {
-#pragma omp critical(primes_cpu_err)
-            if (!err) {
-                err = rc;
-                snprintf(msg, sizeof msg, "%s", hetero_errmsg());
-            }
-        }
-        het__primes_sieve_free(sv);
+    const uint64_t b0 = g0 * s->grain_bytes;
+    if (n == 0)
+        return HETERO_OK;
+    if (b0 >= s->nbytes || s->lo >= s->hi) {   /* only the single grain of an empty range */
+        memset(counts, 0, n * sizeof *counts);
+        return HETERO_OK;
     }
-    if (err)
-        het_errmsg_set(msg);
-    return err;
+    const uint64_t b1 = s->nbytes - b0 > n * s->grain_bytes ? b0 + n * s->grain_bytes : s->nbytes;
+    /* one caller at a time keeps the team; another gets its own */
+    het__primes_team *own = NULL, *t;
+    int locked = pthread_mutex_trylock(&s->team_mu) == 0, rc = HETERO_OK;
+    if (locked && !s->team)
+        rc = het__primes_team_new(&s->team, &s->base, s->lo, s->hi);
+    if (rc == HETERO_OK && !locked)
+        rc = het__primes_team_new(&own, &s->base, s->lo, s->hi);
+    t = locked ? s->team : own;
+    if (rc == HETERO_OK)
+        rc = het__primes_team_count(t, b0, b1, s->grain_bytes, counts, nthreads);
+    if (locked)
+        pthread_mutex_unlock(&s->team_mu);
+    het__primes_team_free(own);
+    return rc;
 }
 
 /* ---- the OpenCL kernel's arguments ------------------------------------------ */
@@ -538,15 +542,13 @@ static int primes_print_all(hetero_job *job)
         rc = hetero_fail(HETERO_E_NOMEM, "--print: out of memory for the output buffer");
         goto out;
     }
-    for (uint64_t g = 0; g < hetero_job_grains(job) && rc == HETERO_OK; g++) {
-        uint64_t lo, hi, tiny[3], cnt;
-        primes_grain(s, g, &lo, &hi);
-        unsigned nt = het__primes_tiny(lo, hi, tiny);
-        for (unsigned t = 0; t < nt && rc == HETERO_OK; t++)
-            rc = primes_print_one(&c, tiny[t]);
-        if (rc == HETERO_OK)
-            rc = het__primes_sieve_range(sv, &s->base, lo, hi, primes_print_visit, &c, &cnt);
-    }
+    /* one stream over the whole range (2, 3, 5 come first) */
+    uint64_t tiny[3], cnt;
+    unsigned nt = het__primes_tiny(s->lo, s->hi, tiny);
+    for (unsigned k = 0; k < nt && rc == HETERO_OK; k++)
+        rc = primes_print_one(&c, tiny[k]);
+    if (rc == HETERO_OK)
+        rc = het__primes_sieve_range(sv, &s->base, s->lo, s->hi, primes_print_visit, &c, &cnt);
     if (rc == HETERO_OK)
         rc = primes_print_flush(&c);
     if (rc == HETERO_OK && c.printed != s->count)
@@ -601,6 +603,11 @@ static int primes_merge(hetero_job *job, const void *partials)
     primes_state *s = hetero_job_state(job);
     const uint64_t *counts = partials;
     uint64_t total = 0;
+    /* the compute phase is over: the CPU sieve's memory goes back now */
+    pthread_mutex_lock(&s->team_mu);
+    het__primes_team_free(s->team);
+    s->team = NULL;
+    pthread_mutex_unlock(&s->team_mu);
     for (uint64_t g = 0; g < hetero_job_grains(job); g++)
         total += counts[g];
     s->count = total;

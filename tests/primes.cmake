@@ -16,3 +16,6 @@ het_e2e(primes_print_stdout primes_print_stdout.sh)
 # the same result and digest as one process
 het_e2e(mpi_primes_range_many_grains mpi_same_bits.sh primes --range 1e9:1.3e9)
 het_e2e(mpi_primes_nth_many_grains mpi_same_bits.sh primes --nth 3e7)
+# bench/primes_vs_primesieve.sh, tiny: the counts agree with primesieve at
+# every height (skipped without primesieve)
+het_e2e(primes_vs_primesieve_quick primes_vs_primesieve.sh)

@@ -219,6 +219,14 @@ static void presieve_tables_cross_out_exactly_the_multiples_of_7_to_43(void **st
     }
 }
 
+static void cpu_sieve_tables_follow_their_definitions(void **state)
+{
+    (void)state;
+    /* the CPU's pre-sieve tables (7..97), the first bytes of the number
+     * line and the mod-210 wheel of the bucket primes */
+    assert_int_equal(het__primes_check_tables(), HETERO_OK);
+}
+
 static void isqrt_is_exact_at_the_edges(void **state)
 {
     (void)state;
@@ -331,6 +339,82 @@ static void the_range_ending_at_2_to_the_64_minus_1_through_the_workload(void **
     assert_int_equal(count_range(UINT64_MAX - 400, UINT64_MAX, 2), 10);
 }
 
+/* Counts high up, against primesieve 11 (`primesieve A B-1 -c`): every tier
+ * of sieving primes at work, bucket primes entering in bulk (p^2 below the
+ * range) or one by one as the stream reaches p^2 (the range around
+ * 2.75e11 = (2 * 2^18)^2 holds the squares of the first bucket primes). */
+static void counts_high_up_match_primesieve(void **state)
+{
+    (void)state;
+    static const struct { uint64_t a, b, count; } r[] = {
+        {UINT64_C(274000000000), UINT64_C(276000000000), 75928588},
+        {UINT64_C(1000000000000), UINT64_C(1001000000000), 36190991},
+        {UINT64_C(1000000000000000), UINT64_C(1000001000000000), 28946421},
+        {UINT64_C(1000000000000000000), UINT64_C(1000000000100000000), 2414886},
+        {UINT64_MAX - 100000000, UINT64_MAX, 2253052},
+    };
+    for (size_t i = 0; i < sizeof r / sizeof *r; i++) {
+        /* through the workload, three lanes sharing every segment */
+        assert_int_equal(count_range(r[i].a, r[i].b, 3), r[i].count);
+        /* and one stream */
+        het__primes_base b;
+        het__primes_sieve *sv;
+        uint64_t c;
+        assert_int_equal(het__primes_base_init(&b, het__primes_isqrt(r[i].b - 1), 0), HETERO_OK);
+        assert_int_equal(het__primes_sieve_new(&sv), HETERO_OK);
+        assert_int_equal(het__primes_sieve_range(sv, &b, r[i].a, r[i].b, NULL, NULL, &c), HETERO_OK);
+        assert_int_equal(c, r[i].count);
+        het__primes_sieve_free(sv);
+        het__primes_base_free(&b);
+    }
+}
+
+/* A range cut anywhere counts the same as the whole: cut points at, just
+ * before and just after segment boundaries (which move every bucket prime
+ * from one list to the next), inside a segment, and a few bytes from the
+ * ends, so that streams begin and end inside the bucket sieve's cycle
+ * with primes in every state.  Around each cut, a window checked by
+ * Miller-Rabin. */
+static void a_range_cut_anywhere_counts_the_same(void **state)
+{
+    (void)state;
+    static const uint64_t starts[] = {UINT64_C(274999000001), UINT64_C(1000000000000000),
+                                      UINT64_MAX - 1000000000};
+    const uint64_t seg = 30 * (uint64_t)HET__PRIMES_SEG_BYTES;
+    for (size_t i = 0; i < sizeof starts / sizeof *starts; i++) {
+        const uint64_t a = starts[i], b = a + 30 * seg + 12345;
+        het__primes_base base;
+        het__primes_sieve *sv;
+        uint64_t whole, c1, c2;
+        assert_int_equal(het__primes_base_init(&base, het__primes_isqrt(b - 1), 0), HETERO_OK);
+        assert_int_equal(het__primes_sieve_new(&sv), HETERO_OK);
+        assert_int_equal(het__primes_sieve_range(sv, &base, a, b, NULL, NULL, &whole), HETERO_OK);
+        const uint64_t a30 = a - a % 30;
+        const uint64_t cuts[] = {a30 + seg - 1, a30 + seg, a30 + 29 * seg + 7, a + 1,      a + 29,
+                                 a + 30,        a30 + seg - 30, a30 + seg + 1, a30 + seg + 30, a30 + 7 * seg + 12,
+                                 a30 + 17 * seg, b - 31, b - 1};
+        /* near 2^64 every stream enters all 2^32 sieving primes (a second
+         * each): one cut there, and the windows are left to
+         * ranges_near_2_to_the_64_match_miller_rabin */
+        const size_t ncuts = i == 2 ? 1 : sizeof cuts / sizeof *cuts;
+        for (size_t k = 0; k < ncuts; k++) {
+            const uint64_t m = cuts[k];
+            assert_int_equal(het__primes_sieve_range(sv, &base, a, m, NULL, NULL, &c1), HETERO_OK);
+            assert_int_equal(het__primes_sieve_range(sv, &base, m, b, NULL, NULL, &c2), HETERO_OK);
+            if (c1 + c2 != whole)
+                fail_msg("[%" PRIu64 ", %" PRIu64 ") cut at +%" PRIu64 ": %" PRIu64 " + %" PRIu64 " != %" PRIu64,
+                         a, b, m - a, c1, c2, whole);
+            if (i == 2)
+                continue;
+            const uint64_t wl = m - a < 300 ? a : m - 300, wh = b - m < 300 ? b : m + 300;
+            assert_int_equal(het__primes_sieve_range(sv, &base, wl, wh, NULL, NULL, &c1), HETERO_OK);
+            assert_int_equal(c1, mr_count(wl, wh));
+        }
+        het__primes_sieve_free(sv);
+        het__primes_base_free(&base);
+    }
+}
+
 /* ---- the Nth prime -------------------------------------------------------------- */
 
 static void nth_primes_match_published_values(void **state)
@@ -398,6 +482,105 @@ static void grains_partition_the_range_whatever_the_batching(void **state)
     assert_memory_equal(one, r.partials, job->n_grains * sizeof *one);
     assert_int_equal(field(&r, "count"), 9607171);   /* primesieve 1000000007 1200000000 */
     free(one);
+    run_free(&r);
+}
+
+/* The CPU keeps its sieve positioned between batches: a batch that starts
+ * where the last one ended continues it (the rest of the last segment
+ * already counted), any other starts afresh, a new thread count starts
+ * afresh.  Whatever the order, width and threads of the batches, every
+ * grain gets the same count.  At 1e15 a grain (31 * 2^16 wheel bytes) is
+ * not a whole number of segments, so batches end inside segments. */
+static void batches_in_any_order_width_and_threads_count_the_same(void **state)
+{
+    (void)state;
+    run r;
+    assert_int_equal(run_job(&r, 2, "--range", "1000000000000007:1000000400000000", NULL), HETERO_OK);
+    const hetero_job *job = &r.job;
+    const uint64_t n = job->n_grains;
+    assert_true(n >= 6);
+    assert_int_equal(field(&r, "count"), 11579016);   /* primesieve 1000000000000007 1000000399999999 */
+    uint64_t *ref = malloc(n * sizeof *ref), *got = malloc(n * sizeof *got);
+    assert_non_null(ref);
+    assert_non_null(got);
+    /* backwards, one grain at a time: every batch starts afresh */
+    for (uint64_t g = n; g-- > 0;)
+        assert_int_equal(het_wl_primes.cpu_batch(job, g, 1, &ref[g], 1), HETERO_OK);
+    assert_memory_equal(ref, r.partials, n * sizeof *ref);
+    /* forwards in batches of 1, 2, 3, ... grains on 1, 2, 3 threads */
+    static const uint64_t widths[] = {1, 2, 1, 3, 2, 1};
+    for (int pass = 0; pass < 3; pass++) {
+        memset(got, 0xA5, n * sizeof *got);
+        for (uint64_t g = 0, k = 0; g < n; k++) {
+            uint64_t w = widths[k % 6];
+            if (w > n - g)
+                w = n - g;
+            const int threads = pass == 2 ? 1 + (int)(k % 3) : 1 + pass;
+            assert_int_equal(het_wl_primes.cpu_batch(job, g, w, &got[g], threads), HETERO_OK);
+            g += w;
+        }
+        assert_memory_equal(ref, got, n * sizeof *got);
+    }
+    /* the same batch twice, then a jump back, then the rest */
+    memset(got, 0xA5, n * sizeof *got);
+    assert_int_equal(het_wl_primes.cpu_batch(job, 2, 2, &got[2], 2), HETERO_OK);
+    assert_int_equal(het_wl_primes.cpu_batch(job, 2, 2, &got[2], 2), HETERO_OK);
+    assert_int_equal(het_wl_primes.cpu_batch(job, 0, 2, &got[0], 2), HETERO_OK);
+    assert_int_equal(het_wl_primes.cpu_batch(job, 4, n - 4, &got[4], 3), HETERO_OK);
+    assert_memory_equal(ref, got, n * sizeof *got);
+    free(ref);
+    free(got);
+    run_free(&r);
+}
+
+/* A wide batch is cut into pieces of whole grains, each sieved by its own
+ * stream of one or more lanes (at 1e14 a batch of 102 grains makes three
+ * streams: on four threads one of two lanes and two of one; 68 grains make
+ * two), and the stream that ends the batch carries on into the next. */
+static void wide_batches_split_into_streams_count_the_same(void **state)
+{
+    (void)state;
+    run r;
+    assert_int_equal(run_job(&r, 4, "--range", "100000000000000:100002000000000", NULL), HETERO_OK);
+    assert_int_equal(field(&r, "count"), 62036118);   /* primesieve 100000000000000 100001999999999 */
+    const hetero_job *job = &r.job;
+    const uint64_t n = job->n_grains;
+    uint64_t *got = malloc(n * sizeof *got);
+    assert_non_null(got);
+    static const int threads[] = {1, 2, 3, 4, 7};
+    for (size_t k = 0; k < sizeof threads / sizeof *threads; k++) {
+        /* a batch of two streams, one of one, then the rest one grain at
+         * a time */
+        memset(got, 0xA5, n * sizeof *got);
+        const uint64_t w = 2 * n / 3;
+        assert_int_equal(het_wl_primes.cpu_batch(job, 0, w, got, threads[k]), HETERO_OK);
+        assert_int_equal(het_wl_primes.cpu_batch(job, w, n - w - 3, got + w, threads[k]), HETERO_OK);
+        for (uint64_t g = n - 3; g < n; g++)
+            assert_int_equal(het_wl_primes.cpu_batch(job, g, 1, got + g, threads[k]), HETERO_OK);
+        assert_memory_equal(r.partials, got, n * sizeof *got);
+    }
+    free(got);
+    run_free(&r);
+}
+
+/* The job ending at 2^64 - 1: its last grain ends at the last number, on
+ * any number of threads, alone or after the others. */
+static void grains_at_the_top_of_64_bits(void **state)
+{
+    (void)state;
+    const uint64_t w = 200000;
+    const uint64_t expect = mr_count(UINT64_MAX - w, UINT64_MAX);
+    assert_int_equal(count_range(UINT64_MAX - w, UINT64_MAX, 1), expect);
+    assert_int_equal(count_range(UINT64_MAX - w, UINT64_MAX, 3), expect);
+    /* the top 2^64 - 1 - 1e8 job: one grain, computed twice in a row (the
+     * second call finds the sieve past the end and starts afresh) */
+    run r;
+    assert_int_equal(run_job(&r, 2, "--range", "18446744073609551615:" U64_MAX_STR, NULL), HETERO_OK);
+    assert_int_equal(field(&r, "count"), 2253052);
+    assert_int_equal(r.job.n_grains, 1);
+    uint64_t again;
+    assert_int_equal(het_wl_primes.cpu_batch(&r.job, 0, 1, &again, 3), HETERO_OK);
+    assert_int_equal(again, r.partials[0]);
     run_free(&r);
 }
 
@@ -567,6 +750,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(wheel_tables_follow_their_definitions),
         cmocka_unit_test(presieve_tables_cross_out_exactly_the_multiples_of_7_to_43),
+        cmocka_unit_test(cpu_sieve_tables_follow_their_definitions),
         cmocka_unit_test(isqrt_is_exact_at_the_edges),
         cmocka_unit_test(pi_of_powers_of_ten_match_published_values),
         cmocka_unit_test(every_small_range_matches_trial_division),
@@ -575,10 +759,15 @@ int main(void)
         cmocka_unit_test(ranges_straddling_2_to_the_32_match_miller_rabin),
         cmocka_unit_test(ranges_near_2_to_the_64_match_miller_rabin),
         cmocka_unit_test(the_range_ending_at_2_to_the_64_minus_1_through_the_workload),
+        cmocka_unit_test(counts_high_up_match_primesieve),
+        cmocka_unit_test(a_range_cut_anywhere_counts_the_same),
         cmocka_unit_test(nth_primes_match_published_values),
         cmocka_unit_test(nth_prime_agrees_with_trial_division_for_every_small_n),
         cmocka_unit_test(nth_bound_is_above_the_nth_prime_and_fits_64_bits),
         cmocka_unit_test(grains_partition_the_range_whatever_the_batching),
+        cmocka_unit_test(batches_in_any_order_width_and_threads_count_the_same),
+        cmocka_unit_test(wide_batches_split_into_streams_count_the_same),
+        cmocka_unit_test(grains_at_the_top_of_64_bits),
         cmocka_unit_test(grain_count_stays_bounded_up_to_2_to_the_64),
         cmocka_unit_test(print_writes_the_primes_of_the_range_in_order),
         cmocka_unit_test(print_lists_the_largest_64_bit_primes),

@@ -16,7 +16,7 @@
 
 H=$HETERO
 JOBS=("pi --samples 4e9 --seed 11"
-    "primes --range 1e12:1003000000000"
+    "primes --range 1e15:1000005000000000"
     "reservoir --paths 300000 --steps 2000 --seed 3")
 
 # wait_journal FILE: until FILE holds at least one record (header + more).
