@@ -180,6 +180,13 @@ struct het_job {
 /* The registry (host/workloads.c). */
 const het_workload *het_workload_find(const char *name);
 extern const het_workload *const het_workloads[];   /* NULL-terminated */
+/* The workloads themselves (host/wl_*.c), for the registry and the tests. */
+extern const het_workload het_wl_pi;
+extern const het_workload het_wl_primes;
+extern const het_workload het_wl_reservoir;
+/* pi's CPU path (host/wl_pi.c), for tests/test_pi.c: the hits among
+ * samples [first, last), first even. */
+uint64_t het__pi_hits(uint64_t seed, uint64_t first, uint64_t last);
 
 /* Parsing helpers every workload uses (host/parse.c).  Each names the
  * option in its message and returns HET_E_BADARG on bad input. */

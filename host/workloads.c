@@ -3,10 +3,6 @@
 
 #include <string.h>
 
-extern const het_workload het_wl_pi;
-extern const het_workload het_wl_primes;
-extern const het_workload het_wl_reservoir;
-
 const het_workload *const het_workloads[] = {
     &het_wl_pi,
     &het_wl_primes,

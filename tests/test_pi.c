@@ -27,9 +27,7 @@
 
 #include "engine.h"
 #include "pi_common.h"
-
-/* The CPU path of host/wl_pi.c: hits among samples [first, last), first even. */
-extern uint64_t het__pi_hits(uint64_t seed, uint64_t first, uint64_t last);
+#include "workload.h"   /* het__pi_hits: the CPU path of host/wl_pi.c */
 
 static const uint64_t SEEDS[] = {0, UINT64_C(0x123456789abcdef0), UINT64_MAX};
 #define N_SEEDS (sizeof SEEDS / sizeof *SEEDS)

@@ -20,8 +20,6 @@
 #include "primes_sieve.h"
 #include "workload.h"
 
-extern const het_workload het_wl_primes;
-
 #define U64_MAX_STR "18446744073709551615"
 
 /* ---- references ------------------------------------------------------------ */

@@ -17,8 +17,6 @@
 #include "workload.h"
 #include "reservoir_common.h"
 
-extern const het_workload het_wl_reservoir;
-
 /* ---- a job driven through the workload interface ----------------------- */
 
 typedef struct tjob {
