@@ -4,6 +4,7 @@
 # stdout.  An interrupted --print FILE leaves an existing FILE as it was
 # (and no temporary file), during the run or while the list is written;
 # --print - stops after a whole line.
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 cd "$E2E_DIR" || fail "cd"
