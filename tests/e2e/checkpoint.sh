@@ -17,9 +17,11 @@
 . "$(dirname "$0")/lib.sh"
 
 H=$HETERO
-JOBS=("pi --samples 4e9 --seed 11"
+# jobs of some seconds (divided by SLOW in a slower build; the sieve is
+# hardly slower under a sanitizer)
+JOBS=("pi --samples $(scaled 4e9) --seed 11"
     "primes --range 1e12:1003000000000"
-    "reservoir --paths 300000 --steps 2000 --seed 3")
+    "reservoir --paths $(scaled 300000) --steps 2000 --seed 3")
 
 # wait_journal FILE: until FILE holds at least one record (header + more).
 wait_journal() {
@@ -87,9 +89,9 @@ echo "ok  a journal cut mid-record resumes with the same bits"
 # Another job's journal, and a file that is not a journal: bad input,
 # nothing touched.
 cp "$j" "$E2E_DIR/copy"
-expect_bad_input "samples is 4000000000 there, 7000000000 here" \
-    "$H" pi --samples 7e9 --seed 11 --devices omp --checkpoint "$j"
-expect_bad_input "seed is 11 there, 12 here" "$H" pi --samples 4e9 --seed 12 --devices omp --checkpoint "$j"
+expect_bad_input "samples is $(scaled 4e9) there, $(scaled 7e9) here" \
+    "$H" pi --samples "$(scaled 7e9)" --seed 11 --devices omp --checkpoint "$j"
+expect_bad_input "seed is 11 there, 12 here" "$H" pi --samples "$(scaled 4e9)" --seed 12 --devices omp --checkpoint "$j"
 expect_bad_input "workload is pi there, primes here" "$H" primes --range 0:1e6 --devices omp --checkpoint "$j"
 cmp -s "$j" "$E2E_DIR/copy" || fail "a refused journal was changed"
 echo "not a journal" >"$E2E_DIR/notes.txt"
@@ -103,7 +105,7 @@ expect_bad_input "--time-limit" "$H" pi --samples 1e6 --time-limit 5x
 j="$E2E_DIR/limit"
 rc=0
 start=$(date +%s)
-"$H" pi --samples 8e9 --seed 11 --devices omp --threads 1 --format json --checkpoint "$j" \
+"$H" pi --samples "$(scaled 8e9)" --seed 11 --devices omp --threads 1 --format json --checkpoint "$j" \
     --time-limit 5s >"$E2E_DIR/limit.out" 2>"$E2E_DIR/limit.err" || rc=$?
 took=$(($(date +%s) - start))
 [ "$rc" -eq 3 ] || { show "$E2E_DIR/limit.err"; fail "--time-limit: exit $rc, expected 3"; }
@@ -111,8 +113,8 @@ took=$(($(date +%s) - start))
 [ -s "$E2E_DIR/limit.out" ] && fail "--time-limit: a stopped run wrote to stdout"
 grep -qE "^hetero: stopped at the time limit after [0-9]+ of [0-9]+ grains; run the same command to resume$" \
     "$E2E_DIR/limit.err" || { show "$E2E_DIR/limit.err"; fail "--time-limit: the line"; }
-run_ok limitref "$H" pi --samples 8e9 --seed 11 --devices omp --threads 2 --format json
-run_ok limitres "$H" pi --samples 8e9 --seed 11 --devices omp --threads 2 --format json --checkpoint "$j"
+run_ok limitref "$H" pi --samples "$(scaled 8e9)" --seed 11 --devices omp --threads 2 --format json
+run_ok limitres "$H" pi --samples "$(scaled 8e9)" --seed 11 --devices omp --threads 2 --format json --checkpoint "$j"
 same limitres limitref
 echo "ok  --time-limit 5s: exit 3 after $took s, resumed with the same bits"
 

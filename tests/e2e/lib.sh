@@ -16,11 +16,13 @@
 #   - HETERO (required), HETERO_BENCH (may be empty), THREADS (the OpenMP
 #     team to ask for where any team above one thread will do: E2E_THREADS,
 #     2 by default, 1 in a ThreadSanitizer build), MPI (the MPI launcher and
-#     its options, an array, from MPIRUN; empty without MPI);
+#     its options, an array, from MPIRUN; empty without MPI), SLOW (E2E_SLOW:
+#     about how many times slower than Release this build computes, 1 by
+#     default, 8 in a sanitizer or Debug build; see scaled);
 #   - fail, show, lines; run_ok; expect_bad_input (exit 2, one line naming
 #     the option: the one bad-input check); expect_failure (exit 1, a last
 #     line "<prog>: error: ..."); json_get, json_check; opencl_ids;
-#     need_mpi.
+#     need_mpi; scaled.
 # Every helper fails the script (exit 1, with a line "FAIL: ..." that says
 # what and why) instead of returning an error.
 set -Eeuo pipefail
@@ -42,6 +44,7 @@ trap 'e2e_on_error $? "$BASH_COMMAND"' ERR
 HETERO_BENCH=${HETERO_BENCH:-}
 # shellcheck disable=SC2034 # for the scripts that source this file
 THREADS=${E2E_THREADS:-2}
+SLOW=${E2E_SLOW:-1}
 read -r -a MPI <<<"${MPIRUN:-}"
 mkdir -p "${E2E_TMP:-/tmp}"
 E2E_DIR=$(mktemp -d "${E2E_TMP:-/tmp}/$(basename "$0" .sh).XXXXXX")
@@ -170,6 +173,12 @@ for expr in sys.argv[2:]:
         bad = 1
 sys.exit(bad)
 EOF
+}
+
+# scaled N: N (an integer or an exponent form, 4e9) divided by SLOW, as an
+# integer: the size of a job meant to run for seconds in this build.
+scaled() {
+    awk -v n="$1" -v s="$SLOW" 'BEGIN { printf "%.0f\n", n / s }'
 }
 
 # need_mpi: fails unless MPIRUN named the MPI launcher (mpi_* scripts).
