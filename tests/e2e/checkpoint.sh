@@ -43,7 +43,7 @@ for job in "${JOBS[@]}"; do
     read -r -a args <<<"$job"
     i=$((i + 1))
     j="$E2E_DIR/j$i"
-    run_ok "ref$i" "$H" "${args[@]}" --devices omp --threads 2 --format json
+    run_ok "ref$i" "$H" "${args[@]}" --devices omp --threads "$THREADS" --format json
     rc=0
     "$H" "${args[@]}" --devices omp --threads 1 --format json --checkpoint "$j" \
         >"$E2E_DIR/int$i.out" 2>"$E2E_DIR/int$i.err" &
@@ -56,8 +56,9 @@ for job in "${JOBS[@]}"; do
     [ "$(lines "$E2E_DIR/int$i.err")" -eq 1 ] || { show "$E2E_DIR/int$i.err"; fail "$job: not one line"; }
     grep -qE "^hetero: interrupted after [0-9]+ of [0-9]+ grains; run the same command to resume$" \
         "$E2E_DIR/int$i.err" || { show "$E2E_DIR/int$i.err"; fail "$job: the interruption line"; }
-    # resumed on another thread count: the same bits
-    run_ok "res$i" "$H" "${args[@]}" --devices omp --threads 2 --format json --checkpoint "$j"
+    # resumed on another thread count (but under ThreadSanitizer: THREADS
+    # is 1 there): the same bits
+    run_ok "res$i" "$H" "${args[@]}" --devices omp --threads "$THREADS" --format json --checkpoint "$j"
     same "res$i" "ref$i"
     json_check "$E2E_DIR/res$i.out" "r['checkpoint']['resumed_grains'] > 0" \
         "r['checkpoint']['resumed_grains'] + sum(w['grains'] for w in r['workers']) == r['grains']"
@@ -66,7 +67,7 @@ for job in "${JOBS[@]}"; do
     same "again$i" "ref$i"
     json_check "$E2E_DIR/again$i.out" "r['checkpoint']['resumed_grains'] == r['grains']"
     [ -e "$j" ] && fail "$job: --checkpoint-remove left the journal"
-    echo "ok  $job: interrupted, resumed on 2 threads, replayed: the same bits"
+    echo "ok  $job: interrupted, resumed on $THREADS threads, replayed: the same bits"
 done
 
 # A torn last record (a crash while appending) is dropped, not fatal.
@@ -82,7 +83,7 @@ kill -TERM "$pid" || true   # ended already: its journal is cut all the same
 wait "$pid" || true
 size=$(stat -c %s "$j")
 truncate -s $((size - 5)) "$j"
-run_ok torn "$H" "${args[@]}" --devices omp --threads 2 --format json --checkpoint "$j"
+run_ok torn "$H" "${args[@]}" --devices omp --threads "$THREADS" --format json --checkpoint "$j"
 same torn ref1
 echo "ok  a journal cut mid-record resumes with the same bits"
 
@@ -113,8 +114,8 @@ took=$(($(date +%s) - start))
 [ -s "$E2E_DIR/limit.out" ] && fail "--time-limit: a stopped run wrote to stdout"
 grep -qE "^hetero: stopped at the time limit after [0-9]+ of [0-9]+ grains; run the same command to resume$" \
     "$E2E_DIR/limit.err" || { show "$E2E_DIR/limit.err"; fail "--time-limit: the line"; }
-run_ok limitref "$H" pi --samples "$(scaled 8e9)" --seed 11 --devices omp --threads 2 --format json
-run_ok limitres "$H" pi --samples "$(scaled 8e9)" --seed 11 --devices omp --threads 2 --format json --checkpoint "$j"
+run_ok limitref "$H" pi --samples "$(scaled 8e9)" --seed 11 --devices omp --threads "$THREADS" --format json
+run_ok limitres "$H" pi --samples "$(scaled 8e9)" --seed 11 --devices omp --threads "$THREADS" --format json --checkpoint "$j"
 same limitres limitref
 echo "ok  --time-limit 5s: exit 3 after $took s, resumed with the same bits"
 
