@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "builtins.h"
 #include "devices.h"
 #include "engine.h"
 #include "format.h"
@@ -185,10 +186,6 @@ static int set_row(void *params, const hetero_option *o, const char *value)
 }
 
 /* ---- the registry -------------------------------------------------------- */
-
-extern const hetero_workload het_wl_pi;
-extern const hetero_workload het_wl_primes;
-extern const hetero_workload het_wl_reservoir;
 
 #define HET_MAX_WORKLOADS 64
 static const hetero_workload *het__registry[HET_MAX_WORKLOADS] = {&het_wl_pi, &het_wl_primes,

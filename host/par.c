@@ -432,7 +432,8 @@ int het_par_ship(const uint64_t *runs, size_t n_runs, const void *partials, size
         return hetero_fail(HETERO_E_NOMEM, "out of memory sending finished grains to rank 0");
     uint64_t n = n_runs;
     memcpy(buf, &n, 8);
-    memcpy(buf + 8, runs, n_runs * 16);
+    if (n_runs)   /* the last word is no runs, and runs may be NULL */
+        memcpy(buf + 8, runs, n_runs * 16);
     char *d = buf + 8 + n_runs * 16;
     for (size_t i = 0; i < n_runs; i++) {
         size_t len = runs[2 * i + 1] * psize;

@@ -5,6 +5,7 @@
  * layout is in kernels/pi_common.h and the README.
  */
 #include "hetero.h"
+#include "builtins.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -149,7 +150,7 @@ static uint64_t pi_count_blocks(uint32_t k0, uint32_t k1, uint64_t b0, uint64_t 
 }
 
 /* Hits among samples [first, last) with first even. */
-uint64_t het__pi_hits(uint64_t seed, uint64_t first, uint64_t last)
+uint64_t het_pi_hits(uint64_t seed, uint64_t first, uint64_t last)
 {
     uint32_t k0 = (uint32_t)seed, k1 = (uint32_t)(seed >> 32);
     uint64_t full = (last - first) / 2;
@@ -172,7 +173,7 @@ static int pi_cpu_batch(const hetero_job *job, uint64_t g0, uint64_t n, void *ou
         uint64_t last = first + s->grain_samples;
         if (last > p->samples)
             last = p->samples;
-        hits[i] = het__pi_hits(hetero_job_seed(job), first, last);
+        hits[i] = het_pi_hits(hetero_job_seed(job), first, last);
     }
     return HETERO_OK;
 }

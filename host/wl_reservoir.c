@@ -16,6 +16,7 @@
  * per-path totals are combined in path order exactly as the kernel does.
  */
 #include "hetero.h"
+#include "builtins.h"
 
 #include <errno.h>
 #include <inttypes.h>

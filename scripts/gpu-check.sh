@@ -23,7 +23,7 @@
 # arguments.  Needs python3 to assemble the JSON.
 set -euo pipefail
 
-build=build-gpu
+build="build-gpu"
 out=gpu-check.json
 quick=0
 while [ $# -gt 0 ]; do

@@ -13,6 +13,9 @@ packages=(
   # charts (--plot, SVG and PNG): cairo, and a font for its text
   libcairo2-dev fonts-dejavu-core
   python3 python3-jsonschema
+  # house rules: shell scripts (scripts/check-shell.sh), C formatting
+  # (scripts/check-format.sh)
+  shellcheck clang-format
   # optional: bench peers
   primesieve-bin python3-numba
 )

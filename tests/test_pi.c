@@ -27,9 +27,7 @@
 
 #include "engine.h"
 #include "pi_common.h"
-
-/* The CPU path of host/wl_pi.c: hits among samples [first, last), first even. */
-extern uint64_t het__pi_hits(uint64_t seed, uint64_t first, uint64_t last);
+#include "builtins.h"   /* het_pi_hits: the CPU path of host/wl_pi.c */
 
 static const uint64_t SEEDS[] = {0, UINT64_C(0x123456789abcdef0), UINT64_MAX};
 #define N_SEEDS (sizeof SEEDS / sizeof *SEEDS)
@@ -79,7 +77,7 @@ static void reference_hit_test_edges(void **state)
 static void cpu_path_matches_reference(uint64_t seed, uint64_t first, uint64_t last)
 {
     uint64_t want = ref_hits(seed, first, last);
-    uint64_t got = het__pi_hits(seed, first, last);
+    uint64_t got = het_pi_hits(seed, first, last);
     if (got != want)
         fail_msg("seed %#" PRIx64 " samples [%" PRIu64 ", %" PRIu64 "): %" PRIu64 " hits, reference %" PRIu64,
                  seed, first, last, got, want);
@@ -119,9 +117,9 @@ static void cpu_path_is_additive(void **state)
 {
     (void)state;
     const uint64_t seed = SEEDS[1], n = 100001;
-    uint64_t whole = het__pi_hits(seed, 0, n);
+    uint64_t whole = het_pi_hits(seed, 0, n);
     for (uint64_t cut = 0; cut <= n; cut += 4998)
-        assert_int_equal(het__pi_hits(seed, 0, cut) + het__pi_hits(seed, cut, n), whole);
+        assert_int_equal(het_pi_hits(seed, 0, cut) + het_pi_hits(seed, cut, n), whole);
 }
 
 /* ---- jobs, plans and runs ---------------------------------------------- */

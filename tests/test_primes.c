@@ -18,9 +18,8 @@
 #include "engine.h"
 #include "primes_common.h"
 #include "primes_sieve.h"
+#include "builtins.h"
 #include "workload.h"
-
-extern const hetero_workload het_wl_primes;
 
 #define U64_MAX_STR "18446744073709551615"
 

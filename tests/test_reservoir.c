@@ -14,10 +14,9 @@
 #include <math.h>
 #include <cmocka.h>
 
+#include "builtins.h"
 #include "workload.h"
 #include "reservoir_common.h"
-
-extern const hetero_workload het_wl_reservoir;
 
 /* ---- a job driven through the workload interface ----------------------- */
 

@@ -4,6 +4,7 @@
 # argv_fuzz.py): no crash, no hang, exit status 0, 1 or 2 only, bad input
 # one line on stderr and nothing on stdout.  About a minute at most
 # (FUZZ_SECONDS); FUZZ_SEED and FUZZ_N reproduce or widen a run.
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 python3 "$(dirname "$0")/argv_fuzz.py" "$E2E_DIR" || fail "argv fuzzing: see the lines above"

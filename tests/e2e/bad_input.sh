@@ -1,6 +1,8 @@
+#!/usr/bin/env bash
 # bad_input.sh - bad input gets exit status 2, nothing on stdout and one
 # line on stderr that names the option (or command) at fault; never a
 # result.
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 H=$HETERO

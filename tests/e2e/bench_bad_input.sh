@@ -4,19 +4,15 @@
 # shellcheck source=bench_common.sh
 . "$(dirname "$0")/bench_common.sh"
 
+# bad WHAT ARGS...: hetero-bench ARGS is bad input naming WHAT
 bad() {
-    local what=$1 rc=0
+    local what=$1
     shift
-    "$HETERO_BENCH" "$@" >"$tmp/out" 2>"$tmp/err" || rc=$?
-    [ "$rc" -eq 2 ] || fail "'$*': exit $rc, expected 2"
-    [ ! -s "$tmp/out" ] || fail "'$*': stdout is not empty"
-    [ "$(wc -l <"$tmp/err")" -eq 1 ] || fail "'$*': $(wc -l <"$tmp/err") lines on stderr, expected 1"
-    grep -qF -- "$what" "$tmp/err" || fail "'$*': stderr does not name $what: $(cat "$tmp/err")"
-    echo "ok: $* -> $(cat "$tmp/err")"
+    expect_bad_input "$what" "$HETERO_BENCH" "$@"
 }
 
-echo '{"schema": "hetero.report", "results": []}' >"$tmp/not-bench.json"
-echo '{"schema": ' >"$tmp/broken.json"
+echo '{"schema": "hetero.report", "results": []}' >"$E2E_DIR/not-bench.json"
+echo '{"schema": ' >"$E2E_DIR/broken.json"
 
 bad --repeats --repeats 0
 bad --repeats --repeats x
@@ -26,11 +22,11 @@ bad --seconds --seconds soon
 bad --check-items --check-items 0
 bad --threads --threads 0
 bad --format --format xml
-bad --plot --plot "$tmp/x.pdf"
-bad --plot --plot "$tmp/no/such/folder/x.svg"
-bad --compare --compare "$tmp/missing.json"
-bad --compare --compare "$tmp/not-bench.json"
-bad --compare --compare "$tmp/broken.json"
+bad --plot --plot "$E2E_DIR/x.pdf"
+bad --plot --plot "$E2E_DIR/no/such/folder/x.svg"
+bad --compare --compare "$E2E_DIR/missing.json"
+bad --compare --compare "$E2E_DIR/not-bench.json"
+bad --compare --compare "$E2E_DIR/broken.json"
 bad --workloads --workloads nosuch
 bad --workloads --workloads ,
 bad --workloads --workloads 'pi,,primes'
@@ -38,32 +34,32 @@ bad --workloads --workloads 'pi,'
 bad --workloads --workloads ',pi'
 bad --workloads --workloads $'pi\nprimes'
 bad --threads --threads 100000
-mkdir -p "$tmp/dir.png"
-bad --plot --plot "$tmp/dir.png"
+mkdir -p "$E2E_DIR/dir.png"
+bad --plot --plot "$E2E_DIR/dir.png"
 bad --compare --compare /dev/zero
-bad --compare --compare "$tmp"
+bad --compare --compare "$E2E_DIR"
 bad --devices --devices bogus
 bad --devices --devices cl:9:9 --quick
 bad --frobnicate --frobnicate
 bad --repeats --repeats
 bad --quick --quick=yes
-echo '{"schema": "hetero.bench", "version": 2, "results": []}' >"$tmp/empty.json"
-echo '{"schema": "hetero.bench", "version": 99, "results": []}' >"$tmp/future.json"
+echo '{"schema": "hetero.bench", "version": 2, "results": []}' >"$E2E_DIR/empty.json"
+echo '{"schema": "hetero.bench", "version": 99, "results": []}' >"$E2E_DIR/future.json"
 bad --fail-on --fail-on 20
-bad --fail-on --fail-on abc --compare "$tmp/empty.json"
-bad --fail-on --fail-on -1 --compare "$tmp/empty.json"
-bad --fail-on --fail-on 101 --compare "$tmp/empty.json"
+bad --fail-on --fail-on abc --compare "$E2E_DIR/empty.json"
+bad --fail-on --fail-on -1 --compare "$E2E_DIR/empty.json"
+bad --fail-on --fail-on 101 --compare "$E2E_DIR/empty.json"
 bad --fail-on --fail-on
-bad --results --results "$tmp/empty.json"
-bad --results --results "$tmp/missing.json" --compare "$tmp/empty.json"
-bad --results --results "$tmp/not-bench.json" --compare "$tmp/empty.json"
-bad --plot --results "$tmp/empty.json" --compare "$tmp/empty.json" --plot "$tmp/x.svg"
-bad --compare --compare "$tmp/future.json"
-bad --plot --plot "$tmp/x.svg" --plot "$tmp/x.svg"
-bad --plot --plot "$tmp/1.svg" --plot "$tmp/2.svg" --plot "$tmp/3.svg" --plot "$tmp/4.svg" --plot "$tmp/5.svg"
-bad --plot --plot "$tmp/x.svgz"
+bad --results --results "$E2E_DIR/empty.json"
+bad --results --results "$E2E_DIR/missing.json" --compare "$E2E_DIR/empty.json"
+bad --results --results "$E2E_DIR/not-bench.json" --compare "$E2E_DIR/empty.json"
+bad --plot --results "$E2E_DIR/empty.json" --compare "$E2E_DIR/empty.json" --plot "$E2E_DIR/x.svg"
+bad --compare --compare "$E2E_DIR/future.json"
+bad --plot --plot "$E2E_DIR/x.svg" --plot "$E2E_DIR/x.svg"
+bad --plot --plot "$E2E_DIR/1.svg" --plot "$E2E_DIR/2.svg" --plot "$E2E_DIR/3.svg" --plot "$E2E_DIR/4.svg" --plot "$E2E_DIR/5.svg"
+bad --plot --plot "$E2E_DIR/x.svgz"
 # a build without cairo cannot draw: --plot is bad input, and says why
 if [ "${HETERO_CHARTS:-0}" != 1 ]; then
-    bad cairo --plot "$tmp/x.svg"
-    bad cairo --plot "$tmp/x.png"
+    bad cairo --plot "$E2E_DIR/x.svg"
+    bad cairo --plot "$E2E_DIR/x.png"
 fi

@@ -12,19 +12,19 @@ if [ "${HETERO_CHARTS:-0}" != 1 ]; then
     echo "notice: this build cannot draw (no cairo): skipped"
     exit 0
 fi
-mkdir -p "$tmp/bin"
-printf '#!/bin/sh\necho ran > "%s/gnuplot-ran"\n' "$tmp" >"$tmp/bin/gnuplot"
-chmod +x "$tmp/bin/gnuplot"
+mkdir -p "$E2E_DIR/bin"
+printf '#!/bin/sh\necho ran >"%s/gnuplot-ran"\n' "$E2E_DIR" >"$E2E_DIR/bin/gnuplot"
+chmod +x "$E2E_DIR/bin/gnuplot"
 
 devices=omp
 ids=$("$HETERO" devices --format json | python3 -c 'import json,sys; print(",".join(d["id"] for d in json.load(sys.stdin)["opencl"]))')
 [ -n "$ids" ] && devices="omp,${ids%%,*}"
-PATH="$tmp/bin" "$HETERO_BENCH" "${QUICK[@]}" --workloads pi,reservoir --devices "$devices" --format json \
-    --plot "$tmp/bars.png" --plot "$tmp/bars.svg" >"$tmp/b.json"
-[ ! -e "$tmp/gnuplot-ran" ] || fail "gnuplot was run"
-python3 "$here/charts.py" same "$tmp/bars.png" "$tmp/bars.svg"
+PATH="$E2E_DIR/bin" "$HETERO_BENCH" "${QUICK[@]}" --workloads pi,reservoir --devices "$devices" --format json \
+    --plot "$E2E_DIR/bars.png" --plot "$E2E_DIR/bars.svg" >"$E2E_DIR/b.json"
+[ ! -e "$E2E_DIR/gnuplot-ran" ] || fail "gnuplot was run"
+python3 "$here/charts.py" same "$E2E_DIR/bars.png" "$E2E_DIR/bars.svg"
 
-python3 - "$here" "$tmp" <<'PY'
+python3 - "$here" "$E2E_DIR" <<'PY'
 import json, sys
 sys.path.insert(0, sys.argv[1])
 import charts

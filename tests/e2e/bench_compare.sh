@@ -10,9 +10,9 @@
 . "$(dirname "$0")/bench_common.sh"
 
 B=("$HETERO_BENCH" "${QUICK[@]}" --workloads pi --devices omp)
-"${B[@]}" --format json >"$tmp/base.json"
+"${B[@]}" --format json >"$E2E_DIR/base.json"
 
-python3 - "$tmp" <<'PY'
+python3 - "$E2E_DIR" <<'PY'
 import copy, json, sys
 tmp = sys.argv[1]
 b = json.load(open(f"{tmp}/base.json"))
@@ -44,8 +44,8 @@ json.dump(v1, open(f"{tmp}/v1.json", "w"))
 PY
 
 # ---- the same machine and settings: every row compared, no difference ----
-"${B[@]}" --format json --compare "$tmp/base.json" >"$tmp/same.json"
-python3 - "$tmp/same.json" "$tmp/base.json" <<'PY'
+"${B[@]}" --format json --compare "$E2E_DIR/base.json" >"$E2E_DIR/same.json"
+python3 - "$E2E_DIR/same.json" "$E2E_DIR/base.json" <<'PY'
 import json, sys
 new = json.load(open(sys.argv[1]))
 old = json.load(open(sys.argv[2]))
@@ -71,17 +71,17 @@ print(f"compare: {len(rows)} rows matched with old, new and change; no differenc
 PY
 
 # ---- another CPU model: named before the table; OpenMP rows not comparable ----
-"${B[@]}" --compare "$tmp/other-cpu.json" >"$tmp/other.txt"
-table=$(grep -n '^workload ' "$tmp/other.txt" | head -1 | cut -d: -f1)
-cpu=$(grep -n 'machine.cpu_model' "$tmp/other.txt" | head -1 | cut -d: -f1)
-[ -n "$cpu" ] || { cat "$tmp/other.txt" >&2; fail "another CPU model is not named"; }
+"${B[@]}" --compare "$E2E_DIR/other-cpu.json" >"$E2E_DIR/other.txt"
+table=$(grep -n '^workload ' "$E2E_DIR/other.txt" | head -1 | cut -d: -f1)
+cpu=$(grep -n 'machine.cpu_model' "$E2E_DIR/other.txt" | head -1 | cut -d: -f1)
+[ -n "$cpu" ] || { show "$E2E_DIR/other.txt"; fail "another CPU model is not named"; }
 [ "$cpu" -lt "$table" ] || fail "the CPU difference comes after the table (line $cpu, table at $table)"
-grep -q 'Intel(R) Xeon(R) Platinum 8480+' "$tmp/other.txt" || fail "the baseline's CPU model is not shown"
-grep -q 'settings.repeats' "$tmp/other.txt" || fail "the difference in repeats is not listed"
-grep -E "^pi +omp/1 .*cannot be compared: .*Intel" "$tmp/other.txt" >/dev/null ||
+grep -q 'Intel(R) Xeon(R) Platinum 8480+' "$E2E_DIR/other.txt" || fail "the baseline's CPU model is not shown"
+grep -q 'settings.repeats' "$E2E_DIR/other.txt" || fail "the difference in repeats is not listed"
+grep -E "^pi +omp/1 .*cannot be compared: .*Intel" "$E2E_DIR/other.txt" >/dev/null ||
     fail "omp/1 on another CPU is not marked as not comparable"
-"${B[@]}" --format json --compare "$tmp/other-cpu.json" >"$tmp/other.json"
-python3 - "$tmp/other.json" <<'PY'
+"${B[@]}" --format json --compare "$E2E_DIR/other-cpu.json" >"$E2E_DIR/other.json"
+python3 - "$E2E_DIR/other.json" <<'PY'
 import json, sys
 c = json.load(open(sys.argv[1]))["compare"]
 if not isinstance(c["baseline_mismatch"], list):
@@ -98,20 +98,20 @@ print("another CPU:", ", ".join(sorted(mm)), "listed; OpenMP rows marked not com
 PY
 
 # ---- rows on one side only ----
-"${B[@]}" --compare "$tmp/edited.json" >"$tmp/edited.txt"
-gone=$(cat "$tmp/edited.json.gone")
-grep -q "change against" "$tmp/edited.txt" || fail "no comparison in the text report"
-grep -E "^pi +cl:9:9 .*not in this run" "$tmp/edited.txt" >/dev/null || fail "cl:9:9 not listed as missing from this run"
-grep -E "^pi +$gone .*not in the baseline" "$tmp/edited.txt" >/dev/null || fail "$gone not listed as missing from the baseline"
-grep -E "^pi +omp/1 .*[+-][0-9.]+%" "$tmp/edited.txt" >/dev/null || fail "omp/1 has no change in %"
+"${B[@]}" --compare "$E2E_DIR/edited.json" >"$E2E_DIR/edited.txt"
+gone=$(cat "$E2E_DIR/edited.json.gone")
+grep -q "change against" "$E2E_DIR/edited.txt" || fail "no comparison in the text report"
+grep -E "^pi +cl:9:9 .*not in this run" "$E2E_DIR/edited.txt" >/dev/null || fail "cl:9:9 not listed as missing from this run"
+grep -E "^pi +$gone .*not in the baseline" "$E2E_DIR/edited.txt" >/dev/null || fail "$gone not listed as missing from the baseline"
+grep -E "^pi +omp/1 .*[+-][0-9.]+%" "$E2E_DIR/edited.txt" >/dev/null || fail "omp/1 has no change in %"
 echo "compare (text): matched rows with a change, rows on one side only listed"
 
-"${B[@]}" --format csv --compare "$tmp/base.json" >"$tmp/c.csv"
-head -1 "$tmp/c.csv" | grep -q "baseline_items_per_s,change_pct,comparable" || fail "CSV has no comparison columns"
+"${B[@]}" --format csv --compare "$E2E_DIR/base.json" >"$E2E_DIR/c.csv"
+head -1 "$E2E_DIR/c.csv" | grep -q "baseline_items_per_s,change_pct,comparable" || fail "CSV has no comparison columns"
 
 # ---- a version 1 baseline still compares (identity from its machine facts) ----
-"${B[@]}" --format json --compare "$tmp/v1.json" >"$tmp/v1-cmp.json"
-python3 - "$tmp/v1-cmp.json" <<'PY'
+"${B[@]}" --format json --compare "$E2E_DIR/v1.json" >"$E2E_DIR/v1-cmp.json"
+python3 - "$E2E_DIR/v1-cmp.json" <<'PY'
 import json, sys
 c = json.load(open(sys.argv[1]))["compare"]
 if c["compared"] != len([r for r in c["rows"] if r["in_run"]]):
@@ -123,16 +123,16 @@ PY
 
 # ---- --fail-on, on saved reports: deterministic ----
 rc=0
-"$HETERO_BENCH" --results "$tmp/base.json" --compare "$tmp/base.json" --fail-on 20 >"$tmp/self.txt" 2>"$tmp/self.err" || rc=$?
-[ "$rc" -eq 0 ] || { cat "$tmp/self.err" >&2; fail "--fail-on 20 against itself: exit $rc, expected 0"; }
-[ ! -s "$tmp/self.err" ] || fail "--fail-on 20 against itself said something: $(cat "$tmp/self.err")"
-grep -q "0 regressions" "$tmp/self.txt" || fail "no '0 regressions' in the comparison with itself"
+"$HETERO_BENCH" --results "$E2E_DIR/base.json" --compare "$E2E_DIR/base.json" --fail-on 20 >"$E2E_DIR/self.txt" 2>"$E2E_DIR/self.err" || rc=$?
+[ "$rc" -eq 0 ] || { show "$E2E_DIR/self.err"; fail "--fail-on 20 against itself: exit $rc, expected 0"; }
+[ ! -s "$E2E_DIR/self.err" ] || fail "--fail-on 20 against itself said something: $(cat "$E2E_DIR/self.err")"
+grep -q "0 regressions" "$E2E_DIR/self.txt" || fail "no '0 regressions' in the comparison with itself"
 rc=0
-"$HETERO_BENCH" --results "$tmp/base.json" --compare "$tmp/fast.json" --fail-on 20 --format json >"$tmp/fast.out" 2>"$tmp/fast.err" || rc=$?
+"$HETERO_BENCH" --results "$E2E_DIR/base.json" --compare "$E2E_DIR/fast.json" --fail-on 20 --format json >"$E2E_DIR/fast.out" 2>"$E2E_DIR/fast.err" || rc=$?
 [ "$rc" -eq 3 ] || fail "--fail-on 20 against a baseline twice as fast: exit $rc, expected 3"
-[ "$(wc -l <"$tmp/fast.err")" -eq 1 ] && grep -q "regression: .* fell by more than 20%" "$tmp/fast.err" ||
-    fail "--fail-on: stderr is not one line naming the regression: $(cat "$tmp/fast.err")"
-python3 - "$tmp/fast.out" <<'PY'
+{ [ "$(wc -l <"$E2E_DIR/fast.err")" -eq 1 ] && grep -q "regression: .* fell by more than 20%" "$E2E_DIR/fast.err"; } ||
+    fail "--fail-on: stderr is not one line naming the regression: $(cat "$E2E_DIR/fast.err")"
+python3 - "$E2E_DIR/fast.out" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
 c = d["compare"]
@@ -142,18 +142,18 @@ for r in c["rows"]:
     if not (r["regression"] and abs(r["change_pct"] + 50) < 0.01):
         sys.exit(f"FAIL: row {r} should have fallen by 50%")
 PY
-echo "--fail-on 20: exit 0 against itself, exit 3 against a baseline twice as fast: $(cat "$tmp/fast.err")"
+echo "--fail-on 20: exit 0 against itself, exit 3 against a baseline twice as fast: $(cat "$E2E_DIR/fast.err")"
 rc=0
-"$HETERO_BENCH" --results "$tmp/base.json" --compare "$tmp/other-cpu.json" --fail-on 20 >/dev/null 2>"$tmp/none.err" || rc=$?
-[ "$rc" -eq 3 ] && grep -q "no row could be compared" "$tmp/none.err" ||
-    fail "--fail-on with nothing comparable: exit $rc, $(cat "$tmp/none.err")"
-echo "--fail-on with nothing comparable: exit 3: $(cat "$tmp/none.err")"
+"$HETERO_BENCH" --results "$E2E_DIR/base.json" --compare "$E2E_DIR/other-cpu.json" --fail-on 20 >/dev/null 2>"$E2E_DIR/none.err" || rc=$?
+{ [ "$rc" -eq 3 ] && grep -q "no row could be compared" "$E2E_DIR/none.err"; } ||
+    fail "--fail-on with nothing comparable: exit $rc, $(cat "$E2E_DIR/none.err")"
+echo "--fail-on with nothing comparable: exit 3: $(cat "$E2E_DIR/none.err")"
 
 # ---- --fail-on in a live run: the report is printed, then exit 3 ----
 rc=0
-"${B[@]}" --format json --compare "$tmp/fast.json" --fail-on 20 >"$tmp/live.json" 2>"$tmp/live.err" || rc=$?
+"${B[@]}" --format json --compare "$E2E_DIR/fast.json" --fail-on 20 >"$E2E_DIR/live.json" 2>"$E2E_DIR/live.err" || rc=$?
 [ "$rc" -eq 3 ] || fail "a live run against a baseline twice as fast with --fail-on 20: exit $rc, expected 3"
-json_ok=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["compare"]["regressions"] > 0 and len(d["results"]) > 0)' "$tmp/live.json")
+json_ok=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["compare"]["regressions"] > 0 and len(d["results"]) > 0)' "$E2E_DIR/live.json")
 [ "$json_ok" = True ] || fail "the live run's report does not show its regressions"
-grep -q "regression" "$tmp/live.err" || fail "the live run's stderr does not name the regression"
+grep -q "regression" "$E2E_DIR/live.err" || fail "the live run's stderr does not name the regression"
 echo "live --fail-on: report printed, exit 3"

@@ -4,15 +4,14 @@
 # one-process run's (the same job gives the same bits on any rank count).
 # shellcheck source=bench_common.sh
 . "$(dirname "$0")/bench_common.sh"
-: "${MPIRUN:?}"
+need_mpi
 here=$(dirname "$0")
 wl=${WORKLOADS%%,*}
 
-"$HETERO_BENCH" "${QUICK[@]}" --workloads "$wl" --devices omp --threads 1 --format json >"$tmp/one.json"
-# shellcheck disable=SC2086
-$MPIRUN -np 2 "$HETERO_BENCH" "${QUICK[@]}" --workloads "$wl" --devices omp --threads 1 --format json >"$tmp/two.json"
-python3 "$here/bench_check.py" "$tmp/two.json" "$wl" "omp/1" 2 2
-python3 - "$tmp/one.json" "$tmp/two.json" <<'PY'
+"$HETERO_BENCH" "${QUICK[@]}" --workloads "$wl" --devices omp --threads 1 --format json >"$E2E_DIR/one.json"
+"${MPI[@]}" -np 2 "$HETERO_BENCH" "${QUICK[@]}" --workloads "$wl" --devices omp --threads 1 --format json >"$E2E_DIR/two.json"
+python3 "$here/bench_check.py" "$E2E_DIR/two.json" "$wl" "omp/1" 2 2
+python3 - "$E2E_DIR/one.json" "$E2E_DIR/two.json" <<'PY'
 import json, sys
 one, two = (json.load(open(p)) for p in sys.argv[1:3])
 if one["checks"][0]["digest"] != two["checks"][0]["digest"]:
@@ -22,7 +21,6 @@ if one["checks"][0]["result"] != two["checks"][0]["result"]:
 print("2 ranks: same check result and digest as one process")
 PY
 
-# shellcheck disable=SC2086
-$MPIRUN -np 2 "$HETERO_BENCH" "${QUICK[@]}" --workloads "$wl" --devices omp --threads 1 >"$tmp/two.txt"
-grep -q "2 MPI ranks" "$tmp/two.txt" || fail "the text report does not say 2 MPI ranks"
-[ "$(grep -c '^hetero-bench' "$tmp/two.txt")" -eq 1 ] || fail "more than one rank printed"
+"${MPI[@]}" -np 2 "$HETERO_BENCH" "${QUICK[@]}" --workloads "$wl" --devices omp --threads 1 >"$E2E_DIR/two.txt"
+grep -q "2 MPI ranks" "$E2E_DIR/two.txt" || fail "the text report does not say 2 MPI ranks"
+[ "$(grep -c '^hetero-bench' "$E2E_DIR/two.txt")" -eq 1 ] || fail "more than one rank printed"

@@ -15,10 +15,10 @@ if [ -z "$dev" ]; then
 fi
 read -r id type platform <<<"$dev"
 plots=()
-[ "${HETERO_CHARTS:-0}" = 1 ] && plots=(--plot "$tmp/b.png" --plot "$tmp/b.svg")
-"$HETERO_BENCH" "${QUICK[@]}" --workloads pi --devices "omp,$id" --format json "${plots[@]}" >"$tmp/b.json"
-python3 "$here/bench_check.py" "$tmp/b.json" pi "$id,omp/1,omp/all?,combined"
-python3 - "$tmp/b.json" "$id" "$type" "$platform" <<'PY'
+[ "${HETERO_CHARTS:-0}" = 1 ] && plots=(--plot "$E2E_DIR/b.png" --plot "$E2E_DIR/b.svg")
+"$HETERO_BENCH" "${QUICK[@]}" --workloads pi --devices "omp,$id" --format json "${plots[@]}" >"$E2E_DIR/b.json"
+python3 "$here/bench_check.py" "$E2E_DIR/b.json" pi "$id,omp/1,omp/all?,combined"
+python3 - "$E2E_DIR/b.json" "$id" "$type" "$platform" <<'PY'
 import json, sys
 b = json.load(open(sys.argv[1]))
 dev, typ, platform = sys.argv[2], sys.argv[3], sys.argv[4].replace("_", " ")
@@ -51,8 +51,8 @@ PY
 # the chart hatches the bars of a set that shares cores, and names the
 # devices as the report labels them
 if [ "${HETERO_CHARTS:-0}" = 1 ]; then
-    python3 "$here/charts.py" same "$tmp/b.png" "$tmp/b.svg"
-    python3 - "$here" "$tmp/b.png" "$tmp/b.json" <<'PY'
+    python3 "$here/charts.py" same "$E2E_DIR/b.png" "$E2E_DIR/b.svg"
+    python3 - "$here" "$E2E_DIR/b.png" "$E2E_DIR/b.json" <<'PY'
 import json, sys
 sys.path.insert(0, sys.argv[1])
 import charts
@@ -67,8 +67,8 @@ PY
 fi
 
 # the text report says when the efficiency is not meaningful
-"$HETERO_BENCH" "${QUICK[@]}" --workloads pi --devices "omp,$id" >"$tmp/b.txt"
+"$HETERO_BENCH" "${QUICK[@]}" --workloads pi --devices "omp,$id" >"$E2E_DIR/b.txt"
 if [ "$type" = cpu ]; then
-    grep -q "shares its cores with OpenMP" "$tmp/b.txt" || fail "no shared-cores note in the text report"
+    grep -q "shares its cores with OpenMP" "$E2E_DIR/b.txt" || fail "no shared-cores note in the text report"
 fi
-grep -q "^  $id  *[^ ]" "$tmp/b.txt" || fail "the text report does not list the set $id with its label"
+grep -q "^  $id  *[^ ]" "$E2E_DIR/b.txt" || fail "the text report does not list the set $id with its label"

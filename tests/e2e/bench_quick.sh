@@ -9,12 +9,12 @@
 here=$(dirname "$0")
 
 plots=()
-[ "${HETERO_CHARTS:-0}" = 1 ] && plots=(--plot "$tmp/x.svg")
-"$HETERO_BENCH" "${QUICK[@]}" --devices omp --format json "${plots[@]}" >"$tmp/b.json"
-python3 "$here/bench_check.py" "$tmp/b.json" "$WORKLOADS" "omp/1,omp/all?"
+[ "${HETERO_CHARTS:-0}" = 1 ] && plots=(--plot "$E2E_DIR/x.svg")
+"$HETERO_BENCH" "${QUICK[@]}" --devices omp --format json "${plots[@]}" >"$E2E_DIR/b.json"
+python3 "$here/bench_check.py" "$E2E_DIR/b.json" "$WORKLOADS" "omp/1,omp/all?"
 
 if [ "${HETERO_CHARTS:-0}" = 1 ]; then
-    python3 - "$here" "$tmp/x.svg" "$tmp/b.json" <<'PY'
+    python3 - "$here" "$E2E_DIR/x.svg" "$E2E_DIR/b.json" <<'PY'
 import json, sys
 sys.path.insert(0, sys.argv[1])
 import charts
@@ -36,8 +36,8 @@ print(f"plot: well-formed SVG, {len(m['bars'])} bars, a panel with its unit per 
 PY
 fi
 
-"$HETERO_BENCH" "${QUICK[@]}" --devices omp --format csv >"$tmp/b.csv"
-python3 - "$tmp/b.csv" "$tmp/b.json" <<'PY'
+"$HETERO_BENCH" "${QUICK[@]}" --devices omp --format csv >"$E2E_DIR/b.csv"
+python3 - "$E2E_DIR/b.csv" "$E2E_DIR/b.json" <<'PY'
 import csv, json, sys
 rows = list(csv.DictReader(open(sys.argv[1])))
 jrows = json.load(open(sys.argv[2]))["results"]
@@ -57,9 +57,9 @@ PY
 # The bench runs the engine exactly as hetero does: its pi check job gives
 # hetero's digest for the same samples.
 if [[ ",$WORKLOADS," == *,pi,* ]]; then
-    samples=$(python3 -c 'import json,sys; c=[c for c in json.load(open(sys.argv[1]))["checks"] if c["workload"]=="pi"][0]; print(c["params"]["samples"])' "$tmp/b.json")
-    "$HETERO" pi --samples "$samples" --devices omp --format json --no-progress >"$tmp/pi.json"
-    python3 - "$tmp/pi.json" "$tmp/b.json" <<'PY'
+    samples=$(python3 -c 'import json,sys; c=[c for c in json.load(open(sys.argv[1]))["checks"] if c["workload"]=="pi"][0]; print(c["params"]["samples"])' "$E2E_DIR/b.json")
+    "$HETERO" pi --samples "$samples" --devices omp --format json --no-progress >"$E2E_DIR/pi.json"
+    python3 - "$E2E_DIR/pi.json" "$E2E_DIR/b.json" <<'PY'
 import json, sys
 one = json.load(open(sys.argv[1]))
 check = [c for c in json.load(open(sys.argv[2]))["checks"] if c["workload"] == "pi"][0]

@@ -9,9 +9,9 @@
 wl=${WORKLOADS%%,*}
 rc=0
 HETERO_BENCH_SKEW=omp/1 "$HETERO_BENCH" "${QUICK[@]}" --workloads "$wl" --devices omp --threads 2 \
-    --format json >"$tmp/out" 2>"$tmp/err" || rc=$?
+    --format json >"$E2E_DIR/out" 2>"$E2E_DIR/err" || rc=$?
 [ "$rc" -eq 1 ] || fail "exit $rc with a wrong answer on omp/1, expected 1"
-[ ! -s "$tmp/out" ] || fail "a report was printed despite the failed self-check"
-grep -q "self-check failed: $wl: .*omp/1" "$tmp/err" || { cat "$tmp/err" >&2; fail "message does not name $wl and omp/1"; }
-grep -q "omp/all" "$tmp/err" || fail "message does not name the other set"
-echo "self-check: $(cat "$tmp/err")"
+[ ! -s "$E2E_DIR/out" ] || fail "a report was printed despite the failed self-check"
+grep -q "self-check failed: $wl: .*omp/1" "$E2E_DIR/err" || { show "$E2E_DIR/err"; fail "message does not name $wl and omp/1"; }
+grep -q "omp/all" "$E2E_DIR/err" || fail "message does not name the other set"
+echo "self-check: $(cat "$E2E_DIR/err")"

@@ -12,9 +12,9 @@ lists=(all omp)
 ids=$("$HETERO" devices --format json | python3 -c 'import json,sys; print(",".join(d["id"] for d in json.load(sys.stdin)["opencl"]))')
 [ -n "$ids" ] && lists+=(cl "omp,cl" "omp,${ids%%,*}")
 for list in "${lists[@]}"; do
-    "$HETERO" pi --samples 1e6 --devices "$list" --format json --no-progress --quiet >"$tmp/h.json"
-    "$HETERO_BENCH" "${QUICK[@]}" --workloads pi --devices "$list" --format json >"$tmp/b.json" 2>/dev/null
-    python3 - "$tmp/h.json" "$tmp/b.json" "$list" <<'PY'
+    "$HETERO" pi --samples 1e6 --devices "$list" --format json --no-progress --quiet >"$E2E_DIR/h.json"
+    "$HETERO_BENCH" "${QUICK[@]}" --workloads pi --devices "$list" --format json >"$E2E_DIR/b.json" 2>/dev/null
+    python3 - "$E2E_DIR/h.json" "$E2E_DIR/b.json" "$list" <<'PY'
 import json, sys
 h = json.load(open(sys.argv[1]))
 b = json.load(open(sys.argv[2]))

@@ -5,10 +5,12 @@
 # written to the user's own cache; the checksum covers the key, so an
 # entry copied under another key's name is refused too.  A planted entry
 # would otherwise run on the device as hetero's own kernel.
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 H=$HETERO
-dev=$(opencl_ids | head -n 1)
+ids=$(opencl_ids)
+dev=${ids%%$'\n'*}
 [ -n "$dev" ] || { echo "notice: no OpenCL device; the program cache is not used"; exit 0; }
 root=$(id -u)
 
@@ -32,7 +34,7 @@ mode() { stat -c %a "$1"; }
 
 check first false
 check second true
-entry=$(ls "$HETERO_CACHE_DIR"/*.clbin)
+entry=$(find "$HETERO_CACHE_DIR" -name '*.clbin')
 [ "$(echo "$entry" | wc -l)" -eq 1 ] || fail "expected one cache entry, got: $entry"
 [ "$(mode "$HETERO_CACHE_DIR")" = 700 ] || fail "cache directory mode $(mode "$HETERO_CACHE_DIR"), expected 700"
 [ "$(mode "$E2E_DIR/cache")" = 700 ] || fail "created parent mode $(mode "$E2E_DIR/cache"), expected 700"
@@ -48,7 +50,7 @@ check rewritten true
 
 # the same without HETERO_DEBUG: silent
 chmod 620 "$entry"
-HETERO_DEBUG= run_ok quiet "$H" pi --samples 1e5 --devices "$dev" --format json
+HETERO_DEBUG='' run_ok quiet "$H" pi --samples 1e5 --devices "$dev" --format json
 [ -s "$E2E_DIR/quiet.err" ] && fail "notices without HETERO_DEBUG: $(cat "$E2E_DIR/quiet.err")"
 [ "$(json_get "$E2E_DIR/quiet.out" phases.build_cached)" = false ] || fail "a group-writable entry was used"
 
@@ -83,7 +85,7 @@ chmod 700 "$HETERO_CACHE_DIR"
 
 # the checksum covers the key: another program's entry under this name is refused
 run_ok primes "$H" primes --range 0:1e5 --devices "$dev" --format json
-other=$(ls "$HETERO_CACHE_DIR"/*.clbin | grep -v "$(basename "$entry")" | head -n 1)
+other=$(find "$HETERO_CACHE_DIR" -name '*.clbin' ! -name "$(basename "$entry")" | head -n 1)
 [ -n "$other" ] || fail "no second entry after a primes run"
 cp "$other" "$entry"
 check swapped false

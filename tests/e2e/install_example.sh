@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # install_example.sh - hetero installs like a library, and a program
 # written only against the installed package builds and runs on it:
 #   - `cmake --install` into a temporary prefix puts the programs, the

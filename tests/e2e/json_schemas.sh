@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # json_schemas.sh - every JSON document hetero writes follows its schema in
 # docs/schema/: the run report of each workload (also with a checkpoint, a
 # failed worker and an excluded device where this machine can show them),

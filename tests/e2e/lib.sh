@@ -1,17 +1,58 @@
-# lib.sh - helpers shared by the end-to-end scripts.  Source it:
+# shellcheck shell=bash
+# lib.sh - what every end-to-end script shares.  Each script starts:
 #
+#   #!/usr/bin/env bash
+#   # NAME.sh - what it checks, in a few lines.
+#   # shellcheck source=lib.sh
 #   . "$(dirname "$0")/lib.sh"
 #
-# The environment (set by het_e2e in tests/CMakeLists.txt): HETERO, the
-# binary under test; E2E_TMP, a scratch folder; HETERO_CACHE_DIR, the
-# OpenCL program cache.  Every helper fails the script (exit 1, with a
-# line that says what and why) instead of returning an error.
-set -u
+# and then runs with:
+#   - set -Eeuo pipefail: a command that fails where nothing checks it fails
+#     the script, with a line naming the command and where it was (an ERR
+#     trap), so a test never passes by ignoring an error;
+#   - E2E_DIR: a scratch folder of its own (under E2E_TMP, which het_e2e in
+#     tests/CMakeLists.txt sets), removed when the script ends, by failure
+#     or signal too;
+#   - HETERO (required), HETERO_BENCH (may be empty), THREADS (the OpenMP
+#     team to ask for where any team above one thread will do: E2E_THREADS,
+#     2 by default, 1 in a ThreadSanitizer build), MPI (the MPI launcher and
+#     its options, an array, from MPIRUN; empty without MPI), SLOW (E2E_SLOW:
+#     about how many times slower than Release this build computes, 1 by
+#     default, 8 in a sanitizer or Debug build; see scaled);
+#   - fail, show, lines; run_ok; expect_bad_input (exit 2, one line naming
+#     the option: the one bad-input check); expect_failure (exit 1, a last
+#     line "<prog>: error: ..."); json_get, json_check; opencl_ids;
+#     need_mpi; scaled.
+# Every helper fails the script (exit 1, with a line "FAIL: ..." that says
+# what and why) instead of returning an error.
+set -Eeuo pipefail
+
+# An unchecked failure: say which command, and where (the call stack), once
+# (not again from each enclosing subshell).
+e2e_on_error() {
+    local rc=$1 cmd=${2%%$'\n'*} i
+    [ "$BASH_SUBSHELL" -eq 0 ] || return 0
+    [ "$cmd" = "$2" ] || cmd="$cmd ..."
+    echo "FAIL: '$cmd' exited $rc, and nothing checked it:" >&2
+    for ((i = 1; i <${#FUNCNAME[@]}; i++)); do
+        echo "    at ${BASH_SOURCE[i]##*/}:${BASH_LINENO[i - 1]} (${FUNCNAME[i]})" >&2
+    done
+}
+trap 'e2e_on_error $? "$BASH_COMMAND"' ERR
 
 : "${HETERO:?HETERO must name the hetero binary}"
+HETERO_BENCH=${HETERO_BENCH:-}
+# shellcheck disable=SC2034 # for the scripts that source this file
+THREADS=${E2E_THREADS:-2}
+SLOW=${E2E_SLOW:-1}
+read -r -a MPI <<<"${MPIRUN:-}"
 mkdir -p "${E2E_TMP:-/tmp}"
 E2E_DIR=$(mktemp -d "${E2E_TMP:-/tmp}/$(basename "$0" .sh).XXXXXX")
 trap 'rm -rf "$E2E_DIR"' EXIT
+# A signal ends the script through its EXIT trap (the folder is removed).
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
 
 fail() {
     echo "FAIL: $*" >&2
@@ -44,12 +85,19 @@ run_ok() {
 
 # expect_bad_input WHAT CMD...: CMD must exit 2, print nothing on stdout and
 # exactly one line on stderr, and that line must contain WHAT (the option
-# or command at fault).
+# or command at fault, a fixed string).  The line is left in
+# $E2E_DIR/bad.err.  BAD_INPUT_IGNORE, when set, is a regular expression:
+# stderr lines that match it are not ours (libgomp's own complaint about
+# OMP_NUM_THREADS) and are dropped before the check.
 expect_bad_input() {
     local what=$1
     shift
     local out="$E2E_DIR/bad.out" err="$E2E_DIR/bad.err" rc=0
     "$@" >"$out" 2>"$err" || rc=$?
+    if [ -n "${BAD_INPUT_IGNORE:-}" ]; then
+        cp "$err" "$E2E_DIR/bad.all"
+        grep -vE -e "$BAD_INPUT_IGNORE" -e '^$' "$E2E_DIR/bad.all" >"$err" || true
+    fi
     local why=""
     [ "$rc" -eq 2 ] || why="exit status $rc, expected 2"
     [ -z "$why" ] && [ -s "$out" ] && why="stdout is not empty"
@@ -127,7 +175,19 @@ sys.exit(bad)
 EOF
 }
 
-# The ids of the OpenCL devices `hetero devices` finds, one per line.
+# scaled N: N (an integer or an exponent form, 4e9) divided by SLOW, as an
+# integer: the size of a job meant to run for seconds in this build.
+scaled() {
+    awk -v n="$1" -v s="$SLOW" 'BEGIN { printf "%.0f\n", n / s }'
+}
+
+# need_mpi: fails unless MPIRUN named the MPI launcher (mpi_* scripts).
+need_mpi() {
+    [ ${#MPI[@]} -gt 0 ] || fail "MPIRUN must name mpirun and its options"
+}
+
+# The ids of the OpenCL devices `hetero devices` finds, one per line (the
+# JSON in $E2E_DIR/devices.out).
 opencl_ids() {
     run_ok devices "$HETERO" devices --format json
     python3 -c 'import json,sys; [print(d["id"]) for d in json.load(open(sys.argv[1]))["opencl"]]' \

@@ -4,35 +4,29 @@
 # asks for one) ends the whole run with a message naming that rank and its
 # host, a non-zero exit from mpirun and no result on stdout; ranks started
 # with different jobs refuse to run.
-set -uo pipefail
-: "${HETERO:?}" "${MPIRUN:?}"
-tmp=${E2E_TMP:-/tmp}/mpi_failures.$$
-mkdir -p "$tmp"
-trap 'rm -rf "$tmp"' EXIT
-fail() { echo "FAIL: $*"; exit 1; }
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+need_mpi
 
-# shellcheck disable=SC2086
-$MPIRUN -np 3 "$HETERO" pi --samples 0 > "$tmp/out" 2> "$tmp/err"
-rc=$?
+rc=0
+"${MPI[@]}" -np 3 "$HETERO" pi --samples 0 >"$E2E_DIR/out" 2>"$E2E_DIR/err" || rc=$?
 [ "$rc" -ne 0 ] || fail "bad input under mpirun exited 0"
-[ ! -s "$tmp/out" ] || fail "bad input printed on stdout: $(cat "$tmp/out")"
-n=$(grep -c -- "--samples" "$tmp/err")
-[ "$n" -eq 1 ] || fail "bad input reported $n times, expected once: $(cat "$tmp/err")"
+[ ! -s "$E2E_DIR/out" ] || fail "bad input printed on stdout: $(cat "$E2E_DIR/out")"
+n=$(grep -c -- "--samples" "$E2E_DIR/err")
+[ "$n" -eq 1 ] || fail "bad input reported $n times, expected once: $(cat "$E2E_DIR/err")"
 
-mkdir -p "$tmp/no-icd"
-# shellcheck disable=SC2086
-$MPIRUN -np 1 "$HETERO" pi --samples 1e7 --devices cl --format json : \
-        -np 1 env OCL_ICD_VENDORS="$tmp/no-icd" "$HETERO" pi --samples 1e7 --devices cl --format json \
-        > "$tmp/out" 2> "$tmp/err"
-rc=$?
+mkdir -p "$E2E_DIR/no-icd"
+rc=0
+"${MPI[@]}" -np 1 "$HETERO" pi --samples 1e7 --devices cl --format json : \
+    -np 1 env OCL_ICD_VENDORS="$E2E_DIR/no-icd" "$HETERO" pi --samples 1e7 --devices cl --format json \
+    >"$E2E_DIR/out" 2>"$E2E_DIR/err" || rc=$?
 [ "$rc" -ne 0 ] || fail "a failing rank left mpirun with exit 0"
-[ ! -s "$tmp/out" ] || fail "a failed run printed a result: $(cat "$tmp/out")"
-grep -q "rank 1 ($(hostname)" "$tmp/err" || fail "message does not name rank 1 and its host: $(cat "$tmp/err")"
-# shellcheck disable=SC2086
-$MPIRUN -np 1 "$HETERO" pi --samples 1e7 : -np 1 "$HETERO" pi --samples 2e7 > "$tmp/out" 2> "$tmp/err"
-rc=$?
+[ ! -s "$E2E_DIR/out" ] || fail "a failed run printed a result: $(cat "$E2E_DIR/out")"
+grep -q "rank 1 ($(hostname)" "$E2E_DIR/err" || fail "message does not name rank 1 and its host: $(cat "$E2E_DIR/err")"
+rc=0
+"${MPI[@]}" -np 1 "$HETERO" pi --samples 1e7 : -np 1 "$HETERO" pi --samples 2e7 >"$E2E_DIR/out" 2>"$E2E_DIR/err" || rc=$?
 [ "$rc" -ne 0 ] || fail "ranks with different jobs left mpirun with exit 0"
-[ ! -s "$tmp/out" ] || fail "ranks with different jobs printed a result: $(cat "$tmp/out")"
-grep -q "planned different jobs" "$tmp/err" || fail "no message about different jobs: $(cat "$tmp/err")"
+[ ! -s "$E2E_DIR/out" ] || fail "ranks with different jobs printed a result: $(cat "$E2E_DIR/out")"
+grep -q "planned different jobs" "$E2E_DIR/err" || fail "no message about different jobs: $(cat "$E2E_DIR/err")"
 
-echo "ok: bad input once with exit $rc; failing rank named: $(grep 'rank 1' "$tmp/err" | head -1)"
+echo "ok: bad input once with exit $rc; failing rank named: $(grep 'rank 1' "$E2E_DIR/err" | head -1)"

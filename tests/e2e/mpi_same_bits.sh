@@ -2,18 +2,15 @@
 # Under mpirun -np 2 and -np 3 a job gives the same result and digest as a
 # one-process run, and the report lists every rank.
 #   mpi_same_bits.sh WORKLOAD [workload options...]
-set -euo pipefail
-: "${HETERO:?}" "${MPIRUN:?}"
-tmp=${E2E_TMP:-/tmp}/mpi_same_bits.$$
-mkdir -p "$tmp"
-trap 'rm -rf "$tmp"' EXIT
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+need_mpi
 
-"$HETERO" "$@" --devices omp --threads 1 --format json --no-progress > "$tmp/one.json"
+"$HETERO" "$@" --devices omp --threads 1 --format json --no-progress >"$E2E_DIR/one.json"
 
 for np in 2 3; do
-  # shellcheck disable=SC2086
-  $MPIRUN -np $np "$HETERO" "$@" --devices omp --threads 1 --format json --no-progress > "$tmp/np$np.json"
-  python3 - "$tmp/one.json" "$tmp/np$np.json" "$np" <<'PY'
+    "${MPI[@]}" -np "$np" "$HETERO" "$@" --devices omp --threads 1 --format json --no-progress >"$E2E_DIR/np$np.json"
+    python3 - "$E2E_DIR/one.json" "$E2E_DIR/np$np.json" "$np" <<'PY'
 import json, sys
 one = json.load(open(sys.argv[1]))
 many = json.load(open(sys.argv[2]))

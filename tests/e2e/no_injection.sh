@@ -5,6 +5,7 @@
 # and a name only ever reaches open(): these lines write files with exactly
 # these names and run nothing (an `id` or a `gnuplot` first in PATH would
 # leave a mark if anything ran it).
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 [ "${HETERO_CHARTS:-0}" = 1 ] || { echo "notice: this build cannot draw (no cairo); --plot is off, nothing to inject into"; exit 0; }
@@ -39,4 +40,4 @@ grep -q '^step,mean' "set output 'y.csv'" || fail "a trace named like a gnuplot 
 if [ -n "$B" ]; then
     head -c 8 '|id>pwned3;cat>y.png' | od -An -c | grep -q 'P   N   G' || fail "the bench PNG was not written under its own name"
 fi
-echo "no injection: $(ls | wc -l) files with their literal names, nothing run"
+echo "no injection: $(find . -mindepth 1 -maxdepth 1 | wc -l) files with their literal names, nothing run"

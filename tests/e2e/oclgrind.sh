@@ -14,6 +14,7 @@
 # OCL_ICD_VENDORS, so Oclgrind is the only platform.  Oclgrind's device has
 # 32 KiB of local memory unless OCLGRIND_LOCAL_MEM_SIZE says otherwise.
 # Oclgrind interprets every work-item: keep the jobs tiny.
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 icd=$1
 wl=$2

@@ -2,6 +2,7 @@
 # An OpenCL platform that is there but gives no device is named, with what
 # it returned, instead of "no OpenCL device was found" alone.  PoCL gives
 # none when it cannot create its cache directory (here: under a file).
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 H=$HETERO

@@ -6,6 +6,7 @@
 # a line that names what could not be written and why, never exit 0.  A
 # file that fails half way leaves an existing file as it was and no
 # temporary file behind.
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 H=$HETERO
@@ -113,6 +114,6 @@ fi
 # and a file that can be written replaces the old one whole
 echo "old content" >"$E2E_DIR/new.txt"
 run_ok new "$H" primes --range 0:100 --print "$E2E_DIR/new.txt" --devices omp
-[ "$(head -n 1 "$E2E_DIR/new.txt")" = 2 ] && [ "$(lines "$E2E_DIR/new.txt")" -eq 25 ] ||
+{ [ "$(head -n 1 "$E2E_DIR/new.txt")" = 2 ] && [ "$(lines "$E2E_DIR/new.txt")" -eq 25 ]; } ||
     fail "--print did not replace the old file with the 25 primes below 100"
 echo "output errors: every one exit 1, named; old files kept"

@@ -4,6 +4,7 @@
 # file that cannot be created, an input that is not a regular readable file
 # or is too large are bad input (exit 2, one line naming the option), and
 # come back at once, not after the run.
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 H=$HETERO

@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # pi_same_bits.sh - contract 1 for pi: the same job gives the same hit
 # count and digest whatever runs it (one or two OpenMP threads, the OpenCL
 # device, both, the default), for odd N and N that is no multiple of the
@@ -5,11 +6,12 @@
 # the OpenMP path against a direct computation from the documented layout;
 # this closes the loop for OpenCL.)  Also: the report's JSON shape, the CSV
 # rows and the text table.
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 H=$HETERO
 SETS=("omp --threads 1" "omp --threads 2" "all")
-if opencl_ids | grep -q .; then
+if [ -n "$(opencl_ids)" ]; then
     SETS+=("cl" "omp,cl")
 else
     echo "note: no OpenCL device found; comparing the OpenMP runs only"

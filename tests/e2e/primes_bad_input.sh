@@ -1,26 +1,14 @@
 #!/usr/bin/env bash
 # Bad input to `hetero primes` is refused with exit status 2, one line on
 # stderr that names the option, and nothing on stdout.
-set -uo pipefail
-: "${HETERO:?}"
-tmp=${E2E_TMP:-/tmp}/primes_bad_input.$$
-mkdir -p "$tmp"
-trap 'rm -rf "$tmp"' EXIT
-fail=0
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 
-refuse() {   # refuse WORD-IN-MESSAGE args...
-  local word=$1
-  shift
-  "$HETERO" primes "$@" --devices omp > "$tmp/out" 2> "$tmp/err"
-  local rc=$?
-  local lines
-  lines=$(wc -l < "$tmp/err")
-  if [[ $rc -ne 2 || $lines -ne 1 || -s $tmp/out ]] || ! grep -q -- "$word" "$tmp/err"; then
-    echo "FAIL: primes $*: exit $rc, $lines stderr line(s): $(cat "$tmp/err")" >&2
-    fail=1
-  else
-    echo "ok: primes $* -> $(cat "$tmp/err")"
-  fi
+# refuse WHAT ARGS...: hetero primes ARGS is bad input naming WHAT
+refuse() {
+        local what=$1
+        shift
+        expect_bad_input "$what" "$HETERO" primes "$@" --devices omp
 }
 
 refuse --range --range 10:5                        # A > B
@@ -37,4 +25,3 @@ refuse --nth --nth 1e3x
 refuse --nth --range 0:10 --nth 5                  # both
 refuse --range                                     # neither
 refuse --print --nth 5 --print -                   # --print lists a range
-exit $fail

@@ -3,18 +3,15 @@
 # (omp, cl, omp,cl, and 1 or 2 OpenMP threads), and the count is the
 # expected one.
 #   primes_devices.sh EXPECTED_COUNT primes-options...
-set -euo pipefail
-: "${HETERO:?}"
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 expect=$1
 shift
-tmp=${E2E_TMP:-/tmp}/primes_devices.$$
-mkdir -p "$tmp"
-trap 'rm -rf "$tmp"' EXIT
 
 run() {   # run NAME hetero-options...
-  local name=$1
-  shift
-  "$HETERO" primes "$@" --format json --no-progress > "$tmp/$name.json"
+    local name=$1
+    shift
+    "$HETERO" primes "$@" --format json --no-progress >"$E2E_DIR/$name.json"
 }
 
 run omp1 "$@" --devices omp --threads 1
@@ -22,7 +19,7 @@ run omp2 "$@" --devices omp --threads 2
 run cl "$@" --devices cl
 run mix "$@" --devices omp,cl --threads 1
 
-python3 - "$tmp" "$expect" <<'PY'
+python3 - "$E2E_DIR" "$expect" <<'PY'
 import json, sys
 tmp, expect = sys.argv[1], int(sys.argv[2])
 runs = {n: json.load(open(f"{tmp}/{n}.json")) for n in ("omp1", "omp2", "cl", "mix")}

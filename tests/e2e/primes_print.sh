@@ -4,21 +4,18 @@
 # list is the same whatever the devices.  Checked against a reference
 # (primesieve when installed, else trial division in Python).
 #   primes_print.sh A B
-set -euo pipefail
-: "${HETERO:?}"
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 a=$1 b=$2
-tmp=${E2E_TMP:-/tmp}/primes_print.$$
-mkdir -p "$tmp"
-trap 'rm -rf "$tmp"' EXIT
 
-"$HETERO" primes --range "$a:$b" --print "$tmp/omp.txt" --devices omp --format json --no-progress > "$tmp/omp.json"
-"$HETERO" primes --range "$a:$b" --print "$tmp/cl.txt" --devices omp,cl --format json --no-progress > "$tmp/cl.json"
-cmp "$tmp/omp.txt" "$tmp/cl.txt"
+"$HETERO" primes --range "$a:$b" --print "$E2E_DIR/omp.txt" --devices omp --format json --no-progress >"$E2E_DIR/omp.json"
+"$HETERO" primes --range "$a:$b" --print "$E2E_DIR/cl.txt" --devices omp,cl --format json --no-progress >"$E2E_DIR/cl.json"
+cmp "$E2E_DIR/omp.txt" "$E2E_DIR/cl.txt"
 
-if command -v primesieve > /dev/null && [[ $b -gt 0 ]]; then
-  primesieve "$a" "$((b - 1))" -p > "$tmp/ref.txt"
+if command -v primesieve >/dev/null && [[ $b -gt 0 ]]; then
+    primesieve "$a" "$((b - 1))" -p >"$E2E_DIR/ref.txt"
 else
-  python3 - "$a" "$b" > "$tmp/ref.txt" <<'PY'
+    python3 - "$a" "$b" >"$E2E_DIR/ref.txt" <<'PY'
 import sys
 a, b = int(sys.argv[1]), int(sys.argv[2])
 def prime(n):
@@ -32,8 +29,8 @@ for n in range(a, b):
     if prime(n): print(n)
 PY
 fi
-cmp "$tmp/omp.txt" "$tmp/ref.txt"
-python3 - "$tmp/omp.json" "$tmp/omp.txt" <<'PY'
+cmp "$E2E_DIR/omp.txt" "$E2E_DIR/ref.txt"
+python3 - "$E2E_DIR/omp.json" "$E2E_DIR/omp.txt" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
 n = sum(1 for _ in open(sys.argv[2]))

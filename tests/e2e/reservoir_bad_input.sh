@@ -1,22 +1,14 @@
 #!/usr/bin/env bash
 # Bad input to `hetero reservoir` gets exit status 2 and one line on stderr
 # naming the option, and nothing on stdout.
-set -uo pipefail
-: "${HETERO:?}"
-tmp=${E2E_TMP:-/tmp}/reservoir_bad_input.$$
-mkdir -p "$tmp"
-trap 'rm -rf "$tmp"' EXIT
-fail() { echo "FAIL: $*"; exit 1; }
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 
-check() {   # check OPTION-NAMED-IN-MESSAGE args...
-  local opt=$1; shift
-  "$HETERO" reservoir "$@" --devices omp > "$tmp/out" 2> "$tmp/err"
-  local rc=$?
-  [ "$rc" -eq 2 ] || fail "'$*' exited $rc, expected 2"
-  [ ! -s "$tmp/out" ] || fail "'$*' printed on stdout: $(cat "$tmp/out")"
-  [ "$(wc -l < "$tmp/err")" -eq 1 ] || fail "'$*' wrote $(wc -l < "$tmp/err") lines: $(cat "$tmp/err")"
-  grep -q -- "$opt" "$tmp/err" || fail "'$*': message does not name $opt: $(cat "$tmp/err")"
-  echo "ok: $* -> $(cat "$tmp/err")"
+# check WHAT ARGS...: hetero reservoir ARGS is bad input naming WHAT
+check() {
+        local what=$1
+        shift
+        expect_bad_input "$what" "$HETERO" reservoir "$@" --devices omp
 }
 
 check --paths --paths 0 --steps 10
@@ -38,6 +30,6 @@ check --trace --paths 10 --steps 10 --trace /nonexistent-dir/t.csv
 check --plot --paths 10 --steps 10 --plot fan.gif
 # a build without cairo cannot draw: --plot is bad input naming it
 if [ "${HETERO_CHARTS:-0}" != 1 ]; then
-  check --plot --paths 10 --steps 10 --plot fan.svg
-  grep -q cairo "$tmp/err" || fail "--plot without cairo does not say why: $(cat "$tmp/err")"
+        check --plot --paths 10 --steps 10 --plot fan.svg
+        grep -q cairo "$E2E_DIR/bad.err" || fail "--plot without cairo does not say why: $(cat "$E2E_DIR/bad.err")"
 fi

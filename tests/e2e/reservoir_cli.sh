@@ -2,15 +2,12 @@
 # The CLI end to end: the sigma = 0 case worked by hand (storage 100, 80,
 # 60, 50, 50, ...), the defaults of the tutorial, the trace CSV, and the
 # fan chart through gnuplot when it is installed.
-set -euo pipefail
-: "${HETERO:?}"
-tmp=${E2E_TMP:-/tmp}/reservoir_cli.$$
-mkdir -p "$tmp"
-trap 'rm -rf "$tmp"' EXIT
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 
 "$HETERO" reservoir --paths 100 --steps 6 --inflow-sd 0 --inflow-mean 50 --release 70 \
-  --trace "$tmp/hand.csv" --format json --no-progress --devices omp > "$tmp/hand.json"
-python3 - "$tmp" <<'PY'
+    --trace "$E2E_DIR/hand.csv" --format json --no-progress --devices omp >"$E2E_DIR/hand.json"
+python3 - "$E2E_DIR" <<'PY'
 import csv, json, sys
 tmp = sys.argv[1]
 r = json.load(open(f"{tmp}/hand.json"))
@@ -28,8 +25,8 @@ print("sigma = 0: storage 100, 80, 60, 50, 50, ... as worked by hand")
 PY
 
 # The tutorial's defaults: every field present with its standard error.
-"$HETERO" reservoir --paths 2e4 --steps 200 --format json --no-progress --devices omp > "$tmp/def.json"
-python3 - "$tmp/def.json" <<'PY'
+"$HETERO" reservoir --paths 2e4 --steps 200 --format json --no-progress --devices omp >"$E2E_DIR/def.json"
+python3 - "$E2E_DIR/def.json" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
 res = r["result"]
@@ -45,16 +42,16 @@ PY
 # paths are drawn at every step.  No gnuplot anywhere: a gnuplot first in
 # PATH would leave a mark.
 if [ "${HETERO_CHARTS:-0}" = 1 ]; then
-  here=$(cd "$(dirname "$0")" && pwd)
-  mkdir -p "$tmp/bin"
-  printf '#!/bin/sh\necho ran > "%s/gnuplot-ran"\n' "$tmp" > "$tmp/bin/gnuplot"
-  chmod +x "$tmp/bin/gnuplot"
-  PATH="$tmp/bin" "$HETERO" reservoir --paths 5000 --steps 300 --plot "$tmp/fan.png" --trace "$tmp/fan.csv" --quiet --no-progress --devices omp > /dev/null
-  PATH="$tmp/bin" "$HETERO" reservoir --paths 5000 --steps 300 --plot "$tmp/fan.svg" --quiet --no-progress --devices omp > /dev/null
-  [ ! -e "$tmp/gnuplot-ran" ] || { echo "FAIL: gnuplot was run"; exit 1; }
-  [ "$(wc -l < "$tmp/fan.csv")" -eq 66 ] || { echo "FAIL: trace rows"; exit 1; }
-  python3 "$here/charts.py" same "$tmp/fan.png" "$tmp/fan.svg"
-  python3 - "$here" "$tmp" <<'PY'
+    here=$(cd "$(dirname "$0")" && pwd)
+    mkdir -p "$E2E_DIR/bin"
+    printf '#!/bin/sh\necho ran >"%s/gnuplot-ran"\n' "$E2E_DIR" >"$E2E_DIR/bin/gnuplot"
+    chmod +x "$E2E_DIR/bin/gnuplot"
+    PATH="$E2E_DIR/bin" "$HETERO" reservoir --paths 5000 --steps 300 --plot "$E2E_DIR/fan.png" --trace "$E2E_DIR/fan.csv" --quiet --no-progress --devices omp >/dev/null
+    PATH="$E2E_DIR/bin" "$HETERO" reservoir --paths 5000 --steps 300 --plot "$E2E_DIR/fan.svg" --quiet --no-progress --devices omp >/dev/null
+    [ ! -e "$E2E_DIR/gnuplot-ran" ] || fail "gnuplot was run"
+    [ "$(wc -l <"$E2E_DIR/fan.csv")" -eq 66 ] || fail "trace rows"
+    python3 "$here/charts.py" same "$E2E_DIR/fan.png" "$E2E_DIR/fan.svg"
+    python3 - "$here" "$E2E_DIR" <<'PY'
 import csv, sys
 sys.path.insert(0, sys.argv[1])
 import charts
@@ -72,5 +69,5 @@ assert "300 steps (T), seed 0" in m["title"] and "5,000 paths" in m["title"], m[
 print("fan chart: PNG and SVG draw the trace's mean and quantiles; title", repr(m["title"]))
 PY
 else
-  echo "notice: this build cannot draw (no cairo); --plot not exercised"
+    echo "notice: this build cannot draw (no cairo); --plot not exercised"
 fi

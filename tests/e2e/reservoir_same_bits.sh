@@ -3,31 +3,28 @@
 # OpenMP thread, two threads, the OpenCL device(s) alone and OpenCL with
 # OpenMP.  The OpenCL runs are skipped (with a notice) where no OpenCL
 # device exists.
-set -euo pipefail
-: "${HETERO:?}"
-tmp=${E2E_TMP:-/tmp}/reservoir_same_bits.$$
-mkdir -p "$tmp"
-trap 'rm -rf "$tmp"' EXIT
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 
 sets=("omp --threads 1" "omp --threads 2")
 if "$HETERO" devices --format json | python3 -c 'import json,sys; sys.exit(0 if json.load(sys.stdin)["opencl"] else 1)'; then
-  sets+=("cl" "omp,cl --threads 1")
+    sets+=("cl" "omp,cl --threads 1")
 else
-  echo "notice: no OpenCL device; comparing OpenMP runs only"
+    echo "notice: no OpenCL device; comparing OpenMP runs only"
 fi
 
 # Two jobs: odd steps without a trace (many grains), and a traced job
 # whose traced steps fall on odd and even steps.
 jobs=("--paths 20001 --steps 101 --seed 42"
-      "--paths 3000 --steps 1000 --capacity 80 --inflow-mean 60 --inflow-sd 90 --release 65 --initial 10 --seed 0xabcdef0123 --trace TRACE")
+            "--paths 3000 --steps 1000 --capacity 80 --inflow-mean 60 --inflow-sd 90 --release 65 --initial 10 --seed 0xabcdef0123 --trace TRACE")
 
 for j in "${!jobs[@]}"; do
-  for s in "${!sets[@]}"; do
-    args=${jobs[$j]//TRACE/$tmp/trace.$j.$s.csv}
-    # shellcheck disable=SC2086
-    "$HETERO" reservoir $args --devices ${sets[$s]} --format json --no-progress > "$tmp/out.$j.$s.json"
-  done
-  python3 - "$tmp" "$j" "${#sets[@]}" "${sets[@]}" <<'PY'
+    for s in "${!sets[@]}"; do
+        args=${jobs[$j]//TRACE/$E2E_DIR/trace.$j.$s.csv}
+        # shellcheck disable=SC2086
+        "$HETERO" reservoir $args --devices ${sets[$s]} --format json --no-progress >"$E2E_DIR/out.$j.$s.json"
+    done
+    python3 - "$E2E_DIR" "$j" "${#sets[@]}" "${sets[@]}" <<'PY'
 import json, os, sys
 tmp, j, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 names = sys.argv[4:4 + n]

@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # slow_device.sh - a slow or failing OpenCL device beside OpenMP changes
 # nothing in the answer (contracts 1, 3, 6 and 9): the same result and
 # digest as OpenMP alone, the run ends without waiting for the slow
@@ -5,6 +6,7 @@
 # retires that worker (status "failed" in the report) while the others
 # finish.  The slow device is PoCL on the same cores and, where Oclgrind is
 # installed, Oclgrind (a simulated GPU, thousands of times slower).
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 H=$HETERO
@@ -30,16 +32,16 @@ i=0
 for job in "${JOBS[@]}"; do
     read -r -a args <<<"$job"
     i=$((i + 1))
-    run_ok "omp$i" "$H" "${args[@]}" --devices omp --threads 2 --format json
+    run_ok "omp$i" "$H" "${args[@]}" --devices omp --threads "$THREADS" --format json
     if [ -n "$pocl" ]; then
-        run_ok "pocl$i" "$H" "${args[@]}" --devices "$pocl,omp" --threads 2 --format json
+        run_ok "pocl$i" "$H" "${args[@]}" --devices "$pocl,omp" --threads "$THREADS" --format json
         json_check "$E2E_DIR/pocl$i.out" \
             "r['digest'] == json.load(open('$E2E_DIR/omp$i.out'))['digest']" \
             "r['result'] == json.load(open('$E2E_DIR/omp$i.out'))['result']" \
             "all(w['status'] == 'ok' and 'recomputed' in w and w['width'] >= 1 for w in r['workers'])" \
             "sum(w['grains'] for w in r['workers']) == r['grains']"
         # the device's first batch fails: retired, the others finish
-        HETERO_FAULT="$pocl@1" run_ok "fault$i" "$H" "${args[@]}" --devices "$pocl,omp" --threads 2 --format json
+        HETERO_FAULT="$pocl@1" run_ok "fault$i" "$H" "${args[@]}" --devices "$pocl,omp" --threads "$THREADS" --format json
         json_check "$E2E_DIR/fault$i.out" \
             "r['digest'] == json.load(open('$E2E_DIR/omp$i.out'))['digest']" \
             "r['result'] == json.load(open('$E2E_DIR/omp$i.out'))['result']" \
@@ -55,7 +57,7 @@ done
 # Both workers failing leaves nobody: exit 1, nothing on stdout.
 if [ -n "$pocl" ]; then
     rc=0
-    HETERO_FAULT="omp@1" "$H" pi --samples 1e7 --devices "$pocl" --threads 2 >"$E2E_DIR/none.out" \
+    HETERO_FAULT="omp@1" "$H" pi --samples 1e7 --devices "$pocl" --threads "$THREADS" >"$E2E_DIR/none.out" \
         2>"$E2E_DIR/none.err" || rc=$?
     [ "$rc" -eq 0 ] || fail "a fault on a worker that is not running changed the run"
     rc=0
@@ -78,7 +80,7 @@ if [ -e "$icd" ]; then
         i=$((i + 1))
         start=$(date +%s)
         OCL_ICD_VENDORS="$E2E_DIR/icd" run_ok "grind$i" timeout 120 "$H" "${args[@]}" --devices cl:0:0,omp \
-            --threads 2 --format json
+            --threads "$THREADS" --format json
         same "Oclgrind beside OpenMP ($job)" "grind$i" "omp$i"
         echo "ok  $job: Oclgrind beside OpenMP gives OpenMP's bits in $(($(date +%s) - start)) s"
     done
