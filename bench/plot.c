@@ -7,7 +7,7 @@
  * set whose members share cores (a CPU OpenCL device beside OpenMP) is
  * hatched.
  *
- * Drawn once through host/draw.c, then written to every --plot file, SVG
+ * Drawn once through host/lib/draw.c, then written to every --plot file, SVG
  * or PNG, from that same drawing; each file carries the drawn values and
  * rectangles as JSON (draw.h), which the tests compare with the report.
  */

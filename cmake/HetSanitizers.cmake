@@ -10,7 +10,7 @@
 #
 # Commas work as well as semicolons ("address,undefined").  thread cannot be
 # combined with address.  A ThreadSanitizer build turns HETERO_TARGET_CLONES
-# off (host/clones.h: the ifunc resolvers run before TSan's runtime is set
+# off (host/workloads/clones.h: the ifunc resolvers run before TSan's runtime is set
 # up).  Sets HET_SAN_ADDRESS, HET_SAN_UNDEFINED, HET_SAN_THREAD (0 or 1) and
 # HET_SANITIZERS (the list) for tests/CMakeLists.txt and the summary.
 include_guard(GLOBAL)

@@ -8,6 +8,7 @@
  *   out : n * 4 uint, per vector the 4 output words
  */
 #include <Random123/philox.h>
+#include "het_philox.h"
 
 __kernel void philox_kat(__global const uint *in, __global uint *out, uint n)
 {
@@ -16,7 +17,7 @@ __kernel void philox_kat(__global const uint *in, __global uint *out, uint n)
         return;
     philox4x32_ctr_t ctr = {{in[6 * i], in[6 * i + 1], in[6 * i + 2], in[6 * i + 3]}};
     philox4x32_key_t key = {{in[6 * i + 4], in[6 * i + 5]}};
-    philox4x32_ctr_t r = philox4x32_R(10, ctr, key);
+    philox4x32_ctr_t r = philox4x32_R(HET_PHILOX_ROUNDS, ctr, key);
     for (int j = 0; j < 4; j++)
         out[4 * i + j] = r.v[j];
 }

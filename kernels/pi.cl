@@ -5,7 +5,7 @@
  * an integer, so the order of summation cannot change it.
  *
  * Two paths compute the same bits (the stream of pi_common.h); the host
- * picks one per device with the argument lanes64 (host/wl_pi.c):
+ * picks one per device with the argument lanes64 (host/workloads/wl_pi.c):
  *   lanes64 = 1: Philox on 8-lane vectors of 64-bit lanes, each 32x32->64
  *     product one 64-bit lane multiply.  CPU OpenCL compilers (PoCL) turn
  *     this into AVX-512/AVX2 vpmuludq code.
@@ -33,7 +33,7 @@ inline ulong pi_hits8(ulong b, uint key0, uint key1)
     ulong8 c0 = bb & 0xFFFFFFFFul, c1 = bb >> 32;
     ulong8 c2 = (ulong8)(0ul), c3 = (ulong8)((ulong)HET_PI_TAG);
     ulong k0 = key0, k1 = key1;
-    for (int r = 0; r < 10; r++) {
+    for (int r = 0; r < HET_PHILOX_ROUNDS; r++) {
         ulong8 p0 = c0 * PHILOX_M0;
         ulong8 p1 = c2 * PHILOX_M1;
         c0 = ((p1 >> 32) ^ c1 ^ k0);
@@ -69,7 +69,7 @@ inline uint pi_sq_hit(uint x, uint y)
 inline uint pi_hits_u32(ulong b, uint k0, uint k1, uint both)
 {
     uint c0 = (uint)b, c1 = (uint)(b >> 32), c2 = 0u, c3 = HET_PI_TAG;
-    for (int r = 0; r < 10; r++) {
+    for (int r = 0; r < HET_PHILOX_ROUNDS; r++) {
         const uint h0 = mul_hi((uint)PHILOX_M0, c0), l0 = (uint)PHILOX_M0 * c0;
         const uint h1 = mul_hi((uint)PHILOX_M1, c2), l1 = (uint)PHILOX_M1 * c2;
         c0 = h1 ^ c1 ^ k0;
@@ -107,7 +107,7 @@ __kernel void pi(__global ulong *out, ulong g0, uint n, __global ulong *chk,
         philox4x32_key_t key = {{key0, key1}};
         for (ulong b = b0 + nvec * 8 + l; b < b0 + nblocks; b += L) {
             philox4x32_ctr_t c = {{(uint)b, (uint)(b >> 32), 0u, HET_PI_TAG}};
-            philox4x32_ctr_t r = philox4x32(c, key);
+            philox4x32_ctr_t r = philox4x32_R(HET_PHILOX_ROUNDS, c, key);
             long x0 = (int)r.v[0], y0 = (int)r.v[1];
             long x1 = (int)r.v[2], y1 = (int)r.v[3];
             hits += ((ulong)(x0 * x0) + (ulong)(y0 * y0)) < HET_PI_R2;

@@ -10,6 +10,8 @@
 #ifndef HET_PI_COMMON_H
 #define HET_PI_COMMON_H
 
+#include "het_philox.h"
+
 #define HET_PI_TAG 1u
 #define HET_PI_R2 0x4000000000000000ul   /* 2^62 = (2^31)^2 */
 

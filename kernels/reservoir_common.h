@@ -5,7 +5,7 @@
  * of a path, how four Philox words become two normal variates, one step of
  * the model, what a path contributes to its grain's sums, the histogram
  * bins, the trace steps and the byte layout of a grain's partial.  The
- * host's vectorised CPU path (host/wl_reservoir.c) and the kernel
+ * host's vectorised CPU path (host/workloads/wl_reservoir.c) and the kernel
  * (kernels/reservoir.cl) both call these functions, so they compute the
  * same operations in the same order.  Compile with FP contraction off.
  *
@@ -23,6 +23,7 @@
 #ifndef HET_RESERVOIR_COMMON_H
 #define HET_RESERVOIR_COMMON_H
 
+#include "het_philox.h"
 #include "hmath.h"
 #include <Random123/philox.h>
 
@@ -90,7 +91,7 @@ HET_RES_FN void het_res_pair(het_u64 p, het_u32 j, het_u32 key0, het_u32 key1,
 {
     philox4x32_ctr_t c = {{j, (het_u32)p, (het_u32)(p >> 32), HET_RES_TAG}};
     philox4x32_key_t k = {{key0, key1}};
-    philox4x32_ctr_t r = philox4x32_R(10, c, k);
+    philox4x32_ctr_t r = philox4x32_R(HET_PHILOX_ROUNDS, c, k);
     het_res_normals(r.v[0], r.v[1], r.v[2], r.v[3], z0, z1);
 }
 

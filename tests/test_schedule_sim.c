@@ -1,4 +1,4 @@
-/* The scheduling policy (host/schedule.c), driven in virtual time by
+/* The scheduling policy (host/lib/schedule.c), driven in virtual time by
  * simulated workers, keeps every worker busy and ends the job close to the
  * ideal time: wide GPUs beside CPU teams, slow grains, a device far slower
  * than the CPU, many workers of mixed speeds on one counter.

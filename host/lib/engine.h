@@ -15,7 +15,7 @@
 
 
 
-/* A run stops when a signal arrives (host/interrupt.h, deferred mode while
+/* A run stops when a signal arrives (host/lib/interrupt.h, deferred mode while
  * it runs): no new batches, a short grace for those in flight, the journal
  * written, HETERO_E_INTERRUPTED returned with how far it got. */
 

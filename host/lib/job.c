@@ -17,6 +17,7 @@
 #include "format.h"
 #include "hcl.h"
 #include "par.h"
+#include "tunables.h"
 
 /* ---- the common options ------------------------------------------------ */
 
@@ -187,10 +188,9 @@ static int set_row(void *params, const hetero_option *o, const char *value)
 
 /* ---- the registry -------------------------------------------------------- */
 
-#define HET_MAX_WORKLOADS 64
-static const hetero_workload *het__registry[HET_MAX_WORKLOADS] = {&het_wl_pi, &het_wl_primes,
-                                                                   &het_wl_reservoir};
-static size_t het__n_registered = 3;
+static const hetero_workload *const het__builtins[] = {HET_BUILTIN_WORKLOADS};
+static const hetero_workload *het__registry[HET_MAX_WORKLOADS] = {HET_BUILTIN_WORKLOADS};
+static size_t het__n_registered = sizeof het__builtins / sizeof *het__builtins;
 static pthread_mutex_t het__registry_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* The checks a description must pass: everything the engine relies on. */
@@ -324,7 +324,14 @@ int het_job_init(hetero_job *job, const hetero_workload *wl)
     return HETERO_OK;
 }
 
-int hetero_job_set(hetero_job *job, const char *option, const char *value)
+/* hetero_job_error: the message of the last call on this job */
+static int keep_error(hetero_job *job, int rc)
+{
+    snprintf(job->error, sizeof job->error, "%s", rc ? hetero_errmsg() : "");
+    return rc;
+}
+
+static int set_text(hetero_job *job, const char *option, const char *value)
 {
     size_t i;
     const hetero_option *o = find_row(job->wl->options, option, &i);
@@ -344,6 +351,11 @@ int hetero_job_set(hetero_job *job, const char *option, const char *value)
     if (rc == HETERO_OK)
         job->given[i] = 1;
     return rc;
+}
+
+int hetero_job_set(hetero_job *job, const char *option, const char *value)
+{
+    return keep_error(job, set_text(job, option, value));
 }
 
 int hetero_job_set_u64(hetero_job *job, const char *option, uint64_t value)
@@ -379,7 +391,7 @@ static int row_has_value(const void *params, const hetero_option *o)
     return 0;
 }
 
-int hetero_job_check(hetero_job *job)
+static int check_job(hetero_job *job)
 {
     const hetero_workload *wl = job->wl;
     size_t i = 0;
@@ -418,6 +430,8 @@ int hetero_job_check(hetero_job *job)
         return hetero_fail(HETERO_E_BADARG, "--checkpoint-remove: needs --checkpoint FILE");
     return wl->validate ? wl->validate(job->params) : HETERO_OK;
 }
+
+int hetero_job_check(hetero_job *job) { return keep_error(job, check_job(job)); }
 
 int het_job_plan(hetero_job *job)
 {
@@ -607,12 +621,6 @@ void hetero_job_on_progress(hetero_job *job, hetero_progress_fn fn, void *ctx, d
     job->progress = fn;
     job->progress_ctx = ctx;
     job->progress_every = every_s > 0 ? every_s : 1.0;
-}
-
-static int keep_error(hetero_job *job, int rc)
-{
-    snprintf(job->error, sizeof job->error, "%s", rc ? hetero_errmsg() : "");
-    return rc;
 }
 
 int hetero_job_run(hetero_job *job)

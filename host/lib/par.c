@@ -31,6 +31,10 @@ static int het__mpi_fail(const char *call, int rc)
     return hetero_fail(HETERO_E_MPI, "%s on rank %d (%s): %s", call, het__par.rank, het__par.host, s);
 }
 
+/* The tags of our point-to-point messages: the gather's run counts and
+ * data, finished grains shipped to rank 0's journal, and its answer. */
+enum { HET_TAG_COUNT = 5, HET_TAG_DATA = 7, HET_TAG_SHIP = 11, HET_TAG_ACK = 12 };
+
 #define MPI_CHECK(call)                                   \
     do {                                                  \
         int het__rc = (call);                             \
@@ -149,7 +153,6 @@ void het_par_finalize(void)
 #endif
 }
 
-int het_par_active(void) { return het__par.active; }
 int het_par_rank(void) { return het__par.rank; }
 int het_par_size(void) { return het__par.size; }
 int het_par_local_rank(void) { return het__par.local_rank; }
@@ -308,7 +311,7 @@ static int het__send_bytes(const void *p, size_t bytes, int to)
     const char *c = p;
     while (bytes) {
         int piece = bytes > (size_t)INT_MAX ? INT_MAX : (int)bytes;
-        MPI_CHECK(MPI_Send(c, piece, MPI_BYTE, to, 7, MPI_COMM_WORLD));
+        MPI_CHECK(MPI_Send(c, piece, MPI_BYTE, to, HET_TAG_DATA, MPI_COMM_WORLD));
         c += piece;
         bytes -= (size_t)piece;
     }
@@ -320,7 +323,7 @@ static int het__recv_bytes(void *p, size_t bytes, int from)
     char *c = p;
     while (bytes) {
         int piece = bytes > (size_t)INT_MAX ? INT_MAX : (int)bytes;
-        MPI_CHECK(MPI_Recv(c, piece, MPI_BYTE, from, 7, MPI_COMM_WORLD, MPI_STATUS_IGNORE));
+        MPI_CHECK(MPI_Recv(c, piece, MPI_BYTE, from, HET_TAG_DATA, MPI_COMM_WORLD, MPI_STATUS_IGNORE));
         c += piece;
         bytes -= (size_t)piece;
     }
@@ -335,7 +338,7 @@ int het_par_gather_partials(void *all, size_t psize, const uint64_t *batches, si
     uint64_t mine = n_batches;
     int rc = HETERO_OK;
     if (het__par.rank != 0) {
-        MPI_CHECK(MPI_Send(&mine, 1, MPI_UINT64_T, 0, 5, MPI_COMM_WORLD));
+        MPI_CHECK(MPI_Send(&mine, 1, MPI_UINT64_T, 0, HET_TAG_COUNT, MPI_COMM_WORLD));
         if (n_batches)
             rc = het__send_bytes(batches, n_batches * 2 * sizeof(uint64_t), 0);
         /* the batches' data in batch order, each contiguous in `all` */
@@ -345,7 +348,7 @@ int het_par_gather_partials(void *all, size_t psize, const uint64_t *batches, si
     }
     for (int r = 1; r < het__par.size && rc == HETERO_OK; r++) {
         uint64_t nb = 0;
-        MPI_CHECK(MPI_Recv(&nb, 1, MPI_UINT64_T, r, 5, MPI_COMM_WORLD, MPI_STATUS_IGNORE));
+        MPI_CHECK(MPI_Recv(&nb, 1, MPI_UINT64_T, r, HET_TAG_COUNT, MPI_COMM_WORLD, MPI_STATUS_IGNORE));
         if (!nb)
             continue;
         uint64_t *b = malloc(nb * 2 * sizeof *b);
@@ -415,8 +418,6 @@ int het_par_bcast(void *p, size_t n)
     }
     return HETERO_OK;
 }
-
-#define HET_TAG_SHIP 11
 
 int het_par_ship(const uint64_t *runs, size_t n_runs, const void *partials, size_t psize)
 {
@@ -495,8 +496,6 @@ int het_par_receive_shipped(void *partials, size_t psize, uint64_t n_grains,
         free(buf);
     }
 }
-
-#define HET_TAG_ACK 12
 
 void het_par_ack_all(void)
 {

@@ -82,7 +82,7 @@ static uint64_t pi_items(const hetero_job *job, uint64_t g0, uint64_t n)
 static unsigned pi_block_hits(uint64_t b, philox4x32_key_t key, int both)
 {
     philox4x32_ctr_t c = {{(uint32_t)b, (uint32_t)(b >> 32), 0, HET_PI_TAG}};
-    philox4x32_ctr_t r = philox4x32(c, key);
+    philox4x32_ctr_t r = philox4x32_R(HET_PHILOX_ROUNDS, c, key);
     int64_t x0 = (int32_t)r.v[0], y0 = (int32_t)r.v[1];
     int64_t x1 = (int32_t)r.v[2], y1 = (int32_t)r.v[3];
     unsigned h = (uint64_t)(x0 * x0) + (uint64_t)(y0 * y0) < HET_PI_R2;
@@ -118,7 +118,7 @@ static uint64_t pi_count_blocks(uint32_t k0, uint32_t k1, uint64_t b0, uint64_t 
             c3[l] = HET_PI_TAG;
         }
         uint32_t ka = k0, kb = k1;
-        for (int round = 0; round < 10; round++) {
+        for (int round = 0; round < HET_PHILOX_ROUNDS; round++) {
             for (int l = 0; l < PI_LANES; l++) {
                 uint64_t p0 = (uint64_t)PHILOX_M0 * c0[l];
                 uint64_t p1 = (uint64_t)PHILOX_M1 * c2[l];

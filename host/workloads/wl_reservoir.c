@@ -188,7 +188,7 @@ typedef struct het_res_lanes {
 } het_res_lanes;
 
 /* Z[2j], Z[2j+1] for paths p0 .. p0+VL-1.  Philox4x32-10 written out on
- * lane arrays (the same rounds as Random123's philox4x32_R(10, ...), which
+ * lane arrays (the same rounds as Random123's philox4x32_R(HET_PHILOX_ROUNDS, ...), which
  * the scalar path uses; test_reservoir checks they agree bit for bit). */
 static inline void het__res_pair_lanes(uint64_t p0, het_u32 j, het_u32 key0, het_u32 key1,
                                        double *restrict z0, double *restrict z1)
@@ -202,7 +202,7 @@ static inline void het__res_pair_lanes(uint64_t p0, het_u32 j, het_u32 key0, het
         uint64_t c0 = j, c1 = p & lo32, c2 = p >> 32, c3 = HET_RES_TAG;
         uint64_t k0 = key0, k1 = key1;
 #pragma GCC unroll 10
-        for (int r = 0; r < 10; r++) {
+        for (int r = 0; r < HET_PHILOX_ROUNDS; r++) {
             uint64_t m0 = UINT64_C(0xD2511F53) * (c0 & lo32);
             uint64_t m1 = UINT64_C(0xCD9E8D57) * (c2 & lo32);
             uint64_t n0 = (m1 >> 32) ^ c1 ^ k0;
@@ -543,7 +543,7 @@ static int het__res_merge(hetero_job *job, const void *partials)
     /* Reliability 1 - k/T rises as k falls: its q-quantile is 1 - (the
      * (1-q)-quantile of k) / T, taken at the mirrored rank. */
     het__res_relctx ctx = {p->steps, nb};
-    const double qs[3] = {0.05, 0.50, 0.95};
+    static const double qs[3] = {0.05, 0.50, 0.95};   /* reliability_p5, _p50, _p95 */
     for (int i = 0; i < 3; i++) {
         double kq = het__res_quantile(rel, nb, p->paths, 1.0 - qs[i], het__res_rel_val, &ctx);
         s->rel_p[i] = 1.0 - kq / T;

@@ -3,7 +3,7 @@
  * A workload is described by a public hetero_workload (include/hetero.h):
  * its options as rows, its hooks, its kernel.  This header adds what the
  * library keeps about a job (struct hetero_job, opaque outside), the job's
- * life cycle and the registry.  host/job.c implements both; the engine
+ * life cycle and the registry.  host/lib/job.c implements both; the engine
  * (engine.c) runs a planned job.
  */
 #ifndef HET_WORKLOAD_H

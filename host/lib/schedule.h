@@ -18,19 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* A batch target of 50 ms hides a GPU launch (tens of microseconds) and a
- * read-back, and is short enough that workers finish within a few percent
- * of each other. */
-#define HET_SCHED_TARGET_S 0.05
-/* Near the end a batch takes at most this share of the time the whole rank
- * is estimated to need for the rest, so batches shrink toward the end. */
-#define HET_SCHED_END_SHARE 0.5
-/* An idle worker copies a straggler's batch only when it would finish it
- * this many times sooner than the straggler is expected to. */
-#define HET_SCHED_STEAL_MARGIN 2.0
-/* Batches in flight per worker (an OpenCL device keeps the next one queued
- * while the last is read back). */
-#define HET_SCHED_MAX_FLIGHT 2
+#include "tunables.h"
 
 typedef struct het_sched_flight {
     uint64_t g0, n;

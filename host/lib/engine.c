@@ -51,33 +51,7 @@
 #include "journal.h"
 #include "par.h"
 #include "schedule.h"
-
-/* Device buffers for one in-flight batch are capped at this size. */
-#define HET_MAX_OUT_BYTES (64u << 20)
-/* Work-items a GPU compute unit keeps resident (NVIDIA since Maxwell and
- * AMD's GCN/CDNA hold 2048 to 2560); OpenCL cannot tell, so the width of a
- * GPU is its compute units times this over the work-group size. */
-#define HET_GPU_ITEMS_PER_CU 2048
-/* Drivers report the local memory one work-group may use; a compute unit
- * usually has more (NVIDIA reports 48 KiB of up to 228 KiB).  Assume twice
- * that per compute unit when estimating resident groups: too wide a
- * batch only queues, too narrow starves the device. */
-#define HET_GPU_LOCAL_PER_CU_FACTOR 2
-/* Interrupted or at the time limit: batches in flight get this long to
- * finish before they are abandoned (and the journal written). */
-#define HET_STOP_GRACE_S 2.0
-/* How often the journal gets the newly finished grains (and ranks other
- * than 0 send theirs to rank 0), and the default between fsyncs. */
-#define HET_JOURNAL_WRITE_S 1.0
-#define HET_JOURNAL_SYNC_S 30.0
-/* Stopping at a time limit: this long before it, no new batches (the
- * grace for those in flight, the journal's last write, a margin). */
-#define HET_TIME_LIMIT_MARGIN_S (HET_STOP_GRACE_S + 1.0)
-/* A device whose first batch is out this long, and ten of another worker's
- * waves, is a straggler (het__demote). */
-#define HET_DEMOTE_AFTER_S 0.2
-/* --progress=lines: one line this often. */
-#define HET_PROGRESS_LINE_S 5.0
+#include "tunables.h"
 
 /* Grain states (het_engine.done): 0 pending; 1 computed on this rank; 2
  * (rank 0) received from another rank during the run; 3 read from the
@@ -88,11 +62,6 @@
 #define HET_GRAIN_RESUMED 3
 #define HET_NOTED 0x80
 #define HET_STATE(x) ((x) & 0x7f)
-
-/* Once every grain has a result, a device thread gets this long to notice
- * (it polls every millisecond at most) before it is left behind inside
- * its driver call. */
-#define HET_WIND_DOWN_GRACE_S 0.02
 
 /* Copies src into dst[size], cut to fit (messages may be longer than a
  * report field). */
@@ -1604,7 +1573,7 @@ static int het__compute(het_engine *e, const het_run_opts *opts, hetero_report *
          * worker's waves is a straggler: its thread yields the cores */
         for (size_t i = 0; i < e->nw; i++) {
             const het_sched_worker *sw = &e->sched.w[i];
-            if (sw->rate <= 0 && sw->n_flight && now - sw->flight[0].t_start > 10 * fastest_wave &&
+            if (sw->rate <= 0 && sw->n_flight && now - sw->flight[0].t_start > HET_DEMOTE_WAVES * fastest_wave &&
                 now - sw->flight[0].t_start > HET_DEMOTE_AFTER_S)
                 het__demote(&e->w[i]);
         }
@@ -1630,7 +1599,7 @@ static int het__compute(het_engine *e, const het_run_opts *opts, hetero_report *
                 rc = het_journal_sync(e->journal);
             }
         }
-        if (now - t_counted >= 0.25) {
+        if (now - t_counted >= HET_PROGRESS_COUNT_S) {
             t_counted = now;
             uint64_t mine = atomic_load(&e->done_items);
             if (mine > reported && het_counter_add_done(e->counter, mine - reported) == HETERO_OK)

@@ -1,7 +1,7 @@
 /* par.h - MPI glue: one process is one rank; a run without a launcher is a
  * one-rank run that never initialises MPI.
  *
- * Everything MPI lives in host/par.c.  Collective functions must be called
+ * Everything MPI lives in host/lib/par.c.  Collective functions must be called
  * by every rank in the same order.
  */
 #ifndef HET_PAR_H
@@ -19,7 +19,6 @@ void het_par_finalize(void);
  * is (and leave finalising to the caller).  No-op otherwise. */
 int het_par_attach(void);
 
-int het_par_active(void);      /* 1 when MPI is in use */
 int het_par_rank(void);
 int het_par_size(void);
 int het_par_local_rank(void);  /* rank among the ranks of this node */

@@ -10,8 +10,8 @@
 #include <stddef.h>
 
 #include "hcl.h"
+#include "tunables.h"
 
-#define HET_MAX_CL_DEVICES 64
 
 typedef struct het_selection {
     int omp;                          /* the OpenMP team is a worker */
@@ -35,9 +35,6 @@ int het_devices_select(const char *list, const hcl_info *infos, size_t n, het_se
  * with fewer devices than ranks, rank r shares device r % n. */
 void het_devices_split(het_selection *sel, int local_rank, int local_size);
 
-/* The most OpenMP threads per rank, from --threads or OMP_NUM_THREADS
- * alike (a team of 100000 overflows libgomp's stacks). */
-#define HET_MAX_THREADS 4096
 
 /* A thread count, 1 to HET_MAX_THREADS; `what` names the option or the
  * variable in the one message both share.  HETERO_E_BADARG on bad input. */

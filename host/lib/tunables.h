@@ -1,0 +1,74 @@
+/* tunables.h - the library's tunable constants, in one place: times,
+ * sizes and limits that trade one thing for another.  Each says what it
+ * trades.  None changes a result or a digest (contract 1): grains are fixed
+ * by the job, not by any of these.  The kernel cache's own limits are in
+ * cl/hcl_internal.h (cl/ includes nothing from host/).
+ */
+#ifndef HET_TUNABLES_H
+#define HET_TUNABLES_H
+
+/* ---- scheduling (schedule.c) ---------------------------------------- */
+
+/* A batch target of 50 ms hides a GPU launch (tens of microseconds) and a
+ * read-back, and is short enough that workers finish within a few percent
+ * of each other. */
+#define HET_SCHED_TARGET_S 0.05
+/* Near the end a batch takes at most this share of the time the whole rank
+ * is estimated to need for the rest, so batches shrink toward the end. */
+#define HET_SCHED_END_SHARE 0.5
+/* An idle worker copies a straggler's batch only when it would finish it
+ * this many times sooner than the straggler is expected to. */
+#define HET_SCHED_STEAL_MARGIN 2.0
+/* Batches in flight per worker (an OpenCL device keeps the next one queued
+ * while the last is read back). */
+#define HET_SCHED_MAX_FLIGHT 2
+
+/* ---- the engine (engine.c) ------------------------------------------ */
+
+/* Device buffers for one in-flight batch are capped at this size. */
+#define HET_MAX_OUT_BYTES (64u << 20)
+/* Work-items a GPU compute unit keeps resident (NVIDIA since Maxwell and
+ * AMD's GCN/CDNA hold 2048 to 2560); OpenCL cannot tell, so the width of a
+ * GPU is its compute units times this over the work-group size. */
+#define HET_GPU_ITEMS_PER_CU 2048
+/* Drivers report the local memory one work-group may use; a compute unit
+ * usually has more (NVIDIA reports 48 KiB of up to 228 KiB).  Assume twice
+ * that per compute unit when estimating resident groups: too wide a
+ * batch only queues, too narrow starves the device. */
+#define HET_GPU_LOCAL_PER_CU_FACTOR 2
+/* Interrupted or at the time limit: batches in flight get this long to
+ * finish before they are abandoned (and the journal written). */
+#define HET_STOP_GRACE_S 2.0
+/* How often the journal gets the newly finished grains (and ranks other
+ * than 0 send theirs to rank 0), and the default between fsyncs. */
+#define HET_JOURNAL_WRITE_S 1.0
+#define HET_JOURNAL_SYNC_S 30.0
+/* Stopping at a time limit: this long before it, no new batches (the
+ * grace for those in flight, the journal's last write, a margin). */
+#define HET_TIME_LIMIT_MARGIN_S (HET_STOP_GRACE_S + 1.0)
+/* A device whose first batch is out this long, and HET_DEMOTE_WAVES of
+ * another worker's waves, is a straggler: its host thread yields the cores
+ * (het__demote).  Sooner demotes a device that is merely slow to start. */
+#define HET_DEMOTE_AFTER_S 0.2
+#define HET_DEMOTE_WAVES 10
+/* --progress=lines: one line this often. */
+#define HET_PROGRESS_LINE_S 5.0
+/* The main thread adds this rank's items to the every-rank progress count
+ * (one MPI call) this often. */
+#define HET_PROGRESS_COUNT_S 0.25
+/* Once every grain has a result, a device thread gets this long to notice
+ * (it polls every millisecond at most) before it is left behind inside
+ * its driver call. */
+#define HET_WIND_DOWN_GRACE_S 0.02
+
+/* ---- limits ---------------------------------------------------------- */
+
+/* OpenCL devices one process drives. */
+#define HET_MAX_CL_DEVICES 64
+/* The most OpenMP threads per rank, from --threads or OMP_NUM_THREADS
+ * alike (a team of 100000 overflows libgomp's stacks). */
+#define HET_MAX_THREADS 4096
+/* Workloads in the registry, built-ins included. */
+#define HET_MAX_WORKLOADS 64
+
+#endif
