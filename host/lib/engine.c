@@ -1772,6 +1772,12 @@ int het_engine_run(hetero_job *job, const het_run_opts *opts, hetero_report *rep
     if (rc == HETERO_E_INTERRUPTED || rc == HETERO_E_STOPPED) {
         int stop = rc;
         rc = het__journal_stop(e);
+        /* Interrupted, the ranks are out of step: another rank may have
+         * finished its share and wait in a collective call that this one
+         * never makes, so MPI_Finalize (collective too) could wait forever.
+         * This rank leaves without it; the launcher ends the others. */
+        if (stop == HETERO_E_INTERRUPTED && het_par_size() > 1)
+            het_par_set_broken();
         if (rc)
             snprintf(msg, sizeof msg, "%s", hetero_errmsg());
         else if (e->journal)

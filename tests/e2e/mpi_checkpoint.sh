@@ -14,6 +14,16 @@
 need_mpi
 
 H=$HETERO
+# every mpirun has a deadline: a job that hangs fails here, naming the step
+# (timeout passes a SIGTERM sent to it on to mpirun)
+MPIT=(timeout -k 10 150 "${MPI[@]}")
+# ended RC T0 WHAT: an mpirun that was stopped (started at $SECONDS = T0)
+# ended by itself, not at the deadline (its status alone cannot tell: a
+# rank killed with SIGKILL makes mpirun's 137 too)
+ended() {
+    [ "$1" -ne 0 ] || fail "$3 exited 0"
+    [ $((SECONDS - $2)) -lt 150 ] || fail "$3 did not end (killed by the test's deadline)"
+}
 job=(pi --samples "$(scaled 1.2e10)" --seed 21 --devices omp --threads 1 --format json)
 
 wait_journal() {
@@ -32,7 +42,8 @@ run_ok ref "$H" "${job[@]}"
 
 # ranks stopped under -np 2, resumed under -np 3
 j="$E2E_DIR/j"
-"${MPI[@]}" -np 2 "$H" "${job[@]}" --checkpoint "$j" >"$E2E_DIR/int.out" 2>"$E2E_DIR/int.err" &
+t0=$SECONDS
+"${MPIT[@]}" -np 2 "$H" "${job[@]}" --checkpoint "$j" >"$E2E_DIR/int.out" 2>"$E2E_DIR/int.err" &
 pid=$!
 wait_journal "$j"
 ranks=""
@@ -46,33 +57,35 @@ done
 kill -TERM $ranks || fail "the ranks ended before SIGTERM reached them"
 rc=0
 wait "$pid" || rc=$?
-[ "$rc" -ne 0 ] || fail "an interrupted mpirun exited 0"
+ended "$rc" "$t0" "an interrupted mpirun"
 [ -s "$E2E_DIR/int.out" ] && fail "an interrupted run wrote to stdout"
 grep -qE "interrupted after [0-9]+ of [0-9]+ grains; run the same command to resume" "$E2E_DIR/int.err" ||
     { show "$E2E_DIR/int.err"; fail "no interruption line from rank 0"; }
-run_ok res "${MPI[@]}" -np 3 "$H" "${job[@]}" --checkpoint "$j"
+run_ok res "${MPIT[@]}" -np 3 "$H" "${job[@]}" --checkpoint "$j"
 same res ref
 json_check "$E2E_DIR/res.out" "r['checkpoint']['resumed_grains'] > 0" "len(r['ranks']) == 3"
 echo "ok  stopped under -np 2, resumed under -np 3: the same bits"
 
 # SIGTERM to mpirun: the ranks are gone a second later, the journal stays
 j="$E2E_DIR/m"
-"${MPI[@]}" -np 2 "$H" "${job[@]}" --checkpoint "$j" >"$E2E_DIR/mint.out" 2>"$E2E_DIR/mint.err" &
+t0=$SECONDS
+"${MPIT[@]}" -np 2 "$H" "${job[@]}" --checkpoint "$j" >"$E2E_DIR/mint.out" 2>"$E2E_DIR/mint.err" &
 pid=$!
 wait_journal "$j" 2000
 kill -TERM "$pid" || fail "mpirun ended before SIGTERM reached it"
 rc=0
 wait "$pid" || rc=$?
-[ "$rc" -ne 0 ] || fail "mpirun stopped with SIGTERM exited 0"
+ended "$rc" "$t0" "mpirun stopped with SIGTERM"
 [ -s "$E2E_DIR/mint.out" ] && fail "a stopped mpirun printed a result"
-run_ok mres "${MPI[@]}" -np 2 "$H" "${job[@]}" --checkpoint "$j"
+run_ok mres "${MPIT[@]}" -np 2 "$H" "${job[@]}" --checkpoint "$j"
 same mres ref
 json_check "$E2E_DIR/mres.out" "r['checkpoint']['resumed_grains'] > 0"
 echo "ok  mpirun stopped with SIGTERM; the same command finished the job with the same bits"
 
 # rank 1 killed with SIGKILL: mpirun ends the job; the same command finishes
 j="$E2E_DIR/k"
-"${MPI[@]}" -np 2 "$H" "${job[@]}" --checkpoint "$j" >"$E2E_DIR/kill.out" 2>"$E2E_DIR/kill.err" &
+t0=$SECONDS
+"${MPIT[@]}" -np 2 "$H" "${job[@]}" --checkpoint "$j" >"$E2E_DIR/kill.out" 2>"$E2E_DIR/kill.err" &
 pid=$!
 wait_journal "$j" 2000
 victim=""
@@ -85,9 +98,9 @@ done
 kill -KILL "$victim" || fail "rank 1 ended before SIGKILL reached it"
 rc=0
 wait "$pid" || rc=$?
-[ "$rc" -ne 0 ] || fail "mpirun exited 0 with a rank killed"
+ended "$rc" "$t0" "mpirun with a rank killed"
 [ -s "$E2E_DIR/kill.out" ] && fail "a run with a dead rank printed a result"
-run_ok kres "${MPI[@]}" -np 2 "$H" "${job[@]}" --checkpoint "$j"
+run_ok kres "${MPIT[@]}" -np 2 "$H" "${job[@]}" --checkpoint "$j"
 same kres ref
 json_check "$E2E_DIR/kres.out" "r['checkpoint']['resumed_grains'] > 0"
 echo "ok  rank 1 killed with SIGKILL; the same command finished the job with the same bits"
@@ -98,7 +111,7 @@ echo "ok  rank 1 killed with SIGKILL; the same command finished the job with the
 # sanitizer, whose slowdown varies most here)
 n=1.2e10
 [ "$SLOW" -eq 1 ] || n=3e9
-run_ok prog "${MPI[@]}" -np 2 "$H" pi --samples "$n" --seed 2 --devices omp --threads 1 --format json \
+run_ok prog "${MPIT[@]}" -np 2 "$H" pi --samples "$n" --seed 2 --devices omp --threads 1 --format json \
     --progress=lines
 python3 - "$E2E_DIR/prog.err" <<'PY' || fail "--progress=lines under mpirun (see above)"
 import re, sys
