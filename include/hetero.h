@@ -152,9 +152,11 @@ int hetero_job_create_for(hetero_job **job, const hetero_workload *wl);
 void hetero_job_free(hetero_job *job);
 
 /* Options, by their command-line names.  From text, as a command line
- * gives them ("--samples", "1e9"; a flag takes NULL); or typed.  Both check
- * the value (type, bounds) and fail with HETERO_E_BADARG and a message
- * naming the option.  The common options are set the same way:
+ * gives them ("--samples", "1e9"; a flag takes NULL); or typed, which sets
+ * what the number's text would (so a whole double sets a count, 2.5 does
+ * not).  Both check the value (type, bounds) and fail with
+ * HETERO_E_BADARG and a message naming the option, which
+ * hetero_job_error gives back too.  The common options are set the same way:
  *   --seed S, --devices LIST, --threads T, --checkpoint FILE,
  *   --checkpoint-every S, --checkpoint-remove, --time-limit DURATION,
  *   --quiet.
