@@ -198,7 +198,7 @@ static void wheel_tables_follow_their_definitions(void **state)
 static void presieve_tables_cross_out_exactly_the_multiples_of_7_to_43(void **state)
 {
     (void)state;
-    const uint8_t *pre = het__primes_pre_tables();
+    const uint8_t *pre = het_primes_pre_tables();
     assert_non_null(pre);
     const uint32_t off[3] = {HET_PRIMES_PRE_OFF_0, HET_PRIMES_PRE_OFF_1, HET_PRIMES_PRE_OFF_2};
     const uint32_t per[3] = {HET_PRIMES_PRE_PERIOD_0, HET_PRIMES_PRE_PERIOD_1, HET_PRIMES_PRE_PERIOD_2};
@@ -223,22 +223,22 @@ static void cpu_sieve_tables_follow_their_definitions(void **state)
     (void)state;
     /* the CPU's pre-sieve tables (7..97), the first bytes of the number
      * line and the mod-210 wheel of the bucket primes */
-    assert_int_equal(het__primes_check_tables(), HETERO_OK);
+    assert_int_equal(het_primes_check_tables(), HETERO_OK);
 }
 
 static void isqrt_is_exact_at_the_edges(void **state)
 {
     (void)state;
-    assert_int_equal(het__primes_isqrt(0), 0);
-    assert_int_equal(het__primes_isqrt(1), 1);
-    assert_int_equal(het__primes_isqrt(3), 1);
-    assert_int_equal(het__primes_isqrt(4), 2);
-    assert_int_equal(het__primes_isqrt(UINT64_MAX), UINT32_MAX);
+    assert_int_equal(het_primes_isqrt(0), 0);
+    assert_int_equal(het_primes_isqrt(1), 1);
+    assert_int_equal(het_primes_isqrt(3), 1);
+    assert_int_equal(het_primes_isqrt(4), 2);
+    assert_int_equal(het_primes_isqrt(UINT64_MAX), UINT32_MAX);
     const uint64_t s = UINT64_C(4294967291);   /* largest 32-bit prime */
-    assert_int_equal(het__primes_isqrt(s * s), s);
-    assert_int_equal(het__primes_isqrt(s * s - 1), s - 1);
-    assert_int_equal(het__primes_isqrt((uint64_t)UINT32_MAX * UINT32_MAX), UINT32_MAX);
-    assert_int_equal(het__primes_isqrt((uint64_t)UINT32_MAX * UINT32_MAX - 1), UINT32_MAX - 1);
+    assert_int_equal(het_primes_isqrt(s * s), s);
+    assert_int_equal(het_primes_isqrt(s * s - 1), s - 1);
+    assert_int_equal(het_primes_isqrt((uint64_t)UINT32_MAX * UINT32_MAX), UINT32_MAX);
+    assert_int_equal(het_primes_isqrt((uint64_t)UINT32_MAX * UINT32_MAX - 1), UINT32_MAX - 1);
 }
 
 /* ---- counts against references --------------------------------------------- */
@@ -264,18 +264,18 @@ static void every_small_range_matches_trial_division(void **state)
         below[n] = below[n - 1] + (uint64_t)trial_prime(n - 1);
     het__primes_base b;
     het__primes_sieve *sv;
-    assert_int_equal(het__primes_base_init(&b, het__primes_isqrt(MAX - 1), 1), HETERO_OK);
-    assert_int_equal(het__primes_sieve_new(&sv), HETERO_OK);
+    assert_int_equal(het_primes_base_init(&b, het_primes_isqrt(MAX - 1), 1), HETERO_OK);
+    assert_int_equal(het_primes_sieve_new(&sv), HETERO_OK);
     for (uint64_t a = 0; a < MAX; a++)
         for (uint64_t bb = a + 1; bb <= MAX; bb++) {
             uint64_t c = 0;
-            assert_int_equal(het__primes_sieve_range(sv, &b, a, bb, NULL, NULL, &c), HETERO_OK);
+            assert_int_equal(het_primes_sieve_range(sv, &b, a, bb, NULL, NULL, &c), HETERO_OK);
             if (c != below[bb] - below[a])
                 fail_msg("[%" PRIu64 ", %" PRIu64 "): %" PRIu64 " primes, expected %" PRIu64, a, bb, c,
                          below[bb] - below[a]);
         }
-    het__primes_sieve_free(sv);
-    het__primes_base_free(&b);
+    het_primes_sieve_free(sv);
+    het_primes_base_free(&b);
 }
 
 static void small_ranges_through_the_workload_match_trial_division(void **state)
@@ -316,19 +316,19 @@ static void ranges_near_2_to_the_64_match_miller_rabin(void **state)
     /* one plan of sqrt(2^64) sieving primes, many ranges against it */
     het__primes_base b;
     het__primes_sieve *sv;
-    assert_int_equal(het__primes_base_init(&b, UINT32_MAX, 0), HETERO_OK);
+    assert_int_equal(het_primes_base_init(&b, UINT32_MAX, 0), HETERO_OK);
     assert_int_equal(b.count, 203280221 - 3);   /* pi(2^32) without 2, 3, 5 */
-    assert_int_equal(het__primes_sieve_new(&sv), HETERO_OK);
+    assert_int_equal(het_primes_sieve_new(&sv), HETERO_OK);
     const uint64_t top = UINT64_MAX;
     /* 2^64 - 59 is the largest 64-bit prime; 2^64 - 1 itself is composite */
     static const uint64_t widths[] = {1, 58, 59, 61, 20000};
     for (size_t i = 0; i < sizeof widths / sizeof *widths; i++) {
         uint64_t c;
-        assert_int_equal(het__primes_sieve_range(sv, &b, top - widths[i], top, NULL, NULL, &c), HETERO_OK);
+        assert_int_equal(het_primes_sieve_range(sv, &b, top - widths[i], top, NULL, NULL, &c), HETERO_OK);
         assert_int_equal(c, mr_count(top - widths[i], top));
     }
-    het__primes_sieve_free(sv);
-    het__primes_base_free(&b);
+    het_primes_sieve_free(sv);
+    het_primes_base_free(&b);
 }
 
 static void the_range_ending_at_2_to_the_64_minus_1_through_the_workload(void **state)
@@ -359,12 +359,12 @@ static void counts_high_up_match_primesieve(void **state)
         het__primes_base b;
         het__primes_sieve *sv;
         uint64_t c;
-        assert_int_equal(het__primes_base_init(&b, het__primes_isqrt(r[i].b - 1), 0), HETERO_OK);
-        assert_int_equal(het__primes_sieve_new(&sv), HETERO_OK);
-        assert_int_equal(het__primes_sieve_range(sv, &b, r[i].a, r[i].b, NULL, NULL, &c), HETERO_OK);
+        assert_int_equal(het_primes_base_init(&b, het_primes_isqrt(r[i].b - 1), 0), HETERO_OK);
+        assert_int_equal(het_primes_sieve_new(&sv), HETERO_OK);
+        assert_int_equal(het_primes_sieve_range(sv, &b, r[i].a, r[i].b, NULL, NULL, &c), HETERO_OK);
         assert_int_equal(c, r[i].count);
-        het__primes_sieve_free(sv);
-        het__primes_base_free(&b);
+        het_primes_sieve_free(sv);
+        het_primes_base_free(&b);
     }
 }
 
@@ -379,15 +379,15 @@ static void a_range_cut_anywhere_counts_the_same(void **state)
     (void)state;
     static const uint64_t starts[] = {UINT64_C(274999000001), UINT64_C(1000000000000000),
                                       UINT64_MAX - 1000000000};
-    const uint64_t seg = 30 * (uint64_t)HET__PRIMES_SEG_BYTES;
+    const uint64_t seg = 30 * (uint64_t)HET_PRIMES_SEG_BYTES;
     for (size_t i = 0; i < sizeof starts / sizeof *starts; i++) {
         const uint64_t a = starts[i], b = a + 30 * seg + 12345;
         het__primes_base base;
         het__primes_sieve *sv;
         uint64_t whole, c1, c2;
-        assert_int_equal(het__primes_base_init(&base, het__primes_isqrt(b - 1), 0), HETERO_OK);
-        assert_int_equal(het__primes_sieve_new(&sv), HETERO_OK);
-        assert_int_equal(het__primes_sieve_range(sv, &base, a, b, NULL, NULL, &whole), HETERO_OK);
+        assert_int_equal(het_primes_base_init(&base, het_primes_isqrt(b - 1), 0), HETERO_OK);
+        assert_int_equal(het_primes_sieve_new(&sv), HETERO_OK);
+        assert_int_equal(het_primes_sieve_range(sv, &base, a, b, NULL, NULL, &whole), HETERO_OK);
         const uint64_t a30 = a - a % 30;
         const uint64_t cuts[] = {a30 + seg - 1, a30 + seg, a30 + 29 * seg + 7, a + 1,      a + 29,
                                  a + 30,        a30 + seg - 30, a30 + seg + 1, a30 + seg + 30, a30 + 7 * seg + 12,
@@ -398,19 +398,19 @@ static void a_range_cut_anywhere_counts_the_same(void **state)
         const size_t ncuts = i == 2 ? 1 : sizeof cuts / sizeof *cuts;
         for (size_t k = 0; k < ncuts; k++) {
             const uint64_t m = cuts[k];
-            assert_int_equal(het__primes_sieve_range(sv, &base, a, m, NULL, NULL, &c1), HETERO_OK);
-            assert_int_equal(het__primes_sieve_range(sv, &base, m, b, NULL, NULL, &c2), HETERO_OK);
+            assert_int_equal(het_primes_sieve_range(sv, &base, a, m, NULL, NULL, &c1), HETERO_OK);
+            assert_int_equal(het_primes_sieve_range(sv, &base, m, b, NULL, NULL, &c2), HETERO_OK);
             if (c1 + c2 != whole)
                 fail_msg("[%" PRIu64 ", %" PRIu64 ") cut at +%" PRIu64 ": %" PRIu64 " + %" PRIu64 " != %" PRIu64,
                          a, b, m - a, c1, c2, whole);
             if (i == 2)
                 continue;
             const uint64_t wl = m - a < 300 ? a : m - 300, wh = b - m < 300 ? b : m + 300;
-            assert_int_equal(het__primes_sieve_range(sv, &base, wl, wh, NULL, NULL, &c1), HETERO_OK);
+            assert_int_equal(het_primes_sieve_range(sv, &base, wl, wh, NULL, NULL, &c1), HETERO_OK);
             assert_int_equal(c1, mr_count(wl, wh));
         }
-        het__primes_sieve_free(sv);
-        het__primes_base_free(&base);
+        het_primes_sieve_free(sv);
+        het_primes_base_free(&base);
     }
 }
 
@@ -448,7 +448,7 @@ static void nth_bound_is_above_the_nth_prime_and_fits_64_bits(void **state)
     static const uint64_t p[] = {2, 11, 13, 29, 7919, 224737, 467471, 467473, 10384259, 10384261, 15485863,
                                  UINT64_C(29996224275833), UINT64_C(394906913903735329)};
     for (size_t i = 0; i < sizeof n / sizeof *n; i++) {
-        const uint64_t u = het__primes_nth_bound(n[i]);
+        const uint64_t u = het_primes_nth_bound(n[i]);
         assert_true(p[i] < u);
         /* and not wastefully loose (Dusart's bound is within 0.1% there) */
         if (n[i] >= 688383)
@@ -456,7 +456,7 @@ static void nth_bound_is_above_the_nth_prime_and_fits_64_bits(void **state)
         else if (n[i] >= 1000)
             assert_true(u - p[i] < p[i] / 5);
     }
-    assert_int_equal(het__primes_nth_bound(UINT64_C(425656284035217743)), UINT64_MAX);
+    assert_int_equal(het_primes_nth_bound(UINT64_C(425656284035217743)), UINT64_MAX);
 }
 
 /* ---- grains -------------------------------------------------------------------- */
@@ -587,10 +587,10 @@ static void grain_count_stays_bounded_up_to_2_to_the_64(void **state)
 {
     (void)state;
     const uint64_t nbytes = UINT64_MAX / 30 + 1;
-    const uint64_t gb = het__primes_grain_bytes(nbytes, UINT32_MAX);
+    const uint64_t gb = het_primes_grain_bytes(nbytes, UINT32_MAX);
     assert_true(nbytes / gb + 1 <= HET_PRIMES_MAX_GRAINS);
     assert_int_equal(gb % HET_PRIMES_GRAIN_ALIGN, 0);
-    assert_int_equal(het__primes_grain_bytes(1, 0), HET_PRIMES_MIN_GRAIN_BYTES);
+    assert_int_equal(het_primes_grain_bytes(1, 0), HET_PRIMES_MIN_GRAIN_BYTES);
 }
 
 /* ---- --print ------------------------------------------------------------------- */

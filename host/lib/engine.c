@@ -169,6 +169,8 @@ struct het_engine {
     uint64_t resumed;          /* grains read from the journal */
     het_journal *journal;      /* rank 0, with --checkpoint */
     int shipping;              /* another rank, with --checkpoint */
+    int peers_done;            /* rank 0: last words received from the
+                                  others, by whichever call received them */
     uint64_t noted;            /* grains in the journal (rank 0) */
     int draining;              /* stop: no new batches, finish those in flight */
     int stop_reason;           /* the signal, or -1 for the time limit */
@@ -1060,8 +1062,8 @@ static int het__journal_step(het_engine *e, int all)
     size_t cap = 0, n;
     int rc = HETERO_OK;
     if (e->journal) {
-        int finished = 0;
-        if ((rc = het_par_receive_shipped(e->partials, e->psize, e->n_grains, het__got_shipped, e, &finished)))
+        if ((rc = het_par_receive_shipped(e->partials, e->psize, e->n_grains, het__got_shipped, e,
+                                          &e->peers_done)))
             return rc;
         pthread_mutex_lock(&e->lock);
         if (all)
@@ -1099,12 +1101,11 @@ static int het__journal_drain(het_engine *e)
     }
     if (!e->journal)
         return rc;
-    int finished = 0;
-    while (finished < het_par_size() - 1) {
-        int r = het_par_receive_shipped(e->partials, e->psize, e->n_grains, het__got_shipped, e, &finished);
+    while (e->peers_done < het_par_size() - 1) {
+        int r = het_par_receive_shipped(e->partials, e->psize, e->n_grains, het__got_shipped, e, &e->peers_done);
         if (r)
             return r;
-        if (finished < het_par_size() - 1)
+        if (e->peers_done < het_par_size() - 1)
             usleep(2000);
     }
     return rc ? rc : het__journal_step(e, 0);
@@ -1130,17 +1131,16 @@ static int het__journal_stop(het_engine *e)
             het_par_set_broken();   /* who knows who is left */
         return rc;
     }
-    int finished = 0;
     double t0 = het__now();
-    while (rc == HETERO_OK && finished < het_par_size() - 1 && het__now() - t0 < HET_STOP_GRACE_S) {
-        rc = het_par_receive_shipped(e->partials, e->psize, e->n_grains, het__got_shipped, e, &finished);
+    while (rc == HETERO_OK && e->peers_done < het_par_size() - 1 && het__now() - t0 < HET_STOP_GRACE_S) {
+        rc = het_par_receive_shipped(e->partials, e->psize, e->n_grains, het__got_shipped, e, &e->peers_done);
         if (rc == HETERO_OK)
             rc = het__journal_step(e, 0);
         usleep(10000);
     }
     if (rc == HETERO_OK)
         rc = het_journal_sync(e->journal);
-    if (finished < het_par_size() - 1)
+    if (e->peers_done < het_par_size() - 1)
         het_par_set_broken();
     het_par_ack_all();
     return rc;

@@ -15,8 +15,8 @@
 #include "primes_common.h"
 #include "clones.h"
 
-#define SEG HET__PRIMES_SEG_BYTES
-#define SEG_LOG HET__PRIMES_SEG_LOG
+#define SEG HET_PRIMES_SEG_BYTES
+#define SEG_LOG HET_PRIMES_SEG_LOG
 
 /* The four tiers of sieving primes (see primes_sieve.h): small (wheel turns
  * in L1 blocks), medium by turns, medium step by step, buckets. */
@@ -56,7 +56,7 @@ _Static_assert(SEG_LOG + 9 <= 32 && SEG_LOG <= 29, "bucket entries hold a segmen
 
 /* ---- small helpers -------------------------------------------------------- */
 
-uint64_t het__primes_isqrt(uint64_t n)
+uint64_t het_primes_isqrt(uint64_t n)
 {
     uint64_t r = (uint64_t)sqrtl((long double)n);
     while (r > UINT32_MAX || r * r > n)
@@ -66,7 +66,7 @@ uint64_t het__primes_isqrt(uint64_t n)
     return r;
 }
 
-unsigned het__primes_tiny(uint64_t lo, uint64_t hi, uint64_t out[3])
+unsigned het_primes_tiny(uint64_t lo, uint64_t hi, uint64_t out[3])
 {
     static const uint64_t tiny[3] = {2, 3, 5};
     unsigned k = 0;
@@ -76,7 +76,7 @@ unsigned het__primes_tiny(uint64_t lo, uint64_t hi, uint64_t out[3])
     return k;
 }
 
-size_t het__primes_decode(uint64_t first, const uint8_t *bits, size_t nbytes, uint64_t *out)
+size_t het_primes_decode(uint64_t first, const uint8_t *bits, size_t nbytes, uint64_t *out)
 {
     size_t c = 0;
     for (size_t k = 0; k < nbytes; k++) {
@@ -171,7 +171,7 @@ static void het__pre_init(void)
     het__pre_tables = t;
 }
 
-const uint8_t *het__primes_pre_tables(void)
+const uint8_t *het_primes_pre_tables(void)
 {
     pthread_once(&het__pre_once, het__pre_init);
     return het__pre_tables;
@@ -301,7 +301,7 @@ static int het__cpu_tables(void)
 }
 
 
-int het__primes_check_tables(void)
+int het_primes_check_tables(void)
 {
     int rc = het__cpu_tables();
     if (rc)
@@ -526,7 +526,7 @@ static void het__cursor_init(het__cursor *c, const het__primes_base *b, uint64_t
  * (wheel bytes, absolute), crossing out the multiples of its share of the
  * sieving primes. */
 struct het__primes_sieve {
-    uint8_t *buf;                 /* het__primes_sieve_range's segment (a team has its own) */
+    uint8_t *buf;                 /* het_primes_sieve_range's segment (a team has its own) */
     /* the stream */
     const het__primes_base *b;
     uint64_t origin;              /* absolute wheel byte of segment 0 */
@@ -555,7 +555,7 @@ struct het__primes_sieve {
     size_t nchunks, capchunks;
 };
 
-int het__primes_sieve_new(het__primes_sieve **out)
+int het_primes_sieve_new(het__primes_sieve **out)
 {
     int rc = het__cpu_tables();
     if (rc)
@@ -567,7 +567,7 @@ int het__primes_sieve_new(het__primes_sieve **out)
     return HETERO_OK;
 }
 
-void het__primes_sieve_free(het__primes_sieve *sv)
+void het_primes_sieve_free(het__primes_sieve *sv)
 {
     if (!sv)
         return;
@@ -968,7 +968,7 @@ static int het__enter_bulk(het__primes_sieve *sv)
     if (S == 0)
         return HETERO_OK;
     /* p^2 < S for p <= L */
-    const uint64_t rs = het__primes_isqrt(S - 1), L = r < rs ? r : rs;
+    const uint64_t rs = het_primes_isqrt(S - 1), L = r < rs ? r : rs;
     for (;;) {
         const size_t n = het__gather(cur, L, a, ci, ENTER_BATCH);
         if (n == 0)
@@ -1074,7 +1074,7 @@ static int het__lane_start(het__primes_sieve *sv, const het__primes_base *b, uin
     sv->S = 30 * origin;
     sv->span = hi - sv->S;
     sv->end = sv->span / 30 + (sv->span % 30 != 0);
-    sv->r = het__primes_isqrt(hi - 1);
+    sv->r = het_primes_isqrt(hi - 1);
     sv->k = 0;
     sv->lane = lane;
     sv->nlanes = nlanes;
@@ -1159,7 +1159,7 @@ static int het__lane_segment(het__primes_sieve *sv, uint8_t *seg, size_t *n_out)
     return rc;
 }
 
-int het__primes_sieve_range(het__primes_sieve *sv, const het__primes_base *b, uint64_t lo,
+int het_primes_sieve_range(het__primes_sieve *sv, const het__primes_base *b, uint64_t lo,
                             uint64_t hi, het__primes_visit visit, void *arg, uint64_t *count)
 {
     uint64_t tiny[3];
@@ -1173,7 +1173,7 @@ int het__primes_sieve_range(het__primes_sieve *sv, const het__primes_base *b, ui
     if (rc)
         return rc;
     const uint64_t nbytes = sv->end;
-    uint64_t total = het__primes_tiny(lo, hi, tiny);
+    uint64_t total = het_primes_tiny(lo, hi, tiny);
     for (uint64_t P = 0; P < nbytes; P += SEG) {
         uint8_t *seg = sv->buf;
         size_t n;
@@ -1232,7 +1232,7 @@ struct het__primes_team {
     unsigned nst;
 };
 
-int het__primes_team_new(het__primes_team **out, const het__primes_base *b, uint64_t lo, uint64_t hi)
+int het_primes_team_new(het__primes_team **out, const het__primes_base *b, uint64_t lo, uint64_t hi)
 {
     het__primes_team *t = calloc(1, sizeof *t);
     if (!t)
@@ -1250,13 +1250,13 @@ int het__primes_team_new(het__primes_team **out, const het__primes_base *b, uint
 static void het__tstream_free(het__tstream *ts)
 {
     for (unsigned l = 0; l < ts->nlanes; l++)
-        het__primes_sieve_free(ts->lane[l]);
+        het_primes_sieve_free(ts->lane[l]);
     free(ts->lane);
     free(ts->ring);
     memset(ts, 0, sizeof *ts);
 }
 
-void het__primes_team_free(het__primes_team *t)
+void het_primes_team_free(het__primes_team *t)
 {
     if (!t)
         return;
@@ -1282,7 +1282,7 @@ static int het__tstream_lanes(het__tstream *ts, unsigned nl)
     }
     ts->nlanes = nl;
     for (unsigned l = 0; l < nl; l++) {
-        int rc = het__primes_sieve_new(&ts->lane[l]);
+        int rc = het_primes_sieve_new(&ts->lane[l]);
         if (rc) {
             het__tstream_free(ts);
             return rc;
@@ -1371,7 +1371,7 @@ static int het__tstream_run(const het__primes_team *t, het__tstream *ts, unsigne
     return rc;
 }
 
-int het__primes_team_count(het__primes_team *t, uint64_t b0, uint64_t b1, uint64_t gbytes, uint64_t *counts,
+int het_primes_team_count(het__primes_team *t, uint64_t b0, uint64_t b1, uint64_t gbytes, uint64_t *counts,
                            int nthreads)
 {
     if (b0 % gbytes || b1 > t->nbytes || b0 > b1 || gbytes < SEG)
@@ -1465,7 +1465,7 @@ int het__primes_team_count(het__primes_team *t, uint64_t b0, uint64_t b1, uint64
     }
     if (b0 == 0) {   /* 2, 3 and 5, outside the wheel, are in byte 0 */
         uint64_t tiny[3];
-        counts[0] += het__primes_tiny(t->lo, t->hi, tiny);
+        counts[0] += het_primes_tiny(t->lo, t->hi, tiny);
     }
     for (unsigned g = 0; g < G; g++) {
         het__tstream *ts = t->st[g];
@@ -1483,7 +1483,7 @@ int het__primes_team_count(het__primes_team *t, uint64_t b0, uint64_t b1, uint64
 
 /* ---- the shared sieving primes ------------------------------------------- */
 
-void het__primes_base_free(het__primes_base *b)
+void het_primes_base_free(het__primes_base *b)
 {
     if (!b)
         return;
@@ -1497,25 +1497,25 @@ static int het__copy_visit(void *arg, uint64_t first, const uint8_t *bits, size_
     return 0;
 }
 
-int het__primes_base_init(het__primes_base *b, uint64_t limit, int nthreads)
+int het_primes_base_init(het__primes_base *b, uint64_t limit, int nthreads)
 {
     memset(b, 0, sizeof *b);
     if (limit > UINT32_MAX)
         return hetero_fail(HETERO_E_INTERNAL, "primes: sieving primes above 2^32 requested (%" PRIu64 ")", limit);
-    b->pre = het__primes_pre_tables();
+    b->pre = het_primes_pre_tables();
     b->limit = limit;
     b->nbytes = limit / 30 + 1;
     /* padded to whole 64-bit words for readers that scan by word */
     b->bits = calloc((b->nbytes + 7) / 8 * 8, 1);
     /* Level 0: the primes up to sqrt(limit) <= 65535 by a plain sieve. */
-    const uint64_t r0 = het__primes_isqrt(limit);
+    const uint64_t r0 = het_primes_isqrt(limit);
     het__primes_base b0 = {.nbytes = r0 / 30 + 1, .limit = r0, .pre = b->pre};
     b0.bits = calloc((b0.nbytes + 7) / 8 * 8, 1);
     uint8_t *comp = calloc(r0 + 1, 1);
     if (!b->pre || !b->bits || !b0.bits || !comp) {
         free(b0.bits);
         free(comp);
-        het__primes_base_free(b);
+        het_primes_base_free(b);
         return hetero_fail(HETERO_E_NOMEM, "primes: out of memory for the sieving primes up to %" PRIu64, limit);
     }
     for (uint64_t i = 2; i * i <= r0; i++)
@@ -1541,14 +1541,14 @@ int het__primes_base_init(het__primes_base *b, uint64_t limit, int nthreads)
 #pragma omp parallel num_threads(nt) reduction(+ : total)
     {
         het__primes_sieve *sv = NULL;
-        int rc = het__primes_sieve_new(&sv);
+        int rc = het_primes_sieve_new(&sv);
 #pragma omp for schedule(dynamic, 1)
         for (uint64_t c = 0; c < nchunks; c++) {
             uint64_t lo = 30 * chunk * c, hi = lo + 30 * chunk, n = 0;
             if (hi > end)
                 hi = end;
             if (rc == HETERO_OK)
-                rc = het__primes_sieve_range(sv, &b0, lo, hi, het__copy_visit, b->bits, &n);
+                rc = het_primes_sieve_range(sv, &b0, lo, hi, het__copy_visit, b->bits, &n);
             total += n;
         }
         if (rc) {
@@ -1558,15 +1558,15 @@ int het__primes_base_init(het__primes_base *b, uint64_t limit, int nthreads)
                 snprintf(msg, sizeof msg, "%s", hetero_errmsg());
             }
         }
-        het__primes_sieve_free(sv);
+        het_primes_sieve_free(sv);
     }
     free(b0.bits);
     if (err) {
-        het__primes_base_free(b);
+        het_primes_base_free(b);
         het_errmsg_set(msg);
         return err;
     }
     uint64_t tiny[3];
-    b->count = total - het__primes_tiny(0, end, tiny);
+    b->count = total - het_primes_tiny(0, end, tiny);
     return HETERO_OK;
 }

@@ -2,7 +2,7 @@
  *
  * Layout: the mod-30 wheel of kernels/primes_common.h (one byte = 30
  * numbers, 8 bits for the residues coprime to 30).  A stream of numbers
- * is sieved in segments of HET__PRIMES_SEG_BYTES wheel bytes (half of a
+ * is sieved in segments of HET_PRIMES_SEG_BYTES wheel bytes (half of a
  * Zen 4 L2), by one or more lanes, each with its share of the sieving
  * primes (every lane-th small and medium prime, every lane-th word of the
  * bitmap of the large ones) and its own copy of the segment; the copies
@@ -39,10 +39,10 @@
 
 #include "error.h"
 
-#ifndef HET__PRIMES_SEG_LOG
-#define HET__PRIMES_SEG_LOG 19
+#ifndef HET_PRIMES_SEG_LOG
+#define HET_PRIMES_SEG_LOG 19
 #endif
-#define HET__PRIMES_SEG_BYTES (1u << HET__PRIMES_SEG_LOG)
+#define HET_PRIMES_SEG_BYTES (1u << HET_PRIMES_SEG_LOG)
 
 /* What every sieve of a job shares, read-only once built. */
 typedef struct het__primes_base {
@@ -52,28 +52,28 @@ typedef struct het__primes_base {
     uint64_t nbytes;  /* bytes in bits (limit / 30 + 1) */
     uint64_t limit;   /* every prime <= limit is in bits */
     uint64_t count;   /* number of primes in bits (7 <= p <= limit) */
-    const uint8_t *pre; /* pre-sieve tables (het__primes_pre_tables()) */
+    const uint8_t *pre; /* pre-sieve tables (het_primes_pre_tables()) */
 } het__primes_base;
 
 /* The pre-sieve tables, HET_PRIMES_PRE_BYTES bytes: program constants,
  * built on first use (thread-safe) and kept for the life of the process.
  * NULL if that allocation failed. */
-const uint8_t *het__primes_pre_tables(void);
+const uint8_t *het_primes_pre_tables(void);
 
 /* Builds the sieving primes up to limit (at most 2^32 - 1, enough for any
  * hi <= 2^64 - 1) and the pre-sieve tables, with up to nthreads OpenMP
  * threads (0: the OpenMP default).  Deterministic.  Near 2^32 it takes
  * ~143 MB and about a second per thread-second of a full sieve of 4.3e9.
  * On failure b is left freed. */
-int het__primes_base_init(het__primes_base *b, uint64_t limit, int nthreads);
-void het__primes_base_free(het__primes_base *b);
+int het_primes_base_init(het__primes_base *b, uint64_t limit, int nthreads);
+void het_primes_base_free(het__primes_base *b);
 
 /* One stream of the sieve (a lane): its sieving primes' state and
- * buckets, and for het__primes_sieve_range a segment.  One per thread;
+ * buckets, and for het_primes_sieve_range a segment.  One per thread;
  * reused across ranges. */
 typedef struct het__primes_sieve het__primes_sieve;
-int het__primes_sieve_new(het__primes_sieve **out);
-void het__primes_sieve_free(het__primes_sieve *sv);
+int het_primes_sieve_new(het__primes_sieve **out);
+void het_primes_sieve_free(het__primes_sieve *sv);
 
 /* Called once per finished segment, in ascending order: bits[k] (k <
  * nbytes) holds the primes among first + 30k .. first + 30k + 29 (first a
@@ -84,7 +84,7 @@ typedef int (*het__primes_visit)(void *arg, uint64_t first, const uint8_t *bits,
 /* Counts the primes p with lo <= p < hi (2, 3 and 5 included) into *count
  * and, if visit is not NULL, hands every segment to it.  Needs
  * b->limit >= isqrt(hi - 1).  Any 0 <= lo <= hi <= 2^64 - 1. */
-int het__primes_sieve_range(het__primes_sieve *sv, const het__primes_base *b, uint64_t lo,
+int het_primes_sieve_range(het__primes_sieve *sv, const het__primes_base *b, uint64_t lo,
                             uint64_t hi, het__primes_visit visit, void *arg, uint64_t *count);
 
 /* A team: the sieve of one job's numbers [lo, hi) by consecutive grains,
@@ -93,38 +93,38 @@ int het__primes_sieve_range(het__primes_sieve *sv, const het__primes_base *b, ui
  * that a batch starting where the last one ended costs no set-up.  One
  * caller at a time. */
 typedef struct het__primes_team het__primes_team;
-int het__primes_team_new(het__primes_team **out, const het__primes_base *b, uint64_t lo, uint64_t hi);
-void het__primes_team_free(het__primes_team *t);
+int het_primes_team_new(het__primes_team **out, const het__primes_base *b, uint64_t lo, uint64_t hi);
+void het_primes_team_free(het__primes_team *t);
 
 /* Counts the primes of the job's wheel bytes [b0, b1) (from lo rounded
  * down to a multiple of 30), grain by grain: counts[g] gets the primes of
  * bytes [b0 + g * gbytes, b0 + (g + 1) * gbytes) (clipped to b1 and to
- * [lo, hi)).  b0 is a multiple of gbytes, gbytes >= HET__PRIMES_SEG_BYTES.
+ * [lo, hi)).  b0 is a multiple of gbytes, gbytes >= HET_PRIMES_SEG_BYTES.
  * nthreads OpenMP threads share every segment. */
-int het__primes_team_count(het__primes_team *t, uint64_t b0, uint64_t b1, uint64_t gbytes, uint64_t *counts,
+int het_primes_team_count(het__primes_team *t, uint64_t b0, uint64_t b1, uint64_t gbytes, uint64_t *counts,
                            int nthreads);
 
 /* Checks the CPU sieve's own tables (its pre-sieve tables, the first
  * bytes of the number line, the mod-210 wheel) against their definitions;
  * HETERO_E_INTERNAL naming the first wrong entry.  For the tests. */
-int het__primes_check_tables(void);
+int het_primes_check_tables(void);
 
 /* floor(sqrt(n)), exact for every 64-bit n. */
-uint64_t het__primes_isqrt(uint64_t n);
+uint64_t het_primes_isqrt(uint64_t n);
 
 /* The primes 2, 3, 5 that lie in [lo, hi), ascending, into out; returns
  * how many. */
-unsigned het__primes_tiny(uint64_t lo, uint64_t hi, uint64_t out[3]);
+unsigned het_primes_tiny(uint64_t lo, uint64_t hi, uint64_t out[3]);
 
 /* Writes the primes of one segment (as handed to a visitor), ascending,
  * into out; returns how many (at most 8 * nbytes). */
-size_t het__primes_decode(uint64_t first, const uint8_t *bits, size_t nbytes, uint64_t *out);
+size_t het_primes_decode(uint64_t first, const uint8_t *bits, size_t nbytes, uint64_t *out);
 
 /* Job layout, defined in wl_primes.c (exposed for the tests). */
 /* An upper bound U with p_n < U, the same bits on every machine. */
-uint64_t het__primes_nth_bound(uint64_t n);
+uint64_t het_primes_nth_bound(uint64_t n);
 /* Wheel bytes per grain for a job of nbytes wheel bytes whose sieving
  * primes go up to sqrt_hi. */
-uint64_t het__primes_grain_bytes(uint64_t nbytes, uint64_t sqrt_hi);
+uint64_t het_primes_grain_bytes(uint64_t nbytes, uint64_t sqrt_hi);
 
 #endif

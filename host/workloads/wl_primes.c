@@ -164,7 +164,7 @@ static double primes_ln(double x)
  * Dusart 1999 (n >= 39017) and Dusart 2010 (n >= 688383):
  *   p_n <= n (ln n + ln ln n - 1 + (ln ln n - 2) / ln n);
  * the relative margin 1e-9 dwarfs the rounding error of the doubles. */
-uint64_t het__primes_nth_bound(uint64_t n)
+uint64_t het_primes_nth_bound(uint64_t n)
 {
     if (n < 6)
         return 12;   /* p_5 = 11 */
@@ -183,7 +183,7 @@ uint64_t het__primes_nth_bound(uint64_t n)
 }
 
 /* Wheel bytes per grain: a pure function of the sieved range. */
-uint64_t het__primes_grain_bytes(uint64_t nbytes, uint64_t sqrt_hi)
+uint64_t het_primes_grain_bytes(uint64_t nbytes, uint64_t sqrt_hi)
 {
     uint64_t g = HET_PRIMES_MIN_GRAIN_BYTES;
     if (sqrt_hi / 16 > g)
@@ -218,7 +218,7 @@ static int primes_plan(hetero_job *job)
     hetero_job_set_state(job, s);
     if (p->have_nth) {
         s->lo = 0;
-        s->hi = het__primes_nth_bound(p->n);
+        s->hi = het_primes_nth_bound(p->n);
     } else {
         s->lo = p->a;
         s->hi = p->b;
@@ -228,12 +228,12 @@ static int primes_plan(hetero_job *job)
     const uint64_t span = s->hi - s->start;
     s->nbytes = span / 30 + (span % 30 != 0);
     /* an empty range needs no sieving primes, even near 2^64 */
-    const uint64_t r = s->lo < s->hi ? het__primes_isqrt(s->hi - 1) : 0;
-    s->grain_bytes = het__primes_grain_bytes(s->nbytes, r);
+    const uint64_t r = s->lo < s->hi ? het_primes_isqrt(s->hi - 1) : 0;
+    s->grain_bytes = het_primes_grain_bytes(s->nbytes, r);
     uint64_t grains = s->nbytes / s->grain_bytes + (s->nbytes % s->grain_bytes != 0);
     int rc = hetero_job_set_grains(job, grains ? grains : 1, sizeof(uint64_t));
     if (rc == HETERO_OK)
-        rc = het__primes_base_init(&s->base, r, 0);
+        rc = het_primes_base_init(&s->base, r, 0);
     if (rc == HETERO_OK)
         rc = primes_cl_list(s);
     return rc;
@@ -243,9 +243,9 @@ static void primes_release(hetero_job *job)
 {
     primes_state *s = hetero_job_state(job);
     if (s) {
-        het__primes_team_free(s->team);
+        het_primes_team_free(s->team);
         pthread_mutex_destroy(&s->team_mu);
-        het__primes_base_free(&s->base);
+        het_primes_base_free(&s->base);
         free(s->cl_primes);
     }
     free(s);
@@ -281,15 +281,15 @@ static int primes_cpu_batch(const hetero_job *job, uint64_t g0, uint64_t n, void
     het__primes_team *own = NULL, *t;
     int locked = pthread_mutex_trylock(&s->team_mu) == 0, rc = HETERO_OK;
     if (locked && !s->team)
-        rc = het__primes_team_new(&s->team, &s->base, s->lo, s->hi);
+        rc = het_primes_team_new(&s->team, &s->base, s->lo, s->hi);
     if (rc == HETERO_OK && !locked)
-        rc = het__primes_team_new(&own, &s->base, s->lo, s->hi);
+        rc = het_primes_team_new(&own, &s->base, s->lo, s->hi);
     t = locked ? s->team : own;
     if (rc == HETERO_OK)
-        rc = het__primes_team_count(t, b0, b1, s->grain_bytes, counts, nthreads);
+        rc = het_primes_team_count(t, b0, b1, s->grain_bytes, counts, nthreads);
     if (locked)
         pthread_mutex_unlock(&s->team_mu);
-    het__primes_team_free(own);
+    het_primes_team_free(own);
     return rc;
 }
 
@@ -511,7 +511,7 @@ static int primes_print_visit(void *arg, uint64_t first, const uint8_t *bits, si
     primes_print_ctx *c = arg;
     if (hetero_job_cancelled(c->job))
         return primes_print_flush(c);   /* whole lines out, then HETERO_E_INTERRUPTED */
-    size_t n = het__primes_decode(first, bits, nbytes, c->tmp);
+    size_t n = het_primes_decode(first, bits, nbytes, c->tmp);
     for (size_t i = 0; i < n; i++) {
         int rc = primes_print_one(c, c->tmp[i]);
         if (rc)
@@ -534,22 +534,22 @@ static int primes_print_all(hetero_job *job)
     c.out = hetero_job_output(job, "--print");
     if (!c.out)
         return hetero_fail(HETERO_E_INTERNAL, "--print: the output is not open");
-    int rc = het__primes_sieve_new(&sv);
+    int rc = het_primes_sieve_new(&sv);
     if (rc)
         return rc;
     c.buf = malloc(c.cap);
-    c.tmp = malloc(8 * (size_t)HET__PRIMES_SEG_BYTES * sizeof *c.tmp);
+    c.tmp = malloc(8 * (size_t)HET_PRIMES_SEG_BYTES * sizeof *c.tmp);
     if (!c.buf || !c.tmp) {
         rc = hetero_fail(HETERO_E_NOMEM, "--print: out of memory for the output buffer");
         goto out;
     }
     /* one stream over the whole range (2, 3, 5 come first) */
     uint64_t tiny[3], cnt;
-    unsigned nt = het__primes_tiny(s->lo, s->hi, tiny);
+    unsigned nt = het_primes_tiny(s->lo, s->hi, tiny);
     for (unsigned k = 0; k < nt && rc == HETERO_OK; k++)
         rc = primes_print_one(&c, tiny[k]);
     if (rc == HETERO_OK)
-        rc = het__primes_sieve_range(sv, &s->base, s->lo, s->hi, primes_print_visit, &c, &cnt);
+        rc = het_primes_sieve_range(sv, &s->base, s->lo, s->hi, primes_print_visit, &c, &cnt);
     if (rc == HETERO_OK)
         rc = primes_print_flush(&c);
     if (rc == HETERO_OK && c.printed != s->count)
@@ -558,7 +558,7 @@ static int primes_print_all(hetero_job *job)
 out:
     free(c.buf);
     free(c.tmp);
-    het__primes_sieve_free(sv);
+    het_primes_sieve_free(sv);
     return rc;
 }
 
@@ -578,17 +578,17 @@ static int primes_find_nth(hetero_job *job, const uint64_t *counts)
     uint64_t lo, hi, tiny[3], cnt;
     primes_grain(s, g, &lo, &hi);
     primes_nth_ctx c = {.k = p->n - before};
-    unsigned nt = het__primes_tiny(lo, hi, tiny);
+    unsigned nt = het_primes_tiny(lo, hi, tiny);
     if (c.k <= nt) {
         s->prime = tiny[c.k - 1];
         return HETERO_OK;
     }
     c.k -= nt;
     het__primes_sieve *sv = NULL;
-    int rc = het__primes_sieve_new(&sv);
+    int rc = het_primes_sieve_new(&sv);
     if (rc == HETERO_OK)
-        rc = het__primes_sieve_range(sv, &s->base, lo, hi, primes_nth_visit, &c, &cnt);
-    het__primes_sieve_free(sv);
+        rc = het_primes_sieve_range(sv, &s->base, lo, hi, primes_nth_visit, &c, &cnt);
+    het_primes_sieve_free(sv);
     if (rc == PRIMES_FOUND) {
         s->prime = c.prime;
         return HETERO_OK;
@@ -606,7 +606,7 @@ static int primes_merge(hetero_job *job, const void *partials)
     uint64_t total = 0;
     /* the compute phase is over: the CPU sieve's memory goes back now */
     pthread_mutex_lock(&s->team_mu);
-    het__primes_team_free(s->team);
+    het_primes_team_free(s->team);
     s->team = NULL;
     pthread_mutex_unlock(&s->team_mu);
     for (uint64_t g = 0; g < hetero_job_grains(job); g++)
