@@ -474,7 +474,7 @@ static void expect_bad(const char *const *opts, const char *needle)
     assert_int_equal(rc, HETERO_E_BADARG);
     assert_non_null(strstr(hetero_errmsg(), needle));
     assert_null(strchr(hetero_errmsg(), '\n'));
-    free(t.job.params);
+    tjob_free(&t);   /* also the file names the options held */
 }
 
 static void test_bad_input(void **st)

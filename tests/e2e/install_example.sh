@@ -32,6 +32,7 @@ export LD_LIBRARY_PATH="$prefix/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 
 # through find_package(hetero)
 cmake -S "$src/examples/option-pricing" -B "$E2E_DIR/op" -DCMAKE_PREFIX_PATH="$prefix" \
+    -DCMAKE_C_FLAGS="${E2E_CFLAGS:-}" \
     -DCMAKE_BUILD_TYPE=Release >"$E2E_DIR/op.log" 2>&1 || { show "$E2E_DIR/op.log"; fail "configure the example"; }
 cmake --build "$E2E_DIR/op" >>"$E2E_DIR/op.log" 2>&1 || { show "$E2E_DIR/op.log"; fail "build the example"; }
 OP="$E2E_DIR/op/option-pricing"
@@ -47,7 +48,7 @@ cc -E -P -undef -x c -D__OPENCL_VERSION__=120 -DHET_OPENCL=1 -I"$r123" -I"$prefi
 cmake -DIN="$E2E_DIR/k.i" -DOUT="$E2E_DIR/k.c" -DSYMBOL=option_pricing_kernel \
     -P "$src/examples/option-pricing/embed.cmake" || fail "embed the kernel"
 # shellcheck disable=SC2086 # pkg-config's words
-cc -O2 -ffp-contract=off -fopenmp -I"$r123" $inc "$src/examples/option-pricing/option_pricing.c" "$E2E_DIR/k.c" \
+cc -O2 -ffp-contract=off -fopenmp ${E2E_CFLAGS:-} -I"$r123" $inc "$src/examples/option-pricing/option_pricing.c" "$E2E_DIR/k.c" \
     $libs -lm -o "$E2E_DIR/op-pc" >"$E2E_DIR/pc.log" 2>&1 || { show "$E2E_DIR/pc.log"; fail "build with pkg-config"; }
 echo "ok  the example builds through find_package and through pkg-config"
 
