@@ -245,6 +245,32 @@ static void a_device_100_times_slower_than_the_cpu(void **state)
     expect_efficient("CPU + a device 100x slower", specs, 2, 5000);
 }
 
+/* A CPU OpenCL device beside the OpenMP team computes on the team's cores:
+ * slower than the team, it takes no fresh grains (each would have been
+ * computed sooner by the team); faster, or with no team taking, it does.
+ * A device elsewhere (a GPU) as slow still takes its share. */
+static void a_cpu_device_slower_than_the_team_leaves_it_the_cores(void **state)
+{
+    (void)state;
+    het_sched_worker w[2];
+    memset(w, 0, sizeof w);
+    w[0] = (het_sched_worker){.width = 2, .max_batch = 1000, .rate = 100, .taking = 1, .team = 1};
+    w[1] = (het_sched_worker){.width = 2, .max_batch = 1000, .rate = 10, .taking = 1, .on_team_cores = 1};
+    het_sched s = {.total = 1000, .claimed = 100, .elapsed = 1.0, .target_s = HET_SCHED_TARGET_S, .w = w, .nw = 2};
+    assert_int_equal(het_sched_batch(&s, 1), 0);
+    w[1].rate = 200;
+    assert_true(het_sched_batch(&s, 1) >= 2);
+    w[1].rate = 10;
+    w[0].taking = 0;
+    assert_true(het_sched_batch(&s, 1) >= 2);
+    w[0].taking = 1;
+    w[1].on_team_cores = 0;
+    assert_true(het_sched_batch(&s, 1) >= 2);
+    /* the team itself never leaves the cores to a slower device */
+    w[1].on_team_cores = 1;
+    assert_true(het_sched_batch(&s, 0) >= 2);
+}
+
 static void sixty_four_workers_of_mixed_speeds_on_one_counter(void **state)
 {
     (void)state;
@@ -314,6 +340,7 @@ int main(void)
         cmocka_unit_test(a_wide_gpu_beside_a_64_thread_team),
         cmocka_unit_test(a_two_thread_team_with_60_ms_grains),
         cmocka_unit_test(a_device_100_times_slower_than_the_cpu),
+        cmocka_unit_test(a_cpu_device_slower_than_the_team_leaves_it_the_cores),
         cmocka_unit_test(sixty_four_workers_of_mixed_speeds_on_one_counter),
         cmocka_unit_test(a_gpu_wider_than_the_whole_job_shares_it),
         cmocka_unit_test(a_thousand_ranks_with_a_gpu_each),

@@ -28,6 +28,7 @@
  */
 #include "engine.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <inttypes.h>
@@ -169,6 +170,10 @@ struct het_engine {
     uint64_t resumed;          /* grains read from the journal */
     het_journal *journal;      /* rank 0, with --checkpoint */
     int shipping;              /* another rank, with --checkpoint */
+    long own_tids[HET_MAX_OWN_THREADS];   /* the run's own threads: the main
+                                  thread, the workers' and the OpenMP teams'
+                                  (under the lock) */
+    size_t n_own;
     int peers_done;            /* rank 0: last words received from the
                                   others, by whichever call received them */
     uint64_t noted;            /* grains in the journal (rank 0) */
@@ -261,6 +266,70 @@ static int het__parse_fault(char *id, size_t id_size, uint64_t *n)
  * host's cores: a simulator or a driver that runs kernels in the calling
  * thread computes there, and a GPU's thread, which only waits, loses
  * nothing.  Once per worker. */
+/* Notes a thread of the run's own (lock held). */
+static void het__own_thread(het_engine *e, long tid)
+{
+    if (e->n_own < HET_MAX_OWN_THREADS)
+        e->own_tids[e->n_own++] = tid;
+}
+
+/* CPU time (clock ticks) thread tid of this process has used; -1 if it
+ * cannot be read. */
+static long het__thread_ticks(long tid)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/self/task/%ld/stat", tid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    size_t len = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[len] = 0;
+    /* after the name's closing parenthesis: state, then utime and stime
+     * are fields 14 and 15 of the line */
+    const char *p = strrchr(buf, ')');
+    unsigned long utime, stime;
+    if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime, &stime) != 2)
+        return -1;
+    return (long)(utime + stime);
+}
+
+/* A straggler's device may compute on the host's cores in threads of its
+ * runtime (PoCL's pool, a simulator's workers), not in the thread that
+ * drives it: every thread of the process that is not the run's own and
+ * has used CPU time (an idle one, such as MPI's progress thread or a
+ * thread of the program's own that waits, is left alone) gets the lowest
+ * priority, so that the workers copying the straggler's grains have the
+ * cores.  Lock held. */
+static void het__demote_foreign(het_engine *e)
+{
+    DIR *d = opendir("/proc/self/task");
+    if (!d)
+        return;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        char *end;
+        long tid = strtol(de->d_name, &end, 10);
+        if (tid <= 0 || *end)
+            continue;
+        int own = 0;
+        for (size_t i = 0; i < e->n_own && !own; i++)
+            own = e->own_tids[i] == tid;
+        if (own || het__thread_ticks(tid) < HET_FOREIGN_BUSY_TICKS)
+            continue;
+        errno = 0;
+        if (getpriority(PRIO_PROCESS, (id_t)tid) == 19 && errno == 0)
+            continue;
+        int rc = setpriority(PRIO_PROCESS, (id_t)tid, 19);
+        if (e->debug)
+            fprintf(stderr, "hetero: demote rank %d a device runtime's thread %ld: %s\n", het_par_rank(), tid,
+                    rc == 0 ? "lowest priority" : strerror(errno));
+    }
+    closedir(d);
+}
+
+/* Worker w is a straggler: its thread, and the device runtime's busy
+ * threads, yield the cores (lock held). */
 static void het__demote(het_worker *w)
 {
     long tid = atomic_load(&w->tid);
@@ -271,6 +340,7 @@ static void het__demote(het_worker *w)
     if (w->e->debug)
         fprintf(stderr, "hetero: demote rank %d %-8s (thread %ld): %s\n", het_par_rank(), w->st.id, tid,
                 rc == 0 ? "lowest priority" : strerror(errno));
+    het__demote_foreign(w->e);
 }
 
 /* Test seam: batch sizes at random in [1, 64]. */
@@ -563,6 +633,15 @@ static int het__omp_run(het_worker *w)
     het_engine *e = w->e;
     const hetero_job *job = e->job;
     het_batch b;
+    /* the team's threads are the run's own (het__demote_foreign): libgomp
+     * keeps them for every later team of this thread of the same size */
+#pragma omp parallel num_threads(w->threads)
+    {
+        long tid = (long)syscall(SYS_gettid);
+        pthread_mutex_lock(&e->lock);
+        het__own_thread(e, tid);
+        pthread_mutex_unlock(&e->lock);
+    }
     for (;;) {
         int got = het__next(e, w, &b);
         if (got == -1 || got == -2)
@@ -946,6 +1025,9 @@ static void *het__worker_main(void *arg)
     het_worker *w = arg;
     het_engine *e = w->e;
     atomic_store(&w->tid, (long)syscall(SYS_gettid));
+    pthread_mutex_lock(&e->lock);
+    het__own_thread(e, atomic_load(&w->tid));
+    pthread_mutex_unlock(&e->lock);
     if (w->is_cl) {
         int rc = het__cl_setup(w);
         if (rc) {
@@ -1308,6 +1390,7 @@ static int het__alloc(het_engine **out, hetero_job *job, const het_run_opts *opt
     if (!e)
         return hetero_fail(HETERO_E_NOMEM, "out of memory for the engine");
     atomic_init(&e->refs, 1);
+    het__own_thread(e, (long)syscall(SYS_gettid));   /* the thread that runs the job */
     e->job = job;
     e->psize = job->partial_size;
     e->n_grains = job->n_grains;
@@ -1415,6 +1498,7 @@ static int het__start(het_engine *e, hetero_job *job, const het_run_opts *opts, 
             w->info = infos[sel->cl[i]];
             w->excluded = excluded[i];
             e->sched.w[i].gone = w->excluded;
+            e->sched.w[i].on_team_cores = sel->omp && (w->info.type & HCL_CPU);
             het__copy(w->st.id, sizeof w->st.id, w->info.id);
             snprintf(w->st.kind, sizeof w->st.kind, "opencl");
             het__copy(w->st.name, sizeof w->st.name, w->info.name);
@@ -1430,6 +1514,7 @@ static int het__start(het_engine *e, hetero_job *job, const het_run_opts *opts, 
             int k = (int)(i - sel->n_cl);
             w->threads = threads / cpu_workers > 0 ? threads / cpu_workers : 1;
             e->sched.w[i].width = (uint64_t)w->threads;
+            e->sched.w[i].team = 1;
             e->sched.w[i].max_batch = e->n_grains;
             if (e->sched.w[i].width > e->n_remaining && e->n_remaining)
                 e->sched.w[i].width = e->n_remaining;
@@ -1570,11 +1655,21 @@ static int het__compute(het_engine *e, const het_run_opts *opts, hetero_report *
                 fastest_wave = t;
         }
         /* a device whose first batch is still out after many of another
-         * worker's waves is a straggler: its thread yields the cores */
+         * worker's waves is a straggler: its thread yields the cores.  A
+         * device on the team's cores, as soon as the team would have
+         * finished that batch itself: it is slower than the team, will
+         * take no more grains, and slows the team while its batch runs. */
+        double team_rate = 0;
+        for (size_t i = 0; i < e->nw; i++)
+            if (e->sched.w[i].team && e->sched.w[i].taking)
+                team_rate += e->sched.w[i].rate;
         for (size_t i = 0; i < e->nw; i++) {
             const het_sched_worker *sw = &e->sched.w[i];
-            if (sw->rate <= 0 && sw->n_flight && now - sw->flight[0].t_start > HET_DEMOTE_WAVES * fastest_wave &&
-                now - sw->flight[0].t_start > HET_DEMOTE_AFTER_S)
+            if (sw->rate > 0 || !sw->n_flight)
+                continue;
+            double out = now - sw->flight[0].t_start;
+            if ((out > HET_DEMOTE_WAVES * fastest_wave && out > HET_DEMOTE_AFTER_S) ||
+                (sw->on_team_cores && team_rate > 0 && out > (double)sw->flight[0].n / team_rate))
                 het__demote(&e->w[i]);
         }
         if (!atomic_load(&e->wind_down) &&

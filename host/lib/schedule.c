@@ -60,6 +60,17 @@ uint64_t het_sched_batch(const het_sched *s, size_t me)
             waves = most;
         n = waves >= 1 ? (uint64_t)waves * width : width;
 
+        /* A device on the team's cores slows the team by what it takes
+         * from it: slower than the team, it leaves the cores to it. */
+        if (w->on_team_cores) {
+            double team = 0;
+            for (size_t i = 0; i < s->nw; i++)
+                if (i != me && s->w[i].team && s->w[i].taking && s->w[i].rate > 0)
+                    team += s->w[i].rate;
+            if (team > w->rate)
+                return 0;
+        }
+
         /* Never take work this worker would finish after the others have
          * finished everything: they need at least one wave of their own,
          * and the rest at their combined rate. */

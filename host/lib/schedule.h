@@ -37,6 +37,12 @@ typedef struct het_sched_worker {
     int taking;           /* 1 while it takes fresh grains (not finished,
                              failed or declined) */
     int gone;             /* 1 once it finished or failed for good */
+    int team;             /* an OpenMP team */
+    int on_team_cores;    /* a device that computes on the team's cores (a
+                             CPU OpenCL device beside a team): it takes
+                             fresh grains only while it is faster than the
+                             team, since every grain it takes the team
+                             would have computed sooner */
     int n_flight;
     het_sched_flight flight[HET_SCHED_MAX_FLIGHT];
 } het_sched_worker;
@@ -63,7 +69,8 @@ double het_sched_batch_time(const het_sched_worker *w, uint64_t n);
  * than the whole job must not take it all before anyone knows its
  * speed).  0 means: take none,
  * because the other workers of this rank are estimated to finish every
- * remaining grain before this one would finish even its smallest batch.
+ * remaining grain before this one would finish even its smallest batch,
+ * or because it computes on the team's cores more slowly than the team.
  * The last worker still taking never declines. */
 uint64_t het_sched_batch(const het_sched *s, size_t me);
 

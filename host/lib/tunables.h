@@ -51,6 +51,10 @@
  * (het__demote).  Sooner demotes a device that is merely slow to start. */
 #define HET_DEMOTE_AFTER_S 0.2
 #define HET_DEMOTE_WAVES 10
+/* With a straggler, a thread of the process that is not the run's own (a
+ * device runtime's) and has used this many clock ticks of CPU is given the
+ * lowest priority too; below it, a thread counts as idle. */
+#define HET_FOREIGN_BUSY_TICKS 5
 /* --progress=lines: one line this often. */
 #define HET_PROGRESS_LINE_S 5.0
 /* The main thread adds this rank's items to the every-rank progress count
@@ -68,6 +72,8 @@
 /* The most OpenMP threads per rank, from --threads or OMP_NUM_THREADS
  * alike (a team of 100000 overflows libgomp's stacks). */
 #define HET_MAX_THREADS 4096
+/* Threads of a run the engine knows as its own (main, workers, teams). */
+#define HET_MAX_OWN_THREADS 4160
 /* Workloads in the registry, built-ins included. */
 #define HET_MAX_WORKLOADS 64
 
