@@ -28,7 +28,7 @@
 
 #include <xxhash.h>
 
-#include "bench_buildinfo.h"   /* BENCH_GIT, BENCH_GIT_DIRTY: generated at build time */
+#include "bench_buildinfo.h" /* BENCH_GIT, BENCH_GIT_DIRTY: generated at build time */
 #include "cli.h"
 #include "draw.h"
 #include "interrupt.h"
@@ -43,20 +43,57 @@
 #define BENCH_MAX_PROBES 10
 
 static const hetero_option bench_options[] = {
-    {.type = HETERO_OPT_CUSTOM, .name = "--workloads", .metavar = "LIST", .help = "comma-separated workloads (default: every one)"},
-    {.type = HETERO_OPT_CUSTOM, .name = "--devices", .metavar = "LIST", .help = "devices to consider, as hetero's --devices (default: omp and every OpenCL device)"},
-    {.type = HETERO_OPT_CUSTOM, .name = "--threads", .metavar = "T", .help = "threads of the all-threads OpenMP set (default OMP_NUM_THREADS, else every core)"},
-    {.type = HETERO_OPT_FLAG, .name = "--quick", .help = "two repeats of about 0.1 s per row and a smaller check job"},
-    {.type = HETERO_OPT_CUSTOM, .name = "--repeats", .metavar = "R", .help = "timed repeats per row (default 3; 2 with --quick)"},
-    {.type = HETERO_OPT_CUSTOM, .name = "--seconds", .metavar = "S", .help = "target compute time of one repeat (default 1; 0.1 with --quick)"},
-    {.type = HETERO_OPT_CUSTOM, .name = "--check-items", .metavar = "N", .help = "items of the self-check job (default 2e7; 2e6 with --quick)"},
-    {.type = HETERO_OPT_CUSTOM, .name = "--seed", .metavar = "S", .help = "64-bit seed of every job (default 0)"},
+    {.type = HETERO_OPT_CUSTOM,
+     .name = "--workloads",
+     .metavar = "LIST",
+     .help = "comma-separated workloads (default: every one)"},
+    {.type = HETERO_OPT_CUSTOM,
+     .name = "--devices",
+     .metavar = "LIST",
+     .help = "devices to consider, as hetero's --devices (default: omp and every OpenCL device)"},
+    {.type = HETERO_OPT_CUSTOM,
+     .name = "--threads",
+     .metavar = "T",
+     .help = "threads of the all-threads OpenMP set (default OMP_NUM_THREADS, else every core)"},
+    {.type = HETERO_OPT_FLAG,
+     .name = "--quick",
+     .help = "two repeats of about 0.1 s per row and a smaller check job"},
+    {.type = HETERO_OPT_CUSTOM,
+     .name = "--repeats",
+     .metavar = "R",
+     .help = "timed repeats per row (default 3; 2 with --quick)"},
+    {.type = HETERO_OPT_CUSTOM,
+     .name = "--seconds",
+     .metavar = "S",
+     .help = "target compute time of one repeat (default 1; 0.1 with --quick)"},
+    {.type = HETERO_OPT_CUSTOM,
+     .name = "--check-items",
+     .metavar = "N",
+     .help = "items of the self-check job (default 2e7; 2e6 with --quick)"},
+    {.type = HETERO_OPT_CUSTOM,
+     .name = "--seed",
+     .metavar = "S",
+     .help = "64-bit seed of every job (default 0)"},
     {.type = HETERO_OPT_CUSTOM, .name = "--format", .metavar = "FMT", .help = "text (default), json or csv"},
-    {.type = HETERO_OPT_CUSTOM, .name = "--plot", .metavar = "FILE", .help = "bar chart of items/s, FILE.svg or FILE.png (may be given up to 4 times)"},
-    {.type = HETERO_OPT_CUSTOM, .name = "--compare", .metavar = "BASELINE", .help = "change of items/s against an earlier --format json report"},
-    {.type = HETERO_OPT_CUSTOM, .name = "--fail-on", .metavar = "PCT", .help = "with --compare: exit 3 when a comparable row's items/s fell by more than PCT%"},
-    {.type = HETERO_OPT_CUSTOM, .name = "--results", .metavar = "REPORT", .help = "with --compare: compare an earlier --format json report instead of running"},
-    {.type = HETERO_OPT_FLAG, .name = "--progress", .help = "show the progress line even when stderr is not a terminal"},
+    {.type = HETERO_OPT_CUSTOM,
+     .name = "--plot",
+     .metavar = "FILE",
+     .help = "bar chart of items/s, FILE.svg or FILE.png (may be given up to 4 times)"},
+    {.type = HETERO_OPT_CUSTOM,
+     .name = "--compare",
+     .metavar = "BASELINE",
+     .help = "change of items/s against an earlier --format json report"},
+    {.type = HETERO_OPT_CUSTOM,
+     .name = "--fail-on",
+     .metavar = "PCT",
+     .help = "with --compare: exit 3 when a comparable row's items/s fell by more than PCT%"},
+    {.type = HETERO_OPT_CUSTOM,
+     .name = "--results",
+     .metavar = "REPORT",
+     .help = "with --compare: compare an earlier --format json report instead of running"},
+    {.type = HETERO_OPT_FLAG,
+     .name = "--progress",
+     .help = "show the progress line even when stderr is not a terminal"},
     {.type = HETERO_OPT_FLAG, .name = "--no-progress", .help = "never show the progress line"},
     {.type = HETERO_OPT_FLAG, .name = "--help", .help = "this help"},
     {.type = HETERO_OPT_FLAG, .name = "--version", .help = "print the version"},
@@ -79,7 +116,8 @@ static void bench_usage(FILE *out)
     fputs("\nworkloads:", out);
     for (size_t i = 0; hetero_workload_at(i); i++)
         fprintf(out, " %s", hetero_workload_at(i)->name);
-    fprintf(out, "\n\nA row whose repeats spread more than %g%% (fastest minus slowest items/s, over\n"
+    fprintf(out,
+            "\n\nA row whose repeats spread more than %g%% (fastest minus slowest items/s, over\n"
             "the median), or whose median items/s falls that much below the rate its\n"
             "calibration measured just before, is measured again; if it still does, it is\n"
             "marked noisy (\"noisy\": true in JSON).\n\n"
@@ -89,7 +127,8 @@ static void bench_usage(FILE *out)
             "rows it cannot compare.  --fail-on PCT then exits 3 when a compared row's\n"
             "items/s fell by more than PCT percent, or when no row could be compared.\n\n"
             "exit status: 0 ok, 1 run-time failure (a failed self-check included), 2 bad\n"
-            "input, 3 --fail-on found a regression, 130/143 interrupted\n", BENCH_NOISY_PCT);
+            "input, 3 --fail-on found a regression, 130/143 interrupted\n",
+            BENCH_NOISY_PCT);
 }
 
 /* ---- options ------------------------------------------------------------ */
@@ -103,12 +142,14 @@ static int bench_parse_workloads(bench_opts *o, const char *list)
     }
     size_t len = strlen(list);
     if (!len || len >= sizeof buf)
-        return hetero_fail(HETERO_E_BADARG, "--workloads: expected a comma-separated list of %s, got '%s'", names, list);
+        return hetero_fail(HETERO_E_BADARG, "--workloads: expected a comma-separated list of %s, got '%s'",
+                           names, list);
     /* strtok_r would skip empty elements silently: "pi,,primes" is a typo
      * (as --devices says too) */
     if (list[0] == ',' || list[len - 1] == ',' || strstr(list, ",,"))
-        return hetero_fail(HETERO_E_BADARG, "--workloads: expected a comma-separated list of %s, got '%s' (empty element)",
-                        names, list);
+        return hetero_fail(HETERO_E_BADARG,
+                           "--workloads: expected a comma-separated list of %s, got '%s' (empty element)",
+                           names, list);
     strcpy(buf, list);
     o->n_wls = 0;
     o->unsized = NULL;
@@ -116,9 +157,11 @@ static int bench_parse_workloads(bench_opts *o, const char *list)
     for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         const hetero_workload *wl = het_workload_find(tok);
         if (!wl)
-            return hetero_fail(HETERO_E_BADARG, "--workloads: unknown workload '%s' (expected %s)", tok, names);
+            return hetero_fail(HETERO_E_BADARG, "--workloads: unknown workload '%s' (expected %s)", tok,
+                               names);
         if (!wl->bench_params)
-            return hetero_fail(HETERO_E_BADARG, "--workloads: %s cannot size a bench job (it has no bench_params)", tok);
+            return hetero_fail(HETERO_E_BADARG,
+                               "--workloads: %s cannot size a bench job (it has no bench_params)", tok);
         size_t k = 0;
         while (k < o->n_wls && o->wls[k] != wl)
             k++;
@@ -126,7 +169,8 @@ static int bench_parse_workloads(bench_opts *o, const char *list)
             o->wls[o->n_wls++] = wl;
     }
     if (!o->n_wls)
-        return hetero_fail(HETERO_E_BADARG, "--workloads: expected a comma-separated list of %s, got '%s'", names, list);
+        return hetero_fail(HETERO_E_BADARG, "--workloads: expected a comma-separated list of %s, got '%s'",
+                           names, list);
     return HETERO_OK;
 }
 
@@ -190,7 +234,7 @@ static int bench_parse(int argc, char **argv, bench *b)
             if (rc == HETERO_OK && o->n_plots == BENCH_MAX_PLOTS)
                 rc = hetero_fail(HETERO_E_BADARG, "--plot: at most %d files, got more", BENCH_MAX_PLOTS);
             if (rc == HETERO_OK)
-                rc = het_draw_check(n, v);   /* before the bench, not after it */
+                rc = het_draw_check(n, v); /* before the bench, not after it */
             if (rc == HETERO_OK)
                 o->plots[o->n_plots++] = v;
         } else if (strcmp(n, "--compare") == 0) {
@@ -208,11 +252,14 @@ static int bench_parse(int argc, char **argv, bench *b)
             return rc;
     }
     if (o->fail_on >= 0 && !o->compare)
-        return hetero_fail(HETERO_E_BADARG, "--fail-on: needs --compare BASELINE (the report to compare with)");
+        return hetero_fail(HETERO_E_BADARG,
+                           "--fail-on: needs --compare BASELINE (the report to compare with)");
     if (o->results && !o->compare)
-        return hetero_fail(HETERO_E_BADARG, "--results: needs --compare BASELINE (the report to compare with)");
+        return hetero_fail(HETERO_E_BADARG,
+                           "--results: needs --compare BASELINE (the report to compare with)");
     if (o->results && o->n_plots)
-        return hetero_fail(HETERO_E_BADARG, "--plot: nothing is run with --results, so there is no chart to draw");
+        return hetero_fail(HETERO_E_BADARG,
+                           "--plot: nothing is run with --results, so there is no chart to draw");
     if (!o->repeats)
         o->repeats = o->quick ? 2 : 3;
     if (o->seconds == 0)
@@ -251,7 +298,8 @@ static void bench_run_facts(bench_run_info *r)
     r->host[sizeof r->host - 1] = 0;
     time_t now = time(NULL);
     struct tm tm;
-    if (now == (time_t)-1 || !gmtime_r(&now, &tm) || !strftime(r->started, sizeof r->started, "%Y-%m-%dT%H:%M:%SZ", &tm))
+    if (now == (time_t)-1 || !gmtime_r(&now, &tm) ||
+        !strftime(r->started, sizeof r->started, "%Y-%m-%dT%H:%M:%SZ", &tm))
         snprintf(r->started, sizeof r->started, "unknown");
     r->git = BENCH_GIT;
     r->git_dirty = BENCH_GIT_DIRTY;
@@ -263,7 +311,7 @@ static void bench_run_facts(bench_run_info *r)
 
 static int bench_show_progress;
 static int bench_progress_len;
-static size_t bench_progress_row, bench_progress_rows;   /* "row 3/8" */
+static size_t bench_progress_row, bench_progress_rows; /* "row 3/8" */
 
 static void bench_progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void bench_progress(const char *fmt, ...)
@@ -281,7 +329,8 @@ static void bench_progress(const char *fmt, ...)
         n = (int)sizeof line - 1;
     /* pad over the previous line instead of a terminal escape, so that
      * the line reads the same in a log file */
-    fprintf(stderr, "\rbench: [%zu/%zu] %s%*s", bench_progress_row, bench_progress_rows, line, bench_progress_len > n ? bench_progress_len - n : 0, "");
+    fprintf(stderr, "\rbench: [%zu/%zu] %s%*s", bench_progress_row, bench_progress_rows, line,
+            bench_progress_len > n ? bench_progress_len - n : 0, "");
     fflush(stderr);
     bench_progress_len = n;
 }
@@ -343,14 +392,14 @@ size_t bench_fields_diff(const bench_fields *a, const bench_fields *b)
 /* ---- one engine run ----------------------------------------------------- */
 
 typedef struct bench_result {
-    double compute_s;          /* slowest rank's compute phase */
-    double wall_s;             /* slowest rank's whole run */
-    uint64_t items;            /* of the job as planned (every rank) */
-    uint64_t digest;           /* rank 0 */
-    int threads;               /* OpenMP threads of rank 0's team, 0 if none */
+    double compute_s; /* slowest rank's compute phase */
+    double wall_s;    /* slowest rank's whole run */
+    uint64_t items;   /* of the job as planned (every rank) */
+    uint64_t digest;  /* rank 0 */
+    int threads;      /* OpenMP threads of rank 0's team, 0 if none */
     int ranks;
-    char workers_note[320];    /* rank 0: the first worker that was not ok, and why */
-    bench_fields params, result;   /* rank 0, when asked for */
+    char workers_note[320];      /* rank 0: the first worker that was not ok, and why */
+    bench_fields params, result; /* rank 0, when asked for */
 } bench_result;
 
 /* Runs `wl` sized by bench_params(items) with the given seed on set s.
@@ -397,8 +446,8 @@ static int bench_job(const hetero_workload *wl, double items, uint64_t seed, con
         /* a device that failed or was left out: the row did not run on
          * everything its set names */
         if (!r->workers_note[0] && w->status[0] && strcmp(w->status, "ok") != 0)
-            snprintf(r->workers_note, sizeof r->workers_note, "%s on rank %d %s%s%s", w->id, w->rank, w->status,
-                     w->error[0] ? ": " : "", w->error);
+            snprintf(r->workers_note, sizeof r->workers_note, "%s on rank %d %s%s%s", w->id, w->rank,
+                     w->status, w->error[0] ? ": " : "", w->error);
     }
     if (want_fields && het_par_rank() == 0) {
         hetero_field f[HETERO_MAX_FIELDS];
@@ -435,7 +484,10 @@ static int bench_starts(const char *s, const char *prefix) { return strncmp(s, p
  * vendor put in front when the name lacks it. */
 static void bench_cl_label(const hcl_info *d, char *buf, size_t size)
 {
-    const char *kind = d->type & HCL_CPU ? "CPU" : d->type & HCL_GPU ? "GPU" : d->type & HCL_ACCEL ? "accelerator" : "device";
+    const char *kind = d->type & HCL_CPU     ? "CPU"
+                       : d->type & HCL_GPU   ? "GPU"
+                       : d->type & HCL_ACCEL ? "accelerator"
+                                             : "device";
     if (strstr(d->platform_name, "Portable Computing Language") || bench_starts(d->platform_name, "PoCL") ||
         strstr(d->version, "PoCL")) {
         if (d->type & HCL_CPU)
@@ -451,11 +503,12 @@ static void bench_cl_label(const hcl_info *d, char *buf, size_t size)
     char name[256];
     size_t k = 0;
     for (const char *p = d->name; *p && k + 1 < sizeof name; p++) {
-        if (*p == '(' && (bench_starts(p, "(R)") || bench_starts(p, "(r)") || bench_starts(p, "(TM)") || bench_starts(p, "(tm)"))) {
+        if (*p == '(' && (bench_starts(p, "(R)") || bench_starts(p, "(r)") || bench_starts(p, "(TM)") ||
+                          bench_starts(p, "(tm)"))) {
             p = strchr(p, ')');
             continue;
         }
-        if (*p == ':' && k > 0)   /* gfx90a:sramecc+:xnack- */
+        if (*p == ':' && k > 0) /* gfx90a:sramecc+:xnack- */
             break;
         if ((*p == ' ' || *p == '\t') && (k == 0 || name[k - 1] == ' '))
             continue;
@@ -464,9 +517,10 @@ static void bench_cl_label(const hcl_info *d, char *buf, size_t size)
     while (k > 0 && name[k - 1] == ' ')
         k--;
     name[k] = 0;
-    const char *vendor = strstr(d->vendor, "NVIDIA") ? "NVIDIA"
+    const char *vendor = strstr(d->vendor, "NVIDIA")                                               ? "NVIDIA"
                          : strstr(d->vendor, "Advanced Micro Devices") || strstr(d->vendor, "AMD") ? "AMD"
-                         : strstr(d->vendor, "Intel") ? "Intel" : NULL;
+                         : strstr(d->vendor, "Intel")                                              ? "Intel"
+                                                                                                   : NULL;
     if (!name[0])
         snprintf(buf, size, "%s %s", vendor ? vendor : "OpenCL", kind);
     else if (vendor && !strstr(name, vendor))
@@ -478,7 +532,8 @@ static void bench_cl_label(const hcl_info *d, char *buf, size_t size)
 /* "OpenMP, 2 threads", with " per rank" under MPI. */
 static void bench_omp_label(int threads, int ranks, char *buf, size_t size)
 {
-    snprintf(buf, size, "OpenMP, %d thread%s%s", threads, threads == 1 ? "" : "s", ranks > 1 ? " per rank" : "");
+    snprintf(buf, size, "OpenMP, %d thread%s%s", threads, threads == 1 ? "" : "s",
+             ranks > 1 ? " per rank" : "");
 }
 
 /* The sets from what exists and what --devices allows: each OpenCL device
@@ -563,8 +618,10 @@ static int bench_build_sets(bench *b)
     double mine = (double)(h >> 12);
     double hi = het_par_max(mine), lo = -het_par_max(-mine);
     if (rc == HETERO_OK && (hi != mine || lo != mine))
-        rc = hetero_fail(HETERO_E_RUNTIME, "ranks see different devices for --devices '%s'; "
-                      "run the bench with the same devices on every rank", list);
+        rc = hetero_fail(HETERO_E_RUNTIME,
+                         "ranks see different devices for --devices '%s'; "
+                         "run the bench with the same devices on every rank",
+                         list);
     char msg[HETERO_MSG_MAX];
     snprintf(msg, sizeof msg, "%s", hetero_errmsg());
     rc = het_par_agree(rc, msg, sizeof msg);
@@ -644,10 +701,10 @@ static int bench_check_workload(bench *b, const hetero_workload *wl, bench_check
                     snprintf(vb, sizeof vb, "%016llx", (unsigned long long)r.digest);
                 }
                 rc = hetero_fail(HETERO_E_RUNTIME,
-                              "self-check failed: %s: %s and %s give different results for the same job "
-                              "(%s %s vs %s; digest %016llx vs %016llx)",
-                              wl->name, b->sets[0].name, s->name, field, va, vb,
-                              (unsigned long long)c->digest, (unsigned long long)r.digest);
+                                 "self-check failed: %s: %s and %s give different results for the same job "
+                                 "(%s %s vs %s; digest %016llx vs %016llx)",
+                                 wl->name, b->sets[0].name, s->name, field, va, vb,
+                                 (unsigned long long)c->digest, (unsigned long long)r.digest);
             } else {
                 c->n_sets++;
             }
@@ -722,13 +779,14 @@ static const char *bench_noise(const bench_row *row)
 /* R timed repeats of the job of `items` on s into t[] and w[], checking
  * that every repeat gives the first one's digest.  The first repeat's
  * parameters and counts go into row. */
-static int bench_repeats(bench *b, const hetero_workload *wl, const bench_set *s, const char *label, double items,
-                         int round, double *t, double *w, bench_row *row)
+static int bench_repeats(bench *b, const hetero_workload *wl, const bench_set *s, const char *label,
+                         double items, int round, double *t, double *w, bench_row *row)
 {
     int R = b->opt.repeats, rc = HETERO_OK;
     uint64_t first_digest = 0;
     for (int k = 0; k < R && rc == HETERO_OK; k++) {
-        bench_progress("%s on %s: %srepeat %d/%d", wl->name, label, round ? "again (spread), " : "", k + 1, R);
+        bench_progress("%s on %s: %srepeat %d/%d", wl->name, label, round ? "again (spread), " : "", k + 1,
+                       R);
         bench_result r;
         int first = k == 0 && round == 0;
         rc = bench_job(wl, items, b->opt.seed, s, first, &r);
@@ -760,9 +818,11 @@ static int bench_repeats(bench *b, const hetero_workload *wl, const bench_set *s
             first_digest = r.digest;
         } else if (het_par_rank() == 0 && r.digest != first_digest) {
             /* the same job on the same set: anything else is a bug */
-            rc = hetero_fail(HETERO_E_RUNTIME, "self-check failed: %s on %s: repeat %d gives digest %016llx, "
-                          "repeat 1 gave %016llx for the same job", wl->name, s->name, k + 1,
-                          (unsigned long long)r.digest, (unsigned long long)first_digest);
+            rc = hetero_fail(HETERO_E_RUNTIME,
+                             "self-check failed: %s on %s: repeat %d gives digest %016llx, "
+                             "repeat 1 gave %016llx for the same job",
+                             wl->name, s->name, k + 1, (unsigned long long)r.digest,
+                             (unsigned long long)first_digest);
         }
         rc = bench_agree(rc);
     }
@@ -930,8 +990,10 @@ static int bench_fail_on(const bench *b)
     if (!b->have_cmp || c->fail_on < 0)
         return 0;
     if (c->n_compared == 0) {
-        fprintf(stderr, "hetero-bench: --fail-on: no row could be compared with '%s' (other devices, thread or "
-                "rank counts: see the comparison)\n", c->baseline_path);
+        fprintf(stderr,
+                "hetero-bench: --fail-on: no row could be compared with '%s' (other devices, thread or "
+                "rank counts: see the comparison)\n",
+                c->baseline_path);
         return 3;
     }
     if (c->n_regressions == 0)

@@ -40,16 +40,16 @@ enum bench_set_kind {
 #define BENCH_MAX_SETS (HET_MAX_CL_DEVICES + 3)
 
 typedef struct bench_set {
-    int kind;                  /* enum bench_set_kind */
-    char name[1200];           /* the row's `devices`: "cl:0:0", "omp/1", "omp/all", and the
+    int kind;                       /* enum bench_set_kind */
+    char name[1200];                /* the row's `devices`: "cl:0:0", "omp/1", "omp/all", and the
                                   combined set as its members joined by '+': "cl:0:0+omp/all" */
-    char label[1200];          /* as a person says it: "PoCL CPU", "OpenMP, 2 threads",
+    char label[1200];               /* as a person says it: "PoCL CPU", "OpenMP, 2 threads",
                                   "PoCL CPU + OpenMP, 2 threads" */
-    char devices[1024];        /* the --devices list handed to the engine */
-    int threads;               /* OpenMP threads per rank asked of the engine; 0 = none
+    char devices[1024];             /* the --devices list handed to the engine */
+    int threads;                    /* OpenMP threads per rank asked of the engine; 0 = none
                                   (OpenCL only) or, with omp, the default team */
-    int cl_type;               /* BENCH_SET_CL: the device's enum hcl_type */
-    int shares_cores;          /* BENCH_SET_ALL: a CPU OpenCL device runs beside OpenMP
+    int cl_type;                    /* BENCH_SET_CL: the device's enum hcl_type */
+    int shares_cores;               /* BENCH_SET_ALL: a CPU OpenCL device runs beside OpenMP
                                   on the same cores */
     size_t members[BENCH_MAX_SETS]; /* BENCH_SET_ALL: the solo sets it combines */
     size_t n_members;
@@ -70,78 +70,78 @@ size_t bench_fields_diff(const bench_fields *a, const bench_fields *b);
 /* The self-check of one workload: the fixed check job, run on every set. */
 typedef struct bench_check {
     const hetero_workload *wl;
-    uint64_t items;            /* the check job's items */
-    bench_fields params;       /* its parameters */
-    bench_fields result;       /* its result (the same on every set) */
-    uint64_t digest;           /* its digest of partials (likewise) */
-    size_t n_sets;             /* sets that ran it and agreed */
+    uint64_t items;      /* the check job's items */
+    bench_fields params; /* its parameters */
+    bench_fields result; /* its result (the same on every set) */
+    uint64_t digest;     /* its digest of partials (likewise) */
+    size_t n_sets;       /* sets that ran it and agreed */
 } bench_check;
 
 /* One row of the report: one workload on one device set. */
 typedef struct bench_row {
     const hetero_workload *wl;
-    size_t set;                /* index into bench.sets */
-    int threads;               /* OpenMP threads per rank that ran (0: none) */
+    size_t set;  /* index into bench.sets */
+    int threads; /* OpenMP threads per rank that ran (0: none) */
     int ranks;
-    uint64_t items;            /* of one timed repeat */
-    bench_fields params;       /* the timed job's parameters */
+    uint64_t items;      /* of one timed repeat */
+    bench_fields params; /* the timed job's parameters */
     int repeats;
-    double median_s, min_s, max_s;   /* compute phase, slowest rank */
-    double wall_median_s;      /* whole engine run, discovery and builds included */
-    double items_per_s;        /* items / median_s */
-    double items_per_s_min;    /* items / max_s */
-    double items_per_s_max;    /* items / min_s */
-    double speedup;            /* over this workload's omp/1 row; NAN when none */
-    double coexec;             /* BENCH_SET_COMBINED only: items/s over the members' sum; NAN otherwise */
-    uint64_t digest;           /* the check job's digest (see bench_check) */
-    double spread_pct;         /* (items_per_s_max - items_per_s_min) / items_per_s, in %;
+    double median_s, min_s, max_s; /* compute phase, slowest rank */
+    double wall_median_s;          /* whole engine run, discovery and builds included */
+    double items_per_s;            /* items / median_s */
+    double items_per_s_min;        /* items / max_s */
+    double items_per_s_max;        /* items / min_s */
+    double speedup;                /* over this workload's omp/1 row; NAN when none */
+    double coexec;                 /* BENCH_SET_COMBINED only: items/s over the members' sum; NAN otherwise */
+    uint64_t digest;               /* the check job's digest (see bench_check) */
+    double spread_pct;             /* (items_per_s_max - items_per_s_min) / items_per_s, in %;
                                   NAN with one repeat */
-    double calib_rate;         /* items/s the calibration measured just before the repeats */
-    const char *noise;         /* why the (last) measurement was suspect: "spread", "slower than
+    double calib_rate;             /* items/s the calibration measured just before the repeats */
+    const char *noise;             /* why the (last) measurement was suspect: "spread", "slower than
                                   calibration", or NULL */
-    double first_spread_pct;   /* the first measurement's, when it was measured again; else NAN */
-    int remeasured;            /* the first measurement spread more than BENCH_NOISY_PCT */
-    int noisy;                 /* ... and the second did too */
-    char workers_note[320];    /* "" when every worker of every repeat was ok; else the first
+    double first_spread_pct;       /* the first measurement's, when it was measured again; else NAN */
+    int remeasured;                /* the first measurement spread more than BENCH_NOISY_PCT */
+    int noisy;                     /* ... and the second did too */
+    char workers_note[320];        /* "" when every worker of every repeat was ok; else the first
                                   that was not: "cl:0:0 excluded: ..." */
 } bench_row;
 
 /* Where and how this run was made (the `run` object of the report). */
 typedef struct bench_run_info {
     char host[256];
-    char started[32];          /* ISO 8601, UTC: 2025-11-26T01:56:03Z */
-    const char *git;           /* commit at build time, or "unknown" */
-    int git_dirty;             /* 1 uncommitted changes, 0 clean, -1 unknown */
-    const char *compiler;      /* "GCC 12.2.0" */
-    const char *build_type;    /* "Release" */
+    char started[32];       /* ISO 8601, UTC: 2025-11-26T01:56:03Z */
+    const char *git;        /* commit at build time, or "unknown" */
+    int git_dirty;          /* 1 uncommitted changes, 0 clean, -1 unknown */
+    const char *compiler;   /* "GCC 12.2.0" */
+    const char *build_type; /* "Release" */
 } bench_run_info;
 
 typedef struct bench_opts {
     const hetero_workload *wls[64];
     size_t n_wls;
-    const char *devices;       /* NULL: every OpenCL device and omp */
+    const char *devices; /* NULL: every OpenCL device and omp */
     int quick;
     int repeats;
     double seconds;
     uint64_t check_items;
     uint64_t seed;
-    int threads;               /* "all threads": 0 = the default team */
-    int format;                /* enum hetero_format */
-    int progress;              /* -1 auto, 0 off, 1 on */
-    const char *plots[BENCH_MAX_PLOTS];   /* FILE.svg / FILE.png, each from the same drawing */
+    int threads;                        /* "all threads": 0 = the default team */
+    int format;                         /* enum hetero_format */
+    int progress;                       /* -1 auto, 0 off, 1 on */
+    const char *plots[BENCH_MAX_PLOTS]; /* FILE.svg / FILE.png, each from the same drawing */
     size_t n_plots;
-    const char *compare;       /* NULL or the baseline's path */
-    double fail_on;            /* --fail-on PCT; < 0 when not given */
-    const char *results;       /* --results: compare this report instead of running */
+    const char *compare; /* NULL or the baseline's path */
+    double fail_on;      /* --fail-on PCT; < 0 when not given */
+    const char *results; /* --results: compare this report instead of running */
     int help, version;
-    const char *unsized;       /* a workload left out for want of bench_params */
+    const char *unsized; /* a workload left out for want of bench_params */
 } bench_opts;
 
 typedef struct bench_machine {
     char cpu[160];
-    long cores;                /* online logical CPUs */
-    int omp_threads;           /* the default team of one rank */
-    hcl_info *cl;              /* every OpenCL device found (owned) */
+    long cores;      /* online logical CPUs */
+    int omp_threads; /* the default team of one rank */
+    hcl_info *cl;    /* every OpenCL device found (owned) */
     size_t n_cl;
     int ranks;
 } bench_machine;
@@ -149,25 +149,25 @@ typedef struct bench_machine {
 /* ---- comparison of two reports (compare.c) ---- */
 
 enum bench_cmp_status {
-    BENCH_CMP_COMPARED,        /* the same workload on the same devices on both sides */
-    BENCH_CMP_INCOMPARABLE,    /* the same set name, other devices (or thread or rank counts) */
-    BENCH_CMP_NEW,             /* only in this run */
-    BENCH_CMP_GONE             /* only in the baseline */
+    BENCH_CMP_COMPARED,     /* the same workload on the same devices on both sides */
+    BENCH_CMP_INCOMPARABLE, /* the same set name, other devices (or thread or rank counts) */
+    BENCH_CMP_NEW,          /* only in this run */
+    BENCH_CMP_GONE          /* only in the baseline */
 };
 
 typedef struct bench_cmp_row {
-    const char *workload, *devices, *label;   /* point into the documents */
-    int status;                /* enum bench_cmp_status */
-    char reason[512];          /* BENCH_CMP_INCOMPARABLE: what differs */
-    double old_rate, new_rate; /* items/s; NAN where that side has none */
-    double change_pct;         /* NAN unless compared */
-    int noisy;                 /* either side was marked noisy */
-    int regression;            /* compared, and fell by more than --fail-on */
+    const char *workload, *devices, *label; /* point into the documents */
+    int status;                             /* enum bench_cmp_status */
+    char reason[512];                       /* BENCH_CMP_INCOMPARABLE: what differs */
+    double old_rate, new_rate;              /* items/s; NAN where that side has none */
+    double change_pct;                      /* NAN unless compared */
+    int noisy;                              /* either side was marked noisy */
+    int regression;                         /* compared, and fell by more than --fail-on */
 } bench_cmp_row;
 
 typedef struct bench_mismatch {
-    char field[64];            /* "machine.cpu_model", "settings.repeats", "device cl:0:0" */
-    char run[320], baseline[320];   /* the values as JSON text; "null" when not recorded */
+    char field[64];               /* "machine.cpu_model", "settings.repeats", "device cl:0:0" */
+    char run[320], baseline[320]; /* the values as JSON text; "null" when not recorded */
 } bench_mismatch;
 
 typedef struct bench_comparison {
@@ -177,8 +177,8 @@ typedef struct bench_comparison {
     bench_mismatch *mm;
     size_t n_mm;
     size_t n_compared, n_regressions;
-    double fail_on;            /* < 0: none */
-    char baseline_run[512];    /* one line: where and when the baseline was made */
+    double fail_on;         /* < 0: none */
+    char baseline_run[512]; /* one line: where and when the baseline was made */
 } bench_comparison;
 
 /* Compares two hetero-bench JSON documents: rows matched by workload and
@@ -212,9 +212,9 @@ typedef struct bench {
     size_t n_checks;
     bench_row *rows;
     size_t n_rows;
-    cJSON *baseline;           /* the --compare document (owned) */
-    cJSON *doc;                /* this run as the JSON report (owned; built after the run) */
-    bench_comparison cmp;      /* with --compare */
+    cJSON *baseline;      /* the --compare document (owned) */
+    cJSON *doc;           /* this run as the JSON report (owned; built after the run) */
+    bench_comparison cmp; /* with --compare */
     int have_cmp;
 } bench;
 

@@ -45,13 +45,15 @@ int bench_load_report(const char *opt, const char *path, cJSON **out)
     if (!doc || !cJSON_IsString(schema) || strcmp(schema->valuestring, BENCH_SCHEMA) != 0 ||
         !cJSON_IsArray(results)) {
         cJSON_Delete(doc);
-        return hetero_fail(HETERO_E_BADARG, "%s: '%s' is not a hetero-bench JSON report (schema %s)", opt, path,
-                        BENCH_SCHEMA);
+        return hetero_fail(HETERO_E_BADARG, "%s: '%s' is not a hetero-bench JSON report (schema %s)", opt,
+                           path, BENCH_SCHEMA);
     }
     if (!cJSON_IsNumber(version) || version->valuedouble < 1 || version->valuedouble > BENCH_VERSION) {
         cJSON_Delete(doc);
-        return hetero_fail(HETERO_E_BADARG, "%s: '%s' is a hetero-bench report of a version this bench does not read "
-                        "(it reads 1 to %d)", opt, path, BENCH_VERSION);
+        return hetero_fail(HETERO_E_BADARG,
+                           "%s: '%s' is a hetero-bench report of a version this bench does not read "
+                           "(it reads 1 to %d)",
+                           opt, path, BENCH_VERSION);
     }
     *out = doc;
     return HETERO_OK;
@@ -120,8 +122,8 @@ void bench_identity(const cJSON *doc, const cJSON *row, char *buf, size_t size)
     char *save = NULL;
     for (char *tok = strtok_r(list, ",", &save); tok && n < 16; tok = strtok_r(NULL, ",", &save)) {
         if (strcmp(tok, "omp") == 0) {
-            snprintf(items[n], sizeof items[n], "OpenMP on %.200s, %d thread%s", bench_str(doc, "machine.cpu_model"),
-                     threads, threads == 1 ? "" : "s");
+            snprintf(items[n], sizeof items[n], "OpenMP on %.200s, %d thread%s",
+                     bench_str(doc, "machine.cpu_model"), threads, threads == 1 ? "" : "s");
         } else {
             const cJSON *d = bench_cl_device(doc, tok);
             if (d)
@@ -178,7 +180,8 @@ static int bench_same_value(const cJSON *a, const cJSON *b)
     return cJSON_Compare(a, b, 1);
 }
 
-static int bench_mm_add(bench_comparison *c, size_t *cap, const char *field, const cJSON *run, const cJSON *base)
+static int bench_mm_add(bench_comparison *c, size_t *cap, const char *field, const cJSON *run,
+                        const cJSON *base)
 {
     if (run && base && bench_same_value(run, base))
         return HETERO_OK;
@@ -205,10 +208,10 @@ static int bench_mm_add(bench_comparison *c, size_t *cap, const char *field, con
 static int bench_mismatches(const cJSON *run, const cJSON *base, bench_comparison *c)
 {
     static const char *const fields[] = {
-        "run.host", "run.compiler", "run.build_type",
-        "machine.cpu_model", "machine.cores", "machine.omp_threads", "machine.mpi_ranks",
-        "settings.quick", "settings.repeats", "settings.seconds", "settings.check_items", "settings.seed",
-        "settings.devices", "settings.threads", "settings.noisy_pct", "settings.time",
+        "run.host",         "run.compiler",        "run.build_type",       "machine.cpu_model",
+        "machine.cores",    "machine.omp_threads", "machine.mpi_ranks",    "settings.quick",
+        "settings.repeats", "settings.seconds",    "settings.check_items", "settings.seed",
+        "settings.devices", "settings.threads",    "settings.noisy_pct",   "settings.time",
     };
     size_t cap = 0;
     int rc = HETERO_OK;
@@ -230,7 +233,8 @@ static int bench_mismatches(const cJSON *run, const cJSON *base, bench_compariso
         }
         for (size_t k = 0; k < sizeof dev_fields / sizeof dev_fields[0]; k++) {
             snprintf(field, sizeof field, "device %.40s %s", id, dev_fields[k]);
-            rc = rc ? rc : bench_mm_add(c, &cap, field, bench_get(d, dev_fields[k]), bench_get(o, dev_fields[k]));
+            rc = rc ? rc
+                    : bench_mm_add(c, &cap, field, bench_get(d, dev_fields[k]), bench_get(o, dev_fields[k]));
         }
     }
     cJSON_ArrayForEach(d, bench_get(base, "machine.opencl"))
@@ -251,9 +255,9 @@ void bench_run_line(const cJSON *doc, char *buf, size_t size)
     const cJSON *run = bench_get(doc, "run");
     if (run)
         snprintf(buf, size, "hetero %.32s (git %.12s%s), %.60s %.100s, host %.100s, started %.32s",
-                 bench_str(doc, "hetero"), bench_str(run, "git"), cJSON_IsTrue(bench_get(run, "git_dirty")) ? "+changes" : "",
-                 bench_str(run, "build_type"), bench_str(run, "compiler"), bench_str(run, "host"),
-                 bench_str(run, "started"));
+                 bench_str(doc, "hetero"), bench_str(run, "git"),
+                 cJSON_IsTrue(bench_get(run, "git_dirty")) ? "+changes" : "", bench_str(run, "build_type"),
+                 bench_str(run, "compiler"), bench_str(run, "host"), bench_str(run, "started"));
     else
         snprintf(buf, size, "hetero %.32s; a report of version %g, which records no host, time or commit",
                  bench_str(doc, "hetero"), bench_num(doc, "version"));
@@ -277,7 +281,7 @@ int bench_compare_docs(const cJSON *run, const cJSON *base, double fail_on, benc
     size_t nr = (size_t)cJSON_GetArraySize(rrows), nb = (size_t)cJSON_GetArraySize(brows);
     c->rows = calloc(nr + nb + 1, sizeof *c->rows);
     char *used = calloc(nb + 1, 1);
-    char (*bkey)[1400] = calloc(nb + 1, sizeof *bkey);
+    char(*bkey)[1400] = calloc(nb + 1, sizeof *bkey);
     if (!c->rows || !used || !bkey) {
         free(used);
         free(bkey);
@@ -399,8 +403,10 @@ void bench_compare_print_text(const bench_comparison *c, FILE *out)
     for (size_t i = 0; i < c->n_rows; i++)
         if ((int)strlen(c->rows[i].devices) > wd)
             wd = (int)strlen(c->rows[i].devices);
-    fprintf(out, "\nchange against %s (items/s; rows matched by workload and devices: each OpenCL device's\n"
-            "name and driver, OpenMP's CPU model and thread count, the rank count)\n", c->baseline_path);
+    fprintf(out,
+            "\nchange against %s (items/s; rows matched by workload and devices: each OpenCL device's\n"
+            "name and driver, OpenMP's CPU model and thread count, the rank count)\n",
+            c->baseline_path);
     fprintf(out, "%-10s  %-*s  %9s  %9s  %s\n", "workload", wd, "devices", "old", "new", "change");
     size_t n_inc = 0, n_new = 0, n_gone = 0;
     for (size_t i = 0; i < c->n_rows; i++) {
@@ -412,7 +418,8 @@ void bench_compare_print_text(const bench_comparison *c, FILE *out)
         case BENCH_CMP_COMPARED:
             if (isfinite(r->change_pct))
                 snprintf(ch, sizeof ch, "%+.1f%%%s%s", r->change_pct,
-                         r->regression ? "  REGRESSION (fell more than --fail-on)" : "", r->noisy ? "  noisy" : "");
+                         r->regression ? "  REGRESSION (fell more than --fail-on)" : "",
+                         r->noisy ? "  noisy" : "");
             else
                 snprintf(ch, sizeof ch, "-");
             break;
@@ -431,8 +438,8 @@ void bench_compare_print_text(const bench_comparison *c, FILE *out)
         }
         fprintf(out, "%-10s  %-*s  %9s  %9s  %s\n", r->workload, wd, r->devices, o, w, ch);
     }
-    fprintf(out, "%zu compared, %zu cannot be compared, %zu only in this run, %zu only in the baseline", c->n_compared,
-            n_inc, n_new, n_gone);
+    fprintf(out, "%zu compared, %zu cannot be compared, %zu only in this run, %zu only in the baseline",
+            c->n_compared, n_inc, n_new, n_gone);
     if (c->fail_on >= 0)
         fprintf(out, "; --fail-on %g%%: %zu regression%s%s", c->fail_on, c->n_regressions,
                 c->n_regressions == 1 ? "" : "s", c->n_compared ? "" : " (and nothing to compare: exit 3)");
@@ -453,7 +460,8 @@ cJSON *bench_compare_json(const bench_comparison *c)
         cJSON_AddItemToObject(m, "baseline", b ? b : cJSON_CreateString(c->mm[i].baseline));
         cJSON_AddItemToArray(mm, m);
     }
-    cJSON_AddItemToObject(o, "fail_on_pct", c->fail_on >= 0 ? het_json_f64(c->fail_on, 6) : cJSON_CreateNull());
+    cJSON_AddItemToObject(o, "fail_on_pct",
+                          c->fail_on >= 0 ? het_json_f64(c->fail_on, 6) : cJSON_CreateNull());
     cJSON_AddNumberToObject(o, "compared", (double)c->n_compared);
     cJSON_AddNumberToObject(o, "regressions", (double)c->n_regressions);
     cJSON *rows = cJSON_AddArrayToObject(o, "rows");

@@ -20,7 +20,7 @@
 #include <string.h>
 
 #define PL_W 1000.0
-#define PL_RIGHT 190.0      /* room for the value labels */
+#define PL_RIGHT 190.0 /* room for the value labels */
 #define PL_ROW 24.0
 #define PL_BAR 15.0
 #define PL_PANEL_HEAD 28.0
@@ -87,7 +87,7 @@ static het_draw *pl_draw(const bench *b)
     if (X0 < 170)
         X0 = 170;
     if (X0 > PL_W - PL_RIGHT - 360)
-        X0 = PL_W - PL_RIGHT - 360;   /* a very long label runs off to the left, cut */
+        X0 = PL_W - PL_RIGHT - 360; /* a very long label runs off to the left, cut */
     const double X1 = PL_W - PL_RIGHT;
     const double top0 = 110;
     const double panel_h = PL_PANEL_HEAD + (double)b->n_sets * PL_ROW + PL_PANEL_FOOT;
@@ -100,11 +100,13 @@ static het_draw *pl_draw(const bench *b)
     snprintf(title, sizeof title, "hetero-bench: items per second of each device set");
     het_draw_text(d, 20, 30, title, &pl_title);
     snprintf(buf, sizeof buf, "%s, %ld cores, %d OpenMP thread%s, %d rank%s; host %s, started %s", b->m.cpu,
-             b->m.cores, b->m.omp_threads, b->m.omp_threads == 1 ? "" : "s", b->m.ranks, b->m.ranks == 1 ? "" : "s",
-             b->run.host, b->run.started);
+             b->m.cores, b->m.omp_threads, b->m.omp_threads == 1 ? "" : "s", b->m.ranks,
+             b->m.ranks == 1 ? "" : "s", b->run.host, b->run.started);
     het_draw_text(d, 20, 50, buf, &pl_sub);
-    snprintf(buf, sizeof buf, "hetero %s (git %.12s%s), %s, %s; each bar: the median of %d repeat%s of about %g s "
-             "of compute", HETERO_VERSION, b->run.git, b->run.git_dirty > 0 ? "+changes" : "", b->run.compiler,
+    snprintf(buf, sizeof buf,
+             "hetero %s (git %.12s%s), %s, %s; each bar: the median of %d repeat%s of about %g s "
+             "of compute",
+             HETERO_VERSION, b->run.git, b->run.git_dirty > 0 ? "+changes" : "", b->run.compiler,
              b->run.build_type, b->opt.repeats, b->opt.repeats == 1 ? "" : "s", b->opt.seconds);
     het_draw_text(d, 20, 67, buf, &pl_sub);
 
@@ -213,7 +215,8 @@ static het_draw *pl_draw(const bench *b)
                 if (r->noise && strcmp(r->noise, "spread") == 0)
                     snprintf(buf, sizeof buf, "noisy: spread %.0f%%", r->spread_pct);
                 else
-                    snprintf(buf, sizeof buf, "noisy: %.0f%% below calibration", 100 * (1 - r->items_per_s / r->calib_rate));
+                    snprintf(buf, sizeof buf, "noisy: %.0f%% below calibration",
+                             100 * (1 - r->items_per_s / r->calib_rate));
                 het_draw_text(d, tx, yc + 4, buf, &pl_noisy);
             } else if (isfinite(r->spread_pct)) {
                 snprintf(buf, sizeof buf, "spread %.1f%%", r->spread_pct);
@@ -254,9 +257,11 @@ static het_draw *pl_draw(const bench *b)
         het_draw_line(d, X0, rows_top, X0, rows_bottom, 0x555555, 1, HET_DASH_SOLID);
 #undef PX
     }
-    het_draw_text(d, 20, H - 14,
-                  "Longer is faster. Each workload counts its own items, so compare bars within a panel, not across "
-                  "panels.", &pl_spread);
+    het_draw_text(
+        d, 20, H - 14,
+        "Longer is faster. Each workload counts its own items, so compare bars within a panel, not across "
+        "panels.",
+        &pl_spread);
     het_draw_meta(d, meta);
     return d;
 }

@@ -29,10 +29,7 @@ static cJSON *bench_fields_json(const bench_fields *f)
     return o;
 }
 
-static void bench_digest(uint64_t d, char *buf, size_t size)
-{
-    snprintf(buf, size, "%016" PRIx64, d);
-}
+static void bench_digest(uint64_t d, char *buf, size_t size) { snprintf(buf, size, "%016" PRIx64, d); }
 
 /* ---- the JSON document --------------------------------------------------- */
 
@@ -213,11 +210,13 @@ static int bench_print_text(const bench *b, FILE *out)
     for (size_t i = 0; i < b->m.n_cl; i++)
         fprintf(out, "OpenCL %s: %s (%s, %s, driver %s)\n", b->m.cl[i].id, b->m.cl[i].name,
                 hcl_type_name(b->m.cl[i].type), b->m.cl[i].version, b->m.cl[i].driver);
-    fprintf(out, "%d repeat%s per row, each sized to about %g s of compute; time is the engine's compute phase%s;\n"
-            "a row whose repeats spread more than %g%%, or fall that much below the rate its calibration just\n"
-            "measured, is measured again, and marked noisy (!) if it still does\n",
-            b->opt.repeats, b->opt.repeats == 1 ? "" : "s", b->opt.seconds, b->m.ranks > 1 ? " (slowest rank)" : "",
-            BENCH_NOISY_PCT);
+    fprintf(
+        out,
+        "%d repeat%s per row, each sized to about %g s of compute; time is the engine's compute phase%s;\n"
+        "a row whose repeats spread more than %g%%, or fall that much below the rate its calibration just\n"
+        "measured, is measured again, and marked noisy (!) if it still does\n",
+        b->opt.repeats, b->opt.repeats == 1 ? "" : "s", b->opt.seconds,
+        b->m.ranks > 1 ? " (slowest rank)" : "", BENCH_NOISY_PCT);
 
     int wd = 8;
     for (size_t i = 0; i < b->n_sets; i++)
@@ -235,8 +234,8 @@ static int bench_print_text(const bench *b, FILE *out)
         bench_compare_print_head(&b->cmp, out);
     }
 
-    fprintf(out, "\n%-10s  %-*s  %7s  %8s  %8s  %9s  %-17s  %8s  %7s  %7s\n", "workload", wd, "devices", "threads",
-            "items", "median_s", "items/s", "items/s min..max", "spread", "speedup", "co-exec");
+    fprintf(out, "\n%-10s  %-*s  %7s  %8s  %8s  %9s  %-17s  %8s  %7s  %7s\n", "workload", wd, "devices",
+            "threads", "items", "median_s", "items/s", "items/s min..max", "spread", "speedup", "co-exec");
     int footnote = 0, noisy = 0, again = 0, note = 0;
     for (size_t i = 0; i < b->n_rows; i++) {
         const bench_row *r = &b->rows[i];
@@ -255,8 +254,8 @@ static int bench_print_text(const bench *b, FILE *out)
         noisy |= r->noisy;
         again |= r->remeasured && !r->noisy;
         note |= r->workers_note[0] != 0;
-        fprintf(out, "%-10s  %-*s  %7s  %8s  %8.3f  %9s  %-17s  %8s  %7s  %7s%s\n", r->wl->name, wd, s->name, th, items,
-                r->median_s, rate, range, spread, sp, co, r->workers_note[0] ? "  w" : "");
+        fprintf(out, "%-10s  %-*s  %7s  %8s  %8.3f  %9s  %-17s  %8s  %7s  %7s%s\n", r->wl->name, wd, s->name,
+                th, items, r->median_s, rate, range, spread, sp, co, r->workers_note[0] ? "  w" : "");
     }
 
     fputs("\nself-check: the same job on every device set gives the same result and digest\n", out);
@@ -284,7 +283,8 @@ static int bench_print_text(const bench *b, FILE *out)
     fputs("\nitems:    ", out);
     for (size_t i = 0; i < b->n_checks; i++)
         fprintf(out, "%s%s = %s", i ? ", " : "", b->checks[i].wl->name, b->checks[i].wl->item_name);
-    fprintf(out, "\nspread:   (fastest - slowest items/s) / median items/s of the repeats (- with one repeat)\n"
+    fprintf(out,
+            "\nspread:   (fastest - slowest items/s) / median items/s of the repeats (- with one repeat)\n"
             "speedup:  items/s over the omp/1 row of the same workload\n"
             "co-exec:  items/s of the combined set over the sum of its members' solo items/s\n"
             "          (1.00: nothing lost by running them together)\n");
@@ -298,15 +298,20 @@ static int bench_print_text(const bench *b, FILE *out)
             fprintf(out, "!  %s on %s is noisy: its repeats spread more than %g%% twice (measured again)\n",
                     r->wl->name, b->sets[r->set].name, BENCH_NOISY_PCT);
         else
-            fprintf(out, "!  %s on %s is noisy: its repeats ran more than %g%% below the %s items/s its calibration\n"
-                    "   measured just before, twice (measured again)\n", r->wl->name, b->sets[r->set].name,
-                    BENCH_NOISY_PCT, cal);
+            fprintf(
+                out,
+                "!  %s on %s is noisy: its repeats ran more than %g%% below the %s items/s its calibration\n"
+                "   measured just before, twice (measured again)\n",
+                r->wl->name, b->sets[r->set].name, BENCH_NOISY_PCT, cal);
     }
     if (noisy)
-        fputs("   A noisy figure is not to be trusted (another process, a frequency change): run it again.\n", out);
+        fputs("   A noisy figure is not to be trusted (another process, a frequency change): run it again.\n",
+              out);
     if (again)
-        fprintf(out, "~  the first measurement was suspect (spread or below its calibration by more than %g%%);\n"
-                "   this is the second, which was not\n", BENCH_NOISY_PCT);
+        fprintf(out,
+                "~  the first measurement was suspect (spread or below its calibration by more than %g%%);\n"
+                "   this is the second, which was not\n",
+                BENCH_NOISY_PCT);
     for (size_t i = 0; footnote && i < b->n_sets; i++) {
         const bench_set *s = &b->sets[i];
         if (!s->shares_cores)
@@ -321,7 +326,8 @@ static int bench_print_text(const bench *b, FILE *out)
         }
         fputs(" is a CPU OpenCL device that shares its cores with OpenMP: each member's\n"
               "   solo rate had the whole CPU, so their sum is not reachable and co-exec is not\n"
-              "   a meaningful efficiency here.\n", out);
+              "   a meaningful efficiency here.\n",
+              out);
     }
     for (size_t i = 0; note && i < b->n_rows; i++)
         if (b->rows[i].workers_note[0])
@@ -360,7 +366,8 @@ static int bench_print_csv(const bench *b, FILE *out)
     const bench_comparison *c = b->have_cmp ? &b->cmp : NULL;
     fputs("workload,item_name,devices,label,engine_devices,threads,ranks,items,repeats,median_s,min_s,max_s,"
           "wall,items_per_s,items_per_s_min,items_per_s_max,spread_pct,noisy,remeasured,speedup,"
-          "coexec_efficiency,shares_cores,digest", out);
+          "coexec_efficiency,shares_cores,digest",
+          out);
     if (c)
         fputs(",baseline_items_per_s,change_pct,comparable", out);
     fputc('\n', out);
@@ -415,7 +422,8 @@ static int bench_print_results(const bench *b, FILE *out)
         fputs("workload,devices,status,old_items_per_s,new_items_per_s,change_pct,noisy,regression\n", out);
         for (size_t i = 0; i < c->n_rows; i++) {
             const bench_cmp_row *r = &c->rows[i];
-            static const char *const names[] = {"compared", "not_comparable", "not_in_baseline", "not_in_run"};
+            static const char *const names[] = {"compared", "not_comparable", "not_in_baseline",
+                                                "not_in_run"};
             fprintf(out, "%s,%s,%s", r->workload, r->devices, names[r->status]);
             bench_csv_num(out, r->old_rate, 6);
             bench_csv_num(out, r->new_rate, 6);

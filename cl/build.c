@@ -176,8 +176,7 @@ static void hash_field(XXH3_state_t *st, const char *s)
     XXH3_128bits_update(st, s, (size_t)len);
 }
 
-static int cache_key(const hcl_device *d, const char *source, const char *options,
-                     char hex[33])
+static int cache_key(const hcl_device *d, const char *source, const char *options, char hex[33])
 {
     XXH3_state_t *st = XXH3_createState();
     if (!st)
@@ -192,8 +191,7 @@ static int cache_key(const hcl_device *d, const char *source, const char *option
     hash_field(st, d->info.driver);
     XXH128_hash_t h = XXH3_128bits_digest(st);
     XXH3_freeState(st);
-    snprintf(hex, 33, "%016llx%016llx", (unsigned long long)h.high64,
-             (unsigned long long)h.low64);
+    snprintf(hex, 33, "%016llx%016llx", (unsigned long long)h.high64, (unsigned long long)h.low64);
     return 0;
 }
 
@@ -249,12 +247,11 @@ static unsigned char *cache_load(int dirfd, const char *dir, const char *key, si
         close(fd);
         return NULL;
     }
-    if (fread(header, 1, sizeof header, f) != sizeof header
-        || memcmp(header, CACHE_MAGIC, 8) != 0)
+    if (fread(header, 1, sizeof header, f) != sizeof header || memcmp(header, CACHE_MAGIC, 8) != 0)
         goto bad;
     memcpy(&n, header + 8, 8);
     memcpy(&want, header + 16, 16);
-    if (n == 0 || n > ((uint64_t)1 << 31))   /* no program binary is 2 GiB */
+    if (n == 0 || n > ((uint64_t)1 << 31)) /* no program binary is 2 GiB */
         goto bad;
     payload = malloc((size_t)n);
     if (!payload || fread(payload, 1, (size_t)n, f) != (size_t)n || fgetc(f) != EOF)
@@ -266,7 +263,8 @@ static unsigned char *cache_load(int dirfd, const char *dir, const char *key, si
     *len = (size_t)n;
     return payload;
 bad:
-    hcl__debug("program cache: ignoring entry '%s/%s': damaged (length or checksum); rebuilding it", dir, name);
+    hcl__debug("program cache: ignoring entry '%s/%s': damaged (length or checksum); rebuilding it", dir,
+               name);
     free(payload);
     fclose(f);
     return NULL;
@@ -297,8 +295,7 @@ static void cache_store(const char *dir, const char *key, const unsigned char *b
     memcpy(header + 8, &n, 8);
     entry_sum(key, bin, len, &sum);
     memcpy(header + 16, &sum, 16);
-    int ok = fwrite(header, 1, sizeof header, f) == sizeof header
-          && fwrite(bin, 1, len, f) == len;
+    int ok = fwrite(header, 1, sizeof header, f) == sizeof header && fwrite(bin, 1, len, f) == len;
     ok = (fclose(f) == 0) && ok;
     if (!ok || rename(tmp, path) != 0)
         unlink(tmp);
@@ -311,8 +308,8 @@ static void cache_store(const char *dir, const char *key, const unsigned char *b
 static char *build_log(const hcl_device *d, cl_program prog)
 {
     size_t size = 0;
-    if (clGetProgramBuildInfo(prog, d->device, CL_PROGRAM_BUILD_LOG, 0, NULL, &size) != CL_SUCCESS
-        || size == 0)
+    if (clGetProgramBuildInfo(prog, d->device, CL_PROGRAM_BUILD_LOG, 0, NULL, &size) != CL_SUCCESS ||
+        size == 0)
         return NULL;
     char *log = malloc(size + 1);
     if (!log)
@@ -335,12 +332,10 @@ static char *build_log(const hcl_device *d, cl_program prog)
 
 /* A built program from a cached binary, or NULL if the driver rejects it
  * (then the caller builds from source). */
-static cl_program from_binary(const hcl_device *d, const unsigned char *bin, size_t len,
-                              const char *options)
+static cl_program from_binary(const hcl_device *d, const unsigned char *bin, size_t len, const char *options)
 {
     cl_int err, status = CL_SUCCESS;
-    cl_program prog = clCreateProgramWithBinary(d->context, 1, &d->device, &len, &bin,
-                                                &status, &err);
+    cl_program prog = clCreateProgramWithBinary(d->context, 1, &d->device, &len, &bin, &status, &err);
     if (err != CL_SUCCESS || status != CL_SUCCESS) {
         if (prog)
             clReleaseProgram(prog);
@@ -360,10 +355,8 @@ static void store_program(cl_program prog, const char *dir, const char *key)
     cl_uint ndev = 0;
     /* CL_PROGRAM_BINARY_SIZES has one entry per device of the program; we
      * built for one, but ask rather than assume. */
-    if (clGetProgramInfo(prog, CL_PROGRAM_NUM_DEVICES, sizeof ndev, &ndev, NULL) != CL_SUCCESS
-        || ndev != 1
-        || clGetProgramInfo(prog, CL_PROGRAM_BINARY_SIZES, sizeof len, &len, NULL) != CL_SUCCESS
-        || len == 0)
+    if (clGetProgramInfo(prog, CL_PROGRAM_NUM_DEVICES, sizeof ndev, &ndev, NULL) != CL_SUCCESS || ndev != 1 ||
+        clGetProgramInfo(prog, CL_PROGRAM_BINARY_SIZES, sizeof len, &len, NULL) != CL_SUCCESS || len == 0)
         return;
     unsigned char *bin = malloc(len);
     if (!bin)
@@ -373,8 +366,7 @@ static void store_program(cl_program prog, const char *dir, const char *key)
     free(bin);
 }
 
-int hcl_build(hcl_device *d, const char *source, const char *options,
-              cl_program *out, int *from_cache)
+int hcl_build(hcl_device *d, const char *source, const char *options, cl_program *out, int *from_cache)
 {
     char dir[4096], key[33];
     cl_program prog = NULL;
@@ -412,7 +404,7 @@ int hcl_build(hcl_device *d, const char *source, const char *options,
         char *log = build_log(d, prog);
         /* The one multi-line message: the build log is what the user needs. */
         rc = hetero_fail(HETERO_E_BUILD, "clBuildProgram on %s (%s): %s%s%s", d->info.id, d->info.name,
-                      hcl_errname(err), log ? "\n" : "", log ? log : "");
+                         hcl_errname(err), log ? "\n" : "", log ? log : "");
         free(log);
         goto done;
     }

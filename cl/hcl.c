@@ -32,16 +32,15 @@ void hcl__debug(const char *fmt, ...)
 
 int hcl__fail(const hcl_device *d, const char *call, cl_int err)
 {
-    return hetero_fail(HETERO_E_OPENCL, "%s on %s (%s): %s", call, d->info.id,
-                    d->info.name, hcl_errname(err));
+    return hetero_fail(HETERO_E_OPENCL, "%s on %s (%s): %s", call, d->info.id, d->info.name,
+                       hcl_errname(err));
 }
 
 /* ---- discovery ---------------------------------------------------------- */
 
 /* Drivers pad some names with trailing blanks (and some ids are longer than
  * our fields), so strings are fetched whole, then cut and trimmed. */
-static cl_int info_str(cl_platform_id p, cl_device_id dev, cl_uint param,
-                       char *buf, size_t cap)
+static cl_int info_str(cl_platform_id p, cl_device_id dev, cl_uint param, char *buf, size_t cap)
 {
     size_t size = 0;
     cl_int err = dev ? clGetDeviceInfo(dev, param, 0, NULL, &size)
@@ -51,8 +50,7 @@ static cl_int info_str(cl_platform_id p, cl_device_id dev, cl_uint param,
     char *tmp = malloc(size + 1);
     if (!tmp)
         return CL_OUT_OF_HOST_MEMORY;
-    err = dev ? clGetDeviceInfo(dev, param, size, tmp, NULL)
-              : clGetPlatformInfo(p, param, size, tmp, NULL);
+    err = dev ? clGetDeviceInfo(dev, param, size, tmp, NULL) : clGetPlatformInfo(p, param, size, tmp, NULL);
     if (err == CL_SUCCESS) {
         tmp[size] = '\0';
         size_t n = strlen(tmp);
@@ -131,9 +129,10 @@ static int query_device(hcl_device *scratch, cl_platform_id p, cl_device_id dev)
 
     /* A device may report several type bits (e.g. GPU | DEFAULT); the most
      * specific one wins. */
-    info->type = (type & CL_DEVICE_TYPE_GPU) ? HCL_GPU
-               : (type & CL_DEVICE_TYPE_ACCELERATOR) ? HCL_ACCEL
-               : (type & CL_DEVICE_TYPE_CPU) ? HCL_CPU : HCL_OTHER;
+    info->type = (type & CL_DEVICE_TYPE_GPU)           ? HCL_GPU
+                 : (type & CL_DEVICE_TYPE_ACCELERATOR) ? HCL_ACCEL
+                 : (type & CL_DEVICE_TYPE_CPU)         ? HCL_CPU
+                                                       : HCL_OTHER;
     info->compute_units = cu;
     info->clock_mhz = mhz;
     info->global_mem = gmem;
@@ -291,7 +290,7 @@ done:
 
 int hcl_open(hcl_device *d, const hcl_info *info)
 {
-    hcl_info want = *info;   /* info may point into *d */
+    hcl_info want = *info; /* info may point into *d */
     cl_platform_id *plats = NULL;
     cl_device_id *devs = NULL;
     cl_uint np = 0, nd = 0;
@@ -309,16 +308,14 @@ int hcl_open(hcl_device *d, const hcl_info *info)
     if ((rc = get_devices(plats[want.platform], want.platform, &devs, &nd, NULL)) != HETERO_OK)
         goto done;
     if (want.device >= nd) {
-        rc = hetero_fail(HETERO_E_NODEV, "no OpenCL device %s: platform %u has %u devices",
-                      want.id, want.platform, nd);
+        rc = hetero_fail(HETERO_E_NODEV, "no OpenCL device %s: platform %u has %u devices", want.id,
+                         want.platform, nd);
         goto done;
     }
     d->platform = plats[want.platform];
     d->device = devs[want.device];
 
-    cl_context_properties props[] = {
-        CL_CONTEXT_PLATFORM, (cl_context_properties)d->platform, 0
-    };
+    cl_context_properties props[] = {CL_CONTEXT_PLATFORM, (cl_context_properties)d->platform, 0};
     d->context = clCreateContext(props, 1, &d->device, NULL, NULL, &err);
     HCL_TRY(d, "clCreateContext", err);
     /* clCreateCommandQueue is deprecated in 2.0 but is the one call every
@@ -375,8 +372,8 @@ int hcl_kernel(hcl_device *d, cl_program prog, const char *name, cl_kernel *out)
     *out = clCreateKernel(prog, name, &err);
     if (err != CL_SUCCESS) {
         *out = NULL;
-        return hetero_fail(HETERO_E_OPENCL, "clCreateKernel(%s) on %s (%s): %s", name,
-                        d->info.id, d->info.name, hcl_errname(err));
+        return hetero_fail(HETERO_E_OPENCL, "clCreateKernel(%s) on %s (%s): %s", name, d->info.id,
+                           d->info.name, hcl_errname(err));
     }
     return HETERO_OK;
 }
@@ -403,19 +400,34 @@ int hcl_set_args(hcl_device *d, cl_kernel k, unsigned first, const hcl_arg *args
         size_t size;
         const void *value;
         switch (a->kind) {
-        case HCL_ARG_U32: size = sizeof(cl_uint); value = &a->u.u32; break;
-        case HCL_ARG_U64: size = sizeof(cl_ulong); value = &a->u.u64; break;
-        case HCL_ARG_F64: size = sizeof(cl_double); value = &a->u.f64; break;
-        case HCL_ARG_MEM: size = sizeof(cl_mem); value = &a->u.mem; break;
-        case HCL_ARG_LOCAL: size = a->u.bytes; value = NULL; break;
+        case HCL_ARG_U32:
+            size = sizeof(cl_uint);
+            value = &a->u.u32;
+            break;
+        case HCL_ARG_U64:
+            size = sizeof(cl_ulong);
+            value = &a->u.u64;
+            break;
+        case HCL_ARG_F64:
+            size = sizeof(cl_double);
+            value = &a->u.f64;
+            break;
+        case HCL_ARG_MEM:
+            size = sizeof(cl_mem);
+            value = &a->u.mem;
+            break;
+        case HCL_ARG_LOCAL:
+            size = a->u.bytes;
+            value = NULL;
+            break;
         default:
             return hetero_fail(HETERO_E_INTERNAL, "hcl_set_args: argument %u has unknown kind %d",
-                            first + (unsigned)i, a->kind);
+                               first + (unsigned)i, a->kind);
         }
         cl_int err = clSetKernelArg(k, first + (cl_uint)i, size, value);
         if (err != CL_SUCCESS)
-            return hetero_fail(HETERO_E_OPENCL, "clSetKernelArg(%u) on %s (%s): %s",
-                            first + (unsigned)i, d->info.id, d->info.name, hcl_errname(err));
+            return hetero_fail(HETERO_E_OPENCL, "clSetKernelArg(%u) on %s (%s): %s", first + (unsigned)i,
+                               d->info.id, d->info.name, hcl_errname(err));
     }
     return HETERO_OK;
 }
@@ -436,8 +448,7 @@ int hcl_buffer(hcl_device *d, cl_mem_flags flags, size_t bytes, const void *host
 
 int hcl_launch(hcl_device *d, cl_kernel k, size_t global, size_t local, cl_event *ev)
 {
-    cl_int err = clEnqueueNDRangeKernel(d->queue, k, 1, NULL, &global,
-                                        local ? &local : NULL, 0, NULL, ev);
+    cl_int err = clEnqueueNDRangeKernel(d->queue, k, 1, NULL, &global, local ? &local : NULL, 0, NULL, ev);
     if (err != CL_SUCCESS) {
         if (ev)
             *ev = NULL;
@@ -446,11 +457,10 @@ int hcl_launch(hcl_device *d, cl_kernel k, size_t global, size_t local, cl_event
     return HETERO_OK;
 }
 
-int hcl_read(hcl_device *d, cl_mem buf, size_t offset, size_t bytes, void *dst,
-             int blocking, cl_event *ev)
+int hcl_read(hcl_device *d, cl_mem buf, size_t offset, size_t bytes, void *dst, int blocking, cl_event *ev)
 {
-    cl_int err = clEnqueueReadBuffer(d->queue, buf, blocking ? CL_TRUE : CL_FALSE,
-                                     offset, bytes, dst, 0, NULL, ev);
+    cl_int err = clEnqueueReadBuffer(d->queue, buf, blocking ? CL_TRUE : CL_FALSE, offset, bytes, dst, 0,
+                                     NULL, ev);
     if (err != CL_SUCCESS) {
         if (ev)
             *ev = NULL;
@@ -504,8 +514,9 @@ int hcl_wait(hcl_device *d, cl_event ev)
     if (err == CL_EXEC_STATUS_ERROR_FOR_EVENTS_IN_WAIT_LIST) {
         /* The event's own status says why the command failed. */
         cl_int status = 0;
-        if (clGetEventInfo(ev, CL_EVENT_COMMAND_EXECUTION_STATUS, sizeof status,
-                           &status, NULL) == CL_SUCCESS && status < 0)
+        if (clGetEventInfo(ev, CL_EVENT_COMMAND_EXECUTION_STATUS, sizeof status, &status, NULL) ==
+                CL_SUCCESS &&
+            status < 0)
             err = status;
     }
     return err == CL_SUCCESS ? HETERO_OK : hcl__fail(d, "clWaitForEvents", err);
@@ -569,7 +580,23 @@ done:
     return rc;
 }
 
-void hcl_release_event(cl_event ev) { if (ev) clReleaseEvent(ev); }
-void hcl_release_mem(cl_mem m) { if (m) clReleaseMemObject(m); }
-void hcl_release_kernel(cl_kernel k) { if (k) clReleaseKernel(k); }
-void hcl_release_program(cl_program p) { if (p) clReleaseProgram(p); }
+void hcl_release_event(cl_event ev)
+{
+    if (ev)
+        clReleaseEvent(ev);
+}
+void hcl_release_mem(cl_mem m)
+{
+    if (m)
+        clReleaseMemObject(m);
+}
+void hcl_release_kernel(cl_kernel k)
+{
+    if (k)
+        clReleaseKernel(k);
+}
+void hcl_release_program(cl_program p)
+{
+    if (p)
+        clReleaseProgram(p);
+}

@@ -26,28 +26,28 @@
 #endif
 #include <CL/cl.h>
 
-#include "hetero.h"   /* the error codes and hetero_fail, from the public face */
+#include "hetero.h" /* the error codes and hetero_fail, from the public face */
 
 enum hcl_type { HCL_CPU = 1, HCL_GPU = 2, HCL_ACCEL = 4, HCL_OTHER = 8 };
 
 /* What `hetero devices` shows about one device.  Plain data, no handles. */
 typedef struct hcl_info {
-    char id[24];               /* "cl:P:D", P and D as discovery numbers them */
-    unsigned platform;         /* P: index in clGetPlatformIDs order */
-    unsigned device;           /* D: index in clGetDeviceIDs(ALL) order */
-    int type;                  /* enum hcl_type */
+    char id[24];       /* "cl:P:D", P and D as discovery numbers them */
+    unsigned platform; /* P: index in clGetPlatformIDs order */
+    unsigned device;   /* D: index in clGetDeviceIDs(ALL) order */
+    int type;          /* enum hcl_type */
     char name[256];
     char vendor[256];
     char platform_name[256];
-    char driver[128];          /* CL_DRIVER_VERSION */
-    char version[128];         /* CL_DEVICE_VERSION */
+    char driver[128];  /* CL_DRIVER_VERSION */
+    char version[128]; /* CL_DEVICE_VERSION */
     unsigned compute_units;
     unsigned clock_mhz;
-    uint64_t global_mem;       /* bytes */
-    uint64_t local_mem;        /* bytes */
-    uint64_t max_alloc;        /* CL_DEVICE_MAX_MEM_ALLOC_SIZE, bytes */
-    size_t max_wg;             /* CL_DEVICE_MAX_WORK_GROUP_SIZE */
-    int fp64;                  /* 1 if cl_khr_fp64 (or CL_DEVICE_DOUBLE_FP_CONFIG != 0) */
+    uint64_t global_mem; /* bytes */
+    uint64_t local_mem;  /* bytes */
+    uint64_t max_alloc;  /* CL_DEVICE_MAX_MEM_ALLOC_SIZE, bytes */
+    size_t max_wg;       /* CL_DEVICE_MAX_WORK_GROUP_SIZE */
+    int fp64;            /* 1 if cl_khr_fp64 (or CL_DEVICE_DOUBLE_FP_CONFIG != 0) */
 } hcl_info;
 
 /* Lists every device of every platform.  No ICD / no platform at all gives
@@ -66,7 +66,7 @@ const char *hcl_discover_note(void);
 /* Human name of an OpenCL error code: "CL_OUT_OF_RESOURCES".  Never NULL. */
 const char *hcl_errname(cl_int err);
 
-const char *hcl_type_name(int type);   /* "cpu", "gpu", "accelerator", "other" */
+const char *hcl_type_name(int type); /* "cpu", "gpu", "accelerator", "other" */
 
 /* One open device: context and in-order queue with profiling enabled.
  * hcl_open fills *d (info is copied, and may point into *d); an id that
@@ -112,16 +112,15 @@ void hcl_close_nowait(hcl_device *d);
  * and the code is HETERO_E_BUILD.  options may be NULL (none) and are passed
  * as given.  *out is NULL on failure; else the caller releases it with
  * hcl_release_program. */
-int hcl_build(hcl_device *d, const char *source, const char *options,
-              cl_program *out, int *from_cache);
+int hcl_build(hcl_device *d, const char *source, const char *options, cl_program *out, int *from_cache);
 
 /* Kernel argument description for hcl_set_args. */
 enum hcl_arg_kind {
-    HCL_ARG_U32,     /* u.u32 */
-    HCL_ARG_U64,     /* u.u64 */
-    HCL_ARG_F64,     /* u.f64 */
-    HCL_ARG_MEM,     /* u.mem: a cl_mem made with hcl_buffer */
-    HCL_ARG_LOCAL    /* u.bytes of __local memory */
+    HCL_ARG_U32,  /* u.u32 */
+    HCL_ARG_U64,  /* u.u64 */
+    HCL_ARG_F64,  /* u.f64 */
+    HCL_ARG_MEM,  /* u.mem: a cl_mem made with hcl_buffer */
+    HCL_ARG_LOCAL /* u.bytes of __local memory */
 };
 typedef struct hcl_arg {
     int kind;
@@ -157,8 +156,7 @@ int hcl_launch(hcl_device *d, cl_kernel k, size_t global, size_t local, cl_event
 /* Enqueues a read of bytes from buf at offset into dst; blocking or not (a
  * non-blocking read must not touch dst before hcl_wait on *ev or
  * hcl_finish).  ev as for hcl_launch. */
-int hcl_read(hcl_device *d, cl_mem buf, size_t offset, size_t bytes, void *dst,
-             int blocking, cl_event *ev);
+int hcl_read(hcl_device *d, cl_mem buf, size_t offset, size_t bytes, void *dst, int blocking, cl_event *ev);
 /* Enqueues a fill of bytes of buf from offset with a repeated byte value. */
 int hcl_fill(hcl_device *d, cl_mem buf, size_t offset, size_t bytes, unsigned char value);
 /* Blocking write of bytes from src into buf at offset. */

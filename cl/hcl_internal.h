@@ -17,13 +17,13 @@ int hcl__fail(const hcl_device *d, const char *call, cl_int err);
  * function's `done:` label with `rc` set, so every function has one cleanup
  * path.  `name` is the entry point as the message should show it (the
  * stringified expression would drag its arguments into the message). */
-#define HCL_TRY(d, name, expr)                      \
-    do {                                            \
-        cl_int hcl__e = (expr);                     \
-        if (hcl__e != CL_SUCCESS) {                 \
-            rc = hcl__fail((d), (name), hcl__e);    \
-            goto done;                              \
-        }                                           \
+#define HCL_TRY(d, name, expr)                                                                               \
+    do {                                                                                                     \
+        cl_int hcl__e = (expr);                                                                              \
+        if (hcl__e != CL_SUCCESS) {                                                                          \
+            rc = hcl__fail((d), (name), hcl__e);                                                             \
+            goto done;                                                                                       \
+        }                                                                                                    \
     } while (0)
 
 #endif

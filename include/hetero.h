@@ -42,17 +42,17 @@ const char *hetero_version(void);
 /* X(name, exit status, short description): the codes, their names, their
  * descriptions and the exit status a program should use all come from
  * this one table. */
-#define HETERO_ERROR_MAP(X)                                    \
-    X(BADARG, 2, "bad input")                                  \
-    X(NODEV, 2, "no such device")                              \
-    X(NOMEM, 1, "out of memory")                               \
-    X(OPENCL, 1, "OpenCL call failed")                         \
-    X(BUILD, 1, "kernel build failed")                         \
-    X(MPI, 1, "MPI call failed")                               \
-    X(IO, 1, "input/output error")                             \
-    X(RUNTIME, 1, "run-time failure")                          \
-    X(INTERNAL, 1, "internal error")                           \
-    X(INTERRUPTED, 130, "interrupted")                         \
+#define HETERO_ERROR_MAP(X)                                                                                  \
+    X(BADARG, 2, "bad input")                                                                                \
+    X(NODEV, 2, "no such device")                                                                            \
+    X(NOMEM, 1, "out of memory")                                                                             \
+    X(OPENCL, 1, "OpenCL call failed")                                                                       \
+    X(BUILD, 1, "kernel build failed")                                                                       \
+    X(MPI, 1, "MPI call failed")                                                                             \
+    X(IO, 1, "input/output error")                                                                           \
+    X(RUNTIME, 1, "run-time failure")                                                                        \
+    X(INTERNAL, 1, "internal error")                                                                         \
+    X(INTERRUPTED, 130, "interrupted")                                                                       \
     X(STOPPED, 3, "stopped at the time limit")
 
 enum hetero__error_index {
@@ -70,9 +70,9 @@ enum hetero_error {
 #undef HETERO__X
 };
 
-const char *hetero_strerror(int code);   /* "bad input" */
-const char *hetero_errname(int code);    /* "HETERO_E_BADARG" */
-int hetero_exit_status(int code);        /* 0, 1, 2, 3 or 130 */
+const char *hetero_strerror(int code); /* "bad input" */
+const char *hetero_errname(int code);  /* "HETERO_E_BADARG" */
+int hetero_exit_status(int code);      /* 0, 1, 2, 3 or 130 */
 
 /* Records a one-line message for the calling thread and returns code, so
  * that `return hetero_fail(HETERO_E_BADARG, "--paths: expected ...");`
@@ -114,8 +114,8 @@ enum hetero_device_type {
 
 /* One OpenCL device, as `hetero devices` shows it.  Plain data. */
 typedef struct hetero_device {
-    char id[24];               /* "cl:P:D": platform P, device D */
-    int type;                  /* enum hetero_device_type */
+    char id[24]; /* "cl:P:D": platform P, device D */
+    int type;    /* enum hetero_device_type */
     char name[256];
     char vendor[256];
     char platform[256];
@@ -123,9 +123,9 @@ typedef struct hetero_device {
     char version[128];
     unsigned compute_units;
     unsigned clock_mhz;
-    uint64_t global_mem;       /* bytes */
-    uint64_t local_mem;        /* bytes */
-    uint64_t max_alloc;        /* bytes */
+    uint64_t global_mem; /* bytes */
+    uint64_t local_mem;  /* bytes */
+    uint64_t max_alloc;  /* bytes */
     size_t max_work_group;
     int fp64;
 } hetero_device;
@@ -206,29 +206,29 @@ uint64_t hetero_job_digest(const hetero_job *job);
 /* One worker's line in the report. */
 typedef struct hetero_worker_stats {
     int rank;
-    char id[24];          /* "omp" or "cl:P:D" */
-    char kind[8];         /* "omp" or "opencl" */
-    char name[256];       /* CPU model or device name */
-    char status[12];      /* "ok"; "failed" (retired at run time, its grains
+    char id[24];     /* "omp" or "cl:P:D" */
+    char kind[8];    /* "omp" or "opencl" */
+    char name[256];  /* CPU model or device name */
+    char status[12]; /* "ok"; "failed" (retired at run time, its grains
                              computed by the others); "excluded" (cannot run
                              this workload: see error) */
     char error[256];
-    int threads;          /* OpenMP threads (0 for OpenCL) */
-    uint64_t width;       /* grains it runs at once at full speed */
-    uint64_t grains;      /* grains whose result it provided */
-    uint64_t recomputed;  /* grains it copied from a slower worker's batch */
+    int threads;         /* OpenMP threads (0 for OpenCL) */
+    uint64_t width;      /* grains it runs at once at full speed */
+    uint64_t grains;     /* grains whose result it provided */
+    uint64_t recomputed; /* grains it copied from a slower worker's batch */
     uint64_t items;
     uint64_t batches;
     double busy_s;
-    double kernel_s;      /* OpenCL: device time of its kernels */
+    double kernel_s; /* OpenCL: device time of its kernels */
     double items_per_s;
-    double share;         /* of all items */
+    double share; /* of all items */
 } hetero_worker_stats;
 
 typedef struct hetero_rank_stats {
     int rank;
     char host[64];
-    char devices[256];    /* ids of this rank's workers, comma-separated */
+    char devices[256]; /* ids of this rank's workers, comma-separated */
     int threads;
     uint64_t grains;
     double busy_s;
@@ -237,11 +237,11 @@ typedef struct hetero_rank_stats {
 /* The report of a finished run (rank 0 has every rank's rows). */
 typedef struct hetero_report {
     double discovery_s, build_s, compute_s, merge_s, wall_s;
-    int build_cached;     /* every OpenCL program came from the cache */
+    int build_cached; /* every OpenCL program came from the cache */
     uint64_t digest;
     uint64_t items;
-    double balance;       /* sum(busy) / (workers x max(busy)) */
-    int checkpoint;       /* a journal was used */
+    double balance; /* sum(busy) / (workers x max(busy)) */
+    int checkpoint; /* a journal was used */
     uint64_t resumed_grains;
     hetero_worker_stats *workers;
     size_t n_workers;
@@ -282,30 +282,30 @@ int hetero_job_render_report(const hetero_job *job, int format, char **text);
 #define HETERO_GRAIN_CHECK(g) ((((g) ^ 0x6865746572636b21ul) * 0x9E3779B97F4A7C15ul) | 1ul)
 
 enum hetero_option_type {
-    HETERO_OPT_END = 0,   /* ends a table of rows */
-    HETERO_OPT_COUNT,     /* uint64_t: 1e9, 2.5e9 forms accepted (whole numbers) */
-    HETERO_OPT_REAL,      /* double, finite */
-    HETERO_OPT_FLAG,      /* int, set to 1; takes no value */
-    HETERO_OPT_OUTPUT,    /* const char *: a file the run writes (or "-" for
+    HETERO_OPT_END = 0, /* ends a table of rows */
+    HETERO_OPT_COUNT,   /* uint64_t: 1e9, 2.5e9 forms accepted (whole numbers) */
+    HETERO_OPT_REAL,    /* double, finite */
+    HETERO_OPT_FLAG,    /* int, set to 1; takes no value */
+    HETERO_OPT_OUTPUT,  /* const char *: a file the run writes (or "-" for
                              stdout, when the row allows it); checked before
                              any work, written whole or not at all: see
                              hetero_job_output */
-    HETERO_OPT_CUSTOM     /* parsed by the row's parse() */
+    HETERO_OPT_CUSTOM   /* parsed by the row's parse() */
 };
 
 /* One option: everything the command line, the usage text, the checks and
  * the report's params need.  The value goes into the workload's params
  * struct at `offset`. */
 typedef struct hetero_option {
-    int type;              /* enum hetero_option_type */
-    const char *name;      /* "--samples" */
-    const char *metavar;   /* "N" (NULL for a flag) */
-    const char *help;      /* one line */
-    size_t offset;         /* offsetof(params, field) */
-    double min, max;       /* COUNT and REAL: inclusive bounds */
-    const char *def;       /* default, as text (NULL: none; 0 for numbers) */
-    int required;          /* 1: the job needs it */
-    int stdout_ok;         /* OUTPUT: "-" means standard output */
+    int type;            /* enum hetero_option_type */
+    const char *name;    /* "--samples" */
+    const char *metavar; /* "N" (NULL for a flag) */
+    const char *help;    /* one line */
+    size_t offset;       /* offsetof(params, field) */
+    double min, max;     /* COUNT and REAL: inclusive bounds */
+    const char *def;     /* default, as text (NULL: none; 0 for numbers) */
+    int required;        /* 1: the job needs it */
+    int stdout_ok;       /* OUTPUT: "-" means standard output */
     /* CUSTOM: parses value into params; bad input is
      * hetero_fail(HETERO_E_BADARG, "<name>: expected ..., got '<value>'") */
     int (*parse)(void *params, const char *value);
@@ -314,13 +314,13 @@ typedef struct hetero_option {
 /* A field of a result or of the report's params. */
 enum hetero_field_kind { HETERO_FIELD_U64, HETERO_FIELD_I64, HETERO_FIELD_F64, HETERO_FIELD_STR };
 struct hetero_field {
-    const char *name;      /* JSON key, e.g. "hits" */
-    int kind;              /* enum hetero_field_kind */
+    const char *name; /* JSON key, e.g. "hits" */
+    int kind;         /* enum hetero_field_kind */
     union {
         uint64_t u64;
         int64_t i64;
         double f64;
-        const char *str;   /* owned by the job's state */
+        const char *str; /* owned by the job's state */
     } v;
 };
 #define HETERO_MAX_FIELDS 48
@@ -329,11 +329,11 @@ struct hetero_field {
  * max_wg and local_mem are the device's limits; after, narrowed by the
  * kernel's own. */
 typedef struct hetero_cl_caps {
-    int type;              /* enum hetero_device_type */
+    int type; /* enum hetero_device_type */
     int fp64;
     unsigned compute_units;
     size_t max_wg;
-    uint64_t local_mem;    /* bytes left for the kernel's __local arguments */
+    uint64_t local_mem; /* bytes left for the kernel's __local arguments */
     uint64_t max_alloc;
     uint64_t global_mem;
     char vendor[64];
@@ -341,10 +341,12 @@ typedef struct hetero_cl_caps {
 
 /* A static kernel argument. */
 enum hetero_karg_kind {
-    HETERO_KARG_U32, HETERO_KARG_U64, HETERO_KARG_F64,
-    HETERO_KARG_BUF,       /* read-only data, copied to the device once */
-    HETERO_KARG_LOCAL,     /* __local memory of local_bytes */
-    HETERO_KARG_SCRATCH    /* __global read-write memory, scratch_bytes per
+    HETERO_KARG_U32,
+    HETERO_KARG_U64,
+    HETERO_KARG_F64,
+    HETERO_KARG_BUF,    /* read-only data, copied to the device once */
+    HETERO_KARG_LOCAL,  /* __local memory of local_bytes */
+    HETERO_KARG_SCRATCH /* __global read-write memory, scratch_bytes per
                               work-group of a launch (group w owns bytes
                               [w * scratch_bytes, (w + 1) * scratch_bytes));
                               undefined at the start of every launch */
@@ -355,7 +357,10 @@ typedef struct hetero_karg {
         uint32_t u32;
         uint64_t u64;
         double f64;
-        struct { const void *data; size_t bytes; } buf;
+        struct {
+            const void *data;
+            size_t bytes;
+        } buf;
         size_t local_bytes;
         size_t scratch_bytes;
     } v;
@@ -365,14 +370,14 @@ typedef struct hetero_karg {
 #define HETERO_WORKLOAD_ABI 1
 
 struct hetero_workload {
-    unsigned abi;              /* HETERO_WORKLOAD_ABI */
-    const char *name;          /* "pi": a command, so letters, digits, - and _ */
-    const char *summary;       /* one line */
-    const char *item_name;     /* "samples": what items/s counts */
-    const char *usage;         /* optional synopsis ("--range A:B | --nth N");
+    unsigned abi;                 /* HETERO_WORKLOAD_ABI */
+    const char *name;             /* "pi": a command, so letters, digits, - and _ */
+    const char *summary;          /* one line */
+    const char *item_name;        /* "samples": what items/s counts */
+    const char *usage;            /* optional synopsis ("--range A:B | --nth N");
                                   default: the required options */
-    size_t params_size;        /* bytes of the params struct */
-    const hetero_option *options;   /* rows, ending with {HETERO_OPT_END} */
+    size_t params_size;           /* bytes of the params struct */
+    const hetero_option *options; /* rows, ending with {HETERO_OPT_END} */
 
     /* Optional: checks that span options (set defaults that depend on
      * others, ranges); the rows' own bounds and required flags are checked
@@ -398,7 +403,7 @@ struct hetero_workload {
     const char *kernel_source;
     const char *kernel_name;
     const char *build_options;
-    int needs_fp64;            /* a device without cl_khr_fp64 is left out */
+    int needs_fp64; /* a device without cl_khr_fp64 is left out */
     /* Optional: checks the device and chooses the work-group size
      * (default: a power of two up to 256 within the device's limits).  A
      * device that cannot: hetero_fail(HETERO_E_NODEV, "<reason>"). */

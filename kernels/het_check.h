@@ -16,7 +16,6 @@
 #ifndef HET_CHECK_H
 #define HET_CHECK_H
 
-#define HET_GRAIN_CHECK(g) \
-    ((((g) ^ 0x6865746572636b21ul) * 0x9E3779B97F4A7C15ul) | 1ul)
+#define HET_GRAIN_CHECK(g) ((((g) ^ 0x6865746572636b21ul) * 0x9E3779B97F4A7C15ul) | 1ul)
 
 #endif

@@ -42,8 +42,18 @@ typedef uint64_t het_u64;
 #define HET_HMATH_FN static inline
 /* memcpy is the defined way to reinterpret bits in C; compilers turn it
  * into a register move (and a vector move inside vectorised loops). */
-static inline het_u64 het__f64_bits(double x) { het_u64 b; memcpy(&b, &x, sizeof b); return b; }
-static inline double het__bits_f64(het_u64 b) { double x; memcpy(&x, &b, sizeof x); return x; }
+static inline het_u64 het__f64_bits(double x)
+{
+    het_u64 b;
+    memcpy(&b, &x, sizeof b);
+    return b;
+}
+static inline double het__bits_f64(het_u64 b)
+{
+    double x;
+    memcpy(&x, &b, sizeof x);
+    return x;
+}
 #endif
 
 /* ---- natural logarithm ------------------------------------------------ */
@@ -61,8 +71,8 @@ static inline double het__bits_f64(het_u64 b) { double x; memcpy(&x, &b, sizeof 
  * one), which keeps the code free of branches. */
 HET_HMATH_FN double het_log(double x)
 {
-    const double ln2_hi = 0x1.62e42feep-1;           /* 3fe62e42 fee00000 */
-    const double ln2_lo = 0x1.a39ef35793c76p-33;     /* 3dea39ef 35793c76 */
+    const double ln2_hi = 0x1.62e42feep-1;       /* 3fe62e42 fee00000 */
+    const double ln2_lo = 0x1.a39ef35793c76p-33; /* 3dea39ef 35793c76 */
     const double Lg1 = 0x1.5555555555593p-1;
     const double Lg2 = 0x1.999999997fa04p-2;
     const double Lg3 = 0x1.2492494229359p-2;
@@ -74,12 +84,12 @@ HET_HMATH_FN double het_log(double x)
     const double two52_bias = 0x1.00000000003ffp+52;
 
     het_u64 b = het__f64_bits(x);
-    het_u64 hx = b >> 32;                    /* high word; sign is 0 */
-    het_u64 m = hx & 0x000fffffu;            /* top 20 mantissa bits */
+    het_u64 hx = b >> 32;         /* high word; sign is 0 */
+    het_u64 m = hx & 0x000fffffu; /* top 20 mantissa bits */
     /* i = 0x100000 when the mantissa is >= sqrt(2) (then use x/2). */
     het_u64 i = (m + 0x95f64u) & 0x100000u;
     het_u64 nb = ((m | (i ^ 0x3ff00000u)) << 32) | (b & 0xffffffffu);
-    double f = het__bits_f64(nb) - 1.0;      /* exact */
+    double f = het__bits_f64(nb) - 1.0; /* exact */
     /* k as a double without an integer conversion: the biased exponent
      * e (1..2047) placed in the low mantissa bits of 2^52 gives 2^52 + e
      * exactly; subtracting 2^52 + 1023 is exact too. */
@@ -119,10 +129,10 @@ HET_HMATH_FN double het_exp(double x)
     const double P5 = 0x1.6376972bea4d0p-25;
     const double round52 = 0x1.8p+52;
 
-    double t = x * inv_ln2 + round52;       /* round(x/ln2) in the low bits */
-    double dk = t - round52;                 /* exact */
-    het_u64 kbits = het__f64_bits(t) & 0xffffffffu;   /* k mod 2^32 */
-    double hi = x - dk * ln2_hi;             /* exact */
+    double t = x * inv_ln2 + round52;               /* round(x/ln2) in the low bits */
+    double dk = t - round52;                        /* exact */
+    het_u64 kbits = het__f64_bits(t) & 0xffffffffu; /* k mod 2^32 */
+    double hi = x - dk * ln2_hi;                    /* exact */
     double lo = dk * ln2_lo;
     double r = hi - lo;
     double rr = r * r;
@@ -165,7 +175,7 @@ HET_HMATH_FN double het__kcos(double x, double y)
      * when |x| >= 0.3 to shrink the rounding error of the last subtraction;
      * qx = 0 below 0.3 gives fdlibm's small-argument formula exactly. */
     het_u64 ix = (het__f64_bits(x) >> 32) & 0x7fffffffu;
-    double qmid = het__bits_f64((ix - 0x00200000u) << 32);   /* |x|/4, low word 0 */
+    double qmid = het__bits_f64((ix - 0x00200000u) << 32); /* |x|/4, low word 0 */
     double qx = ix < 0x3fd33333u ? 0.0 : (ix > 0x3fe90000u ? 0.28125 : qmid);
     double hz = 0.5 * z - qx;
     double a = 1.0 - qx;
@@ -183,22 +193,22 @@ HET_HMATH_FN double het__kcos(double x, double y)
  * and signs sin/cos of theta. */
 HET_HMATH_FN void het_sincos2pi(double u, double *s, double *c)
 {
-    const double pio2_1 = 0x1.921fb544p+0;           /* 31 significant bits */
-    const double pio2_1t = 0x1.0b4611a626331p-34;    /* pi/2 - pio2_1 */
-    const double round52 = 0x1.8p+52;                /* adding it rounds to an integer */
+    const double pio2_1 = 0x1.921fb544p+0;        /* 31 significant bits */
+    const double pio2_1t = 0x1.0b4611a626331p-34; /* pi/2 - pio2_1 */
+    const double round52 = 0x1.8p+52;             /* adding it rounds to an integer */
 
-    double q = 4.0 * u;                              /* exact */
-    double t = q + round52;                          /* round(q) in the low bits */
-    double n = t - round52;                          /* exact */
+    double q = 4.0 * u;     /* exact */
+    double t = q + round52; /* round(q) in the low bits */
+    double n = t - round52; /* exact */
     het_u64 quad = het__f64_bits(t) & 3u;
-    double r = q - n;                                /* exact, |r| <= 1/2 */
+    double r = q - n; /* exact, |r| <= 1/2 */
 
     double rh = het__bits_f64(het__f64_bits(r) & 0xffffffff00000000u);
-    double rl = r - rh;                              /* exact */
-    double a = rh * pio2_1;                          /* exact */
-    double bt = rl * pio2_1 + r * pio2_1t;           /* small, rounded */
+    double rl = r - rh;                    /* exact */
+    double a = rh * pio2_1;                /* exact */
+    double bt = rl * pio2_1 + r * pio2_1t; /* small, rounded */
     double x = a + bt;
-    double y = bt - (x - a);                         /* Fast2Sum: |a| >= |bt| */
+    double y = bt - (x - a); /* Fast2Sum: |a| >= |bt| */
 
     double sn = het__ksin(x, y);
     double cs = het__kcos(x, y);

@@ -59,7 +59,7 @@ inline ulong pi_hits8(ulong b, uint key0, uint key1)
  * is below 2^62 exactly when its high word is below 2^30. */
 inline uint pi_sq_hit(uint x, uint y)
 {
-    const uint ax = abs((int)x), ay = abs((int)y);   /* <= 2^31, exact as uint */
+    const uint ax = abs((int)x), ay = abs((int)y); /* <= 2^31, exact as uint */
     const uint lx = ax * ax, ly = ay * ay;
     const uint lo = lx + ly;
     const uint hi = mul_hi(ax, ax) + mul_hi(ay, ay) + (lo < lx ? 1u : 0u);
@@ -82,9 +82,8 @@ inline uint pi_hits_u32(ulong b, uint k0, uint k1, uint both)
     return pi_sq_hit(c0, c1) + (both ? pi_sq_hit(c2, c3) : 0u);
 }
 
-__kernel void pi(__global ulong *out, ulong g0, uint n, __global ulong *chk,
-                 uint key0, uint key1, ulong samples, ulong grain_samples,
-                 __local ulong *scratch, uint lanes64)
+__kernel void pi(__global ulong *out, ulong g0, uint n, __global ulong *chk, uint key0, uint key1,
+                 ulong samples, ulong grain_samples, __local ulong *scratch, uint lanes64)
 {
     const uint w = get_group_id(0);
     const uint l = get_local_id(0);
@@ -92,13 +91,13 @@ __kernel void pi(__global ulong *out, ulong g0, uint n, __global ulong *chk,
     if (w >= n)
         return;
     const ulong g = g0 + w;
-    const ulong first = g * grain_samples;          /* even */
-    ulong last = first + grain_samples;             /* one past */
+    const ulong first = g * grain_samples; /* even */
+    ulong last = first + grain_samples;    /* one past */
     if (last > samples)
         last = samples;
     const ulong b0 = first >> 1;
     const ulong nfull = (last - first) >> 1;
-    const ulong nblocks = nfull + ((last - first) & 1);   /* the last one maybe half used */
+    const ulong nblocks = nfull + ((last - first) & 1); /* the last one maybe half used */
     ulong hits = 0;
     if (lanes64) {
         const ulong nvec = nfull / 8;

@@ -13,7 +13,7 @@
 #include "het_philox.h"
 
 #define HET_PI_TAG 1u
-#define HET_PI_R2 0x4000000000000000ul   /* 2^62 = (2^31)^2 */
+#define HET_PI_R2 0x4000000000000000ul /* 2^62 = (2^31)^2 */
 
 /* Grains: every grain but the last holds het_pi_grain_samples(N)
  * samples, an even number so that a grain starts on a block boundary. */

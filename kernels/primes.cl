@@ -72,17 +72,11 @@
 /* HET_PRIMES_RES[0..7] packed into bytes, for a lookup without memory. */
 #define HET_PRIMES_RES_PACKED 0x1D1713110D0B0701ul
 
-inline uint het_res_of(uint j)
-{
-    return (uint)(HET_PRIMES_RES_PACKED >> (8u * j)) & 0xFFu;
-}
+inline uint het_res_of(uint j) { return (uint)(HET_PRIMES_RES_PACKED >> (8u * j)) & 0xFFu; }
 
 /* The bit of residue r in a wheel byte (r coprime to 30): 1 7 11 13 17 19
  * 23 29 -> 0..7, which is floor(4r / 15). */
-inline uint het_bit_of(uint r)
-{
-    return (4u * r) / 15u;
-}
+inline uint het_bit_of(uint r) { return (4u * r) / 15u; }
 
 inline void het_cross(__local uint *seg, uint pos, uint bit)
 {
@@ -108,23 +102,21 @@ inline long het_first_turn(ulong p, ulong S, ulong S30, uint *j)
     return (long)(p * b - S30);
 }
 
-__kernel void primes(__global ulong *out, ulong g0, uint n, __global ulong *chk,
-                     ulong lo, ulong hi, ulong nbytes, ulong grain_bytes,
-                     __global const uchar *spbits, ulong sp_nbytes,
-                     __global const uchar *pre,
-                     __local uint *seg, uint seg_words,
-                     __global const uint *mp, uint n_grp, uint n_med, uint p_large,
-                     __global long *scratch, ulong chunk_bytes, uint solo)
+__kernel void primes(__global ulong *out, ulong g0, uint n, __global ulong *chk, ulong lo, ulong hi,
+                     ulong nbytes, ulong grain_bytes, __global const uchar *spbits, ulong sp_nbytes,
+                     __global const uchar *pre, __local uint *seg, uint seg_words, __global const uint *mp,
+                     uint n_grp, uint n_med, uint p_large, __global long *scratch, ulong chunk_bytes,
+                     uint solo)
 {
     const uint w = get_group_id(0);
     const uint l = get_local_id(0);
     const uint L = get_local_size(0);
     if (w >= n)
         return;
-    const ulong start = lo - lo % 30;                 /* first number of grain 0 */
+    const ulong start = lo - lo % 30; /* first number of grain 0 */
     const ulong g = g0 + w;
-    const ulong gb0 = g * grain_bytes;                 /* grain's first byte, from start */
-    if (gb0 >= nbytes) {                               /* the empty range's grain */
+    const ulong gb0 = g * grain_bytes; /* grain's first byte, from start */
+    if (gb0 >= nbytes) {               /* the empty range's grain */
         if (l == 0) {
             out[w] = 0;
             chk[w] = HET_GRAIN_CHECK(g);
@@ -145,7 +137,7 @@ __kernel void primes(__global ulong *out, ulong g0, uint n, __global ulong *chk,
     /* the wheel index this work-item crosses out for group and lane primes */
     const uint j = l & 7u;
     const uint rj = het_res_of(j);
-    const uint R = L >> 3;                             /* turns in flight per group prime */
+    const uint R = L >> 3; /* turns in flight per group prime */
     const uint r = l >> 3;
 
     ulong count = 0;
@@ -176,13 +168,13 @@ __kernel void primes(__global ulong *out, ulong g0, uint n, __global ulong *chk,
         const ulong clen = (chunk_bytes && sb == c0) ? c1 - c0 : 0;
         const ulong CS = start + 30 * c0, CS30 = CS / 30;
         const ulong cend = (c1 >= nbytes) ? hi : start + 30 * c1;
-        barrier(CLK_LOCAL_MEM_FENCE | CLK_GLOBAL_MEM_FENCE);   /* the last count is done */
+        barrier(CLK_LOCAL_MEM_FENCE | CLK_GLOBAL_MEM_FENCE); /* the last count is done */
         for (ulong k = l; k < (clen + 3) / 4; k += L)
             big[k] = 0;
         barrier(CLK_GLOBAL_MEM_FENCE);
         for (ulong k = p_large / 30 + l; clen && k < sp_nbytes; k += L) {
             uint v = spbits[k];
-            if (30 * k * 30 * k >= cend)           /* every prime of the byte has p^2 >= cend */
+            if (30 * k * 30 * k >= cend) /* every prime of the byte has p^2 >= cend */
                 break;
             while (v) {
                 const uint t = 31 - clz(v & (0u - v));
@@ -217,9 +209,9 @@ __kernel void primes(__global ulong *out, ulong g0, uint n, __global ulong *chk,
         }
 
         {
-            const uint nb = (uint)min((ulong)seg_bytes, c1 - sb);   /* bytes in this sub-segment */
+            const uint nb = (uint)min((ulong)seg_bytes, c1 - sb); /* bytes in this sub-segment */
             const uint nw = (nb + 3) / 4;
-            const ulong S30 = (start + 30 * sb) / 30;               /* its first number / 30 */
+            const ulong S30 = (start + 30 * sb) / 30; /* its first number / 30 */
             __global const long *sc = flip ? st1 : st0;
             __global long *sn = flip ? st0 : st1;
             flip ^= 1;
@@ -256,7 +248,7 @@ __kernel void primes(__global ulong *out, ulong g0, uint n, __global ulong *chk,
                 const uint p = mp[m];
                 const long ts = sc[m];
                 const uint off = (p * rj) / 30;
-                if (ts >= (long)nb) {                  /* nothing here yet */
+                if (ts >= (long)nb) { /* nothing here yet */
                     if (l == 7)
                         sn[m] = ts - (long)nb;
                     continue;
@@ -264,7 +256,7 @@ __kernel void primes(__global ulong *out, ulong g0, uint n, __global ulong *chk,
                 const uint bit = het_bit_of((p * rj) % 30);
                 const int stride = (int)(R * p);
                 int pos = (int)ts + (int)(r * p + off);
-                if (pos < 0)                           /* only turn 0 can start before the sub-segment */
+                if (pos < 0) /* only turn 0 can start before the sub-segment */
                     pos += stride;
                 while (pos < (int)nb) {
                     het_cross(seg, (uint)pos, bit);
@@ -342,7 +334,7 @@ __kernel void primes(__global ulong *out, ulong g0, uint n, __global ulong *chk,
                 if (chunk_bytes)
                     word &= ~big[(sb - c0) / 4 + k];
                 for (uint t = 0; t < 4; t++) {
-                    const ulong i = sb + 4 * k + t;    /* byte from start */
+                    const ulong i = sb + 4 * k + t; /* byte from start */
                     uint msk = 0xFFu;
                     if (i >= gb1)
                         msk = 0;

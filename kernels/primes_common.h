@@ -54,24 +54,22 @@ HET_PRIMES_CONST unsigned char HET_PRIMES_RES[8] = {1, 7, 11, 13, 17, 19, 23, 29
  * tables against their definitions.) */
 HET_PRIMES_CONST unsigned char HET_PRIMES_GAP[8] = {6, 4, 2, 4, 2, 4, 6, 2};
 HET_PRIMES_CONST unsigned char HET_PRIMES_F[8][8] = {
-    {0, 0, 0, 0, 0, 0, 0, 0},    {0, 1, 2, 3, 3, 4, 5, 6},     {0, 2, 4, 4, 6, 6, 8, 10},
-    {0, 3, 4, 5, 7, 8, 9, 12},   {0, 3, 6, 7, 9, 10, 13, 16},  {0, 4, 6, 8, 10, 12, 14, 18},
+    {0, 0, 0, 0, 0, 0, 0, 0},     {0, 1, 2, 3, 3, 4, 5, 6},      {0, 2, 4, 4, 6, 6, 8, 10},
+    {0, 3, 4, 5, 7, 8, 9, 12},    {0, 3, 6, 7, 9, 10, 13, 16},   {0, 4, 6, 8, 10, 12, 14, 18},
     {0, 5, 8, 9, 13, 14, 17, 22}, {0, 6, 10, 12, 16, 18, 22, 28}};
 HET_PRIMES_CONST unsigned char HET_PRIMES_B[8][8] = {
-    {0, 1, 2, 3, 4, 5, 6, 7}, {1, 5, 4, 0, 7, 3, 2, 6}, {2, 4, 0, 6, 1, 7, 3, 5},
-    {3, 0, 6, 5, 2, 1, 7, 4}, {4, 7, 1, 2, 5, 6, 0, 3}, {5, 3, 7, 1, 6, 0, 4, 2},
-    {6, 2, 3, 7, 0, 4, 5, 1}, {7, 6, 5, 4, 3, 2, 1, 0}};
+    {0, 1, 2, 3, 4, 5, 6, 7}, {1, 5, 4, 0, 7, 3, 2, 6}, {2, 4, 0, 6, 1, 7, 3, 5}, {3, 0, 6, 5, 2, 1, 7, 4},
+    {4, 7, 1, 2, 5, 6, 0, 3}, {5, 3, 7, 1, 6, 0, 4, 2}, {6, 2, 3, 7, 0, 4, 5, 1}, {7, 6, 5, 4, 3, 2, 1, 0}};
 HET_PRIMES_CONST unsigned char HET_PRIMES_INC[8][8] = {
-    {0, 0, 0, 0, 0, 0, 0, 1}, {1, 1, 1, 0, 1, 1, 1, 1}, {2, 2, 0, 2, 0, 2, 2, 1},
-    {3, 1, 1, 2, 1, 1, 3, 1}, {3, 3, 1, 2, 1, 3, 3, 1}, {4, 2, 2, 2, 2, 2, 4, 1},
-    {5, 3, 1, 4, 1, 3, 5, 1}, {6, 4, 2, 4, 2, 4, 6, 1}};
+    {0, 0, 0, 0, 0, 0, 0, 1}, {1, 1, 1, 0, 1, 1, 1, 1}, {2, 2, 0, 2, 0, 2, 2, 1}, {3, 1, 1, 2, 1, 1, 3, 1},
+    {3, 3, 1, 2, 1, 3, 3, 1}, {4, 2, 2, 2, 2, 2, 4, 1}, {5, 3, 1, 4, 1, 3, 5, 1}, {6, 4, 2, 4, 2, 4, 6, 1}};
 /* First wheel index j with RES[j] >= t, for t = 0..29. */
-HET_PRIMES_CONST unsigned char HET_PRIMES_WHEEL_NEXT[30] = {
-    0, 0, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 4, 4, 4, 4, 5, 5, 6, 6, 6, 6, 7, 7, 7, 7, 7, 7};
+HET_PRIMES_CONST unsigned char HET_PRIMES_WHEEL_NEXT[30] = {0, 0, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 4,
+                                                            4, 4, 4, 5, 5, 6, 6, 6, 6, 7, 7, 7, 7, 7, 7};
 /* Class index i of p mod 30 (0xFF where not coprime to 30). */
 HET_PRIMES_CONST unsigned char HET_PRIMES_CLASS[30] = {
-    0xFF, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 1, 0xFF, 0xFF, 0xFF, 2, 0xFF, 3, 0xFF,
-    0xFF, 0xFF, 4, 0xFF, 5, 0xFF, 0xFF, 0xFF, 6, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 7};
+    0xFF, 0,    0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 1,    0xFF, 0xFF, 0xFF, 2,    0xFF, 3,    0xFF,
+    0xFF, 0xFF, 4,    0xFF, 5,    0xFF, 0xFF, 0xFF, 6,    0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 7};
 
 /* Pre-sieve groups: 7*11*13*17*19, 23*29*31, 37*41*43. */
 #define HET_PRIMES_PRE_TABLES 3
@@ -90,8 +88,8 @@ HET_PRIMES_CONST unsigned char HET_PRIMES_CLASS[30] = {
 
 /* The pre-sieve primes, and which table each belongs to. */
 #define HET_PRIMES_N_PRE 11
-HET_PRIMES_CONST unsigned char HET_PRIMES_PRE_PRIMES[HET_PRIMES_N_PRE] = {
-    7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43};
+HET_PRIMES_CONST unsigned char HET_PRIMES_PRE_PRIMES[HET_PRIMES_N_PRE] = {7,  11, 13, 17, 19, 23,
+                                                                          29, 31, 37, 41, 43};
 
 /* What the first two bytes of the number line (numbers 0..59) hold once
  * sieving is done, for the bits the pre-sieve gets wrong:

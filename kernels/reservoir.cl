@@ -20,10 +20,9 @@
 #include "reservoir_common.h"
 #include "het_check.h"
 
-__kernel void reservoir(__global uchar *out, ulong g0, uint n, __global ulong *chk,
-                        ulong P, ulong T, ulong G,
-                        double cap, double mu, double sigma, double sbar, double s0,
-                        uint key0, uint key1, uint nb, uint nt, double tscale)
+__kernel void reservoir(__global uchar *out, ulong g0, uint n, __global ulong *chk, ulong P, ulong T, ulong G,
+                        double cap, double mu, double sigma, double sbar, double s0, uint key0, uint key1,
+                        uint nb, uint nt, double tscale)
 {
     __local double sc_s[HET_RES_MAX_LOCAL];
     __local double sc_sum[HET_RES_MAX_LOCAL];
@@ -34,7 +33,7 @@ __kernel void reservoir(__global uchar *out, ulong g0, uint n, __global ulong *c
     const uint L = (uint)get_local_size(0);
     const uint w = (uint)get_group_id(0);
     if (w >= n || L > HET_RES_MAX_LOCAL)
-        return;   /* uniform across the group */
+        return; /* uniform across the group */
 
     const ulong g = g0 + w;
     const ulong psize = het_res_partial_size(nb, nt);
@@ -84,7 +83,7 @@ __kernel void reservoir(__global uchar *out, ulong g0, uint n, __global ulong *c
             sc_s[lid] = ps.s;
             barrier(CLK_LOCAL_MEM_FENCE);
             if (lid == 0 && nt > 0) {
-                for (uint l = 0; l < nact; l++) {   /* path order */
+                for (uint l = 0; l < nact; l++) { /* path order */
                     double v = sc_s[l];
                     tsum[i] += v;
                     thist[i * HET_RES_TRACE_BINS + het_res_trace_bin(v, cap, tscale)] += 1u;
@@ -98,7 +97,7 @@ __kernel void reservoir(__global uchar *out, ulong g0, uint n, __global ulong *c
         sc_nspill[lid] = ps.nspill;
         barrier(CLK_LOCAL_MEM_FENCE);
         if (lid == 0) {
-            for (uint l = 0; l < nact; l++) {       /* path order */
+            for (uint l = 0; l < nact; l++) { /* path order */
                 het_res_acc_add(&acc, sc_sum[l], sc_s[l], sc_nshort[l], sc_nspill[l]);
                 rel[het_res_rel_bin((ulong)sc_nshort[l], T, nb)] += 1u;
             }

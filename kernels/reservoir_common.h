@@ -72,8 +72,7 @@ HET_RES_FN double het__res_u32_to_f64(het_u64 w)
 
 /* The words come in 64-bit integers (each below 2^32) so that the host's
  * lanes need no narrowing. */
-HET_RES_FN void het_res_normals(het_u64 r0, het_u64 r1, het_u64 r2, het_u64 r3,
-                                double *z0, double *z1)
+HET_RES_FN void het_res_normals(het_u64 r0, het_u64 r1, het_u64 r2, het_u64 r3, double *z0, double *z1)
 {
     const double two_m32 = 0x1p-32, two_m53 = 0x1p-53;
     double u1 = het__res_u32_to_f64(r0) * two_m32 + het__res_u32_to_f64((r1 >> 11) + 1u) * two_m53;
@@ -86,8 +85,7 @@ HET_RES_FN void het_res_normals(het_u64 r0, het_u64 r1, het_u64 r2, het_u64 r3,
 }
 
 /* Z[2j] and Z[2j+1] of path p (Random123's Philox4x32-10). */
-HET_RES_FN void het_res_pair(het_u64 p, het_u32 j, het_u32 key0, het_u32 key1,
-                             double *z0, double *z1)
+HET_RES_FN void het_res_pair(het_u64 p, het_u32 j, het_u32 key0, het_u32 key1, double *z0, double *z1)
 {
     philox4x32_ctr_t c = {{j, (het_u32)p, (het_u32)(p >> 32), HET_RES_TAG}};
     philox4x32_key_t k = {{key0, key1}};
@@ -101,16 +99,16 @@ HET_RES_FN void het_res_pair(het_u64 p, het_u32 j, het_u32 key0, het_u32 key1,
  * doubles, exact below 2^53, so that every lane of the host's vector code
  * is a double). */
 typedef struct het_res_path {
-    double s;        /* S[t] */
-    double sum;      /* S[1] + ... + S[t], added in t order */
-    double nshort;   /* steps t' < t with S[t'] < Sbar (release short) */
-    double nspill;   /* steps t' <= t with (S[t'-1] - W) + I > K */
+    double s;      /* S[t] */
+    double sum;    /* S[1] + ... + S[t], added in t order */
+    double nshort; /* steps t' < t with S[t'] < Sbar (release short) */
+    double nspill; /* steps t' <= t with (S[t'-1] - W) + I > K */
 } het_res_path;
 
 /* One step t -> t+1 with the normal z = Z[t].  min/max are written as
  * selects so that -0.0 and NaN never enter (fmin/fmax differ there). */
-HET_RES_FN void het_res_step(double *s, double *sum, double *nshort, double *nspill,
-                             double z, double cap, double mu, double sigma, double sbar)
+HET_RES_FN void het_res_step(double *s, double *sum, double *nshort, double *nspill, double z, double cap,
+                             double mu, double sigma, double sbar)
 {
     double st = *s;
     double w = st < sbar ? st : sbar;
@@ -133,8 +131,7 @@ typedef struct het_res_model {
  * pairs (2j, 2j+1) that share one Philox block; a stretch that starts on
  * an odd step draws the pair again and uses its second normal.  The host's
  * lane version (wl_reservoir.c) follows exactly this structure. */
-HET_RES_FN void het_res_advance(het_res_path *ps, het_u64 p, het_u64 t0, het_u64 t1,
-                                const het_res_model *m)
+HET_RES_FN void het_res_advance(het_res_path *ps, het_u64 p, het_u64 t0, het_u64 t1, const het_res_model *m)
 {
     het_u64 t = t0;
     double z0, z1;
@@ -159,10 +156,10 @@ HET_RES_FN void het_res_advance(het_res_path *ps, het_u64 p, het_u64 t0, het_u64
 /* Sums over a grain's paths, each added in path order.  Squares feed the
  * standard errors over paths. */
 typedef struct het_res_acc {
-    double sum, sum2;          /* of per-path sum of S[1..T] */
-    double fin, fin2;          /* of S[T] */
-    double nshort, nshort2;    /* of per-path shortfall counts */
-    double nspill, nspill2;    /* of per-path spill counts */
+    double sum, sum2;       /* of per-path sum of S[1..T] */
+    double fin, fin2;       /* of S[T] */
+    double nshort, nshort2; /* of per-path shortfall counts */
+    double nspill, nspill2; /* of per-path spill counts */
 } het_res_acc;
 
 HET_RES_FN void het_res_acc_add(het_res_acc *a, double sum, double fin, double nshort, double nspill)

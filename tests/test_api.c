@@ -190,7 +190,7 @@ static void result_fields_are_typed(void **state)
 static void unknown_workload_refused(void **state)
 {
     (void)state;
-    hetero_job *job = (hetero_job *)&job;   /* overwritten with NULL */
+    hetero_job *job = (hetero_job *)&job; /* overwritten with NULL */
     assert_badarg_naming(hetero_job_create(&job, "no-such-workload"), hetero_errmsg(), "no-such-workload");
     assert_null(job);
     assert_null(hetero_workload_find("no-such-workload"));
@@ -393,7 +393,8 @@ static void json_report_parses_with_result_and_digest(void **state)
 
     const cJSON *workers = cJSON_GetObjectItem(root, "workers");
     assert_int_equal(cJSON_GetArraySize(workers), 1);
-    assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetArrayItem(workers, 0), "id")), "omp");
+    assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetArrayItem(workers, 0), "id")),
+                        "omp");
     cJSON_Delete(root);
     hetero_free(text);
     hetero_job_free(job);
@@ -456,8 +457,14 @@ typedef struct sq_params {
 } sq_params;
 
 static const hetero_option sq_options[] = {
-    {.type = HETERO_OPT_COUNT, .name = "--grains", .metavar = "N", .help = "number of grains",
-     .offset = offsetof(sq_params, grains), .min = 1, .max = 1e6, .def = "10"},
+    {.type = HETERO_OPT_COUNT,
+     .name = "--grains",
+     .metavar = "N",
+     .help = "number of grains",
+     .offset = offsetof(sq_params, grains),
+     .min = 1,
+     .max = 1e6,
+     .def = "10"},
     {.type = HETERO_OPT_END},
 };
 
@@ -529,10 +536,7 @@ static const hetero_workload sq_workload = {
 };
 
 /* 0^2 + 1^2 + ... + (n-1)^2 */
-static uint64_t sum_of_squares(uint64_t n)
-{
-    return (n - 1) * n * (2 * n - 1) / 6;
-}
+static uint64_t sum_of_squares(uint64_t n) { return (n - 1) * n * (2 * n - 1) / 6; }
 
 /* Runs `name` (api-squares or a copy) with `grains` and `threads`; the sum
  * and digest come back. */
@@ -585,7 +589,7 @@ static void own_workload_defaults_apply(void **state)
     assert_int_equal(hetero_job_run(job), HETERO_OK);
     uint64_t sum = 0;
     assert_int_equal(hetero_job_result_u64(job, "sum", &sum), HETERO_OK);
-    assert_int_equal(sum, sum_of_squares(10));   /* --grains defaults to 10 */
+    assert_int_equal(sum, sum_of_squares(10)); /* --grains defaults to 10 */
 
     const hetero_field *f = NULL;
     size_t n = 0;
@@ -648,7 +652,7 @@ static void builtins_come_first_and_pass_the_checks(void **state)
 static void assert_description_refused(const hetero_workload *wl, const char *what)
 {
     assert_badarg_naming(hetero_workload_register(wl), hetero_errmsg(), what);
-    hetero_job *job = (hetero_job *)&job;   /* overwritten with NULL */
+    hetero_job *job = (hetero_job *)&job; /* overwritten with NULL */
     assert_badarg_naming(hetero_job_create_for(&job, wl), hetero_errmsg(), what);
     assert_null(job);
     if (wl->name)
@@ -696,8 +700,13 @@ static void option_without_dashes_refused(void **state)
 {
     (void)state;
     static const hetero_option rows[] = {
-        {.type = HETERO_OPT_COUNT, .name = "grains", .metavar = "N", .help = "number of grains",
-         .offset = offsetof(sq_params, grains), .min = 1, .max = 1e6},
+        {.type = HETERO_OPT_COUNT,
+         .name = "grains",
+         .metavar = "N",
+         .help = "number of grains",
+         .offset = offsetof(sq_params, grains),
+         .min = 1,
+         .max = 1e6},
         {.type = HETERO_OPT_END},
     };
     hetero_workload wl = sq_copy("api-no-dashes");
@@ -709,10 +718,20 @@ static void duplicate_option_refused(void **state)
 {
     (void)state;
     static const hetero_option rows[] = {
-        {.type = HETERO_OPT_COUNT, .name = "--grains", .metavar = "N", .help = "number of grains",
-         .offset = offsetof(sq_params, grains), .min = 1, .max = 1e6},
-        {.type = HETERO_OPT_COUNT, .name = "--grains", .metavar = "N", .help = "again",
-         .offset = offsetof(sq_params, grains), .min = 1, .max = 1e6},
+        {.type = HETERO_OPT_COUNT,
+         .name = "--grains",
+         .metavar = "N",
+         .help = "number of grains",
+         .offset = offsetof(sq_params, grains),
+         .min = 1,
+         .max = 1e6},
+        {.type = HETERO_OPT_COUNT,
+         .name = "--grains",
+         .metavar = "N",
+         .help = "again",
+         .offset = offsetof(sq_params, grains),
+         .min = 1,
+         .max = 1e6},
         {.type = HETERO_OPT_END},
     };
     hetero_workload wl = sq_copy("api-twice-option");
@@ -724,7 +743,10 @@ static void common_option_name_refused(void **state)
 {
     (void)state;
     static const hetero_option rows[] = {
-        {.type = HETERO_OPT_COUNT, .name = "--seed", .metavar = "S", .help = "a seed of its own",
+        {.type = HETERO_OPT_COUNT,
+         .name = "--seed",
+         .metavar = "S",
+         .help = "a seed of its own",
          .offset = offsetof(sq_params, grains)},
         {.type = HETERO_OPT_END},
     };
@@ -737,8 +759,14 @@ static void default_outside_bounds_refused(void **state)
 {
     (void)state;
     static const hetero_option rows[] = {
-        {.type = HETERO_OPT_COUNT, .name = "--grains", .metavar = "N", .help = "number of grains",
-         .offset = offsetof(sq_params, grains), .min = 1, .max = 1e6, .def = "2e6"},
+        {.type = HETERO_OPT_COUNT,
+         .name = "--grains",
+         .metavar = "N",
+         .help = "number of grains",
+         .offset = offsetof(sq_params, grains),
+         .min = 1,
+         .max = 1e6,
+         .def = "2e6"},
         {.type = HETERO_OPT_END},
     };
     hetero_workload wl = sq_copy("api-bad-default");
@@ -750,8 +778,13 @@ static void option_outside_params_refused(void **state)
 {
     (void)state;
     static const hetero_option rows[] = {
-        {.type = HETERO_OPT_COUNT, .name = "--grains", .metavar = "N", .help = "number of grains",
-         .offset = sizeof(sq_params), .min = 1, .max = 1e6},
+        {.type = HETERO_OPT_COUNT,
+         .name = "--grains",
+         .metavar = "N",
+         .help = "number of grains",
+         .offset = sizeof(sq_params),
+         .min = 1,
+         .max = 1e6},
         {.type = HETERO_OPT_END},
     };
     hetero_workload wl = sq_copy("api-bad-offset");
@@ -779,7 +812,8 @@ static void same_name_twice_refused(void **state)
     first = sq_copy("api-same-name");
     second = sq_copy("api-same-name");
     assert_int_equal(hetero_workload_register(&first), HETERO_OK);
-    assert_badarg_naming(hetero_workload_register(&second), hetero_errmsg(), "api-same-name: already registered");
+    assert_badarg_naming(hetero_workload_register(&second), hetero_errmsg(),
+                         "api-same-name: already registered");
     /* the first stays */
     assert_ptr_equal(hetero_workload_find("api-same-name"), &first);
     /* a built-in's name is taken too */

@@ -20,22 +20,21 @@
 
 /* out[i] = a * i + (uint)(b >> 32) + (uint)b, via a __local staging area so
  * that every argument kind but F64 takes part. */
-static const char FILL_SRC[] =
-    "__kernel void fill(__global uint *out, uint a, ulong b, __local uint *tmp)\n"
-    "{\n"
-    "    size_t i = get_global_id(0), l = get_local_id(0);\n"
-    "    tmp[l] = a * (uint)i + (uint)(b >> 32) + (uint)b;\n"
-    "    barrier(CLK_LOCAL_MEM_FENCE);\n"
-    "    out[i] = tmp[l];\n"
-    "}\n"
-    "#ifdef cl_khr_fp64\n"
-    "#pragma OPENCL EXTENSION cl_khr_fp64 : enable\n"
-    "__kernel void scale(__global double *out, double c)\n"
-    "{\n"
-    "    size_t i = get_global_id(0);\n"
-    "    out[i] = c * (double)i;\n"
-    "}\n"
-    "#endif\n";
+static const char FILL_SRC[] = "__kernel void fill(__global uint *out, uint a, ulong b, __local uint *tmp)\n"
+                               "{\n"
+                               "    size_t i = get_global_id(0), l = get_local_id(0);\n"
+                               "    tmp[l] = a * (uint)i + (uint)(b >> 32) + (uint)b;\n"
+                               "    barrier(CLK_LOCAL_MEM_FENCE);\n"
+                               "    out[i] = tmp[l];\n"
+                               "}\n"
+                               "#ifdef cl_khr_fp64\n"
+                               "#pragma OPENCL EXTENSION cl_khr_fp64 : enable\n"
+                               "__kernel void scale(__global double *out, double c)\n"
+                               "{\n"
+                               "    size_t i = get_global_id(0);\n"
+                               "    out[i] = c * (double)i;\n"
+                               "}\n"
+                               "#endif\n";
 
 #define FILL_N 64u
 #define FILL_LOCAL 16u
@@ -50,7 +49,7 @@ static hcl_info *g_list;
 static size_t g_n;
 static hcl_device g_dev;
 static int g_open;
-static char g_cache[256];        /* a fresh cache directory per test */
+static char g_cache[256]; /* a fresh cache directory per test */
 
 static int group_setup(void **state)
 {
@@ -78,7 +77,9 @@ static int group_teardown(void **state)
 
 static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
-    (void)st; (void)flag; (void)ftw;
+    (void)st;
+    (void)flag;
+    (void)ftw;
     return remove(path);
 }
 
@@ -86,8 +87,7 @@ static int rm_entry(const char *path, const struct stat *st, int flag, struct FT
 static int cache_setup(void **state)
 {
     (void)state;
-    snprintf(g_cache, sizeof g_cache, "%s/hcl-test-XXXXXX",
-             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    snprintf(g_cache, sizeof g_cache, "%s/hcl-test-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
     if (!mkdtemp(g_cache))
         return -1;
     return setenv("HETERO_CACHE_DIR", g_cache, 1);
@@ -120,10 +120,10 @@ static void run_fill(cl_program prog)
     assert_int_equal(hcl_kernel(&g_dev, prog, "fill", &k), HETERO_OK);
     assert_int_equal(hcl_buffer(&g_dev, CL_MEM_WRITE_ONLY, sizeof got, got, &out), HETERO_OK);
     hcl_arg args[] = {
-        { .kind = HCL_ARG_MEM, .u.mem = out },
-        { .kind = HCL_ARG_U32, .u.u32 = FILL_A },
-        { .kind = HCL_ARG_U64, .u.u64 = FILL_B },
-        { .kind = HCL_ARG_LOCAL, .u.bytes = FILL_LOCAL * sizeof(uint32_t) },
+        {.kind = HCL_ARG_MEM, .u.mem = out},
+        {.kind = HCL_ARG_U32, .u.u32 = FILL_A},
+        {.kind = HCL_ARG_U64, .u.u64 = FILL_B},
+        {.kind = HCL_ARG_LOCAL, .u.bytes = FILL_LOCAL * sizeof(uint32_t)},
     };
     assert_int_equal(hcl_set_args(&g_dev, k, 0, args, 4), HETERO_OK);
     assert_int_equal(hcl_launch(&g_dev, k, FILL_N, FILL_LOCAL, &ev), HETERO_OK);
@@ -253,8 +253,8 @@ static void discover_fills_sane_fields(void **state)
         assert_true(in->platform_name[0] != '\0');
         assert_true(in->driver[0] != '\0');
         assert_memory_equal(in->version, "OpenCL ", 7);
-        assert_true(in->type == HCL_CPU || in->type == HCL_GPU || in->type == HCL_ACCEL
-                    || in->type == HCL_OTHER);
+        assert_true(in->type == HCL_CPU || in->type == HCL_GPU || in->type == HCL_ACCEL ||
+                    in->type == HCL_OTHER);
         assert_true(in->compute_units > 0);
         assert_true(in->global_mem > 0);
         assert_true(in->local_mem > 0);
@@ -289,11 +289,10 @@ static void no_platform_means_no_devices_and_no_error(void **state)
     if (len <= 0)
         skip();
     self[len] = '\0';
-    snprintf(empty, sizeof empty, "%s/hcl-novendors-XXXXXX",
-             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    snprintf(empty, sizeof empty, "%s/hcl-novendors-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
     assert_non_null(mkdtemp(empty));
-    snprintf(cmd, sizeof cmd, "env -u OCL_ICD_FILENAMES OCL_ICD_VENDORS='%s' '%s' --discover-count",
-             empty, self);
+    snprintf(cmd, sizeof cmd, "env -u OCL_ICD_FILENAMES OCL_ICD_VENDORS='%s' '%s' --discover-count", empty,
+             self);
     FILE *p = popen(cmd, "r");
     assert_non_null(p);
     char *got = fgets(line, sizeof line, p);
@@ -318,7 +317,7 @@ static void open_gives_context_and_queue_and_close_clears_them(void **state)
     hcl_close(&d);
     assert_null(d.context);
     assert_null(d.queue);
-    hcl_close(&d);   /* twice is harmless */
+    hcl_close(&d); /* twice is harmless */
 }
 
 static void close_is_safe_on_a_zeroed_device(void **state)
@@ -369,7 +368,7 @@ static void f64_argument_reaches_the_kernel(void **state)
     memset(got, 0xA5, sizeof got);
     assert_int_equal(hcl_kernel(&g_dev, prog, "scale", &k), HETERO_OK);
     assert_int_equal(hcl_buffer(&g_dev, CL_MEM_WRITE_ONLY, sizeof got, NULL, &out), HETERO_OK);
-    hcl_arg args[] = { { .kind = HCL_ARG_MEM, .u.mem = out }, { .kind = HCL_ARG_F64, .u.f64 = 0.25 } };
+    hcl_arg args[] = {{.kind = HCL_ARG_MEM, .u.mem = out}, {.kind = HCL_ARG_F64, .u.f64 = 0.25}};
     assert_int_equal(hcl_set_args(&g_dev, k, 0, args, 2), HETERO_OK);
     assert_int_equal(hcl_launch(&g_dev, k, 8, 0, NULL), HETERO_OK);
     cl_event ev = NULL;
@@ -407,14 +406,13 @@ static void syntax_error_is_a_build_error_with_the_log(void **state)
     (void)state;
     need_device();
     cl_program prog = (cl_program)1;
-    int rc = hcl_build(&g_dev, "__kernel void broken(__global int *x) { x[0] = ; }\n", "",
-                       &prog, NULL);
+    int rc = hcl_build(&g_dev, "__kernel void broken(__global int *x) { x[0] = ; }\n", "", &prog, NULL);
     assert_int_equal(rc, HETERO_E_BUILD);
     assert_null(prog);
     const char *msg = hetero_errmsg();
     char head[600];
-    snprintf(head, sizeof head, "clBuildProgram on %s (%s): CL_BUILD_PROGRAM_FAILURE\n",
-             g_dev.info.id, g_dev.info.name);
+    snprintf(head, sizeof head, "clBuildProgram on %s (%s): CL_BUILD_PROGRAM_FAILURE\n", g_dev.info.id,
+             g_dev.info.name);
     assert_memory_equal(msg, head, strlen(head));
     /* The log follows and points at the offending line. */
     assert_true(strlen(msg) > strlen(head));
@@ -446,18 +444,18 @@ static void oversized_work_group_is_an_opencl_error(void **state)
     assert_int_equal(hcl_kernel(&g_dev, prog, "fill", &k), HETERO_OK);
     assert_int_equal(hcl_buffer(&g_dev, CL_MEM_WRITE_ONLY, local * 4, NULL, &out), HETERO_OK);
     hcl_arg args[] = {
-        { .kind = HCL_ARG_MEM, .u.mem = out },
-        { .kind = HCL_ARG_U32, .u.u32 = 1 },
-        { .kind = HCL_ARG_U64, .u.u64 = 0 },
-        { .kind = HCL_ARG_LOCAL, .u.bytes = 4 },
+        {.kind = HCL_ARG_MEM, .u.mem = out},
+        {.kind = HCL_ARG_U32, .u.u32 = 1},
+        {.kind = HCL_ARG_U64, .u.u64 = 0},
+        {.kind = HCL_ARG_LOCAL, .u.bytes = 4},
     };
     assert_int_equal(hcl_set_args(&g_dev, k, 0, args, 4), HETERO_OK);
     cl_event ev = (cl_event)1;
     assert_int_equal(hcl_launch(&g_dev, k, local, local, &ev), HETERO_E_OPENCL);
     assert_null(ev);
     char head[600];
-    snprintf(head, sizeof head, "clEnqueueNDRangeKernel on %s (%s): CL_INVALID_",
-             g_dev.info.id, g_dev.info.name);
+    snprintf(head, sizeof head, "clEnqueueNDRangeKernel on %s (%s): CL_INVALID_", g_dev.info.id,
+             g_dev.info.name);
     assert_memory_equal(hetero_errmsg(), head, strlen(head));
     hcl_release_mem(out);
     hcl_release_kernel(k);
@@ -671,7 +669,7 @@ static void directory_writable_by_others_gives_way_to_the_users_own(void **state
     for (int i = 0; i < 2; i++) {
         cl_program p = build_ok(FILL_SRC, "", &from_cache);
         hcl_release_program(p);
-        assert_int_equal(from_cache, i);   /* built, then from the user's own */
+        assert_int_equal(from_cache, i); /* built, then from the user's own */
     }
     struct stat st;
     assert_int_equal(stat(own, &st), 0);
@@ -681,7 +679,7 @@ static void directory_writable_by_others_gives_way_to_the_users_own(void **state
         setenv("XDG_CACHE_HOME", old_xdg, 1);
     else
         unsetenv("XDG_CACHE_HOME");
-    free(old_xdg);   /* the teardown removes xdg with the rest */
+    free(old_xdg); /* the teardown removes xdg with the rest */
 }
 
 static void unwritable_cache_is_silently_skipped(void **state)

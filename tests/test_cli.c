@@ -244,8 +244,10 @@ static void format_forms(void **state)
 {
     (void)state;
     het_cli cli;
-    const struct { const char *arg; int want; } cases[] = {
-        {"text", HETERO_FORMAT_TEXT}, {"json", HETERO_FORMAT_JSON}, {"csv", HETERO_FORMAT_CSV}};
+    const struct {
+        const char *arg;
+        int want;
+    } cases[] = {{"text", HETERO_FORMAT_TEXT}, {"json", HETERO_FORMAT_JSON}, {"csv", HETERO_FORMAT_CSV}};
     for (size_t i = 0; i < 3; i++) {
         assert_int_equal(parse(&cli, "pi", "--samples", "10", "--format", cases[i].arg, NULL), HETERO_OK);
         assert_int_equal(cli.format, cases[i].want);
@@ -266,7 +268,8 @@ static void devices_lists_accepted(void **state)
 {
     (void)state;
     het_cli cli;
-    const char *ok[] = {"all", "omp", "gpu", "cl", "cl:0:0", "omp,cl", "omp,cl:0:0", "cl:1:2,omp,gpu",
+    const char *ok[] = {"all",        "omp",    "gpu",        "cl",
+                        "cl:0:0",     "omp,cl", "omp,cl:0:0", "cl:1:2,omp,gpu",
                         "all,cl:0:0", "cl:7:7"};
     for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
         if (parse(&cli, "pi", "--samples", "10", "--devices", ok[i], NULL) != HETERO_OK)
@@ -405,8 +408,9 @@ static void usage_lists_commands_and_options(void **state)
 {
     (void)state;
     char *all = usage_text(NULL);
-    const char *words[] = {"devices", "pi", "--seed", "--devices", "--threads", "--format",
-                           "--progress", "--no-progress", "--quiet", "--help", "--version"};
+    const char *words[] = {"devices",   "pi",       "--seed",     "--devices",
+                           "--threads", "--format", "--progress", "--no-progress",
+                           "--quiet",   "--help",   "--version"};
     for (size_t i = 0; i < sizeof words / sizeof *words; i++)
         if (!strstr(all, words[i]))
             fail_msg("usage lacks '%s'", words[i]);

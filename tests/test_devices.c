@@ -20,8 +20,10 @@ static hcl_info fake[4];
 static int setup_fake(void **state)
 {
     (void)state;
-    const struct { unsigned p, d; int type; } spec[4] = {
-        {0, 0, HCL_CPU}, {0, 1, HCL_GPU}, {1, 0, HCL_ACCEL}, {1, 1, HCL_GPU}};
+    const struct {
+        unsigned p, d;
+        int type;
+    } spec[4] = {{0, 0, HCL_CPU}, {0, 1, HCL_GPU}, {1, 0, HCL_ACCEL}, {1, 1, HCL_GPU}};
     memset(fake, 0, sizeof fake);
     for (int i = 0; i < 4; i++) {
         fake[i].platform = spec[i].p;
@@ -78,10 +80,20 @@ static void parse_says_who_insists_on_opencl(void **state)
 static void parse_refuses_junk(void **state)
 {
     (void)state;
-    const char *junk[] = {"cl:x", "foo", "", "OMP", "All", "cl:", "cl:0", "cl:0:", "cl::0", "cl:0:0:0",
-                          "cl:0:x", "cl:x:0", "cl: 0:0", "cl:0: 0", "cl:+0:0", "cl:-1:0", "cl:0:0 ",
-                          " omp", "omp cl", "omp;cl", "cl0:0", "cl:99999999999:0", ",", "omp,", ",omp",
-                          "omp,,cl", "gpu:0"};
+    const char *junk[] = {"cl:x",    "foo",
+                          "",        "OMP",
+                          "All",     "cl:",
+                          "cl:0",    "cl:0:",
+                          "cl::0",   "cl:0:0:0",
+                          "cl:0:x",  "cl:x:0",
+                          "cl: 0:0", "cl:0: 0",
+                          "cl:+0:0", "cl:-1:0",
+                          "cl:0:0 ", " omp",
+                          "omp cl",  "omp;cl",
+                          "cl0:0",   "cl:99999999999:0",
+                          ",",       "omp,",
+                          ",omp",    "omp,,cl",
+                          "gpu:0"};
     for (size_t i = 0; i < sizeof junk / sizeof *junk; i++) {
         het_selection sel;
         int rc = het_devices_parse(junk[i], &sel);
@@ -296,8 +308,20 @@ static void threads_environment_is_read_as_libgomp_reads_it(void **state)
         assert_int_equal(t, want[i]);
     }
     /* what libgomp calls invalid, and a team past the cap --threads has */
-    const char *bad[] = {"1.5", "0", "-2", "many", "3,", ",3", "3,,2", "3 2", "2e3", "0x10",
-                         "4097", "100000", "99999999999999999999999", "3,0"};
+    const char *bad[] = {"1.5",
+                         "0",
+                         "-2",
+                         "many",
+                         "3,",
+                         ",3",
+                         "3,,2",
+                         "3 2",
+                         "2e3",
+                         "0x10",
+                         "4097",
+                         "100000",
+                         "99999999999999999999999",
+                         "3,0"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         setenv("OMP_NUM_THREADS", bad[i], 1);
         assert_int_equal(het_threads_env(&t), HETERO_E_BADARG);

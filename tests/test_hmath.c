@@ -56,7 +56,7 @@ static void test_log_random_normals_within_one_ulp(void **st)
     double worst = 0, at = 0;
     for (int i = 0; i < 2000000; i++) {
         uint64_t b = splitmix64();
-        uint64_t exp = 1 + (b >> 52) % 2046;          /* 1..2046: normal */
+        uint64_t exp = 1 + (b >> 52) % 2046; /* 1..2046: normal */
         double x = het__bits_f64(exp << 52 | (b & 0xfffffffffffffu));
         worst = worst_log(x, worst, &at);
     }
@@ -72,14 +72,14 @@ static void test_log_unit_interval_and_edges_within_one_ulp(void **st)
     sm_state = 2;
     double worst = 0, at = 0;
     for (int k = 1; k <= 200000; k++) {
-        worst = worst_log(ldexp((double)k, -53), worst, &at);          /* near 0 */
-        worst = worst_log(1.0 - ldexp((double)k, -53), worst, &at);    /* near 1 */
-        worst = worst_log(1.0 + ldexp((double)k, -52), worst, &at);    /* just above 1 */
+        worst = worst_log(ldexp((double)k, -53), worst, &at);       /* near 0 */
+        worst = worst_log(1.0 - ldexp((double)k, -53), worst, &at); /* near 1 */
+        worst = worst_log(1.0 + ldexp((double)k, -52), worst, &at); /* just above 1 */
         worst = worst_log(M_SQRT1_2 + ldexp((double)(k - 100000), -53), worst, &at);
         worst = worst_log(M_SQRT2 + ldexp((double)(k - 100000), -52), worst, &at);
     }
     for (int i = 0; i < 2000000; i++) {
-        double u = ldexp((double)(splitmix64() >> 11) + 1.0, -53);   /* (0, 1] */
+        double u = ldexp((double)(splitmix64() >> 11) + 1.0, -53); /* (0, 1] */
         worst = worst_log(u, worst, &at);
     }
     worst = worst_log(0x1p-1022, worst, &at);
@@ -123,13 +123,25 @@ static void ref_sincos2pi(double u, long double *s, long double *c)
 {
     const long double pi = 3.141592653589793238462643383279502884L;
     long double n = roundl(4.0L * u);
-    long double d = ((long double)u - n / 4.0L) * 2.0L * pi;   /* |d| <= pi/4 */
+    long double d = ((long double)u - n / 4.0L) * 2.0L * pi; /* |d| <= pi/4 */
     long double sd = sinl(d), cd = cosl(d);
     switch ((long)n & 3) {
-    case 0: *s = sd;  *c = cd;  break;
-    case 1: *s = cd;  *c = -sd; break;
-    case 2: *s = -sd; *c = -cd; break;
-    default: *s = -cd; *c = sd; break;
+    case 0:
+        *s = sd;
+        *c = cd;
+        break;
+    case 1:
+        *s = cd;
+        *c = -sd;
+        break;
+    case 2:
+        *s = -sd;
+        *c = -cd;
+        break;
+    default:
+        *s = -cd;
+        *c = sd;
+        break;
     }
 }
 
@@ -171,7 +183,7 @@ static void test_sincos2pi_edges_within_one_ulp(void **st)
         }
     }
     for (int k = 0; k <= 1000; k++)
-        check_sincos(ldexp(1.0, -k - 1), &worst, &at);   /* 2^-1 .. 2^-1001 */
+        check_sincos(ldexp(1.0, -k - 1), &worst, &at); /* 2^-1 .. 2^-1001 */
     print_message("het_sincos2pi, edges: worst %.3f ulp at %a\n", worst, at);
     assert_true(worst <= SINCOS_MAX_ULP);
 }
@@ -199,8 +211,10 @@ static void test_exp_within_one_ulp(void **st)
     double worst = 0, at = 0;
     for (int i = 0; i < 2000000; i++) {
         double u = (double)(splitmix64() >> 11) * 0x1.0p-53;
-        double x = i % 4 == 0 ? (u - 0.5) * 1400.0 : i % 4 == 1 ? (u - 0.5) * 8.0
-                   : i % 4 == 2 ? (u - 0.5) * 1e-6 : ((double)(int)((u - 0.5) * 2000) + 0.5) * 0.6931471805599453;
+        double x = i % 4 == 0   ? (u - 0.5) * 1400.0
+                   : i % 4 == 1 ? (u - 0.5) * 8.0
+                   : i % 4 == 2 ? (u - 0.5) * 1e-6
+                                : ((double)(int)((u - 0.5) * 2000) + 0.5) * 0.6931471805599453;
         double e = ulp_error(het_exp(x), expl((long double)x));
         if (e > worst) {
             worst = e;

@@ -81,25 +81,25 @@ static words log_inputs(void)
     pushd(&v, DBL_MIN);
     pushd(&v, DBL_MAX);
     pushd(&v, DBL_TRUE_MIN);
-    pushd(&v, nextafter(DBL_MIN, 0.0));              /* the largest subnormal */
-    for (int e = -1074; e <= 1023; e++)               /* every power of two */
+    pushd(&v, nextafter(DBL_MIN, 0.0)); /* the largest subnormal */
+    for (int e = -1074; e <= 1023; e++) /* every power of two */
         pushd(&v, ldexp(1.0, e));
     for (int k = 1; k <= 2000; k++) {
-        pushd(&v, ldexp((double)k, -53));             /* the u1 grid near 0 */
-        pushd(&v, 1.0 - ldexp((double)k, -53));       /* ... and near 1 */
-        pushd(&v, 1.0 + ldexp((double)k, -52));       /* just above 1 */
+        pushd(&v, ldexp((double)k, -53));       /* the u1 grid near 0 */
+        pushd(&v, 1.0 - ldexp((double)k, -53)); /* ... and near 1 */
+        pushd(&v, 1.0 + ldexp((double)k, -52)); /* just above 1 */
     }
-    for (int k = -500; k <= 500; k++) {               /* where the reduction switches */
+    for (int k = -500; k <= 500; k++) { /* where the reduction switches */
         pushd(&v, M_SQRT2 + ldexp((double)k, -52));
         pushd(&v, M_SQRT1_2 + ldexp((double)k, -53));
     }
-    for (int i = 0; i < 2000; i++)                    /* subnormals */
+    for (int i = 0; i < 2000; i++) /* subnormals */
         push(&v, splitmix64() & 0x000fffffffffffffu);
-    for (int i = 0; i < 20000; i++) {                 /* normals, any exponent */
+    for (int i = 0; i < 20000; i++) { /* normals, any exponent */
         uint64_t b = splitmix64();
         push(&v, (1 + (b >> 52) % 2046) << 52 | (b & 0xfffffffffffffu));
     }
-    for (int i = 0; i < 10000; i++)                   /* the uniforms the reservoir feeds it */
+    for (int i = 0; i < 10000; i++) /* the uniforms the reservoir feeds it */
         pushd(&v, 1.0 - unit53());
     return v;
 }
@@ -111,7 +111,7 @@ static words sincos_inputs(void)
     pushd(&v, 0.0);
     pushd(&v, -0.0);
     pushd(&v, 1.0 - 0x1p-53);
-    for (int k = 0; k <= 16; k++) {                   /* multiples of 1/16, and their neighbours */
+    for (int k = 0; k <= 16; k++) { /* multiples of 1/16, and their neighbours */
         double u = k / 16.0;
         pushd(&v, u);
         for (int d = 1; d <= 40; d++) {
@@ -120,15 +120,15 @@ static words sincos_inputs(void)
                 pushd(&v, u - ldexp((double)d, -53));
         }
     }
-    for (int e = -1074; e < 0; e++)                   /* tiny arguments, subnormals too */
+    for (int e = -1074; e < 0; e++) /* tiny arguments, subnormals too */
         pushd(&v, ldexp(1.0, e));
     for (int k = 1; k <= 2000; k++)
         pushd(&v, ldexp((double)k, -53));
-    for (int i = 0; i < 1000; i++) {                  /* any finite |u| < 2^50 */
+    for (int i = 0; i < 1000; i++) { /* any finite |u| < 2^50 */
         double u = unit53() * ldexp(1.0, (int)(splitmix64() % 50));
         pushd(&v, (i & 1) ? -u : u);
     }
-    for (int i = 0; i < 40000; i++)                   /* the reservoir's u2 grid */
+    for (int i = 0; i < 40000; i++) /* the reservoir's u2 grid */
         pushd(&v, unit53());
     return v;
 }
@@ -138,10 +138,11 @@ static words normals_inputs(void)
 {
     words v = {0};
     sm_state = 13;
-    static const uint32_t edge[] = {0u, 1u, 0x7FFu, 0x800u, 0x3FFFFFFFu, 0x40000000u, 0x7FFFFFFFu,
-                                    0x80000000u, 0xBFFFFFFFu, 0xC0000000u, 0xFFFFF800u, 0xFFFFFFFFu};
+    static const uint32_t edge[] = {0u,          1u,          0x7FFu,      0x800u,
+                                    0x3FFFFFFFu, 0x40000000u, 0x7FFFFFFFu, 0x80000000u,
+                                    0xBFFFFFFFu, 0xC0000000u, 0xFFFFF800u, 0xFFFFFFFFu};
     const size_t ne = sizeof edge / sizeof *edge;
-    for (size_t a = 0; a < ne; a++)                   /* u1 and u2 at their extremes */
+    for (size_t a = 0; a < ne; a++) /* u1 and u2 at their extremes */
         for (size_t b = 0; b < ne; b++)
             for (size_t c = 0; c < ne; c++) {
                 push(&v, edge[a]);
@@ -186,9 +187,9 @@ static words step_inputs(void)
         double mu = (i % 13 == 0) ? 0.0 : cap * unit53();
         double sigma = (i % 17 == 0) ? 0.0 : cap * unit53();
         double z = 17.2 * unit53() - 8.6;
-        if (i % 19 == 0 && sigma > 0)                 /* inflow exactly 0 */
+        if (i % 19 == 0 && sigma > 0) /* inflow exactly 0 */
             z = -mu / sigma;
-        if (i % 23 == 0)                              /* lands exactly on the capacity */
+        if (i % 23 == 0) /* lands exactly on the capacity */
             mu = cap - (s - (s < sbar ? s : sbar)), sigma = 0.0;
         pushd(&v, s);
         pushd(&v, 1000.0 * unit53());
@@ -259,8 +260,8 @@ static void host_step(const words *in, uint64_t *out)
 typedef struct kat {
     const char *kernel;
     words (*inputs)(void);
-    size_t in_words, out_words;    /* per item */
-    int in_u32;                    /* inputs go to the device as uint (normals) */
+    size_t in_words, out_words; /* per item */
+    int in_u32;                 /* inputs go to the device as uint (normals) */
     void (*host)(const words *, uint64_t *);
 } kat;
 
@@ -286,20 +287,20 @@ static size_t check_device(const hcl_info *info, const kat *k, const words *in, 
         assert_non_null(w32);
         for (size_t i = 0; i < in->n; i++)
             w32[i] = (uint32_t)in->w[i];
-        assert_int_equal(hcl_buffer(&d, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, in->n * sizeof *w32, w32,
-                                    &bin), HETERO_OK);
+        assert_int_equal(
+            hcl_buffer(&d, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, in->n * sizeof *w32, w32, &bin),
+            HETERO_OK);
         free(w32);
     } else {
-        assert_int_equal(hcl_buffer(&d, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, in->n * sizeof *in->w,
-                                    in->w, &bin), HETERO_OK);
+        assert_int_equal(
+            hcl_buffer(&d, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, in->n * sizeof *in->w, in->w, &bin),
+            HETERO_OK);
     }
     assert_int_equal(hcl_buffer(&d, CL_MEM_READ_WRITE | CL_MEM_COPY_HOST_PTR, nout * sizeof *got, got, &bout),
                      HETERO_OK);
     hcl_arg args[5] = {
-        {.kind = HCL_ARG_MEM, .u.mem = bin},
-        {.kind = HCL_ARG_MEM, .u.mem = bout},
-        {.kind = HCL_ARG_U32, .u.u32 = (uint32_t)n},
-        {.kind = HCL_ARG_U32, .u.u32 = KEY0},
+        {.kind = HCL_ARG_MEM, .u.mem = bin},         {.kind = HCL_ARG_MEM, .u.mem = bout},
+        {.kind = HCL_ARG_U32, .u.u32 = (uint32_t)n}, {.kind = HCL_ARG_U32, .u.u32 = KEY0},
         {.kind = HCL_ARG_U32, .u.u32 = KEY1},
     };
     assert_int_equal(hcl_set_args(&d, kern, 0, args, strcmp(k->kernel, "kat_pair") == 0 ? 5 : 3), HETERO_OK);
@@ -322,8 +323,9 @@ static size_t check_device(const hcl_info *info, const kat *k, const words *in, 
                     len += (size_t)snprintf(inputs + len, sizeof inputs - len, "%s%016" PRIx64, t ? " " : "",
                                             in->w[i * k->in_words + t]);
                 print_error("%s on %s (%s): item %zu (input %s) result %zu: device %016" PRIx64 " (%a), "
-                            "host %016" PRIx64 " (%a)\n", k->kernel, info->id, info->name, i, inputs, j,
-                            got[o], dbl(got[o]), want[o], dbl(want[o]));
+                            "host %016" PRIx64 " (%a)\n",
+                            k->kernel, info->id, info->name, i, inputs, j, got[o], dbl(got[o]), want[o],
+                            dbl(want[o]));
             }
         }
     free(got);
@@ -422,12 +424,9 @@ static void at_least_100000_inputs(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(at_least_100000_inputs),
-        cmocka_unit_test(log_bits_equal_the_host),
-        cmocka_unit_test(sincos_bits_equal_the_host),
-        cmocka_unit_test(normals_bits_equal_the_host),
-        cmocka_unit_test(path_pairs_bits_equal_the_host),
-        cmocka_unit_test(model_step_bits_equal_the_host),
+        cmocka_unit_test(at_least_100000_inputs),         cmocka_unit_test(log_bits_equal_the_host),
+        cmocka_unit_test(sincos_bits_equal_the_host),     cmocka_unit_test(normals_bits_equal_the_host),
+        cmocka_unit_test(path_pairs_bits_equal_the_host), cmocka_unit_test(model_step_bits_equal_the_host),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -33,10 +33,10 @@
 
 typedef struct kcase {
     const char *what;
-    int type;                /* HCL_CPU or HCL_GPU: what the hooks are told */
-    uint64_t local_mem;      /* bytes of local memory the hooks are told of */
-    size_t max_wg;           /* cap on the work-group size */
-    uint64_t chunk;          /* primes: chunk_bytes instead of cl_args' (0: as given) */
+    int type;           /* HCL_CPU or HCL_GPU: what the hooks are told */
+    uint64_t local_mem; /* bytes of local memory the hooks are told of */
+    size_t max_wg;      /* cap on the work-group size */
+    uint64_t chunk;     /* primes: chunk_bytes instead of cl_args' (0: as given) */
 } kcase;
 
 static hcl_info *g_list;
@@ -136,7 +136,9 @@ static int run_case(const hcl_info *info, const hetero_job *job, const kcase *kc
         case HETERO_KARG_U32: args[i] = (hcl_arg){.kind = HCL_ARG_U32, .u.u32 = ka[i].v.u32}; break;
         case HETERO_KARG_U64: args[i] = (hcl_arg){.kind = HCL_ARG_U64, .u.u64 = ka[i].v.u64}; break;
         case HETERO_KARG_F64: args[i] = (hcl_arg){.kind = HCL_ARG_F64, .u.f64 = ka[i].v.f64}; break;
-        case HETERO_KARG_LOCAL: args[i] = (hcl_arg){.kind = HCL_ARG_LOCAL, .u.bytes = ka[i].v.local_bytes}; break;
+        case HETERO_KARG_LOCAL:
+            args[i] = (hcl_arg){.kind = HCL_ARG_LOCAL, .u.bytes = ka[i].v.local_bytes};
+            break;
         case HETERO_KARG_SCRATCH:
             scratch_arg = i;
             scratch_bytes = ka[i].v.scratch_bytes;
@@ -145,13 +147,13 @@ static int run_case(const hcl_info *info, const hetero_job *job, const kcase *kc
             static const unsigned char zero[8];
             size_t bytes = ka[i].v.buf.bytes ? ka[i].v.buf.bytes : 1;
             const void *data = ka[i].v.buf.bytes ? ka[i].v.buf.data : zero;
-            assert_int_equal(hcl_buffer(&d, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, bytes, data,
-                                        &bufs[nbufs]), HETERO_OK);
+            assert_int_equal(
+                hcl_buffer(&d, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, bytes, data, &bufs[nbufs]),
+                HETERO_OK);
             args[i] = (hcl_arg){.kind = HCL_ARG_MEM, .u.mem = bufs[nbufs++]};
             break;
         }
-        default:
-            fail_msg("unknown argument kind %d", ka[i].kind);
+        default: fail_msg("unknown argument kind %d", ka[i].kind);
         }
     }
     /* primes (kernels/primes.cl): the argument after the scratch is
@@ -164,8 +166,9 @@ static int run_case(const hcl_info *info, const hetero_job *job, const kcase *kc
         args[scratch_arg + 1].u.u64 = kc->chunk;
     }
     if (scratch_arg != SIZE_MAX) {
-        assert_int_equal(hcl_buffer(&d, CL_MEM_READ_WRITE, n * (scratch_bytes ? scratch_bytes : 1), NULL,
-                                    &scratch), HETERO_OK);
+        assert_int_equal(
+            hcl_buffer(&d, CL_MEM_READ_WRITE, n * (scratch_bytes ? scratch_bytes : 1), NULL, &scratch),
+            HETERO_OK);
         args[scratch_arg] = (hcl_arg){.kind = HCL_ARG_MEM, .u.mem = scratch};
     }
     assert_int_equal(hcl_set_args(&d, k, 4, args, na), HETERO_OK);
@@ -174,7 +177,8 @@ static int run_case(const hcl_info *info, const hetero_job *job, const kcase *kc
     uint64_t *words = malloc(n * sizeof *words);
     assert_true(got && want && words);
     memset(got, 0xA5, n * psize);
-    assert_int_equal(hcl_buffer(&d, CL_MEM_READ_WRITE | CL_MEM_COPY_HOST_PTR, n * psize, got, &out), HETERO_OK);
+    assert_int_equal(hcl_buffer(&d, CL_MEM_READ_WRITE | CL_MEM_COPY_HOST_PTR, n * psize, got, &out),
+                     HETERO_OK);
     assert_int_equal(hcl_buffer(&d, CL_MEM_READ_WRITE, n * sizeof *words, NULL, &chk), HETERO_OK);
     assert_int_equal(hcl_fill(&d, chk, 0, n * sizeof *words, 0), HETERO_OK);
     hcl_arg a4[4] = {
@@ -203,7 +207,8 @@ static int run_case(const hcl_info *info, const hetero_job *job, const kcase *kc
             memcpy(&a, got + g * psize, 8);
             memcpy(&b, want + g * psize, 8);
             fail_msg("%s on %s (local %zu): grain %" PRIu64 " differs from the CPU's (first words %" PRIu64
-                     " vs %" PRIu64 ")", kc->what, info->id, local, g, a, b);
+                     " vs %" PRIu64 ")",
+                     kc->what, info->id, local, g, a, b);
         }
     }
     free(got);
@@ -314,10 +319,8 @@ static void pi_both_paths(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(pi_both_paths),
-        cmocka_unit_test(primes_from_zero),
-        cmocka_unit_test(primes_at_1e12),
-        cmocka_unit_test(primes_at_1e15),
+        cmocka_unit_test(pi_both_paths),         cmocka_unit_test(primes_from_zero),
+        cmocka_unit_test(primes_at_1e12),        cmocka_unit_test(primes_at_1e15),
         cmocka_unit_test(primes_chunks_at_1e12),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -33,10 +33,7 @@ static int dir_teardown(void **state)
     return system(cmd) == 0 ? 0 : -1;
 }
 
-static void path(char *buf, size_t size, const char *name)
-{
-    snprintf(buf, size, "%s/%s", g_dir, name);
-}
+static void path(char *buf, size_t size, const char *name) { snprintf(buf, size, "%s/%s", g_dir, name); }
 
 static void write_file(const char *p, const char *text)
 {
@@ -85,7 +82,7 @@ static void check_refuses_what_cannot_be_written(void **state)
     char p[400];
     expect_bad("", "expected a file name");
     path(p, sizeof p, "");
-    expect_bad(p, "directory");                  /* "dir/" */
+    expect_bad(p, "directory"); /* "dir/" */
     expect_bad(g_dir, "directory");
     path(p, sizeof p, "missing/x.txt");
     expect_bad(p, "No such file or directory");
@@ -123,14 +120,14 @@ static void commit_replaces_the_file_whole(void **state)
     het_out o;
     assert_int_equal(het_out_open(&o, "--out", p), HETERO_OK);
     fputs("new\n", o.f);
-    assert_string_equal(read_file(p), "old\n");   /* not yet */
-    assert_int_equal(entries(), 2);               /* the temporary file beside it */
+    assert_string_equal(read_file(p), "old\n"); /* not yet */
+    assert_int_equal(entries(), 2);             /* the temporary file beside it */
     assert_int_equal(het_out_commit(&o), HETERO_OK);
-    het_out_discard(&o);                          /* safe after commit */
+    het_out_discard(&o); /* safe after commit */
     assert_string_equal(read_file(p), "new\n");
     struct stat st;
     assert_int_equal(stat(p, &st), 0);
-    assert_int_equal(st.st_mode & 0777, 0640);    /* the old file's mode */
+    assert_int_equal(st.st_mode & 0777, 0640); /* the old file's mode */
     assert_int_equal(entries(), 1);
 }
 
@@ -199,13 +196,13 @@ static void input_is_a_bounded_regular_file(void **state)
     assert_int_equal(len, 9);
     assert_string_equal(text, "{\"a\": 1}\n");
     free(text);
-    assert_int_equal(het_read_input("--in", p, 8, &text, &len), HETERO_E_BADARG);   /* too large */
+    assert_int_equal(het_read_input("--in", p, 8, &text, &len), HETERO_E_BADARG); /* too large */
     assert_null(text);
     assert_int_equal(het_read_input("--in", "/dev/zero", 100, &text, &len), HETERO_E_BADARG);
     assert_int_equal(het_read_input("--in", g_dir, 100, &text, &len), HETERO_E_BADARG);
     path(fifo, sizeof fifo, "fifo");
     assert_int_equal(mkfifo(fifo, 0600), 0);
-    assert_int_equal(het_read_input("--in", fifo, 100, &text, &len), HETERO_E_BADARG);   /* not waited on */
+    assert_int_equal(het_read_input("--in", fifo, 100, &text, &len), HETERO_E_BADARG); /* not waited on */
     path(p, sizeof p, "missing.json");
     assert_int_equal(het_read_input("--in", p, 100, &text, &len), HETERO_E_BADARG);
     assert_non_null(strstr(hetero_errmsg(), "--in"));
@@ -215,14 +212,10 @@ int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, dir_setup, dir_teardown)
     const struct CMUnitTest tests[] = {
-        T(check_refuses_what_cannot_be_written),
-        T(check_accepts_what_can_be_written),
-        T(commit_replaces_the_file_whole),
-        T(discard_keeps_the_old_file),
-        T(a_symbolic_link_is_followed),
-        T(a_full_device_fails_at_commit),
-        T(a_stream_that_fails_is_named),
-        T(input_is_a_bounded_regular_file),
+        T(check_refuses_what_cannot_be_written), T(check_accepts_what_can_be_written),
+        T(commit_replaces_the_file_whole),       T(discard_keeps_the_old_file),
+        T(a_symbolic_link_is_followed),          T(a_full_device_fails_at_commit),
+        T(a_stream_that_fails_is_named),         T(input_is_a_bounded_regular_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

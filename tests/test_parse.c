@@ -64,7 +64,7 @@ static void count_exponent_forms(void **state)
     assert_int_equal(count_ok("2.5e9", 1, TWO_63), UINT64_C(2500000000));
     assert_int_equal(count_ok("1e0", 1, TWO_63), 1);
     assert_int_equal(count_ok("1.25e2", 1, TWO_63), 125);
-    assert_int_equal(count_ok("1.20e1", 1, TWO_63), 12);  /* trailing zero fraction is whole */
+    assert_int_equal(count_ok("1.20e1", 1, TWO_63), 12); /* trailing zero fraction is whole */
     assert_int_equal(count_ok("0.5e1", 1, TWO_63), 5);
     assert_int_equal(count_ok("3.000001e6", 1, TWO_63), 3000001);
 }
@@ -84,8 +84,8 @@ static void count_exponent_is_exact_at_two_to_the_63(void **state)
 static void count_above_max_refused(void **state)
 {
     (void)state;
-    count_refused("1e19", 1, TWO_63);            /* fits in 64 bits, above pi's maximum */
-    count_refused("1e20", 1, TWO_63);            /* overflows 64 bits */
+    count_refused("1e19", 1, TWO_63); /* fits in 64 bits, above pi's maximum */
+    count_refused("1e20", 1, TWO_63); /* overflows 64 bits */
     count_refused("1e400", 1, TWO_63);
     count_refused("18446744073709551616", 0, UINT64_MAX);
     count_refused("99999999999999999999999", 1, TWO_63);
@@ -124,8 +124,8 @@ static void count_fractional_refused(void **state)
 static void count_non_numeric_refused(void **state)
 {
     (void)state;
-    const char *junk[] = {"abc", "1k", "1 000", " 5", "5 ", "+5", "0x10", "e9", "1e", "1e+",
-                          "1e9x", ".e3", "1..5e3", "1.2.3e4", "inf", "nan", "1e9.0", "1ee9"};
+    const char *junk[] = {"abc", "1k",   "1 000", " 5",     "5 ",      "+5",  "0x10", "e9",    "1e",
+                          "1e+", "1e9x", ".e3",   "1..5e3", "1.2.3e4", "inf", "nan",  "1e9.0", "1ee9"};
     for (size_t i = 0; i < sizeof junk / sizeof *junk; i++)
         count_refused(junk[i], 1, TWO_63);
 }

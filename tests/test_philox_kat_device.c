@@ -57,9 +57,9 @@ static void check_device(const hcl_info *info)
     assert_int_equal(hcl_buffer(&d, CL_MEM_READ_ONLY, sizeof words, words, &in), HETERO_OK);
     assert_int_equal(hcl_buffer(&d, CL_MEM_WRITE_ONLY, sizeof got, got, &out), HETERO_OK);
     hcl_arg args[] = {
-        { .kind = HCL_ARG_MEM, .u.mem = in },
-        { .kind = HCL_ARG_MEM, .u.mem = out },
-        { .kind = HCL_ARG_U32, .u.u32 = (uint32_t)N },
+        {.kind = HCL_ARG_MEM, .u.mem = in},
+        {.kind = HCL_ARG_MEM, .u.mem = out},
+        {.kind = HCL_ARG_U32, .u.u32 = (uint32_t)N},
     };
     assert_int_equal(hcl_set_args(&d, k, 0, args, 3), HETERO_OK);
     assert_int_equal(hcl_launch(&d, k, N, 0, NULL), HETERO_OK);
@@ -68,8 +68,8 @@ static void check_device(const hcl_info *info)
     for (size_t i = 0; i < N; i++)
         for (int j = 0; j < 4; j++)
             if (got[4 * i + j] != het_philox4x32_10_kat[i].expect[j])
-                fail_msg("%s (%s): vector %zu word %d: got %08x, want %08x", info->id,
-                         info->name, i, j, got[4 * i + j], het_philox4x32_10_kat[i].expect[j]);
+                fail_msg("%s (%s): vector %zu word %d: got %08x, want %08x", info->id, info->name, i, j,
+                         got[4 * i + j], het_philox4x32_10_kat[i].expect[j]);
 
     hcl_release_mem(in);
     hcl_release_mem(out);

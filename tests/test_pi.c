@@ -27,7 +27,7 @@
 
 #include "engine.h"
 #include "pi_common.h"
-#include "builtins.h"   /* het_pi_hits: the CPU path of host/workloads/wl_pi.c */
+#include "builtins.h" /* het_pi_hits: the CPU path of host/workloads/wl_pi.c */
 
 static const uint64_t SEEDS[] = {0, UINT64_C(0x123456789abcdef0), UINT64_MAX};
 #define N_SEEDS (sizeof SEEDS / sizeof *SEEDS)
@@ -64,11 +64,11 @@ static void reference_hit_test_edges(void **state)
 {
     (void)state;
     assert_true(ref_hit(0, 0));
-    assert_true(ref_hit(INT32_MAX, 0));            /* (2^31-1)^2 < 2^62 */
-    assert_false(ref_hit(INT32_MIN, 0));           /* 2^62 itself */
-    assert_false(ref_hit(INT32_MIN, INT32_MIN));   /* 2^63: still no wrap in uint64 */
+    assert_true(ref_hit(INT32_MAX, 0));          /* (2^31-1)^2 < 2^62 */
+    assert_false(ref_hit(INT32_MIN, 0));         /* 2^62 itself */
+    assert_false(ref_hit(INT32_MIN, INT32_MIN)); /* 2^63: still no wrap in uint64 */
     assert_false(ref_hit(INT32_MAX, INT32_MAX));
-    assert_true(ref_hit(1518500249, 1518500249));  /* just inside: 2 * 1518500249^2 < 2^62 */
+    assert_true(ref_hit(1518500249, 1518500249)); /* just inside: 2 * 1518500249^2 < 2^62 */
     assert_false(ref_hit(1518500250, 1518500250));
 }
 
@@ -101,7 +101,7 @@ static void cpu_path_odd_ends_and_unaligned_starts(void **state)
 static void cpu_path_across_the_counter_high_word(void **state)
 {
     (void)state;
-    const uint64_t edge = UINT64_C(1) << 33;          /* sample of block 2^32 */
+    const uint64_t edge = UINT64_C(1) << 33; /* sample of block 2^32 */
     for (size_t s = 0; s < N_SEEDS; s++) {
         cpu_path_matches_reference(SEEDS[s], edge - 40, edge + 41);
         cpu_path_matches_reference(SEEDS[s], edge - 2, edge + 64);
@@ -164,7 +164,7 @@ static void check_plan(uint64_t samples)
     hetero_job job;
     job_for(&job, samples, 0);
     uint64_t g = grain_samples(&job);
-    assert_int_equal(g % 2, 0);                      /* grains start on a block */
+    assert_int_equal(g % 2, 0); /* grains start on a block */
     assert_true(g >= HET_PI_MIN_GRAIN);
     assert_true(job.n_grains >= 1 && job.n_grains <= HET_PI_MAX_GRAINS);
     assert_int_equal(job.partial_size, sizeof(uint64_t));
@@ -189,9 +189,21 @@ static void grain_plan(void **state)
 {
     (void)state;
     const uint64_t m = HET_PI_MIN_GRAIN, cap = HET_PI_MAX_GRAINS;
-    const uint64_t ns[] = {1, 2, 3, m - 1, m, m + 1, 3000001, 50000001,
-                           m * cap - 1, m * cap, m * cap + 1, m * cap * 2 + 3,
-                           UINT64_C(999999999999999), (UINT64_C(1) << 63) - 1, UINT64_C(1) << 63};
+    const uint64_t ns[] = {1,
+                           2,
+                           3,
+                           m - 1,
+                           m,
+                           m + 1,
+                           3000001,
+                           50000001,
+                           m * cap - 1,
+                           m * cap,
+                           m * cap + 1,
+                           m * cap * 2 + 3,
+                           UINT64_C(999999999999999),
+                           (UINT64_C(1) << 63) - 1,
+                           UINT64_C(1) << 63};
     for (size_t i = 0; i < sizeof ns / sizeof *ns; i++)
         check_plan(ns[i]);
 }
@@ -211,8 +223,8 @@ static uint64_t *ref_partials(const hetero_job *job, uint64_t samples)
 
 typedef struct run_case {
     int threads;
-    int cpu_workers;        /* the engine's test seam: the CPU as several workers */
-    uint64_t batch_jitter;  /* random batch sizes */
+    int cpu_workers;       /* the engine's test seam: the CPU as several workers */
+    uint64_t batch_jitter; /* random batch sizes */
 } run_case;
 
 static void run_matches_reference(uint64_t samples, uint64_t seed)
@@ -227,8 +239,12 @@ static void run_matches_reference(uint64_t samples, uint64_t seed)
     uint64_t want_digest = XXH3_64bits(want, job.n_grains * sizeof *want);
 
     for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
-        het_run_opts o = {.devices = "omp", .threads = cases[c].threads, .progress = 0, .quiet = 1,
-                          .cpu_workers = cases[c].cpu_workers, .batch_jitter = cases[c].batch_jitter};
+        het_run_opts o = {.devices = "omp",
+                          .threads = cases[c].threads,
+                          .progress = 0,
+                          .quiet = 1,
+                          .cpu_workers = cases[c].cpu_workers,
+                          .batch_jitter = cases[c].batch_jitter};
         hetero_report rep;
         int rc = het_engine_run(&job, &o, &rep);
         if (rc)
@@ -237,10 +253,10 @@ static void run_matches_reference(uint64_t samples, uint64_t seed)
         size_t n = job.wl->result(&job, f, HETERO_MAX_FIELDS);
         uint64_t hits = field(f, n, "hits")->v.u64;
         if (hits != want_hits || rep.digest != want_digest)
-            fail_msg("N %" PRIu64 " seed %#" PRIx64 " threads %d workers %d jitter %" PRIu64
-                     ": hits %" PRIu64 " digest %016" PRIx64 ", reference %" PRIu64 " %016" PRIx64,
-                     samples, seed, cases[c].threads, cases[c].cpu_workers, cases[c].batch_jitter,
-                     hits, rep.digest, want_hits, want_digest);
+            fail_msg("N %" PRIu64 " seed %#" PRIx64 " threads %d workers %d jitter %" PRIu64 ": hits %" PRIu64
+                     " digest %016" PRIx64 ", reference %" PRIu64 " %016" PRIx64,
+                     samples, seed, cases[c].threads, cases[c].cpu_workers, cases[c].batch_jitter, hits,
+                     rep.digest, want_hits, want_digest);
         assert_int_equal(field(f, n, "samples")->v.u64, samples);
         assert_int_equal(rep.items, samples);
         double pi = 4.0 * (double)want_hits / (double)samples;
@@ -364,9 +380,10 @@ static void json_report_shape(void **state)
     assert_int_equal(cJSON_GetArraySize(workers), 2);
     double items = 0, share = 0, grains = 0;
     const cJSON *w;
-    cJSON_ArrayForEach(w, workers) {
+    cJSON_ArrayForEach(w, workers)
+    {
         assert_int_equal((int)num(w, "rank"), 0);
-        assert_int_equal(strncmp(str(w, "id"), "omp", 3), 0);   /* "omp", or "omp.K" when split */
+        assert_int_equal(strncmp(str(w, "id"), "omp", 3), 0); /* "omp", or "omp.K" when split */
         assert_string_equal(str(w, "kind"), "omp");
         assert_true(strlen(str(w, "name")) > 0);
         assert_true(num(w, "busy_s") >= 0);

@@ -120,7 +120,7 @@ static int run_job(run *r, int nthreads, ...)
     assert_int_equal(r->job.partial_size, sizeof(uint64_t));
     r->partials = malloc(r->job.n_grains * sizeof(uint64_t));
     assert_non_null(r->partials);
-    memset(r->partials, 0xA5, r->job.n_grains * sizeof(uint64_t));   /* poison */
+    memset(r->partials, 0xA5, r->job.n_grains * sizeof(uint64_t)); /* poison */
     rc = het_wl_primes.cpu_batch(&r->job, 0, r->job.n_grains, r->partials, nthreads);
     if (rc)
         return rc;
@@ -234,7 +234,7 @@ static void isqrt_is_exact_at_the_edges(void **state)
     assert_int_equal(het_primes_isqrt(3), 1);
     assert_int_equal(het_primes_isqrt(4), 2);
     assert_int_equal(het_primes_isqrt(UINT64_MAX), UINT32_MAX);
-    const uint64_t s = UINT64_C(4294967291);   /* largest 32-bit prime */
+    const uint64_t s = UINT64_C(4294967291); /* largest 32-bit prime */
     assert_int_equal(het_primes_isqrt(s * s), s);
     assert_int_equal(het_primes_isqrt(s * s - 1), s - 1);
     assert_int_equal(het_primes_isqrt((uint64_t)UINT32_MAX * UINT32_MAX), UINT32_MAX);
@@ -246,8 +246,7 @@ static void isqrt_is_exact_at_the_edges(void **state)
 static void pi_of_powers_of_ten_match_published_values(void **state)
 {
     (void)state;
-    static const uint64_t pi[11] = {0,      4,       25,       168,       1229,      9592,
-                                    78498,  664579,  5761455,  50847534,  455052511};
+    static const uint64_t pi[11] = {0, 4, 25, 168, 1229, 9592, 78498, 664579, 5761455, 50847534, 455052511};
     uint64_t x = 1;
     for (int k = 1; k <= 10; k++) {
         x *= 10;
@@ -259,7 +258,7 @@ static void every_small_range_matches_trial_division(void **state)
 {
     (void)state;
     enum { MAX = 2000 };
-    static uint64_t below[MAX + 1];   /* primes < n */
+    static uint64_t below[MAX + 1]; /* primes < n */
     for (uint64_t n = 1; n <= MAX; n++)
         below[n] = below[n - 1] + (uint64_t)trial_prime(n - 1);
     het__primes_base b;
@@ -317,7 +316,7 @@ static void ranges_near_2_to_the_64_match_miller_rabin(void **state)
     het__primes_base b;
     het__primes_sieve *sv;
     assert_int_equal(het_primes_base_init(&b, UINT32_MAX, 0), HETERO_OK);
-    assert_int_equal(b.count, 203280221 - 3);   /* pi(2^32) without 2, 3, 5 */
+    assert_int_equal(b.count, 203280221 - 3); /* pi(2^32) without 2, 3, 5 */
     assert_int_equal(het_primes_sieve_new(&sv), HETERO_OK);
     const uint64_t top = UINT64_MAX;
     /* 2^64 - 59 is the largest 64-bit prime; 2^64 - 1 itself is composite */
@@ -345,7 +344,9 @@ static void the_range_ending_at_2_to_the_64_minus_1_through_the_workload(void **
 static void counts_high_up_match_primesieve(void **state)
 {
     (void)state;
-    static const struct { uint64_t a, b, count; } r[] = {
+    static const struct {
+        uint64_t a, b, count;
+    } r[] = {
         {UINT64_C(274000000000), UINT64_C(276000000000), 75928588},
         {UINT64_C(1000000000000), UINT64_C(1001000000000), 36190991},
         {UINT64_C(1000000000000000), UINT64_C(1000001000000000), 28946421},
@@ -389,9 +390,9 @@ static void a_range_cut_anywhere_counts_the_same(void **state)
         assert_int_equal(het_primes_sieve_new(&sv), HETERO_OK);
         assert_int_equal(het_primes_sieve_range(sv, &base, a, b, NULL, NULL, &whole), HETERO_OK);
         const uint64_t a30 = a - a % 30;
-        const uint64_t cuts[] = {a30 + seg - 1, a30 + seg, a30 + 29 * seg + 7, a + 1,      a + 29,
-                                 a + 30,        a30 + seg - 30, a30 + seg + 1, a30 + seg + 30, a30 + 7 * seg + 12,
-                                 a30 + 17 * seg, b - 31, b - 1};
+        const uint64_t cuts[] = {
+            a30 + seg - 1, a30 + seg,      a30 + 29 * seg + 7, a + 1,          a + 29, a + 30, a30 + seg - 30,
+            a30 + seg + 1, a30 + seg + 30, a30 + 7 * seg + 12, a30 + 17 * seg, b - 31, b - 1};
         /* near 2^64 every stream enters all 2^32 sieving primes (a second
          * each): one cut there, and the windows are left to
          * ranges_near_2_to_the_64_match_miller_rabin */
@@ -401,7 +402,8 @@ static void a_range_cut_anywhere_counts_the_same(void **state)
             assert_int_equal(het_primes_sieve_range(sv, &base, a, m, NULL, NULL, &c1), HETERO_OK);
             assert_int_equal(het_primes_sieve_range(sv, &base, m, b, NULL, NULL, &c2), HETERO_OK);
             if (c1 + c2 != whole)
-                fail_msg("[%" PRIu64 ", %" PRIu64 ") cut at +%" PRIu64 ": %" PRIu64 " + %" PRIu64 " != %" PRIu64,
+                fail_msg("[%" PRIu64 ", %" PRIu64 ") cut at +%" PRIu64 ": %" PRIu64 " + %" PRIu64
+                         " != %" PRIu64,
                          a, b, m - a, c1, c2, whole);
             if (i == 2)
                 continue;
@@ -443,10 +445,32 @@ static void nth_prime_agrees_with_trial_division_for_every_small_n(void **state)
 static void nth_bound_is_above_the_nth_prime_and_fits_64_bits(void **state)
 {
     (void)state;
-    static const uint64_t n[] = {1, 5, 6, 10, 1000, 20000, 39016, 39017, 688382, 688383, 1000000,
-                                 UINT64_C(1000000000000), UINT64_C(10000000000000000)};
-    static const uint64_t p[] = {2, 11, 13, 29, 7919, 224737, 467471, 467473, 10384259, 10384261, 15485863,
-                                 UINT64_C(29996224275833), UINT64_C(394906913903735329)};
+    static const uint64_t n[] = {1,
+                                 5,
+                                 6,
+                                 10,
+                                 1000,
+                                 20000,
+                                 39016,
+                                 39017,
+                                 688382,
+                                 688383,
+                                 1000000,
+                                 UINT64_C(1000000000000),
+                                 UINT64_C(10000000000000000)};
+    static const uint64_t p[] = {2,
+                                 11,
+                                 13,
+                                 29,
+                                 7919,
+                                 224737,
+                                 467471,
+                                 467473,
+                                 10384259,
+                                 10384261,
+                                 15485863,
+                                 UINT64_C(29996224275833),
+                                 UINT64_C(394906913903735329)};
     for (size_t i = 0; i < sizeof n / sizeof *n; i++) {
         const uint64_t u = het_primes_nth_bound(n[i]);
         assert_true(p[i] < u);
@@ -479,7 +503,7 @@ static void grains_partition_the_range_whatever_the_batching(void **state)
     for (uint64_t g = 0; g < job->n_grains; g++)
         assert_int_equal(het_wl_primes.cpu_batch(job, g, 1, &one[g], 1), HETERO_OK);
     assert_memory_equal(one, r.partials, job->n_grains * sizeof *one);
-    assert_int_equal(field(&r, "count"), 9607171);   /* primesieve 1000000007 1200000000 */
+    assert_int_equal(field(&r, "count"), 9607171); /* primesieve 1000000007 1200000000 */
     free(one);
     run_free(&r);
 }
@@ -498,7 +522,7 @@ static void batches_in_any_order_width_and_threads_count_the_same(void **state)
     const hetero_job *job = &r.job;
     const uint64_t n = job->n_grains;
     assert_true(n >= 6);
-    assert_int_equal(field(&r, "count"), 11579016);   /* primesieve 1000000000000007 1000000399999999 */
+    assert_int_equal(field(&r, "count"), 11579016); /* primesieve 1000000000000007 1000000399999999 */
     uint64_t *ref = malloc(n * sizeof *ref), *got = malloc(n * sizeof *got);
     assert_non_null(ref);
     assert_non_null(got);
@@ -541,7 +565,7 @@ static void wide_batches_split_into_streams_count_the_same(void **state)
     (void)state;
     run r;
     assert_int_equal(run_job(&r, 4, "--range", "100000000000000:100002000000000", NULL), HETERO_OK);
-    assert_int_equal(field(&r, "count"), 62036118);   /* primesieve 100000000000000 100001999999999 */
+    assert_int_equal(field(&r, "count"), 62036118); /* primesieve 100000000000000 100001999999999 */
     const hetero_job *job = &r.job;
     const uint64_t n = job->n_grains;
     uint64_t *got = malloc(n * sizeof *got);
@@ -625,7 +649,7 @@ static void print_writes_the_primes_of_the_range_in_order(void **state)
 static void print_lists_the_largest_64_bit_primes(void **state)
 {
     (void)state;
-    static const uint64_t below[10] = {363, 353, 323, 279, 257, 189, 179, 95, 83, 59};   /* 2^64 - k */
+    static const uint64_t below[10] = {363, 353, 323, 279, 257, 189, 179, 95, 83, 59}; /* 2^64 - k */
     char path[] = "/tmp/hetero-primes-XXXXXX";
     int fd = mkstemp(path);
     assert_true(fd >= 0);
@@ -653,7 +677,8 @@ static void print_to_a_missing_directory_is_bad_input_before_the_run(void **stat
     (void)state;
     run r;
     /* refused by validate, before plan: a long run does not end in it */
-    assert_int_equal(run_job(&r, 1, "--range", "0:100", "--print", "/nonexistent-dir/primes.txt", NULL), HETERO_E_BADARG);
+    assert_int_equal(run_job(&r, 1, "--range", "0:100", "--print", "/nonexistent-dir/primes.txt", NULL),
+                     HETERO_E_BADARG);
     assert_non_null(strstr(hetero_errmsg(), "--print"));
     assert_null(r.partials);
     run_free(&r);
@@ -688,7 +713,7 @@ static void print_replaces_the_file_whole(void **state)
     assert_non_null(f);
     char line[32];
     assert_non_null(fgets(line, sizeof line, f));
-    assert_string_equal(line, "2\n");   /* replaced whole */
+    assert_string_equal(line, "2\n"); /* replaced whole */
     fclose(f);
     /* only the file itself in the directory: no temporary left behind */
     char cmd[128];
@@ -713,8 +738,8 @@ static void expect_bad(const char *name, const char *value, const char *name2, c
 static void bad_input_is_refused_naming_the_option(void **state)
 {
     (void)state;
-    expect_bad("--range", "5:3", NULL, NULL);                             /* A > B */
-    expect_bad("--range", "0:18446744073709551616", NULL, NULL);          /* B past 2^64 - 1 */
+    expect_bad("--range", "5:3", NULL, NULL);                    /* A > B */
+    expect_bad("--range", "0:18446744073709551616", NULL, NULL); /* B past 2^64 - 1 */
     expect_bad("--range", "0:2e19", NULL, NULL);
     expect_bad("--range", "10", NULL, NULL);
     expect_bad("--range", "1:2:3", NULL, NULL);
@@ -722,14 +747,14 @@ static void bad_input_is_refused_naming_the_option(void **state)
     expect_bad("--range", "a:b", NULL, NULL);
     expect_bad("--range", ":", NULL, NULL);
     expect_bad("--nth", "0", NULL, NULL);
-    expect_bad("--nth", "425656284035217744", NULL, NULL);               /* past the last 64-bit prime */
+    expect_bad("--nth", "425656284035217744", NULL, NULL); /* past the last 64-bit prime */
     expect_bad("--nth", "1.5", NULL, NULL);
     expect_bad("--nth", "ten", NULL, NULL);
-    expect_bad("--range", "1:2", "--nth", "3");                           /* both */
-    expect_bad("--nth", "3", "--print", "-");                             /* --print needs a range */
+    expect_bad("--range", "1:2", "--nth", "3"); /* both */
+    expect_bad("--nth", "3", "--print", "-");   /* --print needs a range */
     expect_bad("--print", "", NULL, NULL);
     run r;
-    assert_int_equal(run_job(&r, 1, NULL), HETERO_E_BADARG);                /* neither */
+    assert_int_equal(run_job(&r, 1, NULL), HETERO_E_BADARG); /* neither */
     assert_non_null(strstr(hetero_errmsg(), "--range"));
     run_free(&r);
 }

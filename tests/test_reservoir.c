@@ -55,7 +55,7 @@ static void tjob_compute(tjob *t, uint64_t batch, int threads)
     size_t ps = t->job.partial_size;
     t->partials = malloc(t->job.n_grains * ps);
     assert_non_null(t->partials);
-    memset(t->partials, 0xA5, t->job.n_grains * ps);   /* poison: unwritten bytes show */
+    memset(t->partials, 0xA5, t->job.n_grains * ps); /* poison: unwritten bytes show */
     for (uint64_t g = 0; g < t->job.n_grains; g += batch) {
         uint64_t n = t->job.n_grains - g < batch ? t->job.n_grains - g : batch;
         assert_int_equal(het_wl_reservoir.cpu_batch(&t->job, g, n, t->partials + g * ps, threads), HETERO_OK);
@@ -115,7 +115,7 @@ static void test_normals_follow_documented_recipe(void **st)
     (void)st;
     const uint64_t seed = 0x0123456789abcdefu;
     for (uint64_t p = 0; p < 40; p++) {
-        uint64_t path = p * 0x100000001u;        /* both halves of p in use */
+        uint64_t path = p * 0x100000001u; /* both halves of p in use */
         for (uint32_t j = 0; j < 50; j++) {
             philox4x32_ctr_t c = {{j, (uint32_t)path, (uint32_t)(path >> 32), 2}};
             philox4x32_key_t k = {{(uint32_t)seed, (uint32_t)(seed >> 32)}};
@@ -144,7 +144,7 @@ static void test_normals_extreme_words(void **st)
     het_res_normals(0, 0, 0, 0, &z0, &z1);
     assert_true(fabs(z0 - sqrt(106.0 * M_LN2)) < 1e-14 * z0);
     assert_true(z1 == 0.0);
-    het_res_normals(0, 0, 0x40000000u, 0, &z0, &z1);      /* u2 = 1/4 */
+    het_res_normals(0, 0, 0x40000000u, 0, &z0, &z1); /* u2 = 1/4 */
     assert_true(z0 == 0.0 && fabs(z1 - sqrt(106.0 * M_LN2)) < 1e-14 * z1);
 }
 
@@ -156,7 +156,7 @@ static void test_normals_statistics(void **st)
     (void)st;
     const long N = 10000000;
     double s1 = 0, s2 = 0, s3 = 0, s4 = 0, s01 = 0;
-    long tail[4] = {0, 0, 0, 0};            /* |z| > 1, 2, 3, 4 */
+    long tail[4] = {0, 0, 0, 0}; /* |z| > 1, 2, 3, 4 */
     long neg = 0;
     for (long i = 0; i < N / 2; i++) {
         double z[2];
@@ -199,15 +199,16 @@ static void test_deterministic_drawdown(void **st)
     char csv[] = "/tmp/test_reservoir_trace_XXXXXX";
     int fd = mkstemp(csv);
     assert_true(fd >= 0);
-    const char *opts[] = {"--paths", "37", "--steps", "8", "--inflow-sd", "0", "--inflow-mean", "50",
-                          "--release", "70", "--capacity", "100", "--initial", "100", "--trace", csv, NULL};
+    const char *opts[] = {"--paths",       "37",  "--steps",   "8",  "--inflow-sd", "0",
+                          "--inflow-mean", "50",  "--release", "70", "--capacity",  "100",
+                          "--initial",     "100", "--trace",   csv,  NULL};
     tjob t;
     tjob_run(&t, 99, opts, 1, 2);
     /* S[1..8] = 80, 60, 50 x 6 */
     assert_true(f64(&t, "mean_storage") == (80.0 + 60.0 + 6 * 50.0) / 8.0);
     assert_true(f64(&t, "mean_storage_stderr") == 0.0);
     assert_true(f64(&t, "final_storage_mean") == 50.0);
-    assert_true(f64(&t, "shortfall_fraction") == 6.0 / 8.0);     /* t = 2..7 */
+    assert_true(f64(&t, "shortfall_fraction") == 6.0 / 8.0); /* t = 2..7 */
     assert_true(f64(&t, "spill_fraction") == 0.0);
     assert_int_equal(field(&t, "shortfall_steps").v.u64, 37 * 6);
     assert_true(f64(&t, "reliability_p5") == 0.25);
@@ -224,13 +225,14 @@ static void test_deterministic_drawdown(void **st)
     for (int i = 0; i <= 8; i++) {
         int step;
         double v[12];
-        assert_int_equal(sscanf(line, "%d,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf", &step, &v[0], &v[1], &v[2],
-                                &v[3], &v[4], &v[5], &v[6], &v[7], &v[8], &v[9], &v[10]), 12);
+        assert_int_equal(sscanf(line, "%d,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf", &step, &v[0], &v[1],
+                                &v[2], &v[3], &v[4], &v[5], &v[6], &v[7], &v[8], &v[9], &v[10]),
+                         12);
         assert_int_equal(step, i);
         assert_true(v[0] == expect[i]);
-        for (int k = 1; k <= 5; k++)      /* p5, p25, p50, p75, p95 */
+        for (int k = 1; k <= 5; k++) /* p5, p25, p50, p75, p95 */
             assert_true(fabs(v[k] - expect[i]) <= 100.0 / 256);
-        for (int k = 6; k <= 10; k++)     /* the sample paths */
+        for (int k = 6; k <= 10; k++) /* the sample paths */
             assert_true(v[k] == expect[i]);
         line = strchr(line, '\n') + 1;
     }
@@ -260,8 +262,8 @@ static void test_deterministic_spill(void **st)
 static void test_deterministic_empty(void **st)
 {
     (void)st;
-    const char *opts[] = {"--paths", "3", "--steps", "4", "--inflow-sd", "0", "--inflow-mean", "0",
-                          "--initial", "0", NULL};
+    const char *opts[] = {"--paths",       "3", "--steps",   "4", "--inflow-sd", "0",
+                          "--inflow-mean", "0", "--initial", "0", NULL};
     tjob t;
     tjob_run(&t, 1, opts, 1, 1);
     assert_true(f64(&t, "mean_storage") == 0.0);
@@ -361,8 +363,9 @@ static void test_trace_sample_paths_match_scalar(void **st)
     for (het_u32 i = 0; i < nt; i++) {
         unsigned long long step;
         double v[11];
-        assert_int_equal(sscanf(line, "%llu,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf", &step, &v[0], &v[1], &v[2],
-                                &v[3], &v[4], &v[5], &v[6], &v[7], &v[8], &v[9], &v[10]), 12);
+        assert_int_equal(sscanf(line, "%llu,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf", &step, &v[0], &v[1],
+                                &v[2], &v[3], &v[4], &v[5], &v[6], &v[7], &v[8], &v[9], &v[10]),
+                         12);
         assert_int_equal(step, het_res_trace_step(i, nt, T));
         assert_true(v[0] == mean[i] / (double)P);
         assert_true(v[1] <= v[2] && v[2] <= v[3] && v[3] <= v[4] && v[4] <= v[5]);
@@ -378,10 +381,10 @@ static void test_trace_sample_paths_match_scalar(void **st)
 static void test_lanes_match_scalar_reference(void **st)
 {
     (void)st;
-    check_against_scalar("1000", "101", 0);       /* odd T, 63 grains of 16 */
-    check_against_scalar("77", "9", 1);            /* every step traced */
-    check_against_scalar("300", "1001", 1);        /* 65 traced steps, odd gaps */
-    check_against_scalar("40", "2000", 0);         /* binned reliability */
+    check_against_scalar("1000", "101", 0); /* odd T, 63 grains of 16 */
+    check_against_scalar("77", "9", 1);     /* every step traced */
+    check_against_scalar("300", "1001", 1); /* 65 traced steps, odd gaps */
+    check_against_scalar("40", "2000", 0);  /* binned reliability */
 }
 
 /* The partials and the result do not depend on the thread count or on how
@@ -460,7 +463,8 @@ static void test_grains_depend_on_job_only(void **st)
     assert_true(G >= 16 && (G & (G - 1)) == 0);
     assert_int_equal(t.job.n_grains, (1000000 + G - 1) / G);
     assert_int_equal(het_wl_reservoir.items(&t.job, 0, t.job.n_grains), 100000000u);
-    assert_int_equal(het_wl_reservoir.items(&t.job, t.job.n_grains - 1, 1), (1000000 - (t.job.n_grains - 1) * G) * 100);
+    assert_int_equal(het_wl_reservoir.items(&t.job, t.job.n_grains - 1, 1),
+                     (1000000 - (t.job.n_grains - 1) * G) * 100);
     assert_true(t.job.n_grains * t.job.partial_size <= (1u << 27));
     tjob_free(&t);
 }
@@ -474,7 +478,7 @@ static void expect_bad(const char *const *opts, const char *needle)
     assert_int_equal(rc, HETERO_E_BADARG);
     assert_non_null(strstr(hetero_errmsg(), needle));
     assert_null(strchr(hetero_errmsg(), '\n'));
-    tjob_free(&t);   /* also the file names the options held */
+    tjob_free(&t); /* also the file names the options held */
 }
 
 static void test_bad_input(void **st)
@@ -487,13 +491,15 @@ static void test_bad_input(void **st)
     expect_bad((const char *[]){"--paths", "10", NULL}, "--steps");
     expect_bad((const char *[]){"--paths", "10", "--steps", "10", "--capacity", "-1", NULL}, "--capacity");
     expect_bad((const char *[]){"--paths", "10", "--steps", "10", "--capacity", "0", NULL}, "--capacity");
-    expect_bad((const char *[]){"--paths", "10", "--steps", "10", "--inflow-mean", "-0.5", NULL}, "--inflow-mean");
+    expect_bad((const char *[]){"--paths", "10", "--steps", "10", "--inflow-mean", "-0.5", NULL},
+               "--inflow-mean");
     expect_bad((const char *[]){"--paths", "10", "--steps", "10", "--inflow-sd", "nan", NULL}, "--inflow-sd");
     expect_bad((const char *[]){"--paths", "10", "--steps", "10", "--inflow-sd", "inf", NULL}, "--inflow-sd");
     expect_bad((const char *[]){"--paths", "10", "--steps", "10", "--release", "-1", NULL}, "--release");
     expect_bad((const char *[]){"--paths", "10", "--steps", "10", "--initial", "101", NULL}, "--initial");
-    expect_bad((const char *[]){"--paths", "10", "--steps", "10", "--capacity", "50", "--initial", "60", NULL},
-               "--initial");
+    expect_bad(
+        (const char *[]){"--paths", "10", "--steps", "10", "--capacity", "50", "--initial", "60", NULL},
+        "--initial");
     expect_bad((const char *[]){"--paths", "10", "--steps", "10", "--initial", "-1", NULL}, "--initial");
     expect_bad((const char *[]){"--paths", "1e12", "--steps", "1e9", NULL}, "--paths");
     expect_bad((const char *[]){"--paths", "10", "--steps", "10", "--trace", "/nonexistent-dir/x.csv", NULL},
@@ -505,11 +511,11 @@ static void test_bad_input(void **st)
 static void test_initial_defaults_to_capacity(void **st)
 {
     (void)st;
-    const char *opts[] = {"--paths", "4", "--steps", "3", "--capacity", "40", "--inflow-sd", "0",
+    const char *opts[] = {"--paths",       "4",  "--steps",   "3", "--capacity", "40", "--inflow-sd", "0",
                           "--inflow-mean", "40", "--release", "0", NULL};
     tjob t;
     tjob_run(&t, 1, opts, 1, 1);
-    assert_true(f64(&t, "mean_storage") == 40.0);     /* full and spilling */
+    assert_true(f64(&t, "mean_storage") == 40.0); /* full and spilling */
     assert_true(f64(&t, "spill_fraction") == 1.0);
     tjob_free(&t);
 }

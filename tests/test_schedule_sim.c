@@ -30,9 +30,9 @@
 
 typedef struct sim_spec {
     uint64_t width;
-    double wave_s;       /* one wave of `width` grains */
-    double latency_s;    /* per batch, before it runs */
-    int depth;           /* batches kept in flight: 2 for a device, 1 for a team */
+    double wave_s;    /* one wave of `width` grains */
+    double latency_s; /* per batch, before it runs */
+    int depth;        /* batches kept in flight: 2 for a device, 1 for a team */
 } sim_spec;
 
 typedef struct sim_batch {
@@ -45,15 +45,15 @@ typedef struct sim_worker {
     sim_spec spec;
     sim_batch q[HET_SCHED_MAX_FLIGHT];
     int nq;
-    double free_at;      /* when the device finishes what it has queued */
+    double free_at; /* when the device finishes what it has queued */
     double t_prev_done;
-    double useful_s;     /* time spent on grains whose result was used */
+    double useful_s; /* time spent on grains whose result was used */
 } sim_worker;
 
 typedef struct sim_result {
     double makespan, ideal, utilization;
     uint64_t copies;
-    uint64_t takes;      /* fetch-and-adds on the counter */
+    uint64_t takes; /* fetch-and-adds on the counter */
 } sim_result;
 
 static uint64_t rng = 88172645463325252ull;
@@ -87,11 +87,11 @@ static sim_result simulate_ranks(const sim_spec *specs, size_t nw, const size_t 
                                  uint64_t total, double jitter)
 {
     het_sched *s = calloc(nranks, sizeof *s);
-    size_t *local = calloc(nw, sizeof *local);       /* worker's index in its rank */
+    size_t *local = calloc(nw, sizeof *local); /* worker's index in its rank */
     size_t *first = calloc(nranks + 1, sizeof *first);
     sim_worker *w = calloc(nw, sizeof *w);
     unsigned char *done = calloc(total, 1);
-    unsigned char *asks = calloc(nw, 1);             /* has room and may get work */
+    unsigned char *asks = calloc(nw, 1); /* has room and may get work */
     assert_non_null(s);
     assert_non_null(local);
     assert_non_null(w);
@@ -136,7 +136,7 @@ static sim_result simulate_ranks(const sim_spec *specs, size_t nw, const size_t 
                     uint64_t g0 = counter;
                     counter += n;
                     takes++;
-                    rs->claimed = counter;   /* what this rank's take saw */
+                    rs->claimed = counter; /* what this rank's take saw */
                     if (g0 >= total) {
                         rs->exhausted = 1;
                         continue;
@@ -151,7 +151,7 @@ static sim_result simulate_ranks(const sim_spec *specs, size_t nw, const size_t 
                     sim_enqueue(&w[i], f->g0, f->n, 1, now, jitter);
                     copies += f->n;
                 } else {
-                    break;   /* waits: asks again after the next event */
+                    break; /* waits: asks again after the next event */
                 }
             }
         }
@@ -160,7 +160,7 @@ static sim_result simulate_ranks(const sim_spec *specs, size_t nw, const size_t 
         for (size_t i = 0; i < nw; i++)
             if (w[i].nq && (next == nw || w[i].q[0].t_end < w[next].q[0].t_end))
                 next = i;
-        assert_true(next < nw);   /* somebody always has work until the end */
+        assert_true(next < nw); /* somebody always has work until the end */
         sim_worker *sw = &w[next];
         sim_batch b = sw->q[0];
         memmove(sw->q, sw->q + 1, (size_t)(sw->nq - 1) * sizeof *sw->q);
@@ -256,7 +256,8 @@ static void a_cpu_device_slower_than_the_team_leaves_it_the_cores(void **state)
     memset(w, 0, sizeof w);
     w[0] = (het_sched_worker){.width = 2, .max_batch = 1000, .rate = 100, .taking = 1, .team = 1};
     w[1] = (het_sched_worker){.width = 2, .max_batch = 1000, .rate = 10, .taking = 1, .on_team_cores = 1};
-    het_sched s = {.total = 1000, .claimed = 100, .elapsed = 1.0, .target_s = HET_SCHED_TARGET_S, .w = w, .nw = 2};
+    het_sched s = {
+        .total = 1000, .claimed = 100, .elapsed = 1.0, .target_s = HET_SCHED_TARGET_S, .w = w, .nw = 2};
     assert_int_equal(het_sched_batch(&s, 1), 0);
     w[1].rate = 200;
     assert_true(het_sched_batch(&s, 1) >= 2);
@@ -319,7 +320,7 @@ static void a_thousand_ranks_with_a_gpu_each(void **state)
         specs[i].depth = 2;
         rank_of[i] = i;
     }
-    uint64_t total = 1ull << 29;   /* 2^49 samples of pi in grains of 2^20 */
+    uint64_t total = 1ull << 29; /* 2^49 samples of pi in grains of 2^20 */
     sim_result r = simulate_ranks(specs, R, rank_of, R, total, 0.1);
     printf("  %-44s makespan %8.4f s, ideal %8.4f s (%.3fx), utilization %.3f\n"
            "  %-44s %llu fetch-and-adds, %.0f per second on rank 0\n",

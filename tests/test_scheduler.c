@@ -23,11 +23,17 @@
 static _Atomic unsigned visits[N_GRAINS];
 static int merged;
 static uint64_t fail_at = UINT64_MAX;
-static unsigned batch_delay_us;   /* makes every worker get batches */
+static unsigned batch_delay_us; /* makes every worker get batches */
 
-typedef struct { int unused; } fake_params;
+typedef struct {
+    int unused;
+} fake_params;
 
-static int fake_validate(void *p) { (void)p; return HETERO_OK; }
+static int fake_validate(void *p)
+{
+    (void)p;
+    return HETERO_OK;
+}
 static int fake_plan(hetero_job *job)
 {
     job->n_grains = N_GRAINS;
@@ -35,7 +41,12 @@ static int fake_plan(hetero_job *job)
     return HETERO_OK;
 }
 static void fake_release(hetero_job *job) { (void)job; }
-static uint64_t fake_items(const hetero_job *job, uint64_t g0, uint64_t n) { (void)job; (void)g0; return 10 * n; }
+static uint64_t fake_items(const hetero_job *job, uint64_t g0, uint64_t n)
+{
+    (void)job;
+    (void)g0;
+    return 10 * n;
+}
 static int fake_cpu(const hetero_job *job, uint64_t g0, uint64_t n, void *out, int nthreads)
 {
     (void)job;
@@ -45,7 +56,8 @@ static int fake_cpu(const hetero_job *job, uint64_t g0, uint64_t n, void *out, i
     uint64_t *p = out;
     for (uint64_t i = 0; i < n; i++) {
         if (g0 + i == fail_at)
-            return hetero_fail(HETERO_E_RUNTIME, "fake worker failed at grain %llu", (unsigned long long)(g0 + i));
+            return hetero_fail(HETERO_E_RUNTIME, "fake worker failed at grain %llu",
+                               (unsigned long long)(g0 + i));
         atomic_fetch_add(&visits[g0 + i], 1);
         p[i] = 3 * (g0 + i) + 1;
     }
@@ -60,14 +72,30 @@ static int fake_merge(hetero_job *job, const void *partials)
     merged++;
     return HETERO_OK;
 }
-static size_t fake_fields(const hetero_job *job, hetero_field *f, size_t max) { (void)job; (void)f; (void)max; return 0; }
+static size_t fake_fields(const hetero_job *job, hetero_field *f, size_t max)
+{
+    (void)job;
+    (void)f;
+    (void)max;
+    return 0;
+}
 
 static const hetero_option fake_options[] = {{.type = HETERO_OPT_END}};
 static const hetero_workload fake = {
-    .abi = HETERO_WORKLOAD_ABI, .name = "fake", .summary = "test", .options = fake_options,
-    .params_size = sizeof(fake_params), .item_name = "items", .validate = fake_validate,
-    .plan = fake_plan, .release = fake_release, .items = fake_items, .cpu_batch = fake_cpu,
-    .merge = fake_merge, .result = fake_fields, .params_fields = fake_fields,
+    .abi = HETERO_WORKLOAD_ABI,
+    .name = "fake",
+    .summary = "test",
+    .options = fake_options,
+    .params_size = sizeof(fake_params),
+    .item_name = "items",
+    .validate = fake_validate,
+    .plan = fake_plan,
+    .release = fake_release,
+    .items = fake_items,
+    .cpu_batch = fake_cpu,
+    .merge = fake_merge,
+    .result = fake_fields,
+    .params_fields = fake_fields,
 };
 
 static int run(int workers, uint64_t jitter, hetero_report *rep)
@@ -77,8 +105,13 @@ static int run(int workers, uint64_t jitter, hetero_report *rep)
     hetero_job job;
     assert_int_equal(het_job_init(&job, &fake), HETERO_OK);
     assert_int_equal(het_job_plan(&job), HETERO_OK);
-    het_run_opts o = {.devices = "omp", .threads = 1, .progress = 0, .quiet = 1,
-                      .cpu_workers = workers, .batch_jitter = jitter, .batch_seconds = 0.001};
+    het_run_opts o = {.devices = "omp",
+                      .threads = 1,
+                      .progress = 0,
+                      .quiet = 1,
+                      .cpu_workers = workers,
+                      .batch_jitter = jitter,
+                      .batch_seconds = 0.001};
     int rc = het_engine_run(&job, &o, rep);
     het_job_free(&job);
     return rc;

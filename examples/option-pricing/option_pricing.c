@@ -33,7 +33,7 @@ typedef struct params {
 
 typedef struct state {
     uint64_t grain_paths;
-    double drift, volt;       /* (r - vol^2/2) T and vol sqrt(T) */
+    double drift, volt; /* (r - vol^2/2) T and vol sqrt(T) */
     double price, stderr_, black_scholes;
 } state;
 
@@ -41,18 +41,54 @@ typedef struct state {
 #define MIN_GRAIN 4096u
 
 static const hetero_option options[] = {
-    {.type = HETERO_OPT_COUNT, .name = "--paths", .metavar = "N", .help = "number of paths (1e6 forms accepted)",
-     .offset = offsetof(params, paths), .min = 2, .max = 9.007199254740992e15, .required = 1},
-    {.type = HETERO_OPT_REAL, .name = "--spot", .metavar = "S", .help = "spot price S > 0 (default 100)",
-     .offset = offsetof(params, spot), .min = 1e-300, .max = 1e300, .def = "100"},
-    {.type = HETERO_OPT_REAL, .name = "--strike", .metavar = "K", .help = "strike price K >= 0 (default 100)",
-     .offset = offsetof(params, strike), .min = 0, .max = 1e300, .def = "100"},
-    {.type = HETERO_OPT_REAL, .name = "--rate", .metavar = "R", .help = "risk-free rate per year (default 0.05)",
-     .offset = offsetof(params, rate), .min = -1, .max = 1, .def = "0.05"},
-    {.type = HETERO_OPT_REAL, .name = "--vol", .metavar = "V", .help = "volatility per sqrt(year) > 0 (default 0.2)",
-     .offset = offsetof(params, vol), .min = 1e-6, .max = 5, .def = "0.2"},
-    {.type = HETERO_OPT_REAL, .name = "--maturity", .metavar = "T", .help = "years to maturity > 0 (default 1)",
-     .offset = offsetof(params, maturity), .min = 1e-6, .max = 100, .def = "1"},
+    {.type = HETERO_OPT_COUNT,
+     .name = "--paths",
+     .metavar = "N",
+     .help = "number of paths (1e6 forms accepted)",
+     .offset = offsetof(params, paths),
+     .min = 2,
+     .max = 9.007199254740992e15,
+     .required = 1},
+    {.type = HETERO_OPT_REAL,
+     .name = "--spot",
+     .metavar = "S",
+     .help = "spot price S > 0 (default 100)",
+     .offset = offsetof(params, spot),
+     .min = 1e-300,
+     .max = 1e300,
+     .def = "100"},
+    {.type = HETERO_OPT_REAL,
+     .name = "--strike",
+     .metavar = "K",
+     .help = "strike price K >= 0 (default 100)",
+     .offset = offsetof(params, strike),
+     .min = 0,
+     .max = 1e300,
+     .def = "100"},
+    {.type = HETERO_OPT_REAL,
+     .name = "--rate",
+     .metavar = "R",
+     .help = "risk-free rate per year (default 0.05)",
+     .offset = offsetof(params, rate),
+     .min = -1,
+     .max = 1,
+     .def = "0.05"},
+    {.type = HETERO_OPT_REAL,
+     .name = "--vol",
+     .metavar = "V",
+     .help = "volatility per sqrt(year) > 0 (default 0.2)",
+     .offset = offsetof(params, vol),
+     .min = 1e-6,
+     .max = 5,
+     .def = "0.2"},
+    {.type = HETERO_OPT_REAL,
+     .name = "--maturity",
+     .metavar = "T",
+     .help = "years to maturity > 0 (default 1)",
+     .offset = offsetof(params, maturity),
+     .min = 1e-6,
+     .max = 100,
+     .def = "1"},
     {.type = HETERO_OPT_END},
 };
 
@@ -91,7 +127,7 @@ static int cpu_batch(const hetero_job *job, uint64_t g0, uint64_t n, void *out, 
         if (end > p->paths)
             end = p->paths;
         double sum = 0.0, sum2 = 0.0;
-        for (uint64_t q = begin; q < end; q++) {   /* path order, as the kernel adds */
+        for (uint64_t q = begin; q < end; q++) { /* path order, as the kernel adds */
             double v = option_payoff(q, (unsigned)seed, (unsigned)(seed >> 32), p->spot, p->strike, s->drift,
                                      s->volt);
             sum += v;
@@ -139,7 +175,7 @@ static int merge(hetero_job *job, const void *partials)
     state *s = hetero_job_state(job);
     const double *v = partials;
     double sum = 0.0, sum2 = 0.0;
-    for (uint64_t g = 0; g < hetero_job_grains(job); g++) {   /* grain order */
+    for (uint64_t g = 0; g < hetero_job_grains(job); g++) { /* grain order */
         sum += v[2 * g];
         sum2 += v[2 * g + 1];
     }
@@ -251,7 +287,8 @@ int main(int argc, char **argv)
     if (rc == HETERO_OK && hetero_rank() == 0)
         rc = hetero_job_write_report(job, format, stdout);
     if (rc && hetero_rank() == 0)
-        fprintf(stderr, "option-pricing: %s\n", job && *hetero_job_error(job) ? hetero_job_error(job) : hetero_errmsg());
+        fprintf(stderr, "option-pricing: %s\n",
+                job && *hetero_job_error(job) ? hetero_job_error(job) : hetero_errmsg());
     int status = hetero_exit_status(rc);
     hetero_job_free(job);
     hetero_finalize();

@@ -11,9 +11,9 @@
 
 #define OPTION_MAX_LOCAL 256
 
-__kernel void option_pricing(__global double *out, ulong g0, uint n, __global ulong *chk,
-                             ulong paths, ulong grain_paths, uint key0, uint key1, double spot,
-                             double strike, double drift, double volt)
+__kernel void option_pricing(__global double *out, ulong g0, uint n, __global ulong *chk, ulong paths,
+                             ulong grain_paths, uint key0, uint key1, double spot, double strike,
+                             double drift, double volt)
 {
     __local double pay[OPTION_MAX_LOCAL];
     const uint w = get_group_id(0), l = get_local_id(0), L = get_local_size(0);

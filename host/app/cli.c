@@ -11,8 +11,11 @@
  * --devices, ...) come from hetero_common_options(). */
 static const hetero_option het__prog[] = {
     {.type = HETERO_OPT_CUSTOM, .name = "--format", .metavar = "FMT", .help = "text (default), json or csv"},
-    {.type = HETERO_OPT_CUSTOM, .name = "--progress", .metavar = "[=lines]",
-     .help = "show progress on stderr even when it is not a terminal; =lines: a line every few seconds, for logs"},
+    {.type = HETERO_OPT_CUSTOM,
+     .name = "--progress",
+     .metavar = "[=lines]",
+     .help =
+         "show progress on stderr even when it is not a terminal; =lines: a line every few seconds, for logs"},
     {.type = HETERO_OPT_FLAG, .name = "--no-progress", .help = "never show a progress line"},
     {.type = HETERO_OPT_FLAG, .name = "--help", .help = "this help"},
     {.type = HETERO_OPT_FLAG, .name = "--version", .help = "print the version"},
@@ -29,7 +32,7 @@ int het_parse_format(const char *s, int csv_ok, int *out)
         *out = HETERO_FORMAT_CSV;
     else
         return hetero_fail(HETERO_E_BADARG, "--format: expected %s, got '%s'",
-                        csv_ok ? "text, json or csv" : "text or json", s ? s : "");
+                           csv_ok ? "text, json or csv" : "text or json", s ? s : "");
     return HETERO_OK;
 }
 
@@ -128,7 +131,8 @@ int het_cli_option(int argc, char **argv, int *i, const hetero_option *a, const 
         else if (*i + 1 < argc)
             *value = argv[++*i];
         else
-            return hetero_fail(HETERO_E_BADARG, "%s: expected a value (%s), got nothing", o->name, o->metavar);
+            return hetero_fail(HETERO_E_BADARG, "%s: expected a value (%s), got nothing", o->name,
+                               o->metavar);
     } else if (eq) {
         return hetero_fail(HETERO_E_BADARG, "%s: takes no value, got '%s'", o->name, eq + 1);
     }
@@ -180,10 +184,11 @@ int het_cli_parse(int argc, char **argv, het_cli *cli)
             } else if (strcmp(a, "--quiet") == 0) {
                 cli->quiet = 1;
             } else {
-                return hetero_fail(HETERO_E_BADARG, "devices: unknown option '%s' (expected --format text|json)", a);
+                return hetero_fail(HETERO_E_BADARG,
+                                   "devices: unknown option '%s' (expected --format text|json)", a);
             }
         }
-        int env_threads;   /* the list shows the OpenMP team */
+        int env_threads; /* the list shows the OpenMP team */
         return cli->command == HET_CMD_DEVICES ? het_threads_env(&env_threads) : HETERO_OK;
     }
     const hetero_workload *wl = het_workload_find(cmd);
@@ -199,7 +204,8 @@ int het_cli_parse(int argc, char **argv, het_cli *cli)
     for (int i = 2; i < argc; i++) {
         const hetero_option *o;
         const char *value;
-        if ((rc = het_cli_option(argc, argv, &i, het__prog, wl->options, hint, &o, &value)) == HETERO_E_BADARG &&
+        if ((rc = het_cli_option(argc, argv, &i, het__prog, wl->options, hint, &o, &value)) ==
+                HETERO_E_BADARG &&
             strstr(hetero_errmsg(), ": unknown option")) {
             /* the library's common options */
             rc = het_cli_option(argc, argv, &i, hetero_common_options(), NULL, hint, &o, &value);

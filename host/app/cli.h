@@ -15,7 +15,7 @@ enum het_command { HET_CMD_RUN, HET_CMD_DEVICES, HET_CMD_HELP, HET_CMD_VERSION }
 
 typedef struct het_cli {
     int command;               /* enum het_command */
-    const hetero_workload *wl;    /* RUN (and help for one workload) */
+    const hetero_workload *wl; /* RUN (and help for one workload) */
     hetero_job job;            /* RUN: options applied, not yet planned */
     int format;                /* enum hetero_format */
     int progress;              /* -1 auto (stderr is a terminal), 0 off, 1 a

@@ -52,17 +52,17 @@ static int het__devices(const het_cli *cli)
         cJSON_AddNumberToObject(omp, "threads", threads);
         rc = het_json_emit(root, stdout);
     } else {
-        printf("%-8s  %-5s  %-36s  %4s  %6s  %9s  %4s  %s\n", "id", "type", "name", "CUs", "MHz",
-               "memory", "fp64", "driver");
+        printf("%-8s  %-5s  %-36s  %4s  %6s  %9s  %4s  %s\n", "id", "type", "name", "CUs", "MHz", "memory",
+               "fp64", "driver");
         for (size_t i = 0; i < n; i++) {
             const hcl_info *d = &infos[i];
-            printf("%-8s  %-5.5s  %-36.36s  %4u  %6u  %6.1f GiB  %4s  %s%s\n", d->id,
-                   hcl_type_name(d->type), d->name, d->compute_units, d->clock_mhz,
-                   (double)d->global_mem / (1024.0 * 1024.0 * 1024.0), d->fp64 ? "yes" : "no",
-                   d->driver, (d->type & (HCL_GPU | HCL_ACCEL)) ? "" : "  (only when named)");
+            printf("%-8s  %-5.5s  %-36.36s  %4u  %6u  %6.1f GiB  %4s  %s%s\n", d->id, hcl_type_name(d->type),
+                   d->name, d->compute_units, d->clock_mhz,
+                   (double)d->global_mem / (1024.0 * 1024.0 * 1024.0), d->fp64 ? "yes" : "no", d->driver,
+                   (d->type & (HCL_GPU | HCL_ACCEL)) ? "" : "  (only when named)");
         }
-        printf("%-8s  %-5s  %-36.36s  %4d  %6s  %9s  %4s  %s\n", "omp", "cpu", cpu, threads, "-", "-",
-               "yes", "OpenMP threads");
+        printf("%-8s  %-5s  %-36.36s  %4d  %6s  %9s  %4s  %s\n", "omp", "cpu", cpu, threads, "-", "-", "yes",
+               "OpenMP threads");
         if (n == 0)
             printf("\n(no OpenCL %s: the CPU carries every job through OpenMP)\n",
                    *hcl_discover_note() ? "device found" : "platform found");
@@ -82,7 +82,7 @@ typedef struct het_progress {
     const het_cli *cli;
     int lines;
     int shown;
-    double t0, min_s;   /* shown only once the run lasts min_s */
+    double t0, min_s; /* shown only once the run lasts min_s */
 } het_progress;
 
 static double het__seconds(void)
@@ -121,7 +121,9 @@ static int het__run(het_cli *cli)
     if (!cli->quiet)
         hetero_job_on_notice(job, het__notice, NULL);
     int show = cli->progress < 0 ? isatty(2) : cli->progress;
-    het_progress prog = {.cli = cli, .lines = cli->progress == HET_PROGRESS_LINES, .t0 = het__seconds(),
+    het_progress prog = {.cli = cli,
+                         .lines = cli->progress == HET_PROGRESS_LINES,
+                         .t0 = het__seconds(),
                          .min_s = cli->progress < 0 ? 1.0 : 0.2};
     if (show && rank0)
         hetero_job_on_progress(job, het__progress, &prog, prog.lines ? 5.0 : 0.25);
@@ -165,7 +167,8 @@ int main(int argc, char **argv)
     het_set_progname("hetero");
     int rc = het_par_init(&argc, &argv);
     if (rc) {
-        fprintf(stderr, hetero_exit_status(rc) == 2 ? "hetero: %s\n" : "hetero: error: %s\n", hetero_errmsg());
+        fprintf(stderr, hetero_exit_status(rc) == 2 ? "hetero: %s\n" : "hetero: error: %s\n",
+                hetero_errmsg());
         return hetero_exit_status(rc);
     }
     int rank0 = het_par_rank() == 0;
@@ -197,9 +200,7 @@ int main(int argc, char **argv)
             if (rank0)
                 rc = het__devices(&cli);
             break;
-        default:
-            rc = het__run(&cli);
-            break;
+        default: rc = het__run(&cli); break;
         }
     }
     int status = hetero_exit_status(rc);
@@ -216,7 +217,7 @@ int main(int argc, char **argv)
         if (!status)
             status = hetero_exit_status(HETERO_E_INTERRUPTED);
     } else if (rc && rank0) {
-        if (status != 1)   /* bad input, stopped at the time limit: a plain line */
+        if (status != 1) /* bad input, stopped at the time limit: a plain line */
             fprintf(stderr, "hetero: %s\n", hetero_errmsg());
         else
             fprintf(stderr, "hetero: error: %s\n", hetero_errmsg());

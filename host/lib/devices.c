@@ -23,10 +23,7 @@ static const char *het__why_none(char *buf, size_t size)
 
 /* A device that does not exist is bad input; one that a platform failed to
  * give (a broken driver, PoCL without its cache) is a run-time failure. */
-static int het__none_code(void)
-{
-    return *hcl_discover_note() ? HETERO_E_OPENCL : HETERO_E_NODEV;
-}
+static int het__none_code(void) { return *hcl_discover_note() ? HETERO_E_OPENCL : HETERO_E_NODEV; }
 
 static int het__add(het_selection *sel, size_t idx, int named)
 {
@@ -66,14 +63,18 @@ static int het__walk(const char *list, const hcl_info *infos, size_t n, het_sele
 {
     memset(sel, 0, sizeof *sel);
     if (!list || !*list)
-        return hetero_fail(HETERO_E_BADARG, "--devices: expected a comma-separated list of all, omp, gpu, cl, cl:P:D, got ''");
+        return hetero_fail(HETERO_E_BADARG,
+                           "--devices: expected a comma-separated list of all, omp, gpu, cl, cl:P:D, got ''");
     char buf[1024];
     size_t len = strlen(list);
     if (len >= sizeof buf)
         return hetero_fail(HETERO_E_BADARG, "--devices: list too long");
     /* strtok_r would skip empty elements silently: "omp," is a typo */
     if (list[0] == ',' || list[len - 1] == ',' || strstr(list, ",,"))
-        return hetero_fail(HETERO_E_BADARG, "--devices: expected a comma-separated list of all, omp, gpu, cl, cl:P:D, got '%s' (empty element)", list);
+        return hetero_fail(
+            HETERO_E_BADARG,
+            "--devices: expected a comma-separated list of all, omp, gpu, cl, cl:P:D, got '%s' (empty element)",
+            list);
     strcpy(buf, list);
     char *save = NULL;
     for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
@@ -96,8 +97,10 @@ static int het__walk(const char *list, const hcl_info *infos, size_t n, het_sele
                 }
             char why[1100];
             if (infos && !all && !found)
-                return hetero_fail(het__none_code(), "--devices: 'gpu' asked for, but no GPU or accelerator OpenCL device was found%s",
-                                het__why_none(why, sizeof why));
+                return hetero_fail(
+                    het__none_code(),
+                    "--devices: 'gpu' asked for, but no GPU or accelerator OpenCL device was found%s",
+                    het__why_none(why, sizeof why));
         } else if (strcmp(tok, "cl") == 0) {
             sel->needs_opencl = sel->asked_opencl_by_name = 1;
             for (size_t i = 0; infos && i < n; i++)
@@ -105,8 +108,9 @@ static int het__walk(const char *list, const hcl_info *infos, size_t n, het_sele
                     return rc;
             char why[1100];
             if (infos && !n)
-                return hetero_fail(het__none_code(), "--devices: 'cl' asked for, but no OpenCL device was found%s",
-                                het__why_none(why, sizeof why));
+                return hetero_fail(het__none_code(),
+                                   "--devices: 'cl' asked for, but no OpenCL device was found%s",
+                                   het__why_none(why, sizeof why));
         } else if (het__parse_id(tok, &p, &d)) {
             sel->needs_opencl = sel->asked_opencl_by_name = 1;
             if (infos) {
@@ -117,21 +121,19 @@ static int het__walk(const char *list, const hcl_info *infos, size_t n, het_sele
                 char why[1100];
                 if (i == n)
                     return hetero_fail(het__none_code(), "--devices: no OpenCL device %s%s", tok,
-                                    het__why_none(why, sizeof why));
+                                       het__why_none(why, sizeof why));
                 if ((rc = het__add(sel, i, 1)))
                     return rc;
             }
         } else {
-            return hetero_fail(HETERO_E_BADARG, "--devices: expected all, omp, gpu, cl or cl:P:D, got '%s'", tok);
+            return hetero_fail(HETERO_E_BADARG, "--devices: expected all, omp, gpu, cl or cl:P:D, got '%s'",
+                               tok);
         }
     }
     return HETERO_OK;
 }
 
-int het_devices_parse(const char *list, het_selection *sel)
-{
-    return het__walk(list, NULL, 0, sel);
-}
+int het_devices_parse(const char *list, het_selection *sel) { return het__walk(list, NULL, 0, sel); }
 
 int het_devices_select(const char *list, const hcl_info *infos, size_t n, het_selection *sel)
 {
@@ -162,8 +164,8 @@ void het_devices_split(het_selection *sel, int local_rank, int local_size)
 /* The one message of --threads and OMP_NUM_THREADS. */
 static int het__threads_bad(const char *what, const char *s)
 {
-    return hetero_fail(HETERO_E_BADARG, "%s: expected a whole number of OpenMP threads, 1 to %d, got '%s'", what,
-                    HET_MAX_THREADS, s ? s : "");
+    return hetero_fail(HETERO_E_BADARG, "%s: expected a whole number of OpenMP threads, 1 to %d, got '%s'",
+                       what, HET_MAX_THREADS, s ? s : "");
 }
 
 int het_parse_threads(const char *what, const char *s, int *out)
@@ -220,10 +222,10 @@ int het_default_threads(int explicit_threads, int local_size)
     int env = 0;
     if (het_threads_env(&env) == HETERO_OK && env > 0)
         return env;
-    int mask = omp_get_num_procs();           /* honours the affinity mask */
+    int mask = omp_get_num_procs(); /* honours the affinity mask */
     long online = sysconf(_SC_NPROCESSORS_ONLN);
     if (local_size > 1 && online > 0 && mask >= online)
-        mask /= local_size;                    /* unbound ranks share the node */
+        mask /= local_size; /* unbound ranks share the node */
     return mask > 0 ? mask : 1;
 }
 

@@ -14,12 +14,12 @@
 
 
 typedef struct het_selection {
-    int omp;                          /* the OpenMP team is a worker */
+    int omp; /* the OpenMP team is a worker */
     size_t n_cl;
-    size_t cl[HET_MAX_CL_DEVICES];    /* indices into the discovered list */
-    int named[HET_MAX_CL_DEVICES];    /* 1: picked by its id cl:P:D, not by a set */
-    int needs_opencl;                 /* the list names OpenCL devices */
-    int asked_opencl_by_name;         /* gpu, cl or cl:P:D appeared */
+    size_t cl[HET_MAX_CL_DEVICES]; /* indices into the discovered list */
+    int named[HET_MAX_CL_DEVICES]; /* 1: picked by its id cl:P:D, not by a set */
+    int needs_opencl;              /* the list names OpenCL devices */
+    int asked_opencl_by_name;      /* gpu, cl or cl:P:D appeared */
 } het_selection;
 
 /* Parses the list only (no discovery): syntax errors are HETERO_E_BADARG.

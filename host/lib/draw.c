@@ -27,12 +27,16 @@ int het_draw_format_of(const char *path)
 int het_draw_check(const char *opt, const char *path)
 {
     if (!path || !*path)
-        return hetero_fail(HETERO_E_BADARG, "%s: expected a file name ending in .svg or .png, got nothing", opt);
+        return hetero_fail(HETERO_E_BADARG, "%s: expected a file name ending in .svg or .png, got nothing",
+                           opt);
     if (het_draw_format_of(path) == HET_DRAW_NONE)
-        return hetero_fail(HETERO_E_BADARG, "%s: expected a file name ending in .svg or .png, got '%s'", opt, path);
+        return hetero_fail(HETERO_E_BADARG, "%s: expected a file name ending in .svg or .png, got '%s'", opt,
+                           path);
     if (!het_draw_available())
-        return hetero_fail(HETERO_E_BADARG, "%s: '%s': this build cannot draw (cairo was not found when hetero was "
-                        "built: install libcairo2-dev and rebuild)", opt, path);
+        return hetero_fail(HETERO_E_BADARG,
+                           "%s: '%s': this build cannot draw (cairo was not found when hetero was "
+                           "built: install libcairo2-dev and rebuild)",
+                           opt, path);
     return het_out_check(opt, path);
 }
 
@@ -64,14 +68,19 @@ static char *het__clean_utf8(const char *s)
     size_t k = 0;
     for (size_t i = 0; i < n;) {
         unsigned c = p[i];
-        size_t len = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
+        size_t len = c < 0x80             ? 1
+                     : (c & 0xe0) == 0xc0 ? 2
+                     : (c & 0xf0) == 0xe0 ? 3
+                     : (c & 0xf8) == 0xf0 ? 4
+                                          : 0;
         int ok = len > 0 && i + len <= n;
         for (size_t j = 1; ok && j < len; j++)
             ok = (p[i + j] & 0xc0) == 0x80;
         if (ok && len == 2)
-            ok = c >= 0xc2;                                     /* overlong */
+            ok = c >= 0xc2; /* overlong */
         if (ok && len == 3)
-            ok = !(c == 0xe0 && p[i + 1] < 0xa0) && !(c == 0xed && p[i + 1] >= 0xa0);   /* overlong, surrogates */
+            ok = !(c == 0xe0 && p[i + 1] < 0xa0) &&
+                 !(c == 0xed && p[i + 1] >= 0xa0); /* overlong, surrogates */
         if (ok && len == 4)
             ok = c <= 0xf4 && !(c == 0xf0 && p[i + 1] < 0x90) && !(c == 0xf4 && p[i + 1] >= 0x90);
         if (ok && len == 1 && (c < 0x20 || c == 0x7f))
@@ -172,7 +181,8 @@ void het_draw_frame(het_draw *d, double x, double y, double w, double h, uint32_
     cairo_restore(cr);
 }
 
-void het_draw_hatch(het_draw *d, double x, double y, double w, double h, uint32_t rgb, double alpha, double gap)
+void het_draw_hatch(het_draw *d, double x, double y, double w, double h, uint32_t rgb, double alpha,
+                    double gap)
 {
     cairo_t *cr = d->cr;
     cairo_save(cr);
@@ -200,7 +210,8 @@ static void het__dash(cairo_t *cr, int dash, double width)
     }
 }
 
-void het_draw_line(het_draw *d, double x0, double y0, double x1, double y1, uint32_t rgb, double width, int dash)
+void het_draw_line(het_draw *d, double x0, double y0, double x1, double y1, uint32_t rgb, double width,
+                   int dash)
 {
     cairo_t *cr = d->cr;
     cairo_save(cr);
@@ -213,7 +224,8 @@ void het_draw_line(het_draw *d, double x0, double y0, double x1, double y1, uint
     cairo_restore(cr);
 }
 
-void het_draw_polyline(het_draw *d, const double *xy, size_t n, uint32_t rgb, double alpha, double width, int dash)
+void het_draw_polyline(het_draw *d, const double *xy, size_t n, uint32_t rgb, double alpha, double width,
+                       int dash)
 {
     if (n < 2)
         return;
@@ -262,7 +274,7 @@ void het_draw_image(het_draw *d, double x, double y, int w, int h, const uint32_
     cairo_surface_t *img = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, w, h);
     if (cairo_surface_status(img) != CAIRO_STATUS_SUCCESS) {
         cairo_surface_destroy(img);
-        return;   /* the picture lacks it; the chart's own status is unaffected */
+        return; /* the picture lacks it; the chart's own status is unaffected */
     }
     cairo_surface_flush(img);
     unsigned char *data = cairo_image_surface_get_data(img);
@@ -312,7 +324,9 @@ void het_draw_text(het_draw *d, double x, double y, const char *s, const het_tex
     het__font(cr, st);
     cairo_text_extents_t ext;
     cairo_text_extents(cr, t, &ext);
-    double dx = st->anchor == HET_ANCHOR_CENTER ? -ext.x_advance / 2 : st->anchor == HET_ANCHOR_RIGHT ? -ext.x_advance : 0;
+    double dx = st->anchor == HET_ANCHOR_CENTER  ? -ext.x_advance / 2
+                : st->anchor == HET_ANCHOR_RIGHT ? -ext.x_advance
+                                                 : 0;
     cairo_translate(cr, x, y);
     if (st->angle != 0)
         cairo_rotate(cr, -st->angle * M_PI / 180.0);
@@ -410,7 +424,7 @@ static int het__png_chunk(het__buf *o, const char *type, const char *key, const 
     memcpy(q, key, klen + 1);
     q += klen + 1;
     if (itxt) {
-        memset(q, 0, 4);   /* compression flag, method, empty language, empty translated key */
+        memset(q, 0, 4); /* compression flag, method, empty language, empty translated key */
         q += 4;
     }
     memcpy(q, body, blen);
@@ -454,7 +468,9 @@ static int het__embed(het__buf *pic, int format, const char *meta, const char *t
             rc = rc ? rc : het__xml_put(o, title);
             rc = rc ? rc : het__buf_put(o, "</title>", 8);
         }
-        rc = rc ? rc : het__buf_put(o, "\n<metadata id=\"" HET_DRAW_META_KEY "\">", strlen(HET_DRAW_META_KEY) + 17);
+        rc = rc ? rc
+                : het__buf_put(o, "\n<metadata id=\"" HET_DRAW_META_KEY "\">",
+                               strlen(HET_DRAW_META_KEY) + 17);
         rc = rc ? rc : het__xml_put(o, meta);
         rc = rc ? rc : het__buf_put(o, "</metadata>", 11);
         rc = rc ? rc : het__buf_put(o, pic->p + head, pic->len - head);
@@ -477,7 +493,8 @@ int het_draw_render(het_draw *d, int format, const char *opt, unsigned char **ou
     *out = NULL;
     *out_len = 0;
     if (cairo_status(d->cr) != CAIRO_STATUS_SUCCESS)
-        return hetero_fail(HETERO_E_IO, "%s: drawing the chart: %s", opt, cairo_status_to_string(cairo_status(d->cr)));
+        return hetero_fail(HETERO_E_IO, "%s: drawing the chart: %s", opt,
+                           cairo_status_to_string(cairo_status(d->cr)));
     het__buf pic = {0};
     cairo_status_t st;
     cairo_surface_t *s;
@@ -523,7 +540,8 @@ int het_draw_render(het_draw *d, int format, const char *opt, unsigned char **ou
     free(pic.p);
     if (rc) {
         free(o.p);
-        return rc == -2 ? hetero_fail(HETERO_E_IO, "%s: cairo wrote a picture this program does not recognise", opt)
+        return rc == -2 ? hetero_fail(HETERO_E_IO,
+                                      "%s: cairo wrote a picture this program does not recognise", opt)
                         : hetero_fail(HETERO_E_NOMEM, "%s: out of memory rendering the chart", opt);
     }
     *out = o.p;
@@ -563,15 +581,18 @@ void het_draw_frame(het_draw *d, double x, double y, double w, double h, uint32_
 {
     (void)d, (void)x, (void)y, (void)w, (void)h, (void)rgb, (void)width;
 }
-void het_draw_hatch(het_draw *d, double x, double y, double w, double h, uint32_t rgb, double alpha, double gap)
+void het_draw_hatch(het_draw *d, double x, double y, double w, double h, uint32_t rgb, double alpha,
+                    double gap)
 {
     (void)d, (void)x, (void)y, (void)w, (void)h, (void)rgb, (void)alpha, (void)gap;
 }
-void het_draw_line(het_draw *d, double x0, double y0, double x1, double y1, uint32_t rgb, double width, int dash)
+void het_draw_line(het_draw *d, double x0, double y0, double x1, double y1, uint32_t rgb, double width,
+                   int dash)
 {
     (void)d, (void)x0, (void)y0, (void)x1, (void)y1, (void)rgb, (void)width, (void)dash;
 }
-void het_draw_polyline(het_draw *d, const double *xy, size_t n, uint32_t rgb, double alpha, double width, int dash)
+void het_draw_polyline(het_draw *d, const double *xy, size_t n, uint32_t rgb, double alpha, double width,
+                       int dash)
 {
     (void)d, (void)xy, (void)n, (void)rgb, (void)alpha, (void)width, (void)dash;
 }
@@ -629,7 +650,8 @@ int het_draw_write(het_draw *d, const char *opt, const char *path)
     if (rc == HETERO_OK) {
         errno = 0;
         if (fwrite(buf, 1, len, out.f) != len)
-            rc = hetero_fail(HETERO_E_IO, "%s: writing '%s': %s", opt, path, errno ? strerror(errno) : "write error");
+            rc = hetero_fail(HETERO_E_IO, "%s: writing '%s': %s", opt, path,
+                             errno ? strerror(errno) : "write error");
         if (rc == HETERO_OK)
             rc = het_out_commit(&out);
         het_out_discard(&out);

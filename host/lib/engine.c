@@ -62,7 +62,7 @@
 #define HET_GRAIN_SHIPPED_IN 2
 #define HET_GRAIN_RESUMED 3
 #define HET_NOTED 0x80
-#define HET_STATE(x) ((x) & 0x7f)
+#define HET_STATE(x) ((x)&0x7f)
 
 /* Copies src into dst[size], cut to fit (messages may be longer than a
  * report field). */
@@ -92,15 +92,15 @@ int het_engine_threads_left(void) { return atomic_load(&het__left_behind); }
 /* A batch being computed: grains [g0, g0 + n). */
 typedef struct het_batch {
     uint64_t g0, n;
-    int copy;                  /* a copy of another worker's batch */
+    int copy; /* a copy of another worker's batch */
 } het_batch;
 
 /* One of an OpenCL worker's in-flight slots. */
 typedef struct het_slot {
     cl_mem out, chk;
-    unsigned char *host;       /* n * psize partials, then n check words */
-    size_t host_cap;           /* bytes */
-    cl_event kev, rev;         /* the kernel; the last read */
+    unsigned char *host; /* n * psize partials, then n check words */
+    size_t host_cap;     /* bytes */
+    cl_event kev, rev;   /* the kernel; the last read */
     het_batch b;
     double t_enq;
 } het_slot;
@@ -109,7 +109,7 @@ typedef struct het_worker {
     het_engine *e;
     size_t idx;
     int is_cl;
-    int named;                 /* picked by its id, cl:P:D */
+    int named; /* picked by its id, cl:P:D */
     hcl_info info;
     /* OpenCL */
     hcl_device dev;
@@ -119,7 +119,7 @@ typedef struct het_worker {
     cl_mem bufs[HETERO_MAX_KARGS];
     size_t n_bufs;
     size_t local;
-    size_t scratch_bytes;      /* per work-group, 0 = none */
+    size_t scratch_bytes; /* per work-group, 0 = none */
     het_slot slot[HET_SCHED_MAX_FLIGHT];
     int from_cache;
     /* OpenMP */
@@ -128,69 +128,69 @@ typedef struct het_worker {
     size_t stage_cap;
     /* the thread */
     pthread_t th;
-    _Atomic long tid;          /* its kernel thread id, for setpriority */
-    int started, finished;     /* under the lock */
-    int err;                   /* a setup failure */
+    _Atomic long tid;      /* its kernel thread id, for setpriority */
+    int started, finished; /* under the lock */
+    int err;               /* a setup failure */
     char msg[HETERO_MSG_MAX];
-    int excluded;              /* cannot run this workload (not named) */
-    int retired;               /* failed at run time (under the lock) */
-    int noticed;               /* its retirement was announced */
-    int detached;              /* left behind inside its driver (under the lock) */
-    int demoted;               /* its thread was given the lowest priority */
-    uint64_t n_launched;       /* batches started (HETERO_FAULT counts them) */
-    uint64_t fault_at;         /* HETERO_FAULT: fail this batch (1-based); 0 never */
-    uint64_t jitter;           /* test seam: xorshift state, 0 = off */
+    int excluded;        /* cannot run this workload (not named) */
+    int retired;         /* failed at run time (under the lock) */
+    int noticed;         /* its retirement was announced */
+    int detached;        /* left behind inside its driver (under the lock) */
+    int demoted;         /* its thread was given the lowest priority */
+    uint64_t n_launched; /* batches started (HETERO_FAULT counts them) */
+    uint64_t fault_at;   /* HETERO_FAULT: fail this batch (1-based); 0 never */
+    uint64_t jitter;     /* test seam: xorshift state, 0 = off */
     double t_done;
-    hetero_worker_stats st;       /* under the lock */
+    hetero_worker_stats st; /* under the lock */
 } het_worker;
 
 struct het_engine {
-    _Atomic int refs;          /* the run, and each started worker thread */
-    hetero_job *job;              /* never touched by a worker once closed */
+    _Atomic int refs; /* the run, and each started worker thread */
+    hetero_job *job;  /* never touched by a worker once closed */
     size_t psize;
     uint64_t n_grains;
     het_counter *counter;
     unsigned char *partials;
-    unsigned char *done;       /* per grain: its state (HET_GRAIN_*) */
-    uint32_t *owner;           /* per grain: the worker whose copy won */
+    unsigned char *done; /* per grain: its state (HET_GRAIN_*) */
+    uint32_t *owner;     /* per grain: the worker whose copy won */
     het_worker *w;
     size_t nw;
-    het_sched sched;           /* sched.w[i] is w[i]'s policy state */
+    het_sched sched; /* sched.w[i] is w[i]'s policy state */
     pthread_mutex_t lock;
     pthread_cond_t cond;
-    uint64_t *retry;           /* (g0, n) pairs handed back by failed workers */
+    uint64_t *retry; /* (g0, n) pairs handed back by failed workers */
     size_t n_retry, cap_retry;
-    uint64_t n_taken, n_done;  /* grains this rank took, and committed */
+    uint64_t n_taken, n_done; /* grains this rank took, and committed */
     /* The grains left to compute (all but the journal's), as runs; the
      * counter hands out indices into them (0 .. n_remaining - 1). */
-    uint64_t *rem;             /* (g0, n) pairs */
-    uint64_t *rem_at;          /* rem_at[i]: the counter index of run i */
+    uint64_t *rem;    /* (g0, n) pairs */
+    uint64_t *rem_at; /* rem_at[i]: the counter index of run i */
     size_t n_rem;
     uint64_t n_remaining;
-    uint64_t resumed;          /* grains read from the journal */
-    het_journal *journal;      /* rank 0, with --checkpoint */
-    int shipping;              /* another rank, with --checkpoint */
-    long own_tids[HET_MAX_OWN_THREADS];   /* the run's own threads: the main
+    uint64_t resumed;                   /* grains read from the journal */
+    het_journal *journal;               /* rank 0, with --checkpoint */
+    int shipping;                       /* another rank, with --checkpoint */
+    long own_tids[HET_MAX_OWN_THREADS]; /* the run's own threads: the main
                                   thread, the workers' and the OpenMP teams'
                                   (under the lock) */
     size_t n_own;
-    int peers_done;            /* rank 0: last words received from the
+    int peers_done;  /* rank 0: last words received from the
                                   others, by whichever call received them */
-    uint64_t noted;            /* grains in the journal (rank 0) */
-    int draining;              /* stop: no new batches, finish those in flight */
-    int stop_reason;           /* the signal, or -1 for the time limit */
-    int closed;                /* the run is over: no commit any more */
-    int fatal;                 /* code of the first fatal failure, or 0 */
+    uint64_t noted;  /* grains in the journal (rank 0) */
+    int draining;    /* stop: no new batches, finish those in flight */
+    int stop_reason; /* the signal, or -1 for the time limit */
+    int closed;      /* the run is over: no commit any more */
+    int fatal;       /* code of the first fatal failure, or 0 */
     char fatal_msg[HETERO_MSG_MAX];
     size_t n_setup, n_started, n_finished;
     int go, abort_run;
-    _Atomic int wind_down;     /* every grain has a result, or a fatal failure */
-    _Atomic uint64_t claimed;  /* highest grain index handed out, as seen here */
+    _Atomic int wind_down;    /* every grain has a result, or a fatal failure */
+    _Atomic uint64_t claimed; /* highest grain index handed out, as seen here */
     _Atomic uint64_t done_items;
-    double t_start;            /* het_engine_run began */
+    double t_start; /* het_engine_run began */
     double t_compute0;
-    double t_last;             /* when the last grain got its first result */
-    int debug;                 /* HETERO_DEBUG_SCHED: one stderr line per batch */
+    double t_last; /* when the last grain got its first result */
+    int debug;     /* HETERO_DEBUG_SCHED: one stderr line per batch */
 };
 
 static void het__unref(het_engine *e)
@@ -253,7 +253,8 @@ static int het__parse_fault(char *id, size_t id_size, uint64_t *n)
     char *end = NULL;
     unsigned long long k = at ? strtoull(at + 1, &end, 10) : 0;
     if (!at || at == v || (size_t)(at - v) >= id_size || !end || *end || k == 0 || at[1] == '-')
-        return hetero_fail(HETERO_E_BADARG, "HETERO_FAULT: expected WORKER@N (e.g. cl:0:0@2 or omp@1), got '%s'", v);
+        return hetero_fail(HETERO_E_BADARG,
+                           "HETERO_FAULT: expected WORKER@N (e.g. cl:0:0@2 or omp@1), got '%s'", v);
     memcpy(id, v, (size_t)(at - v));
     id[at - v] = 0;
     *n = k;
@@ -442,7 +443,7 @@ static int het__next(het_engine *e, het_worker *w, het_batch *b)
                 ;
             if (start >= e->n_remaining) {
                 e->sched.exhausted = 1;
-                continue;   /* decide again: maybe a copy */
+                continue; /* decide again: maybe a copy */
             }
             uint64_t n = want < e->n_remaining - start ? want : e->n_remaining - start;
             e->n_taken += n;
@@ -545,9 +546,10 @@ static void het__commit(het_worker *w, const het_batch *b, const unsigned char *
             i = j - 1;
         } else if (memcmp(e->partials + g * ps, data + i * ps, ps) != 0) {
             char m[512];
-            snprintf(m, sizeof m, "grain %" PRIu64 " computed by %s and by %s gave different partials "
-                     "(the same job must give the same bits on every device)", g,
-                     e->w[e->owner[g]].st.id, w->st.id);
+            snprintf(m, sizeof m,
+                     "grain %" PRIu64 " computed by %s and by %s gave different partials "
+                     "(the same job must give the same bits on every device)",
+                     g, e->w[e->owner[g]].st.id, w->st.id);
             het__set_fatal(e, HETERO_E_INTERNAL, m);
             pthread_mutex_unlock(&e->lock);
             return;
@@ -563,9 +565,10 @@ static void het__commit(het_worker *w, const het_batch *b, const unsigned char *
     het_sched_measure(&e->sched.w[w->idx], b->n, dt);
     atomic_fetch_add(&e->done_items, items);
     if (e->debug)
-        fprintf(stderr, "hetero: batch rank %d %-8s t=%.4f g0=%" PRIu64 " n=%" PRIu64 "%s dt=%.4f rate=%.1f\n",
-                het_par_rank(), w->st.id, het__now() - e->t_compute0, b->g0, b->n,
-                b->copy ? " (copy)" : "", dt, e->sched.w[w->idx].rate);
+        fprintf(stderr,
+                "hetero: batch rank %d %-8s t=%.4f g0=%" PRIu64 " n=%" PRIu64 "%s dt=%.4f rate=%.1f\n",
+                het_par_rank(), w->st.id, het__now() - e->t_compute0, b->g0, b->n, b->copy ? " (copy)" : "",
+                dt, e->sched.w[w->idx].rate);
     pthread_cond_broadcast(&e->cond);
     pthread_mutex_unlock(&e->lock);
 }
@@ -591,7 +594,7 @@ static void het__failed(het_worker *w, int rc)
         for (int i = 0; i < sw->n_flight; i++) {
             het_sched_flight *f = &sw->flight[i];
             if (f->copy)
-                continue;   /* the original is still with its owner */
+                continue; /* the original is still with its owner */
             /* hand back the grains not yet committed, as runs */
             for (uint64_t g = f->g0; g < f->g0 + f->n; g++) {
                 if (e->done[g])
@@ -619,8 +622,8 @@ static int het__fault(het_worker *w)
 {
     if (w->fault_at && ++w->n_launched == w->fault_at)
         return hetero_fail(HETERO_E_OPENCL, "%s on %s (%s): injected by HETERO_FAULT (batch %" PRIu64 ")",
-                        w->is_cl ? "clEnqueueNDRangeKernel" : "cpu_batch", w->st.id, w->st.name,
-                        w->fault_at);
+                           w->is_cl ? "clEnqueueNDRangeKernel" : "cpu_batch", w->st.id, w->st.name,
+                           w->fault_at);
     if (!w->fault_at)
         w->n_launched++;
     return HETERO_OK;
@@ -656,7 +659,8 @@ static int het__omp_run(het_worker *w)
         if (bytes > w->stage_cap) {
             unsigned char *p = realloc(w->stage, bytes);
             if (!p)
-                return hetero_fail(HETERO_E_NOMEM, "out of memory for %" PRIu64 " partials on %s", b.n, w->st.id);
+                return hetero_fail(HETERO_E_NOMEM, "out of memory for %" PRIu64 " partials on %s", b.n,
+                                   w->st.id);
             w->stage = p;
             w->stage_cap = bytes;
         }
@@ -721,10 +725,12 @@ static int het__fit(const hetero_job *job, const hetero_cl_caps *caps, size_t *l
     for (size_t i = 0; i < na; i++) {
         if (ka[i].kind == HETERO_KARG_BUF && caps->max_alloc && ka[i].v.buf.bytes > caps->max_alloc)
             return hetero_fail(HETERO_E_NODEV, "needs a buffer of %zu bytes, the device allows %" PRIu64,
-                            ka[i].v.buf.bytes, caps->max_alloc);
+                               ka[i].v.buf.bytes, caps->max_alloc);
         if (ka[i].kind == HETERO_KARG_SCRATCH && ka[i].v.scratch_bytes > het__scratch_budget(caps))
-            return hetero_fail(HETERO_E_NODEV, "needs %zu bytes of scratch memory per work-group, the device "
-                            "allows %" PRIu64, ka[i].v.scratch_bytes, het__scratch_budget(caps));
+            return hetero_fail(HETERO_E_NODEV,
+                               "needs %zu bytes of scratch memory per work-group, the device "
+                               "allows %" PRIu64,
+                               ka[i].v.scratch_bytes, het__scratch_budget(caps));
     }
     return HETERO_OK;
 }
@@ -787,7 +793,8 @@ static int het__cl_setup(het_worker *w)
             break;
         }
         default:
-            return hetero_fail(HETERO_E_INTERNAL, "%s: unknown kernel argument kind %d", wl->name, ka[i].kind);
+            return hetero_fail(HETERO_E_INTERNAL, "%s: unknown kernel argument kind %d", wl->name,
+                               ka[i].kind);
         }
     }
     /* batch limits: device buffers of at most HET_MAX_OUT_BYTES each, and
@@ -851,7 +858,8 @@ static int het__cl_launch(het_worker *w, het_slot *s, const het_batch *b)
     if (need > s->host_cap) {
         unsigned char *p = realloc(s->host, need);
         if (!p)
-            return hetero_fail(HETERO_E_NOMEM, "out of memory for %" PRIu64 " partials on %s", b->n, w->st.id);
+            return hetero_fail(HETERO_E_NOMEM, "out of memory for %" PRIu64 " partials on %s", b->n,
+                               w->st.id);
         s->host = p;
         s->host_cap = need;
     }
@@ -907,16 +915,17 @@ static int het__cl_wait(het_worker *w, het_slot *s)
     if (rc)
         return rc;
     if (!kdone)
-        return hetero_fail(HETERO_E_OPENCL, "kernel %s on %s (%s): not complete after its read-back", e->job->wl->kernel_name,
-                        w->st.id, w->st.name);
+        return hetero_fail(HETERO_E_OPENCL, "kernel %s on %s (%s): not complete after its read-back",
+                           e->job->wl->kernel_name, w->st.id, w->st.name);
     const unsigned char *chk = s->host + (size_t)s->b.n * e->psize;
     for (uint64_t i = 0; i < s->b.n; i++) {
         uint64_t word;
         memcpy(&word, chk + i * sizeof word, sizeof word);
         if (word != HET_GRAIN_CHECK(s->b.g0 + i))
-            return hetero_fail(HETERO_E_OPENCL, "kernel %s on %s (%s) did not finish grain %" PRIu64
-                            " (its check word is %016" PRIx64 "); the batch's results are discarded",
-                            e->job->wl->kernel_name, w->st.id, w->st.name, s->b.g0 + i, word);
+            return hetero_fail(HETERO_E_OPENCL,
+                               "kernel %s on %s (%s) did not finish grain %" PRIu64
+                               " (its check word is %016" PRIx64 "); the batch's results are discarded",
+                               e->job->wl->kernel_name, w->st.id, w->st.name, s->b.g0 + i, word);
     }
     double ks = 0;
     if (hcl_event_seconds(&w->dev, s->kev, &ks) == HETERO_OK) {
@@ -947,7 +956,7 @@ static int het__cl_run(het_worker *w)
                 break;
             }
             if (got == -2) {
-                drain = 1;   /* stopping: finish what is in flight */
+                drain = 1; /* stopping: finish what is in flight */
                 break;
             }
             if (got < 0)
@@ -960,7 +969,7 @@ static int het__cl_run(het_worker *w)
             count++;
         }
         if (over)
-            return HETERO_OK;   /* anything still in flight is abandoned */
+            return HETERO_OK; /* anything still in flight is abandoned */
         if (!count) {
             if (drain)
                 return HETERO_OK;
@@ -972,7 +981,7 @@ static int het__cl_run(het_worker *w)
         if (rc < 0)
             return rc;
         if (rc == 0)
-            return HETERO_OK;   /* winding down: abandon what is in flight */
+            return HETERO_OK; /* winding down: abandon what is in flight */
         double t = het__now();
         double start = s->t_enq > t_prev_done ? s->t_enq : t_prev_done;
         t_prev_done = t;
@@ -1184,7 +1193,8 @@ static int het__journal_drain(het_engine *e)
     if (!e->journal)
         return rc;
     while (e->peers_done < het_par_size() - 1) {
-        int r = het_par_receive_shipped(e->partials, e->psize, e->n_grains, het__got_shipped, e, &e->peers_done);
+        int r = het_par_receive_shipped(e->partials, e->psize, e->n_grains, het__got_shipped, e,
+                                        &e->peers_done);
         if (r)
             return r;
         if (e->peers_done < het_par_size() - 1)
@@ -1210,7 +1220,7 @@ static int het__journal_stop(het_engine *e)
     }
     if (!e->journal) {
         if (het_par_size() > 1)
-            het_par_set_broken();   /* who knows who is left */
+            het_par_set_broken(); /* who knows who is left */
         return rc;
     }
     double t0 = het__now();
@@ -1360,7 +1370,7 @@ static int het__select(const hetero_job *job, const het_run_opts *opts, hetero_r
             continue;
         if (sel->named[i]) {
             rc = hetero_fail(HETERO_E_NODEV, "--devices: %s (%s) cannot run %s: %s", info->id, info->name,
-                          job->wl->name, hetero_errmsg());
+                             job->wl->name, hetero_errmsg());
         } else {
             excluded[i] = 1;
             het__notice(job, 0, "%s (%s) left out: %s cannot run there: %s", info->id, info->name,
@@ -1372,8 +1382,9 @@ static int het__select(const hetero_job *job, const het_run_opts *opts, hetero_r
         for (size_t i = 0; i < sel->n_cl; i++)
             usable += !excluded[i];
         if (!sel->omp && usable == 0)
-            rc = hetero_fail(HETERO_E_NODEV, "--devices: '%s' leaves this rank with no device that can run %s", list,
-                          job->wl->name);
+            rc = hetero_fail(HETERO_E_NODEV,
+                             "--devices: '%s' leaves this rank with no device that can run %s", list,
+                             job->wl->name);
     }
     return rc;
 }
@@ -1390,7 +1401,7 @@ static int het__alloc(het_engine **out, hetero_job *job, const het_run_opts *opt
     if (!e)
         return hetero_fail(HETERO_E_NOMEM, "out of memory for the engine");
     atomic_init(&e->refs, 1);
-    het__own_thread(e, (long)syscall(SYS_gettid));   /* the thread that runs the job */
+    het__own_thread(e, (long)syscall(SYS_gettid)); /* the thread that runs the job */
     e->job = job;
     e->psize = job->partial_size;
     e->n_grains = job->n_grains;
@@ -1409,7 +1420,8 @@ static int het__alloc(het_engine **out, hetero_job *job, const het_run_opts *opt
     e->done = calloc(e->n_grains, 1);
     e->owner = calloc(e->n_grains, sizeof *e->owner);
     if (!e->w || !e->sched.w || !e->partials || !e->done || !e->owner)
-        return hetero_fail(HETERO_E_NOMEM, "out of memory for %" PRIu64 " partials of %zu bytes", e->n_grains, e->psize);
+        return hetero_fail(HETERO_E_NOMEM, "out of memory for %" PRIu64 " partials of %zu bytes", e->n_grains,
+                           e->psize);
     e->sched.nw = nw;
     e->sched.target_s = opts->batch_seconds > 0 ? opts->batch_seconds : HET_SCHED_TARGET_S;
     char fault_id[32];
@@ -1454,7 +1466,8 @@ static int het__resume(het_engine *e)
             h++;
         if (e->n_rem == cap) {
             cap *= 2;
-            uint64_t *r = realloc(e->rem, cap * 2 * sizeof *r), *a = r ? realloc(e->rem_at, cap * sizeof *a) : NULL;
+            uint64_t *r = realloc(e->rem, cap * 2 * sizeof *r),
+                     *a = r ? realloc(e->rem_at, cap * sizeof *a) : NULL;
             if (r)
                 e->rem = r;
             if (!r || !a)
@@ -1551,7 +1564,7 @@ static int het__start(het_engine *e, hetero_job *job, const het_run_opts *opts, 
     rep->build_s = het__now() - t0;
     if (e->n_started < nw)
         return hetero_fail(HETERO_E_RUNTIME, "pthread_create for worker %s: %s", e->w[e->n_started].st.id,
-                        strerror(create_err));
+                           strerror(create_err));
     rep->build_cached = 0;
     int any_cl = 0, all_cached = 1;
     for (size_t i = 0; i < nw; i++) {
@@ -1571,7 +1584,7 @@ static int het__start(het_engine *e, hetero_job *job, const het_run_opts *opts, 
         }
         if (w->err == HETERO_E_NODEV)
             return hetero_fail(HETERO_E_NODEV, "--devices: %s (%s) cannot run %s: %s", w->st.id, w->st.name,
-                            job->wl->name, w->msg);
+                               job->wl->name, w->msg);
         if (w->err)
             return hetero_fail(w->err, "%s", w->msg);
         any_cl = 1;
@@ -1583,7 +1596,7 @@ static int het__start(het_engine *e, hetero_job *job, const het_run_opts *opts, 
         usable += !e->w[i].excluded;
     if (!usable)
         return hetero_fail(HETERO_E_NODEV, "--devices: '%s' leaves this rank with no device that can run %s",
-                        opts->devices ? opts->devices : "all", job->wl->name);
+                           opts->devices ? opts->devices : "all", job->wl->name);
     return HETERO_OK;
 }
 
@@ -1606,8 +1619,8 @@ static void het__notices(het_engine *e)
         het_worker *w = &e->w[i];
         if (w->retired && !w->noticed) {
             w->noticed = 1;
-            het__notice(e->job, 1, "%s (%s) failed and was retired; the others finish its grains: %s", w->st.id,
-                        w->st.name, w->msg);
+            het__notice(e->job, 1, "%s (%s) failed and was retired; the others finish its grains: %s",
+                        w->st.id, w->st.name, w->msg);
         }
     }
 }
@@ -1619,7 +1632,8 @@ static int het__compute(het_engine *e, const het_run_opts *opts, hetero_report *
     int show = e->job->progress && het_par_rank() == 0;
     double show_every = e->job->progress_every > 0 ? e->job->progress_every : 1.0;
     double every = opts->checkpoint_every > 0 ? opts->checkpoint_every : HET_JOURNAL_SYNC_S;
-    double stop_at = opts->time_limit > 0 ? e->t_start + opts->time_limit - HET_TIME_LIMIT_MARGIN_S : INFINITY;
+    double stop_at = opts->time_limit > 0 ? e->t_start + opts->time_limit - HET_TIME_LIMIT_MARGIN_S
+                                          : INFINITY;
     double t_wind = 0, t_journal = e->t_compute0, t_sync = e->t_compute0, t_stop = 0;
     /* the first report after a second at most, then every show_every */
     double t_shown = e->t_compute0 - (show_every > 1.0 ? show_every - 1.0 : 0.0), t_counted = 0;
@@ -1739,14 +1753,15 @@ static int het__compute(het_engine *e, const het_run_opts *opts, hetero_report *
         return hetero_fail(e->fatal, "%s", e->fatal_msg);
     if (e->stop_reason && !complete)
         return hetero_fail(e->stop_reason > 0 ? HETERO_E_INTERRUPTED : HETERO_E_STOPPED, "%s",
-                        e->stop_reason > 0 ? "interrupted" : "stopped at the time limit");
+                           e->stop_reason > 0 ? "interrupted" : "stopped at the time limit");
     if (!complete) {
         /* every worker is gone and grains are left: report the first failure */
         for (size_t i = 0; i < e->nw; i++)
             if (e->w[i].retired)
                 return hetero_fail(e->w[i].err, "%s", e->w[i].msg);
-        return hetero_fail(HETERO_E_INTERNAL, "the workers stopped with %" PRIu64 " of %" PRIu64 " grains done",
-                        e->n_done, e->n_taken);
+        return hetero_fail(HETERO_E_INTERNAL,
+                           "the workers stopped with %" PRIu64 " of %" PRIu64 " grains done", e->n_done,
+                           e->n_taken);
     }
     return HETERO_OK;
 }
@@ -1794,7 +1809,7 @@ static int het__gather(het_engine *e, hetero_report *rep, int threads)
             grains += rep->workers[i].grains;
         if (grains != e->n_grains)
             return hetero_fail(HETERO_E_INTERNAL, "scheduler computed %" PRIu64 " grains of %" PRIu64, grains,
-                            e->n_grains);
+                               e->n_grains);
         rep->digest = XXH3_64bits(e->partials, e->n_grains * e->psize);
     }
     return HETERO_OK;
@@ -1818,9 +1833,10 @@ int het_engine_run(hetero_job *job, const het_run_opts *opts, hetero_report *rep
      * another hetero version would otherwise only show as a wrong digest). */
     int same = het_par_same_u64(het__job_fingerprint(job));
     int rc = same < 0 ? same
-             : same ? HETERO_OK
-                    : hetero_fail(HETERO_E_RUNTIME, "the ranks planned different jobs (other arguments or another "
-                                                    "hetero version on some rank?)");
+             : same   ? HETERO_OK
+                      : hetero_fail(HETERO_E_RUNTIME,
+                                    "the ranks planned different jobs (other arguments or another "
+                                      "hetero version on some rank?)");
     if (rc == HETERO_OK)
         rc = het__select(job, opts, rep, &infos, &sel, excluded);
     if ((rc = het__agree(rc, msg)))
@@ -1876,11 +1892,13 @@ int het_engine_run(hetero_job *job, const het_run_opts *opts, hetero_report *rep
         if (rc)
             snprintf(msg, sizeof msg, "%s", hetero_errmsg());
         else if (e->journal)
-            snprintf(msg, sizeof msg, "%s after %" PRIu64 " of %" PRIu64 " grains; run the same command to resume",
+            snprintf(msg, sizeof msg,
+                     "%s after %" PRIu64 " of %" PRIu64 " grains; run the same command to resume",
                      stop == HETERO_E_INTERRUPTED ? "interrupted" : "stopped at the time limit", e->noted,
                      e->n_grains);
         else
-            snprintf(msg, sizeof msg, "%s", stop == HETERO_E_INTERRUPTED ? "interrupted" : "stopped at the time limit");
+            snprintf(msg, sizeof msg, "%s",
+                     stop == HETERO_E_INTERRUPTED ? "interrupted" : "stopped at the time limit");
         rc = rc ? rc : stop;
         goto done;
     }
@@ -1919,10 +1937,11 @@ done:
                     pthread_join(e->w[i].th, NULL);
         }
         if (e->journal)
-            het_journal_close(e->journal, rc == HETERO_OK || rc == HETERO_E_INTERRUPTED || rc == HETERO_E_STOPPED, 0);
+            het_journal_close(e->journal,
+                              rc == HETERO_OK || rc == HETERO_E_INTERRUPTED || rc == HETERO_E_STOPPED, 0);
         e->journal = NULL;
         if (rc == HETERO_E_INTERRUPTED)
-            het_counter_abandon(e->counter);   /* no collective: a rank may be gone */
+            het_counter_abandon(e->counter); /* no collective: a rank may be gone */
         else
             het_counter_close(e->counter);
         het__unref(e);

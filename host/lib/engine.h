@@ -14,11 +14,9 @@
 #include "workload.h"
 
 
-
 /* A run stops when a signal arrives (host/lib/interrupt.h, deferred mode while
  * it runs): no new batches, a short grace for those in flight, the journal
  * written, HETERO_E_INTERRUPTED returned with how far it got. */
-
 
 
 /* Runs job (already planned: n_grains, partial_size set) and fills rep.

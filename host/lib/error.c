@@ -82,10 +82,7 @@ int hetero_fail(int code, const char *fmt, ...)
 
 const char *hetero_errmsg(void) { return het__msg; }
 
-void het_errmsg_set(const char *msg)
-{
-    snprintf(het__msg, sizeof het__msg, "%s", msg ? msg : "");
-}
+void het_errmsg_set(const char *msg) { snprintf(het__msg, sizeof het__msg, "%s", msg ? msg : ""); }
 
 static int het__index(int code)
 {
@@ -95,10 +92,9 @@ static int het__index(int code)
 
 const char *hetero_errname(int code)
 {
-    static const char *const names[] = {
-        "HETERO_OK",
+    static const char *const names[] = {"HETERO_OK",
 #define X(name, status, desc) "HETERO_E_" #name,
-        HETERO_ERROR_MAP(X)
+                                        HETERO_ERROR_MAP(X)
 #undef X
     };
     return code == 0 ? names[0] : (het__index(code) ? names[het__index(code)] : "HETERO_E_UNKNOWN");
@@ -106,10 +102,9 @@ const char *hetero_errname(int code)
 
 const char *hetero_strerror(int code)
 {
-    static const char *const descs[] = {
-        "success",
+    static const char *const descs[] = {"success",
 #define X(name, status, desc) desc,
-        HETERO_ERROR_MAP(X)
+                                        HETERO_ERROR_MAP(X)
 #undef X
     };
     return code == 0 ? descs[0] : (het__index(code) ? descs[het__index(code)] : "unknown error");
@@ -117,10 +112,9 @@ const char *hetero_strerror(int code)
 
 int hetero_exit_status(int code)
 {
-    static const int status[] = {
-        0,
+    static const int status[] = {0,
 #define X(name, st, desc) st,
-        HETERO_ERROR_MAP(X)
+                                 HETERO_ERROR_MAP(X)
 #undef X
     };
     return code == 0 ? 0 : (het__index(code) ? status[het__index(code)] : 1);

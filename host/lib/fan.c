@@ -46,7 +46,7 @@ int het_fan_alloc(het_fan *f, uint32_t nt, int ns, uint64_t T)
         return hetero_fail(HETERO_E_NOMEM, "reservoir: out of memory for the trace");
     }
     for (size_t i = 0; i < (size_t)(ns > 0 ? ns : 1) * f->nbuckets; i++)
-        f->buckets[i].t0 = UINT64_MAX;   /* empty */
+        f->buckets[i].t0 = UINT64_MAX; /* empty */
     return HETERO_OK;
 }
 
@@ -112,22 +112,22 @@ int het_fan_csv(const het_fan *f, char **text, size_t *len)
 
 /* layout, in pixels */
 #define FAN_W 1000.0
-#define FAN_L 84.0      /* left edge of the panels */
-#define FAN_PW 700.0    /* width of the panels */
-#define FAN_SX 812.0    /* the side panel */
+#define FAN_L 84.0   /* left edge of the panels */
+#define FAN_PW 700.0 /* width of the panels */
+#define FAN_SX 812.0 /* the side panel */
 #define FAN_SW 150.0
-#define FAN_PT 118.0    /* top of the main panel */
+#define FAN_PT 118.0 /* top of the main panel */
 #define FAN_PH 340.0
 #define FAN_STRIP 9.0   /* the full / empty strips */
 #define FAN_PATH_H 54.0 /* one sample path's strip */
 #define FAN_PATH_GAP 8.0
-#define FAN_PER_LEVEL 400   /* paths per level of the shading, on average */
-#define FAN_MIN_LEVELS 8    /* below this (P < 3200) no shading */
+#define FAN_PER_LEVEL 400 /* paths per level of the shading, on average */
+#define FAN_MIN_LEVELS 8  /* below this (P < 3200) no shading */
 
 #define C_TEXT 0x222222u
 #define C_GREY 0x666666u
 #define C_GRID 0xdddddd
-#define C_Q 0xd95f0eu      /* quantile lines */
+#define C_Q 0xd95f0eu /* quantile lines */
 #define C_MEDIAN 0x993404u
 #define C_MEAN 0x000000u
 #define C_PATH 0x2b5f75u
@@ -249,7 +249,8 @@ het_draw *het_fan_draw(const het_fan *f)
     snprintf(title, sizeof title, "%s", buf);
     snprintf(buf, sizeof buf,
              "capacity K = %g, inflow mean mu = %g and sd sigma = %g per step, release Sbar = %g per step, "
-             "initial S0 = %g", K, f->mu, f->sigma, f->sbar, f->s0);
+             "initial S0 = %g",
+             K, f->mu, f->sigma, f->sbar, f->s0);
     het_draw_text(d, FAN_L - 60, 50, buf, &fan_sub);
 
     /* ---- density shading, one column per traced step ---- */
@@ -276,7 +277,7 @@ het_draw *het_fan_draw(const het_fan *f)
         merge *= 2;
     const uint32_t levels = (inner + merge - 1) / merge;
     const int shade = levels >= FAN_MIN_LEVELS;
-    const double unit = K / inner * merge;   /* storage per level */
+    const double unit = K / inner * merge; /* storage per level */
     size_t nz = 0;
     for (uint32_t i = 0; i < f->nt; i++)
         for (uint32_t k = 0; k < levels; k++) {
@@ -303,7 +304,8 @@ het_draw *het_fan_draw(const het_fan *f)
             for (uint32_t j = k * merge; j < (k + 1) * merge && j < inner; j++)
                 c += f->hist[(size_t)col[x] * f->bins + 1 + j];
             double dv = (double)c / P / unit;
-            img[(size_t)y * (size_t)pw + (size_t)x] = 0xff000000u | fan_ramp(fan_blues, FAN_NBLUES, fan_shade(dv, dtop));
+            img[(size_t)y * (size_t)pw + (size_t)x] = 0xff000000u |
+                                                      fan_ramp(fan_blues, FAN_NBLUES, fan_shade(dv, dtop));
         }
     }
     if (shade)
@@ -319,7 +321,8 @@ het_draw *het_fan_draw(const het_fan *f)
         double full = (double)f->hist[(size_t)i * f->bins + f->bins - 1] / P;
         double empty = (double)f->hist[(size_t)i * f->bins] / P;
         double x0 = FX(t0), w = FX(t1) - x0;
-        het_draw_rect(d, x0, FAN_PT - FAN_STRIP - 2, w, FAN_STRIP, fan_ramp(fan_purples, FAN_NPURPLES, full), 1);
+        het_draw_rect(d, x0, FAN_PT - FAN_STRIP - 2, w, FAN_STRIP, fan_ramp(fan_purples, FAN_NPURPLES, full),
+                      1);
         het_draw_rect(d, x0, PB + 2, w, FAN_STRIP, fan_ramp(fan_purples, FAN_NPURPLES, empty), 1);
     }
     het_draw_frame(d, FAN_L, FAN_PT - FAN_STRIP - 2, FAN_PW, FAN_STRIP, 0x999999, 0.6);
@@ -333,7 +336,7 @@ het_draw *het_fan_draw(const het_fan *f)
         fan_tick(v, a, sizeof a);
         het_draw_text(d, FAN_L - 8, y + 4, a, &fan_tick_r);
     }
-    if (fmod(K, step) > 1e-9 * K) {   /* K itself when it is not a tick */
+    if (fmod(K, step) > 1e-9 * K) { /* K itself when it is not a tick */
         fan_tick(K, a, sizeof a);
         het_draw_text(d, FAN_L - 8, FY(K) + 4, a, &fan_tick_r);
     }
@@ -341,7 +344,7 @@ het_draw *het_fan_draw(const het_fan *f)
     double xstep, xtop;
     het_draw_nice_axis(T, 8, &xstep, &xtop);
     if (xstep < 1)
-        xstep = 1;   /* steps are whole */
+        xstep = 1; /* steps are whole */
     for (double t = 0; t <= T * (1 + 1e-12); t += xstep) {
         fan_tick(t, a, sizeof a);
         het_draw_line(d, FX(t), PB + FAN_STRIP + 2, FX(t), PB + FAN_STRIP + 6, 0x555555, 1, HET_DASH_SOLID);
@@ -360,12 +363,13 @@ het_draw *het_fan_draw(const het_fan *f)
         return NULL;
     }
     struct {
-        int q;          /* index in het_fan_qs, or -1 for the mean */
+        int q; /* index in het_fan_qs, or -1 for the mean */
         uint32_t rgb;
         double width;
         int dash;
-    } lines[] = {{0, C_Q, 1.3, HET_DASH_DASHED}, {4, C_Q, 1.3, HET_DASH_DASHED}, {1, C_Q, 1.6, HET_DASH_SOLID},
-                 {3, C_Q, 1.6, HET_DASH_SOLID}, {2, C_MEDIAN, 2.8, HET_DASH_SOLID}, {-1, C_MEAN, 2.0, HET_DASH_DASHED}};
+    } lines[] = {{0, C_Q, 1.3, HET_DASH_DASHED},     {4, C_Q, 1.3, HET_DASH_DASHED},
+                 {1, C_Q, 1.6, HET_DASH_SOLID},      {3, C_Q, 1.6, HET_DASH_SOLID},
+                 {2, C_MEDIAN, 2.8, HET_DASH_SOLID}, {-1, C_MEAN, 2.0, HET_DASH_DASHED}};
     for (size_t l = 0; l < sizeof lines / sizeof lines[0]; l++) {
         for (uint32_t i = 0; i < f->nt; i++) {
             double v = lines[l].q < 0 ? f->mean[i] : f->q[i][lines[l].q];
@@ -386,8 +390,10 @@ het_draw *het_fan_draw(const het_fan *f)
         uint32_t rgb;
         double width;
         int dash;
-    } leg[] = {{"median", C_MEDIAN, 2.8, HET_DASH_SOLID}, {"mean", C_MEAN, 2.0, HET_DASH_DASHED},
-               {"25-75%", C_Q, 1.6, HET_DASH_SOLID}, {"5-95%", C_Q, 1.3, HET_DASH_DASHED}};
+    } leg[] = {{"median", C_MEDIAN, 2.8, HET_DASH_SOLID},
+               {"mean", C_MEAN, 2.0, HET_DASH_DASHED},
+               {"25-75%", C_Q, 1.6, HET_DASH_SOLID},
+               {"5-95%", C_Q, 1.3, HET_DASH_DASHED}};
     for (size_t l = 0; l < 4 && f->nt; l++) {
         het_draw_line(d, lx, ly - 4, lx + 26, ly - 4, leg[l].rgb, leg[l].width, leg[l].dash);
         if (l == 0)
@@ -463,7 +469,9 @@ het_draw *het_fan_draw(const het_fan *f)
     /* ---- sample paths, every step ---- */
     if (ndrawn) {
         snprintf(buf, sizeof buf, "sample path%s %s, every step", ndrawn > 1 ? "s" : "",
-                 ndrawn == 1 ? "0" : ndrawn == 2 ? "0 and 1" : "0, 1 and 2");
+                 ndrawn == 1   ? "0"
+                 : ndrawn == 2 ? "0 and 1"
+                               : "0, 1 and 2");
         het_text_style ph_t = {12, HET_ANCHOR_LEFT, 1, C_TEXT, 0};
         het_draw_text(d, FAN_L, paths_top - 10, buf, &ph_t);
         size_t npts = 4 * f->nbuckets;
@@ -519,17 +527,23 @@ het_draw *het_fan_draw(const het_fan *f)
 
     /* ---- how to read it ---- */
     if (shade)
-        snprintf(buf, sizeof buf,
-                 "Shading: share of paths at each level of storage at the %u traced steps, %u levels over (0, K); "
-                 "strips: share exactly full (S = K, top) and empty (S = 0, bottom), 0 to 100%%.", f->nt, levels);
+        snprintf(
+            buf, sizeof buf,
+            "Shading: share of paths at each level of storage at the %u traced steps, %u levels over (0, K); "
+            "strips: share exactly full (S = K, top) and empty (S = 0, bottom), 0 to 100%%.",
+            f->nt, levels);
     else
-        snprintf(buf, sizeof buf,
-                 "Strips: share of paths exactly full (S = K, top) and empty (S = 0, bottom) at the %u traced steps, "
-                 "0 to 100%%.", f->nt);
+        snprintf(
+            buf, sizeof buf,
+            "Strips: share of paths exactly full (S = K, top) and empty (S = 0, bottom) at the %u traced steps, "
+            "0 to 100%%.",
+            f->nt);
     het_draw_text(d, FAN_L - 60, H - 28, buf, &fan_note);
-    het_draw_text(d, FAN_L - 60, H - 13,
-                  "Quantiles come from 256 bins over (0, K), within K/256; the mean is exact. Wiggles in the lines "
-                  "are the sampling noise of P paths (as 1/sqrt(P)), not the bins.", &fan_note);
+    het_draw_text(
+        d, FAN_L - 60, H - 13,
+        "Quantiles come from 256 bins over (0, K), within K/256; the mean is exact. Wiggles in the lines "
+        "are the sampling noise of P paths (as 1/sqrt(P)), not the bins.",
+        &fan_note);
 
     /* ---- what was drawn, as data ---- */
     cJSON *m = cJSON_CreateObject();

@@ -15,7 +15,7 @@
 
 /* Quantiles of storage at each traced step, in this order. */
 #define HET_FAN_NQ 5
-extern const double het_fan_qs[HET_FAN_NQ];   /* 0.05, 0.25, 0.50, 0.75, 0.95 */
+extern const double het_fan_qs[HET_FAN_NQ]; /* 0.05, 0.25, 0.50, 0.75, 0.95 */
 
 /* Sample paths kept for the CSV (path0..path4) and drawn (the first 3). */
 #define HET_FAN_SAMPLES 5
@@ -27,7 +27,7 @@ extern const double het_fan_qs[HET_FAN_NQ];   /* 0.05, 0.25, 0.50, 0.75, 0.95 */
 #define HET_FAN_BUCKETS 2048
 
 typedef struct het_fan_bucket {
-    uint64_t t0, t1;           /* the steps it covers, t0 <= t1 */
+    uint64_t t0, t1; /* the steps it covers, t0 <= t1 */
     double first, last, lo, hi;
 } het_fan_bucket;
 
@@ -37,17 +37,17 @@ typedef struct het_fan {
     double cap, mu, sigma, sbar, s0;
     /* the traced steps */
     uint32_t nt;
-    uint64_t *step;            /* [nt] */
-    double *mean;              /* [nt], exact */
-    double (*q)[HET_FAN_NQ];   /* [nt] from the histogram */
-    const uint64_t *hist;      /* [nt][bins] paths per bin: bin 0 holds S == 0, bin bins-1
+    uint64_t *step;          /* [nt] */
+    double *mean;            /* [nt], exact */
+    double (*q)[HET_FAN_NQ]; /* [nt] from the histogram */
+    const uint64_t *hist;    /* [nt][bins] paths per bin: bin 0 holds S == 0, bin bins-1
                                   S == K, the others split (0, K) evenly */
     uint32_t bins;
     /* the sample paths 0 .. ns-1 */
     int ns;
-    double (*traced)[HET_FAN_SAMPLES];   /* [nt] S of each sample path at the traced steps */
-    size_t nbuckets;           /* per path */
-    het_fan_bucket *buckets;   /* [ns][nbuckets] */
+    double (*traced)[HET_FAN_SAMPLES]; /* [nt] S of each sample path at the traced steps */
+    size_t nbuckets;                   /* per path */
+    het_fan_bucket *buckets;           /* [ns][nbuckets] */
 } het_fan;
 
 /* Allocates the arrays for nt traced steps and ns sample paths over T

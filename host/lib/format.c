@@ -48,13 +48,9 @@ cJSON *het_json_field(const hetero_field *f)
 {
     char buf[64];
     switch (f->kind) {
-    case HETERO_FIELD_STR:
-        return cJSON_CreateString(f->v.str ? f->v.str : "");
-    case HETERO_FIELD_F64:
-        return het_json_f64(f->v.f64, 17);
-    default:
-        het_format_field(f, 17, buf, sizeof buf);
-        return cJSON_CreateRaw(buf);
+    case HETERO_FIELD_STR: return cJSON_CreateString(f->v.str ? f->v.str : "");
+    case HETERO_FIELD_F64: return het_json_f64(f->v.f64, 17);
+    default: het_format_field(f, 17, buf, sizeof buf); return cJSON_CreateRaw(buf);
     }
 }
 

@@ -24,7 +24,7 @@ static atomic_int het__deferred_seen; /* a signal was recorded in deferred mode 
 static int het__speak = 1, het__progress;
 static void (*_Atomic het__fwd)(void *, int);
 static void *_Atomic het__fwd_ctx;
-static char het__line[96];            /* "<prog>: interrupted\n" */
+static char het__line[96]; /* "<prog>: interrupted\n" */
 static size_t het__line_len;
 
 static void het__write_all(const char *s, size_t n)
@@ -59,7 +59,7 @@ static void het__handler(int sig)
         if (fn)
             fn(atomic_load(&het__fwd_ctx), sig);
         errno = saved;
-        return;   /* the code polls het_interrupted() and stops cleanly */
+        return; /* the code polls het_interrupted() and stops cleanly */
     }
     for (int i = 0; i < HET_CLEANUP_SLOTS; i++)
         if (atomic_load(&het__cleanup[i].used) == 1)
@@ -83,7 +83,7 @@ void het_interrupt_install(const char *prog, int speak, int progress_line)
     for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
         struct sigaction old, sa;
         if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN)
-            continue;   /* ignored by whoever started us: keep it so */
+            continue; /* ignored by whoever started us: keep it so */
         memset(&sa, 0, sizeof sa);
         sa.sa_handler = het__handler;
         /* a blocking write restarts, so a deferred stream finishes its

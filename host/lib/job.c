@@ -22,19 +22,32 @@
 /* ---- the common options ------------------------------------------------ */
 
 const hetero_option het_common_options[] = {
-    {.type = HETERO_OPT_CUSTOM, .name = "--seed", .metavar = "S",
+    {.type = HETERO_OPT_CUSTOM,
+     .name = "--seed",
+     .metavar = "S",
      .help = "64-bit seed (default 0); the key of every random stream"},
-    {.type = HETERO_OPT_CUSTOM, .name = "--devices", .metavar = "LIST",
+    {.type = HETERO_OPT_CUSTOM,
+     .name = "--devices",
+     .metavar = "LIST",
      .help = "all (default), omp, gpu, cl, cl:P:D, comma-separated"},
-    {.type = HETERO_OPT_COUNT, .name = "--threads", .metavar = "T",
+    {.type = HETERO_OPT_COUNT,
+     .name = "--threads",
+     .metavar = "T",
      .help = "OpenMP threads per rank (default OMP_NUM_THREADS, else every core)"},
-    {.type = HETERO_OPT_OUTPUT, .name = "--checkpoint", .metavar = "FILE",
+    {.type = HETERO_OPT_OUTPUT,
+     .name = "--checkpoint",
+     .metavar = "FILE",
      .help = "journal of finished grains: the same command run again resumes from it"},
-    {.type = HETERO_OPT_REAL, .name = "--checkpoint-every", .metavar = "S",
+    {.type = HETERO_OPT_REAL,
+     .name = "--checkpoint-every",
+     .metavar = "S",
      .help = "seconds between syncs of the journal to disk (default 30)"},
-    {.type = HETERO_OPT_FLAG, .name = "--checkpoint-remove",
+    {.type = HETERO_OPT_FLAG,
+     .name = "--checkpoint-remove",
      .help = "delete the journal once the run is complete"},
-    {.type = HETERO_OPT_CUSTOM, .name = "--time-limit", .metavar = "DURATION",
+    {.type = HETERO_OPT_CUSTOM,
+     .name = "--time-limit",
+     .metavar = "DURATION",
      .help = "stop in time to write the journal before DURATION (90s, 45m, 2h); exit 3"},
     {.type = HETERO_OPT_FLAG, .name = "--quiet", .help = "no notices on stderr"},
     {.type = HETERO_OPT_END},
@@ -64,8 +77,8 @@ static int parse_duration(const char *s, double *out)
             v = -1;
     }
     if (!end || end == s || !(v > 0) || v * unit > 1e9)
-        return hetero_fail(HETERO_E_BADARG, "--time-limit: expected a duration such as 90s, 45m or 2h, got '%s'",
-                           s ? s : "");
+        return hetero_fail(HETERO_E_BADARG,
+                           "--time-limit: expected a duration such as 90s, 45m or 2h, got '%s'", s ? s : "");
     *out = v * unit;
     return HETERO_OK;
 }
@@ -168,8 +181,10 @@ static int set_row(void *params, const hetero_option *o, const char *value)
         if (!value || !*value)
             return hetero_fail(HETERO_E_BADARG, "%s: expected a file name, got ''", o->name);
         if (strcmp(value, "-") == 0 && !o->stdout_ok)
-            return hetero_fail(HETERO_E_BADARG, "%s: expected a file name, got '-' (standard output is for the "
-                               "report)", o->name);
+            return hetero_fail(HETERO_E_BADARG,
+                               "%s: expected a file name, got '-' (standard output is for the "
+                               "report)",
+                               o->name);
         char *copy = strdup(value);
         if (!copy)
             return hetero_fail(HETERO_E_NOMEM, "out of memory");
@@ -179,10 +194,8 @@ static int set_row(void *params, const hetero_option *o, const char *value)
         memcpy(field, &copy, sizeof copy);
         return HETERO_OK;
     }
-    case HETERO_OPT_CUSTOM:
-        return o->parse(params, value);
-    default:
-        return hetero_fail(HETERO_E_INTERNAL, "%s: option of unknown type %d", o->name, o->type);
+    case HETERO_OPT_CUSTOM: return o->parse(params, value);
+    default: return hetero_fail(HETERO_E_INTERNAL, "%s: option of unknown type %d", o->name, o->type);
     }
 }
 
@@ -202,10 +215,12 @@ static int check_workload(const hetero_workload *wl)
     if (wl->abi != HETERO_WORKLOAD_ABI)
         return hetero_fail(HETERO_E_BADARG, "workload %s: abi is %u, this library speaks %d", n, wl->abi,
                            HETERO_WORKLOAD_ABI);
-    if (!wl->name || !*wl->name || strspn(wl->name, "abcdefghijklmnopqrstuvwxyz0123456789-_") != strlen(wl->name))
-        return hetero_fail(HETERO_E_BADARG, "workload %s: name must be lowercase letters, digits, - and _", n);
-#define HET_NEED(field)                                                                       \
-    if (!wl->field)                                                                           \
+    if (!wl->name || !*wl->name ||
+        strspn(wl->name, "abcdefghijklmnopqrstuvwxyz0123456789-_") != strlen(wl->name))
+        return hetero_fail(HETERO_E_BADARG, "workload %s: name must be lowercase letters, digits, - and _",
+                           n);
+#define HET_NEED(field)                                                                                      \
+    if (!wl->field)                                                                                          \
         return hetero_fail(HETERO_E_BADARG, "workload %s: missing %s", n, #field);
     HET_NEED(summary)
     HET_NEED(item_name)
@@ -219,9 +234,9 @@ static int check_workload(const hetero_workload *wl)
         return hetero_fail(HETERO_E_BADARG, "workload %s: a kernel needs kernel_name and cl_args", n);
     size_t rows = 0;
     for (const hetero_option *o = wl->options; o->type != HETERO_OPT_END; o++, rows++) {
-        if (rows >= sizeof ((hetero_job *)0)->given)
+        if (rows >= sizeof((hetero_job *)0)->given)
             return hetero_fail(HETERO_E_BADARG, "workload %s: more than %zu options", n,
-                               sizeof ((hetero_job *)0)->given);
+                               sizeof((hetero_job *)0)->given);
         if (!o->name || strncmp(o->name, "--", 2) != 0 || !o->name[2])
             return hetero_fail(HETERO_E_BADARG, "workload %s: option %zu: a name starting with --", n, rows);
         if (!o->help)
@@ -229,14 +244,15 @@ static int check_workload(const hetero_workload *wl)
         if (o->type < HETERO_OPT_COUNT || o->type > HETERO_OPT_CUSTOM)
             return hetero_fail(HETERO_E_BADARG, "workload %s: %s: unknown type %d", n, o->name, o->type);
         if ((o->type == HETERO_OPT_FLAG) != (o->metavar == NULL))
-            return hetero_fail(HETERO_E_BADARG, "workload %s: %s: a flag has no metavar, other options one", n,
-                               o->name);
+            return hetero_fail(HETERO_E_BADARG, "workload %s: %s: a flag has no metavar, other options one",
+                               n, o->name);
         if (o->type == HETERO_OPT_CUSTOM && !o->parse)
             return hetero_fail(HETERO_E_BADARG, "workload %s: %s: a custom option needs parse", n, o->name);
-        size_t width = o->type == HETERO_OPT_COUNT ? sizeof(uint64_t)
-                       : o->type == HETERO_OPT_REAL ? sizeof(double)
-                       : o->type == HETERO_OPT_FLAG ? sizeof(int)
-                       : o->type == HETERO_OPT_OUTPUT ? sizeof(char *) : 0;
+        size_t width = o->type == HETERO_OPT_COUNT    ? sizeof(uint64_t)
+                       : o->type == HETERO_OPT_REAL   ? sizeof(double)
+                       : o->type == HETERO_OPT_FLAG   ? sizeof(int)
+                       : o->type == HETERO_OPT_OUTPUT ? sizeof(char *)
+                                                      : 0;
         if (o->offset + width > wl->params_size)
             return hetero_fail(HETERO_E_BADARG, "workload %s: %s: offset %zu outside params (%zu bytes)", n,
                                o->name, o->offset, wl->params_size);
@@ -278,7 +294,8 @@ int hetero_workload_register(const hetero_workload *wl)
         }
     if (het__n_registered == HET_MAX_WORKLOADS) {
         pthread_mutex_unlock(&het__registry_lock);
-        return hetero_fail(HETERO_E_BADARG, "workload %s: the registry is full (%d)", wl->name, HET_MAX_WORKLOADS);
+        return hetero_fail(HETERO_E_BADARG, "workload %s: the registry is full (%d)", wl->name,
+                           HET_MAX_WORKLOADS);
     }
     het__registry[het__n_registered++] = wl;
     pthread_mutex_unlock(&het__registry_lock);

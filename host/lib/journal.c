@@ -149,13 +149,17 @@ static int het__differs(const char *path, const char *there, const char *here)
             p = nl ? nl + 1 : NULL;
         }
         if (!vb || strcmp(va, vb) != 0) {
-            rc = hetero_fail(HETERO_E_BADARG, "--checkpoint: '%s' is the journal of another job: %s is %.200s there, "
-                          "%.200s here", path, la, va, vb ? vb : "(none)");
+            rc = hetero_fail(HETERO_E_BADARG,
+                             "--checkpoint: '%s' is the journal of another job: %s is %.200s there, "
+                             "%.200s here",
+                             path, la, va, vb ? vb : "(none)");
             goto done;
         }
     }
-    rc = hetero_fail(HETERO_E_BADARG, "--checkpoint: '%s' is the journal of a job with the same parameters but other "
-                  "grains (written by another hetero version?)", path);
+    rc = hetero_fail(HETERO_E_BADARG,
+                     "--checkpoint: '%s' is the journal of a job with the same parameters but other "
+                     "grains (written by another hetero version?)",
+                     path);
 done:
     free(a);
     free(b);
@@ -249,8 +253,8 @@ int het_journal_open(het_journal **out, const char *path, const hetero_job *job,
         memcpy(&their_len, fixed + 8, 4);
     if (r != 1 || memcmp(fixed, HET_JOURNAL_MAGIC, 8) != 0 || their_len < 48 ||
         their_len > HET_JOURNAL_MAX_HEADER) {
-        rc = hetero_fail(HETERO_E_BADARG, "--checkpoint: '%s' exists and is not a hetero journal (it is left as it is)",
-                      path);
+        rc = hetero_fail(HETERO_E_BADARG,
+                         "--checkpoint: '%s' exists and is not a hetero journal (it is left as it is)", path);
         goto done;
     }
     theirs = malloc(their_len + 1);
@@ -265,7 +269,7 @@ int het_journal_open(het_journal **out, const char *path, const hetero_job *job,
         goto done;
     }
     if (their_len != hl || memcmp(theirs, h, hl) != 0) {
-        theirs[their_len - 8] = 0;   /* the job's text, terminated */
+        theirs[their_len - 8] = 0; /* the job's text, terminated */
         char *mine = (char *)h + 40;
         h[hl - 8] = 0;
         rc = het__differs(path, (char *)theirs + 40, mine);
@@ -348,7 +352,8 @@ int het_journal_append(het_journal *j, uint64_t g0, uint64_t n, const void *part
     XXH3_64bits_update(st, partials, (size_t)n * j->psize);
     het__put64(sum, XXH3_64bits_digest(st));
     XXH3_freeState(st);
-    if (het__write_all(j->fd, rh, sizeof rh) != 0 || het__write_all(j->fd, partials, (size_t)n * j->psize) != 0 ||
+    if (het__write_all(j->fd, rh, sizeof rh) != 0 ||
+        het__write_all(j->fd, partials, (size_t)n * j->psize) != 0 ||
         het__write_all(j->fd, sum, sizeof sum) != 0)
         return het__io(j->path, "write");
     return HETERO_OK;

@@ -38,7 +38,7 @@ int het_stdout_check_open(void)
 {
     if (het__stdout_closed)
         return hetero_fail(HETERO_E_IO, "standard output is closed (%s): nowhere to write the answer",
-                        strerror(EBADF));
+                           strerror(EBADF));
     return HETERO_OK;
 }
 
@@ -100,8 +100,7 @@ static void het__target(const char *path, char *dst, size_t size)
 {
     char real[PATH_MAX];
     struct stat st;
-    if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode) && realpath(path, real) &&
-        strlen(real) < size)
+    if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode) && realpath(path, real) && strlen(real) < size)
         snprintf(dst, size, "%s", real);
     else
         snprintf(dst, size, "%s", path);
@@ -119,7 +118,8 @@ int het_out_check(const char *opt, const char *path)
         return hetero_fail(HETERO_E_BADARG, "%s: expected a file name, got the directory '%s'", opt, path);
     if (stat(path, &st) == 0) {
         if (S_ISDIR(st.st_mode))
-            return hetero_fail(HETERO_E_BADARG, "%s: expected a file name, got the directory '%s'", opt, path);
+            return hetero_fail(HETERO_E_BADARG, "%s: expected a file name, got the directory '%s'", opt,
+                               path);
         if (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode)) {
             /* written in place (/dev/null, a pipe): it must be writable */
             if (access(path, W_OK) != 0)
@@ -143,13 +143,13 @@ int het_out_check(const char *opt, const char *path)
         return hetero_fail(HETERO_E_BADARG, "%s: cannot write '%s': name too long", opt, path);
     if (stat(dir, &st) != 0)
         return hetero_fail(HETERO_E_BADARG, "%s: cannot write '%s': directory '%s': %s", opt, path, dir,
-                        strerror(errno));
+                           strerror(errno));
     if (!S_ISDIR(st.st_mode))
         return hetero_fail(HETERO_E_BADARG, "%s: cannot write '%s': '%s' is not a directory", opt, path, dir);
     int fd = het__mktemp(dir, base, tmp, sizeof tmp);
     if (fd < 0)
         return hetero_fail(HETERO_E_BADARG, "%s: cannot create a file in directory '%s': %s", opt, dir,
-                        strerror(errno));
+                           strerror(errno));
     /* a signal between the two calls must not leave the probe behind */
     int slot = het_cleanup_register(tmp);
     close(fd);
@@ -189,7 +189,7 @@ int het_out_open(het_out *o, const char *opt, const char *path)
     int fd = het__mktemp(dir, base, o->tmp, sizeof o->tmp);
     if (fd < 0)
         return hetero_fail(HETERO_E_IO, "%s: cannot create a temporary file for '%s' in '%s': %s", opt, path,
-                        dir, strerror(errno));
+                           dir, strerror(errno));
     o->slot = het_cleanup_register(o->tmp);
     mode_t mode = exists && S_ISREG(st.st_mode) ? (st.st_mode & 0777) : (0666 & ~het__umask);
     o->f = fdopen(fd, "w");
@@ -252,7 +252,7 @@ int het_out_commit(het_out *o)
         het_cleanup_unregister(o->slot);
         o->slot = -1;
         return hetero_fail(HETERO_E_IO, "%s: cannot put '%s' in place (rename): %s", o->opt, o->name,
-                        strerror(e));
+                           strerror(e));
     }
     if (kind == HET_OUT_FILE) {
         if (bad)
@@ -302,10 +302,10 @@ int het_read_input(const char *opt, const char *path, size_t max, char **text, s
         rc = hetero_fail(HETERO_E_BADARG, "%s: expected a file, got the directory '%s'", opt, path);
     } else if (!S_ISREG(st.st_mode)) {
         rc = hetero_fail(HETERO_E_BADARG, "%s: expected a regular file, got '%s' (a device, FIFO or socket)",
-                      opt, path);
+                         opt, path);
     } else if ((uint64_t)st.st_size > (uint64_t)max) {
         rc = hetero_fail(HETERO_E_BADARG, "%s: '%s' is %lld bytes, more than the %zu expected at most", opt,
-                      path, (long long)st.st_size, max);
+                         path, (long long)st.st_size, max);
     } else if (!(buf = malloc(max + 1))) {
         rc = hetero_fail(HETERO_E_NOMEM, "%s: out of memory reading '%s'", opt, path);
     } else {
@@ -323,7 +323,7 @@ int het_read_input(const char *opt, const char *path, size_t max, char **text, s
             n += (size_t)got;
             if (n > max) {
                 rc = hetero_fail(HETERO_E_BADARG, "%s: '%s' is more than the %zu bytes expected at most", opt,
-                              path, max);
+                                 path, max);
                 break;
             }
         }

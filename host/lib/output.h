@@ -56,13 +56,13 @@ int het_out_check(const char *opt, const char *path);
 enum het_out_kind { HET_OUT_NONE, HET_OUT_STDOUT, HET_OUT_FILE, HET_OUT_DIRECT };
 
 typedef struct het_out {
-    FILE *f;              /* write here (stdio; every error is caught at commit) */
-    int kind;             /* enum het_out_kind */
-    int slot;             /* interrupt.h cleanup slot of tmp, -1 if none */
-    const char *opt;      /* "--print" */
-    const char *name;     /* the path as given, for messages */
-    char tmp[4096];       /* HET_OUT_FILE: the temporary file */
-    char dst[4096];       /* HET_OUT_FILE: what it is renamed to */
+    FILE *f;          /* write here (stdio; every error is caught at commit) */
+    int kind;         /* enum het_out_kind */
+    int slot;         /* interrupt.h cleanup slot of tmp, -1 if none */
+    const char *opt;  /* "--print" */
+    const char *name; /* the path as given, for messages */
+    char tmp[4096];   /* HET_OUT_FILE: the temporary file */
+    char dst[4096];   /* HET_OUT_FILE: what it is renamed to */
 } het_out;
 
 /* Opens `path` for writing (a temporary file, or the device or FIFO

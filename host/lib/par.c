@@ -17,7 +17,7 @@
 
 static struct {
     int active, rank, size, local_rank, local_size, broken;
-    int external;              /* the caller initialised MPI, and ends it */
+    int external; /* the caller initialised MPI, and ends it */
     char host[64];
 } het__par = {0, 0, 1, 0, 1, 0, 0, ""};
 
@@ -35,11 +35,11 @@ static int het__mpi_fail(const char *call, int rc)
  * data, finished grains shipped to rank 0's journal, and its answer. */
 enum { HET_TAG_COUNT = 5, HET_TAG_DATA = 7, HET_TAG_SHIP = 11, HET_TAG_ACK = 12 };
 
-#define MPI_CHECK(call)                                   \
-    do {                                                  \
-        int het__rc = (call);                             \
-        if (het__rc != MPI_SUCCESS)                       \
-            return het__mpi_fail(#call, het__rc);         \
+#define MPI_CHECK(call)                                                                                      \
+    do {                                                                                                     \
+        int het__rc = (call);                                                                                \
+        if (het__rc != MPI_SUCCESS)                                                                          \
+            return het__mpi_fail(#call, het__rc);                                                            \
     } while (0)
 
 /* Launchers we know put these in every rank's environment. */
@@ -47,8 +47,8 @@ static int het__launched(void)
 {
     /* Open MPI's mpirun; srun through PMIx or PMI-2; MPICH's hydra.  Not
      * SLURM_* alone: a batch script sets those without any launcher. */
-    static const char *const vars[] = {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK",
-                                       "PMI_SIZE", "MPI_LOCALNRANKS", NULL};
+    static const char *const vars[] = {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK", "PMI_SIZE",
+                                       "MPI_LOCALNRANKS",      NULL};
     for (int i = 0; vars[i]; i++)
         if (getenv(vars[i]))
             return 1;
@@ -66,8 +66,10 @@ static int het__srun_alone(void)
     const char *v = getenv("SLURM_STEP_NUM_TASKS");
     long tasks = v ? strtol(v, NULL, 10) : 0;
     if (tasks > 1 && het__par.size == 1)
-        return hetero_fail(HETERO_E_BADARG, "srun started %ld tasks, but this one is alone in MPI: run hetero with "
-                        "srun --mpi=pmix (or under mpirun) so the tasks form one job", tasks);
+        return hetero_fail(HETERO_E_BADARG,
+                           "srun started %ld tasks, but this one is alone in MPI: run hetero with "
+                           "srun --mpi=pmix (or under mpirun) so the tasks form one job",
+                           tasks);
     return HETERO_OK;
 }
 
@@ -86,8 +88,10 @@ int het_par_init(int *argc, char ***argv)
     if (!n)
         n = getenv("PMI_SIZE");
     if (n && atoi(n) > 1)
-        return hetero_fail(HETERO_E_MPI, "this hetero was built without MPI (HETERO_MPI=OFF) but was "
-                        "started as one of %d ranks; rebuild with MPI or run one process", atoi(n));
+        return hetero_fail(HETERO_E_MPI,
+                           "this hetero was built without MPI (HETERO_MPI=OFF) but was "
+                           "started as one of %d ranks; rebuild with MPI or run one process",
+                           atoi(n));
     return het__srun_alone();
 #else
     int initialised = 0;
@@ -103,11 +107,12 @@ int het_par_init(int *argc, char ***argv)
     MPI_CHECK(MPI_Comm_rank(MPI_COMM_WORLD, &het__par.rank));
     MPI_CHECK(MPI_Comm_size(MPI_COMM_WORLD, &het__par.size));
     if (provided < MPI_THREAD_SERIALIZED)
-        return hetero_fail(HETERO_E_MPI, "MPI_Init_thread on rank %d (%s): the MPI library offers no "
-                        "MPI_THREAD_SERIALIZED support", het__par.rank, het__par.host);
+        return hetero_fail(HETERO_E_MPI,
+                           "MPI_Init_thread on rank %d (%s): the MPI library offers no "
+                           "MPI_THREAD_SERIALIZED support",
+                           het__par.rank, het__par.host);
     MPI_Comm node;
-    MPI_CHECK(MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, het__par.rank,
-                                  MPI_INFO_NULL, &node));
+    MPI_CHECK(MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, het__par.rank, MPI_INFO_NULL, &node));
     MPI_CHECK(MPI_Comm_rank(node, &het__par.local_rank));
     MPI_CHECK(MPI_Comm_size(node, &het__par.local_size));
     MPI_CHECK(MPI_Comm_free(&node));
@@ -128,7 +133,7 @@ int het_par_attach(void)
     MPI_CHECK(MPI_Query_thread(&provided));
     if (provided < MPI_THREAD_SERIALIZED)
         return hetero_fail(HETERO_E_MPI, "MPI was initialised without MPI_THREAD_SERIALIZED support; hetero "
-                           "needs MPI_Init_thread with MPI_THREAD_MULTIPLE");
+                                         "needs MPI_Init_thread with MPI_THREAD_MULTIPLE");
     het__par.active = 1;
     het__par.external = 1;
     MPI_CHECK(MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN));
@@ -167,12 +172,12 @@ const char *het_par_host(void) { return het__par.host[0] ? het__par.host : "loca
 static pthread_mutex_t het__mpi_lock = PTHREAD_MUTEX_INITIALIZER;
 
 struct het_counter {
-    _Atomic uint64_t local;    /* one-rank runs */
-    _Atomic uint64_t done;     /* one-rank runs: items done */
+    _Atomic uint64_t local; /* one-rank runs */
+    _Atomic uint64_t done;  /* one-rank runs: items done */
     int mpi;
     MPI_Win win;
     uint64_t *base;
-    pthread_mutex_t lock;      /* unused: see het__mpi_lock */
+    pthread_mutex_t lock; /* unused: see het__mpi_lock */
 };
 
 int het_counter_open(het_counter **out, uint64_t total)
@@ -187,8 +192,7 @@ int het_counter_open(het_counter **out, uint64_t total)
     if (het__par.active && het__par.size > 1) {
         /* slot 0: the grain counter; slot 1: items done, every rank */
         MPI_Aint bytes = het__par.rank == 0 ? (MPI_Aint)(2 * sizeof(uint64_t)) : 0;
-        int rc = MPI_Win_allocate(bytes, sizeof(uint64_t), MPI_INFO_NULL, MPI_COMM_WORLD,
-                                  &c->base, &c->win);
+        int rc = MPI_Win_allocate(bytes, sizeof(uint64_t), MPI_INFO_NULL, MPI_COMM_WORLD, &c->base, &c->win);
         if (rc != MPI_SUCCESS) {
             free(c);
             return het__mpi_fail("MPI_Win_allocate", rc);
@@ -281,7 +285,9 @@ int het_par_agree(int code, char *msg, size_t msg_size)
         return code;
     /* MINLOC over (ok ? 1 : 0, rank) finds the lowest failing rank: ties
      * in the value go to the lower rank. */
-    struct { int ok, rank; } mine = {code < 0 ? 0 : 1, het__par.rank}, first;
+    struct {
+        int ok, rank;
+    } mine = {code < 0 ? 0 : 1, het__par.rank}, first;
     MPI_CHECK(MPI_Allreduce(&mine, &first, 1, MPI_2INT, MPI_MINLOC, MPI_COMM_WORLD));
     if (first.ok == 1)
         return HETERO_OK; /* nobody failed */
@@ -433,7 +439,7 @@ int het_par_ship(const uint64_t *runs, size_t n_runs, const void *partials, size
         return hetero_fail(HETERO_E_NOMEM, "out of memory sending finished grains to rank 0");
     uint64_t n = n_runs;
     memcpy(buf, &n, 8);
-    if (n_runs)   /* the last word is no runs, and runs may be NULL */
+    if (n_runs) /* the last word is no runs, and runs may be NULL */
         memcpy(buf + 8, runs, n_runs * 16);
     char *d = buf + 8 + n_runs * 16;
     for (size_t i = 0; i < n_runs; i++) {
@@ -469,7 +475,8 @@ int het_par_receive_shipped(void *partials, size_t psize, uint64_t n_grains,
         if (!buf)
             return hetero_fail(HETERO_E_NOMEM, "out of memory receiving finished grains");
         pthread_mutex_lock(&het__mpi_lock);
-        int rc = MPI_Recv(buf, count, MPI_BYTE, st.MPI_SOURCE, HET_TAG_SHIP, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        int rc = MPI_Recv(buf, count, MPI_BYTE, st.MPI_SOURCE, HET_TAG_SHIP, MPI_COMM_WORLD,
+                          MPI_STATUS_IGNORE);
         pthread_mutex_unlock(&het__mpi_lock);
         if (rc != MPI_SUCCESS) {
             free(buf);

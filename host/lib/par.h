@@ -21,7 +21,7 @@ int het_par_attach(void);
 
 int het_par_rank(void);
 int het_par_size(void);
-int het_par_local_rank(void);  /* rank among the ranks of this node */
+int het_par_local_rank(void); /* rank among the ranks of this node */
 int het_par_local_size(void);
 const char *het_par_host(void);
 
@@ -55,7 +55,7 @@ int het_par_gather_records(const void *mine, size_t count, size_t size, void **o
 /* Work done, for progress across ranks: every rank adds the items it
  * finished (one-sided, to rank 0's window); rank 0 reads the total. */
 int het_counter_add_done(het_counter *c, uint64_t items);
-uint64_t het_counter_done(het_counter *c);   /* rank 0: every rank's items */
+uint64_t het_counter_done(het_counter *c); /* rank 0: every rank's items */
 
 /* Collective: rank 0's n bytes at p reach every rank. */
 int het_par_bcast(void *p, size_t n);

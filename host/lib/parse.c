@@ -92,12 +92,14 @@ int hetero_parse_count(const char *opt, const char *s, uint64_t min, uint64_t ma
     if (!s || !*s)
         return hetero_fail(HETERO_E_BADARG, "%s: expected a whole number, got nothing", opt);
     if (s[0] == '-')
-        return hetero_fail(HETERO_E_BADARG, "%s: expected a whole number >= %" PRIu64 ", got '%s'", opt, min, s);
+        return hetero_fail(HETERO_E_BADARG, "%s: expected a whole number >= %" PRIu64 ", got '%s'", opt, min,
+                           s);
     rc = strpbrk(s, "eE") ? het__exponent(s, &v) : het__digits(s, &v);
     if (rc == 2)
         return hetero_fail(HETERO_E_BADARG, "%s: expected a whole number, got '%s' (not whole)", opt, s);
     if (rc < 0)
-        return hetero_fail(HETERO_E_BADARG, "%s: expected a whole number such as 1000000 or 1e6, got '%s'", opt, s);
+        return hetero_fail(HETERO_E_BADARG, "%s: expected a whole number such as 1000000 or 1e6, got '%s'",
+                           opt, s);
     if (rc > 0 || v > max)
         return hetero_fail(HETERO_E_BADARG, "%s: expected at most %" PRIu64 ", got '%s'", opt, max, s);
     if (v < min)
@@ -137,10 +139,15 @@ int hetero_parse_u64(const char *opt, const char *s, uint64_t *out)
             return hetero_fail(HETERO_E_BADARG, "%s: expected an unsigned 64-bit integer, got '%s'", opt, s);
         for (; *p; p++) {
             int d;
-            if (*p >= '0' && *p <= '9') d = *p - '0';
-            else if (*p >= 'a' && *p <= 'f') d = *p - 'a' + 10;
-            else if (*p >= 'A' && *p <= 'F') d = *p - 'A' + 10;
-            else return hetero_fail(HETERO_E_BADARG, "%s: expected an unsigned 64-bit integer, got '%s'", opt, s);
+            if (*p >= '0' && *p <= '9')
+                d = *p - '0';
+            else if (*p >= 'a' && *p <= 'f')
+                d = *p - 'a' + 10;
+            else if (*p >= 'A' && *p <= 'F')
+                d = *p - 'A' + 10;
+            else
+                return hetero_fail(HETERO_E_BADARG, "%s: expected an unsigned 64-bit integer, got '%s'", opt,
+                                   s);
             v = v << 4 | (uint64_t)d;
         }
         *out = v;
@@ -148,6 +155,8 @@ int hetero_parse_u64(const char *opt, const char *s, uint64_t *out)
     }
     int rc = het__digits(s, out);
     if (rc != 0)
-        return hetero_fail(HETERO_E_BADARG, "%s: expected an unsigned 64-bit integer (0 to 18446744073709551615), got '%s'", opt, s);
+        return hetero_fail(HETERO_E_BADARG,
+                           "%s: expected an unsigned 64-bit integer (0 to 18446744073709551615), got '%s'",
+                           opt, s);
     return HETERO_OK;
 }

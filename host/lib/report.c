@@ -103,7 +103,8 @@ static int het__print_csv(const hetero_job *job, const hetero_report *rep, FILE 
     hetero_field f[HETERO_MAX_FIELDS];
     size_t n = job->wl->result(job, f, HETERO_MAX_FIELDS);
     fputs("workload,rank,id,kind,name,threads,grains,batches,items,busy_s,items_per_s,share,"
-          "balance,wall_s,digest,status,width,recomputed", out);
+          "balance,wall_s,digest,status,width,recomputed",
+          out);
     for (size_t i = 0; i < n; i++)
         fprintf(out, ",%s", f[i].name);
     fputc('\n', out);
@@ -156,7 +157,7 @@ static int het__print_text(const hetero_job *job, const hetero_report *rep, FILE
     fprintf(out, "\nphases (s)   discovery %.3f   build %.3f%s   compute %.3f   merge %.3f   wall %.3f\n",
             rep->discovery_s, rep->build_s, rep->build_cached ? " (cached)" : "", rep->compute_s,
             rep->merge_s, rep->wall_s);
-    int marks = 0;   /* a status column only when some worker is not ok */
+    int marks = 0; /* a status column only when some worker is not ok */
     uint64_t copied = 0;
     for (size_t w = 0; w < rep->n_workers; w++) {
         marks |= strcmp(rep->workers[w].status, "ok") != 0;
@@ -171,9 +172,8 @@ static int het__print_text(const hetero_job *job, const hetero_report *rep, FILE
         het_format_si((double)s->items, items, sizeof items);
         het_format_si(s->items_per_s, rate, sizeof rate);
         snprintf(threads, sizeof threads, s->threads ? "%d" : "-", s->threads);
-        fprintf(out, "%-4d  %-8s  %-6s  %-32.32s  %7s  %8" PRIu64 "  %9s  %8.3f  %10s  %5.1f%%",
-                s->rank, s->id, s->kind, s->name, threads, s->grains, items, s->busy_s, rate,
-                100.0 * s->share);
+        fprintf(out, "%-4d  %-8s  %-6s  %-32.32s  %7s  %8" PRIu64 "  %9s  %8.3f  %10s  %5.1f%%", s->rank,
+                s->id, s->kind, s->name, threads, s->grains, items, s->busy_s, rate, 100.0 * s->share);
         if (copied)
             fprintf(out, "  %8" PRIu64, s->recomputed);
         if (marks)
@@ -184,21 +184,20 @@ static int het__print_text(const hetero_job *job, const hetero_report *rep, FILE
         if (rep->workers[w].error[0])
             fprintf(out, "  %s %s: %s\n", rep->workers[w].id, rep->workers[w].status, rep->workers[w].error);
     if (rep->n_ranks > 1) {
-        fprintf(out, "\n%-4s  %-20s  %-24s  %7s  %8s  %8s\n", "rank", "host", "devices", "threads",
-                "grains", "busy_s");
+        fprintf(out, "\n%-4s  %-20s  %-24s  %7s  %8s  %8s\n", "rank", "host", "devices", "threads", "grains",
+                "busy_s");
         for (int r = 0; r < rep->n_ranks; r++) {
             const hetero_rank_stats *s = &rep->ranks[r];
-            fprintf(out, "%-4d  %-20.20s  %-24.24s  %7d  %8" PRIu64 "  %8.3f\n", s->rank, s->host,
-                    s->devices, s->threads, s->grains, s->busy_s);
+            fprintf(out, "%-4d  %-20.20s  %-24.24s  %7d  %8" PRIu64 "  %8.3f\n", s->rank, s->host, s->devices,
+                    s->threads, s->grains, s->busy_s);
         }
     }
     char total[32], rate[32];
     het_format_si((double)rep->items, total, sizeof total);
     het_format_si(rep->compute_s > 0 ? (double)rep->items / rep->compute_s : 0, rate, sizeof rate);
-    fprintf(out, "\ntotal %s %s in %.3f s (%s/s) on %d rank%s, %zu worker%s; load balance %.3f\n",
-            total, job->wl->item_name, rep->compute_s, rate, rep->n_ranks,
-            rep->n_ranks == 1 ? "" : "s", rep->n_workers, rep->n_workers == 1 ? "" : "s",
-            rep->balance);
+    fprintf(out, "\ntotal %s %s in %.3f s (%s/s) on %d rank%s, %zu worker%s; load balance %.3f\n", total,
+            job->wl->item_name, rep->compute_s, rate, rep->n_ranks, rep->n_ranks == 1 ? "" : "s",
+            rep->n_workers, rep->n_workers == 1 ? "" : "s", rep->balance);
     return HETERO_OK;
 }
 

@@ -118,7 +118,7 @@ int het_sched_steal(const het_sched *s, size_t me, double now, size_t *owner, si
             if (isinf(f->t_end))
                 left = INFINITY;
             else if (left <= 0)
-                left = now - f->t_start;   /* overdue: guess as long again */
+                left = now - f->t_start; /* overdue: guess as long again */
             uint64_t n = f->n < w->max_batch ? f->n : w->max_batch;
             double mine = het_sched_batch_time(w, n);
             if (mine * HET_SCHED_STEAL_MARGIN < left && left > best) {
@@ -158,9 +158,9 @@ int het_sched_decide(het_sched *s, size_t me, double now, uint64_t *n, size_t *o
             return HET_SCHED_TAKE;
         }
         if (s->claimed >= s->total)
-            s->exhausted = 1;   /* this rank took the last grain */
+            s->exhausted = 1; /* this rank took the last grain */
         else
-            w->taking = 0;      /* declined: the others finish sooner */
+            w->taking = 0; /* declined: the others finish sooner */
     }
     if (s->exhausted)
         w->taking = 0;

@@ -22,23 +22,23 @@
 
 typedef struct het_sched_flight {
     uint64_t g0, n;
-    double t_start;       /* when it was handed out */
-    double t_end;         /* when it is expected to finish; INFINITY when
+    double t_start; /* when it was handed out */
+    double t_end;   /* when it is expected to finish; INFINITY when
                              the worker has no rate yet */
-    int copy;             /* it is itself a copy of another worker's batch */
-    int copied;           /* an idle worker has taken a copy of it */
+    int copy;       /* it is itself a copy of another worker's batch */
+    int copied;     /* an idle worker has taken a copy of it */
 } het_sched_flight;
 
 typedef struct het_sched_worker {
-    uint64_t width;       /* >= 1 */
-    uint64_t max_batch;   /* >= 1: the most grains one batch may hold */
-    double rate;          /* grains per second; 0 until measured */
-    double rate_grains, rate_time;   /* the rate's decayed sums */
-    int taking;           /* 1 while it takes fresh grains (not finished,
+    uint64_t width;                /* >= 1 */
+    uint64_t max_batch;            /* >= 1: the most grains one batch may hold */
+    double rate;                   /* grains per second; 0 until measured */
+    double rate_grains, rate_time; /* the rate's decayed sums */
+    int taking;                    /* 1 while it takes fresh grains (not finished,
                              failed or declined) */
-    int gone;             /* 1 once it finished or failed for good */
-    int team;             /* an OpenMP team */
-    int on_team_cores;    /* a device that computes on the team's cores (a
+    int gone;                      /* 1 once it finished or failed for good */
+    int team;                      /* an OpenMP team */
+    int on_team_cores;             /* a device that computes on the team's cores (a
                              CPU OpenCL device beside a team): it takes
                              fresh grains only while it is faster than the
                              team, since every grain it takes the team
@@ -48,13 +48,13 @@ typedef struct het_sched_worker {
 } het_sched_worker;
 
 typedef struct het_sched {
-    uint64_t total;       /* grains of the job */
-    int exhausted;        /* the counter has no grain left */
-    uint64_t claimed;     /* grains handed out from the counter, every
+    uint64_t total;      /* grains of the job */
+    int exhausted;       /* the counter has no grain left */
+    uint64_t claimed;    /* grains handed out from the counter, every
                              rank counted, as far as this rank knows */
-    double elapsed;       /* seconds since the compute phase began */
-    double target_s;      /* batch target (HET_SCHED_TARGET_S) */
-    het_sched_worker *w;  /* this rank's workers */
+    double elapsed;      /* seconds since the compute phase began */
+    double target_s;     /* batch target (HET_SCHED_TARGET_S) */
+    het_sched_worker *w; /* this rank's workers */
     size_t nw;
 } het_sched;
 
@@ -87,9 +87,9 @@ double het_sched_expected_end(const het_sched_worker *w, uint64_t n, double now)
 
 /* What worker `me` should do next (het_sched_decide). */
 enum het_sched_action {
-    HET_SCHED_WAIT,       /* nothing now: wait for a change and ask again */
-    HET_SCHED_TAKE,       /* take *n fresh grains from the counter */
-    HET_SCHED_COPY        /* copy flight *slot of worker *owner */
+    HET_SCHED_WAIT, /* nothing now: wait for a change and ask again */
+    HET_SCHED_TAKE, /* take *n fresh grains from the counter */
+    HET_SCHED_COPY  /* copy flight *slot of worker *owner */
 };
 
 /* The one decision the engine and the simulation both make: nothing while

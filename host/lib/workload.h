@@ -58,21 +58,21 @@ typedef struct het_job_output {
 struct hetero_job {
     const hetero_workload *wl;
     uint64_t seed;
-    void *params;              /* wl->params_size bytes, owned by the job */
-    void *state;               /* workload-owned, freed by wl->release */
-    uint64_t n_grains;         /* set by plan */
-    size_t partial_size;       /* set by plan; bytes per grain */
-    int report_to_stderr;      /* an OUTPUT option writes to stdout ("-"):
+    void *params;            /* wl->params_size bytes, owned by the job */
+    void *state;             /* workload-owned, freed by wl->release */
+    uint64_t n_grains;       /* set by plan */
+    size_t partial_size;     /* set by plan; bytes per grain */
+    int report_to_stderr;    /* an OUTPUT option writes to stdout ("-"):
                                   the report then goes to stderr so the two
                                   never mix */
-    het_run_opts run;          /* the common options */
-    unsigned char given[64];   /* per option row: set on the command line */
-    int ran;                   /* hetero_job_run was called */
-    hetero_report report;      /* of the last run */
+    het_run_opts run;        /* the common options */
+    unsigned char given[64]; /* per option row: set on the command line */
+    int ran;                 /* hetero_job_run was called */
+    hetero_report report;    /* of the last run */
     hetero_field result[HETERO_MAX_FIELDS];
     size_t n_result;
     char error[HETERO_MSG_MAX];
-    _Atomic int cancel;        /* hetero_job_cancel: the signal number, or -1 */
+    _Atomic int cancel; /* hetero_job_cancel: the signal number, or -1 */
     hetero_notice_fn notice;
     void *notice_ctx;
     hetero_progress_fn progress;
@@ -80,7 +80,7 @@ struct hetero_job {
     double progress_every;
     het_job_output outputs[HET_MAX_OUTPUTS];
     size_t n_outputs;
-    char devices_buf[1024];    /* owned copies of string options */
+    char devices_buf[1024]; /* owned copies of string options */
     char checkpoint_buf[4096];
 };
 

@@ -21,17 +21,17 @@
 /* The four tiers of sieving primes (see primes_sieve.h): small (wheel turns
  * in L1 blocks), medium by turns, medium step by step, buckets. */
 #ifndef CHUNK_LOG
-#define CHUNK_LOG 15                 /* the small tier's L1 block: 32 KiB */
+#define CHUNK_LOG 15 /* the small tier's L1 block: 32 KiB */
 #endif
 #define CHUNK (1u << CHUNK_LOG)
 #ifndef SMALL_MAX
-#define SMALL_MAX 6144u              /* primes below this: small tier */
+#define SMALL_MAX 6144u /* primes below this: small tier */
 #endif
 #ifndef MT_MAX
-#define MT_MAX 32768u                /* primes below this: medium tier by wheel turns */
+#define MT_MAX 32768u /* primes below this: medium tier by wheel turns */
 #endif
 #ifndef MED_MAX
-#define MED_MAX (2u << SEG_LOG)      /* primes below this: medium tier step by step; the rest: buckets */
+#define MED_MAX (2u << SEG_LOG) /* primes below this: medium tier step by step; the rest: buckets */
 #endif
 
 /* Bucket primes are >= MED_MAX; their first multiple is found from a double
@@ -132,7 +132,10 @@ static void het__and_into(uint8_t *restrict d, const uint8_t *restrict o, size_t
 
 static void het__build_pre(uint8_t *pre)
 {
-    static const struct { uint32_t off, period; uint8_t n, p[5]; } groups[HET_PRIMES_PRE_TABLES] = {
+    static const struct {
+        uint32_t off, period;
+        uint8_t n, p[5];
+    } groups[HET_PRIMES_PRE_TABLES] = {
         {HET_PRIMES_PRE_OFF_0, HET_PRIMES_PRE_PERIOD_0, 5, {7, 11, 13, 17, 19}},
         {HET_PRIMES_PRE_OFF_1, HET_PRIMES_PRE_PERIOD_1, 3, {23, 29, 31}},
         {HET_PRIMES_PRE_OFF_2, HET_PRIMES_PRE_PERIOD_2, 3, {37, 41, 43}},
@@ -146,7 +149,7 @@ static void het__build_pre(uint8_t *pre)
             /* multiples p * (30b + R[j]): byte p*b + p*R[j]/30, a fixed bit */
             for (int j = 0; j < 8; j++) {
                 const uint32_t pm = p * R[j];
-                const uint8_t mask = (uint8_t)~(1u << het_primes_bit_of(pm % 30));
+                const uint8_t mask = (uint8_t) ~(1u << het_primes_bit_of(pm % 30));
                 for (uint32_t byte = pm / 30; byte < period; byte += p)
                     t[byte] &= mask;
             }
@@ -187,10 +190,11 @@ const uint8_t *het_primes_pre_tables(void)
 #define CPRE_TABLES 15
 #define CPRE_MIN_LEN 32768u
 #define FIRST_SIEVED 167u
-#define FIRST_BYTES 6      /* the bytes holding the pre-sieve primes, < 167^2 */
+#define FIRST_BYTES 6 /* the bytes holding the pre-sieve primes, < 167^2 */
 static const uint8_t het__cpre_primes[CPRE_TABLES][3] = {
-    {7, 89, 97},  {11, 71, 73}, {13, 61, 67}, {19, 53, 59},  {31, 43, 47},   {29, 37, 41}, {17, 23, 83}, {79, 0, 0},
-    {101, 163, 0}, {103, 157, 0}, {107, 151, 0}, {109, 149, 0}, {113, 139, 0}, {127, 137, 0}, {131, 0, 0},
+    {7, 89, 97},   {11, 71, 73},  {13, 61, 67},  {19, 53, 59},  {31, 43, 47},
+    {29, 37, 41},  {17, 23, 83},  {79, 0, 0},    {101, 163, 0}, {103, 157, 0},
+    {107, 151, 0}, {109, 149, 0}, {113, 139, 0}, {127, 137, 0}, {131, 0, 0},
 };
 
 /* Bucket primes step through their multiples p*m with m coprime to 210
@@ -208,16 +212,16 @@ typedef struct het__wstep {
 static struct {
     uint8_t *tab[CPRE_TABLES];
     uint32_t len[CPRE_TABLES];
-    uint8_t first[FIRST_BYTES];  /* bytes 0..5 (numbers 0..179) once sieved */
+    uint8_t first[FIRST_BYTES]; /* bytes 0..5 (numbers 0..179) once sieved */
     het__wstep step[8 * W210];
-    uint8_t u[W210 + 1];         /* the residues mod 210 coprime to 210, then 211 */
-    uint8_t next210[210];        /* k of the first U[k] >= t (W210: U[0] + 210) */
-    uint8_t c210[8][W210 + 1];   /* R[i] * U[k] / 30 */
+    uint8_t u[W210 + 1];       /* the residues mod 210 coprime to 210, then 211 */
+    uint8_t next210[210];      /* k of the first U[k] >= t (W210: U[0] + 210) */
+    uint8_t c210[8][W210 + 1]; /* R[i] * U[k] / 30 */
     /* for p of class i and m0 = r (mod 210), the first m >= m0 coprime to
      * 210, m = m0 - r + U[k]: U[k] | (R[i] * U[k] / 30) << 8 | w << 16 */
     uint32_t first210[8][210];
-    uint32_t bits_of[256][8];    /* the set bits of a byte, lowest first */
-    uint8_t nbits[256];          /* and how many */
+    uint32_t bits_of[256][8]; /* the set bits of a byte, lowest first */
+    uint8_t nbits[256];       /* and how many */
     int ok;
 } het__cpu;
 static pthread_once_t het__cpu_once = PTHREAD_ONCE_INIT;
@@ -240,7 +244,7 @@ static void het__cpu_init(void)
             const uint32_t p = het__cpre_primes[g][k];
             for (int j = 0; j < 8; j++) {
                 const uint32_t pm = p * R[j];
-                const uint8_t mask = (uint8_t)~(1u << het_primes_bit_of(pm % 30));
+                const uint8_t mask = (uint8_t) ~(1u << het_primes_bit_of(pm % 30));
                 for (uint32_t byte = pm / 30; byte < len; byte += p)
                     t[byte] &= mask;
             }
@@ -285,7 +289,7 @@ static void het__cpu_init(void)
             const unsigned m = het__cpu.u[k];
             const unsigned d = k + 1 < W210 ? het__cpu.u[k + 1] - m : 210 + het__cpu.u[0] - m;
             het__cpu.step[i * W210 + k] = (het__wstep){
-                .mask = (uint8_t)~(1u << het_primes_bit_of(R[i] * m % 30)),
+                .mask = (uint8_t) ~(1u << het_primes_bit_of(R[i] * m % 30)),
                 .factor = (uint8_t)d,
                 .correct = (uint8_t)(R[i] * (m + d) / 30 - R[i] * m / 30),
                 .next = (uint16_t)(i * W210 + (k + 1) % W210),
@@ -297,7 +301,8 @@ static void het__cpu_init(void)
 static int het__cpu_tables(void)
 {
     pthread_once(&het__cpu_once, het__cpu_init);
-    return het__cpu.ok ? HETERO_OK : hetero_fail(HETERO_E_NOMEM, "primes: out of memory for the pre-sieve tables");
+    return het__cpu.ok ? HETERO_OK
+                       : hetero_fail(HETERO_E_NOMEM, "primes: out of memory for the pre-sieve tables");
 }
 
 
@@ -316,7 +321,8 @@ int het_primes_check_tables(void)
                 for (int q = 0; q < 3 && het__cpre_primes[g][q]; q++)
                     multiple |= n % het__cpre_primes[g][q] == 0;
                 if (((het__cpu.tab[g][k] >> t) & 1) == multiple)
-                    return hetero_fail(HETERO_E_INTERNAL, "primes: pre-sieve table %d wrong at byte %" PRIu32, g, k);
+                    return hetero_fail(HETERO_E_INTERNAL, "primes: pre-sieve table %d wrong at byte %" PRIu32,
+                                       g, k);
             }
     for (unsigned n = 0; n < 30 * FIRST_BYTES; n++) {
         const int bit = het_primes_bit_of(n % 30);
@@ -326,7 +332,8 @@ int het_primes_check_tables(void)
         for (unsigned d = 2; d < n && prime; d++)
             prime = n % d != 0;
         if (((het__cpu.first[n / 30] >> bit) & 1) != prime)
-            return hetero_fail(HETERO_E_INTERNAL, "primes: the first bytes of the number line are wrong at %u", n);
+            return hetero_fail(HETERO_E_INTERNAL,
+                               "primes: the first bytes of the number line are wrong at %u", n);
     }
     /* the mod-210 wheel: U, first210, and every step for primes of every
      * class, small and as large as 2^32 */
@@ -356,8 +363,8 @@ int het_primes_check_tables(void)
                     /* p < 2^32 and m < 2^11: the products fit in 64 bits */
                     const uint64_t m1 = m + st.factor, pm = p * m, pm1 = p * m1;
                     if ((uint8_t)~st.mask != 1u << het_primes_bit_of((unsigned)(pm % 30)) ||
-                        pm1 / 30 - pm / 30 != a * st.factor + st.correct ||
-                        m1 % 210 != het__cpu.u[k1] || st.next != i * W210 + k1)
+                        pm1 / 30 - pm / 30 != a * st.factor + st.correct || m1 % 210 != het__cpu.u[k1] ||
+                        st.next != i * W210 + k1)
                         return hetero_fail(HETERO_E_INTERNAL, "primes: wheel step [%u][%u] is wrong", i, k);
                 }
             }
@@ -376,9 +383,9 @@ static void het__and8(uint8_t *restrict d, size_t n, const uint8_t *restrict t0,
 }
 
 HET_CLONES("arch=x86-64-v4", "avx2", "default")
-static void het__and7_into(uint8_t *restrict d, size_t n, const uint8_t *restrict t0, const uint8_t *restrict t1,
-                           const uint8_t *restrict t2, const uint8_t *restrict t3, const uint8_t *restrict t4,
-                           const uint8_t *restrict t5, const uint8_t *restrict t6)
+static void het__and7_into(uint8_t *restrict d, size_t n, const uint8_t *restrict t0,
+                           const uint8_t *restrict t1, const uint8_t *restrict t2, const uint8_t *restrict t3,
+                           const uint8_t *restrict t4, const uint8_t *restrict t5, const uint8_t *restrict t6)
 {
     for (size_t k = 0; k < n; k++)
         d[k] &= (uint8_t)(t0[k] & t1[k] & t2[k] & t3[k] & t4[k] & t5[k] & t6[k]);
@@ -403,8 +410,8 @@ __attribute__((noinline)) static void het__cpre_fill(uint8_t *d, size_t n, uint6
         uint8_t *const *t = het__cpu.tab;
         het__and8(d, run, t[0] + pos[0], t[1] + pos[1], t[2] + pos[2], t[3] + pos[3], t[4] + pos[4],
                   t[5] + pos[5], t[6] + pos[6], t[7] + pos[7]);
-        het__and7_into(d, run, t[8] + pos[8], t[9] + pos[9], t[10] + pos[10], t[11] + pos[11], t[12] + pos[12],
-                       t[13] + pos[13], t[14] + pos[14]);
+        het__and7_into(d, run, t[8] + pos[8], t[9] + pos[9], t[10] + pos[10], t[11] + pos[11],
+                       t[12] + pos[12], t[13] + pos[13], t[14] + pos[14]);
         d += run;
         n -= run;
         for (int g = 0; g < CPRE_TABLES; g++) {
@@ -451,7 +458,7 @@ typedef struct het__bentry {
 #define BLK_LOG 13
 #define BLK (1u << BLK_LOG)
 #define BLK_ENTRIES (BLK / sizeof(het__bentry))
-#define POOL_BYTES (UINT64_C(1) << 21)   /* blocks are allocated 2 MiB at a time */
+#define POOL_BYTES (UINT64_C(1) << 21) /* blocks are allocated 2 MiB at a time */
 #define POOL_BLOCKS (POOL_BYTES / BLK)
 
 typedef union het__bblock {
@@ -471,16 +478,16 @@ static inline het__bblock *het__block_of(const het__bentry *top)
 typedef struct het__cursor {
     const uint8_t *bits;
     uint64_t nwords, wi, stride;
-    uint64_t v;    /* primes of word wi not yet taken */
-    uint64_t p;    /* current prime, 0 when exhausted */
-    uint64_t a;    /* p = 30 a + R[i] */
+    uint64_t v; /* primes of word wi not yet taken */
+    uint64_t p; /* current prime, 0 when exhausted */
+    uint64_t a; /* p = 30 a + R[i] */
     unsigned i;
 } het__cursor;
 
 static inline uint64_t het__word(const uint8_t *bits, uint64_t wi)
 {
     uint64_t w;
-    memcpy(&w, bits + 8 * wi, 8);   /* the wheel bytes in order, little end first */
+    memcpy(&w, bits + 8 * wi, 8); /* the wheel bytes in order, little end first */
     return w;
 }
 
@@ -507,7 +514,7 @@ static void het__cursor_init(het__cursor *c, const het__primes_base *b, uint64_t
                              uint64_t stride)
 {
     c->bits = b->bits;
-    c->nwords = (b->nbytes + 7) / 8;   /* the bitmap is zero-padded to words */
+    c->nwords = (b->nbytes + 7) / 8; /* the bitmap is zero-padded to words */
     c->stride = stride;
     uint64_t w0 = from / 240;
     c->wi = w0 + (first + stride - w0 % stride) % stride;
@@ -526,14 +533,14 @@ static void het__cursor_init(het__cursor *c, const het__primes_base *b, uint64_t
  * (wheel bytes, absolute), crossing out the multiples of its share of the
  * sieving primes. */
 struct het__primes_sieve {
-    uint8_t *buf;                 /* het_primes_sieve_range's segment (a team has its own) */
+    uint8_t *buf; /* het_primes_sieve_range's segment (a team has its own) */
     /* the stream */
     const het__primes_base *b;
-    uint64_t origin;              /* absolute wheel byte of segment 0 */
-    uint64_t end;                 /* bytes in the stream */
-    uint64_t S, span;             /* origin * 30; numbers from S to the end */
-    uint64_t r;                   /* largest sieving prime the stream needs */
-    uint64_t k;                   /* next segment to sieve */
+    uint64_t origin;  /* absolute wheel byte of segment 0 */
+    uint64_t end;     /* bytes in the stream */
+    uint64_t S, span; /* origin * 30; numbers from S to the end */
+    uint64_t r;       /* largest sieving prime the stream needs */
+    uint64_t k;       /* next segment to sieve */
     unsigned lane, nlanes;
     /* small (L1 blocks) and medium (whole segment) primes, by class */
     het__small *pr[2][8];
@@ -547,7 +554,7 @@ struct het__primes_sieve {
      * newest block being written at top[slot] */
     het__bentry **top;
     size_t ring_cap, mask;
-    het__cursor cur;              /* the next bucket prime not in the ring */
+    het__cursor cur; /* the next bucket prime not in the ring */
     int cur_done;
     /* block pool */
     het__bblock *free;
@@ -626,7 +633,7 @@ static inline int het__push(het__primes_sieve *sv, size_t s, uint32_t ap, uint32
     if (__builtin_expect(((uintptr_t)e & (BLK - 1)) == 0, 0)) {
         het__bblock *nb = het__block_get(sv);
         if (!nb) {
-            sv->top[s] = e - 1;   /* drop the entry: the stream is failing */
+            sv->top[s] = e - 1; /* drop the entry: the stream is failing */
             return hetero_fail(HETERO_E_NOMEM, "primes: out of memory for the bucket sieve");
         }
         nb->next = het__block_of(e);
@@ -660,10 +667,10 @@ static void het__drain(het__primes_sieve *sv)
 static inline __attribute__((always_inline)) void het__cross_small(uint8_t *seg, int64_t n, het__small *sp,
                                                                    size_t cnt, const int i)
 {
-    const uint8_t m0 = (uint8_t)~(1u << B[i][0]), m1 = (uint8_t)~(1u << B[i][1]);
-    const uint8_t m2 = (uint8_t)~(1u << B[i][2]), m3 = (uint8_t)~(1u << B[i][3]);
-    const uint8_t m4 = (uint8_t)~(1u << B[i][4]), m5 = (uint8_t)~(1u << B[i][5]);
-    const uint8_t m6 = (uint8_t)~(1u << B[i][6]), m7 = (uint8_t)~(1u << B[i][7]);
+    const uint8_t m0 = (uint8_t) ~(1u << B[i][0]), m1 = (uint8_t) ~(1u << B[i][1]);
+    const uint8_t m2 = (uint8_t) ~(1u << B[i][2]), m3 = (uint8_t) ~(1u << B[i][3]);
+    const uint8_t m4 = (uint8_t) ~(1u << B[i][4]), m5 = (uint8_t) ~(1u << B[i][5]);
+    const uint8_t m6 = (uint8_t) ~(1u << B[i][6]), m7 = (uint8_t) ~(1u << B[i][7]);
     const uint8_t msk[8] = {m0, m1, m2, m3, m4, m5, m6, m7};
     for (size_t k = 0; k < cnt; k++) {
         const int64_t p = sp[k].p, a = p / 30;
@@ -706,8 +713,8 @@ static inline __attribute__((always_inline)) void het__cross_small(uint8_t *seg,
     }
 }
 
-static inline __attribute__((always_inline)) void het__cross_tier(uint8_t *seg, int64_t n, het__small *const *pr,
-                                                                  const size_t *npr)
+static inline __attribute__((always_inline)) void het__cross_tier(uint8_t *seg, int64_t n,
+                                                                  het__small *const *pr, const size_t *npr)
 {
     het__cross_small(seg, n, pr[0], npr[0], 0);
     het__cross_small(seg, n, pr[1], npr[1], 1);
@@ -738,13 +745,13 @@ static inline int het__ms_push(het__primes_sieve *sv, unsigned buf, unsigned l, 
  * a store and a precomputed distance), and files each prime under the
  * wheel index it stopped at.  A list's primes all start at the same wheel
  * index, so the jump into the unrolled wheel is predicted. */
-static inline __attribute__((always_inline)) int het__cross_steps(het__primes_sieve *sv, uint8_t *seg, int64_t n,
-                                                                  const int i)
+static inline __attribute__((always_inline)) int het__cross_steps(het__primes_sieve *sv, uint8_t *seg,
+                                                                  int64_t n, const int i)
 {
-    const uint8_t m0 = (uint8_t)~(1u << B[i][0]), m1 = (uint8_t)~(1u << B[i][1]);
-    const uint8_t m2 = (uint8_t)~(1u << B[i][2]), m3 = (uint8_t)~(1u << B[i][3]);
-    const uint8_t m4 = (uint8_t)~(1u << B[i][4]), m5 = (uint8_t)~(1u << B[i][5]);
-    const uint8_t m6 = (uint8_t)~(1u << B[i][6]), m7 = (uint8_t)~(1u << B[i][7]);
+    const uint8_t m0 = (uint8_t) ~(1u << B[i][0]), m1 = (uint8_t) ~(1u << B[i][1]);
+    const uint8_t m2 = (uint8_t) ~(1u << B[i][2]), m3 = (uint8_t) ~(1u << B[i][3]);
+    const uint8_t m4 = (uint8_t) ~(1u << B[i][4]), m5 = (uint8_t) ~(1u << B[i][5]);
+    const uint8_t m6 = (uint8_t) ~(1u << B[i][6]), m7 = (uint8_t) ~(1u << B[i][7]);
     const unsigned cur = sv->mcur, nxt = cur ^ 1;
     for (unsigned j0 = 0; j0 < 8; j0++) {
         const het__mentry *e = sv->ms[cur][i * 8 + j0];
@@ -760,14 +767,62 @@ static inline __attribute__((always_inline)) int het__cross_steps(het__primes_si
             switch (j0) {
             default:
                 for (;;) {
-                case 0: if (pos >= n) { j = 0; break; } seg[pos] &= m0; pos += d0; /* fall through */
-                case 1: if (pos >= n) { j = 1; break; } seg[pos] &= m1; pos += d1; /* fall through */
-                case 2: if (pos >= n) { j = 2; break; } seg[pos] &= m2; pos += d2; /* fall through */
-                case 3: if (pos >= n) { j = 3; break; } seg[pos] &= m3; pos += d3; /* fall through */
-                case 4: if (pos >= n) { j = 4; break; } seg[pos] &= m4; pos += d4; /* fall through */
-                case 5: if (pos >= n) { j = 5; break; } seg[pos] &= m5; pos += d5; /* fall through */
-                case 6: if (pos >= n) { j = 6; break; } seg[pos] &= m6; pos += d6; /* fall through */
-                case 7: if (pos >= n) { j = 7; break; } seg[pos] &= m7; pos += d7;
+                case 0:
+                    if (pos >= n) {
+                        j = 0;
+                        break;
+                    }
+                    seg[pos] &= m0;
+                    pos += d0; /* fall through */
+                case 1:
+                    if (pos >= n) {
+                        j = 1;
+                        break;
+                    }
+                    seg[pos] &= m1;
+                    pos += d1; /* fall through */
+                case 2:
+                    if (pos >= n) {
+                        j = 2;
+                        break;
+                    }
+                    seg[pos] &= m2;
+                    pos += d2; /* fall through */
+                case 3:
+                    if (pos >= n) {
+                        j = 3;
+                        break;
+                    }
+                    seg[pos] &= m3;
+                    pos += d3; /* fall through */
+                case 4:
+                    if (pos >= n) {
+                        j = 4;
+                        break;
+                    }
+                    seg[pos] &= m4;
+                    pos += d4; /* fall through */
+                case 5:
+                    if (pos >= n) {
+                        j = 5;
+                        break;
+                    }
+                    seg[pos] &= m5;
+                    pos += d5; /* fall through */
+                case 6:
+                    if (pos >= n) {
+                        j = 6;
+                        break;
+                    }
+                    seg[pos] &= m6;
+                    pos += d6; /* fall through */
+                case 7:
+                    if (pos >= n) {
+                        j = 7;
+                        break;
+                    }
+                    seg[pos] &= m7;
+                    pos += d7;
                 }
             }
             int rc = het__ms_push(sv, nxt, (unsigned)(i * 8) + j, pos - n, (uint32_t)a);
@@ -782,14 +837,22 @@ static inline __attribute__((always_inline)) int het__cross_steps(het__primes_si
 __attribute__((noinline)) static int het__cross_steps_all(het__primes_sieve *sv, uint8_t *seg, int64_t n)
 {
     int rc = HETERO_OK;
-    if (!rc) rc = het__cross_steps(sv, seg, n, 0);
-    if (!rc) rc = het__cross_steps(sv, seg, n, 1);
-    if (!rc) rc = het__cross_steps(sv, seg, n, 2);
-    if (!rc) rc = het__cross_steps(sv, seg, n, 3);
-    if (!rc) rc = het__cross_steps(sv, seg, n, 4);
-    if (!rc) rc = het__cross_steps(sv, seg, n, 5);
-    if (!rc) rc = het__cross_steps(sv, seg, n, 6);
-    if (!rc) rc = het__cross_steps(sv, seg, n, 7);
+    if (!rc)
+        rc = het__cross_steps(sv, seg, n, 0);
+    if (!rc)
+        rc = het__cross_steps(sv, seg, n, 1);
+    if (!rc)
+        rc = het__cross_steps(sv, seg, n, 2);
+    if (!rc)
+        rc = het__cross_steps(sv, seg, n, 3);
+    if (!rc)
+        rc = het__cross_steps(sv, seg, n, 4);
+    if (!rc)
+        rc = het__cross_steps(sv, seg, n, 5);
+    if (!rc)
+        rc = het__cross_steps(sv, seg, n, 6);
+    if (!rc)
+        rc = het__cross_steps(sv, seg, n, 7);
     sv->mcur ^= 1;
     return rc;
 }
@@ -833,7 +896,7 @@ static int het__cross_buckets(het__primes_sieve *sv, uint8_t *seg)
 {
     const uint64_t k = sv->k;
     const size_t slot = (size_t)(k & sv->mask), mask = sv->mask;
-    const uint64_t left = sv->end - (k << SEG_LOG);   /* bytes from this segment to the end */
+    const uint64_t left = sv->end - (k << SEG_LOG); /* bytes from this segment to the end */
     const het__wstep *st = het__cpu.step;
     het__bentry **tops = sv->top;
     int rc = HETERO_OK;
@@ -842,7 +905,7 @@ static int het__cross_buckets(het__primes_sieve *sv, uint8_t *seg)
         het__bblock *b = het__block_of(top);
         het__bentry *e = &b->e[1];
         if (e == top && !b->next)
-            break;          /* empty: done with this segment */
+            break; /* empty: done with this segment */
         /* the slot starts over with a fresh block, which collects the
          * primes that hit this segment again */
         het__bblock *nb = het__block_get(sv);
@@ -879,9 +942,9 @@ static int het__cross_buckets(het__primes_sieve *sv, uint8_t *seg)
  * (class i), as byte pos - S30 and wheel state w; p^2 < S, p >= 2^14.
  * Branch-free, for the vector units. */
 HET_CLONES("arch=x86-64-v4", "default")
-static void het__first_multiples(size_t n, const uint32_t *restrict av, const uint32_t *restrict ci, uint64_t S,
-                                 uint64_t S30, uint64_t end, uint32_t mask, uint64_t *restrict ent,
-                                 uint32_t *restrict slot)
+static void het__first_multiples(size_t n, const uint32_t *restrict av, const uint32_t *restrict ci,
+                                 uint64_t S, uint64_t S30, uint64_t end, uint32_t mask,
+                                 uint64_t *restrict ent, uint32_t *restrict slot)
 {
     /* signed arithmetic throughout: what the vector units have */
     const double Sd = (double)S;
@@ -916,9 +979,10 @@ static void het__first_multiples(size_t n, const uint32_t *restrict av, const ui
  * them, as p = 30 a[k] + R[ci[k]].  Whole words of the bitmap go byte by
  * byte without a branch per prime: eight entries written, as many kept as
  * the byte has primes. */
-static size_t het__gather(het__cursor *cp, uint64_t L, uint32_t *restrict a, uint32_t *restrict ci, size_t cap)
+static size_t het__gather(het__cursor *cp, uint64_t L, uint32_t *restrict a, uint32_t *restrict ci,
+                          size_t cap)
 {
-    het__cursor c = *cp;   /* in registers while it walks */
+    het__cursor c = *cp; /* in registers while it walks */
     size_t n = 0;
     /* the rest of the current word, prime by prime */
     while (n < cap && c.p && c.p <= L) {
@@ -940,7 +1004,7 @@ static size_t het__gather(het__cursor *cp, uint64_t L, uint32_t *restrict a, uin
                 a[n + k] = ab;
             n += het__cpu.nbits[v];
         }
-        c.v = 0;   /* the word is taken: on to the first prime of the next */
+        c.v = 0; /* the word is taken: on to the first prime of the next */
         het__cursor_next(&c);
     }
     /* the word across L, prime by prime */
@@ -1021,7 +1085,7 @@ static int het__enter(het__primes_sieve *sv, uint64_t reach_end)
         const unsigned i = cur->i, j = i;
         const uint64_t pos = p * (p / 30) - S30 + (p / 30) * R[j] + F[i][j];
         if (pos >= sv->end) {
-            sv->cur_done = 1;   /* neither it nor any larger prime hits */
+            sv->cur_done = 1; /* neither it nor any larger prime hits */
             break;
         }
         if (pos >= reach_end)
@@ -1079,8 +1143,8 @@ static int het__lane_start(het__primes_sieve *sv, const het__primes_base *b, uin
     sv->lane = lane;
     sv->nlanes = nlanes;
     if (sv->r > b->limit)
-        return hetero_fail(HETERO_E_INTERNAL, "primes: sieve needs primes up to %" PRIu64 ", has %" PRIu64, sv->r,
-                        b->limit);
+        return hetero_fail(HETERO_E_INTERNAL, "primes: sieve needs primes up to %" PRIu64 ", has %" PRIu64,
+                           sv->r, b->limit);
     for (int t = 0; t < 2; t++) {
         for (int i = 0; i < 8; i++)
             sv->npr[t][i] = 0;
@@ -1159,8 +1223,8 @@ static int het__lane_segment(het__primes_sieve *sv, uint8_t *seg, size_t *n_out)
     return rc;
 }
 
-int het_primes_sieve_range(het__primes_sieve *sv, const het__primes_base *b, uint64_t lo,
-                            uint64_t hi, het__primes_visit visit, void *arg, uint64_t *count)
+int het_primes_sieve_range(het__primes_sieve *sv, const het__primes_base *b, uint64_t lo, uint64_t hi,
+                           het__primes_visit visit, void *arg, uint64_t *count)
 {
     uint64_t tiny[3];
     *count = 0;
@@ -1198,13 +1262,13 @@ int het_primes_sieve_range(het__primes_sieve *sv, const het__primes_base *b, uin
 /* ---- teams: consecutive grains, every thread on every segment ------------- */
 
 #ifndef TEAM_RING
-#define TEAM_RING 8        /* segments a lane may run ahead of the slowest */
+#define TEAM_RING 8 /* segments a lane may run ahead of the slowest */
 #endif
 #ifndef TEAM_MAX_LANES
-#define TEAM_MAX_LANES 8   /* lanes per stream: each costs a segment fill and an AND */
+#define TEAM_MAX_LANES 8 /* lanes per stream: each costs a segment fill and an AND */
 #endif
 #ifndef TEAM_BUCKET_BYTES
-#define TEAM_BUCKET_BYTES (UINT64_C(4) << 30)   /* buckets of all streams together, at most about */
+#define TEAM_BUCKET_BYTES (UINT64_C(4) << 30) /* buckets of all streams together, at most about */
 #endif
 
 /* One stream of a team: nlanes lanes on the same segments, and where the
@@ -1212,23 +1276,23 @@ int het_primes_sieve_range(het__primes_sieve *sv, const het__primes_base *b, uin
 typedef struct het__tstream {
     het__primes_sieve **lane;
     unsigned nlanes;
-    uint8_t *ring;                  /* nring segment buffers per lane, lane by lane */
-    unsigned nring;                 /* TEAM_RING, or 1 for a stream of one lane */
-    int valid;                      /* the lanes stand at `done` */
-    uint64_t pos;                   /* bytes counted so far (a grain boundary) */
-    uint64_t done;                  /* bytes sieved so far, pos <= done < pos + SEG */
-    uint64_t carry;                 /* primes in [pos, done) */
+    uint8_t *ring;  /* nring segment buffers per lane, lane by lane */
+    unsigned nring; /* TEAM_RING, or 1 for a stream of one lane */
+    int valid;      /* the lanes stand at `done` */
+    uint64_t pos;   /* bytes counted so far (a grain boundary) */
+    uint64_t done;  /* bytes sieved so far, pos <= done < pos + SEG */
+    uint64_t carry; /* primes in [pos, done) */
     /* during a batch */
-    uint64_t b0, b1, start, nseg;   /* its piece [b0, b1), sieved from start on */
+    uint64_t b0, b1, start, nseg; /* its piece [b0, b1), sieved from start on */
     int reset;
-    _Atomic uint64_t free_for[TEAM_RING];   /* ring slot k holds segment free_for[k] next */
-    _Atomic unsigned arrive[TEAM_RING];     /* lanes done with the segment in slot k */
+    _Atomic uint64_t free_for[TEAM_RING]; /* ring slot k holds segment free_for[k] next */
+    _Atomic unsigned arrive[TEAM_RING];   /* lanes done with the segment in slot k */
 } het__tstream;
 
 struct het__primes_team {
     const het__primes_base *b;
-    uint64_t S30, lo, hi, nbytes;   /* the job: first wheel byte, range, bytes */
-    het__tstream **st;              /* st[0] stands where the last batch ended */
+    uint64_t S30, lo, hi, nbytes; /* the job: first wheel byte, range, bytes */
+    het__tstream **st;            /* st[0] stands where the last batch ended */
     unsigned nst;
 };
 
@@ -1274,7 +1338,7 @@ static int het__tstream_lanes(het__tstream *ts, unsigned nl)
     if (ts->nlanes == nl)
         return HETERO_OK;
     het__tstream_free(ts);
-    ts->nring = nl == 1 ? 1 : TEAM_RING;   /* one lane needs one buffer, and keeps it in cache */
+    ts->nring = nl == 1 ? 1 : TEAM_RING; /* one lane needs one buffer, and keeps it in cache */
     if (!(ts->lane = calloc(nl, sizeof *ts->lane)) ||
         !(ts->ring = aligned_alloc(64, (size_t)nl * ts->nring * SEG))) {
         het__tstream_free(ts);
@@ -1295,8 +1359,8 @@ static int het__tstream_lanes(het__tstream *ts, unsigned nl)
  * the job), the AND of nl <= 2 buffers, to the counts of the grains they
  * fall in (grain 0 starting at byte c0), or to the stream's carry past its
  * piece. */
-static void het__team_tally(het__tstream *ts, uint8_t *const *bufs, unsigned nl, uint64_t P, size_t x, size_t y,
-                            uint64_t c0, uint64_t gbytes, uint64_t *counts)
+static void het__team_tally(het__tstream *ts, uint8_t *const *bufs, unsigned nl, uint64_t P, size_t x,
+                            size_t y, uint64_t c0, uint64_t gbytes, uint64_t *counts)
 {
     while (x < y) {
         const uint64_t at = P + x;
@@ -1309,7 +1373,7 @@ static void het__team_tally(het__tstream *ts, uint8_t *const *bufs, unsigned nl,
         const uint64_t c = nl == 1 ? het__popcount(bufs[0] + x, z - x)
                                    : het__popcount_and(bufs[0] + x, bufs[1] + x, z - x);
         if (at >= ts->b1) {
-            ts->carry += c;   /* only the piece's last segment reaches past b1 */
+            ts->carry += c; /* only the piece's last segment reaches past b1 */
         } else {
 #pragma omp atomic
             counts[(at - c0) / gbytes] += c;
@@ -1372,7 +1436,7 @@ static int het__tstream_run(const het__primes_team *t, het__tstream *ts, unsigne
 }
 
 int het_primes_team_count(het__primes_team *t, uint64_t b0, uint64_t b1, uint64_t gbytes, uint64_t *counts,
-                           int nthreads)
+                          int nthreads)
 {
     if (b0 % gbytes || b1 > t->nbytes || b0 > b1 || gbytes < SEG)
         return hetero_fail(HETERO_E_INTERNAL, "primes: bad team batch [%" PRIu64 ", %" PRIu64 ")", b0, b1);
@@ -1463,7 +1527,7 @@ int het_primes_team_count(het__primes_team *t, uint64_t b0, uint64_t b1, uint64_
         het_errmsg_set(msg);
         return err;
     }
-    if (b0 == 0) {   /* 2, 3 and 5, outside the wheel, are in byte 0 */
+    if (b0 == 0) { /* 2, 3 and 5, outside the wheel, are in byte 0 */
         uint64_t tiny[3];
         counts[0] += het_primes_tiny(t->lo, t->hi, tiny);
     }
@@ -1471,7 +1535,8 @@ int het_primes_team_count(het__primes_team *t, uint64_t b0, uint64_t b1, uint64_
         het__tstream *ts = t->st[g];
         ts->pos = ts->b1;
         if (ts->nseg)
-            ts->done = ts->start + (ts->nseg << SEG_LOG) < t->nbytes ? ts->start + (ts->nseg << SEG_LOG) : t->nbytes;
+            ts->done = ts->start + (ts->nseg << SEG_LOG) < t->nbytes ? ts->start + (ts->nseg << SEG_LOG)
+                                                                     : t->nbytes;
         ts->valid = 1;
     }
     /* the stream that ended at b1 goes first: the next batch may continue it */
@@ -1501,7 +1566,8 @@ int het_primes_base_init(het__primes_base *b, uint64_t limit, int nthreads)
 {
     memset(b, 0, sizeof *b);
     if (limit > UINT32_MAX)
-        return hetero_fail(HETERO_E_INTERNAL, "primes: sieving primes above 2^32 requested (%" PRIu64 ")", limit);
+        return hetero_fail(HETERO_E_INTERNAL, "primes: sieving primes above 2^32 requested (%" PRIu64 ")",
+                           limit);
     b->pre = het_primes_pre_tables();
     b->limit = limit;
     b->nbytes = limit / 30 + 1;
@@ -1516,7 +1582,8 @@ int het_primes_base_init(het__primes_base *b, uint64_t limit, int nthreads)
         free(b0.bits);
         free(comp);
         het_primes_base_free(b);
-        return hetero_fail(HETERO_E_NOMEM, "primes: out of memory for the sieving primes up to %" PRIu64, limit);
+        return hetero_fail(HETERO_E_NOMEM, "primes: out of memory for the sieving primes up to %" PRIu64,
+                           limit);
     }
     for (uint64_t i = 2; i * i <= r0; i++)
         if (!comp[i])
@@ -1529,7 +1596,7 @@ int het_primes_base_init(het__primes_base *b, uint64_t limit, int nthreads)
 
     /* Level 1: the segmented sieve of [0, limit], in chunks across
      * threads, each chunk's segments copied straight into b->bits. */
-    const uint64_t chunk = UINT64_C(1) << 21;    /* bytes: 63M numbers */
+    const uint64_t chunk = UINT64_C(1) << 21; /* bytes: 63M numbers */
     const uint64_t nchunks = (b->nbytes + chunk - 1) / chunk;
     const uint64_t end = limit + 1;
     int nt = nthreads > 0 ? nthreads : omp_get_max_threads();

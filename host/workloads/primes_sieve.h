@@ -46,12 +46,12 @@
 
 /* What every sieve of a job shares, read-only once built. */
 typedef struct het__primes_base {
-    uint8_t *bits;    /* wheel bitmap of the primes 7..limit: byte k covers
+    uint8_t *bits;      /* wheel bitmap of the primes 7..limit: byte k covers
                          30k..30k+29; bits above limit are clear;
                          allocated to a multiple of 8 bytes, zero-padded */
-    uint64_t nbytes;  /* bytes in bits (limit / 30 + 1) */
-    uint64_t limit;   /* every prime <= limit is in bits */
-    uint64_t count;   /* number of primes in bits (7 <= p <= limit) */
+    uint64_t nbytes;    /* bytes in bits (limit / 30 + 1) */
+    uint64_t limit;     /* every prime <= limit is in bits */
+    uint64_t count;     /* number of primes in bits (7 <= p <= limit) */
     const uint8_t *pre; /* pre-sieve tables (het_primes_pre_tables()) */
 } het__primes_base;
 
@@ -84,8 +84,8 @@ typedef int (*het__primes_visit)(void *arg, uint64_t first, const uint8_t *bits,
 /* Counts the primes p with lo <= p < hi (2, 3 and 5 included) into *count
  * and, if visit is not NULL, hands every segment to it.  Needs
  * b->limit >= isqrt(hi - 1).  Any 0 <= lo <= hi <= 2^64 - 1. */
-int het_primes_sieve_range(het__primes_sieve *sv, const het__primes_base *b, uint64_t lo,
-                            uint64_t hi, het__primes_visit visit, void *arg, uint64_t *count);
+int het_primes_sieve_range(het__primes_sieve *sv, const het__primes_base *b, uint64_t lo, uint64_t hi,
+                           het__primes_visit visit, void *arg, uint64_t *count);
 
 /* A team: the sieve of one job's numbers [lo, hi) by consecutive grains,
  * every thread of a batch on every segment (each with its share of the
@@ -102,7 +102,7 @@ void het_primes_team_free(het__primes_team *t);
  * [lo, hi)).  b0 is a multiple of gbytes, gbytes >= HET_PRIMES_SEG_BYTES.
  * nthreads OpenMP threads share every segment. */
 int het_primes_team_count(het__primes_team *t, uint64_t b0, uint64_t b1, uint64_t gbytes, uint64_t *counts,
-                           int nthreads);
+                          int nthreads);
 
 /* Checks the CPU sieve's own tables (its pre-sieve tables, the first
  * bytes of the number line, the mod-210 wheel) against their definitions;

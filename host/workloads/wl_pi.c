@@ -33,9 +33,14 @@ typedef struct pi_state {
 #define PI_MAX_SAMPLES (UINT64_C(1) << 63)
 
 static const hetero_option pi_options[] = {
-    {.type = HETERO_OPT_COUNT, .name = "--samples", .metavar = "N",
+    {.type = HETERO_OPT_COUNT,
+     .name = "--samples",
+     .metavar = "N",
      .help = "number of random points (up to 2^63; 1e9 and 2.5e9 forms accepted)",
-     .offset = offsetof(pi_params, samples), .min = 1, .max = 9223372036854775808.0, .required = 1},
+     .offset = offsetof(pi_params, samples),
+     .min = 1,
+     .max = 9223372036854775808.0,
+     .required = 1},
     {.type = HETERO_OPT_END},
 };
 
@@ -57,7 +62,8 @@ static int pi_plan(hetero_job *job)
         return hetero_fail(HETERO_E_NOMEM, "pi: out of memory planning the job");
     s->grain_samples = pi_grain_samples(p->samples);
     hetero_job_set_state(job, s);
-    return hetero_job_set_grains(job, (p->samples + s->grain_samples - 1) / s->grain_samples, sizeof(uint64_t));
+    return hetero_job_set_grains(job, (p->samples + s->grain_samples - 1) / s->grain_samples,
+                                 sizeof(uint64_t));
 }
 
 static void pi_release(hetero_job *job)
@@ -193,7 +199,7 @@ static int pi_cl_fit(const hetero_job *job, const hetero_cl_caps *caps, size_t *
     size_t l = pi_local(caps);
     if (l * sizeof(uint64_t) > caps->local_mem)
         return hetero_fail(HETERO_E_NODEV, "needs %zu bytes of local memory, has %llu", l * sizeof(uint64_t),
-                        (unsigned long long)caps->local_mem);
+                           (unsigned long long)caps->local_mem);
     *local = l;
     return HETERO_OK;
 }
@@ -204,10 +210,7 @@ static int pi_cl_fit(const hetero_job *job, const hetero_cl_caps *caps, size_t *
  * everywhere else (GPUs, whose 64-bit integer multiplies run at a fraction
  * of the 32-bit rate: 7% faster than the lanes on an H200).  Both give the
  * same bits (bench/RESULTS.md has the figures). */
-static int pi_lanes64(const hetero_cl_caps *caps)
-{
-    return (caps->type & HETERO_DEVICE_CPU) != 0;
-}
+static int pi_lanes64(const hetero_cl_caps *caps) { return (caps->type & HETERO_DEVICE_CPU) != 0; }
 
 static size_t pi_cl_args(const hetero_job *job, const hetero_cl_caps *caps, hetero_karg *a, size_t max)
 {

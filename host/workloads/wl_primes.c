@@ -56,27 +56,27 @@ extern const char het_kernel_primes[];
 
 typedef struct primes_params {
     int have_range, have_nth;
-    uint64_t a, b;           /* --range A:B */
-    uint64_t n;              /* --nth N */
-    const char *print;       /* --print FILE ("-": stdout), NULL if none */
+    uint64_t a, b;     /* --range A:B */
+    uint64_t n;        /* --nth N */
+    const char *print; /* --print FILE ("-": stdout), NULL if none */
 } primes_params;
 
 typedef struct primes_state {
-    het__primes_base base;   /* sieving primes up to sqrt(hi - 1), pre-sieve tables */
-    uint64_t lo, hi;         /* the numbers sieved: [lo, hi) */
-    uint64_t start;          /* lo rounded down to a multiple of 30 */
-    uint64_t nbytes;         /* wheel bytes from start to hi */
+    het__primes_base base; /* sieving primes up to sqrt(hi - 1), pre-sieve tables */
+    uint64_t lo, hi;       /* the numbers sieved: [lo, hi) */
+    uint64_t start;        /* lo rounded down to a multiple of 30 */
+    uint64_t nbytes;       /* wheel bytes from start to hi */
     uint64_t grain_bytes;
-    uint64_t count;          /* result: primes in [lo, hi) */
-    uint64_t prime;          /* result (--nth): the Nth prime */
-    uint32_t *cl_primes;     /* the sieving primes 47 <= p < PRIMES_CL_MED_MAX,
+    uint64_t count;      /* result: primes in [lo, hi) */
+    uint64_t prime;      /* result (--nth): the Nth prime */
+    uint32_t *cl_primes; /* the sieving primes 47 <= p < PRIMES_CL_MED_MAX,
                                 ascending, for the kernel */
     uint32_t cl_nprimes;
     /* The CPU's sieve, kept between batches: a batch that starts where the
      * last one ended continues it without set-up.  A cache, not state of
      * the job: any batch gives the same counts with or without it. */
     pthread_mutex_t team_mu;
-    het__primes_team *team;  /* NULL until the first batch */
+    het__primes_team *team; /* NULL until the first batch */
 } primes_state;
 
 static int primes_parse_range(void *pv, const char *value)
@@ -97,9 +97,10 @@ static int primes_parse_range(void *pv, const char *value)
     p->have_range = 1;
     return HETERO_OK;
 bad_range:
-    return hetero_fail(HETERO_E_BADARG,
-                       "--range: expected A:B with whole numbers 0 <= A <= B <= 18446744073709551615, got '%s'",
-                       value ? value : "");
+    return hetero_fail(
+        HETERO_E_BADARG,
+        "--range: expected A:B with whole numbers 0 <= A <= B <= 18446744073709551615, got '%s'",
+        value ? value : "");
 }
 
 static int primes_parse_nth(void *pv, const char *value)
@@ -109,22 +110,31 @@ static int primes_parse_nth(void *pv, const char *value)
     if (rc == HETERO_OK)
         p->have_nth = 1;
     else if (value && strcmp(value, "0") != 0)
-        hetero_fail(HETERO_E_BADARG, "--nth: expected a whole number 1 <= N <= %" PRIu64
-                    " (the primes below 2^64), got '%s'", PRIMES_MAX_NTH, value);
+        hetero_fail(HETERO_E_BADARG,
+                    "--nth: expected a whole number 1 <= N <= %" PRIu64 " (the primes below 2^64), got '%s'",
+                    PRIMES_MAX_NTH, value);
     else
         hetero_fail(HETERO_E_BADARG, "--nth: expected N >= 1 (N = 1 gives 2), got '0'");
     return rc;
 }
 
 static const hetero_option primes_options[] = {
-    {.type = HETERO_OPT_CUSTOM, .name = "--range", .metavar = "A:B",
+    {.type = HETERO_OPT_CUSTOM,
+     .name = "--range",
+     .metavar = "A:B",
      .help = "count the primes p with A <= p < B (0 <= A <= B <= 2^64-1; 1e10 forms accepted)",
      .parse = primes_parse_range},
-    {.type = HETERO_OPT_CUSTOM, .name = "--nth", .metavar = "N",
-     .help = "find the Nth prime (N = 1 gives 2; N up to 425656284035217743)", .parse = primes_parse_nth},
-    {.type = HETERO_OPT_OUTPUT, .name = "--print", .metavar = "FILE",
+    {.type = HETERO_OPT_CUSTOM,
+     .name = "--nth",
+     .metavar = "N",
+     .help = "find the Nth prime (N = 1 gives 2; N up to 425656284035217743)",
+     .parse = primes_parse_nth},
+    {.type = HETERO_OPT_OUTPUT,
+     .name = "--print",
+     .metavar = "FILE",
      .help = "with --range: write the primes, one per line, ascending, to FILE ('-' for stdout)",
-     .offset = offsetof(primes_params, print), .stdout_ok = 1},
+     .offset = offsetof(primes_params, print),
+     .stdout_ok = 1},
     {.type = HETERO_OPT_END},
 };
 
@@ -136,7 +146,8 @@ static int primes_validate(void *pv)
     if (!p->have_range && !p->have_nth)
         return hetero_fail(HETERO_E_BADARG, "primes: expected --range A:B or --nth N");
     if (p->print && !p->have_range)
-        return hetero_fail(HETERO_E_BADARG, "--print: expected with --range A:B (it lists the primes of a range)");
+        return hetero_fail(HETERO_E_BADARG,
+                           "--print: expected with --range A:B (it lists the primes of a range)");
     return HETERO_OK;
 }
 
@@ -147,7 +158,7 @@ static double primes_ln(double x)
 {
     int e = 0;
     while (x >= 2.0) {
-        x /= 2.0;      /* exact */
+        x /= 2.0; /* exact */
         e++;
     }
     const double z = (x - 1.0) / (x + 1.0), z2 = z * z;
@@ -167,7 +178,7 @@ static double primes_ln(double x)
 uint64_t het_primes_nth_bound(uint64_t n)
 {
     if (n < 6)
-        return 12;   /* p_5 = 11 */
+        return 12; /* p_5 = 11 */
     const double x = (double)n, l = primes_ln(x), ll = primes_ln(l);
     double ub;
     if (n >= 688383)
@@ -177,7 +188,7 @@ uint64_t het_primes_nth_bound(uint64_t n)
     else
         ub = x * (l + ll);
     ub = ub * (1.0 + 1e-9) + 64.0;
-    if (ub >= 18446744073709551615.0)   /* rounds to 2^64 */
+    if (ub >= 18446744073709551615.0) /* rounds to 2^64 */
         return UINT64_MAX;
     return (uint64_t)ub + 1;
 }
@@ -198,7 +209,7 @@ uint64_t het_primes_grain_bytes(uint64_t nbytes, uint64_t sqrt_hi)
 static void primes_grain(const primes_state *s, uint64_t g, uint64_t *glo, uint64_t *ghi)
 {
     const uint64_t b0 = g * s->grain_bytes;
-    if (b0 >= s->nbytes || s->lo >= s->hi) {   /* only the single grain of an empty range */
+    if (b0 >= s->nbytes || s->lo >= s->hi) { /* only the single grain of an empty range */
         *glo = *ghi = s->hi;
         return;
     }
@@ -272,7 +283,7 @@ static int primes_cpu_batch(const hetero_job *job, uint64_t g0, uint64_t n, void
     const uint64_t b0 = g0 * s->grain_bytes;
     if (n == 0)
         return HETERO_OK;
-    if (b0 >= s->nbytes || s->lo >= s->hi) {   /* only the single grain of an empty range */
+    if (b0 >= s->nbytes || s->lo >= s->hi) { /* only the single grain of an empty range */
         memset(counts, 0, n * sizeof *counts);
         return HETERO_OK;
     }
@@ -322,14 +333,14 @@ static int primes_cl_list(primes_state *s)
 
 /* How the kernel runs on a device with these caps. */
 typedef struct primes_cl_shape {
-    size_t local;            /* work-items per group */
-    uint32_t seg_words;      /* __local sub-segment */
-    uint32_t p_small;        /* group primes: p < p_small */
-    uint32_t p_large;        /* large primes: p >= p_large */
-    uint32_t n_grp, n_med;   /* cl_primes[0, n_grp) are group primes, up to n_med lane primes */
-    uint64_t chunk_bytes;    /* wheel bytes of large-prime marks; 0: no large primes */
-    uint64_t scratch_bytes;  /* per work-group */
-    uint32_t solo;           /* lane primes one per work-item (1) or by teams of 8 (0) */
+    size_t local;           /* work-items per group */
+    uint32_t seg_words;     /* __local sub-segment */
+    uint32_t p_small;       /* group primes: p < p_small */
+    uint32_t p_large;       /* large primes: p >= p_large */
+    uint32_t n_grp, n_med;  /* cl_primes[0, n_grp) are group primes, up to n_med lane primes */
+    uint64_t chunk_bytes;   /* wheel bytes of large-prime marks; 0: no large primes */
+    uint64_t scratch_bytes; /* per work-group */
+    uint32_t solo;          /* lane primes one per work-item (1) or by teams of 8 (0) */
 } primes_cl_shape;
 
 static uint32_t primes_count_below(const primes_state *s, uint32_t bound)
@@ -366,15 +377,15 @@ static int primes_cl_shape_of(const hetero_job *job, const hetero_cl_caps *caps,
         l >>= 1;
     if (l < PRIMES_CL_MIN_LOCAL)
         return hetero_fail(HETERO_E_NODEV, "needs work-groups of %u work-items, the kernel allows %zu",
-                        PRIMES_CL_MIN_LOCAL, caps->max_wg);
+                           PRIMES_CL_MIN_LOCAL, caps->max_wg);
     uint64_t words = caps->local_mem / sizeof(uint32_t);
     if (words > PRIMES_CL_SEG_WORDS)
         words = PRIMES_CL_SEG_WORDS;
     words -= words % PRIMES_CL_SEG_STEP;
     if (words < PRIMES_CL_SEG_STEP || words < 2 * l)
         return hetero_fail(HETERO_E_NODEV, "needs %llu bytes of local memory, has %llu",
-                        (unsigned long long)(PRIMES_CL_SEG_STEP * sizeof(uint32_t)),
-                        (unsigned long long)caps->local_mem);
+                           (unsigned long long)(PRIMES_CL_SEG_STEP * sizeof(uint32_t)),
+                           (unsigned long long)caps->local_mem);
     const uint32_t seg_bytes = (uint32_t)words * 4;
     sh->local = l;
     sh->seg_words = (uint32_t)words;
@@ -435,7 +446,7 @@ typedef struct primes_nth_ctx {
     uint64_t prime;
 } primes_nth_ctx;
 
-#define PRIMES_FOUND 1   /* a visitor's "stop, found it" (positive: not an error) */
+#define PRIMES_FOUND 1 /* a visitor's "stop, found it" (positive: not an error) */
 
 static int primes_nth_visit(void *arg, uint64_t first, const uint8_t *bits, size_t nbytes)
 {
@@ -465,7 +476,7 @@ typedef struct primes_print_ctx {
     char *buf;
     size_t len, cap;
     uint64_t printed;
-    uint64_t *tmp;           /* decoded primes of one segment */
+    uint64_t *tmp; /* decoded primes of one segment */
 } primes_print_ctx;
 
 static int primes_print_flush(primes_print_ctx *c)
@@ -475,7 +486,8 @@ static int primes_print_flush(primes_print_ctx *c)
         int e = errno;
         if (c->to_stdout)
             return hetero_fail(HETERO_E_IO, "--print: writing stdout: %s", e ? strerror(e) : "write error");
-        return hetero_fail(HETERO_E_IO, "--print: writing '%s': %s", c->name, e ? strerror(e) : "write error");
+        return hetero_fail(HETERO_E_IO, "--print: writing '%s': %s", c->name,
+                           e ? strerror(e) : "write error");
     }
     c->len = 0;
     /* asked to stop while we stream: stop here, after whole lines */
@@ -510,7 +522,7 @@ static int primes_print_visit(void *arg, uint64_t first, const uint8_t *bits, si
 {
     primes_print_ctx *c = arg;
     if (hetero_job_cancelled(c->job))
-        return primes_print_flush(c);   /* whole lines out, then HETERO_E_INTERRUPTED */
+        return primes_print_flush(c); /* whole lines out, then HETERO_E_INTERRUPTED */
     size_t n = het_primes_decode(first, bits, nbytes, c->tmp);
     for (size_t i = 0; i < n; i++) {
         int rc = primes_print_one(c, c->tmp[i]);
@@ -554,7 +566,7 @@ static int primes_print_all(hetero_job *job)
         rc = primes_print_flush(&c);
     if (rc == HETERO_OK && c.printed != s->count)
         rc = hetero_fail(HETERO_E_INTERNAL, "--print: wrote %" PRIu64 " primes but counted %" PRIu64,
-                      c.printed, s->count);
+                         c.printed, s->count);
 out:
     free(c.buf);
     free(c.tmp);
@@ -573,8 +585,9 @@ static int primes_find_nth(hetero_job *job, const uint64_t *counts)
         before += counts[g];
     }
     if (g == hetero_job_grains(job))
-        return hetero_fail(HETERO_E_INTERNAL, "--nth: only %" PRIu64 " primes below the bound %" PRIu64
-                        ", fewer than %" PRIu64, s->count, s->hi, p->n);
+        return hetero_fail(HETERO_E_INTERNAL,
+                           "--nth: only %" PRIu64 " primes below the bound %" PRIu64 ", fewer than %" PRIu64,
+                           s->count, s->hi, p->n);
     uint64_t lo, hi, tiny[3], cnt;
     primes_grain(s, g, &lo, &hi);
     primes_nth_ctx c = {.k = p->n - before};
@@ -594,7 +607,8 @@ static int primes_find_nth(hetero_job *job, const uint64_t *counts)
         return HETERO_OK;
     }
     if (rc == HETERO_OK)
-        rc = hetero_fail(HETERO_E_INTERNAL, "--nth: grain %" PRIu64 " has fewer primes on the second sieve", g);
+        rc = hetero_fail(HETERO_E_INTERNAL, "--nth: grain %" PRIu64 " has fewer primes on the second sieve",
+                         g);
     return rc;
 }
 

@@ -44,7 +44,7 @@ typedef struct het_res_params {
     uint64_t paths, steps;
     double cap, mu, sigma, sbar, s0;
     int have_s0;
-    const char *trace;                 /* NULL when not asked for */
+    const char *trace; /* NULL when not asked for */
     const char *plot;
 } het_res_params;
 
@@ -70,26 +70,69 @@ static int het__res_initial(void *vp, const char *value)
 }
 
 static const hetero_option het__res_options[] = {
-    {.type = HETERO_OPT_COUNT, .name = "--paths", .metavar = "P", .help = "number of independent paths (required)",
-     .offset = offsetof(het_res_params, paths), .min = 1, .max = (double)HET_RES_MAX_PATHS, .required = 1},
-    {.type = HETERO_OPT_COUNT, .name = "--steps", .metavar = "T", .help = "steps per path (required)",
-     .offset = offsetof(het_res_params, steps), .min = 1, .max = (double)HET_RES_MAX_STEPS, .required = 1},
-    {.type = HETERO_OPT_REAL, .name = "--capacity", .metavar = "K", .help = "reservoir capacity K > 0 (default 100)",
-     .offset = offsetof(het_res_params, cap), .min = 0, .max = INFINITY, .def = "100"},
-    {.type = HETERO_OPT_REAL, .name = "--inflow-mean", .metavar = "MU", .help = "mean inflow per step, >= 0 (default 70)",
-     .offset = offsetof(het_res_params, mu), .min = 0, .max = INFINITY, .def = "70"},
-    {.type = HETERO_OPT_REAL, .name = "--inflow-sd", .metavar = "SIGMA",
-     .help = "inflow standard deviation, >= 0 (default 70)", .offset = offsetof(het_res_params, sigma), .min = 0,
-     .max = INFINITY, .def = "70"},
-    {.type = HETERO_OPT_REAL, .name = "--release", .metavar = "SBAR",
-     .help = "release demanded per step, >= 0 (default 70)", .offset = offsetof(het_res_params, sbar), .min = 0,
-     .max = INFINITY, .def = "70"},
-    {.type = HETERO_OPT_CUSTOM, .name = "--initial", .metavar = "S0", .help = "initial storage in [0, K] (default K)",
+    {.type = HETERO_OPT_COUNT,
+     .name = "--paths",
+     .metavar = "P",
+     .help = "number of independent paths (required)",
+     .offset = offsetof(het_res_params, paths),
+     .min = 1,
+     .max = (double)HET_RES_MAX_PATHS,
+     .required = 1},
+    {.type = HETERO_OPT_COUNT,
+     .name = "--steps",
+     .metavar = "T",
+     .help = "steps per path (required)",
+     .offset = offsetof(het_res_params, steps),
+     .min = 1,
+     .max = (double)HET_RES_MAX_STEPS,
+     .required = 1},
+    {.type = HETERO_OPT_REAL,
+     .name = "--capacity",
+     .metavar = "K",
+     .help = "reservoir capacity K > 0 (default 100)",
+     .offset = offsetof(het_res_params, cap),
+     .min = 0,
+     .max = INFINITY,
+     .def = "100"},
+    {.type = HETERO_OPT_REAL,
+     .name = "--inflow-mean",
+     .metavar = "MU",
+     .help = "mean inflow per step, >= 0 (default 70)",
+     .offset = offsetof(het_res_params, mu),
+     .min = 0,
+     .max = INFINITY,
+     .def = "70"},
+    {.type = HETERO_OPT_REAL,
+     .name = "--inflow-sd",
+     .metavar = "SIGMA",
+     .help = "inflow standard deviation, >= 0 (default 70)",
+     .offset = offsetof(het_res_params, sigma),
+     .min = 0,
+     .max = INFINITY,
+     .def = "70"},
+    {.type = HETERO_OPT_REAL,
+     .name = "--release",
+     .metavar = "SBAR",
+     .help = "release demanded per step, >= 0 (default 70)",
+     .offset = offsetof(het_res_params, sbar),
+     .min = 0,
+     .max = INFINITY,
+     .def = "70"},
+    {.type = HETERO_OPT_CUSTOM,
+     .name = "--initial",
+     .metavar = "S0",
+     .help = "initial storage in [0, K] (default K)",
      .parse = het__res_initial},
-    {.type = HETERO_OPT_OUTPUT, .name = "--trace", .metavar = "FILE",
-     .help = "write a CSV of storage percentiles over time", .offset = offsetof(het_res_params, trace)},
-    {.type = HETERO_OPT_OUTPUT, .name = "--plot", .metavar = "FILE",
-     .help = "draw the storage fan chart (FILE.svg or FILE.png)", .offset = offsetof(het_res_params, plot)},
+    {.type = HETERO_OPT_OUTPUT,
+     .name = "--trace",
+     .metavar = "FILE",
+     .help = "write a CSV of storage percentiles over time",
+     .offset = offsetof(het_res_params, trace)},
+    {.type = HETERO_OPT_OUTPUT,
+     .name = "--plot",
+     .metavar = "FILE",
+     .help = "draw the storage fan chart (FILE.svg or FILE.png)",
+     .offset = offsetof(het_res_params, plot)},
     {.type = HETERO_OPT_END},
 };
 
@@ -105,12 +148,15 @@ static int het__res_validate(void *vp)
     if (!(p->cap > 0.0))
         return hetero_fail(HETERO_E_BADARG, "--capacity: expected a number > 0, got %g", p->cap);
     if (p->paths > HET_RES_MAX_ITEMS / p->steps)
-        return hetero_fail(HETERO_E_BADARG, "--paths: expected --paths x --steps at most 2^62 path-steps, got %" PRIu64
-                        " x %" PRIu64, p->paths, p->steps);
+        return hetero_fail(HETERO_E_BADARG,
+                           "--paths: expected --paths x --steps at most 2^62 path-steps, got %" PRIu64
+                           " x %" PRIu64,
+                           p->paths, p->steps);
     if (!p->have_s0)
         p->s0 = p->cap;
     if (p->s0 > p->cap)
-        return hetero_fail(HETERO_E_BADARG, "--initial: expected a number in [0, %g] (the capacity), got %g", p->cap, p->s0);
+        return hetero_fail(HETERO_E_BADARG, "--initial: expected a number in [0, %g] (the capacity), got %g",
+                           p->cap, p->s0);
     /* the picture's format comes from the name; this build must draw */
     if (p->plot && het_draw_check("--plot", p->plot) != HETERO_OK)
         return HETERO_E_BADARG;
@@ -176,8 +222,10 @@ static uint64_t het__res_items(const hetero_job *job, uint64_t g0, uint64_t n)
     const het_res_params *p = hetero_job_params(job);
     const het_res_state *s = hetero_job_state(job);
     uint64_t a = g0 * s->grain_paths, b = (g0 + n) * s->grain_paths;
-    if (a > p->paths) a = p->paths;
-    if (b > p->paths) b = p->paths;
+    if (a > p->paths)
+        a = p->paths;
+    if (b > p->paths)
+        b = p->paths;
     return (b - a) * p->steps;
 }
 
@@ -258,8 +306,8 @@ static void het__res_advance_lanes(het_res_lanes *L, uint64_t p0, uint64_t t0, u
 
 /* Runs paths p0 .. p0+VL-1 over all T steps; with nt > 0 records S at the
  * traced steps into tv[i][lane]. */
-static void het__res_chunk(const het_res_model *m, uint64_t p0, uint64_t T, het_u32 nt,
-                           het_res_lanes *L, double (*tv)[HET_RES_VL])
+static void het__res_chunk(const het_res_model *m, uint64_t p0, uint64_t T, het_u32 nt, het_res_lanes *L,
+                           double (*tv)[HET_RES_VL])
 {
     for (int l = 0; l < HET_RES_VL; l++) {
         L->s[l] = m->s0;
@@ -296,7 +344,7 @@ static void het__res_samples(const het_res_model *m, uint64_t T, het_fan *f)
         L.s[l] = m->s0;
         L.sum[l] = L.nshort[l] = L.nspill[l] = 0.0;
     }
-    uint32_t next = 0;   /* the next traced step */
+    uint32_t next = 0; /* the next traced step */
     for (uint64_t t = 0;; t++) {
         for (int k = 0; k < f->ns; k++)
             het_fan_sample(f, k, t, L.s[k]);
@@ -341,7 +389,7 @@ static void het__res_grain(const hetero_job *job, uint64_t g, unsigned char *out
     for (uint64_t p0 = begin; p0 < end; p0 += HET_RES_VL) {
         int nact = end - p0 < HET_RES_VL ? (int)(end - p0) : HET_RES_VL;
         het__res_chunk(m, p0, p->steps, nt, &L, tv);
-        for (int l = 0; l < nact; l++) {   /* path order */
+        for (int l = 0; l < nact; l++) { /* path order */
             het_res_acc_add(&acc, L.sum[l], L.s[l], L.nshort[l], L.nspill[l]);
             rel[het_res_rel_bin((uint64_t)L.nshort[l], p->steps, nb)]++;
         }
@@ -368,7 +416,7 @@ static int het__res_cpu_batch(const hetero_job *job, uint64_t g0, uint64_t n, vo
     const size_t psize = hetero_job_partial_size(job);
     if (nthreads < 1)
         nthreads = 1;
-    /* Grains are independent; dynamic scheduling because the last grain
+        /* Grains are independent; dynamic scheduling because the last grain
      * may be short. */
 #pragma omp parallel for num_threads(nthreads) schedule(dynamic, 1)
     for (uint64_t i = 0; i < n; i++)
@@ -423,8 +471,8 @@ static int het__res_cl_fit(const hetero_job *job, const hetero_cl_caps *caps, si
  * value(bin, c, n) places the c-th of the bin's n members. */
 typedef double (*het__res_binval)(const void *ctx, uint64_t bin, uint64_t c, uint64_t n);
 
-static double het__res_rank_value(const uint64_t *h, uint64_t nbins, uint64_t i,
-                                  het__res_binval val, const void *ctx)
+static double het__res_rank_value(const uint64_t *h, uint64_t nbins, uint64_t i, het__res_binval val,
+                                  const void *ctx)
 {
     uint64_t cum = 0;
     for (uint64_t b = 0; b < nbins; b++) {
@@ -432,13 +480,13 @@ static double het__res_rank_value(const uint64_t *h, uint64_t nbins, uint64_t i,
             return val(ctx, b, i - cum, h[b]);
         cum += h[b];
     }
-    return val(ctx, nbins - 1, 0, 1);   /* not reached for i < total */
+    return val(ctx, nbins - 1, 0, 1); /* not reached for i < total */
 }
 
 /* Quantile q of N values by linear interpolation between order statistics
  * (rank h = q (N - 1), as numpy's default "linear" method). */
-static double het__res_quantile(const uint64_t *h, uint64_t nbins, uint64_t N, double q,
-                                het__res_binval val, const void *ctx)
+static double het__res_quantile(const uint64_t *h, uint64_t nbins, uint64_t N, double q, het__res_binval val,
+                                const void *ctx)
 {
     double pos = q * (double)(N - 1);
     uint64_t lo = (uint64_t)pos;
@@ -450,7 +498,10 @@ static double het__res_quantile(const uint64_t *h, uint64_t nbins, uint64_t N, d
     return a + frac * (b - a);
 }
 
-typedef struct het__res_relctx { uint64_t T; uint64_t nbins; } het__res_relctx;
+typedef struct het__res_relctx {
+    uint64_t T;
+    uint64_t nbins;
+} het__res_relctx;
 
 /* Shortfall count of a member of a reliability bin: exact when bins are
  * counts; otherwise the bin's counts k_lo .. k_hi are shared out evenly. */
@@ -460,7 +511,7 @@ static double het__res_rel_val(const void *vctx, uint64_t b, uint64_t c, uint64_
     if (ctx->nbins == ctx->T + 1)
         return (double)b;
     uint64_t klo = het__res_ceil_div(b * (ctx->T + 1), ctx->nbins);
-    uint64_t khi = het__res_ceil_div((b + 1) * (ctx->T + 1), ctx->nbins);  /* exclusive */
+    uint64_t khi = het__res_ceil_div((b + 1) * (ctx->T + 1), ctx->nbins); /* exclusive */
     return (double)klo + ((double)c + 0.5) / (double)n * (double)(khi - klo) - 0.5;
 }
 
@@ -488,12 +539,22 @@ static void het__res_mean_se(double sum, double sum2, uint64_t N, double scale, 
     }
     double var = (sum2 - n * mx * mx) / (n - 1.0);
     if (var < 0.0)
-        var = 0.0;     /* rounding when all paths agree */
+        var = 0.0; /* rounding when all paths agree */
     *se = sqrt(var / n) / scale;
 }
 
-static double het__res_get_f64(const unsigned char *src) { double v; memcpy(&v, src, 8); return v; }
-static uint64_t het__res_get_u64(const unsigned char *src) { uint64_t v; memcpy(&v, src, 8); return v; }
+static double het__res_get_f64(const unsigned char *src)
+{
+    double v;
+    memcpy(&v, src, 8);
+    return v;
+}
+static uint64_t het__res_get_u64(const unsigned char *src)
+{
+    uint64_t v;
+    memcpy(&v, src, 8);
+    return v;
+}
 
 static int het__res_outputs(hetero_job *job, const double *tsum, const uint64_t *thist);
 
@@ -513,7 +574,7 @@ static int het__res_merge(hetero_job *job, const void *partials)
         rc = hetero_fail(HETERO_E_NOMEM, "reservoir: out of memory merging partials");
         goto out;
     }
-    for (uint64_t g = 0; g < hetero_job_grains(job); g++) {   /* grain order */
+    for (uint64_t g = 0; g < hetero_job_grains(job); g++) { /* grain order */
         const unsigned char *q = base + g * hetero_job_partial_size(job);
         sum += het__res_get_f64(q + 0);
         sum2 += het__res_get_f64(q + 8);
@@ -543,7 +604,7 @@ static int het__res_merge(hetero_job *job, const void *partials)
     /* Reliability 1 - k/T rises as k falls: its q-quantile is 1 - (the
      * (1-q)-quantile of k) / T, taken at the mirrored rank. */
     het__res_relctx ctx = {p->steps, nb};
-    static const double qs[3] = {0.05, 0.50, 0.95};   /* reliability_p5, _p50, _p95 */
+    static const double qs[3] = {0.05, 0.50, 0.95}; /* reliability_p5, _p50, _p95 */
     for (int i = 0; i < 3; i++) {
         double kq = het__res_quantile(rel, nb, p->paths, 1.0 - qs[i], het__res_rel_val, &ctx);
         s->rel_p[i] = 1.0 - kq / T;
@@ -619,12 +680,14 @@ static int het__res_outputs(hetero_job *job, const double *tsum, const uint64_t 
     if (rc == HETERO_OK && p->plot && (out = hetero_job_output(job, "--plot"))) {
         errno = 0;
         if (fwrite(pic, 1, pic_len, out) != pic_len)
-            rc = hetero_fail(HETERO_E_IO, "--plot: writing '%s': %s", p->plot, errno ? strerror(errno) : "write error");
+            rc = hetero_fail(HETERO_E_IO, "--plot: writing '%s': %s", p->plot,
+                             errno ? strerror(errno) : "write error");
     }
     if (rc == HETERO_OK && p->trace && (out = hetero_job_output(job, "--trace"))) {
         errno = 0;
         if (fwrite(csv, 1, csv_len, out) != csv_len)
-            rc = hetero_fail(HETERO_E_IO, "--trace: writing '%s': %s", p->trace, errno ? strerror(errno) : "write error");
+            rc = hetero_fail(HETERO_E_IO, "--trace: writing '%s': %s", p->trace,
+                             errno ? strerror(errno) : "write error");
     }
     free(csv);
     free(pic);
@@ -633,8 +696,10 @@ static int het__res_outputs(hetero_job *job, const double *tsum, const uint64_t 
 
 /* ---- report ------------------------------------------------------------ */
 
-#define HET_RES_F64(nm, val) (hetero_field){.name = nm, .kind = HETERO_FIELD_F64, .v.f64 = (val)}
-#define HET_RES_U64(nm, val) (hetero_field){.name = nm, .kind = HETERO_FIELD_U64, .v.u64 = (val)}
+#define HET_RES_F64(nm, val)                                                                                 \
+    (hetero_field) { .name = nm, .kind = HETERO_FIELD_F64, .v.f64 = (val) }
+#define HET_RES_U64(nm, val)                                                                                 \
+    (hetero_field) { .name = nm, .kind = HETERO_FIELD_U64, .v.u64 = (val) }
 
 static size_t het__res_result(const hetero_job *job, hetero_field *o, size_t max)
 {
