@@ -8,8 +8,8 @@
 #
 # --diff shows what would change.  Without FILEs it checks every tracked
 # file.  To format a file: clang-format -i FILE.  The rules were written to
-# describe the code as it is (.clang-format); the tree is not yet formatted
-# as a whole, so today this lists files (it is not in CI yet).
+# describe the code as it was (.clang-format); the tree has been formatted
+# with them, and CI runs this check.
 # CLANG_FORMAT names another clang-format; the rules are read by
 # clang-format 14 (Debian 12), and other versions may break lines a little
 # differently.
