@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # hetero-bench's chart: drawn once, written as PNG and SVG from the same
 # drawing in one run, with no gnuplot anywhere (a gnuplot first in PATH
-# would leave a mark).  Both files carry the same drawn values; each bar's
+# would leave a mark; the rest of PATH stays, for the OpenCL driver's own
+# tools: PoCL links a kernel it has not cached with ld).  Both files carry the same drawn values; each bar's
 # value is its row's items/s and its length is to scale; the PNG's pixels
 # and the SVG's filled paths hold the same bars at the same places.
 # shellcheck source=bench_common.sh
@@ -19,7 +20,7 @@ chmod +x "$E2E_DIR/bin/gnuplot"
 devices=omp
 ids=$("$HETERO" devices --format json | python3 -c 'import json,sys; print(",".join(d["id"] for d in json.load(sys.stdin)["opencl"]))')
 [ -n "$ids" ] && devices="omp,${ids%%,*}"
-PATH="$E2E_DIR/bin" "$HETERO_BENCH" "${QUICK[@]}" --workloads pi,reservoir --devices "$devices" --format json \
+PATH="$E2E_DIR/bin:$PATH" "$HETERO_BENCH" "${QUICK[@]}" --workloads pi,reservoir --devices "$devices" --format json \
     --plot "$E2E_DIR/bars.png" --plot "$E2E_DIR/bars.svg" >"$E2E_DIR/b.json"
 [ ! -e "$E2E_DIR/gnuplot-ran" ] || fail "gnuplot was run"
 python3 "$here/charts.py" same "$E2E_DIR/bars.png" "$E2E_DIR/bars.svg"

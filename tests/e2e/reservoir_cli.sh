@@ -46,8 +46,8 @@ if [ "${HETERO_CHARTS:-0}" = 1 ]; then
     mkdir -p "$E2E_DIR/bin"
     printf '#!/bin/sh\necho ran >"%s/gnuplot-ran"\n' "$E2E_DIR" >"$E2E_DIR/bin/gnuplot"
     chmod +x "$E2E_DIR/bin/gnuplot"
-    PATH="$E2E_DIR/bin" "$HETERO" reservoir --paths 5000 --steps 300 --plot "$E2E_DIR/fan.png" --trace "$E2E_DIR/fan.csv" --quiet --no-progress --devices omp >/dev/null
-    PATH="$E2E_DIR/bin" "$HETERO" reservoir --paths 5000 --steps 300 --plot "$E2E_DIR/fan.svg" --quiet --no-progress --devices omp >/dev/null
+    PATH="$E2E_DIR/bin:$PATH" "$HETERO" reservoir --paths 5000 --steps 300 --plot "$E2E_DIR/fan.png" --trace "$E2E_DIR/fan.csv" --quiet --no-progress --devices omp >/dev/null
+    PATH="$E2E_DIR/bin:$PATH" "$HETERO" reservoir --paths 5000 --steps 300 --plot "$E2E_DIR/fan.svg" --quiet --no-progress --devices omp >/dev/null
     [ ! -e "$E2E_DIR/gnuplot-ran" ] || fail "gnuplot was run"
     [ "$(wc -l <"$E2E_DIR/fan.csv")" -eq 66 ] || fail "trace rows"
     python3 "$here/charts.py" same "$E2E_DIR/fan.png" "$E2E_DIR/fan.svg"
