@@ -395,7 +395,10 @@ struct hetero_workload {
     uint64_t (*items)(const hetero_job *job, uint64_t g0, uint64_t n);
 
     /* Computes grains [g0, g0 + n) into out (n * partial_size bytes, grain
-     * g0 first) with an OpenMP team of nthreads. */
+     * g0 first) with an OpenMP team of nthreads: its parallel regions ask
+     * for num_threads(nthreads), no more (the engine knows those threads
+     * as the job's own, and treats other busy threads as a device
+     * runtime's when a device straggles). */
     int (*cpu_batch)(const hetero_job *job, uint64_t g0, uint64_t n, void *out, int nthreads);
 
     /* Optional OpenCL path: the kernel's whole source (includes

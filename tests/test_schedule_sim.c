@@ -30,9 +30,11 @@
 
 typedef struct sim_spec {
     uint64_t width;
-    double wave_s;    /* one wave of `width` grains */
-    double latency_s; /* per batch, before it runs */
-    int depth;        /* batches kept in flight: 2 for a device, 1 for a team */
+    double wave_s;     /* one wave of `width` grains */
+    double latency_s;  /* per batch, before it runs */
+    int depth;         /* batches kept in flight: 2 for a device, 1 for a team */
+    int team;          /* an OpenMP team */
+    int on_team_cores; /* a CPU device beside the team */
 } sim_spec;
 
 typedef struct sim_batch {
@@ -112,6 +114,8 @@ static sim_result simulate_ranks(const sim_spec *specs, size_t nw, const size_t 
         w[i].spec = specs[i];
         rs->w[local[i]].width = specs[i].width;
         rs->w[local[i]].max_batch = total;
+        rs->w[local[i]].team = specs[i].team;
+        rs->w[local[i]].on_team_cores = specs[i].on_team_cores;
         asks[i] = 1;
     }
     uint64_t counter = 0, n_done = 0, copies = 0, takes = 0;
@@ -272,10 +276,29 @@ static void a_cpu_device_slower_than_the_team_leaves_it_the_cores(void **state)
     assert_true(het_sched_batch(&s, 0) >= 2);
 }
 
+/* The same rule over a whole job: a CPU device 8 times slower than the team
+ * leaves the job to it once measured (every grain still computed, the end
+ * no later than the team's alone); one twice as fast takes most of it. */
+static void a_cpu_device_beside_the_team_over_a_whole_job(void **state)
+{
+    (void)state;
+    const sim_spec team = {.width = 2, .wave_s = 0.010, .latency_s = 5e-6, .depth = 1, .team = 1};
+    const sim_spec slow = {.width = 2, .wave_s = 0.080, .latency_s = 50e-6, .depth = 2, .on_team_cores = 1};
+    const sim_spec fast = {.width = 2, .wave_s = 0.005, .latency_s = 50e-6, .depth = 2, .on_team_cores = 1};
+    sim_result alone = simulate(&team, 1, 5000, 0.1);
+    const sim_spec with_slow[] = {team, slow}, with_fast[] = {team, fast};
+    sim_result s1 = simulate(with_slow, 2, 5000, 0.1);
+    sim_result s2 = simulate(with_fast, 2, 5000, 0.1);
+    printf("  %-44s team alone %.3f s, with a slower CPU device %.3f s, with a faster one %.3f s\n",
+           "CPU device on the team's cores", alone.makespan, s1.makespan, s2.makespan);
+    assert_true(s1.makespan <= 1.05 * alone.makespan);
+    assert_true(s2.makespan <= 0.6 * alone.makespan);
+}
+
 static void sixty_four_workers_of_mixed_speeds_on_one_counter(void **state)
 {
     (void)state;
-    sim_spec specs[64];
+    sim_spec specs[64] = {{0}};
     for (int i = 0; i < 64; i++) {
         specs[i].width = 1 + (uint64_t)(i % 16);
         specs[i].wave_s = 0.005 + 0.045 * (double)((i * 37) % 64) / 63.0;
@@ -342,6 +365,7 @@ int main(void)
         cmocka_unit_test(a_two_thread_team_with_60_ms_grains),
         cmocka_unit_test(a_device_100_times_slower_than_the_cpu),
         cmocka_unit_test(a_cpu_device_slower_than_the_team_leaves_it_the_cores),
+        cmocka_unit_test(a_cpu_device_beside_the_team_over_a_whole_job),
         cmocka_unit_test(sixty_four_workers_of_mixed_speeds_on_one_counter),
         cmocka_unit_test(a_gpu_wider_than_the_whole_job_shares_it),
         cmocka_unit_test(a_thousand_ranks_with_a_gpu_each),

@@ -170,17 +170,23 @@ struct het_engine {
     uint64_t resumed;                   /* grains read from the journal */
     het_journal *journal;               /* rank 0, with --checkpoint */
     int shipping;                       /* another rank, with --checkpoint */
-    long own_tids[HET_MAX_OWN_THREADS]; /* the run's own threads: the main
-                                  thread, the workers' and the OpenMP teams'
-                                  (under the lock) */
+    long own_tids[HET_MAX_OWN_THREADS]; /* the ids this run added to the
+                                  process's own threads (het__own), to take
+                                  them out at the end */
     size_t n_own;
-    int peers_done;  /* rank 0: last words received from the
+    struct het_ticks *base; /* every thread's CPU ticks when the compute
+                               phase began (het__demote_foreign) */
+    size_t n_base;
+    int foreign_pending; /* a straggler was demoted: the main thread
+                               demotes the busy foreign threads (lock) */
+    int last_sent;       /* another rank: its last word went to rank 0 */
+    int peers_done;      /* rank 0: last words received from the
                                   others, by whichever call received them */
-    uint64_t noted;  /* grains in the journal (rank 0) */
-    int draining;    /* stop: no new batches, finish those in flight */
-    int stop_reason; /* the signal, or -1 for the time limit */
-    int closed;      /* the run is over: no commit any more */
-    int fatal;       /* code of the first fatal failure, or 0 */
+    uint64_t noted;      /* grains in the journal (rank 0) */
+    int draining;        /* stop: no new batches, finish those in flight */
+    int stop_reason;     /* the signal, or -1 for the time limit */
+    int closed;          /* the run is over: no commit any more */
+    int fatal;           /* code of the first fatal failure, or 0 */
     char fatal_msg[HETERO_MSG_MAX];
     size_t n_setup, n_started, n_finished;
     int go, abort_run;
@@ -207,6 +213,7 @@ static void het__unref(het_engine *e)
     free(e->partials);
     free(e->done);
     free(e->owner);
+    free(e->base);
     free(e);
 }
 
@@ -263,15 +270,59 @@ static int het__parse_fault(char *id, size_t id_size, uint64_t *n)
 
 /* ---- taking work ------------------------------------------------------- */
 
-/* A device's host thread that turned out to be a straggler yields the
- * host's cores: a simulator or a driver that runs kernels in the calling
- * thread computes there, and a GPU's thread, which only waits, loses
- * nothing.  Once per worker. */
-/* Notes a thread of the run's own (lock held). */
+/* ---- stragglers yield the cores ------------------------------------------ */
+
+/* The threads of every job running in this process (its main thread, its
+ * workers' and its OpenMP teams'): a straggler's demotion never touches
+ * them, whichever job's straggler it is.  An id that does not fit turns
+ * the demotion of foreign threads off (het__own_full). */
+static pthread_mutex_t het__own_lock = PTHREAD_MUTEX_INITIALIZER;
+static long het__own[HET_MAX_OWN_THREADS];
+static size_t het__n_own;
+static int het__own_full;
+
+/* Notes thread tid as one of the run's own. */
 static void het__own_thread(het_engine *e, long tid)
 {
-    if (e->n_own < HET_MAX_OWN_THREADS)
-        e->own_tids[e->n_own++] = tid;
+    pthread_mutex_lock(&het__own_lock);
+    int known = 0;
+    for (size_t i = 0; i < het__n_own && !known; i++)
+        known = het__own[i] == tid;
+    if (!known) {
+        if (het__n_own < HET_MAX_OWN_THREADS && e->n_own < HET_MAX_OWN_THREADS) {
+            het__own[het__n_own++] = tid;
+            e->own_tids[e->n_own++] = tid;
+        } else {
+            het__own_full = 1;
+        }
+    }
+    pthread_mutex_unlock(&het__own_lock);
+}
+
+/* The run is over: its threads are no longer anyone's to protect. */
+static void het__own_release(het_engine *e)
+{
+    pthread_mutex_lock(&het__own_lock);
+    for (size_t k = 0; k < e->n_own; k++)
+        for (size_t i = 0; i < het__n_own; i++)
+            if (het__own[i] == e->own_tids[k]) {
+                het__own[i] = het__own[--het__n_own];
+                break;
+            }
+    e->n_own = 0;
+    if (het__n_own == 0)
+        het__own_full = 0;
+    pthread_mutex_unlock(&het__own_lock);
+}
+
+static int het__is_own(long tid)
+{
+    pthread_mutex_lock(&het__own_lock);
+    int own = het__own_full;
+    for (size_t i = 0; i < het__n_own && !own; i++)
+        own = het__own[i] == tid;
+    pthread_mutex_unlock(&het__own_lock);
+    return own;
 }
 
 /* CPU time (clock ticks) thread tid of this process has used; -1 if it
@@ -295,14 +346,12 @@ static long het__thread_ticks(long tid)
     return (long)(utime + stime);
 }
 
-/* A straggler's device may compute on the host's cores in threads of its
- * runtime (PoCL's pool, a simulator's workers), not in the thread that
- * drives it: every thread of the process that is not the run's own and
- * has used CPU time (an idle one, such as MPI's progress thread or a
- * thread of the program's own that waits, is left alone) gets the lowest
- * priority, so that the workers copying the straggler's grains have the
- * cores.  Lock held. */
-static void het__demote_foreign(het_engine *e)
+typedef struct het_ticks {
+    long tid, ticks;
+} het_ticks;
+
+/* Calls fn(e, tid) for every thread of the process. */
+static void het__each_thread(het_engine *e, void (*fn)(het_engine *e, long tid))
 {
     DIR *d = opendir("/proc/self/task");
     if (!d)
@@ -311,37 +360,69 @@ static void het__demote_foreign(het_engine *e)
     while ((de = readdir(d))) {
         char *end;
         long tid = strtol(de->d_name, &end, 10);
-        if (tid <= 0 || *end)
-            continue;
-        int own = 0;
-        for (size_t i = 0; i < e->n_own && !own; i++)
-            own = e->own_tids[i] == tid;
-        if (own || het__thread_ticks(tid) < HET_FOREIGN_BUSY_TICKS)
-            continue;
-        errno = 0;
-        if (getpriority(PRIO_PROCESS, (id_t)tid) == 19 && errno == 0)
-            continue;
-        int rc = setpriority(PRIO_PROCESS, (id_t)tid, 19);
-        if (e->debug)
-            fprintf(stderr, "hetero: demote rank %d a device runtime's thread %ld: %s\n", het_par_rank(), tid,
-                    rc == 0 ? "lowest priority" : strerror(errno));
+        if (tid > 0 && !*end)
+            fn(e, tid);
     }
     closedir(d);
 }
 
-/* Worker w is a straggler: its thread, and the device runtime's busy
- * threads, yield the cores (lock held). */
+static void het__note_base(het_engine *e, long tid)
+{
+    long t = het__thread_ticks(tid);
+    het_ticks *b = realloc(e->base, (e->n_base + 1) * sizeof *b);
+    if (!b || t < 0) {
+        e->base = b ? b : e->base;
+        return;
+    }
+    e->base = b;
+    e->base[e->n_base++] = (het_ticks){tid, t};
+}
+
+/* Every thread's CPU time as the compute phase begins (main thread). */
+static void het__ticks_base(het_engine *e) { het__each_thread(e, het__note_base); }
+
+static void het__demote_one(het_engine *e, long tid)
+{
+    if (het__is_own(tid))
+        return;
+    long now = het__thread_ticks(tid), then = 0;
+    for (size_t i = 0; i < e->n_base; i++)
+        if (e->base[i].tid == tid)
+            then = e->base[i].ticks;
+    if (now < 0 || now - then < HET_FOREIGN_BUSY_TICKS)
+        return;
+    errno = 0;
+    if (getpriority(PRIO_PROCESS, (id_t)tid) == 19 && errno == 0)
+        return;
+    int rc = setpriority(PRIO_PROCESS, (id_t)tid, 19);
+    if (e->debug)
+        fprintf(stderr, "hetero: demote rank %d a device runtime's thread %ld: %s\n", het_par_rank(), tid,
+                rc == 0 ? "lowest priority" : strerror(errno));
+}
+
+/* A straggler's device may compute on the host's cores in threads of its
+ * runtime (PoCL's pool, a simulator's workers), not in the thread that
+ * drives it: every thread of the process that is no running job's own and
+ * has used CPU time since this run's compute phase began (an idle one,
+ * such as MPI's progress thread or a program's thread that waits, is left
+ * alone) gets the lowest priority, so that the workers copying the
+ * straggler's grains have the cores.  Main thread, lock not held. */
+static void het__demote_foreign(het_engine *e) { het__each_thread(e, het__demote_one); }
+
+/* Worker w is a straggler: its host thread yields the cores at once, and
+ * the main thread demotes the device runtime's busy threads next (lock
+ * held; once per worker). */
 static void het__demote(het_worker *w)
 {
     long tid = atomic_load(&w->tid);
-    if (!w->is_cl || w->demoted || tid <= 0)
+    if (!w->is_cl || w->demoted || tid <= 0 || !w->started || w->finished)
         return;
     w->demoted = 1;
+    w->e->foreign_pending = 1;
     int rc = setpriority(PRIO_PROCESS, (id_t)tid, 19);
     if (w->e->debug)
         fprintf(stderr, "hetero: demote rank %d %-8s (thread %ld): %s\n", het_par_rank(), w->st.id, tid,
                 rc == 0 ? "lowest priority" : strerror(errno));
-    het__demote_foreign(w->e);
 }
 
 /* Test seam: batch sizes at random in [1, 64]. */
@@ -1188,6 +1269,7 @@ static int het__journal_drain(het_engine *e)
     int rc = het__journal_step(e, 0);
     if (e->shipping) {
         int last = het_par_ship(NULL, 0, NULL, 0);
+        e->last_sent = 1;
         return rc ? rc : last;
     }
     if (!e->journal)
@@ -1212,8 +1294,10 @@ static int het__journal_stop(het_engine *e)
     if (e->shipping) {
         /* rank 0 answers once our grains are in the journal; until then
          * this rank stays, so that mpirun does not end the job under it */
-        if (rc == HETERO_OK)
+        if (rc == HETERO_OK && !e->last_sent) { /* the drain may have sent it */
             rc = het_par_ship(NULL, 0, NULL, 0);
+            e->last_sent = 1;
+        }
         if (rc || !het_par_wait_ack(2 * HET_STOP_GRACE_S))
             het_par_set_broken();
         return rc;
@@ -1645,6 +1729,7 @@ static int het__compute(het_engine *e, const het_run_opts *opts, hetero_report *
             resumed_items -= het_job_items(e->job, e->rem[2 * i], e->rem[2 * i + 1]);
     }
     int complete = 0, rc = HETERO_OK;
+    het__ticks_base(e);
     pthread_mutex_lock(&e->lock);
     for (;;) {
         het__notices(e);
@@ -1697,7 +1782,11 @@ static int het__compute(het_engine *e, const het_run_opts *opts, hetero_report *
             if (now - t_wind > HET_WIND_DOWN_GRACE_S)
                 break;
         }
+        int demote_foreign = e->foreign_pending;
+        e->foreign_pending = 0;
         pthread_mutex_unlock(&e->lock);
+        if (demote_foreign)
+            het__demote_foreign(e);
         /* the journal, the other ranks' share of it, the progress counts */
         if ((e->journal || e->shipping) && now - t_journal >= HET_JOURNAL_WRITE_S) {
             t_journal = now;
@@ -1936,6 +2025,7 @@ done:
                 if (e->w[i].started)
                     pthread_join(e->w[i].th, NULL);
         }
+        het__own_release(e);
         if (e->journal)
             het_journal_close(e->journal,
                               rc == HETERO_OK || rc == HETERO_E_INTERRUPTED || rc == HETERO_E_STOPPED, 0);

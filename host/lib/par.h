@@ -78,8 +78,9 @@ int het_par_receive_shipped(void *partials, size_t psize, uint64_t n_grains,
 void het_par_ack_all(void);
 int het_par_wait_ack(double seconds);
 
-/* Some rank may be gone (it did not answer while stopping): MPI_Finalize,
- * a collective, is skipped at the end. */
+/* The ranks are out of step (interrupted: some rank may be gone, or wait
+ * in a collective call this one will not make): MPI_Finalize, a
+ * collective, is skipped at the end and the launcher ends the others. */
 void het_par_set_broken(void);
 
 /* Collective: 1 on every rank when every rank passed the same v, 0 when
