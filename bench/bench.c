@@ -331,7 +331,7 @@ static void bench_progress(const char *fmt, ...)
      * the line reads the same in a log file */
     fprintf(stderr, "\rbench: [%zu/%zu] %s%*s", bench_progress_row, bench_progress_rows, line,
             bench_progress_len > n ? bench_progress_len - n : 0, "");
-    fflush(stderr);
+    (void)fflush(stderr); /* the progress line only: nowhere to report its loss */
     bench_progress_len = n;
 }
 
@@ -340,7 +340,7 @@ static void bench_progress_end(void)
     if (!bench_show_progress || !bench_progress_len)
         return;
     fprintf(stderr, "\r%*s\r", bench_progress_len + 24, "");
-    fflush(stderr);
+    (void)fflush(stderr); /* as above */
     bench_progress_len = 0;
 }
 
@@ -1100,7 +1100,7 @@ int main(int argc, char **argv)
     }
     /* a device thread left inside its driver: no exit handlers under it */
     if (het_engine_threads_left()) {
-        fflush(stderr);
+        (void)fflush(stderr); /* messages only: the status says the rest */
         _exit(status);
     }
     return status;

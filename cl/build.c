@@ -259,14 +259,14 @@ static unsigned char *cache_load(int dirfd, const char *dir, const char *key, si
     entry_sum(key, payload, (size_t)n, &got);
     if (memcmp(&want, &got, sizeof want) != 0)
         goto bad;
-    fclose(f);
+    (void)fclose(f); /* read only: nothing to lose */
     *len = (size_t)n;
     return payload;
 bad:
     hcl__debug("program cache: ignoring entry '%s/%s': damaged (length or checksum); rebuilding it", dir,
                name);
     free(payload);
-    fclose(f);
+    (void)fclose(f); /* read only */
     return NULL;
 }
 

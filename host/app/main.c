@@ -108,7 +108,7 @@ static void het__progress(void *ctx, double done, double rate, double left)
         fprintf(stderr, "hetero: %s %5.1f%%, %s %s/s, %s\n", wl->name, 100.0 * done, r, wl->item_name, l);
     else
         fprintf(stderr, "\r%s: %5.1f%%  %s %s/s  %s   \033[K", wl->name, 100.0 * done, r, wl->item_name, l);
-    fflush(stderr);
+    (void)fflush(stderr); /* the progress line only */
     p->shown = !p->lines;
 }
 
@@ -136,7 +136,7 @@ static int het__run(het_cli *cli)
     het_interrupt_forward(NULL, NULL);
     if (prog.shown) {
         fprintf(stderr, "\r\033[K");
-        fflush(stderr);
+        (void)fflush(stderr); /* the progress line only */
     }
     if (rc)
         return rc;
@@ -234,7 +234,7 @@ int main(int argc, char **argv)
     }
     /* a device thread left inside its driver: no exit handlers under it */
     if (het_engine_threads_left()) {
-        fflush(stderr);
+        (void)fflush(stderr); /* messages only: the status says the rest */
         _exit(status);
     }
     return status;
