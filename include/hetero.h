@@ -304,7 +304,7 @@ typedef struct hetero_option {
     size_t offset;       /* offsetof(params, field) */
     double min, max;     /* COUNT and REAL: inclusive bounds */
     const char *def;     /* default, as text (NULL: none; 0 for numbers) */
-    int required;        /* 1: the job needs it */
+    int required;        /* 1: the job needs it (usage marks it "(required)") */
     int stdout_ok;       /* OUTPUT: "-" means standard output */
     /* CUSTOM: parses value into params; bad input is
      * hetero_fail(HETERO_E_BADARG, "<name>: expected ..., got '<value>'") */

@@ -51,7 +51,7 @@ static void het__print_options(FILE *out, const hetero_option *o)
         /* an optional value ("[=lines]") sticks to the name */
         snprintf(left, sizeof left, "%s%s%s", o->name, o->metavar && o->metavar[0] != '[' ? " " : "",
                  o->metavar ? o->metavar : "");
-        fprintf(out, "  %-22s %s\n", left, o->help);
+        fprintf(out, "  %-22s %s%s\n", left, o->help, o->required ? " (required)" : "");
     }
 }
 

@@ -415,8 +415,8 @@ static int check_job(hetero_job *job)
     job->report_to_stderr = 0;
     for (const hetero_option *o = wl->options; o->type != HETERO_OPT_END; o++, i++) {
         if (o->required && !job->given[i] && !row_has_value(job->params, o))
-            return hetero_fail(HETERO_E_BADARG, "%s: required (%s %s: %s)", o->name, o->name, o->metavar,
-                               o->help);
+            return hetero_fail(HETERO_E_BADARG, "%s: required, expected %s %s: %s", o->name, o->name,
+                               o->metavar, o->help);
         if (o->type != HETERO_OPT_OUTPUT)
             continue;
         const char *path;
