@@ -454,6 +454,13 @@ FILE *hetero_job_output(hetero_job *job, const char *option);
 /* Nonzero once the job was asked to stop: a long merge (streaming a list)
  * stops at a clean point and returns HETERO_E_INTERRUPTED. */
 int hetero_job_cancelled(const hetero_job *job);
+/* Nonzero once the run needs no batch still in flight: every grain has a
+ * result, the run failed, or it was stopped (interrupted, or at the time
+ * limit) and the grace for batches in flight is over.  A cpu_batch whose
+ * grains can be long (seconds) polls it every tenth of a second or so and
+ * then returns HETERO_E_INTERRUPTED: the batch is dropped, never merged,
+ * and the run ends without waiting for it.  Cheap: an atomic load. */
+int hetero_job_abandoned(const hetero_job *job);
 
 /* Parsing helpers for CUSTOM options; each names opt in its message. */
 int hetero_parse_count(const char *opt, const char *s, uint64_t min, uint64_t max, uint64_t *out);

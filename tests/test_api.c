@@ -18,7 +18,9 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdatomic.h>
 #include <string.h>
+#include <time.h>
 
 #include <cjson/cJSON.h>
 #include <xxhash.h>
@@ -535,6 +537,78 @@ static const hetero_workload sq_workload = {
     .result = sq_result,
 };
 
+/* A workload whose grains never end on their own: its cpu_batch polls
+ * hetero_job_abandoned, as a workload with long grains should. */
+static _Atomic int endless_dropped;
+
+static int endless_cpu_batch(const hetero_job *job, uint64_t g0, uint64_t n, void *out, int nthreads)
+{
+    (void)g0;
+    (void)nthreads;
+    memset(out, 0, n * sizeof(uint64_t));
+    for (int ms = 0; ms < 60000; ms++) { /* a minute at most, should the test fail */
+        if (hetero_job_abandoned(job)) {
+            atomic_store(&endless_dropped, 1);
+            return HETERO_E_INTERRUPTED;
+        }
+        nanosleep(&(struct timespec){0, 1000000}, NULL);
+    }
+    return HETERO_OK;
+}
+
+static const hetero_workload endless_workload = {
+    .abi = HETERO_WORKLOAD_ABI,
+    .name = "api-endless",
+    .summary = "grains that last until the run drops them",
+    .item_name = "grains",
+    .params_size = sizeof(sq_params),
+    .options = sq_options,
+    .plan = sq_plan,
+    .release = sq_release,
+    .cpu_batch = endless_cpu_batch,
+    .merge = sq_merge,
+    .result = sq_result,
+};
+
+static void *cancel_soon(void *job)
+{
+    nanosleep(&(struct timespec){0, 200000000}, NULL);
+    hetero_job_cancel(job, 15);
+    return NULL;
+}
+
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+/* Cancelled, the run gives batches in flight a grace, then drops them: a
+ * batch that polls hetero_job_abandoned ends the run in seconds, with no
+ * result. */
+static void a_cancelled_run_drops_a_batch_that_polls(void **state)
+{
+    (void)state;
+    hetero_job *job = NULL;
+    assert_int_equal(hetero_job_create_for(&job, &endless_workload), HETERO_OK);
+    assert_int_equal(hetero_job_set(job, "--devices", "omp"), HETERO_OK);
+    assert_int_equal(hetero_job_set(job, "--threads", "1"), HETERO_OK);
+    pthread_t th;
+    double t0 = now_s();
+    assert_int_equal(pthread_create(&th, NULL, cancel_soon, job), 0);
+    int rc = hetero_job_run(job);
+    double dt = now_s() - t0;
+    assert_int_equal(pthread_join(th, NULL), 0);
+    assert_int_equal(rc, HETERO_E_INTERRUPTED);
+    assert_true(atomic_load(&endless_dropped));
+    assert_true(hetero_job_abandoned(job));
+    assert_true(dt < 30); /* the grace is 2 s; the batch alone would take a minute */
+    uint64_t sum = 0;
+    assert_int_not_equal(hetero_job_result_u64(job, "sum", &sum), HETERO_OK);
+    hetero_job_free(job);
+}
+
 /* 0^2 + 1^2 + ... + (n-1)^2 */
 static uint64_t sum_of_squares(uint64_t n) { return (n - 1) * n * (2 * n - 1) / 6; }
 
@@ -893,6 +967,7 @@ int main(void)
         cmocka_unit_test(text_and_csv_reports_carry_the_digest),
         cmocka_unit_test(report_written_to_a_stream_matches_the_rendering),
         cmocka_unit_test(own_workload_registers_and_runs),
+        cmocka_unit_test(a_cancelled_run_drops_a_batch_that_polls),
         cmocka_unit_test(own_workload_defaults_apply),
         cmocka_unit_test(own_workload_options_are_checked),
         cmocka_unit_test(own_workload_is_listed),

@@ -190,7 +190,8 @@ struct het_engine {
     char fatal_msg[HETERO_MSG_MAX];
     size_t n_setup, n_started, n_finished;
     int go, abort_run;
-    _Atomic int wind_down;    /* every grain has a result, or a fatal failure */
+    _Atomic int wind_down;    /* every grain has a result, a fatal failure, or
+                                 stopped and the grace is over (het__wind_down) */
     _Atomic uint64_t claimed; /* highest grain index handed out, as seen here */
     _Atomic uint64_t done_items;
     double t_start; /* het_engine_run began */
@@ -587,14 +588,23 @@ static void het__idle(het_engine *e)
 
 /* ---- committing results ------------------------------------------------ */
 
+/* No batch in flight is needed any more: workers stop taking, and a CPU
+ * batch that polls hetero_job_abandoned drops its work (an OpenMP team is
+ * joined at the end, so a long grain would otherwise hold up the run). */
+static void het__wind_down(het_engine *e)
+{
+    atomic_store(&e->job->abandon, 1);
+    atomic_store(&e->wind_down, 1);
+    pthread_cond_broadcast(&e->cond);
+}
+
 static void het__set_fatal(het_engine *e, int code, const char *msg)
 {
     if (!e->fatal) {
         e->fatal = code;
         het__copy(e->fatal_msg, sizeof e->fatal_msg, msg);
     }
-    atomic_store(&e->wind_down, 1);
-    pthread_cond_broadcast(&e->cond);
+    het__wind_down(e);
 }
 
 /* Commits batch b (its partials in `data`, n * psize bytes) that kept the
@@ -750,6 +760,8 @@ static int het__omp_run(het_worker *w)
             return rc;
         double t0 = het__now();
         rc = job->wl->cpu_batch(job, b.g0, b.n, w->stage, w->threads);
+        if (rc == HETERO_E_INTERRUPTED && hetero_job_abandoned(job))
+            return HETERO_OK; /* dropped: nobody needs it (het__wind_down) */
         if (rc)
             return rc;
         het__commit(w, &b, w->stage, het__now() - t0);
@@ -1772,10 +1784,8 @@ static int het__compute(het_engine *e, const het_run_opts *opts, hetero_report *
                 het__demote(&e->w[i]);
         }
         if (!atomic_load(&e->wind_down) &&
-            (complete || e->fatal || (e->draining && (!in_flight || now - t_stop > HET_STOP_GRACE_S)))) {
-            atomic_store(&e->wind_down, 1);
-            pthread_cond_broadcast(&e->cond);
-        }
+            (complete || e->fatal || (e->draining && (!in_flight || now - t_stop > HET_STOP_GRACE_S))))
+            het__wind_down(e);
         if (atomic_load(&e->wind_down)) {
             if (!t_wind)
                 t_wind = now;
@@ -1821,8 +1831,9 @@ static int het__compute(het_engine *e, const het_run_opts *opts, hetero_report *
     rep->compute_s = (complete ? e->t_last : het__now()) - e->t_compute0;
     pthread_mutex_unlock(&e->lock);
 
-    /* OpenMP teams are joined (a batch is short, and it reads the job);
-     * a device thread still inside the driver is left behind */
+    /* OpenMP teams are joined (they read the job; a batch still running
+     * polls hetero_job_abandoned, or is short); a device thread still
+     * inside the driver is left behind */
     for (size_t i = 0; i < e->nw; i++) {
         het_worker *w = &e->w[i];
         pthread_mutex_lock(&e->lock);
@@ -1910,6 +1921,7 @@ int het_engine_run(hetero_job *job, const het_run_opts *opts, hetero_report *rep
     if (!opts)
         opts = &defaults;
     memset(rep, 0, sizeof *rep);
+    atomic_store(&job->abandon, 0);
     double t_start = het__now();
     het_selection sel;
     hcl_info *infos = NULL;

@@ -584,6 +584,8 @@ int hetero_job_set_grains(hetero_job *job, uint64_t n_grains, size_t partial_siz
 
 int hetero_job_cancelled(const hetero_job *job) { return atomic_load(&((hetero_job *)job)->cancel) != 0; }
 
+int hetero_job_abandoned(const hetero_job *job) { return atomic_load(&((hetero_job *)job)->abandon) != 0; }
+
 void hetero_job_cancel(hetero_job *job, int signal_number)
 {
     int none = 0;

@@ -72,7 +72,8 @@ struct hetero_job {
     hetero_field result[HETERO_MAX_FIELDS];
     size_t n_result;
     char error[HETERO_MSG_MAX];
-    _Atomic int cancel; /* hetero_job_cancel: the signal number, or -1 */
+    _Atomic int cancel;  /* hetero_job_cancel: the signal number, or -1 */
+    _Atomic int abandon; /* hetero_job_abandoned: batches in flight are not needed */
     hetero_notice_fn notice;
     void *notice_ctx;
     hetero_progress_fn progress;

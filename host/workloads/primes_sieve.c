@@ -1407,7 +1407,7 @@ static void het__team_combine(const het__primes_team *t, het__tstream *ts, size_
  * up to nring segments apart, and a lane the OS holds back for a moment
  * holds the others back only when it has fallen that far behind. */
 static int het__tstream_run(const het__primes_team *t, het__tstream *ts, unsigned me, uint64_t c0,
-                            uint64_t gbytes, uint64_t *counts, _Atomic int *stop)
+                            uint64_t gbytes, uint64_t *counts, _Atomic int *stop, const hetero_job *job)
 {
     het__primes_sieve *sv = ts->lane[me];
     const unsigned nl = ts->nlanes;
@@ -1421,6 +1421,10 @@ static int het__tstream_run(const het__primes_team *t, het__tstream *ts, unsigne
             sched_yield();
         if (atomic_load_explicit(stop, memory_order_relaxed))
             break;
+        if (job && hetero_job_abandoned(job)) {
+            rc = hetero_fail(HETERO_E_INTERRUPTED, "primes: batch dropped, the run no longer needs it");
+            break;
+        }
         size_t n = 0;
         if ((rc = het__lane_segment(sv, ts->ring + ((size_t)me * ts->nring + slot) * SEG, &n)))
             break;
@@ -1436,7 +1440,7 @@ static int het__tstream_run(const het__primes_team *t, het__tstream *ts, unsigne
 }
 
 int het_primes_team_count(het__primes_team *t, uint64_t b0, uint64_t b1, uint64_t gbytes, uint64_t *counts,
-                          int nthreads)
+                          int nthreads, const hetero_job *job)
 {
     if (b0 % gbytes || b1 > t->nbytes || b0 > b1 || gbytes < SEG)
         return hetero_fail(HETERO_E_INTERNAL, "primes: bad team batch [%" PRIu64 ", %" PRIu64 ")", b0, b1);
@@ -1514,7 +1518,7 @@ int het_primes_team_count(het__primes_team *t, uint64_t b0, uint64_t b1, uint64_
             me -= t->st[g]->nlanes;
             g++;
         }
-        int rc = het__tstream_run(t, t->st[g], me, b0, gbytes, counts, &stop);
+        int rc = het__tstream_run(t, t->st[g], me, b0, gbytes, counts, &stop, job);
         if (rc) {
 #pragma omp critical(het__primes_team_err)
             if (!err) {

@@ -100,9 +100,11 @@ void het_primes_team_free(het__primes_team *t);
  * down to a multiple of 30), grain by grain: counts[g] gets the primes of
  * bytes [b0 + g * gbytes, b0 + (g + 1) * gbytes) (clipped to b1 and to
  * [lo, hi)).  b0 is a multiple of gbytes, gbytes >= HET_PRIMES_SEG_BYTES.
- * nthreads OpenMP threads share every segment. */
+ * nthreads OpenMP threads share every segment.  With job not NULL, the
+ * lanes stop between segments once hetero_job_abandoned(job) (a grain can
+ * hold trillions of numbers): HETERO_E_INTERRUPTED, counts unfinished. */
 int het_primes_team_count(het__primes_team *t, uint64_t b0, uint64_t b1, uint64_t gbytes, uint64_t *counts,
-                          int nthreads);
+                          int nthreads, const hetero_job *job);
 
 /* Checks the CPU sieve's own tables (its pre-sieve tables, the first
  * bytes of the number line, the mod-210 wheel) against their definitions;

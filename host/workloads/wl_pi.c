@@ -168,20 +168,36 @@ uint64_t het_pi_hits(uint64_t seed, uint64_t first, uint64_t last)
     return hits;
 }
 
+/* A grain holds up to 2^43 samples (hours on one core); it is counted in
+ * pieces of PI_PIECE samples (about a tenth of a second), and a batch the
+ * run no longer needs stops between two pieces.  The hit count is a sum
+ * of integers: the pieces change no bit of it. */
+#define PI_PIECE (UINT64_C(1) << 25)
+
 static int pi_cpu_batch(const hetero_job *job, uint64_t g0, uint64_t n, void *out, int nthreads)
 {
     const pi_params *p = hetero_job_params(job);
     const pi_state *s = hetero_job_state(job);
     uint64_t *hits = out;
+    int dropped = 0;
 #pragma omp parallel for num_threads(nthreads) schedule(dynamic, 1)
     for (uint64_t i = 0; i < n; i++) {
         uint64_t first = (g0 + i) * s->grain_samples;
         uint64_t last = first + s->grain_samples;
         if (last > p->samples)
             last = p->samples;
-        hits[i] = het_pi_hits(hetero_job_seed(job), first, last);
+        uint64_t h = 0;
+        for (uint64_t a = first; a < last; a += PI_PIECE) {
+            if (hetero_job_abandoned(job)) {
+#pragma omp atomic write
+                dropped = 1;
+                break;
+            }
+            h += het_pi_hits(hetero_job_seed(job), a, last - a > PI_PIECE ? a + PI_PIECE : last);
+        }
+        hits[i] = h;
     }
-    return HETERO_OK;
+    return dropped ? HETERO_E_INTERRUPTED : HETERO_OK;
 }
 
 /* Work-group size: a power of two up to 256 (the reduction halves it). */

@@ -297,7 +297,7 @@ static int primes_cpu_batch(const hetero_job *job, uint64_t g0, uint64_t n, void
         rc = het_primes_team_new(&own, &s->base, s->lo, s->hi);
     t = locked ? s->team : own;
     if (rc == HETERO_OK)
-        rc = het_primes_team_count(t, b0, b1, s->grain_bytes, counts, nthreads);
+        rc = het_primes_team_count(t, b0, b1, s->grain_bytes, counts, nthreads, job);
     if (locked)
         pthread_mutex_unlock(&s->team_mu);
     het_primes_team_free(own);

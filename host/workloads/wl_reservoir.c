@@ -304,29 +304,49 @@ static void het__res_advance_lanes(het_res_lanes *L, uint64_t p0, uint64_t t0, u
     }
 }
 
+/* Steps [t0, t1) in pieces of RES_PIECE steps (a grain of 32 paths may
+ * have billions), stopping between two once the run no longer needs the
+ * batch; returns 1 then.  Advancing from any step gives the same bits as
+ * one call (an odd t0 draws its pair again). */
+#define RES_PIECE (UINT64_C(1) << 18)
+
+static int het__res_advance_polled(het_res_lanes *L, uint64_t p0, uint64_t t0, uint64_t t1,
+                                   const het_res_model *m, const hetero_job *job)
+{
+    while (t0 < t1) {
+        if (hetero_job_abandoned(job))
+            return 1;
+        uint64_t t = t1 - t0 > RES_PIECE ? t0 + RES_PIECE : t1;
+        het__res_advance_lanes(L, p0, t0, t, m);
+        t0 = t;
+    }
+    return 0;
+}
+
 /* Runs paths p0 .. p0+VL-1 over all T steps; with nt > 0 records S at the
- * traced steps into tv[i][lane]. */
-static void het__res_chunk(const het_res_model *m, uint64_t p0, uint64_t T, het_u32 nt, het_res_lanes *L,
-                           double (*tv)[HET_RES_VL])
+ * traced steps into tv[i][lane].  Returns 1 when it stopped early
+ * (het__res_advance_polled). */
+static int het__res_chunk(const het_res_model *m, uint64_t p0, uint64_t T, het_u32 nt, het_res_lanes *L,
+                          double (*tv)[HET_RES_VL], const hetero_job *job)
 {
     for (int l = 0; l < HET_RES_VL; l++) {
         L->s[l] = m->s0;
         L->sum[l] = L->nshort[l] = L->nspill[l] = 0.0;
     }
-    if (nt == 0) {
-        het__res_advance_lanes(L, p0, 0, T, m);
-        return;
-    }
+    if (nt == 0)
+        return het__res_advance_polled(L, p0, 0, T, m, job);
     for (int l = 0; l < HET_RES_VL; l++)
         tv[0][l] = m->s0;
     uint64_t t0 = 0;
     for (het_u32 i = 1; i < nt; i++) {
         uint64_t t1 = het_res_trace_step(i, nt, T);
-        het__res_advance_lanes(L, p0, t0, t1, m);
+        if (het__res_advance_polled(L, p0, t0, t1, m, job))
+            return 1;
         for (int l = 0; l < HET_RES_VL; l++)
             tv[i][l] = L->s[l];
         t0 = t1;
     }
+    return 0;
 }
 
 /* The first ns paths (ns <= HET_RES_VL) at every step 0..T, handed to the
@@ -367,8 +387,9 @@ static void het__res_samples(const het_res_model *m, uint64_t T, het_fan *f)
 static void het__res_put_f64(unsigned char *dst, double v) { memcpy(dst, &v, 8); }
 static void het__res_put_u64(unsigned char *dst, uint64_t v) { memcpy(dst, &v, 8); }
 
-/* One grain's partial (layout in reservoir_common.h). */
-static void het__res_grain(const hetero_job *job, uint64_t g, unsigned char *out)
+/* One grain's partial (layout in reservoir_common.h); returns 1 when it
+ * stopped early (the run no longer needs it). */
+static int het__res_grain(const hetero_job *job, uint64_t g, unsigned char *out)
 {
     const het_res_params *p = hetero_job_params(job);
     const het_res_state *s = hetero_job_state(job);
@@ -388,7 +409,8 @@ static void het__res_grain(const hetero_job *job, uint64_t g, unsigned char *out
 
     for (uint64_t p0 = begin; p0 < end; p0 += HET_RES_VL) {
         int nact = end - p0 < HET_RES_VL ? (int)(end - p0) : HET_RES_VL;
-        het__res_chunk(m, p0, p->steps, nt, &L, tv);
+        if (het__res_chunk(m, p0, p->steps, nt, &L, tv, job))
+            return 1;
         for (int l = 0; l < nact; l++) { /* path order */
             het_res_acc_add(&acc, L.sum[l], L.s[l], L.nshort[l], L.nspill[l]);
             rel[het_res_rel_bin((uint64_t)L.nshort[l], p->steps, nb)]++;
@@ -408,20 +430,25 @@ static void het__res_grain(const hetero_job *job, uint64_t g, unsigned char *out
     het__res_put_f64(out + 40, acc.nshort2);
     het__res_put_u64(out + 48, (uint64_t)acc.nspill);
     het__res_put_f64(out + 56, acc.nspill2);
+    return 0;
 }
 
 static int het__res_cpu_batch(const hetero_job *job, uint64_t g0, uint64_t n, void *out, int nthreads)
 {
     unsigned char *base = out;
     const size_t psize = hetero_job_partial_size(job);
+    int dropped = 0;
     if (nthreads < 1)
         nthreads = 1;
         /* Grains are independent; dynamic scheduling because the last grain
      * may be short. */
 #pragma omp parallel for num_threads(nthreads) schedule(dynamic, 1)
     for (uint64_t i = 0; i < n; i++)
-        het__res_grain(job, g0 + i, base + i * psize);
-    return HETERO_OK;
+        if (het__res_grain(job, g0 + i, base + i * psize)) {
+#pragma omp atomic write
+            dropped = 1;
+        }
+    return dropped ? HETERO_E_INTERRUPTED : HETERO_OK;
 }
 
 /* ---- OpenCL ------------------------------------------------------------ */

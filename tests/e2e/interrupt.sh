@@ -8,8 +8,7 @@
 . "$(dirname "$0")/lib.sh"
 
 cd "$E2E_DIR" || fail "cd"
-# pi runs long enough to be interrupted (a grain of it at most: OpenMP
-# batches are joined), whatever the build's speed
+# pi runs long enough to be interrupted, whatever the build's speed
 python3 - "$HETERO" "${HETERO_BENCH:-}" "$(scaled 1e15)" <<'EOF' || fail "interruption (above)"
 import os, signal, subprocess, sys, time
 H, B, LONG = sys.argv[1], sys.argv[2], sys.argv[3]
@@ -77,6 +76,35 @@ if ok:
     nums = [int(l) for l in lines[:-1]]
     expect("--print - interrupted: the lines are the primes in order", nums[:4] == [2, 3, 5, 7] and
            all(a < b for a, b in zip(nums, nums[1:])), nums[-3:])
+
+# Grains of hours (a huge job has few, long grains): the batches in flight
+# get the stop grace (2 s), then the OpenMP team drops its batch; the run
+# ends within seconds of the signal, and of the time limit.
+def timed(argv, sig=None, after_s=1.0):
+    """Runs argv (signalled after after_s when sig is set); returns (rc, err,
+    seconds from the signal, or from the start)."""
+    p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    t0 = time.time()
+    if sig:
+        time.sleep(after_s)
+        t0 = time.time()
+        p.send_signal(sig)
+    try:
+        out, err = p.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        out, err = p.communicate()
+    return p.returncode, out, err.decode("utf-8", "replace"), time.time() - t0
+
+for argv in (["pi", "--samples", "9e18"], ["primes", "--range", "0:18446744073709551615"],
+             ["reservoir", "--paths", "64", "--steps", "1e9"]):
+    rc, out, err, dt = timed([H] + argv + ["--devices", "omp", "--no-progress"], signal.SIGTERM)
+    expect("%s (grains of hours), SIGTERM: exit 143 %.1f s after the signal" % (argv[0], dt),
+           rc == 143 and out == b"" and err == "hetero: interrupted\n" and dt < 30, (rc, err, dt))
+rc, out, err, dt = timed([H, "primes", "--range", "0:18446744073709551615", "--devices", "omp",
+                          "--time-limit", "5s", "--checkpoint", "huge.journal"])
+expect("primes (grains of hours), --time-limit 5s: exit 3 after %.1f s" % dt,
+       rc == 3 and out == b"" and "stopped at the time limit" in err and dt < 30, (rc, err, dt))
 
 if B:
     rc, out, err = run([B, "--workloads", "pi", "--devices", "omp", "--seconds", "100", "--no-progress"],
