@@ -1711,12 +1711,17 @@ static void het__go(het_engine *e, int abort_run)
 /* Announces workers retired since the last call (lock held). */
 static void het__notices(het_engine *e)
 {
+    size_t left = 0;
+    for (size_t i = 0; i < e->nw; i++)
+        left += !e->w[i].retired;
     for (size_t i = 0; i < e->nw; i++) {
         het_worker *w = &e->w[i];
         if (w->retired && !w->noticed) {
             w->noticed = 1;
-            het__notice(e->job, 1, "%s (%s) failed and was retired; the others finish its grains: %s",
-                        w->st.id, w->st.name, w->msg);
+            /* with nobody left, the run's error says it */
+            if (left)
+                het__notice(e->job, 1, "%s (%s) failed and was retired; the others finish its grains: %s",
+                            w->st.id, w->st.name, w->msg);
         }
     }
 }

@@ -79,6 +79,12 @@ static int parse_duration(const char *s, double *out)
     if (!end || end == s || !(v > 0) || v * unit > 1e9)
         return hetero_fail(HETERO_E_BADARG,
                            "--time-limit: expected a duration such as 90s, 45m or 2h, got '%s'", s ? s : "");
+    /* a stop takes the grace for batches in flight and a margin: a limit
+     * within that would stop before any work, every time it is resumed */
+    if (v * unit <= HET_TIME_LIMIT_MARGIN_S)
+        return hetero_fail(HETERO_E_BADARG,
+                           "--time-limit: expected more than %gs (stopping takes that long), got '%s'",
+                           HET_TIME_LIMIT_MARGIN_S, s);
     *out = v * unit;
     return HETERO_OK;
 }

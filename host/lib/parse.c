@@ -115,7 +115,8 @@ int hetero_parse_real(const char *opt, const char *s, double lo, double hi, doub
         return hetero_fail(HETERO_E_BADARG, "%s: expected a number, got nothing", opt);
     errno = 0;
     double v = strtod(s, &end);
-    if (*end || end == s || errno == ERANGE || !isfinite(v))
+    /* ERANGE for an underflow (1e-320) leaves the nearest double: kept */
+    if (*end || end == s || !isfinite(v))
         return hetero_fail(HETERO_E_BADARG, "%s: expected a finite number, got '%s'", opt, s);
     if (v < lo || v > hi) {
         if (isinf(hi))

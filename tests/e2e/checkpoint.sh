@@ -102,6 +102,9 @@ expect_bad_input "not a hetero journal" "$H" pi --samples 1e6 --devices omp --ch
 expect_bad_input "--checkpoint" "$H" pi --samples 1e6 --devices omp --checkpoint "$E2E_DIR/nodir/j"
 expect_bad_input "--checkpoint-remove: needs --checkpoint" "$H" pi --samples 1e6 --checkpoint-remove
 expect_bad_input "--time-limit" "$H" pi --samples 1e6 --time-limit 5x
+# within the time a stop takes (3 s), no run could ever do any work
+expect_bad_input "--time-limit" "$H" pi --samples 1e6 --time-limit 3s
+expect_bad_input "--time-limit" "$H" pi --samples 1e6 --time-limit 0.001
 
 # --time-limit: stops in time to write the journal, exit 3, resumable.
 j="$E2E_DIR/limit"
