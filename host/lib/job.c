@@ -16,6 +16,7 @@
 #include "engine.h"
 #include "format.h"
 #include "hcl.h"
+#include "output.h"
 #include "par.h"
 #include "tunables.h"
 
@@ -442,10 +443,14 @@ static int check_job(hetero_job *job)
             if (p->type != HETERO_OPT_OUTPUT)
                 continue;
             memcpy(&other, (char *)job->params + p->offset, sizeof other);
-            if (other && strcmp(other, path) == 0 && strcmp(path, "-") != 0)
-                return hetero_fail(HETERO_E_BADARG, "%s: expected another file than %s's, got '%s' for both",
-                                   o->name, p->name, path);
+            if (other && strcmp(other, "-") != 0 && het_out_same(other, path))
+                return hetero_fail(HETERO_E_BADARG, "%s: expected another file than %s's, got '%s' and '%s'",
+                                   o->name, p->name, path, other);
         }
+        if (job->run.checkpoint && het_out_same(job->run.checkpoint, path))
+            return hetero_fail(HETERO_E_BADARG,
+                               "%s: expected another file than --checkpoint's, got '%s' and '%s'", o->name,
+                               path, job->run.checkpoint);
     }
     if (job->run.checkpoint_every > 0 && !job->run.checkpoint)
         return hetero_fail(HETERO_E_BADARG, "--checkpoint-every: needs --checkpoint FILE");

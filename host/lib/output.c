@@ -106,6 +106,38 @@ static void het__target(const char *path, char *dst, size_t size)
         snprintf(dst, size, "%s", path);
 }
 
+/* path's folder resolved, then its last name: "<real folder>/<name>". */
+static int het__out_canon(const char *path, char *out, size_t n)
+{
+    const char *slash = strrchr(path, '/');
+    char dir[PATH_MAX], real[PATH_MAX];
+    if (slash) {
+        size_t k = slash == path ? 1 : (size_t)(slash - path);
+        if (k >= sizeof dir)
+            return -1;
+        memcpy(dir, path, k);
+        dir[k] = 0;
+    } else {
+        snprintf(dir, sizeof dir, ".");
+    }
+    if (!realpath(dir, real))
+        return -1;
+    int w = snprintf(out, n, "%s/%s", real, slash ? slash + 1 : path);
+    return w >= 0 && (size_t)w < n ? 0 : -1;
+}
+
+int het_out_same(const char *a, const char *b)
+{
+    if (strcmp(a, b) == 0)
+        return 1;
+    struct stat sa, sb;
+    if (stat(a, &sa) == 0 && stat(b, &sb) == 0)
+        return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+    char ca[2 * PATH_MAX], cb[2 * PATH_MAX];
+    return het__out_canon(a, ca, sizeof ca) == 0 && het__out_canon(b, cb, sizeof cb) == 0 &&
+           strcmp(ca, cb) == 0;
+}
+
 int het_out_check(const char *opt, const char *path)
 {
     struct stat st;

@@ -53,6 +53,11 @@ int het_stdout_close(const char *what);
  * the option in the message.  HETERO_OK or HETERO_E_BADARG. */
 int het_out_check(const char *opt, const char *path);
 
+/* 1 when paths a and b name one file: the same text, the same file on disk
+ * (hard links, symbolic links, "./x" and "x"), or, for a file not there
+ * yet, the same name in the same folder however the folder is spelled. */
+int het_out_same(const char *a, const char *b);
+
 enum het_out_kind { HET_OUT_NONE, HET_OUT_STDOUT, HET_OUT_FILE, HET_OUT_DIRECT };
 
 typedef struct het_out {

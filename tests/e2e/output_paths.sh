@@ -38,7 +38,15 @@ if [ "${HETERO_CHARTS:-0}" = 1 ]; then
     quick --plot "$H" reservoir --paths 1e9 --steps 1e3 --plot "$D/missing/f.png" --devices omp
     quick --plot "$H" reservoir --paths 1e9 --steps 1e3 --plot /proc/hetero-cannot-create.svg --devices omp
     quick --plot "$H" reservoir --paths 1e9 --steps 1e3 --plot "$D/same.svg" --trace "$D/same.svg" --devices omp
+    # one file however it is spelled: another path to it, or a link to it
+    quick --plot "$H" reservoir --paths 1e9 --steps 1e3 --plot "$D/same.svg" --trace "$D/dir/../same.svg" --devices omp
+    echo "old" >"$D/there.svg"
+    ln -s there.svg "$D/link.svg"
+    quick --plot "$H" reservoir --paths 1e9 --steps 1e3 --plot "$D/there.svg" --trace "$D/link.svg" --devices omp
 fi
+# an output over the journal
+quick --print "$H" primes --range 0:1e12 --print "$D/j.ck" --checkpoint "$D/dir/../j.ck" --devices omp
+quick --trace "$H" reservoir --paths 1e9 --steps 1e3 --trace "$D/j2.ck" --checkpoint "$D/j2.ck" --devices omp
 # nothing was created by the checks themselves
 left=$(find "$D" -name '.*.??????' | head -3)
 [ -z "$left" ] || fail "temporary files left by the checks: $left"
