@@ -332,11 +332,17 @@ int bench_compare_docs(const cJSON *run, const cJSON *base, double fail_on, benc
             o->status = BENCH_CMP_COMPARED;
             o->old_rate = bench_num(match, "items_per_s");
             o->noisy |= cJSON_IsTrue(bench_get(match, "noisy"));
-            if (o->old_rate > 0 && o->new_rate > 0) {
+            if (o->old_rate > 0 && o->new_rate > 0 && isfinite(o->old_rate) && isfinite(o->new_rate)) {
                 o->change_pct = 100.0 * (o->new_rate / o->old_rate - 1.0);
                 c->n_compared++;
                 o->regression = fail_on >= 0 && o->change_pct < -fail_on;
                 c->n_regressions += (size_t)o->regression;
+            } else {
+                /* a rate missing or not a positive number: never "compared"
+                 * and left out of --fail-on's count */
+                o->status = BENCH_CMP_INCOMPARABLE;
+                snprintf(o->reason, sizeof o->reason, "no positive items_per_s %s",
+                         o->old_rate > 0 && isfinite(o->old_rate) ? "in this run" : "in the baseline");
             }
         } else if (role) {
             used[rj] = 1;

@@ -156,6 +156,19 @@ rc=0
 { [ "$rc" -eq 3 ] && grep -q "no row could be compared" "$E2E_DIR/none.err"; } ||
     fail "--fail-on with nothing comparable: exit $rc, $(cat "$E2E_DIR/none.err")"
 echo "--fail-on with nothing comparable: exit 3: $(cat "$E2E_DIR/none.err")"
+# a baseline row without a positive rate is not comparable, never "compared"
+python3 - "$E2E_DIR" <<'PY'
+import json, sys
+b = json.load(open(f"{sys.argv[1]}/base.json"))
+b["results"][0]["items_per_s"] = "fast"
+json.dump(b, open(f"{sys.argv[1]}/norate.json", "w"))
+PY
+"$HETERO_BENCH" --results "$E2E_DIR/base.json" --compare "$E2E_DIR/norate.json" --fail-on 20 --format json \
+    >"$E2E_DIR/norate.out" 2>"$E2E_DIR/norate.err" || fail "a baseline row without a rate: $(cat "$E2E_DIR/norate.err")"
+json_check "$E2E_DIR/norate.out" "r['compare']['rows'][0]['status'] == 'not_comparable'" \
+    "'items_per_s' in r['compare']['rows'][0]['reason']" \
+    "r['compare']['compared'] == len(r['compare']['rows']) - 1" || fail "a baseline row without a rate was compared"
+echo "ok  a baseline row without a rate: not comparable"
 
 # ---- --fail-on in a live run: the report is printed, then exit 3 ----
 rc=0
