@@ -1028,6 +1028,8 @@ int main(int argc, char **argv)
     /* handlers first: parsing already creates (and removes) probe files */
     het_interrupt_install("hetero-bench", het_par_rank() == 0, 0);
     static bench b;
+    /* the baseline's name as messages show it: one line, whatever it holds */
+    static char baseline_shown[1024];
     rc = bench_parse(argc, argv, &b);
     /* every rank parses the same line, but only some can read --compare's
      * file: agree, so that no rank goes on alone into a collective run */
@@ -1053,7 +1055,8 @@ int main(int argc, char **argv)
         if (rank0) {
             rc = bench_compare_docs(b.doc, b.baseline, b.opt.fail_on, &b.cmp);
             b.have_cmp = rc == HETERO_OK;
-            b.cmp.baseline_path = b.opt.compare;
+            het_escape(b.opt.compare, baseline_shown, sizeof baseline_shown);
+            b.cmp.baseline_path = baseline_shown;
             if (rc == HETERO_OK)
                 rc = bench_print(&b, stdout);
             if (rc == HETERO_OK)
@@ -1066,7 +1069,8 @@ int main(int argc, char **argv)
         if (rc == HETERO_OK && rank0 && b.baseline) {
             rc = bench_compare_docs(b.doc, b.baseline, b.opt.fail_on, &b.cmp);
             b.have_cmp = rc == HETERO_OK;
-            b.cmp.baseline_path = b.opt.compare;
+            het_escape(b.opt.compare, baseline_shown, sizeof baseline_shown);
+            b.cmp.baseline_path = baseline_shown;
         }
         /* the plot first: if it cannot be drawn, no report claims success */
         if (rc == HETERO_OK && rank0 && b.opt.n_plots)

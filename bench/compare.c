@@ -26,6 +26,23 @@
 /* a bench report is a few kilobytes; this is generous */
 #define BENCH_MAX_REPORT (16u << 20)
 
+/* A report from disk is anyone's text: every control character in its
+ * strings (names, hosts, CPU models) becomes '?', so that nothing read
+ * from it can break a message's line or drive the terminal. */
+static void bench_defang(cJSON *node)
+{
+    for (; node; node = node->next) {
+        for (char *p = node->string; p && *p; p++)
+            if ((unsigned char)*p < 0x20 || *p == 0x7f)
+                *p = '?';
+        if (cJSON_IsString(node))
+            for (char *p = node->valuestring; p && *p; p++)
+                if ((unsigned char)*p < 0x20 || *p == 0x7f)
+                    *p = '?';
+        bench_defang(node->child);
+    }
+}
+
 int bench_load_report(const char *opt, const char *path, cJSON **out)
 {
     char *text = NULL;
@@ -55,6 +72,7 @@ int bench_load_report(const char *opt, const char *path, cJSON **out)
                            "(it reads 1 to %d)",
                            opt, path, BENCH_VERSION);
     }
+    bench_defang(doc->child);
     *out = doc;
     return HETERO_OK;
 }

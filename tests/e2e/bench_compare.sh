@@ -169,6 +169,24 @@ json_check "$E2E_DIR/norate.out" "r['compare']['rows'][0]['status'] == 'not_comp
     "'items_per_s' in r['compare']['rows'][0]['reason']" \
     "r['compare']['compared'] == len(r['compare']['rows']) - 1" || fail "a baseline row without a rate was compared"
 echo "ok  a baseline row without a rate: not comparable"
+# a baseline's text and name are shown without their control characters:
+# every message stays one line, nothing reaches the terminal raw
+python3 - "$E2E_DIR" <<'PY'
+import json, sys
+b = json.load(open(f"{sys.argv[1]}/fast.json"))
+b["run"]["host"] = "evil\nhost\x1b[31m"
+b["machine"]["cpu_model"] = "cpu\r\nmodel"
+json.dump(b, open(f"{sys.argv[1]}/evil\nname\x1b[1m.json", "w"))
+PY
+evil=$(printf '%s/evil\nname\033[1m.json' "$E2E_DIR")
+rc=0
+"$HETERO_BENCH" --results "$E2E_DIR/base.json" --compare "$evil" --fail-on 20 >"$E2E_DIR/evil.out" 2>"$E2E_DIR/evil.err" || rc=$?
+[ "$rc" -eq 3 ] || fail "a baseline with control characters: exit $rc, expected 3"
+[ "$(wc -l <"$E2E_DIR/evil.err")" -eq 1 ] || fail "the regression line is not one line: $(cat -v "$E2E_DIR/evil.err")"
+! LC_ALL=C grep -q $'[\x01-\x09\x0b-\x1f\x7f]' "$E2E_DIR/evil.out" "$E2E_DIR/evil.err" ||
+    fail "control characters from the baseline reached the output: $(cat -v "$E2E_DIR/evil.out")"
+grep -q 'evil?host?\[31m' "$E2E_DIR/evil.out" || fail "the baseline's host is not shown: $(cat -v "$E2E_DIR/evil.out")"
+echo "ok  a baseline's control characters are not printed raw"
 
 # ---- --fail-on in a live run: the report is printed, then exit 3 ----
 rc=0
