@@ -31,8 +31,10 @@ quick=0
 while [ $# -gt 0 ]; do
     case $1 in
         --quick) quick=1 ;;
-        --runs) runs=${2:?--runs: expected a number}; shift ;;
-        --build) build=${2:?--build: expected a folder}; shift ;;
+        --runs|--build)
+            [ $# -ge 2 ] || { echo "run.sh: $1: expected a value (--runs N, --build DIR)" >&2; exit 2; }
+            if [ "$1" = --runs ]; then runs=$2; else build=$2; fi
+            shift ;;
         -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
         *) echo "run.sh: unknown option '$1' (expected --quick, --runs N, --build DIR)" >&2; exit 2 ;;
     esac
