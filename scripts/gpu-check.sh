@@ -55,7 +55,7 @@ hetero="$build/hetero"
 # file for it (containers often ship only the library): point the loader at
 # one of our own, for this script's runs.
 if ! grep -q '"type":[[:space:]]*"gpu"' "$work/devices.json" && [ -z "${OCL_ICD_VENDORS:-}" ] &&
-    ldconfig -p 2>/dev/null | grep -q libnvidia-opencl.so.1; then
+    ldconfig -p 2>/dev/null | grep libnvidia-opencl.so.1 >/dev/null; then
     mkdir -p "$work/icd"
     echo libnvidia-opencl.so.1 >"$work/icd/nvidia.icd"
     export OCL_ICD_VENDORS="$work/icd"

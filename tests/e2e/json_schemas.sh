@@ -27,7 +27,7 @@ run_json primes hetero.report "$HETERO" primes --range 0:1e7 --devices omp --for
 run_json res hetero.report "$HETERO" reservoir --paths 1000 --steps 20 --devices omp --format json \
     --checkpoint "$E2E_DIR/j"
 run_json dev hetero.devices "$HETERO" devices --format json
-if opencl_ids | grep -q .; then
+if opencl_ids | grep . >/dev/null; then
     id=$(opencl_ids | head -1)
     HETERO_FAULT="$id@1" run_json fault hetero.report "$HETERO" pi --samples 1e7 --devices "$id,omp" --format json
 fi

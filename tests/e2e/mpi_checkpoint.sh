@@ -48,7 +48,7 @@ pid=$!
 wait_journal "$j"
 ranks=""
 for p in $(pgrep -f -- "--checkpoint $j"); do
-    if tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -q "^OMPI_COMM_WORLD_RANK="; then
+    if tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep "^OMPI_COMM_WORLD_RANK=" >/dev/null; then
         ranks="$ranks $p"
     fi
 done
@@ -90,7 +90,7 @@ pid=$!
 wait_journal "$j" 2000
 victim=""
 for p in $(pgrep -f -- "--checkpoint $j"); do
-    if tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qx "OMPI_COMM_WORLD_RANK=1"; then
+    if tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -x "OMPI_COMM_WORLD_RANK=1" >/dev/null; then
         victim=$p
     fi
 done
