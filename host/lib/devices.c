@@ -249,5 +249,5 @@ void het_cpu_model(char *buf, size_t size)
             break;
         }
     }
-    fclose(f);
+    (void)fclose(f); /* read only: nothing to lose */
 }

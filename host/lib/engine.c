@@ -336,7 +336,7 @@ static long het__thread_ticks(long tid)
     if (!f)
         return -1;
     size_t len = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
+    (void)fclose(f); /* read only: nothing to lose */
     buf[len] = 0;
     /* after the name's closing parenthesis: state, then utime and stime
      * are fields 14 and 15 of the line */

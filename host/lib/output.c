@@ -227,10 +227,11 @@ int het_out_open(het_out *o, const char *opt, const char *path)
     o->f = fdopen(fd, "w");
     if (!o->f || fchmod(fd, mode) != 0) {
         int e = errno;
+        /* failing already, nothing written: the file is removed */
         if (o->f)
-            fclose(o->f);
+            (void)fclose(o->f);
         else
-            close(fd);
+            (void)close(fd);
         o->f = NULL;
         unlink(o->tmp);
         het_cleanup_unregister(o->slot);
@@ -299,10 +300,12 @@ int het_out_commit(het_out *o)
 
 void het_out_discard(het_out *o)
 {
+    /* discarded on a failure already reported: the temporary file is
+     * removed below, and stdout's state is checked at exit (het_stdout_close) */
     if (o->kind == HET_OUT_STDOUT)
-        fflush(stdout);
+        (void)fflush(stdout);
     else if (o->f)
-        fclose(o->f);
+        (void)fclose(o->f);
     if (o->kind == HET_OUT_FILE) {
         unlink(o->tmp);
         het_cleanup_unregister(o->slot);
