@@ -53,7 +53,8 @@ const char *hetero_version(void);
     X(RUNTIME, 1, "run-time failure")                                                                        \
     X(INTERNAL, 1, "internal error")                                                                         \
     X(INTERRUPTED, 130, "interrupted")                                                                       \
-    X(STOPPED, 3, "stopped at the time limit")
+    X(STOPPED, 3, "stopped at the time limit")                                                               \
+    X(PEER, 1, "a peer rank was lost")
 
 enum hetero__error_index {
     HETERO__EI_ZERO = 0,

@@ -216,7 +216,8 @@ int main(int argc, char **argv)
         }
         if (!status)
             status = hetero_exit_status(HETERO_E_INTERRUPTED);
-    } else if (rc && rank0) {
+    } else if (rc && (rank0 || rc == HETERO_E_PEER)) {
+        /* a rank that lost rank 0 says so itself: nobody else will */
         if (status != 1) /* bad input, stopped at the time limit: a plain line */
             fprintf(stderr, "hetero: %s\n", hetero_errmsg());
         else

@@ -196,8 +196,10 @@ struct het_engine {
     _Atomic uint64_t done_items;
     double t_start; /* het_engine_run began */
     double t_compute0;
-    double t_last; /* when the last grain got its first result */
-    int debug;     /* HETERO_DEBUG_SCHED: one stderr line per batch */
+    double t_last;        /* when the last grain got its first result */
+    double longest_batch; /* seconds, of any batch committed here */
+    double peer_timeout;  /* --peer-timeout, or HET_PEER_TIMEOUT_S */
+    int debug;            /* HETERO_DEBUG_SCHED: one stderr line per batch */
 };
 
 static void het__unref(het_engine *e)
@@ -231,19 +233,42 @@ static void het__timed_wait(het_engine *e, double seconds)
 
 
 /* A notice ("a device was left out") for the job's notice callback; the
- * library itself prints nothing.  Rank 0's, or any rank's with `any`. */
-static void het__notice(const hetero_job *job, int any, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void het__notice(const hetero_job *job, int any, const char *fmt, ...)
+ * library itself prints nothing.  Under several ranks every rank's notice
+ * reaches rank 0's callback once, prefixed "rank R (host): " (a node whose
+ * driver is broken must not run CPU-only in silence); the other ranks send
+ * theirs there (het__remote_notices prints them). */
+static void het__notice(const hetero_job *job, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void het__notice(const hetero_job *job, const char *fmt, ...)
 {
-    if (!job->notice || (!any && het_par_rank() != 0))
+    if (!job->notice)
         return;
     char line[1024];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
-    job->notice(job->notice_ctx, line);
+    if (het_par_size() == 1) {
+        job->notice(job->notice_ctx, line);
+    } else if (!het_par_note(line)) {
+        char full[1100];
+        snprintf(full, sizeof full, "rank %d (%s): %s", het_par_rank(), het_par_host(), line);
+        job->notice(job->notice_ctx, full);
+    }
+}
+
+static void het__remote_notice(void *ctx, int rank, const char *host, const char *text)
+{
+    const hetero_job *job = ctx;
+    char full[1200];
+    snprintf(full, sizeof full, "rank %d (%s): %s", rank, host, text);
+    job->notice(job->notice_ctx, full);
+}
+
+/* Rank 0: the other ranks' notices that came in. */
+static void het__remote_notices(const hetero_job *job)
+{
+    if (job->notice)
+        het_par_notes_take(het__remote_notice, (void *)job);
 }
 
 /* ---- HETERO_FAULT ------------------------------------------------------ */
@@ -653,6 +678,8 @@ static void het__commit(het_worker *w, const het_batch *b, const unsigned char *
     w->st.items += items;
     w->st.batches++;
     w->st.busy_s += dt;
+    if (dt > e->longest_batch)
+        e->longest_batch = dt;
     het_sched_measure(&e->sched.w[w->idx], b->n, dt);
     atomic_fetch_add(&e->done_items, items);
     if (e->debug)
@@ -1287,6 +1314,8 @@ static int het__journal_drain(het_engine *e)
     if (!e->journal)
         return rc;
     while (e->peers_done < het_par_size() - 1) {
+        if (het_par_lost() >= 0)
+            return het_par_lost_fail();
         int r = het_par_receive_shipped(e->partials, e->psize, e->n_grains, het__got_shipped, e,
                                         &e->peers_done);
         if (r)
@@ -1450,7 +1479,7 @@ static int het__select(const hetero_job *job, const het_run_opts *opts, hetero_r
         rc = hcl_discover(infos, &n_infos);
         rep->discovery_s = het__now() - t0;
         if (rc == HETERO_OK && n_infos == 0 && !sel->asked_opencl_by_name)
-            het__notice(job, 0, "%s; the CPU carries the job",
+            het__notice(job, "%s; the CPU carries the job",
                         *hcl_discover_note() ? hcl_discover_note() : "no OpenCL platform found");
     }
     if (rc == HETERO_OK)
@@ -1469,8 +1498,8 @@ static int het__select(const hetero_job *job, const het_run_opts *opts, hetero_r
                              job->wl->name, hetero_errmsg());
         } else {
             excluded[i] = 1;
-            het__notice(job, 0, "%s (%s) left out: %s cannot run there: %s", info->id, info->name,
-                        job->wl->name, hetero_errmsg());
+            het__notice(job, "%s (%s) left out: %s cannot run there: %s", info->id, info->name, job->wl->name,
+                        hetero_errmsg());
         }
     }
     if (rc == HETERO_OK) {
@@ -1673,8 +1702,8 @@ static int het__start(het_engine *e, hetero_job *job, const het_run_opts *opts, 
             e->sched.w[i].gone = 1;
             snprintf(w->st.status, sizeof w->st.status, "excluded");
             het__copy(w->st.error, sizeof w->st.error, w->msg);
-            het__notice(job, 1, "%s (%s) left out: %s cannot run there: %s", w->st.id, w->st.name,
-                        job->wl->name, w->msg);
+            het__notice(job, "%s (%s) left out: %s cannot run there: %s", w->st.id, w->st.name, job->wl->name,
+                        w->msg);
             w->err = 0;
             continue;
         }
@@ -1720,7 +1749,7 @@ static void het__notices(het_engine *e)
             w->noticed = 1;
             /* with nobody left, the run's error says it */
             if (left)
-                het__notice(e->job, 1, "%s (%s) failed and was retired; the others finish its grains: %s",
+                het__notice(e->job, "%s (%s) failed and was retired; the others finish its grains: %s",
                             w->st.id, w->st.name, w->msg);
         }
     }
@@ -1799,9 +1828,17 @@ static int het__compute(het_engine *e, const het_run_opts *opts, hetero_report *
         }
         int demote_foreign = e->foreign_pending;
         e->foreign_pending = 0;
+        /* a peer silent for longer than a few of the longest batches is
+         * not lost yet: the timeout grows with them */
+        double peer_timeout = e->peer_timeout > 3 * e->longest_batch ? e->peer_timeout : 3 * e->longest_batch;
         pthread_mutex_unlock(&e->lock);
         if (demote_foreign)
             het__demote_foreign(e);
+        het_par_set_peer_timeout(peer_timeout);
+        het__remote_notices(e->job);
+        /* a lost peer ends the job; rank 0 writes the journal first */
+        if (rc == HETERO_OK && het_par_lost() >= 0)
+            rc = het_par_lost_fail();
         /* the journal, the other ranks' share of it, the progress counts */
         if ((e->journal || e->shipping) && now - t_journal >= HET_JOURNAL_WRITE_S) {
             t_journal = now;
@@ -1927,6 +1964,7 @@ int het_engine_run(hetero_job *job, const het_run_opts *opts, hetero_report *rep
         opts = &defaults;
     memset(rep, 0, sizeof *rep);
     atomic_store(&job->abandon, 0);
+    het_par_set_peer_timeout(opts->peer_timeout > 0 ? opts->peer_timeout : HET_PEER_TIMEOUT_S);
     double t_start = het__now();
     het_selection sel;
     hcl_info *infos = NULL;
@@ -1965,6 +2003,7 @@ int het_engine_run(hetero_job *job, const het_run_opts *opts, hetero_report *rep
     if ((rc = het__agree(rc, msg)))
         goto done;
     e->t_start = t_start;
+    e->peer_timeout = opts->peer_timeout > 0 ? opts->peer_timeout : HET_PEER_TIMEOUT_S;
     rc = het__resume(e);
     if ((rc = het__agree(rc, msg)))
         goto done;
@@ -1978,6 +2017,14 @@ int het_engine_run(hetero_job *job, const het_run_opts *opts, hetero_report *rep
         goto done;
 
     rc = het__compute(e, opts, rep);
+    if (rc == HETERO_E_PEER) {
+        /* no collective call can complete: rank 0 keeps what it has (the
+         * rerun resumes from it) and the job ends (het_par_finalize) */
+        snprintf(msg, sizeof msg, "%s", hetero_errmsg());
+        if (e->journal && het__journal_step(e, 0) == HETERO_OK)
+            (void)het_journal_sync(e->journal); /* the peer's loss is the error to report */
+        goto done;
+    }
     if (rc != HETERO_E_INTERRUPTED && (e->journal || e->shipping)) {
         int drained = het__journal_drain(e);
         rc = rc ? rc : drained;
@@ -2045,9 +2092,12 @@ done:
         het__own_release(e);
         if (e->journal)
             het_journal_close(e->journal,
-                              rc == HETERO_OK || rc == HETERO_E_INTERRUPTED || rc == HETERO_E_STOPPED, 0);
+                              rc == HETERO_OK || rc == HETERO_E_INTERRUPTED || rc == HETERO_E_STOPPED ||
+                                  rc == HETERO_E_PEER,
+                              0);
         e->journal = NULL;
-        if (rc == HETERO_E_INTERRUPTED)
+        het__remote_notices(job);
+        if (rc == HETERO_E_INTERRUPTED || rc == HETERO_E_PEER)
             het_counter_abandon(e->counter); /* no collective: a rank may be gone */
         else
             het_counter_close(e->counter);

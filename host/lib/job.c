@@ -50,6 +50,10 @@ const hetero_option het_common_options[] = {
      .name = "--time-limit",
      .metavar = "DURATION",
      .help = "stop in time to write the journal before DURATION (90s, 45m, 2h); exit 3"},
+    {.type = HETERO_OPT_CUSTOM,
+     .name = "--peer-timeout",
+     .metavar = "DURATION",
+     .help = "under MPI, a rank silent this long is lost and the job ends (default 30s)"},
     {.type = HETERO_OPT_FLAG, .name = "--quiet", .help = "no notices on stderr"},
     {.type = HETERO_OPT_END},
 };
@@ -57,8 +61,9 @@ const hetero_option het_common_options[] = {
 const hetero_option *hetero_common_options(void) { return het_common_options; }
 
 /* A duration: a number and a unit, s, m, h or d ("90s", "45m", "2h",
- * "1.5h"); a plain number is seconds. */
-static int parse_duration(const char *s, double *out)
+ * "1.5h"); a plain number is seconds.  More than `least` seconds, for the
+ * reason `why`. */
+static int parse_duration(const char *name, const char *s, double least, const char *why, double *out)
 {
     char *end = NULL;
     double v = s && *s ? strtod(s, &end) : -1;
@@ -78,14 +83,10 @@ static int parse_duration(const char *s, double *out)
             v = -1;
     }
     if (!end || end == s || !(v > 0) || v * unit > 1e9)
-        return hetero_fail(HETERO_E_BADARG,
-                           "--time-limit: expected a duration such as 90s, 45m or 2h, got '%s'", s ? s : "");
-    /* a stop takes the grace for batches in flight and a margin: a limit
-     * within that would stop before any work, every time it is resumed */
-    if (v * unit <= HET_TIME_LIMIT_MARGIN_S)
-        return hetero_fail(HETERO_E_BADARG,
-                           "--time-limit: expected more than %gs (stopping takes that long), got '%s'",
-                           HET_TIME_LIMIT_MARGIN_S, s);
+        return hetero_fail(HETERO_E_BADARG, "%s: expected a duration such as 90s, 45m or 2h, got '%s'", name,
+                           s ? s : "");
+    if (v * unit <= least)
+        return hetero_fail(HETERO_E_BADARG, "%s: expected more than %gs (%s), got '%s'", name, least, why, s);
     *out = v * unit;
     return HETERO_OK;
 }
@@ -123,8 +124,13 @@ static int set_common(hetero_job *job, const char *name, const char *value)
         r->checkpoint_remove = 1;
         return HETERO_OK;
     }
+    /* a stop takes the grace for batches in flight and a margin: a limit
+     * within that would stop before any work, every time it is resumed */
     if (strcmp(name, "--time-limit") == 0)
-        return parse_duration(value, &r->time_limit);
+        return parse_duration(name, value, HET_TIME_LIMIT_MARGIN_S, "stopping takes that long",
+                              &r->time_limit);
+    if (strcmp(name, "--peer-timeout") == 0)
+        return parse_duration(name, value, 4 * HET_BEAT_S, "a few heartbeats", &r->peer_timeout);
     if (strcmp(name, "--quiet") == 0) {
         r->quiet = 1;
         return HETERO_OK;

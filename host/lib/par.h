@@ -25,14 +25,47 @@ int het_par_local_rank(void); /* rank among the ranks of this node */
 int het_par_local_size(void);
 const char *het_par_host(void);
 
+/* The service.  Under MPI with more than one rank, every rank runs one
+ * thread of its own from het_par_init to het_par_finalize that speaks for
+ * it with point-to-point messages only (contract 11: nothing depends on
+ * one-sided progress, any transport, any MPI with THREAD_SERIALIZED):
+ *   - rank 0's serves the grain counter: a request {id, n, items done}
+ *     from any rank gets its grant {id, start} within HET_SERVE_POLL_US,
+ *     whatever rank 0's workers are doing;
+ *   - heartbeats: rank 0 beats to every rank and every rank to rank 0
+ *     each HET_BEAT_S (a request counts as one); a peer silent for longer
+ *     than the peer timeout is lost (rank 0 watches every rank, the others
+ *     rank 0): every wait in this file then ends with HETERO_E_PEER naming
+ *     the rank and its host, and het_par_finalize calls MPI_Abort;
+ *   - notices of ranks other than 0 travel to rank 0, which prints them.
+ * Every other MPI call here is non-blocking, tested under one lock, so no
+ * thread waits inside MPI and a wait notices a lost peer. */
+
+/* The lost rank, or -1; HETERO_E_PEER with its message when one is lost
+ * (HETERO_OK otherwise). */
+int het_par_lost(void);
+int het_par_lost_fail(void);
+/* Seconds of silence after which a peer is lost (HET_PEER_TIMEOUT_S until
+ * set; --peer-timeout). */
+void het_par_set_peer_timeout(double seconds);
+/* A rank other than 0: sends a notice line to rank 0 and returns 1; rank 0
+ * or a one-rank run: returns 0 (print it here). */
+int het_par_note(const char *text);
+/* Rank 0: calls fn for every notice the other ranks sent since the last
+ * call, in arrival order; returns how many. */
+size_t het_par_notes_take(void (*fn)(void *ctx, int rank, const char *host, const char *text), void *ctx);
+/* A rank's host name ("?" for a rank that does not exist). */
+const char *het_par_host_of(int rank);
+
 /* The grain counter: every rank takes [start, start + n) batches from one
- * global counter (MPI-3 fetch-and-add on rank 0's window; an atomic in a
- * one-rank run).  Collective open and close.  take() is thread-safe. */
+ * global counter (rank 0's, served by its service thread to the other
+ * ranks; an atomic in a one-rank run).  Collective open and close.  take()
+ * is thread-safe; on a rank other than 0 it waits one round trip. */
 typedef struct het_counter het_counter;
 int het_counter_open(het_counter **c, uint64_t total);
 int het_counter_take(het_counter *c, uint64_t n, uint64_t *start);
 void het_counter_close(het_counter *c);
-/* Frees this rank's side only, without the collective MPI_Win_free: for a
+/* Frees this rank's side only, without the collective barrier: for a
  * run that was interrupted, where a rank may be gone. */
 void het_counter_abandon(het_counter *c);
 
@@ -53,7 +86,8 @@ int het_par_gather_partials(void *all, size_t psize, const uint64_t *batches, si
 int het_par_gather_records(const void *mine, size_t count, size_t size, void **out, size_t *out_count);
 
 /* Work done, for progress across ranks: every rank adds the items it
- * finished (one-sided, to rank 0's window); rank 0 reads the total. */
+ * finished (its service reports them to rank 0 with each heartbeat); rank
+ * 0 reads the total. */
 int het_counter_add_done(het_counter *c, uint64_t items);
 uint64_t het_counter_done(het_counter *c); /* rank 0: every rank's items */
 

@@ -65,6 +65,21 @@
  * its driver call. */
 #define HET_WIND_DOWN_GRACE_S 0.02
 
+/* ---- ranks (par.c) -------------------------------------------------- */
+
+/* A peer silent this long is lost (--peer-timeout; the engine raises it to
+ * a few of the longest batch times when those are longer).  Shorter ends a
+ * job sooner after a host dies, but a rank stalled by a swapping node or
+ * a stopped VM is then taken for dead. */
+#define HET_PEER_TIMEOUT_S 30.0
+/* Heartbeats each way this often: a few per timeout at the smallest
+ * timeout allowed, and 2 messages a second per rank on rank 0 (2,000 a
+ * second at 1,000 ranks, against the tens of thousands it serves). */
+#define HET_BEAT_S 0.5
+/* Rank 0's service polls for requests at least this often (microseconds)
+ * while idle, faster while busy: a grant's worst wait on rank 0's side. */
+#define HET_SERVE_POLL_US 500
+
 /* ---- limits ---------------------------------------------------------- */
 
 /* OpenCL devices one process drives. */

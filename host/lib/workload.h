@@ -44,6 +44,9 @@ typedef struct het_run_opts {
     double checkpoint_every;
     int checkpoint_remove;
     double time_limit;
+    /* Under MPI: seconds of silence after which a peer rank is lost and
+     * the job ends (0 = HET_PEER_TIMEOUT_S). */
+    double peer_timeout;
 } het_run_opts;
 
 /* An OUTPUT option's file while the job merges. */
