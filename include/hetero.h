@@ -310,6 +310,16 @@ typedef struct hetero_option {
     /* CUSTOM: parses value into params; bad input is
      * hetero_fail(HETERO_E_BADARG, "<name>: expected ..., got '<value>'") */
     int (*parse)(void *params, const char *value);
+    /* 1: this option changes neither a partial nor the result (a progress
+     * setting, a label): it is left out of the job's identity.  Every
+     * other row is in it (OUTPUT rows excepted, which name files the run
+     * writes), so a journal or a rank with another value is refused
+     * naming the option, whether params_fields shows it or not. */
+    int not_identity;
+    /* CUSTOM, optional: writes the parsed value in params as canonical
+     * text (so that "1e3" and "1000" are one job); without it the job's
+     * identity holds the text as given.  Returns HETERO_OK. */
+    int (*format)(const void *params, char *buf, size_t size);
 } hetero_option;
 
 /* A field of a result or of the report's params. */
@@ -368,7 +378,9 @@ typedef struct hetero_karg {
 } hetero_karg;
 #define HETERO_MAX_KARGS 24
 
-#define HETERO_WORKLOAD_ABI 1
+/* The version of hetero_workload and hetero_option a description was
+ * compiled against; 2: hetero_option has not_identity and format. */
+#define HETERO_WORKLOAD_ABI 2
 
 struct hetero_workload {
     unsigned abi;                 /* HETERO_WORKLOAD_ABI */

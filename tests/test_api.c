@@ -18,6 +18,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <stdatomic.h>
 #include <string.h>
 #include <time.h>
@@ -537,6 +538,121 @@ static const hetero_workload sq_workload = {
     .result = sq_result,
 };
 
+/* A workload whose options the library knows only as CUSTOM rows and
+ * that has no params_fields hook: --scale changes every partial, --label
+ * changes nothing (marked not_identity).  Contract 14: a journal or a rank
+ * with another --scale must be refused naming it. */
+typedef struct sc_params {
+    uint64_t grains;
+    double scale;
+    char label[16];
+} sc_params;
+
+static int sc_parse_scale(void *pv, const char *value)
+{
+    return hetero_parse_real("--scale", value, 1e-3, 1e3, &((sc_params *)pv)->scale);
+}
+
+static int sc_parse_label(void *pv, const char *value)
+{
+    snprintf(((sc_params *)pv)->label, sizeof((sc_params *)pv)->label, "%s", value);
+    return HETERO_OK;
+}
+
+static const hetero_option sc_options[] = {
+    {.type = HETERO_OPT_COUNT,
+     .name = "--grains",
+     .metavar = "N",
+     .help = "number of grains",
+     .offset = offsetof(sc_params, grains),
+     .min = 1,
+     .max = 1e6,
+     .def = "10"},
+    {.type = HETERO_OPT_CUSTOM,
+     .name = "--scale",
+     .metavar = "X",
+     .help = "scales every partial",
+     .def = "1",
+     .parse = sc_parse_scale},
+    {.type = HETERO_OPT_CUSTOM,
+     .name = "--label",
+     .metavar = "TEXT",
+     .help = "a name for the run",
+     .parse = sc_parse_label,
+     .not_identity = 1},
+    {.type = HETERO_OPT_END},
+};
+
+static int sc_cpu_batch(const hetero_job *job, uint64_t g0, uint64_t n, void *out, int nthreads)
+{
+    (void)nthreads;
+    const sc_params *p = hetero_job_params(job);
+    uint64_t *partial = out;
+    for (uint64_t i = 0; i < n; i++)
+        partial[i] = (uint64_t)(p->scale * 1000.0) * (g0 + i);
+    return HETERO_OK;
+}
+
+static int sc_plan(hetero_job *job)
+{
+    const sc_params *p = hetero_job_params(job);
+    uint64_t *sum = calloc(1, sizeof *sum);
+    if (!sum)
+        return hetero_fail(HETERO_E_NOMEM, "scaled: out of memory");
+    hetero_job_set_state(job, sum);
+    return hetero_job_set_grains(job, p->grains, sizeof(uint64_t));
+}
+
+static const hetero_workload sc_workload = {
+    .abi = HETERO_WORKLOAD_ABI,
+    .name = "api-scaled",
+    .summary = "sum of scale*1000*g over the grains",
+    .item_name = "grains",
+    .params_size = sizeof(sc_params),
+    .options = sc_options,
+    .plan = sc_plan,
+    .release = sq_release,
+    .cpu_batch = sc_cpu_batch,
+    .merge = sq_merge,
+    .result = sq_result,
+};
+
+/* Runs api-scaled with --scale and --label over the journal at path:
+ * the run's status; *sum its result when it ran. */
+static int sc_run(const char *path, const char *scale, const char *label, uint64_t *sum)
+{
+    hetero_job *job = NULL;
+    assert_int_equal(hetero_job_create_for(&job, &sc_workload), HETERO_OK);
+    assert_int_equal(hetero_job_set(job, "--scale", scale), HETERO_OK);
+    assert_int_equal(hetero_job_set(job, "--label", label), HETERO_OK);
+    assert_int_equal(hetero_job_set(job, "--checkpoint", path), HETERO_OK);
+    assert_int_equal(hetero_job_set(job, "--devices", "omp"), HETERO_OK);
+    int rc = hetero_job_run(job);
+    if (rc == HETERO_OK)
+        assert_int_equal(hetero_job_result_u64(job, "sum", sum), HETERO_OK);
+    hetero_job_free(job);
+    return rc;
+}
+
+static void custom_option_is_in_the_identity(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/test_api_identity.XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    unlink(path);
+    uint64_t sum = 0, again = 0;
+    /* sum over g < 10 of 1000 * g, then the same journal read back */
+    assert_int_equal(sc_run(path, "1", "first", &sum), HETERO_OK);
+    assert_int_equal(sum, 45000);
+    assert_int_equal(sc_run(path, "1", "second", &again), HETERO_OK);
+    assert_int_equal(again, sum);
+    /* another scale: refused, naming the option, never the old answer */
+    assert_badarg_naming(sc_run(path, "50", "first", &again), hetero_errmsg(), "--scale is 1 there, 50 here");
+    unlink(path);
+}
+
 /* A workload whose grains never end on their own: its cpu_batch polls
  * hetero_job_abandoned, as a workload with long grains should. */
 static _Atomic int endless_dropped;
@@ -969,6 +1085,7 @@ int main(void)
         cmocka_unit_test(own_workload_registers_and_runs),
         cmocka_unit_test(a_cancelled_run_drops_a_batch_that_polls),
         cmocka_unit_test(own_workload_defaults_apply),
+        cmocka_unit_test(custom_option_is_in_the_identity),
         cmocka_unit_test(own_workload_options_are_checked),
         cmocka_unit_test(own_workload_is_listed),
         cmocka_unit_test(builtins_come_first_and_pass_the_checks),

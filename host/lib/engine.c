@@ -1427,29 +1427,62 @@ static int het__fill_report(het_engine *e, hetero_report *rep, int threads)
     return HETERO_OK;
 }
 
-/* A hash of what defines the job: workload, seed, grains, partial size and
- * the parameters as the report prints them. */
+/* A hash of what defines the job: its identity (workload, seed, every
+ * option that can change a result), grains and partial size; 0 when out
+ * of memory. */
 static uint64_t het__job_fingerprint(const hetero_job *job)
 {
-    hetero_field f[HETERO_MAX_FIELDS];
-    size_t n = het_job_params_fields(job, f, HETERO_MAX_FIELDS);
-    XXH3_state_t *st = XXH3_createState();
-    if (!st)
+    char *id = het_job_identity(job);
+    if (!id)
         return 0;
+    XXH3_state_t *st = XXH3_createState();
+    if (!st) {
+        free(id);
+        return 0;
+    }
     XXH3_64bits_reset(st);
-    XXH3_64bits_update(st, job->wl->name, strlen(job->wl->name));
-    XXH3_64bits_update(st, &job->seed, sizeof job->seed);
+    XXH3_64bits_update(st, id, strlen(id));
     XXH3_64bits_update(st, &job->n_grains, sizeof job->n_grains);
     XXH3_64bits_update(st, &job->partial_size, sizeof job->partial_size);
-    for (size_t i = 0; i < n; i++) {
-        char buf[256];
-        het_format_field(&f[i], 17, buf, sizeof buf);
-        XXH3_64bits_update(st, f[i].name, strlen(f[i].name));
-        XXH3_64bits_update(st, buf, strlen(buf));
-    }
     uint64_t h = XXH3_64bits_digest(st);
     XXH3_freeState(st);
+    free(id);
     return h;
+}
+
+/* Collective, when the fingerprints differ: every rank compares its
+ * identity with rank 0's, and the first that differs is named with the
+ * parameter (a rank started with other arguments, or another version). */
+static int het__name_mismatch(const hetero_job *job)
+{
+    char *mine = het_job_identity(job);
+    uint64_t len = mine ? strlen(mine) + 1 : 1, fp = het__job_fingerprint(job), fp0 = fp;
+    int rc = het_par_bcast(&fp0, sizeof fp0);
+    if (rc == HETERO_OK)
+        rc = het_par_bcast(&len, sizeof len);
+    char *theirs = rc == HETERO_OK ? malloc(len) : NULL;
+    if (rc == HETERO_OK && !theirs)
+        rc = hetero_fail(HETERO_E_NOMEM, "out of memory comparing the ranks' jobs");
+    if (rc == HETERO_OK) {
+        if (het_par_rank() == 0)
+            memcpy(theirs, mine ? mine : "", len);
+        rc = het_par_bcast(theirs, len);
+    }
+    char key[128], v0[256], vr[256];
+    if (rc == HETERO_OK && !mine)
+        rc = hetero_fail(HETERO_E_NOMEM, "out of memory comparing the ranks' jobs");
+    else if (rc == HETERO_OK &&
+             het_identity_differs(theirs, mine, key, sizeof key, v0, sizeof v0, vr, sizeof vr))
+        rc = hetero_fail(HETERO_E_BADARG,
+                         "this rank planned another job than rank 0: %s is %s here, %s on rank 0", key, vr,
+                         v0);
+    else if (rc == HETERO_OK && fp != fp0)
+        rc = hetero_fail(HETERO_E_RUNTIME,
+                         "this rank planned the same parameters as rank 0 but other grains (another "
+                         "hetero version?)");
+    free(mine);
+    free(theirs);
+    return rc;
 }
 
 /* ---- the run, phase by phase -------------------------------------------- */
@@ -1976,11 +2009,7 @@ int het_engine_run(hetero_job *job, const het_run_opts *opts, hetero_report *rep
      * parameters, seed and grains (a rank started with other arguments or
      * another hetero version would otherwise only show as a wrong digest). */
     int same = het_par_same_u64(het__job_fingerprint(job));
-    int rc = same < 0 ? same
-             : same   ? HETERO_OK
-                      : hetero_fail(HETERO_E_RUNTIME,
-                                    "the ranks planned different jobs (other arguments or another "
-                                      "hetero version on some rank?)");
+    int rc = same < 0 ? same : same ? HETERO_OK : het__name_mismatch(job);
     if (rc == HETERO_OK)
         rc = het__select(job, opts, rep, &infos, &sel, excluded);
     if ((rc = het__agree(rc, msg)))

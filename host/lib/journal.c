@@ -27,24 +27,7 @@ struct het_journal {
     uint64_t n_grains;
 };
 
-char *het_journal_describe(const hetero_job *job)
-{
-    hetero_field f[HETERO_MAX_FIELDS];
-    size_t n = het_job_params_fields(job, f, HETERO_MAX_FIELDS);
-    size_t cap = 256 + n * 300, len = 0;
-    char *s = malloc(cap);
-    if (!s)
-        return NULL;
-    len += (size_t)snprintf(s + len, cap - len, "workload=%s\nseed=%" PRIu64 "\n", job->wl->name, job->seed);
-    for (size_t i = 0; i < n; i++) {
-        char buf[256];
-        het_format_field(&f[i], 17, buf, sizeof buf);
-        if (strcmp(f[i].name, "seed") == 0)
-            continue;
-        len += (size_t)snprintf(s + len, cap - len, "%s=%s\n", f[i].name, buf);
-    }
-    return s;
-}
+char *het_journal_describe(const hetero_job *job) { return het_job_identity(job); }
 
 static int het__io(const char *path, const char *what)
 {
@@ -121,49 +104,15 @@ static unsigned char *het__header(const hetero_job *job, uint64_t fp, size_t *le
 /* Names the first parameter that differs between two job texts. */
 static int het__differs(const char *path, const char *there, const char *here)
 {
-    char *a = strdup(there), *b = strdup(here);
-    int rc = HETERO_E_NOMEM;
-    if (!a || !b) {
-        rc = hetero_fail(HETERO_E_NOMEM, "out of memory comparing journals");
-        goto done;
-    }
-    for (char *sa = NULL, *la = strtok_r(a, "\n", &sa); la; la = strtok_r(NULL, "\n", &sa)) {
-        char *eq = strchr(la, '=');
-        if (!eq)
-            continue;
-        *eq = 0;
-        const char *va = eq + 1, *vb = NULL;
-        char val[512];
-        size_t kl = strlen(la);
-        for (const char *p = here; p && *p;) {
-            const char *nl = strchr(p, '\n');
-            if (strncmp(p, la, kl) == 0 && p[kl] == '=') {
-                size_t vl = nl ? (size_t)(nl - p - kl - 1) : strlen(p + kl + 1);
-                if (vl >= sizeof val)
-                    vl = sizeof val - 1;
-                memcpy(val, p + kl + 1, vl);
-                val[vl] = 0;
-                vb = val;
-                break;
-            }
-            p = nl ? nl + 1 : NULL;
-        }
-        if (!vb || strcmp(va, vb) != 0) {
-            rc = hetero_fail(HETERO_E_BADARG,
-                             "--checkpoint: '%s' is the journal of another job: %s is %.200s there, "
-                             "%.200s here",
-                             path, la, va, vb ? vb : "(none)");
-            goto done;
-        }
-    }
-    rc = hetero_fail(HETERO_E_BADARG,
-                     "--checkpoint: '%s' is the journal of a job with the same parameters but other "
-                     "grains (written by another hetero version?)",
-                     path);
-done:
-    free(a);
-    free(b);
-    return rc;
+    char key[128], va[256], vb[256];
+    if (het_identity_differs(there, here, key, sizeof key, va, sizeof va, vb, sizeof vb))
+        return hetero_fail(HETERO_E_BADARG,
+                           "--checkpoint: '%s' is the journal of another job: %s is %s there, %s here", path,
+                           key, va, vb);
+    return hetero_fail(HETERO_E_BADARG,
+                       "--checkpoint: '%s' is the journal of a job with the same parameters but other "
+                       "grains (written by another hetero version?)",
+                       path);
 }
 
 /* A new journal: the header goes to a temporary file beside `path`, which

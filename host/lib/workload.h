@@ -86,6 +86,7 @@ struct hetero_job {
     size_t n_outputs;
     char devices_buf[1024]; /* owned copies of string options */
     char checkpoint_buf[4096];
+    char *custom_text[64]; /* per option row: a CUSTOM row's value as given (owned) */
 };
 
 /* Job life cycle inside the library (a job by value): init from a
@@ -105,6 +106,19 @@ uint64_t het_job_items(const hetero_job *job, uint64_t g0, uint64_t n);
 /* The report's params: the workload's own, or every option with a value
  * and the seed. */
 size_t het_job_params_fields(const hetero_job *job, hetero_field *out, size_t max);
+
+/* The job's identity as text, "key=value" lines (the caller frees it;
+ * NULL when out of memory): the workload, the seed, the workload's params
+ * fields, and every option row that can change a partial or the result:
+ * every row but OUTPUT rows and rows marked not_identity, whether the
+ * workload's params_fields shows it or not (contract 14: a workload cannot
+ * forget one).  The journal's header and the ranks' agreement compare it. */
+char *het_job_identity(const hetero_job *job);
+/* The first key whose value differs between two identity texts `there`
+ * and `here` (or that one of them lacks): 1 with the key and both values
+ * copied out ("(none)" for a missing one), 0 when the texts agree. */
+int het_identity_differs(const char *there, const char *here, char *key, size_t key_size, char *v_there,
+                         size_t there_size, char *v_here, size_t here_size);
 
 /* The library's common options as rows (--seed, --devices, --threads,
  * --checkpoint, ...), terminated by a row of type HETERO_OPT_END. */

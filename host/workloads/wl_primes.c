@@ -118,17 +118,41 @@ static int primes_parse_nth(void *pv, const char *value)
     return rc;
 }
 
+/* The job's identity: the range and N as parsed, so "1e9" and
+ * "1000000000" are one job. */
+static int primes_format_range(const void *pv, char *buf, size_t size)
+{
+    const primes_params *p = pv;
+    if (p->have_range)
+        snprintf(buf, size, "%" PRIu64 ":%" PRIu64, p->a, p->b);
+    else
+        snprintf(buf, size, "(not given)");
+    return HETERO_OK;
+}
+
+static int primes_format_nth(const void *pv, char *buf, size_t size)
+{
+    const primes_params *p = pv;
+    if (p->have_nth)
+        snprintf(buf, size, "%" PRIu64, p->n);
+    else
+        snprintf(buf, size, "(not given)");
+    return HETERO_OK;
+}
+
 static const hetero_option primes_options[] = {
     {.type = HETERO_OPT_CUSTOM,
      .name = "--range",
      .metavar = "A:B",
      .help = "count the primes p with A <= p < B (0 <= A <= B <= 2^64-1; 1e10 forms accepted)",
-     .parse = primes_parse_range},
+     .parse = primes_parse_range,
+     .format = primes_format_range},
     {.type = HETERO_OPT_CUSTOM,
      .name = "--nth",
      .metavar = "N",
      .help = "find the Nth prime (N = 1 gives 2; N up to 425656284035217743)",
-     .parse = primes_parse_nth},
+     .parse = primes_parse_nth,
+     .format = primes_format_nth},
     {.type = HETERO_OPT_OUTPUT,
      .name = "--print",
      .metavar = "FILE",

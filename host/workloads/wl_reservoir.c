@@ -69,6 +69,17 @@ static int het__res_initial(void *vp, const char *value)
     return rc;
 }
 
+/* The job's identity: S0 as parsed (absent means K). */
+static int het__res_format_initial(const void *vp, char *buf, size_t size)
+{
+    const het_res_params *p = vp;
+    if (p->have_s0)
+        snprintf(buf, size, "%.17g", p->s0);
+    else
+        snprintf(buf, size, "(the capacity)");
+    return HETERO_OK;
+}
+
 static const hetero_option het__res_options[] = {
     {.type = HETERO_OPT_COUNT,
      .name = "--paths",
@@ -122,7 +133,8 @@ static const hetero_option het__res_options[] = {
      .name = "--initial",
      .metavar = "S0",
      .help = "initial storage in [0, K] (default K)",
-     .parse = het__res_initial},
+     .parse = het__res_initial,
+     .format = het__res_format_initial},
     {.type = HETERO_OPT_OUTPUT,
      .name = "--trace",
      .metavar = "FILE",

@@ -24,9 +24,12 @@ rc=0
 [ ! -s "$E2E_DIR/out" ] || fail "a failed run printed a result: $(cat "$E2E_DIR/out")"
 grep -q "rank 1 ($(hostname)" "$E2E_DIR/err" || fail "message does not name rank 1 and its host: $(cat "$E2E_DIR/err")"
 rc=0
-"${MPI[@]}" -np 1 "$HETERO" pi --samples 1e7 : -np 1 "$HETERO" pi --samples 2e7 >"$E2E_DIR/out" 2>"$E2E_DIR/err" || rc=$?
+# a job mismatch names the first rank that differs, and the parameter
+"${MPI[@]}" -np 2 "$HETERO" pi --samples 1e7 --devices omp : -np 1 "$HETERO" pi --samples 2e7 --devices omp \
+    >"$E2E_DIR/out" 2>"$E2E_DIR/err" || rc=$?
 [ "$rc" -ne 0 ] || fail "ranks with different jobs left mpirun with exit 0"
 [ ! -s "$E2E_DIR/out" ] || fail "ranks with different jobs printed a result: $(cat "$E2E_DIR/out")"
-grep -q "planned different jobs" "$E2E_DIR/err" || fail "no message about different jobs: $(cat "$E2E_DIR/err")"
+want="rank 2 ($(hostname)): this rank planned another job than rank 0: samples is 20000000 here, 10000000 on rank 0"
+grep -qF "$want" "$E2E_DIR/err" || fail "the mismatch does not name rank 2 and --samples: $(cat "$E2E_DIR/err")"
 
 echo "ok: bad input once with exit $rc; failing rank named: $(grep 'rank 1' "$E2E_DIR/err" | head -1)"
