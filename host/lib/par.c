@@ -84,9 +84,7 @@ static int het__srun_alone(void)
 
 int het_par_init(int *argc, char ***argv)
 {
-    if (gethostname(het__par.host, sizeof het__par.host) != 0)
-        snprintf(het__par.host, sizeof het__par.host, "localhost");
-    het__par.host[sizeof het__par.host - 1] = 0;
+    (void)het_par_host();
 #if !HETERO_HAVE_MPI
     /* Built without MPI: every process is a one-rank run.  A launcher
      * that started several copies would make each compute the whole job
@@ -180,7 +178,20 @@ int het_par_rank(void) { return het__par.rank; }
 int het_par_size(void) { return het__par.size; }
 int het_par_local_rank(void) { return het__par.local_rank; }
 int het_par_local_size(void) { return het__par.local_size; }
-const char *het_par_host(void) { return het__par.host[0] ? het__par.host : "localhost"; }
+static void het__host_once(void)
+{
+    if (!het__par.host[0] && gethostname(het__par.host, sizeof het__par.host) != 0)
+        snprintf(het__par.host, sizeof het__par.host, "localhost");
+    het__par.host[sizeof het__par.host - 1] = 0;
+}
+
+const char *het_par_host(void)
+{
+    /* a library user that never called hetero_init still has a host */
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, het__host_once);
+    return het__par.host[0] ? het__par.host : "localhost";
+}
 
 #if HETERO_HAVE_MPI
 /* ---- one MPI call at a time -------------------------------------------

@@ -98,11 +98,20 @@ static void het__csv(FILE *out, const char *s)
     fputc('"', out);
 }
 
+/* The host of a rank, from the report's rank rows ("" if none). */
+static const char *het__rank_host(const hetero_report *rep, int rank)
+{
+    for (int r = 0; r < rep->n_ranks; r++)
+        if (rep->ranks[r].rank == rank)
+            return rep->ranks[r].host;
+    return "";
+}
+
 static int het__print_csv(const hetero_job *job, const hetero_report *rep, FILE *out)
 {
     hetero_field f[HETERO_MAX_FIELDS];
     size_t n = job->wl->result(job, f, HETERO_MAX_FIELDS);
-    fputs("workload,rank,id,kind,name,threads,grains,batches,items,busy_s,items_per_s,share,"
+    fputs("workload,rank,host,id,kind,name,threads,grains,batches,items,busy_s,items_per_s,share,"
           "balance,wall_s,digest,status,width,recomputed",
           out);
     for (size_t i = 0; i < n; i++)
@@ -110,7 +119,9 @@ static int het__print_csv(const hetero_job *job, const hetero_report *rep, FILE 
     fputc('\n', out);
     for (size_t w = 0; w < rep->n_workers; w++) {
         const hetero_worker_stats *s = &rep->workers[w];
-        fprintf(out, "%s,%d,%s,%s,", job->wl->name, s->rank, s->id, s->kind);
+        fprintf(out, "%s,%d,", job->wl->name, s->rank);
+        het__csv(out, het__rank_host(rep, s->rank));
+        fprintf(out, ",%s,%s,", s->id, s->kind);
         het__csv(out, s->name);
         fprintf(out, ",%d,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%.6g,%.6g,%.6g,%.6g,%.6g,%016" PRIx64,
                 s->threads, s->grains, s->batches, s->items, s->busy_s, s->items_per_s, s->share,
@@ -184,11 +195,20 @@ static int het__print_text(const hetero_job *job, const hetero_report *rep, FILE
         if (rep->workers[w].error[0])
             fprintf(out, "  %s %s: %s\n", rep->workers[w].id, rep->workers[w].status, rep->workers[w].error);
     if (rep->n_ranks > 1) {
-        fprintf(out, "\n%-4s  %-20s  %-24s  %7s  %8s  %8s\n", "rank", "host", "devices", "threads", "grains",
-                "busy_s");
+        /* host names and device lists whole: a cluster's names are long
+         * and often differ only at the end */
+        int hw = 4, dw = 7;
+        for (int r = 0; r < rep->n_ranks; r++) {
+            if ((int)strlen(rep->ranks[r].host) > hw)
+                hw = (int)strlen(rep->ranks[r].host);
+            if ((int)strlen(rep->ranks[r].devices) > dw)
+                dw = (int)strlen(rep->ranks[r].devices);
+        }
+        fprintf(out, "\n%-4s  %-*s  %-*s  %7s  %8s  %8s\n", "rank", hw, "host", dw, "devices", "threads",
+                "grains", "busy_s");
         for (int r = 0; r < rep->n_ranks; r++) {
             const hetero_rank_stats *s = &rep->ranks[r];
-            fprintf(out, "%-4d  %-20.20s  %-24.24s  %7d  %8" PRIu64 "  %8.3f\n", s->rank, s->host, s->devices,
+            fprintf(out, "%-4d  %-*s  %-*s  %7d  %8" PRIu64 "  %8.3f\n", s->rank, hw, s->host, dw, s->devices,
                     s->threads, s->grains, s->busy_s);
         }
     }

@@ -104,7 +104,7 @@ shape("json.out", rep)
 rows = list(csv.reader(open(os.path.join(d, "csv.out"))))
 head, body = rows[0], rows[1:]
 col = {name: i for i, name in enumerate(head)}
-if check(all(k in col for k in ("workload", "rank", "id", "kind", "grains", "items", "share",
+if check(all(k in col for k in ("workload", "rank", "host", "id", "kind", "grains", "items", "share",
                                  "digest", "hits")), "CSV columns: %s" % head):
     check(all(len(row) == len(head) for row in body), "CSV: ragged rows")
     check(len(body) == len(rep["workers"]), "CSV: %d rows for %d workers" % (len(body), len(rep["workers"])))
