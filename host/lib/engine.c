@@ -40,6 +40,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -1589,9 +1590,19 @@ static int het__alloc(het_engine **out, hetero_job *job, const het_run_opts *opt
         return rc;
     if (opts->checkpoint && het_par_rank() == 0) {
         uint64_t resumed = 0;
+        struct stat st;
+        int had = stat(opts->checkpoint, &st) == 0 && st.st_size > 0;
         rc = het_journal_open(&e->journal, opts->checkpoint, job, fp, e->done, e->partials, &resumed);
         if (rc)
             return rc;
+        /* a cluster's rerun may put rank 0 on another host, where a
+         * node-local folder of that name holds no journal: say so, or the
+         * rerun silently starts over */
+        if (!had && het_par_size() > 1)
+            het__notice(job,
+                        "--checkpoint: no journal '%s' on %s: starting from the beginning (the journal "
+                        "lives where rank 0 runs; keep it on storage rank 0 will see again)",
+                        opts->checkpoint, het_par_host());
         for (uint64_t g = 0; g < e->n_grains; g++)
             if (e->done[g])
                 e->done[g] = HET_GRAIN_RESUMED | HET_NOTED;
