@@ -132,8 +132,13 @@ static int het__run(het_cli *cli)
     het_interrupt_forward(het__cancel, job);
     int deferred = het_interrupt_defer(1);
     int rc = hetero_job_run(job);
-    het_interrupt_defer(deferred);
     het_interrupt_forward(NULL, NULL);
+    /* a complete run has committed its outputs (and removed the journal
+     * if asked): a signal now must not cut the report or turn the exit
+     * status into "interrupted" after the answer is out */
+    if (rc == HETERO_OK)
+        het_interrupt_hold();
+    het_interrupt_defer(deferred);
     if (prog.shown) {
         fprintf(stderr, "\r\033[K");
         (void)fflush(stderr); /* the progress line only */
@@ -204,7 +209,7 @@ int main(int argc, char **argv)
         }
     }
     int status = hetero_exit_status(rc);
-    if (rc == HETERO_E_INTERRUPTED || het_interrupted()) {
+    if (rc == HETERO_E_INTERRUPTED || (rc != HETERO_OK && het_interrupted())) {
         /* a signal recorded while a stream finished its line, or the
          * engine stopped (with how far the journal got) */
         if (rc == HETERO_E_INTERRUPTED && strstr(hetero_errmsg(), " after ")) {

@@ -2106,7 +2106,7 @@ int het_engine_run(hetero_job *job, const het_run_opts *opts, hetero_report *rep
         /* every grain is on rank 0 now: the journal gets the rest */
         rc = het__journal_step(e, 1);
         if (rc == HETERO_OK) {
-            rc = het_journal_close(e->journal, 1, opts->checkpoint_remove);
+            rc = het_journal_close(e->journal, 1, 0);
             e->journal = NULL;
         }
     }
@@ -2115,6 +2115,12 @@ int het_engine_run(hetero_job *job, const het_run_opts *opts, hetero_report *rep
         goto done;
     if (het_par_rank() == 0)
         rc = het_job_merge(job, e->partials);
+    /* --checkpoint-remove: only once the outputs are in place, so an
+     * interrupted merge (a long --print) leaves the journal to resume */
+    if (rc == HETERO_OK && opts->checkpoint && opts->checkpoint_remove && het_par_rank() == 0 &&
+        unlink(opts->checkpoint) != 0)
+        rc = hetero_fail(HETERO_E_IO, "--checkpoint-remove: cannot remove '%s': %s", opts->checkpoint,
+                         strerror(errno));
     /* merge can fail only on rank 0 (e.g. writing --trace); tell everyone */
     rc = het__agree(rc, msg);
     rep->merge_s = het__now() - t_merge0;

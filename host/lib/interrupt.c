@@ -21,6 +21,7 @@ static struct {
 static atomic_int het__signal;        /* first signal received, 0 if none */
 static atomic_int het__defer;         /* deferred mode */
 static atomic_int het__deferred_seen; /* a signal was recorded in deferred mode */
+static atomic_int het__held;          /* the answer is complete: record only */
 static int het__speak = 1, het__progress;
 static void (*_Atomic het__fwd)(void *, int);
 static void *_Atomic het__fwd_ctx;
@@ -54,6 +55,10 @@ static void het__handler(int sig)
     int saved = errno;
     int none = 0;
     atomic_compare_exchange_strong(&het__signal, &none, sig);
+    if (atomic_load(&het__held)) {
+        errno = saved;
+        return; /* the process is on its way to exit 0 with every output in place */
+    }
     if (atomic_load(&het__defer) && !atomic_exchange(&het__deferred_seen, 1)) {
         void (*fn)(void *, int) = atomic_load(&het__fwd);
         if (fn)
@@ -143,3 +148,5 @@ void het_cleanup_unregister(int slot)
     if (slot >= 0 && slot < HET_CLEANUP_SLOTS)
         atomic_store(&het__cleanup[slot].used, 0);
 }
+
+void het_interrupt_hold(void) { atomic_store(&het__held, 1); }

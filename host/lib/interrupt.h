@@ -38,6 +38,12 @@ int het_interrupt_defer(int on);
  * must be async-signal-safe: hetero_job_cancel is); NULL stops that. */
 void het_interrupt_forward(void (*fn)(void *ctx, int sig), void *ctx);
 
+/* The answer is complete and every output committed: from now on a signal
+ * is only recorded, never acted on (a second one included), so the
+ * process ends one way, exit 0 with the whole answer (contract 13).  Only
+ * for the last steps: printing the report and closing stdout. */
+void het_interrupt_hold(void);
+
 /* For main(): writes the progress-line clear (when a progress line may be
  * shown) and "<prog>: interrupted" on stderr, and returns the exit status
  * of the signal received (0 if none). */
