@@ -9,6 +9,8 @@ packages=(
   # a simulated OpenCL GPU that checks the kernels (tests/oclgrind.cmake)
   oclgrind
   libopenmpi-dev openmpi-bin
+  # the second MPI the MPI tests run under (.ci/run's mpich stage)
+  libmpich-dev mpich
   libcmocka-dev librandom123-dev libcjson-dev libxxhash-dev
   # charts (--plot, SVG and PNG): cairo, and a font for its text
   libcairo2-dev fonts-dejavu-core

@@ -50,6 +50,7 @@ enum {
 static int het__mpi_fail(const char *call, int rc);
 static int het__service_start(void);
 static void het__service_stop(void);
+static void het__service_quiesce(void);
 
 /* Launchers we know put these in every rank's environment. */
 static int het__launched(void)
@@ -162,6 +163,8 @@ void het_par_finalize(void)
 {
 #if HETERO_HAVE_MPI
     int lost = het_par_lost() >= 0;
+    if (het__par.active && !lost && !het__par.broken)
+        het__service_quiesce();
     het__service_stop();
     /* a peer is gone: no goodbye can complete; MPI_Abort ends every rank
      * (mpirun or srun then exit with its status, 1) */
@@ -224,6 +227,7 @@ static struct {
     pthread_t th;
     int running;
     _Atomic int stop;
+    _Atomic int quiet; /* finalizing: no more beats, nobody is lost */
     pthread_mutex_t mu;
     pthread_cond_t cv;
     double timeout;       /* seconds of silence after which a peer is lost */
@@ -428,7 +432,7 @@ static int het__serve(double now, double *last_beat)
         pthread_mutex_unlock(&het__svc.mu);
         busy = 1;
     }
-    if (now - *last_beat >= HET_BEAT_S) {
+    if (now - *last_beat >= HET_BEAT_S && !atomic_load(&het__svc.quiet)) {
         *last_beat = now;
         uint64_t none = 0;
         for (int r = 1; r < het__par.size; r++)
@@ -463,7 +467,7 @@ static int het__client(double now, double *last_beat)
     pthread_mutex_lock(&het__mpi_lock);
     for (int i = 0; i < n_out; i++)
         MPI_Send(out[i], sizeof out[i], MPI_BYTE, 0, HET_TAG_REQ, MPI_COMM_WORLD);
-    if (n_out || now - *last_beat >= HET_BEAT_S) {
+    if (n_out || (now - *last_beat >= HET_BEAT_S && !atomic_load(&het__svc.quiet))) {
         *last_beat = now; /* a request says "alive" as well as a beat */
         if (!n_out)
             MPI_Send(&done, sizeof done, MPI_BYTE, 0, HET_TAG_BEAT, MPI_COMM_WORLD);
@@ -502,7 +506,7 @@ static void *het__service(void *arg)
         /* who has been silent too long: on rank 0 every other rank, on
          * the others rank 0 (which would notice a silent rank itself) */
         pthread_mutex_lock(&het__svc.mu);
-        if (het__svc.lost < 0) {
+        if (het__svc.lost < 0 && !atomic_load(&het__svc.quiet)) {
             int n = het__par.rank == 0 ? het__par.size : 1;
             for (int r = het__par.rank == 0 ? 1 : 0; r < n; r++)
                 if (now - het__svc.heard[r] > het__svc.timeout) {
@@ -591,6 +595,40 @@ static void het__service_stop(void)
     free(het__svc.notes);
     het__svc.notes = NULL;
     het__svc.n_notes = het__svc.cap_notes = 0;
+}
+
+/* Drops whatever service messages came in and were not taken. */
+static void het__drain(void)
+{
+    static const int tags[] = {HET_TAG_REQ, HET_TAG_GRANT, HET_TAG_BEAT, HET_TAG_NOTE};
+    char buf[HET__NOTE_MAX];
+    int src, len;
+    pthread_mutex_lock(&het__mpi_lock);
+    for (size_t i = 0; i < sizeof tags / sizeof *tags; i++)
+        while (het__poll_locked(MPI_ANY_SOURCE, tags[i], buf, sizeof buf, &src, &len))
+            ;
+    pthread_mutex_unlock(&het__mpi_lock);
+}
+
+/* Collective, before MPI_Finalize: the services fall quiet together, and
+ * every heartbeat sent is received, so no MPI reports a message left
+ * unmatched (MPICH's UCX does, on stdout). */
+static void het__service_quiesce(void)
+{
+    if (!het__svc.running)
+        return;
+    atomic_store(&het__svc.quiet, 1);
+    for (int round = 0; round < 2; round++) {
+        MPI_Request r;
+        pthread_mutex_lock(&het__mpi_lock);
+        int rc = MPI_Ibarrier(MPI_COMM_WORLD, &r);
+        pthread_mutex_unlock(&het__mpi_lock);
+        if (rc != MPI_SUCCESS || het__wait(&r, "MPI_Ibarrier") != HETERO_OK)
+            return;
+        if (round == 0)
+            het__service_stop();
+        het__drain();
+    }
 }
 
 void het_par_set_peer_timeout(double seconds)

@@ -20,8 +20,12 @@ MPIT=(timeout -k 10 150 "${MPI[@]}")
 # ended RC T0 WHAT: an mpirun that was stopped (started at $SECONDS = T0)
 # ended by itself, not at the deadline (its status alone cannot tell: a
 # rank killed with SIGKILL makes mpirun's 137 too)
+# MPICH's mpiexec (hydra) exits 0 after it forwarded a signal, although
+# every rank exited 143 (README: Cluster runs); Open MPI's exits 1.
+hydra=0
+"${MPI[0]}" --version 2>/dev/null | grep -q HYDRA && hydra=1
 ended() {
-    [ "$1" -ne 0 ] || fail "$3 exited 0"
+    [ "$1" -ne 0 ] || [ "$hydra" = 1 ] || fail "$3 exited 0"
     [ $((SECONDS - $2)) -lt 150 ] || fail "$3 did not end (killed by the test's deadline)"
 }
 job=(pi --samples "$(scaled 1.2e10)" --seed 21 --devices omp --threads 1 --format json)
@@ -48,7 +52,7 @@ pid=$!
 wait_journal "$j"
 ranks=""
 for p in $(pgrep -f -- "--checkpoint $j"); do
-    if tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep "^OMPI_COMM_WORLD_RANK=" >/dev/null; then
+    if tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -E "^(OMPI_COMM_WORLD_RANK|PMI_RANK)=" >/dev/null; then
         ranks="$ranks $p"
     fi
 done
@@ -90,7 +94,7 @@ pid=$!
 wait_journal "$j" 2000
 victim=""
 for p in $(pgrep -f -- "--checkpoint $j"); do
-    if tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -x "OMPI_COMM_WORLD_RANK=1" >/dev/null; then
+    if tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -xE "(OMPI_COMM_WORLD_RANK|PMI_RANK)=1" >/dev/null; then
         victim=$p
     fi
 done
@@ -99,7 +103,8 @@ kill -KILL "$victim" || fail "rank 1 ended before SIGKILL reached it"
 rc=0
 wait "$pid" || rc=$?
 ended "$rc" "$t0" "mpirun with a rank killed"
-[ -s "$E2E_DIR/kill.out" ] && fail "a run with a dead rank printed a result"
+# (MPICH's mpiexec prints its own banner on stdout: no report is the rule)
+grep -q '"digest"' "$E2E_DIR/kill.out" && fail "a run with a dead rank printed a result"
 run_ok kres "${MPIT[@]}" -np 2 "$H" "${job[@]}" --checkpoint "$j"
 same kres ref
 json_check "$E2E_DIR/kres.out" "r['checkpoint']['resumed_grains'] > 0"
