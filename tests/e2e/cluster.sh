@@ -69,8 +69,11 @@ cluster_chain_exit_trap() {
     # "trap -- 'CMD' EXIT", quoted for the shell to read back
     prev=$(trap -p EXIT)
     eval "words=($prev)"
+    # A second signal (timeout(1) signals its child, then the child's
+    # process group) would end the cleanup half-way: ignored from here on,
+    # by the cleanup's own commands too.
     # shellcheck disable=SC2064 # the earlier trap's text, now
-    trap "cluster_down; ${words[2]:-}" EXIT
+    trap "trap '' INT TERM HUP; cluster_down; ${words[2]:-}" EXIT
 }
 cluster_chain_exit_trap
 
