@@ -4,9 +4,9 @@ het_e2e(mpi_failures mpi_failures.sh)
 # Across hosts: three simulated ones (network, UTS and mount namespaces on
 # a bridge, tests/e2e/cluster.sh), mpirun -np 5 over TCP.  Needs root: where
 # namespaces cannot be made it says why and is skipped (exit 77).  About
-# 10 s; every mpirun in it has a deadline well inside the TIMEOUT, so a
+# 90 s; every mpirun in it has a deadline well inside the TIMEOUT, so a
 # hang still fails the script in time for it to remove the namespaces.
 het_e2e(mpi_cluster mpi_cluster.sh)
 if(TEST e2e.mpi_cluster)
-  set_tests_properties(e2e.mpi_cluster PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 150)
+  set_tests_properties(e2e.mpi_cluster PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 300)
 endif()

@@ -30,6 +30,7 @@
 #                       caller's --host, -np and program); each word of
 #                       CLUSTER_ENV (NAME or NAME=VALUE) is passed with -x
 #   cluster_cut H       H's eth0 goes down: H is cut off the network
+#   cluster_mend H      H's processes are ended and its eth0 comes back up
 #   cluster_down        ends every process left on a host and removes the
 #                       hosts; idempotent, and run by the EXIT trap
 #
@@ -82,6 +83,9 @@ cluster_chain_exit_trap
 cluster_skip_unless_possible() {
     local c probe err="$E2E_DIR/cluster-probe.err"
     [ "$(id -u)" -eq 0 ] || cluster_skip "network namespaces need root"
+    # the harness drives Open MPI's rsh launcher (MPICH's hydra has its own)
+    "${MPI[0]:-mpirun}" --version 2>/dev/null | grep -qE "Open MPI|OpenRTE" ||
+        cluster_skip "the simulated cluster is written for Open MPI's mpirun, not ${MPI[0]:-mpirun}"
     for c in ip unshare nsenter mount umount timeout; do
         command -v "$c" >/dev/null || cluster_skip "no '$c' command"
     done
@@ -221,6 +225,16 @@ cluster_has_word() {
         [ "$x" != "$w" ] || return 0
     done
     return 1
+}
+
+# cluster_mend HOST: what is left on HOST is ended and its eth0 comes back
+# up, as if the host was rebooted.
+cluster_mend() {
+    local pids
+    pids=$(ip netns pids "$CLUSTER_ID$1") || fail "cluster_mend: no host '$1'"
+    # shellcheck disable=SC2086 # one id a word
+    [ -z "$pids" ] || kill -KILL $pids 2>/dev/null || true
+    ip -n "$CLUSTER_ID$1" link set eth0 up || fail "cluster_mend: no host '$1'"
 }
 
 # cluster_cut HOST: HOST's eth0 goes down, as if its network died.
