@@ -283,7 +283,7 @@ static int het__lost_fail(void)
     int r = het__svc.lost;
     double silent = het__svc.lost_silent;
     pthread_mutex_unlock(&het__svc.mu);
-    het__par.broken = 1;
+    /* het_par_finalize sees the loss itself and aborts */
     return hetero_fail(HETERO_E_PEER, "rank %d (%s) was lost: no word from it for %.0f s (--peer-timeout)", r,
                        het__host_of(r), silent);
 }
