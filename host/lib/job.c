@@ -66,7 +66,10 @@ const hetero_option *hetero_common_options(void) { return het_common_options; }
 static int parse_duration(const char *name, const char *s, double least, const char *why, double *out)
 {
     char *end = NULL;
-    double v = s && *s ? strtod(s, &end) : -1;
+    /* a decimal number as written, nothing strtod accepts besides:
+     * leading space, hexadecimal, "inf", "nan" */
+    int plain = s && *s >= '0' && *s <= '9' && strspn(s, "0123456789.eE+-smhd") == strlen(s);
+    double v = plain ? strtod(s, &end) : -1;
     double unit = 1;
     if (end && *end) {
         if (end[1] != 0)

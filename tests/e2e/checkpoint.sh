@@ -105,6 +105,13 @@ expect_bad_input "--time-limit" "$H" pi --samples 1e6 --time-limit 5x
 # within the time a stop takes (3 s), no run could ever do any work
 expect_bad_input "--time-limit" "$H" pi --samples 1e6 --time-limit 3s
 expect_bad_input "--time-limit" "$H" pi --samples 1e6 --time-limit 0.001
+# a decimal number as written: no leading space, no hexadecimal, no inf
+expect_bad_input "--time-limit" "$H" pi --samples 1e6 --time-limit ' 5'
+expect_bad_input "--time-limit" "$H" pi --samples 1e6 --time-limit 0x10
+expect_bad_input "--time-limit" "$H" pi --samples 1e6 --time-limit inf
+# --peer-timeout: a duration of a few heartbeats at least
+expect_bad_input "--peer-timeout" "$H" pi --samples 1e6 --peer-timeout 1s
+expect_bad_input "--peer-timeout" "$H" pi --samples 1e6 --peer-timeout soon
 
 # --time-limit: stops in time to write the journal, exit 3, resumable.
 j="$E2E_DIR/limit"
