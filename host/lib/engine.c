@@ -1711,6 +1711,17 @@ static int het__start(het_engine *e, hetero_job *job, const het_run_opts *opts, 
         if (opts->batch_jitter)
             w->jitter = opts->batch_jitter * 0x9E3779B97F4A7C15ull + i + 1;
     }
+    /* a fault for a worker no rank has would test nothing, silently */
+    int found = 0;
+    for (size_t i = 0; i < nw; i++)
+        found |= e->w[i].fault_at != 0;
+    if (fault_n && het_par_max((double)found) == 0) {
+        char ids[512];
+        het__join_ids(e->w, nw, ids, sizeof ids);
+        return hetero_fail(HETERO_E_BADARG,
+                           "HETERO_FAULT: names no worker of this run: '%s' (the workers: %s)", fault_id,
+                           ids);
+    }
 
     if ((rc = het_counter_open(&e->counter, e->n_remaining)))
         return rc;
