@@ -236,6 +236,8 @@ static int bench_parse(int argc, char **argv, bench *b)
             if (rc == HETERO_OK)
                 rc = het_draw_check(n, v); /* before the bench, not after it */
             if (rc == HETERO_OK)
+                rc = het_out_not_stdout(n, v); /* the report goes to stdout */
+            if (rc == HETERO_OK)
                 o->plots[o->n_plots++] = v;
         } else if (strcmp(n, "--compare") == 0) {
             o->compare = v;

@@ -154,6 +154,24 @@ static int het__run(het_cli *cli)
     return rc;
 }
 
+/* The report goes to stdout (unless an output is "-"): no output file and
+ * no journal may be that file. */
+static int het__outputs_not_stdout(const hetero_job *job)
+{
+    if (job->report_to_stderr)
+        return HETERO_OK;
+    for (const hetero_option *o = job->wl->options; o->type != HETERO_OPT_END; o++) {
+        if (o->type != HETERO_OPT_OUTPUT)
+            continue;
+        const char *path;
+        memcpy(&path, (const char *)job->params + o->offset, sizeof path);
+        int rc = het_out_not_stdout(o->name, path);
+        if (rc)
+            return rc;
+    }
+    return het_out_not_stdout("--checkpoint", job->run.checkpoint);
+}
+
 /* Every rank parsed the same line, but a check can differ between ranks
  * (an output directory missing on one node): all go on, or none. */
 static int het__agree(int rc)
@@ -181,6 +199,8 @@ int main(int argc, char **argv)
     het_interrupt_install("hetero", rank0, 0);
     het_cli cli;
     rc = het__agree(het_cli_parse(argc, argv, &cli));
+    if (rc == HETERO_OK && cli.command == HET_CMD_RUN)
+        rc = het__agree(het__outputs_not_stdout(&cli.job));
     if (rc == HETERO_OK) {
         int progress = cli.command == HET_CMD_RUN && (cli.progress > 0 || (cli.progress < 0 && isatty(2)));
         het_interrupt_install("hetero", rank0, progress);

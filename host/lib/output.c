@@ -138,6 +138,18 @@ int het_out_same(const char *a, const char *b)
            strcmp(ca, cb) == 0;
 }
 
+int het_out_not_stdout(const char *opt, const char *path)
+{
+    struct stat so, sp;
+    if (!path || strcmp(path, "-") == 0 || fstat(1, &so) != 0 || !S_ISREG(so.st_mode) || stat(path, &sp) != 0)
+        return HETERO_OK;
+    if (so.st_dev == sp.st_dev && so.st_ino == sp.st_ino)
+        return hetero_fail(
+            HETERO_E_BADARG,
+            "%s: expected another file than standard output's, got '%s' (the report goes there)", opt, path);
+    return HETERO_OK;
+}
+
 int het_out_check(const char *opt, const char *path)
 {
     struct stat st;

@@ -58,6 +58,13 @@ int het_out_check(const char *opt, const char *path);
  * yet, the same name in the same folder however the folder is spelled. */
 int het_out_same(const char *a, const char *b);
 
+/* For a program whose report goes to stdout: HETERO_E_BADARG naming `opt`
+ * when `path` is the very file stdout writes to (`--print o.txt > o.txt`:
+ * the rename would put the primes where the report went, or the report
+ * over the journal), HETERO_OK otherwise (stdout a terminal, a pipe,
+ * /dev/null, another file). */
+int het_out_not_stdout(const char *opt, const char *path);
+
 enum het_out_kind { HET_OUT_NONE, HET_OUT_STDOUT, HET_OUT_FILE, HET_OUT_DIRECT };
 
 typedef struct het_out {

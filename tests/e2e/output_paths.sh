@@ -75,3 +75,28 @@ run_ok link "$H" primes --range 0:100 --print "$D/link.txt" --devices omp
 [ -L "$D/link.txt" ] || fail "--print through a symbolic link replaced the link"
 [ "$(lines "$D/real.txt")" -eq 25 ] || fail "--print through a symbolic link did not write the file it names"
 echo "output paths: all checked before the work"
+
+# stdout is where the report goes: an output or the journal on that very
+# file is bad input (the rename would put the primes, the chart or the
+# journal where the report went, or the report over them)
+same_as_stdout() {
+    local what=$1 file=$2 rc=0
+    shift 2
+    "$@" >"$file" 2>"$D/stdout.err" || rc=$?
+    [ "$rc" -eq 2 ] || fail "$what on stdout's file: exit $rc, expected 2: $(cat "$D/stdout.err")"
+    grep -q "^[a-z-]*: $what: expected another file than standard output's" "$D/stdout.err" ||
+        fail "$what on stdout's file: the line does not say so: $(cat "$D/stdout.err")"
+    [ "$(wc -l <"$D/stdout.err")" -eq 1 ] || fail "$what on stdout's file: more than one line"
+    [ ! -s "$file" ] || fail "$what on stdout's file: something was written to it"
+}
+same_as_stdout --print "$D/o.txt" "$H" primes --range 0:1000 --print "$D/o.txt"
+same_as_stdout --print "$D/o2.txt" "$H" primes --range 0:1000 --print "$D/../$(basename "$D")/o2.txt"
+same_as_stdout --trace "$D/t.csv" "$H" reservoir --paths 10 --steps 10 --trace "$D/t.csv"
+same_as_stdout --checkpoint "$D/j" "$H" pi --samples 1e6 --checkpoint "$D/j"
+if [ -n "$B" ]; then
+    same_as_stdout --plot "$D/x.svg" "$B" --quick --plot "$D/x.svg"
+fi
+# not the same file: stdout elsewhere, or to /dev/null
+"$H" primes --range 0:1000 --print "$D/p.txt" >"$D/report.txt" || fail "--print beside stdout's file failed"
+"$H" primes --range 0:1000 --print /dev/null >/dev/null || fail "--print /dev/null with stdout on /dev/null failed"
+echo "ok  an output or the journal on stdout's file: bad input"
