@@ -435,7 +435,9 @@ struct hetero_workload {
     /* The result's fields, in report order; returns how many. */
     size_t (*result)(const hetero_job *job, hetero_field *out, size_t max);
     /* Optional: the report's params (default: every option that has a
-     * value, by name without its dashes, then the seed). */
+     * value, by name without its dashes, then the seed).  The job's
+     * identity (journals, ranks) holds these and every option row besides
+     * (hetero_option.not_identity), so leaving one out here is safe. */
     size_t (*params_fields)(const hetero_job *job, hetero_field *out, size_t max);
     /* Optional, for hetero-bench: sets params for a job of about `items`
      * items. */
