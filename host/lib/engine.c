@@ -90,6 +90,20 @@ static _Atomic int het__left_behind;
 
 int het_engine_threads_left(void) { return atomic_load(&het__left_behind); }
 
+/* At exit, a device thread left behind may still be inside its driver,
+ * and the driver's own threads with it (PoCL compiling a kernel in LLVM):
+ * exit handlers that unload LLVM under them crash the process after a
+ * complete answer.  Registered when a thread is first left behind, so it
+ * runs before the handlers registered earlier (LLVM's, at load): it waits
+ * for those threads to come back, HET_EXIT_WAIT_S at most.  (hetero and
+ * hetero-bench leave through _exit instead and never get here.) */
+static void het__wait_left_behind(void)
+{
+    struct timespec nap = {0, 10000000L};
+    for (int i = 0; i < (int)(HET_EXIT_WAIT_S * 100) && atomic_load(&het__left_behind) > 0; i++)
+        nanosleep(&nap, NULL);
+}
+
 /* A batch being computed: grains [g0, g0 + n). */
 typedef struct het_batch {
     uint64_t g0, n;
@@ -1936,8 +1950,11 @@ static int het__compute(het_engine *e, const het_run_opts *opts, hetero_report *
         pthread_mutex_lock(&e->lock);
         int fin = w->finished;
         if (!fin && w->is_cl) {
+            static atomic_flag registered = ATOMIC_FLAG_INIT;
             w->detached = 1;
             atomic_fetch_add(&het__left_behind, 1);
+            if (!atomic_flag_test_and_set(&registered))
+                (void)atexit(het__wait_left_behind); /* without it, exit is as before */
         }
         pthread_mutex_unlock(&e->lock);
         if (fin || !w->is_cl)

@@ -64,6 +64,10 @@
  * (it polls every millisecond at most) before it is left behind inside
  * its driver call. */
 #define HET_WIND_DOWN_GRACE_S 0.02
+/* A program that links the library and exits normally waits this long at
+ * most for device threads left behind inside their drivers (exit handlers
+ * must not unload a driver's compiler under them). */
+#define HET_EXIT_WAIT_S 30.0
 
 /* ---- ranks (par.c) -------------------------------------------------- */
 
