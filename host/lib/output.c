@@ -190,6 +190,15 @@ int het_out_check(const char *opt, const char *path)
                            strerror(errno));
     if (!S_ISDIR(st.st_mode))
         return hetero_fail(HETERO_E_BADARG, "%s: cannot write '%s': '%s' is not a directory", opt, path, dir);
+    /* what the final rename will see: in a sticky folder (/tmp) only the
+     * owner of a file, or of the folder, may rename over it */
+    struct stat ft;
+    if ((st.st_mode & S_ISVTX) && lstat(dst, &ft) == 0 && ft.st_uid != geteuid() && st.st_uid != geteuid() &&
+        geteuid() != 0)
+        return hetero_fail(HETERO_E_BADARG,
+                           "%s: cannot replace '%s': it belongs to uid %u in the sticky folder '%s', where "
+                           "only its owner may replace it",
+                           opt, path, (unsigned)ft.st_uid, dir);
     int fd = het__mktemp(dir, base, tmp, sizeof tmp);
     if (fd < 0)
         return hetero_fail(HETERO_E_BADARG, "%s: cannot create a file in directory '%s': %s", opt, dir,
