@@ -379,8 +379,9 @@ typedef struct hetero_karg {
 #define HETERO_MAX_KARGS 24
 
 /* The version of hetero_workload and hetero_option a description was
- * compiled against; 2: hetero_option has not_identity and format. */
-#define HETERO_WORKLOAD_ABI 2
+ * compiled against; 2: hetero_option has not_identity and format; 3:
+ * hetero_workload has possible. */
+#define HETERO_WORKLOAD_ABI 3
 
 struct hetero_workload {
     unsigned abi;                 /* HETERO_WORKLOAD_ABI */
@@ -442,6 +443,14 @@ struct hetero_workload {
     /* Optional, for hetero-bench: sets params for a job of about `items`
      * items. */
     void (*bench_params)(void *params, double items);
+    /* Optional: 1 when `partial` could be grain g's (counts within what
+     * the grain holds, finite values within their bounds), 0 when no
+     * computation could have given it.  A journal's records are checked
+     * with it before they are used; one that fails is dropped and its
+     * grains computed again, with a notice.  (Checksums catch damage and
+     * the journal's owner rules catch others' hands; this catches values
+     * that would wrap a sum or poison a result.) */
+    int (*possible)(const hetero_job *job, uint64_t g, const void *partial);
 };
 
 /* Adds a workload to the registry after checking its description: the

@@ -83,6 +83,14 @@ static uint64_t pi_items(const hetero_job *job, uint64_t g0, uint64_t n)
     return last > first ? last - first : 0;
 }
 
+/* A grain's hit count is at most its samples. */
+static int pi_possible(const hetero_job *job, uint64_t g, const void *partial)
+{
+    uint64_t hits;
+    memcpy(&hits, partial, sizeof hits);
+    return hits <= pi_items(job, g, 1);
+}
+
 /* One Philox4x32-10 block through Random123, for the odd tail and as the
  * reference the vector path is tested against. */
 static unsigned pi_block_hits(uint64_t b, philox4x32_key_t key, int both)
@@ -295,6 +303,7 @@ static void pi_bench_params(void *p, double items)
 
 const hetero_workload het_wl_pi = {
     .abi = HETERO_WORKLOAD_ABI,
+    .possible = pi_possible,
     .name = "pi",
     .summary = "Monte Carlo estimate of pi from N random points",
     .options = pi_options,

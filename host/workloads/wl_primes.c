@@ -23,6 +23,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <omp.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -296,6 +297,23 @@ static uint64_t primes_items(const hetero_job *job, uint64_t g0, uint64_t n)
     primes_grain(s, g0, &lo, &hi);
     primes_grain(s, g0 + n - 1, &lo2, &hi2);
     return hi2 - lo;
+}
+
+/* A grain's count is at most what its numbers could hold: the 8 of every
+ * 30 that are prime to 30 (and 2, 3, 5), and Brun-Titchmarsh's bound as
+ * Montgomery and Vaughan proved it, pi(x + y) - pi(x) < 2y / log y. */
+static int primes_possible(const hetero_job *job, uint64_t g, const void *partial)
+{
+    const primes_state *s = hetero_job_state(job);
+    uint64_t count, lo, hi;
+    memcpy(&count, partial, sizeof count);
+    if (g >= hetero_job_grains(job))
+        return 0;
+    primes_grain(s, g, &lo, &hi);
+    const uint64_t y = hi - lo;
+    if (count > y || count > 8 * (y / 30 + 2) + 3)
+        return 0;
+    return y < 2 || (double)count <= 2.0 * (double)y / log((double)y) + 1.0;
 }
 
 /* The batch's grains are consecutive: one team sieves them in order, all
@@ -707,6 +725,7 @@ static void primes_bench_params(void *pv, double items)
 
 const hetero_workload het_wl_primes = {
     .abi = HETERO_WORKLOAD_ABI,
+    .possible = primes_possible,
     .name = "primes",
     .summary = "count the primes in [A, B), list them, or find the Nth prime (segmented sieve)",
     .usage = "--range A:B | --nth N",

@@ -597,6 +597,46 @@ static uint64_t het__res_get_u64(const unsigned char *src)
 
 static int het__res_outputs(hetero_job *job, const double *tsum, const uint64_t *thist);
 
+/* x finite and within [0, hi] (hi widened by a few ulps of rounding). */
+static int het__res_within(double x, double hi) { return isfinite(x) && x >= 0.0 && x <= hi * (1.0 + 1e-12); }
+
+/* A grain's partial could come from its np paths of T steps, each S in
+ * [0, K]: every sum within its bound, every count at most np * T, every
+ * histogram holding np paths. */
+static int het__res_possible(const hetero_job *job, uint64_t g, const void *partial)
+{
+    const het_res_params *p = hetero_job_params(job);
+    const het_res_state *s = hetero_job_state(job);
+    const unsigned char *q = partial;
+    const uint64_t np = het__res_items(job, g, 1) / p->steps;
+    const double n = (double)np, T = (double)p->steps, K = p->cap;
+    if (!het__res_within(het__res_get_f64(q + 0), n * T * K) ||
+        !het__res_within(het__res_get_f64(q + 8), n * (T * K) * (T * K)) ||
+        !het__res_within(het__res_get_f64(q + 16), n * K) ||
+        !het__res_within(het__res_get_f64(q + 24), n * K * K) || het__res_get_u64(q + 32) > np * p->steps ||
+        !het__res_within(het__res_get_f64(q + 40), n * T * T) || het__res_get_u64(q + 48) > np * p->steps ||
+        !het__res_within(het__res_get_f64(q + 56), n * T * T))
+        return 0;
+    uint64_t paths = 0;
+    const het_u32 *r = (const het_u32 *)(const void *)(q + HET_RES_HDR_BYTES);
+    for (het_u32 b = 0; b < s->nbins; b++)
+        paths += r[b];
+    if (paths != np)
+        return 0;
+    const double *ts = (const double *)(const void *)(q + het_res_off_tsum(s->nbins));
+    const het_u32 *th = (const het_u32 *)(const void *)(q + het_res_off_thist(s->nbins, s->ntrace));
+    for (het_u32 i = 0; i < s->ntrace; i++) {
+        if (!het__res_within(ts[i], n * K))
+            return 0;
+        paths = 0;
+        for (het_u32 b = 0; b < HET_RES_TRACE_BINS; b++)
+            paths += th[(size_t)i * HET_RES_TRACE_BINS + b];
+        if (paths != np)
+            return 0;
+    }
+    return 1;
+}
+
 static int het__res_merge(hetero_job *job, const void *partials)
 {
     const het_res_params *p = hetero_job_params(job);
@@ -803,6 +843,7 @@ static void het__res_bench_params(void *vp, double items)
 
 const hetero_workload het_wl_reservoir = {
     .abi = HETERO_WORKLOAD_ABI,
+    .possible = het__res_possible,
     .name = "reservoir",
     .summary = "ensemble of stochastic reservoir paths: storage, shortfall, spill, reliability",
     .usage = "--paths P --steps T",
