@@ -5,3 +5,10 @@ het_e2e(checkpoint checkpoint.sh)
 het_e2e(mpi_checkpoint mpi_checkpoint.sh)
 # A signal swept over the end of a run: the whole answer or the interruption, never both.
 het_e2e(late_signal late_signal.sh)
+# Journals only this user's runs could have written, with possible partials;
+# one run per journal; every unwritable journal bad input.  journal_edit
+# rewrites a value and its record's checksum, as a knowing hand would.
+add_executable(journal_edit journal_edit.c)
+target_link_libraries(journal_edit PRIVATE het::XXHASH)
+het_target_warnings(journal_edit)
+het_e2e(journal_trust journal_trust.sh $<TARGET_FILE:journal_edit>)

@@ -1603,12 +1603,18 @@ static int het__alloc(het_engine **out, hetero_job *job, const het_run_opts *opt
     if (rc)
         return rc;
     if (opts->checkpoint && het_par_rank() == 0) {
-        uint64_t resumed = 0;
+        uint64_t resumed = 0, impossible = UINT64_MAX;
         struct stat st;
         int had = stat(opts->checkpoint, &st) == 0 && st.st_size > 0;
-        rc = het_journal_open(&e->journal, opts->checkpoint, job, fp, e->done, e->partials, &resumed);
+        rc = het_journal_open(&e->journal, opts->checkpoint, job, fp, e->done, e->partials, &resumed,
+                              &impossible);
         if (rc)
             return rc;
+        if (impossible != UINT64_MAX)
+            het__notice(job,
+                        "--checkpoint: '%s' holds a partial no computation could give (grain %" PRIu64
+                        "): that record and the ones after it are computed again",
+                        opts->checkpoint, impossible);
         /* a cluster's rerun may put rank 0 on another host, where a
          * node-local folder of that name holds no journal: say so, or the
          * rerun silently starts over */

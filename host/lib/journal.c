@@ -8,12 +8,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <xxhash.h>
 
 #include "format.h"
+#include "tunables.h"
 
 #define HET_JOURNAL_MAGIC "HETJRNL1"
 /* A header longer than this is not ours (the job's text is a few hundred
@@ -141,8 +145,13 @@ static int het__create(const char *path, const unsigned char *h, size_t hl)
         unlink(tmp);
         goto done;
     }
-    if (close(fd) != 0 || rename(tmp, path) != 0) {
+    if (close(fd) != 0) {
         rc = het__io(path, "write");
+        unlink(tmp);
+        goto done;
+    }
+    if (rename(tmp, path) != 0) {
+        rc = hetero_fail(HETERO_E_BADARG, "--checkpoint: cannot create '%s': %s", path, strerror(errno));
         unlink(tmp);
         goto done;
     }
@@ -157,11 +166,107 @@ done:
     return rc;
 }
 
+/* Why a folder on the journal's path could let somebody else replace the
+ * journal, or NULL: each folder from `dir` up to / must belong to this
+ * user or root, and be writable by nobody else unless it is sticky (as
+ * /tmp is: there others may add files but not rename or remove ours). */
+static const char *het__dir_unsafe(const char *dir, char *why, size_t size)
+{
+    char real[PATH_MAX];
+    if (!realpath(dir, real)) {
+        snprintf(why, size, "folder '%s': %s", dir, strerror(errno));
+        return why;
+    }
+    for (;;) {
+        struct stat st;
+        if (stat(real, &st) != 0) {
+            snprintf(why, size, "folder '%s': %s", real, strerror(errno));
+            return why;
+        }
+        if (st.st_uid != geteuid() && st.st_uid != 0) {
+            snprintf(why, size, "folder '%s' belongs to uid %u, not to this user (uid %u) or root", real,
+                     (unsigned)st.st_uid, (unsigned)geteuid());
+            return why;
+        }
+        if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX)) {
+            snprintf(why, size,
+                     "folder '%s' (mode %04o) is writable by others, who could replace the journal", real,
+                     (unsigned)(st.st_mode & 07777));
+            return why;
+        }
+        char *slash = strrchr(real, '/');
+        if (!slash || slash == real) {
+            if (strcmp(real, "/") == 0)
+                return NULL;
+            real[1] = 0; /* then "/" itself */
+        } else {
+            *slash = 0;
+        }
+    }
+}
+
+/* The folder of `path` (as written) into buf. */
+static void het__dir_of(const char *path, char *buf, size_t size)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        snprintf(buf, size, ".");
+    else if (slash == path)
+        snprintf(buf, size, "/");
+    else
+        snprintf(buf, size, "%.*s", (int)(slash - path), path);
+}
+
+/* The rules the program cache follows, for a journal that exists: a file
+ * of this user's, writable by nobody else, in folders nobody else can
+ * change (the folder of the name as given and, for a symbolic link, the
+ * folder of the file it names).  HETERO_OK or HETERO_E_BADARG naming the
+ * file and the rule. */
+static int het__trusted(const char *path, const struct stat *st)
+{
+    char dir[PATH_MAX], why[PATH_MAX + 160];
+    if (st->st_uid != geteuid())
+        return hetero_fail(HETERO_E_BADARG,
+                           "--checkpoint: '%s' belongs to uid %u, not to this user (uid %u): a journal "
+                           "others could have written is not used",
+                           path, (unsigned)st->st_uid, (unsigned)geteuid());
+    if (st->st_mode & (S_IWGRP | S_IWOTH))
+        return hetero_fail(HETERO_E_BADARG,
+                           "--checkpoint: '%s' (mode %04o) is writable by group or others: a journal "
+                           "others could have written is not used (chmod go-w)",
+                           path, (unsigned)(st->st_mode & 07777));
+    het__dir_of(path, dir, sizeof dir);
+    if (het__dir_unsafe(dir, why, sizeof why))
+        return hetero_fail(HETERO_E_BADARG, "--checkpoint: '%s' is not used: %s", path, why);
+    char real[PATH_MAX];
+    if (realpath(path, real)) {
+        het__dir_of(real, dir, sizeof dir);
+        if (het__dir_unsafe(dir, why, sizeof why))
+            return hetero_fail(HETERO_E_BADARG, "--checkpoint: '%s' is not used: %s", path, why);
+    }
+    return HETERO_OK;
+}
+
+/* 1 when every partial of a record is one its grains could have. */
+static int het__possible(const hetero_job *job, uint64_t g0, uint64_t n, const unsigned char *p,
+                         uint64_t *bad)
+{
+    if (!job->wl->possible)
+        return 1;
+    for (uint64_t k = 0; k < n; k++)
+        if (!job->wl->possible(job, g0 + k, p + k * job->partial_size)) {
+            *bad = g0 + k;
+            return 0;
+        }
+    return 1;
+}
+
 int het_journal_open(het_journal **out, const char *path, const hetero_job *job, uint64_t fp,
-                     unsigned char *done, void *partials, uint64_t *resumed)
+                     unsigned char *done, void *partials, uint64_t *resumed, uint64_t *impossible)
 {
     *out = NULL;
     *resumed = 0;
+    *impossible = UINT64_MAX;
     size_t hl = 0;
     unsigned char *h = het__header(job, fp, &hl);
     unsigned char *theirs = NULL;
@@ -170,27 +275,75 @@ int het_journal_open(het_journal **out, const char *path, const hetero_job *job,
     if (!h)
         return hetero_fail(HETERO_E_NOMEM, "out of memory for the journal header");
 
-    struct stat sb;
+    struct stat sb, lb;
     int exists = stat(path, &sb) == 0;
     if (!exists && errno != ENOENT) {
         rc = hetero_fail(HETERO_E_BADARG, "--checkpoint: cannot use '%s': %s", path, strerror(errno));
+        goto done;
+    }
+    /* as for outputs: a link to nothing is a mistake, not a place to
+     * create a journal */
+    if (!exists && lstat(path, &lb) == 0) {
+        rc = hetero_fail(HETERO_E_BADARG, "--checkpoint: cannot use '%s': a symbolic link to nothing", path);
         goto done;
     }
     if (exists && !S_ISREG(sb.st_mode)) {
         rc = hetero_fail(HETERO_E_BADARG, "--checkpoint: '%s' is not a regular file", path);
         goto done;
     }
+    if (exists && (rc = het__trusted(path, &sb)))
+        goto done;
     if (!exists || (S_ISREG(sb.st_mode) && sb.st_size == 0)) {
+        char dir[PATH_MAX], why[PATH_MAX + 160];
+        het__dir_of(path, dir, sizeof dir);
+        if (het__dir_unsafe(dir, why, sizeof why)) {
+            rc = hetero_fail(HETERO_E_BADARG, "--checkpoint: '%s' is not used: %s", path, why);
+            goto done;
+        }
         if ((rc = het__create(path, h, hl)))
             goto done;
     }
-    fd = open(path, O_RDWR | O_CLOEXEC);
+    /* every journal that cannot be written is bad input, found before
+     * any work: a read-only file as much as a read-only folder */
+    fd = open(path, O_RDWR | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (fd < 0) {
-        rc = het__io(path, "open");
+        rc = hetero_fail(HETERO_E_BADARG, "--checkpoint: cannot write '%s': %s", path, strerror(errno));
         goto done;
     }
     if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
         rc = hetero_fail(HETERO_E_BADARG, "--checkpoint: '%s' is not a regular file", path);
+        goto done;
+    }
+    if ((rc = het__trusted(path, &sb)))
+        goto done;
+    /* one run per journal: a second one would compute everything again
+     * and interleave its records with ours */
+    int locked;
+    for (int tries = 0; !(locked = flock(fd, LOCK_EX | LOCK_NB) == 0) && errno == EWOULDBLOCK &&
+                        tries < (int)(HET_JOURNAL_LOCK_WAIT_S * 20);
+         tries++)
+        nanosleep(&(struct timespec){0, 50000000L}, NULL);
+    if (!locked) {
+        rc = errno == EWOULDBLOCK ? hetero_fail(HETERO_E_BADARG,
+                                                "--checkpoint: '%s' is in use by another run (it holds the "
+                                                "journal's lock)",
+                                                path)
+                                  : het__io(path, "lock");
+        goto done;
+    }
+    /* the file we locked must still be the one the name gives (another
+     * run may have just created its own in its place) */
+    struct stat now;
+    if (stat(path, &now) != 0 || now.st_dev != sb.st_dev || now.st_ino != sb.st_ino) {
+        rc = hetero_fail(HETERO_E_BADARG,
+                         "--checkpoint: '%s' is in use by another run (it was replaced "
+                         "while opening)",
+                         path);
+        goto done;
+    }
+    int flags = fcntl(fd, F_GETFL);
+    if (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) != 0) {
+        rc = het__io(path, "open");
         goto done;
     }
 
@@ -252,6 +405,12 @@ int het_journal_open(het_journal **out, const char *path, const hetero_job *job,
         XXH3_64bits_update(st, rh, sizeof rh);
         XXH3_64bits_update(st, dst, (size_t)n * ps);
         if (XXH3_64bits_digest(st) != het__get64(sum)) {
+            memset(dst, 0, (size_t)n * ps);
+            break;
+        }
+        /* whole and ours, but is it a result? an impossible one ends the
+         * journal as damage does */
+        if (!het__possible(job, g0, n, dst, impossible)) {
             memset(dst, 0, (size_t)n * ps);
             break;
         }

@@ -19,8 +19,15 @@
  * truncated there before new records are appended.
  *
  * Nothing in the file is trusted beyond its checksums and bounds: a record
- * naming grains outside the job, or overlapping grains already loaded, ends
- * the journal as a damaged one does.
+ * naming grains outside the job, overlapping grains already loaded, or
+ * holding a partial its workload calls impossible (hetero_workload.possible)
+ * ends the journal as a damaged one does.
+ *
+ * Nor is a file somebody else could have written: a journal must belong to
+ * the user, be writable by nobody else, and sit in folders (up to /) that
+ * belong to the user or root and that others cannot write unless they are
+ * sticky.  While a run has the journal open it holds an advisory lock
+ * (flock) on it: a second run on the same journal is refused.
  */
 #ifndef HET_JOURNAL_H
 #define HET_JOURNAL_H
@@ -40,11 +47,14 @@ char *het_journal_describe(const hetero_job *job);
  * job is loaded: each grain it holds gets done[g] = 1 and its partial in
  * partials (n_grains * partial_size bytes), and *resumed counts them.  A
  * missing or empty file starts a new journal (the header is written to a
- * temporary file and renamed into place).  A journal of another job is
- * HETERO_E_BADARG naming what differs; a file that is not a journal is
- * HETERO_E_BADARG too (it is never overwritten).  I/O errors are HETERO_E_IO. */
+ * temporary file and renamed into place).  HETERO_E_BADARG, naming the
+ * reason: a journal of another job, a file that is not a journal (it is
+ * never overwritten), one that cannot be written, one that breaks the
+ * rules above, one another run holds.  I/O errors while reading are
+ * HETERO_E_IO.  *impossible is the first grain of a record dropped because
+ * its partial was impossible, UINT64_MAX when none was. */
 int het_journal_open(het_journal **out, const char *path, const hetero_job *job, uint64_t fp,
-                     unsigned char *done, void *partials, uint64_t *resumed);
+                     unsigned char *done, void *partials, uint64_t *resumed, uint64_t *impossible);
 
 /* Appends grains [g0, g0 + n), their partials at `partials` (n *
  * partial_size bytes).  Buffered: durable after het_journal_sync. */

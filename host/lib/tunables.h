@@ -43,6 +43,10 @@
  * than 0 send theirs to rank 0), and the default between fsyncs. */
 #define HET_JOURNAL_WRITE_S 1.0
 #define HET_JOURNAL_SYNC_S 30.0
+/* A journal another run holds (its lock) is waited for this long before
+ * the run is refused: a run that was just stopped may still be writing
+ * its last records (a rank outliving its launcher by a moment). */
+#define HET_JOURNAL_LOCK_WAIT_S 10.0
 /* Stopping at a time limit: this long before it, no new batches (the
  * grace for those in flight, the journal's last write, a margin). */
 #define HET_TIME_LIMIT_MARGIN_S (HET_STOP_GRACE_S + 1.0)
