@@ -475,8 +475,10 @@ size_t hetero_job_partial_size(const hetero_job *job);
  * It is a temporary file renamed into place when the run succeeds, or
  * standard output for "-" (the report then goes to standard error). */
 FILE *hetero_job_output(hetero_job *job, const char *option);
-/* Nonzero once the job was asked to stop: a long merge (streaming a list)
- * stops at a clean point and returns HETERO_E_INTERRUPTED. */
+/* Nonzero once the job was asked to stop (a signal, hetero_job_cancel, or
+ * --time-limit's stop passed): a long merge (streaming a list) stops at a
+ * clean point and returns HETERO_E_INTERRUPTED; the run then ends with
+ * HETERO_E_STOPPED when the time limit was the reason. */
 int hetero_job_cancelled(const hetero_job *job);
 /* Nonzero once the run needs no batch still in flight: every grain has a
  * result, the run failed, or it was stopped (interrupted, or at the time

@@ -2147,8 +2147,15 @@ int het_engine_run(hetero_job *job, const het_run_opts *opts, hetero_report *rep
     rc = het__agree(rc, msg);
     if (rc)
         goto done;
-    if (het_par_rank() == 0)
+    if (het_par_rank() == 0) {
+        /* a long merge (streaming --print) stops at the limit too */
+        job->deadline = opts->time_limit > 0 ? t_start + opts->time_limit - HET_TIME_LIMIT_MARGIN_S : 0;
         rc = het_job_merge(job, e->partials);
+        job->deadline = 0;
+        if (rc == HETERO_E_INTERRUPTED && atomic_load(&job->cancel) == 0)
+            rc = hetero_fail(HETERO_E_STOPPED, "stopped at the time limit while writing the outputs%s",
+                             opts->checkpoint ? "; run the same command to resume" : "");
+    }
     /* --checkpoint-remove: only once the outputs are in place, so an
      * interrupted merge (a long --print) leaves the journal to resume */
     if (rc == HETERO_OK && opts->checkpoint && opts->checkpoint_remove && het_par_rank() == 0 &&

@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "builtins.h"
 #include "devices.h"
@@ -729,7 +730,18 @@ int hetero_job_set_grains(hetero_job *job, uint64_t n_grains, size_t partial_siz
     return HETERO_OK;
 }
 
-int hetero_job_cancelled(const hetero_job *job) { return atomic_load(&((hetero_job *)job)->cancel) != 0; }
+/* A signal, hetero_job_cancel, or --time-limit's stop passed (so a long
+ * merge, streaming --print, stops at the limit as the compute phase does). */
+int hetero_job_cancelled(const hetero_job *job)
+{
+    if (atomic_load(&((hetero_job *)job)->cancel) != 0)
+        return 1;
+    if (job->deadline <= 0)
+        return 0;
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec >= job->deadline;
+}
 
 int hetero_job_abandoned(const hetero_job *job) { return atomic_load(&((hetero_job *)job)->abandon) != 0; }
 

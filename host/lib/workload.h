@@ -77,6 +77,7 @@ struct hetero_job {
     char error[HETERO_MSG_MAX];
     _Atomic int cancel;  /* hetero_job_cancel: the signal number, or -1 */
     _Atomic int abandon; /* hetero_job_abandoned: batches in flight are not needed */
+    double deadline;     /* --time-limit's stop, CLOCK_MONOTONIC seconds; 0: none */
     hetero_notice_fn notice;
     void *notice_ctx;
     hetero_progress_fn progress;

@@ -12,6 +12,7 @@
 #   - a journal of another job, or a file that is not a journal, is bad
 #     input naming what differs, and is left as it was;
 #   - --time-limit stops in time, exits 3, and the same command resumes;
+#     it stops --print streaming as well;
 #   - srun with several tasks but no PMI is refused (simulated Slurm).
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -129,6 +130,25 @@ run_ok limitref "$H" pi --samples "$(scaled 8e9)" --seed 11 --devices omp --thre
 run_ok limitres "$H" pi --samples "$(scaled 8e9)" --seed 11 --devices omp --threads "$THREADS" --format json --checkpoint "$j"
 same limitres limitref
 echo "ok  --time-limit 5s: exit 3 after $took s, resumed with the same bits"
+
+# --time-limit stops --print streaming too (a list of primes takes far
+# longer to write than to count): exit 3 at the limit, nothing on stdout,
+# the old file as it was, the journal kept.
+j="$E2E_DIR/limitp"
+printf 'old\n' >"$E2E_DIR/primes.txt"
+rc=0
+start=$(date +%s)
+"$H" primes --range 0:1e10 --print "$E2E_DIR/primes.txt" --checkpoint "$j" --time-limit 8s \
+    >"$E2E_DIR/limitp.out" 2>"$E2E_DIR/limitp.err" || rc=$?
+took=$(($(date +%s) - start))
+[ "$rc" -eq 3 ] || { show "$E2E_DIR/limitp.err"; fail "--time-limit with --print: exit $rc, expected 3"; }
+[ "$took" -le 9 ] || fail "--time-limit 8s with --print: the run took $took s"
+[ -s "$E2E_DIR/limitp.out" ] && fail "--time-limit with --print: a stopped run wrote to stdout"
+[ "$(cat "$E2E_DIR/primes.txt")" = old ] || fail "--time-limit with --print: the old file was replaced"
+[ -s "$j" ] || fail "--time-limit with --print: no journal"
+grep -qE "^hetero: stopped at the time limit (while writing the outputs|after [0-9]+ of [0-9]+ grains); run the same command to resume$" \
+    "$E2E_DIR/limitp.err" || { show "$E2E_DIR/limitp.err"; fail "--time-limit with --print: the line"; }
+echo "ok  --time-limit 8s stops --print streaming: exit 3 after $took s, the old file kept"
 
 # srun started several tasks but MPI sees one: refused before any work.
 SLURM_STEP_NUM_TASKS=4 expect_bad_input "srun --mpi=pmix" "$H" pi --samples 1e6
