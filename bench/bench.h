@@ -158,7 +158,7 @@ enum bench_cmp_status {
 typedef struct bench_cmp_row {
     const char *workload, *devices, *label; /* point into the documents */
     int status;                             /* enum bench_cmp_status */
-    char reason[512];                       /* BENCH_CMP_INCOMPARABLE: what differs */
+    char *reason;                           /* BENCH_CMP_INCOMPARABLE: what differs (owned); else NULL */
     double old_rate, new_rate;              /* items/s; NAN where that side has none */
     double change_pct;                      /* NAN unless compared */
     int noisy;                              /* either side was marked noisy */

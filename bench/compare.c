@@ -110,15 +110,81 @@ static double bench_num(const cJSON *o, const char *key)
     return bench_numeric(bench_get(o, key), &x) ? x : NAN;
 }
 
-static const cJSON *bench_cl_device(const cJSON *doc, const char *id)
+/* A count: 0 when missing, not a number or out of int's range. */
+static int bench_int(const cJSON *o, const char *key)
 {
+    double x = bench_num(o, key);
+    return x >= -1e9 && x <= 1e9 ? (int)x : 0;
+}
+
+/* What rows are identified by, looked up once per document: its CPU model,
+ * and its OpenCL devices sorted by id (the first of an id wins, as in the
+ * document's order), so that a row's identity costs the same however many
+ * rows and devices the document has. */
+struct bench_dev {
+    const char *id;
     const cJSON *d;
-    cJSON_ArrayForEach(d, bench_get(doc, "machine.opencl"))
+    size_t pos; /* in machine.opencl */
+};
+
+typedef struct bench_facts {
+    const char *cpu;
+    const cJSON *list;     /* machine.opencl */
+    struct bench_dev *dev; /* sorted; NULL: none, or no memory for them (then looked up in the list) */
+    size_t n_dev;
+} bench_facts;
+
+static int bench_dev_cmp(const void *a, const void *b)
+{
+    const struct bench_dev *x = a, *y = b;
+    int c = strcmp(x->id, y->id);
+    return c ? c : (x->pos > y->pos) - (x->pos < y->pos);
+}
+
+static void bench_facts_init(bench_facts *f, const cJSON *doc)
+{
+    memset(f, 0, sizeof *f);
+    f->cpu = bench_str(doc, "machine.cpu_model");
+    f->list = bench_get(doc, "machine.opencl");
+    size_t n = (size_t)cJSON_GetArraySize(f->list);
+    if (!n || !(f->dev = malloc(n * sizeof *f->dev)))
+        return;
+    const cJSON *d;
+    cJSON_ArrayForEach(d, f->list)
     {
-        if (strcmp(bench_str(d, "id"), id) == 0)
-            return d;
+        f->dev[f->n_dev] = (struct bench_dev){bench_str(d, "id"), d, f->n_dev};
+        f->n_dev++;
     }
-    return NULL;
+    qsort(f->dev, f->n_dev, sizeof *f->dev, bench_dev_cmp);
+}
+
+static void bench_facts_free(bench_facts *f)
+{
+    free(f->dev);
+    f->dev = NULL;
+}
+
+static const cJSON *bench_cl_device(const bench_facts *f, const char *id)
+{
+    if (!f->dev) {
+        const cJSON *d;
+        cJSON_ArrayForEach(d, f->list)
+        {
+            if (strcmp(bench_str(d, "id"), id) == 0)
+                return d;
+        }
+        return NULL;
+    }
+    /* the first entry not below id */
+    size_t lo = 0, hi = f->n_dev;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(f->dev[mid].id, id) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < f->n_dev && strcmp(f->dev[lo].id, id) == 0 ? f->dev[lo].d : NULL;
 }
 
 static int bench_cmp_str(const void *a, const void *b)
@@ -129,21 +195,21 @@ static int bench_cmp_str(const void *a, const void *b)
 /* What a row ran on, from the document: "OpenMP on AMD EPYC, 2 threads",
  * "pthread-...-AMD EPYC (driver 3.1+debian)", joined by " + " in a fixed
  * order, ", 2 ranks" when more than one. */
-void bench_identity(const cJSON *doc, const cJSON *row, char *buf, size_t size)
+static void bench_row_identity(const bench_facts *f, const cJSON *row, char *buf, size_t size)
 {
     char list[1024], items[16][320];
     const char *ptr[16];
     size_t n = 0;
     snprintf(list, sizeof list, "%s", bench_str(row, "engine_devices"));
-    int threads = (int)bench_num(row, "threads");
-    int ranks = (int)bench_num(row, "ranks");
+    int threads = bench_int(row, "threads");
+    int ranks = bench_int(row, "ranks");
     char *save = NULL;
     for (char *tok = strtok_r(list, ",", &save); tok && n < 16; tok = strtok_r(NULL, ",", &save)) {
         if (strcmp(tok, "omp") == 0) {
-            snprintf(items[n], sizeof items[n], "OpenMP on %.200s, %d thread%s",
-                     bench_str(doc, "machine.cpu_model"), threads, threads == 1 ? "" : "s");
+            snprintf(items[n], sizeof items[n], "OpenMP on %.200s, %d thread%s", f->cpu, threads,
+                     threads == 1 ? "" : "s");
         } else {
-            const cJSON *d = bench_cl_device(doc, tok);
+            const cJSON *d = bench_cl_device(f, tok);
             if (d)
                 snprintf(items[n], sizeof items[n], "%.200s (driver %.80s)", bench_str(d, "name"),
                          bench_str(d, "driver"));
@@ -163,6 +229,14 @@ void bench_identity(const cJSON *doc, const cJSON *row, char *buf, size_t size)
         size_t len = strlen(buf);
         snprintf(buf + len, size - len, ", %d ranks", ranks);
     }
+}
+
+void bench_identity(const cJSON *doc, const cJSON *row, char *buf, size_t size)
+{
+    bench_facts f;
+    bench_facts_init(&f, doc);
+    bench_row_identity(&f, row, buf, size);
+    bench_facts_free(&f);
 }
 
 /* The role of a set by its name: the combined set ("cl:0:0+omp/all", or
@@ -223,7 +297,8 @@ static int bench_mm_add(bench_comparison *c, size_t *cap, const char *field, con
     return HETERO_OK;
 }
 
-static int bench_mismatches(const cJSON *run, const cJSON *base, bench_comparison *c)
+static int bench_mismatches(const cJSON *run, const cJSON *base, const bench_facts *frun,
+                            const bench_facts *fbase, bench_comparison *c)
 {
     static const char *const fields[] = {
         "run.host",         "run.compiler",        "run.build_type",       "machine.cpu_model",
@@ -242,7 +317,7 @@ static int bench_mismatches(const cJSON *run, const cJSON *base, bench_compariso
     cJSON_ArrayForEach(d, bench_get(run, "machine.opencl"))
     {
         const char *id = bench_str(d, "id");
-        const cJSON *o = bench_cl_device(base, id);
+        const cJSON *o = bench_cl_device(fbase, id);
         char field[64];
         if (!o) {
             snprintf(field, sizeof field, "device %.40s", id);
@@ -260,7 +335,7 @@ static int bench_mismatches(const cJSON *run, const cJSON *base, bench_compariso
         const char *id = bench_str(d, "id");
         char field[64];
         snprintf(field, sizeof field, "device %.40s", id);
-        if (!bench_cl_device(run, id))
+        if (!bench_cl_device(frun, id))
             rc = rc ? rc : bench_mm_add(c, &cap, field, NULL, bench_get(d, "name"));
     }
     return rc;
@@ -291,34 +366,154 @@ static const char *bench_status_name(int status)
     }
 }
 
+/* Baseline rows grouped by a pair of strings (the workload, and the
+ * identity or the role), in the baseline's order within a group: the rows
+ * sorted by (pair, position), and for each group where its rows end and
+ * which is the first not taken yet.  A lookup is a binary search, and each
+ * taken row is skipped once, so matching costs O(n log n) in the rows
+ * whatever they hold. */
+#define BENCH_NONE ((size_t)-1)
+
+typedef struct bench_ref {
+    const char *wl, *str;
+    size_t j; /* the row's position in the baseline */
+} bench_ref;
+
+typedef struct bench_groups {
+    bench_ref *r;          /* sorted */
+    size_t *end, *untaken; /* at a group's first position: its end, its first row not taken */
+    size_t n;
+} bench_groups;
+
+static int bench_pair_cmp(const bench_ref *x, const char *wl, const char *str)
+{
+    int c = strcmp(x->wl, wl);
+    return c ? c : strcmp(x->str, str);
+}
+
+static int bench_ref_cmp(const void *a, const void *b)
+{
+    const bench_ref *x = a, *y = b;
+    int c = bench_pair_cmp(x, y->wl, y->str);
+    return c ? c : (x->j > y->j) - (x->j < y->j);
+}
+
+static int bench_groups_init(bench_groups *g, size_t n)
+{
+    g->n = n;
+    g->r = calloc(n + 1, sizeof *g->r);
+    g->end = calloc(n + 1, sizeof *g->end);
+    g->untaken = calloc(n + 1, sizeof *g->untaken);
+    return g->r && g->end && g->untaken ? HETERO_OK : HETERO_E_NOMEM;
+}
+
+static void bench_groups_free(bench_groups *g)
+{
+    free(g->r);
+    free(g->end);
+    free(g->untaken);
+}
+
+/* Every row's pair set (g->r[j] for row j): sorts them into groups. */
+static void bench_groups_sort(bench_groups *g)
+{
+    qsort(g->r, g->n, sizeof *g->r, bench_ref_cmp);
+    for (size_t i = 0; i < g->n;) {
+        size_t k = i + 1;
+        while (k < g->n && bench_pair_cmp(&g->r[k], g->r[i].wl, g->r[i].str) == 0)
+            k++;
+        g->end[i] = k;
+        g->untaken[i] = i;
+        i = k;
+    }
+}
+
+/* The first row of (wl, str) in the baseline's order not taken yet, or
+ * BENCH_NONE. */
+static size_t bench_groups_find(bench_groups *g, const char *wl, const char *str, const char *taken)
+{
+    size_t lo = 0, hi = g->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (bench_pair_cmp(&g->r[mid], wl, str) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == g->n || bench_pair_cmp(&g->r[lo], wl, str) != 0)
+        return BENCH_NONE;
+    size_t *u = &g->untaken[lo];
+    while (*u < g->end[lo] && taken[g->r[*u].j])
+        (*u)++;
+    return *u < g->end[lo] ? g->r[*u].j : BENCH_NONE;
+}
+
+/* The identity of a row: at most this long (longer is cut, on both sides alike). */
+#define BENCH_KEY_MAX 1400
+
 int bench_compare_docs(const cJSON *run, const cJSON *base, double fail_on, bench_comparison *c)
 {
     memset(c, 0, sizeof *c);
     c->fail_on = fail_on;
     const cJSON *rrows = bench_get(run, "results"), *brows = bench_get(base, "results");
     size_t nr = (size_t)cJSON_GetArraySize(rrows), nb = (size_t)cJSON_GetArraySize(brows);
+    bench_facts frun, fbase;
+    bench_facts_init(&frun, run);
+    bench_facts_init(&fbase, base);
+    bench_groups by_id = {0}, by_role = {0};
+    int rc = bench_groups_init(&by_id, nb);
+    rc = rc ? rc : bench_groups_init(&by_role, nb);
     c->rows = calloc(nr + nb + 1, sizeof *c->rows);
     char *used = calloc(nb + 1, 1);
-    char(*bkey)[1400] = calloc(nb + 1, sizeof *bkey);
-    if (!c->rows || !used || !bkey) {
-        free(used);
-        free(bkey);
-        bench_comparison_free(c);
-        return hetero_fail(HETERO_E_NOMEM, "out of memory comparing with the baseline");
-    }
+    /* the baseline's identities, one after another */
+    size_t *koff = calloc(nb + 1, sizeof *koff), kcap = 0, klen = 0;
+    char *keys = NULL;
+    const cJSON **brow = calloc(nb + 1, sizeof *brow);
+    if (rc || !c->rows || !used || !koff || !brow)
+        rc = HETERO_E_NOMEM;
     size_t j = 0;
     const cJSON *row;
     cJSON_ArrayForEach(row, brows)
     {
-        bench_identity(base, row, bkey[j], sizeof bkey[j]);
-        j++;
+        if (rc)
+            break;
+        char key[BENCH_KEY_MAX];
+        bench_row_identity(&fbase, row, key, sizeof key);
+        size_t n = strlen(key) + 1;
+        if (klen + n > kcap) {
+            size_t ncap = kcap ? 2 * kcap : 4096;
+            while (ncap < klen + n)
+                ncap *= 2;
+            char *k = realloc(keys, ncap);
+            if (!k) {
+                rc = HETERO_E_NOMEM;
+                break;
+            }
+            keys = k;
+            kcap = ncap;
+        }
+        memcpy(keys + klen, key, n);
+        koff[j] = klen;
+        klen += n;
+        brow[j++] = row;
+    }
+    if (rc == HETERO_OK) {
+        for (j = 0; j < nb; j++) {
+            const char *wl = bench_str(brow[j], "workload");
+            by_id.r[j] = (bench_ref){wl, keys + koff[j], j};
+            by_role.r[j] = (bench_ref){wl, bench_role(bench_str(brow[j], "devices")), j};
+        }
+        bench_groups_sort(&by_id);
+        bench_groups_sort(&by_role);
     }
     cJSON_ArrayForEach(row, rrows)
     {
+        if (rc)
+            break;
         bench_cmp_row *o = &c->rows[c->n_rows++];
         const char *wl = bench_str(row, "workload"), *dev = bench_str(row, "devices");
-        char key[1400];
-        bench_identity(run, row, key, sizeof key);
+        char key[BENCH_KEY_MAX];
+        bench_row_identity(&frun, row, key, sizeof key);
         o->workload = wl;
         o->devices = dev;
         o->label = bench_str(row, "label");
@@ -327,25 +522,13 @@ int bench_compare_docs(const cJSON *run, const cJSON *base, double fail_on, benc
         o->change_pct = NAN;
         o->noisy = cJSON_IsTrue(bench_get(row, "noisy"));
         o->status = BENCH_CMP_NEW;
-        /* the same identity, else the same role (to say why not) */
-        const cJSON *match = NULL, *role = NULL;
-        size_t mj = 0, rj = 0, k = 0;
-        const cJSON *b;
-        cJSON_ArrayForEach(b, brows)
-        {
-            if (!used[k] && strcmp(bench_str(b, "workload"), wl) == 0) {
-                if (!match && strcmp(bkey[k], key) == 0) {
-                    match = b;
-                    mj = k;
-                }
-                if (!role && strcmp(bench_role(bench_str(b, "devices")), bench_role(dev)) == 0) {
-                    role = b;
-                    rj = k;
-                }
-            }
-            k++;
-        }
-        if (match) {
+        /* the first baseline row not taken yet of the same workload and
+         * identity, else of the same workload and role (to say why not) */
+        size_t mj = bench_groups_find(&by_id, wl, key, used);
+        size_t rj = mj == BENCH_NONE ? bench_groups_find(&by_role, wl, bench_role(dev), used) : BENCH_NONE;
+        char reason[512] = "";
+        if (mj != BENCH_NONE) {
+            const cJSON *match = brow[mj];
             used[mj] = 1;
             o->status = BENCH_CMP_COMPARED;
             o->old_rate = bench_num(match, "items_per_s");
@@ -359,21 +542,23 @@ int bench_compare_docs(const cJSON *run, const cJSON *base, double fail_on, benc
                 /* a rate missing or not a positive number: never "compared"
                  * and left out of --fail-on's count */
                 o->status = BENCH_CMP_INCOMPARABLE;
-                snprintf(o->reason, sizeof o->reason, "no positive items_per_s %s",
+                snprintf(reason, sizeof reason, "no positive items_per_s %s",
                          o->old_rate > 0 && isfinite(o->old_rate) ? "in this run" : "in the baseline");
             }
-        } else if (role) {
+        } else if (rj != BENCH_NONE) {
+            const cJSON *role = brow[rj];
             used[rj] = 1;
             o->status = BENCH_CMP_INCOMPARABLE;
             o->old_rate = bench_num(role, "items_per_s");
             o->noisy |= cJSON_IsTrue(bench_get(role, "noisy"));
-            snprintf(o->reason, sizeof o->reason, "here %.240s; in the baseline %.240s", key, bkey[rj]);
+            snprintf(reason, sizeof reason, "here %.240s; in the baseline %.240s", key, keys + koff[rj]);
         }
+        if (o->status == BENCH_CMP_INCOMPARABLE && !(o->reason = strdup(reason)))
+            rc = HETERO_E_NOMEM;
     }
-    j = 0;
-    cJSON_ArrayForEach(row, brows)
-    {
+    for (j = 0; rc == HETERO_OK && j < nb; j++) {
         if (!used[j]) {
+            row = brow[j];
             bench_cmp_row *o = &c->rows[c->n_rows++];
             o->workload = bench_str(row, "workload");
             o->devices = bench_str(row, "devices");
@@ -384,13 +569,22 @@ int bench_compare_docs(const cJSON *run, const cJSON *base, double fail_on, benc
             o->noisy = cJSON_IsTrue(bench_get(row, "noisy"));
             o->status = BENCH_CMP_GONE;
         }
-        j++;
     }
     free(used);
-    free(bkey);
+    free(keys);
+    free(koff);
+    free(brow);
+    bench_groups_free(&by_id);
+    bench_groups_free(&by_role);
 
-    bench_run_line(base, c->baseline_run, sizeof c->baseline_run);
-    int rc = bench_mismatches(run, base, c);
+    if (rc == HETERO_OK) {
+        bench_run_line(base, c->baseline_run, sizeof c->baseline_run);
+        rc = bench_mismatches(run, base, &frun, &fbase, c);
+    } else {
+        rc = hetero_fail(HETERO_E_NOMEM, "out of memory comparing with the baseline");
+    }
+    bench_facts_free(&frun);
+    bench_facts_free(&fbase);
     if (rc)
         bench_comparison_free(c);
     return rc;
@@ -398,6 +592,8 @@ int bench_compare_docs(const cJSON *run, const cJSON *base, double fail_on, benc
 
 void bench_comparison_free(bench_comparison *c)
 {
+    for (size_t i = 0; c->rows && i < c->n_rows; i++)
+        free(c->rows[i].reason);
     free(c->rows);
     free(c->mm);
     c->rows = NULL;
