@@ -28,6 +28,17 @@
  * more; if it still does, it is marked noisy. */
 #define BENCH_NOISY_PCT 10.0
 #define BENCH_MAX_PLOTS 4
+/* A report read by --compare or --results: at most this many bytes, rows
+ * (`results`) and OpenCL devices (`machine.opencl`), or it is bad input,
+ * refused before anything runs.  The bench itself writes at most one row
+ * per workload and device set (HET_MAX_WORKLOADS * BENCH_MAX_SETS, a few
+ * thousand), each under a kilobyte, and HET_MAX_CL_DEVICES devices: real
+ * reports are tens of rows and kilobytes.  Beyond the caps a file only
+ * costs memory and time (a cJSON node per value, a row of the comparison
+ * and of its output per row). */
+#define BENCH_MAX_REPORT (16u << 20)
+#define BENCH_MAX_REPORT_ROWS 100000
+#define BENCH_MAX_REPORT_DEVICES 1024
 
 /* What a device set is.  The order is the order of rows in the report. */
 enum bench_set_kind {

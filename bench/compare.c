@@ -23,9 +23,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* a bench report is a few kilobytes; this is generous */
-#define BENCH_MAX_REPORT (16u << 20)
-
 /* A report from disk is anyone's text: every control character in its
  * strings (names, hosts, CPU models) becomes '?', so that nothing read
  * from it can break a message's line or drive the terminal. */
@@ -71,6 +68,19 @@ int bench_load_report(const char *opt, const char *path, cJSON **out)
                            "%s: '%s' is a hetero-bench report of a version this bench does not read "
                            "(it reads 1 to %d)",
                            opt, path, BENCH_VERSION);
+    }
+    /* the comparison's time, memory and output grow with these: bounded
+     * before any of it starts */
+    const cJSON *machine = cJSON_GetObjectItemCaseSensitive(doc, "machine");
+    size_t n_rows = (size_t)cJSON_GetArraySize(results);
+    size_t n_cl = (size_t)cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(machine, "opencl"));
+    if (n_rows > BENCH_MAX_REPORT_ROWS || n_cl > BENCH_MAX_REPORT_DEVICES) {
+        int rows = n_rows > BENCH_MAX_REPORT_ROWS;
+        cJSON_Delete(doc);
+        return hetero_fail(HETERO_E_BADARG, "%s: '%s' has %zu %s, more than the %d a report may have", opt,
+                           path, rows ? n_rows : n_cl,
+                           rows ? "rows (results)" : "OpenCL devices (machine.opencl)",
+                           rows ? BENCH_MAX_REPORT_ROWS : BENCH_MAX_REPORT_DEVICES);
     }
     bench_defang(doc->child);
     *out = doc;

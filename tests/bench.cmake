@@ -1,7 +1,7 @@
 # hetero-bench end to end, kept small: --quick, tiny jobs, the OpenMP team
 # and (where there is one) an OpenCL device; the charts (PNG and SVG from
 # one drawing, no gnuplot), the set names against hetero's --devices, and
-# --compare / --fail-on / --results (on large reports too).
+# --compare / --fail-on / --results (on large reports, and over the caps).
 if(TARGET hetero-bench)
   het_e2e(bench_quick bench_quick.sh)
   het_e2e(bench_opencl bench_opencl.sh)

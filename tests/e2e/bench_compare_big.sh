@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # --compare and --results on large reports: tens of thousands of rows, made
 # from a real report's rows, are all matched by identity (whatever the
-# order, repeated identities in order), and the JSON out is valid.  No
-# timing is asserted here.
+# order, repeated identities in order), and the JSON out is valid.  A
+# report over the caps (BENCH_MAX_REPORT bytes, BENCH_MAX_REPORT_ROWS rows,
+# BENCH_MAX_REPORT_DEVICES devices in bench/bench.h) is bad input: exit 2,
+# one line naming the option, nothing on stdout, nothing run.  No timing is
+# asserted here: bench/compare_scaling.sh measures the speed.
 # shellcheck source=bench_common.sh
 . "$(dirname "$0")/bench_common.sh"
 
@@ -11,9 +14,12 @@ run_ok base "${B[@]}" --format json
 cp "$E2E_DIR/base.out" "$E2E_DIR/base.json"
 
 ROWS=50000
-python3 - "$E2E_DIR" "$ROWS" <<'PY'
+MAX_BYTES=$((16 << 20))
+MAX_ROWS=100000
+MAX_DEVICES=1024
+python3 - "$E2E_DIR" "$ROWS" "$MAX_ROWS" "$MAX_DEVICES" <<'PY'
 import copy, json, sys
-tmp, n = sys.argv[1], int(sys.argv[2])
+tmp, n, max_rows, max_devices = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 d = json.load(open(f"{tmp}/base.json"))
 # the real rows, without what the comparison does not read (the file stays
 # well under the byte cap)
@@ -43,7 +49,16 @@ dup2 = copy.deepcopy(dup)
 for r in dup2["results"]:
     r["items_per_s"] *= 2
 dump(dup2, "dup2.json")
+# just over the caps; exactly at the row cap is still read
+tiny = {"schema": "hetero.bench", "version": 2, "results": [{}] * (max_rows + 1)}
+dump(tiny, "rows-over.json")
+tiny["results"].pop()
+dump(tiny, "rows-at.json")
+dev = copy.deepcopy(d)
+dev["machine"]["opencl"] = [{"id": f"cl:0:{i}", "name": "x"} for i in range(max_devices + 1)]
+dump(dev, "devices-over.json")
 PY
+truncate -s $((MAX_BYTES + 1)) "$E2E_DIR/bytes-over.json"
 
 # ---- every row matched, in any order ----
 run_ok big "$HETERO_BENCH" --results "$E2E_DIR/big.json" --compare "$E2E_DIR/rev.json" --format json
@@ -75,3 +90,15 @@ json_check "$E2E_DIR/dup.out" "r['compare']['compared'] == $((ROWS / 10))" \
     fail "rows of one identity are not matched in order"
 echo "ok  $((ROWS / 10)) rows of one identity matched in order"
 
+# ---- the caps ----
+run_ok at "$HETERO_BENCH" --results "$E2E_DIR/base.json" --compare "$E2E_DIR/rows-at.json" --format csv
+[ "$(lines "$E2E_DIR/at.out")" -gt "$MAX_ROWS" ] || fail "a report of exactly $MAX_ROWS rows is not compared whole"
+echo "ok  a report of $MAX_ROWS rows is read"
+expect_bad_input --compare "$HETERO_BENCH" --results "$E2E_DIR/base.json" --compare "$E2E_DIR/rows-over.json"
+grep -qF "$MAX_ROWS" "$E2E_DIR/bad.err" || fail "the refusal does not name the limit: $(cat "$E2E_DIR/bad.err")"
+expect_bad_input --results "$HETERO_BENCH" --results "$E2E_DIR/rows-over.json" --compare "$E2E_DIR/base.json"
+expect_bad_input --compare "${B[@]}" --compare "$E2E_DIR/rows-over.json"
+expect_bad_input --compare "$HETERO_BENCH" --results "$E2E_DIR/base.json" --compare "$E2E_DIR/devices-over.json"
+grep -qF "$MAX_DEVICES" "$E2E_DIR/bad.err" || fail "the refusal does not name the limit: $(cat "$E2E_DIR/bad.err")"
+expect_bad_input --compare "$HETERO_BENCH" --results "$E2E_DIR/base.json" --compare "$E2E_DIR/bytes-over.json"
+grep -qF "$MAX_BYTES" "$E2E_DIR/bad.err" || fail "the refusal does not name the limit: $(cat "$E2E_DIR/bad.err")"
