@@ -23,21 +23,73 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A report from disk is anyone's text: every control character in its
- * strings (names, hosts, CPU models) becomes '?', so that nothing read
- * from it can break a message's line or drive the terminal. */
-static void bench_defang(cJSON *node)
+/* ---- loading a report ------------------------------------------------------ */
+
+/* A string of a report from disk, fit to print: each control character
+ * (C0, DEL, C1) becomes '?', so that nothing read from it can break a
+ * message's line or drive the terminal, and each ill-formed UTF-8 part
+ * becomes U+FFFD, so that the JSON written from it is UTF-8.  *s is
+ * replaced (cJSON's allocator) only when something changed.  HETERO_OK or
+ * HETERO_E_NOMEM. */
+static int bench_clean(char **s)
+{
+    const char *in = *s;
+    size_t n = strlen(in), out = 0;
+    int dirty = 0;
+    for (size_t i = 0; i < n;) {
+        int k = het_utf8_seq(in + i, n - i);
+        unsigned char c = (unsigned char)in[i];
+        if (k < 0) {
+            out += 3;
+            i += (size_t)-k;
+            dirty = 1;
+            continue;
+        }
+        if (c < 0x20 || c == 0x7f || (c == 0xc2 && (unsigned char)in[i + 1] < 0xa0))
+            out += 1, dirty = 1;
+        else
+            out += (size_t)k;
+        i += (size_t)k;
+    }
+    if (!dirty)
+        return HETERO_OK;
+    char *o = cJSON_malloc(out + 1);
+    if (!o)
+        return hetero_fail(HETERO_E_NOMEM, "out of memory reading a report");
+    size_t w = 0;
+    for (size_t i = 0; i < n;) {
+        int k = het_utf8_seq(in + i, n - i);
+        unsigned char c = (unsigned char)in[i];
+        if (k < 0) {
+            memcpy(o + w, "\xef\xbf\xbd", 3); /* U+FFFD */
+            w += 3;
+            i += (size_t)-k;
+            continue;
+        }
+        if (c < 0x20 || c == 0x7f || (c == 0xc2 && (unsigned char)in[i + 1] < 0xa0))
+            o[w++] = '?';
+        else
+            memcpy(o + w, in + i, (size_t)k), w += (size_t)k;
+        i += (size_t)k;
+    }
+    o[w] = 0;
+    cJSON_free(*s);
+    *s = o;
+    return HETERO_OK;
+}
+
+/* Every name and string of the document, cleaned (bench_clean). */
+static int bench_defang(cJSON *node)
 {
     for (; node; node = node->next) {
-        for (char *p = node->string; p && *p; p++)
-            if ((unsigned char)*p < 0x20 || *p == 0x7f)
-                *p = '?';
-        if (cJSON_IsString(node))
-            for (char *p = node->valuestring; p && *p; p++)
-                if ((unsigned char)*p < 0x20 || *p == 0x7f)
-                    *p = '?';
-        bench_defang(node->child);
+        if (node->string && !(node->type & cJSON_StringIsConst) && bench_clean(&node->string))
+            return HETERO_E_NOMEM;
+        if (cJSON_IsString(node) && node->valuestring && bench_clean(&node->valuestring))
+            return HETERO_E_NOMEM;
+        if (node->child && bench_defang(node->child))
+            return HETERO_E_NOMEM;
     }
+    return HETERO_OK;
 }
 
 int bench_load_report(const char *opt, const char *path, cJSON **out)
@@ -82,7 +134,10 @@ int bench_load_report(const char *opt, const char *path, cJSON **out)
                            rows ? "rows (results)" : "OpenCL devices (machine.opencl)",
                            rows ? BENCH_MAX_REPORT_ROWS : BENCH_MAX_REPORT_DEVICES);
     }
-    bench_defang(doc->child);
+    if (bench_defang(doc->child)) {
+        cJSON_Delete(doc);
+        return HETERO_E_NOMEM;
+    }
     *out = doc;
     return HETERO_OK;
 }

@@ -160,12 +160,15 @@ cJSON *bench_report_doc(const bench *b)
     return root;
 }
 
+/* Well-formed UTF-8 whatever the strings hold (a device's name from its
+ * driver, a file name, a cut in the middle of a character): het_json_emit. */
 static int bench_emit(const cJSON *doc, FILE *out)
 {
     char *text = cJSON_Print(doc);
     if (!text)
         return hetero_fail(HETERO_E_NOMEM, "out of memory printing JSON");
-    fprintf(out, "%s\n", text);
+    het_utf8_fputs(text, out);
+    fputc('\n', out);
     free(text);
     return HETERO_OK;
 }

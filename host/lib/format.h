@@ -33,7 +33,19 @@ cJSON *het_json_field(const hetero_field *f);
 /* {id, name, type, vendor, platform, compute_units, clock_mhz, global_mem,
  *  local_mem, fp64, version, driver} of one OpenCL device. */
 cJSON *het_json_device(const hcl_info *d);
-/* Prints root as one document plus a newline and deletes it. */
+/* Prints root as one document plus a newline and deletes it.  The text is
+ * always well-formed UTF-8 (het_utf8_fputs): cJSON copies a string's bytes
+ * as they are, and a device name, a file name or a report read from disk
+ * may hold any. */
 int het_json_emit(cJSON *root, FILE *out);
+
+/* The well-formed UTF-8 sequence that s (n > 0 bytes left) starts with: its
+ * length, 1 to 4 (no overlong form, no surrogate, nothing above U+10FFFF);
+ * or, when s starts none, minus the length of the ill-formed part that one
+ * U+FFFD replaces (the lead byte and the continuation bytes that still fit
+ * it, at least 1: the "maximal subpart" of Unicode 3.9). */
+int het_utf8_seq(const char *s, size_t n);
+/* Writes the string s with each ill-formed part replaced by U+FFFD. */
+void het_utf8_fputs(const char *s, FILE *out);
 
 #endif
