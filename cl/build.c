@@ -29,11 +29,21 @@
  * directory ($HETERO_CACHE_DIR) that fails the test gives way to the
  * user's own ($XDG_CACHE_HOME/hetero or ~/.cache/hetero).  Directories we
  * create are 0700, entries 0600.
+ *
+ * Where.  The cache creates its own folder and nothing above it: the
+ * folder that holds it ($XDG_CACHE_HOME, or the parent of
+ * $HETERO_CACHE_DIR) must exist already, and so must $HOME, of which only
+ * ~/.cache may be made, when $HOME is a folder this user owns.  A home
+ * that does not exist (HOME=/nonexistent, the home of service accounts,
+ * set so that nothing is ever written there) turns the cache off.  PoCL
+ * keeps a cache of its own, which follows ours (hcl__cache_env): inside
+ * ours, or off with ours.
  */
 #include "hcl_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,41 +74,79 @@ static int cache_dir_configured(char *buf, size_t cap, int *off)
     return n > 0 && (size_t)n < cap;
 }
 
-/* The user's own: $XDG_CACHE_HOME/hetero, else $HOME/.cache/hetero. */
-static int cache_dir_default(char *buf, size_t cap)
+/* The user's own: $XDG_CACHE_HOME/hetero, else $HOME/.cache/hetero (then
+ * *home is $HOME, else NULL). */
+static int cache_dir_default(char *buf, size_t cap, const char **home)
 {
     const char *env;
     int n;
-    if ((env = getenv("XDG_CACHE_HOME")) && *env)
+    *home = NULL;
+    if ((env = getenv("XDG_CACHE_HOME")) && *env) {
         n = snprintf(buf, cap, "%s/hetero", env);
-    else if ((env = getenv("HOME")) && *env)
+    } else if ((env = getenv("HOME")) && *env) {
         n = snprintf(buf, cap, "%s/.cache/hetero", env);
-    else
+        *home = env;
+    } else {
         return 0;
+    }
     return n > 0 && (size_t)n < cap;
 }
 
-/* mkdir -p: every missing component is created, 0700; an existing
- * directory is fine.  Returns 0 on success. */
-static int mkdir_p(const char *path)
+/* The folder that holds `path` into buf ("." for a bare name). */
+static void parent_of(const char *path, char *buf, size_t cap)
 {
-    char tmp[4096];
-    size_t len = strlen(path);
-    if (len == 0 || len >= sizeof tmp)
-        return -1;
-    memcpy(tmp, path, len + 1);
-    for (char *p = tmp + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(tmp, 0700) != 0 && errno != EEXIST)
-            return -1;
-        *p = '/';
-    }
-    if (mkdir(tmp, 0700) != 0 && errno != EEXIST)
-        return -1;
+    snprintf(buf, cap, "%s", path);
+    size_t len = strlen(buf);
+    while (len > 1 && buf[len - 1] == '/')
+        buf[--len] = '\0';
+    char *slash = strrchr(buf, '/');
+    if (!slash)
+        snprintf(buf, cap, ".");
+    else if (slash == buf)
+        buf[1] = '\0';
+    else
+        *slash = '\0';
+}
+
+/* Makes `dir` (0700) when it is missing, and nothing above it: its parent
+ * must exist, but for ~/.cache (home is $HOME), made when $HOME is a
+ * folder this user owns.  0 on success; else -1 with the reason in why. */
+static int make_dir(const char *dir, const char *home, char *why, size_t size)
+{
+    char parent[4096];
     struct stat st;
-    return stat(tmp, &st) == 0 && S_ISDIR(st.st_mode) ? 0 : -1;
+    if (stat(dir, &st) == 0) {
+        if (S_ISDIR(st.st_mode))
+            return 0;
+        snprintf(why, size, "not a directory");
+        return -1;
+    }
+    if (errno != ENOENT || strlen(dir) >= sizeof parent) {
+        snprintf(why, size, "%s", strerror(errno == ENOENT ? ENAMETOOLONG : errno));
+        return -1;
+    }
+    parent_of(dir, parent, sizeof parent);
+    if (stat(parent, &st) != 0) {
+        int e = errno;
+        struct stat hs;
+        if (e != ENOENT || !home) {
+            snprintf(why, size, "'%s': %s (a cache makes only its own folder)", parent, strerror(e));
+            return -1;
+        }
+        if (stat(home, &hs) != 0 || !S_ISDIR(hs.st_mode) || hs.st_uid != geteuid()) {
+            snprintf(why, size, "the home folder '%s' does not exist or is not this user's", home);
+            return -1;
+        }
+        if (mkdir(parent, 0700) != 0 && errno != EEXIST) {
+            snprintf(why, size, "cannot create '%s': %s", parent, strerror(errno));
+            return -1;
+        }
+    }
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+        snprintf(why, size, "%s", strerror(errno));
+        return -1;
+    }
+    return 0;
 }
 
 /* Why st (of a cache directory or entry) is not to be trusted, or NULL. */
@@ -116,15 +164,15 @@ static const char *untrusted(const struct stat *st, char *why, size_t size)
     return NULL;
 }
 
-/* An open descriptor of `dir` (created if missing) when it may hold cache
- * entries; -1 when it cannot be had, -2 when it is not to be trusted (with
- * a debug line saying why). */
-static int open_trusted_dir(const char *dir)
+/* An open descriptor of `dir` (created if missing, see make_dir) when it
+ * may hold cache entries; -1 when it cannot be had, -2 when it is not to be
+ * trusted (with a debug line saying why). */
+static int open_trusted_dir(const char *dir, const char *home)
 {
     struct stat st;
-    char why[128];
-    if (mkdir_p(dir) != 0) {
-        hcl__debug("program cache: cannot create directory '%s': %s", dir, strerror(errno));
+    char why[4400];
+    if (make_dir(dir, home, why, sizeof why) != 0) {
+        hcl__debug("program cache: off, cannot create directory '%s': %s", dir, why);
         return -1;
     }
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -149,20 +197,91 @@ static int open_trusted_dir(const char *dir)
 static int cache_dir(char *buf, size_t cap)
 {
     char mine[4096];
+    const char *home = NULL;
     int off = 0;
     if (cache_dir_configured(buf, cap, &off)) {
-        int fd = open_trusted_dir(buf);
+        int fd = open_trusted_dir(buf, NULL);
         /* a directory that cannot be made is skipped (the cache is an
          * optimisation); somebody else's gives way to the user's own */
-        if (fd != -2 || !cache_dir_default(mine, sizeof mine) || strcmp(mine, buf) == 0)
+        if (fd != -2 || !cache_dir_default(mine, sizeof mine, &home) || strcmp(mine, buf) == 0)
             return fd;
         hcl__debug("program cache: using '%s' instead", mine);
         snprintf(buf, cap, "%s", mine);
-        return open_trusted_dir(buf);
+        return open_trusted_dir(buf, home);
     }
-    if (off || !cache_dir_default(buf, cap))
+    if (off || !cache_dir_default(buf, cap, &home))
         return -1;
-    return open_trusted_dir(buf);
+    return open_trusted_dir(buf, home);
+}
+
+/* ---- PoCL's cache ------------------------------------------------------- */
+
+/* PoCL makes its cache folder, and every folder above it, when it starts
+ * ($POCL_CACHE_DIR, else $XDG_CACHE_HOME/pocl or ~/.cache/pocl, even with
+ * its cache off, for its scratch files).  Left alone it would make the
+ * home folder that ours refuses to make. */
+
+/* `name` (0700) in the folder dirfd, held to the trust test, and its path
+ * (dir/name) into buf; 0 when it can be had. */
+static int trusted_subdir(int dirfd, const char *dir, const char *name, char *buf, size_t cap)
+{
+    struct stat st;
+    char why[128];
+    int n = snprintf(buf, cap, "%s/%s", dir, name);
+    if (n <= 0 || (size_t)n >= cap || (mkdirat(dirfd, name, 0700) != 0 && errno != EEXIST))
+        return -1;
+    int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    const char *bad = fstat(fd, &st) == 0 ? untrusted(&st, why, sizeof why) : "cannot stat it";
+    close(fd);
+    if (bad)
+        hcl__debug("PoCL cache: not using '%s': %s", buf, bad);
+    return bad ? -1 : 0;
+}
+
+static void cache_env_once(void)
+{
+    const char *set = getenv("POCL_CACHE_DIR");
+    if (set && *set) {
+        hcl__debug("PoCL cache: POCL_CACHE_DIR is set ('%s'), left as it is", set);
+        return;
+    }
+    char dir[4096], pocl[4200], name[64];
+    int fd = cache_dir(dir, sizeof dir);
+    if (fd >= 0) {
+        int ok = trusted_subdir(fd, dir, "pocl", pocl, sizeof pocl) == 0;
+        close(fd);
+        if (ok) {
+            setenv("POCL_CACHE_DIR", pocl, 1);
+            hcl__debug("PoCL cache: '%s'", pocl);
+            return;
+        }
+    }
+    /* ours is off: PoCL's too (unless the user says otherwise), and its
+     * scratch files go to a folder of this user's in the temporary folder */
+    if (!getenv("POCL_KERNEL_CACHE"))
+        setenv("POCL_KERNEL_CACHE", "0", 1);
+    const char *tmp = getenv("TMPDIR");
+    if (!tmp || !*tmp)
+        tmp = "/tmp";
+    snprintf(name, sizeof name, "hetero-pocl-%u", (unsigned)geteuid());
+    fd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int ok = fd >= 0 && trusted_subdir(fd, tmp, name, pocl, sizeof pocl) == 0;
+    if (fd >= 0)
+        close(fd);
+    if (!ok) {
+        hcl__debug("PoCL cache: off, and no folder of this user's in '%s' for its scratch files", tmp);
+        return;
+    }
+    setenv("POCL_CACHE_DIR", pocl, 1);
+    hcl__debug("PoCL cache: off, scratch files in '%s'", pocl);
+}
+
+void hcl__cache_env(void)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, cache_env_once);
 }
 
 /* ---- the key ------------------------------------------------------------ */

@@ -152,6 +152,7 @@ static int get_platforms(cl_platform_id **out, cl_uint *n)
     cl_uint np = 0;
     *out = NULL;
     *n = 0;
+    hcl__cache_env();
     cl_int err = clGetPlatformIDs(0, NULL, &np);
     if (err == -1001 /* CL_PLATFORM_NOT_FOUND_KHR */ || (err == CL_SUCCESS && np == 0))
         return HETERO_OK;

@@ -98,7 +98,9 @@ void hcl_close_nowait(hcl_device *d);
  * a temporary file and renamed into place; a cached binary the driver
  * rejects (CL_INVALID_BINARY or a failed build) is rebuilt from source.
  * Cache directory: $HETERO_CACHE_DIR, else $XDG_CACHE_HOME/hetero, else
- * $HOME/.cache/hetero; HETERO_CACHE_DIR=off disables it.  A directory or
+ * $HOME/.cache/hetero; HETERO_CACHE_DIR=off disables it.  Only the cache's
+ * own folder is made (and ~/.cache, in a home this user owns): a folder
+ * above it that is missing turns the cache off.  A directory or
  * entry is used only when it is owned by this user and not writable by
  * group or others (else it is ignored and the program rebuilt, into the
  * user's own cache when HETERO_CACHE_DIR named somebody else's); the

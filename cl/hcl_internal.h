@@ -9,6 +9,14 @@
  * is set to anything but "" or "0". */
 void hcl__debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Before the first clGetPlatformIDs (PoCL reads its environment when the
+ * loader starts it): points PoCL's cache, unless POCL_CACHE_DIR is set,
+ * into ours (<ours>/pocl) when ours can be had; else turns it off
+ * (POCL_KERNEL_CACHE=0, unless set) with its scratch files in a private
+ * temporary folder removed at exit, so that PoCL never makes a folder ours
+ * would not (a home that does not exist).  Once; later calls do nothing. */
+void hcl__cache_env(void);
+
 /* Records "<call> on <id> (<device name>): <CL error name>" as an
  * HETERO_E_OPENCL failure and returns HETERO_E_OPENCL. */
 int hcl__fail(const hcl_device *d, const char *call, cl_int err);

@@ -511,20 +511,35 @@ static void second_build_comes_from_the_cache_and_runs_the_same(void **state)
     hcl_release_program(second);
 }
 
-static void cache_dir_is_created_with_its_parents(void **state)
+/* The cache makes its own folder and nothing above it: under a folder
+ * that is missing it is off (built each time), and nothing is made. */
+static void cache_dir_under_a_missing_folder_is_not_made(void **state)
 {
     (void)state;
     need_device();
-    char nested[400];
+    char nested[400], top[400];
+    struct stat st;
     snprintf(nested, sizeof nested, "%s/a/b/c", g_cache);
+    snprintf(top, sizeof top, "%s/a", g_cache);
     setenv("HETERO_CACHE_DIR", nested, 1);
-    int from_cache = -1;
-    cl_program p = build_ok(FILL_SRC, "", &from_cache);
-    hcl_release_program(p);
-    assert_int_equal(from_cache, 0);
-    p = build_ok(FILL_SRC, "", &from_cache);
-    assert_int_equal(from_cache, 1);
-    hcl_release_program(p);
+    for (int i = 0; i < 2; i++) {
+        int from_cache = -1;
+        cl_program p = build_ok(FILL_SRC, "", &from_cache);
+        hcl_release_program(p);
+        assert_int_equal(from_cache, 0);
+    }
+    assert_int_not_equal(stat(top, &st), 0);
+    /* its own folder, in one that exists, is made */
+    snprintf(nested, sizeof nested, "%s/c", g_cache);
+    setenv("HETERO_CACHE_DIR", nested, 1);
+    for (int i = 0; i < 2; i++) {
+        int from_cache = -1;
+        cl_program p = build_ok(FILL_SRC, "", &from_cache);
+        hcl_release_program(p);
+        assert_int_equal(from_cache, i);
+    }
+    assert_int_equal(stat(nested, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0700);
 }
 
 static void options_are_part_of_the_key(void **state)
@@ -694,6 +709,7 @@ static void directory_writable_by_others_gives_way_to_the_users_own(void **state
     snprintf(own, sizeof own, "%s/hetero", xdg);
     char *old_xdg = getenv("XDG_CACHE_HOME") ? strdup(getenv("XDG_CACHE_HOME")) : NULL;
     setenv("XDG_CACHE_HOME", xdg, 1);
+    assert_int_equal(mkdir(xdg, 0700), 0); /* the cache makes only its own folder */
     assert_int_equal(chmod(g_cache, 0777), 0);
     int from_cache = -1;
     for (int i = 0; i < 2; i++) {
@@ -761,7 +777,7 @@ int main(int argc, char **argv)
         CACHE_TEST(unknown_kernel_name_names_the_call_and_device),
         CACHE_TEST(oversized_work_group_is_an_opencl_error),
         CACHE_TEST(second_build_comes_from_the_cache_and_runs_the_same),
-        CACHE_TEST(cache_dir_is_created_with_its_parents),
+        CACHE_TEST(cache_dir_under_a_missing_folder_is_not_made),
         CACHE_TEST(options_are_part_of_the_key),
         CACHE_TEST(damaged_cache_file_is_rebuilt_and_rewritten),
         CACHE_TEST(truncated_cache_file_is_rebuilt),
