@@ -3,10 +3,13 @@
  */
 #include "hcl_internal.h"
 
+#include <dirent.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 void hcl__debug(const char *fmt, ...)
@@ -145,6 +148,96 @@ done:
     return rc;
 }
 
+/* ---- what the ICD loader will open ------------------------------------- */
+
+/* The loader opens every *.icd file of its vendors folder ($OCL_ICD_VENDORS,
+ * else $OPENCL_VENDOR_PATH, else /etc/OpenCL/vendors), or the one file
+ * $OCL_ICD_VENDORS names, and the libraries $OCL_ICD_FILENAMES lists.  A
+ * FIFO there blocks its open(), and the process with it, signals and all:
+ * so before the first clGetPlatformIDs each must be a regular file (stat
+ * only, nothing is opened).  What does not exist is left to the loader,
+ * which skips it. */
+
+static const char *file_kind(mode_t m)
+{
+    if (S_ISFIFO(m))
+        return "a FIFO";
+    if (S_ISSOCK(m))
+        return "a socket";
+    if (S_ISCHR(m))
+        return "a character device";
+    if (S_ISBLK(m))
+        return "a block device";
+    if (S_ISDIR(m))
+        return "a directory";
+    return "not a regular file";
+}
+
+/* `path`, which the loader would open (from `var`): a regular file, or
+ * missing. */
+static int icd_file_ok(const char *var, const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) != 0 || S_ISREG(st.st_mode))
+        return HETERO_OK;
+    return hetero_fail(HETERO_E_BADARG,
+                       "%s: '%s' is %s, expected a regular file (the OpenCL loader opens it, and would "
+                       "wait forever on a FIFO)",
+                       var, path, file_kind(st.st_mode));
+}
+
+/* Each *.icd entry of the folder `dir` (from `var`). */
+static int icd_folder_ok(const char *var, const char *dir)
+{
+    DIR *d = opendir(dir); /* O_DIRECTORY: never blocks */
+    if (!d)
+        return HETERO_OK;
+    int rc = HETERO_OK;
+    struct dirent *e;
+    while (rc == HETERO_OK && (e = readdir(d)) != NULL) {
+        size_t len = strlen(e->d_name);
+        char path[4096];
+        if (len <= 4 || strcmp(e->d_name + len - 4, ".icd") != 0)
+            continue;
+        int n = snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        if (n > 0 && (size_t)n < sizeof path)
+            rc = icd_file_ok(var, path);
+    }
+    closedir(d);
+    return rc;
+}
+
+static int icd_check(void)
+{
+    static const char *const folders[] = {"OCL_ICD_VENDORS", "OPENCL_VENDOR_PATH"};
+    int rc = HETERO_OK, named = 0;
+    for (size_t i = 0; rc == HETERO_OK && i < sizeof folders / sizeof folders[0]; i++) {
+        const char *v = getenv(folders[i]);
+        struct stat st;
+        if (!v || !*v)
+            continue;
+        named = 1;
+        if (stat(v, &st) == 0 && S_ISDIR(st.st_mode))
+            rc = icd_folder_ok(folders[i], v);
+        else
+            rc = icd_file_ok(folders[i], v);
+    }
+    if (rc == HETERO_OK && !named)
+        rc = icd_folder_ok("/etc/OpenCL/vendors", "/etc/OpenCL/vendors");
+    const char *files = getenv("OCL_ICD_FILENAMES");
+    if (rc == HETERO_OK && files && *files) {
+        char *list = strdup(files), *save = NULL;
+        if (!list)
+            return hetero_fail(HETERO_E_NOMEM, "out of memory reading OCL_ICD_FILENAMES");
+        /* a bare name is searched for by dlopen, not opened as it is */
+        for (char *f = strtok_r(list, ":", &save); f && rc == HETERO_OK; f = strtok_r(NULL, ":", &save))
+            if (strchr(f, '/'))
+                rc = icd_file_ok("OCL_ICD_FILENAMES", f);
+        free(list);
+    }
+    return rc;
+}
+
 /* The platform list, or NULL with *n = 0 when there is none at all (the ICD
  * loader says CL_PLATFORM_NOT_FOUND_KHR when no ICD is installed). */
 static int get_platforms(cl_platform_id **out, cl_uint *n)
@@ -152,8 +245,16 @@ static int get_platforms(cl_platform_id **out, cl_uint *n)
     cl_uint np = 0;
     *out = NULL;
     *n = 0;
+    /* once the loader has read its files it does not read them again */
+    static _Atomic int loader_read;
+    if (!loader_read) {
+        int rc = icd_check();
+        if (rc != HETERO_OK)
+            return rc;
+    }
     hcl__cache_env();
     cl_int err = clGetPlatformIDs(0, NULL, &np);
+    loader_read = 1;
     if (err == -1001 /* CL_PLATFORM_NOT_FOUND_KHR */ || (err == CL_SUCCESS && np == 0))
         return HETERO_OK;
     if (err != CL_SUCCESS)
