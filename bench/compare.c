@@ -19,6 +19,7 @@
 #include "format.h"
 #include "output.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,6 +93,37 @@ static int bench_defang(cJSON *node)
     return HETERO_OK;
 }
 
+/* The whole-number fields of a row, read as int (bench_identity): present,
+ * each must be a number with no fraction, 0 to INT_MAX.  A cast of 1e300,
+ * of -1 or of a NaN to int is undefined, and 2.5 threads is no run. */
+static int bench_check_ints(const char *opt, const char *path, const cJSON *results)
+{
+    static const char *const fields[] = {"threads", "ranks", "repeats"};
+    const cJSON *row;
+    int i = 0;
+    cJSON_ArrayForEach(row, results)
+    {
+        for (size_t k = 0; k < sizeof fields / sizeof fields[0]; k++) {
+            const cJSON *v = cJSON_GetObjectItemCaseSensitive(row, fields[k]);
+            if (!v)
+                continue;
+            double x = cJSON_IsNumber(v) ? v->valuedouble : NAN;
+            if (x >= 0 && x <= INT_MAX && x == floor(x))
+                continue;
+            char got[64];
+            if (cJSON_IsNumber(v))
+                snprintf(got, sizeof got, "%.15g", x);
+            else
+                snprintf(got, sizeof got, "%s", cJSON_IsString(v) ? "a string" : "not a number");
+            return hetero_fail(HETERO_E_BADARG,
+                               "%s: '%s': results[%d].%s: expected a whole number from 0 to %d, got %s", opt,
+                               path, i, fields[k], INT_MAX, got);
+        }
+        i++;
+    }
+    return HETERO_OK;
+}
+
 int bench_load_report(const char *opt, const char *path, cJSON **out)
 {
     char *text = NULL;
@@ -133,6 +165,11 @@ int bench_load_report(const char *opt, const char *path, cJSON **out)
                            path, rows ? n_rows : n_cl,
                            rows ? "rows (results)" : "OpenCL devices (machine.opencl)",
                            rows ? BENCH_MAX_REPORT_ROWS : BENCH_MAX_REPORT_DEVICES);
+    }
+    rc = bench_check_ints(opt, path, results);
+    if (rc) {
+        cJSON_Delete(doc);
+        return rc;
     }
     if (bench_defang(doc->child)) {
         cJSON_Delete(doc);

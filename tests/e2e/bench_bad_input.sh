@@ -55,6 +55,18 @@ bad --results --results "$E2E_DIR/missing.json" --compare "$E2E_DIR/empty.json"
 bad --results --results "$E2E_DIR/not-bench.json" --compare "$E2E_DIR/empty.json"
 bad --plot --results "$E2E_DIR/empty.json" --compare "$E2E_DIR/empty.json" --plot "$E2E_DIR/x.svg"
 bad --compare --compare "$E2E_DIR/future.json"
+# a row's whole-number fields: 1e300 threads (a double no int holds: its
+# cast is undefined), -1 or 2.5 threads are no run; refused on loading
+for v in threads:1e300 threads:-1 threads:2.5 ranks:1e300 repeats:-1e300; do
+    f=${v%%:*} n=${v#*:}
+    row='"threads": 2, "ranks": 1, "repeats": 2'
+    row=${row/\"$f\": [0-9]/\"$f\": $n}
+    printf '{"schema": "hetero.bench", "version": 2, "results": [{"workload": "pi", "devices": "omp", %s}]}\n' \
+        "$row" >"$E2E_DIR/ints.json"
+    bad --compare --quick --workloads pi --devices omp --compare "$E2E_DIR/ints.json"
+    grep -qF -- "'$E2E_DIR/ints.json': results[0].$f: expected a whole number" "$E2E_DIR/bad.err" ||
+        fail "$f: $n: the line does not name the file and the field: $(cat "$E2E_DIR/bad.err")"
+done
 bad --plot --plot "$E2E_DIR/x.svg" --plot "$E2E_DIR/x.svg"
 bad --plot --plot "$E2E_DIR/1.svg" --plot "$E2E_DIR/2.svg" --plot "$E2E_DIR/3.svg" --plot "$E2E_DIR/4.svg" --plot "$E2E_DIR/5.svg"
 bad --plot --plot "$E2E_DIR/x.svgz"
