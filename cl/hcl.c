@@ -577,10 +577,16 @@ int hcl_write(hcl_device *d, cl_mem buf, size_t offset, size_t bytes, const void
     return err == CL_SUCCESS ? HETERO_OK : hcl__fail(d, "clEnqueueWriteBuffer", err);
 }
 
-int hcl_fill(hcl_device *d, cl_mem buf, size_t offset, size_t bytes, unsigned char value)
+int hcl_fill(hcl_device *d, cl_mem buf, size_t offset, size_t bytes, unsigned char value, cl_event *ev)
 {
-    cl_int err = clEnqueueFillBuffer(d->queue, buf, &value, 1, offset, bytes, 0, NULL, NULL);
-    return err == CL_SUCCESS ? HETERO_OK : hcl__fail(d, "clEnqueueFillBuffer", err);
+    /* the pattern is copied when the command is enqueued */
+    cl_int err = clEnqueueFillBuffer(d->queue, buf, &value, 1, offset, bytes, 0, NULL, ev);
+    if (err != CL_SUCCESS) {
+        if (ev)
+            *ev = NULL;
+        return hcl__fail(d, "clEnqueueFillBuffer", err);
+    }
+    return HETERO_OK;
 }
 
 int hcl_flush(hcl_device *d)

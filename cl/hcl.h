@@ -159,8 +159,10 @@ int hcl_launch(hcl_device *d, cl_kernel k, size_t global, size_t local, cl_event
  * non-blocking read must not touch dst before hcl_wait on *ev or
  * hcl_finish).  ev as for hcl_launch. */
 int hcl_read(hcl_device *d, cl_mem buf, size_t offset, size_t bytes, void *dst, int blocking, cl_event *ev);
-/* Enqueues a fill of bytes of buf from offset with a repeated byte value. */
-int hcl_fill(hcl_device *d, cl_mem buf, size_t offset, size_t bytes, unsigned char value);
+/* Enqueues a fill of bytes of buf from offset with a repeated byte value.
+ * ev as for hcl_launch: a caller that may release buf, or give up on the
+ * queue, while the fill is queued keeps its event to know when it ends. */
+int hcl_fill(hcl_device *d, cl_mem buf, size_t offset, size_t bytes, unsigned char value, cl_event *ev);
 /* Blocking write of bytes from src into buf at offset. */
 int hcl_write(hcl_device *d, cl_mem buf, size_t offset, size_t bytes, const void *src);
 int hcl_flush(hcl_device *d);

@@ -180,7 +180,7 @@ static int run_case(const hcl_info *info, const hetero_job *job, const kcase *kc
     assert_int_equal(hcl_buffer(&d, CL_MEM_READ_WRITE | CL_MEM_COPY_HOST_PTR, n * psize, got, &out),
                      HETERO_OK);
     assert_int_equal(hcl_buffer(&d, CL_MEM_READ_WRITE, n * sizeof *words, NULL, &chk), HETERO_OK);
-    assert_int_equal(hcl_fill(&d, chk, 0, n * sizeof *words, 0), HETERO_OK);
+    assert_int_equal(hcl_fill(&d, chk, 0, n * sizeof *words, 0, NULL), HETERO_OK);
     hcl_arg a4[4] = {
         {.kind = HCL_ARG_MEM, .u.mem = out},
         {.kind = HCL_ARG_U64, .u.u64 = 0},
