@@ -110,12 +110,18 @@ typedef struct het_batch {
     int copy; /* a copy of another worker's batch */
 } het_batch;
 
-/* One of an OpenCL worker's in-flight slots. */
+/* The commands of a batch, in the order they are enqueued. */
+enum { HET_EV_FILL, HET_EV_KERNEL, HET_EV_READ_OUT, HET_EV_READ_CHK, HET_EV_N };
+
+/* One of an OpenCL worker's in-flight slots.  Every command enqueued for
+ * the batch has its event in ev[] until the slot is done with it: out,
+ * chk and host must outlive each of them (host is the destination of the
+ * two non-blocking reads). */
 typedef struct het_slot {
     cl_mem out, chk;
-    unsigned char *host; /* n * psize partials, then n check words */
-    size_t host_cap;     /* bytes */
-    cl_event kev, rev;   /* the kernel; the last read */
+    unsigned char *host;   /* n * psize partials, then n check words */
+    size_t host_cap;       /* bytes */
+    cl_event ev[HET_EV_N]; /* NULL: not enqueued (or already released) */
     het_batch b;
     double t_enq;
 } het_slot;
@@ -1011,14 +1017,79 @@ static int het__cl_launch(het_worker *w, het_slot *s, const het_batch *b)
     };
     /* zeros are never a check word: a grain the kernel did not finish
      * keeps them */
-    if ((rc = hcl_fill(&w->dev, s->chk, 0, (size_t)b->n * sizeof(uint64_t), 0)) ||
+    if ((rc = hcl_fill(&w->dev, s->chk, 0, (size_t)b->n * sizeof(uint64_t), 0, &s->ev[HET_EV_FILL])) ||
         (rc = hcl_set_args(&w->dev, w->kern, 0, a, 4)) ||
-        (rc = hcl_launch(&w->dev, w->kern, (size_t)b->n * w->local, w->local, &s->kev)) ||
-        (rc = hcl_read(&w->dev, s->out, 0, pbytes, s->host, 0, NULL)) ||
-        (rc = hcl_read(&w->dev, s->chk, 0, (size_t)b->n * sizeof(uint64_t), s->host + pbytes, 0, &s->rev)) ||
+        (rc = hcl_launch(&w->dev, w->kern, (size_t)b->n * w->local, w->local, &s->ev[HET_EV_KERNEL])) ||
+        (rc = hcl_read(&w->dev, s->out, 0, pbytes, s->host, 0, &s->ev[HET_EV_READ_OUT])) ||
+        (rc = hcl_read(&w->dev, s->chk, 0, (size_t)b->n * sizeof(uint64_t), s->host + pbytes, 0,
+                       &s->ev[HET_EV_READ_CHK])) ||
         (rc = hcl_flush(&w->dev)))
         return rc;
     return HETERO_OK;
+}
+
+/* Releases the events of slot s (its commands are complete, or their host
+ * memory was handed over: het__slot_abandon). */
+static void het__slot_release(het_slot *s)
+{
+    for (int i = 0; i < HET_EV_N; i++) {
+        hcl_release_event(s->ev[i]);
+        s->ev[i] = NULL;
+    }
+}
+
+/* Host memory that commands still in flight write into, freed by whichever
+ * of their completion callbacks comes last. */
+typedef struct het_hold {
+    atomic_int left;
+    unsigned char *host;
+} het_hold;
+
+static void het__hold_drop(void *arg)
+{
+    het_hold *h = arg;
+    if (atomic_fetch_sub(&h->left, 1) == 1) {
+        free(h->host);
+        free(h);
+    }
+}
+
+/* Slot s has commands enqueued that may not have finished (a batch left in
+ * flight, or one whose later command failed to enqueue): its host memory
+ * goes to the driver, freed once the last of them completes, so the thread
+ * need not wait for the device.  Where a callback cannot be set, waits for
+ * the queue instead.  Returns 1 when the memory was handed over (s->host is
+ * then NULL), 0 when every command is known to be finished. */
+static int het__slot_abandon(het_worker *w, het_slot *s)
+{
+    int n = 0;
+    for (int i = 0; i < HET_EV_N; i++)
+        n += s->ev[i] != NULL;
+    if (!n || !s->host)
+        return 0; /* no host memory at stake: OpenCL keeps the buffers */
+    het_hold *h = malloc(sizeof *h);
+    if (!h) {
+        hcl_finish(&w->dev);
+        return 0;
+    }
+    h->host = s->host;
+    atomic_init(&h->left, n + 1); /* + 1: ours, dropped last */
+    s->host = NULL;
+    int finished = 0, handed = 0;
+    for (int i = 0; i < HET_EV_N; i++) {
+        if (!s->ev[i])
+            continue;
+        if (hcl_on_complete(&w->dev, s->ev[i], het__hold_drop, h) == HETERO_OK) {
+            handed = 1;
+        } else {
+            if (!finished)
+                hcl_finish(&w->dev);
+            finished = 1;
+            het__hold_drop(h);
+        }
+    }
+    het__hold_drop(h);
+    return handed;
 }
 
 /* Waits for slot s without blocking in the driver: 1 when done, 0 when the
@@ -1032,7 +1103,7 @@ static int het__cl_wait(het_worker *w, het_slot *s)
     struct timespec nap = {0, 20000};
     for (;;) {
         int done = 0;
-        int rc = hcl_poll(&w->dev, s->rev, &done);
+        int rc = hcl_poll(&w->dev, s->ev[HET_EV_READ_CHK], &done);
         if (rc)
             return rc;
         if (done)
@@ -1043,15 +1114,20 @@ static int het__cl_wait(het_worker *w, het_slot *s)
         if (nap.tv_nsec < 1000000)
             nap.tv_nsec *= 2;
     }
-    /* contract 8: the kernel itself completed, and every grain's check
-     * word is there */
-    int kdone = 0;
-    int rc = hcl_poll(&w->dev, s->kev, &kdone);
-    if (rc)
-        return rc;
-    if (!kdone)
-        return hetero_fail(HETERO_E_OPENCL, "kernel %s on %s (%s): not complete after its read-back",
-                           e->job->wl->kernel_name, w->st.id, w->st.name);
+    /* contract 8: every command of the batch (the kernel itself, the read
+     * of the partials) completed, and every grain's check word is there */
+    for (int i = 0; i < HET_EV_READ_CHK; i++) {
+        int cdone = 0;
+        int rc = hcl_poll(&w->dev, s->ev[i], &cdone);
+        if (rc)
+            return rc;
+        if (!cdone)
+            return hetero_fail(HETERO_E_OPENCL, "kernel %s on %s (%s): %s not complete after its read-back",
+                               e->job->wl->kernel_name, w->st.id, w->st.name,
+                               i == HET_EV_KERNEL ? "the kernel"
+                               : i == HET_EV_FILL ? "the fill of its check words"
+                                                  : "the read of its partials");
+    }
     const unsigned char *chk = s->host + (size_t)s->b.n * e->psize;
     for (uint64_t i = 0; i < s->b.n; i++) {
         uint64_t word;
@@ -1063,14 +1139,12 @@ static int het__cl_wait(het_worker *w, het_slot *s)
                                e->job->wl->kernel_name, w->st.id, w->st.name, s->b.g0 + i, word);
     }
     double ks = 0;
-    if (hcl_event_seconds(&w->dev, s->kev, &ks) == HETERO_OK) {
+    if (hcl_event_seconds(&w->dev, s->ev[HET_EV_KERNEL], &ks) == HETERO_OK) {
         pthread_mutex_lock(&e->lock);
         w->st.kernel_s += ks;
         pthread_mutex_unlock(&e->lock);
     }
-    hcl_release_event(s->kev);
-    hcl_release_event(s->rev);
-    s->kev = s->rev = NULL;
+    het__slot_release(s);
     return 1;
 }
 
@@ -1126,25 +1200,25 @@ static int het__cl_run(het_worker *w)
     }
 }
 
-/* Releases everything the worker holds.  A slot whose read may still be
- * writing into its host memory hands that memory to the driver's
- * completion callback, so the thread need not wait for the device. */
-static void het__cl_teardown(het_worker *w)
+/* Releases everything the worker holds.  A failed worker (its grains are
+ * already handed back) first waits for the commands it had enqueued: a
+ * batch whose later command failed to enqueue, or the other batch in
+ * flight, is still running on the device, and nothing of it may outlive
+ * the process's exit handlers.  Otherwise (the run is over, and a slow
+ * device must not hold up its end), a slot with commands that may still
+ * be running (every one enqueued has its event) hands its host memory to
+ * their completion callbacks.  Device buffers are released at once
+ * (OpenCL deletes a buffer only after the commands that use it have
+ * finished). */
+static void het__cl_teardown(het_worker *w, int failed)
 {
+    int drained = failed && w->dev.queue && hcl_finish(&w->dev) == HETERO_OK;
     int abandoned = 0;
     for (int i = 0; i < HET_SCHED_MAX_FLIGHT; i++) {
         het_slot *s = &w->slot[i];
-        if (s->rev) {
-            if (hcl_on_complete(&w->dev, s->rev, free, s->host) == HETERO_OK) {
-                s->host = NULL;
-                abandoned = 1;
-            } else {
-                hcl_finish(&w->dev);
-            }
-        }
-        hcl_release_event(s->kev);
-        hcl_release_event(s->rev);
-        s->kev = s->rev = NULL;
+        if (!drained && het__slot_abandon(w, s))
+            abandoned = 1;
+        het__slot_release(s);
         free(s->host);
         s->host = NULL;
         hcl_release_mem(s->out);
@@ -1186,13 +1260,16 @@ static void *het__worker_main(void *arg)
         pthread_cond_wait(&e->cond, &e->lock);
     int run = !e->abort_run && !w->err && !w->excluded;
     pthread_mutex_unlock(&e->lock);
+    int failed = 0;
     if (run) {
         int rc = w->is_cl ? het__cl_run(w) : het__omp_run(w);
-        if (rc)
+        if (rc) {
             het__failed(w, rc);
+            failed = 1;
+        }
     }
     if (w->is_cl)
-        het__cl_teardown(w);
+        het__cl_teardown(w, failed);
     free(w->stage);
     w->stage = NULL;
     pthread_mutex_lock(&e->lock);
