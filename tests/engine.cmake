@@ -6,3 +6,11 @@ het_e2e(slow_device slow_device.sh)
 het_e2e(install_example install_example.sh)
 # Every JSON document against its schema (docs/schema/).
 het_e2e(json_schemas json_schemas.sh)
+# An OpenCL device whose second read of a batch fails to enqueue (the
+# shim tests/cl_fail_read.c, preloaded) while its first read may still be
+# filling the host memory: retired beside OpenMP with OpenMP's bits, the
+# run's one error alone, and nothing freed under the first read.
+add_library(cl_fail_read MODULE cl_fail_read.c)
+target_link_libraries(cl_fail_read PRIVATE OpenCL::OpenCL ${CMAKE_DL_LIBS})
+het_target_warnings(cl_fail_read)
+het_e2e(read_failure read_failure.sh $<TARGET_FILE:cl_fail_read>)
