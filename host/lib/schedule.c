@@ -134,8 +134,11 @@ int het_sched_steal(const het_sched *s, size_t me, double now, size_t *owner, si
 
 void het_sched_measure(het_sched_worker *w, uint64_t n, double dt)
 {
-    if (n < w->width || dt <= 0)
+    if (dt <= 0)
         return;
+    /* a narrow batch took a whole wave's time: a full one takes no longer */
+    if (n < w->width)
+        n = w->width;
     w->rate_grains = 0.5 * w->rate_grains + (double)n;
     w->rate_time = 0.5 * w->rate_time + dt;
     w->rate = w->rate_grains / w->rate_time;

@@ -10,7 +10,8 @@
  * speed (the OpenMP team: its threads; an OpenCL device: its compute units
  * times the work-groups resident on one).  Up to `width` grains take one
  * *wave*; a batch of n grains takes ceil(n / width) waves.  A worker's
- * *rate* is grains per second, measured over full-width batches only.
+ * *rate* is grains per second at full width, measured over every batch (a
+ * narrow one as a whole wave).
  */
 #ifndef HET_SCHED_H
 #define HET_SCHED_H
@@ -108,9 +109,12 @@ void het_sched_push(het_sched *s, size_t me, uint64_t g0, uint64_t n, int copy, 
 void het_sched_pop(het_sched *s, size_t me, uint64_t g0);
 
 /* Records a finished batch of n grains that kept the worker busy dt
- * seconds.  Only full-width batches change the rate: a narrower one takes
- * a whole wave's time for fewer grains and says nothing about throughput.
- * The sums decay by half per batch, so the rate follows a changing speed. */
+ * seconds.  A narrower batch than the width counts as one full wave: it
+ * took a whole wave's time, and a full wave would have taken no longer (a
+ * GPU wider than a short job gets its rate from its first batch instead
+ * of taking halves of what is left, each a whole wave, while the others
+ * hold the end).  The sums decay by half per batch, so the rate follows a
+ * changing speed. */
 void het_sched_measure(het_sched_worker *w, uint64_t n, double dt);
 
 #endif
