@@ -38,8 +38,8 @@
 # gpu-check.json, rows in gpu-check.jsonl) as soon as the run ends, and the
 # JSON document --out is rewritten, atomically, after every row ("complete"
 # turns true at the end): a run killed half way leaves what it measured.
-# Exit status: 0 when every same-bits check, known-answer test and run
-# passed, 1 otherwise, 2 on bad arguments.  Needs python3.
+# Exit status: 0 when every same-bits check ran and passed and no run or
+# known-answer test failed, 1 otherwise, 2 on bad arguments.  Needs python3.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -166,8 +166,9 @@ def cmd_devices(devfile, devtype):
         if want is None or x["type"] in want:
             print(x["id"])
 
-def cmd_build(conf_log, cache):
-    """what CMake configured and which paths it found, and the host"""
+def cmd_build(conf_log, cache, hetero):
+    """what CMake configured, the paths it found, the libraries hetero
+    loads, and the host"""
     summary = []
     for line in open(conf_log, errors="replace"):
         if line.startswith("--   ") and ":" in line:
@@ -181,11 +182,14 @@ def cmd_build(conf_log, cache):
         k, v = line.rstrip("\n").split("=", 1)
         name = k.split(":")[0]
         if (name.split("_")[0] in keys and name.split("_", 1)[1] in
-                ("INCLUDE_DIRS", "LINK_LIBRARIES", "INCLUDE", "LIB")) or \
+                ("INCLUDE_DIRS", "LIBRARY_DIRS", "INCLUDE", "LIB")) or \
                 name in ("RANDOM123_INCLUDE_DIR", "OpenCL_INCLUDE_DIR", "OpenCL_LIBRARY"):
             if v and not v.endswith("NOTFOUND"):
-                found[name] = v
-    doc = {"deps": os.environ.get("GC_DEPS") or None, "summary": dict(summary), "found": found}
+                found[name] = ";".join(os.path.normpath(x) for x in v.split(";"))
+    loaded = [l.strip() for l in info(["ldd", hetero]).splitlines()
+              if any(n in l for n in ("cjson", "xxhash", "OpenCL", "cmocka", "mpi"))]
+    doc = {"deps": os.environ.get("GC_DEPS") or None, "summary": dict(summary), "found": found,
+           "loaded": loaded}
     json.dump(doc, open(path("build.json"), "w"), indent=1)
     host = {"host": os.uname().nodename, "glibc": info(["ldd", "--version"]).split("\n")[0],
             "nvidia_smi": info(["nvidia-smi", "--query-gpu=name,driver_version,memory.total",
@@ -193,6 +197,8 @@ def cmd_build(conf_log, cache):
     json.dump(host, open(path("host.json"), "w"))
     for k in sorted(found):
         print("  %-24s %s" % (k, found[k]), file=sys.stderr)
+    for l in loaded:
+        print("  " + l, file=sys.stderr)
 
 def cmd_row(tag, kind, set_, gpu, devices, wl, args, rc, t0, t1, limit):
     """one run's row: appended to the rows file, then the document rewritten;
@@ -316,7 +322,9 @@ def write_doc(final):
     doc["coexec"] = co
     doc["failed_runs"] = [r["tag"] for r in rows if r.get("rc") not in (0, None)]
     doc["skipped_runs"] = [r["tag"] for r in rows if r.get("skipped")]
+    # a same-bits run skipped for want of time leaves the check unfinished
     doc["ok"] = bool(same) and all(s["same_as_omp"] for s in same) and not doc["failed_runs"] \
+        and not any(r.get("skipped") for r in by(kind="same")) \
         and doc["known_answer_tests"]["status"] != "failed"
     doc["rows_file"] = os.path.basename(rows_file)
     doc["runs"] = rows
@@ -362,7 +370,7 @@ def cmd_final():
 cmds = {"devices": cmd_devices, "build": cmd_build, "row": cmd_row, "kat": cmd_kat, "final": cmd_final}
 cmds[sys.argv[1]](*sys.argv[2:])
 EOF
-python3 "$py" build "$work/configure.log" "$build/CMakeCache.txt"
+python3 "$py" build "$work/configure.log" "$build/CMakeCache.txt" "$hetero"
 
 # ---- the devices ----------------------------------------------------------
 "$hetero" devices --format json >"$work/devices.json"
@@ -442,7 +450,7 @@ done
 # 2. device known answers (built with the tests only)
 why=""
 if [ ! -f "$build/CTestTestfile.cmake" ]; then
-    why="tests not built ($(grep -E '^-- +tests ' "$work/configure.log" | sed 's/.*: *//'))"
+    why="tests not built, $(grep -E '^-- +tests ' "$work/configure.log" | sed 's/.*: *//')"
 elif [ "$(ctest --test-dir "$build" -N -R '^unit\..*_device$' | grep -c 'Test *#')" = 0 ]; then
     why="no unit.*_device tests in $build"
 elif [ $((deadline - SECONDS)) -lt 10 ]; then
