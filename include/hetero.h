@@ -175,7 +175,8 @@ const struct hetero_option *hetero_common_options(void);
 /* Notices ("a device was left out", "a device failed and was retired")
  * and progress (share done 0..1, items per second, seconds left or a
  * negative number when unknown) go to these callbacks; by default they
- * are dropped.  Called from the thread that runs the job. */
+ * are dropped, and notices are with --quiet.  Called from the thread
+ * that runs the job. */
 typedef void (*hetero_notice_fn)(void *ctx, const char *line);
 typedef void (*hetero_progress_fn)(void *ctx, double done, double items_per_s, double seconds_left);
 void hetero_job_on_notice(hetero_job *job, hetero_notice_fn fn, void *ctx);
@@ -258,8 +259,10 @@ enum hetero_format { HETERO_FORMAT_TEXT, HETERO_FORMAT_JSON, HETERO_FORMAT_CSV }
 
 /* The report as people (text), programs (JSON: one document, schema
  * "hetero.report") or spreadsheets (CSV: a row per worker) read it.
- * write: to a stream (every write checked: HETERO_E_IO); render: into a
- * string the caller frees with hetero_free. */
+ * write: to a stream (every write checked: HETERO_E_IO), standard error
+ * instead when it is given standard output and an output of the job
+ * streams there ("-"); render: into a string the caller frees with
+ * hetero_free. */
 int hetero_job_write_report(const hetero_job *job, int format, FILE *out);
 int hetero_job_render_report(const hetero_job *job, int format, char **text);
 

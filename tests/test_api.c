@@ -457,6 +457,86 @@ static void report_written_to_a_stream_matches_the_rendering(void **state)
     hetero_job_free(job);
 }
 
+/* --quiet: no notice reaches the callback (the team retired beside a
+ * device makes one); without it, the same run gives one. */
+static void count_notice(void *ctx, const char *line)
+{
+    (void)line;
+    ++*(int *)ctx;
+}
+
+static void quiet_silences_the_notice_callback(void **state)
+{
+    (void)state;
+    setenv("HETERO_FAULT", "omp@1", 1); /* the team takes a batch at once */
+    int counts[2] = {0, 0};
+    for (int quiet = 0; quiet < 2; quiet++) {
+        hetero_job *job = NULL;
+        assert_int_equal(hetero_job_create(&job, "pi"), HETERO_OK);
+        /* 64 grains: the team's first batch is an equal share of them */
+        assert_int_equal(hetero_job_set_u64(job, "--samples", UINT64_C(1) << 26), HETERO_OK);
+        assert_int_equal(hetero_job_set(job, "--devices", "cl:0:0,omp"), HETERO_OK);
+        if (quiet)
+            assert_int_equal(hetero_job_set(job, "--quiet", NULL), HETERO_OK);
+        hetero_job_on_notice(job, count_notice, &counts[quiet]);
+        int rc = hetero_job_run(job);
+        hetero_job_free(job);
+        if (rc == HETERO_E_BADARG) { /* no OpenCL device here */
+            unsetenv("HETERO_FAULT");
+            skip();
+        }
+        assert_int_equal(rc, HETERO_OK);
+    }
+    unsetenv("HETERO_FAULT");
+    assert_true(counts[0] >= 1);
+    assert_int_equal(counts[1], 0);
+}
+
+/* A report written to stdout while an output streams there ("-") goes to
+ * stderr, as hetero.h says. */
+static void the_report_leaves_stdout_to_an_output_on_it(void **state)
+{
+    (void)state;
+    hetero_job *job = NULL;
+    assert_int_equal(hetero_job_create(&job, "primes"), HETERO_OK);
+    assert_int_equal(hetero_job_set(job, "--range", "0:1000"), HETERO_OK);
+    assert_int_equal(hetero_job_set(job, "--devices", "omp"), HETERO_OK);
+    assert_int_equal(hetero_job_set(job, "--print", "-"), HETERO_OK);
+    /* stdout and stderr into files of the test's own */
+    char out_path[] = "/tmp/hetero-api-out-XXXXXX", err_path[] = "/tmp/hetero-api-err-XXXXXX";
+    int out_fd = mkstemp(out_path), err_fd = mkstemp(err_path);
+    assert_true(out_fd >= 0 && err_fd >= 0);
+    fflush(stdout);
+    fflush(stderr);
+    int saved_out = dup(1), saved_err = dup(2);
+    assert_true(saved_out >= 0 && saved_err >= 0);
+    assert_true(dup2(out_fd, 1) == 1 && dup2(err_fd, 2) == 2);
+    int rc = hetero_job_run(job);
+    int wrc = rc == HETERO_OK ? hetero_job_write_report(job, HETERO_FORMAT_JSON, stdout) : rc;
+    fflush(stdout);
+    fflush(stderr);
+    assert_true(dup2(saved_out, 1) == 1 && dup2(saved_err, 2) == 2);
+    close(saved_out);
+    close(saved_err);
+    assert_int_equal(rc, HETERO_OK);
+    assert_int_equal(wrc, HETERO_OK);
+    char buf[65536];
+    ssize_t n = pread(out_fd, buf, sizeof buf - 1, 0);
+    assert_true(n > 0);
+    buf[n] = 0;
+    assert_null(strstr(buf, "hetero.report")); /* stdout: the primes alone */
+    assert_non_null(strstr(buf, "997\n"));
+    n = pread(err_fd, buf, sizeof buf - 1, 0);
+    assert_true(n > 0);
+    buf[n] = 0;
+    assert_non_null(strstr(buf, "hetero.report"));
+    close(out_fd);
+    close(err_fd);
+    unlink(out_path);
+    unlink(err_path);
+    hetero_job_free(job);
+}
+
 /* ---- a workload of the test's own ----------------------------------------- */
 
 /* Grain g's partial is g*g; the result is their sum. */
@@ -1087,6 +1167,8 @@ int main(void)
         cmocka_unit_test(json_report_parses_with_result_and_digest),
         cmocka_unit_test(text_and_csv_reports_carry_the_digest),
         cmocka_unit_test(report_written_to_a_stream_matches_the_rendering),
+        cmocka_unit_test(quiet_silences_the_notice_callback),
+        cmocka_unit_test(the_report_leaves_stdout_to_an_output_on_it),
         cmocka_unit_test(own_workload_registers_and_runs),
         cmocka_unit_test(a_cancelled_run_drops_a_batch_that_polls),
         cmocka_unit_test(own_workload_defaults_apply),

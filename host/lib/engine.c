@@ -261,7 +261,7 @@ static void het__timed_wait(het_engine *e, double seconds)
 static void het__notice(const hetero_job *job, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void het__notice(const hetero_job *job, const char *fmt, ...)
 {
-    if (!job->notice)
+    if (!job->notice || job->run.quiet) /* --quiet: no notices, to any callback */
         return;
     char line[1024];
     va_list ap;
@@ -288,7 +288,7 @@ static void het__remote_notice(void *ctx, int rank, const char *host, const char
 /* Rank 0: the other ranks' notices that came in. */
 static void het__remote_notices(const hetero_job *job)
 {
-    if (job->notice)
+    if (job->notice && !job->run.quiet)
         het_par_notes_take(het__remote_notice, (void *)job);
 }
 

@@ -858,6 +858,9 @@ const hetero_report *hetero_job_report(const hetero_job *job) { return &job->rep
 
 int hetero_job_write_report(const hetero_job *job, int format, FILE *out)
 {
+    /* an output streams to stdout ("-"): the report must not mix with it */
+    if (out == stdout && job->report_to_stderr)
+        out = stderr;
     return het_report_print(job, &job->report, format, out);
 }
 
