@@ -121,7 +121,39 @@ static void devices_command(void **state)
     het_cli_free(&cli);
     assert_int_equal(parse(&cli, "devices", "--help", NULL), HETERO_OK);
     assert_int_equal(cli.command, HET_CMD_HELP);
+    assert_int_equal(cli.devices_help, 1); /* the devices' help, not the program's */
     het_cli_free(&cli);
+    assert_int_equal(parse(&cli, "devices", "-q", "-h", NULL), HETERO_OK);
+    assert_int_equal(cli.command, HET_CMD_HELP);
+    assert_int_equal(cli.devices_help, 1);
+    assert_int_equal(cli.quiet, 1);
+    het_cli_free(&cli);
+}
+
+/* primesieve's short options stand for their long ones, each in its own
+ * word: -h, -q, -V, -t N; any other is refused naming what was typed. */
+static void short_options(void **state)
+{
+    (void)state;
+    het_cli cli;
+    assert_int_equal(parse(&cli, "-V", NULL), HETERO_OK);
+    assert_int_equal(cli.command, HET_CMD_VERSION);
+    het_cli_free(&cli);
+    assert_int_equal(parse(&cli, "pi", "-h", NULL), HETERO_OK);
+    assert_int_equal(cli.command, HET_CMD_HELP);
+    assert_ptr_equal(cli.wl, het_workload_find("pi"));
+    het_cli_free(&cli);
+    assert_int_equal(parse(&cli, "pi", "--samples", "1e6", "-V", NULL), HETERO_OK);
+    assert_int_equal(cli.command, HET_CMD_VERSION);
+    het_cli_free(&cli);
+    assert_int_equal(parse(&cli, "pi", "--samples", "1e6", "-t", "3", "-q", NULL), HETERO_OK);
+    assert_int_equal(cli.command, HET_CMD_RUN);
+    assert_int_equal(cli.job.run.threads, 3);
+    assert_int_equal(cli.quiet, 1);
+    het_cli_free(&cli);
+    assert_refused(parse(&cli, "pi", "--samples", "1e6", "-t", NULL), &cli, "--threads");
+    assert_refused(parse(&cli, "pi", "--samples", "1e6", "-x", NULL), &cli, "'-x'");
+    assert_refused(parse(&cli, "pi", "--samples", "1e6", "-t3", NULL), &cli, "'-t3'");
 }
 
 static void devices_command_refusals(void **state)
@@ -430,6 +462,7 @@ int main(void)
         cmocka_unit_test(help_and_version),
         cmocka_unit_test(workload_help_needs_no_required_options),
         cmocka_unit_test(devices_command),
+        cmocka_unit_test(short_options),
         cmocka_unit_test(devices_command_refusals),
         cmocka_unit_test(run_defaults),
         cmocka_unit_test(samples_forms),

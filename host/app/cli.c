@@ -22,6 +22,28 @@ static const hetero_option het__prog[] = {
     {.type = HETERO_OPT_END},
 };
 
+/* The short options, primesieve's, for the long ones they stand for:
+ * each alone in its word ("-t 4"), no bundling. */
+static const struct {
+    const char *s, *l;
+} het__shorts[] = {{"-h", "--help"}, {"-q", "--quiet"}, {"-V", "--version"}, {"-t", "--threads"}};
+
+static const char *het__long_of(const char *arg)
+{
+    for (size_t i = 0; i < sizeof het__shorts / sizeof het__shorts[0]; i++)
+        if (strcmp(arg, het__shorts[i].s) == 0)
+            return het__shorts[i].l;
+    return NULL;
+}
+
+static const char *het__short_of(const char *name)
+{
+    for (size_t i = 0; i < sizeof het__shorts / sizeof het__shorts[0]; i++)
+        if (strcmp(name, het__shorts[i].l) == 0)
+            return het__shorts[i].s;
+    return NULL;
+}
+
 int het_parse_format(const char *s, int csv_ok, int *out)
 {
     if (s && strcmp(s, "text") == 0)
@@ -48,11 +70,23 @@ static void het__print_options(FILE *out, const hetero_option *o)
 {
     for (; o->type != HETERO_OPT_END; o++) {
         char left[64];
+        const char *sh = het__short_of(o->name);
         /* an optional value ("[=lines]") sticks to the name */
-        snprintf(left, sizeof left, "%s%s%s", o->name, o->metavar && o->metavar[0] != '[' ? " " : "",
-                 o->metavar ? o->metavar : "");
+        snprintf(left, sizeof left, "%s%s%s%s%s", sh ? sh : "", sh ? ", " : "", o->name,
+                 o->metavar && o->metavar[0] != '[' ? " " : "", o->metavar ? o->metavar : "");
         fprintf(out, "  %-22s %s%s\n", left, o->help, o->required ? " (required)" : "");
     }
+}
+
+void het_cli_devices_usage(FILE *out)
+{
+    fputs("usage: hetero devices [options]\n\n"
+          "Lists the OpenCL devices this process can see and the OpenMP CPU, with the\n"
+          "ids --devices takes.\n\noptions:\n"
+          "  --format FMT           text (default) or json\n"
+          "  -q, --quiet            no notices on stderr\n"
+          "  -h, --help             this help\n",
+          out);
 }
 
 void het_cli_usage(FILE *out, const hetero_workload *wl)
@@ -110,7 +144,9 @@ static int het__prog_option(het_cli *cli, const char *name, const char *value)
 int het_cli_option(int argc, char **argv, int *i, const hetero_option *a, const hetero_option *b,
                    const char *hint, const hetero_option **opt, const char **value)
 {
-    const char *arg = argv[*i];
+    const char *arg = argv[*i], *typed = arg, *lng = het__long_of(arg);
+    if (lng)
+        arg = lng;
     if (strncmp(arg, "--", 2) != 0)
         return hetero_fail(HETERO_E_BADARG, "unexpected argument '%s': options start with -- %s", arg, hint);
     const char *eq = strchr(arg, '=');
@@ -118,6 +154,8 @@ int het_cli_option(int argc, char **argv, int *i, const hetero_option *a, const 
     const hetero_option *o = het__find(a, arg, len);
     if (!o)
         o = het__find(b, arg, len);
+    if (!o && lng)
+        return hetero_fail(HETERO_E_BADARG, "%s: unknown option %s", typed, hint);
     if (!o)
         return hetero_fail(HETERO_E_BADARG, "%.*s: unknown option %s", (int)len, arg, hint);
     *value = NULL;
@@ -163,7 +201,7 @@ int het_cli_parse(int argc, char **argv, het_cli *cli)
         cli->command = HET_CMD_HELP;
         return HETERO_OK;
     }
-    if (strcmp(cmd, "--version") == 0) {
+    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
         cli->command = HET_CMD_VERSION;
         return HETERO_OK;
     }
@@ -179,13 +217,15 @@ int het_cli_parse(int argc, char **argv, het_cli *cli)
                 int rc = het_parse_format(v, 0, &cli->format);
                 if (rc)
                     return rc;
-            } else if (strcmp(a, "--help") == 0) {
+            } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
                 cli->command = HET_CMD_HELP;
-            } else if (strcmp(a, "--quiet") == 0) {
+                cli->devices_help = 1;
+            } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
                 cli->quiet = 1;
             } else {
-                return hetero_fail(HETERO_E_BADARG,
-                                   "devices: unknown option '%s' (expected --format text|json)", a);
+                return hetero_fail(
+                    HETERO_E_BADARG,
+                    "devices: unknown option '%s' (expected --format text|json, --quiet or --help)", a);
             }
         }
         int env_threads; /* the list shows the OpenMP team */

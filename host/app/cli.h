@@ -21,6 +21,7 @@ typedef struct het_cli {
     int progress;              /* -1 auto (stderr is a terminal), 0 off, 1 a
                                   redrawn line, HET_PROGRESS_LINES lines */
     int quiet;                 /* no notices */
+    int devices_help;          /* HELP: `hetero devices --help` */
 } het_cli;
 
 /* Parses argv into cli.  Bad input: HETERO_E_BADARG with a one-line message
@@ -40,6 +41,8 @@ int het_cli_option(int argc, char **argv, int *i, const hetero_option *a, const 
 
 /* Usage text: the whole program (wl NULL) or one workload. */
 void het_cli_usage(FILE *out, const hetero_workload *wl);
+/* `hetero devices --help`. */
+void het_cli_devices_usage(FILE *out);
 
 /* --format value: "text", "json" or "csv" (csv_ok 0 refuses csv). */
 int het_parse_format(const char *s, int csv_ok, int *out);

@@ -211,7 +211,10 @@ int main(int argc, char **argv)
         switch (cli.command) {
         case HET_CMD_HELP:
             if (rank0) {
-                het_cli_usage(stdout, cli.wl);
+                if (cli.devices_help)
+                    het_cli_devices_usage(stdout);
+                else
+                    het_cli_usage(stdout, cli.wl);
                 rc = het_stream_flush(stdout, "the usage text to stdout");
             }
             break;
