@@ -50,13 +50,23 @@ cmake -DIN="$E2E_DIR/k.i" -DOUT="$E2E_DIR/k.c" -DSYMBOL=option_pricing_kernel \
 # shellcheck disable=SC2086 # pkg-config's words
 cc -O2 -ffp-contract=off -fopenmp ${E2E_CFLAGS:-} -I"$r123" $inc "$src/examples/option-pricing/option_pricing.c" "$E2E_DIR/k.c" \
     $libs -lm -o "$E2E_DIR/op-pc" >"$E2E_DIR/pc.log" 2>&1 || { show "$E2E_DIR/pc.log"; fail "build with pkg-config"; }
-echo "ok  the example builds through find_package and through pkg-config"
+# statically: libhetero.a and what `pkg-config --static` says it needs
+slibs=$(PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --static --libs-only-other --libs-only-L hetero) ||
+    fail "pkg-config --static --libs hetero"
+sl=$(PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --static --libs-only-l hetero | sed 's/-lhetero//')
+# shellcheck disable=SC2086 # pkg-config's words
+cc -O2 -ffp-contract=off -fopenmp ${E2E_CFLAGS:-} -I"$r123" $inc "$src/examples/option-pricing/option_pricing.c" "$E2E_DIR/k.c" \
+    $slibs "$prefix/lib/libhetero.a" $sl -lm -o "$E2E_DIR/op-static" >"$E2E_DIR/static.log" 2>&1 ||
+    { show "$E2E_DIR/static.log"; fail "a static link with pkg-config --static"; }
+ldd "$E2E_DIR/op-static" | grep -F libhetero >/dev/null && fail "the static build loads libhetero.so"
+echo "ok  the example builds through find_package, through pkg-config, and statically"
 
 JOB=(--paths 2000000 --seed 42 --strike 95 --vol 0.3 --format json)
 run_ok ref "$OP" "${JOB[@]}" --devices omp --threads 2
 run_ok one "$OP" "${JOB[@]}" --devices omp --threads 1
 run_ok pc "$E2E_DIR/op-pc" "${JOB[@]}" --devices omp --threads 2
-sets=(one pc)
+run_ok static "$E2E_DIR/op-static" "${JOB[@]}" --devices omp --threads 2
+sets=(one pc static)
 if opencl_ids | grep . >/dev/null; then
     run_ok cl "$OP" "${JOB[@]}" --devices cl,omp --threads 2
     sets+=(cl)
