@@ -3,7 +3,7 @@
  *
  * Every workload kernel gets a second output, chk (one 64-bit word per
  * grain of the batch).  The work-item that writes a grain's partial last
- * writes chk[w] = HET_GRAIN_CHECK(g) after it, so a group that stopped
+ * writes chk[w] = HETERO_GRAIN_CHECK(g) after it, so a group that stopped
  * early, a launch that never ran or a read of a stale buffer leaves a word
  * that does not match.  The engine fills chk with zeros before each launch
  * (the check word is never zero: its low bit is set) and compares every
@@ -16,6 +16,8 @@
 #ifndef HET_CHECK_H
 #define HET_CHECK_H
 
-#define HET_GRAIN_CHECK(g) ((((g) ^ 0x6865746572636b21ul) * 0x9E3779B97F4A7C15ul) | 1ul)
+/* The one name, as hetero.h has it for the host (the same definition, so
+ * a file may include both). */
+#define HETERO_GRAIN_CHECK(g) ((((g) ^ 0x6865746572636b21ul) * 0x9E3779B97F4A7C15ul) | 1ul)
 
 #endif

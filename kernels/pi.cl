@@ -126,6 +126,6 @@ __kernel void pi(__global ulong *out, ulong g0, uint n, __global ulong *chk, uin
     }
     if (l == 0) {
         out[w] = scratch[0];
-        chk[w] = HET_GRAIN_CHECK(g);
+        chk[w] = HETERO_GRAIN_CHECK(g);
     }
 }

@@ -50,7 +50,7 @@
  *
  * Manifest of the arguments:
  *   out        n ulongs, written: out[w] for grain g0 + w
- *   chk        n ulongs, written: chk[w] = HET_GRAIN_CHECK(g0 + w) after out[w]
+ *   chk        n ulongs, written: chk[w] = HETERO_GRAIN_CHECK(g0 + w) after out[w]
  *   lo, hi     the job's range [lo, hi); grain 0 starts at lo rounded
  *              down to a multiple of 30
  *   nbytes     wheel bytes from grain 0's start to hi
@@ -119,7 +119,7 @@ __kernel void primes(__global ulong *out, ulong g0, uint n, __global ulong *chk,
     if (gb0 >= nbytes) {               /* the empty range's grain */
         if (l == 0) {
             out[w] = 0;
-            chk[w] = HET_GRAIN_CHECK(g);
+            chk[w] = HETERO_GRAIN_CHECK(g);
         }
         return;
     }
@@ -361,6 +361,6 @@ __kernel void primes(__global ulong *out, ulong g0, uint n, __global ulong *chk,
         for (uint i = 0; i < L; i++)
             total += (ulong)seg[2 * i] | ((ulong)seg[2 * i + 1] << 32);
         out[w] = total;
-        chk[w] = HET_GRAIN_CHECK(g);
+        chk[w] = HETERO_GRAIN_CHECK(g);
     }
 }

@@ -116,6 +116,6 @@ __kernel void reservoir(__global uchar *out, ulong g0, uint n, __global ulong *c
         d[5] = acc.nshort2;
         u[6] = (ulong)acc.nspill;
         d[7] = acc.nspill2;
-        chk[w] = HET_GRAIN_CHECK(g);
+        chk[w] = HETERO_GRAIN_CHECK(g);
     }
 }

@@ -199,7 +199,7 @@ static int run_case(const hcl_info *info, const hetero_job *job, const kcase *kc
 
     assert_int_equal(wl->cpu_batch(job, 0, n, want, 1), HETERO_OK);
     for (uint64_t g = 0; g < n; g++) {
-        if (words[g] != HET_GRAIN_CHECK(g))
+        if (words[g] != HETERO_GRAIN_CHECK(g))
             fail_msg("%s on %s: grain %" PRIu64 " not finished (check word %016" PRIx64 ")", kc->what,
                      info->id, g, words[g]);
         if (memcmp(got + g * psize, want + g * psize, psize) != 0) {

@@ -39,6 +39,6 @@ __kernel void option_pricing(__global double *out, ulong g0, uint n, __global ul
     if (l == 0) {
         out[2 * w] = sum;
         out[2 * w + 1] = sum2;
-        chk[w] = HET_GRAIN_CHECK(g);
+        chk[w] = HETERO_GRAIN_CHECK(g);
     }
 }

@@ -1132,7 +1132,7 @@ static int het__cl_wait(het_worker *w, het_slot *s)
     for (uint64_t i = 0; i < s->b.n; i++) {
         uint64_t word;
         memcpy(&word, chk + i * sizeof word, sizeof word);
-        if (word != HET_GRAIN_CHECK(s->b.g0 + i))
+        if (word != HETERO_GRAIN_CHECK(s->b.g0 + i))
             return hetero_fail(HETERO_E_OPENCL,
                                "kernel %s on %s (%s) did not finish grain %" PRIu64
                                " (its check word is %016" PRIx64 "); the batch's results are discarded",
