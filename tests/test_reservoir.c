@@ -469,6 +469,30 @@ static void test_grains_depend_on_job_only(void **st)
     tjob_free(&t);
 }
 
+/* The kernel's fixed __local arrays are checked against the device, as
+ * the other workloads' local memory is: too little leaves it out. */
+static void test_cl_fit_checks_local_memory(void **st)
+{
+    (void)st;
+    const char *opts[] = {"--paths", "1e5", "--steps", "10", NULL};
+    tjob t;
+    assert_int_equal(tjob_setup(&t, 1, opts), HETERO_OK);
+    hetero_cl_caps caps;
+    memset(&caps, 0, sizeof caps);
+    caps.type = HETERO_DEVICE_GPU;
+    caps.fp64 = 1;
+    caps.compute_units = 8;
+    caps.max_wg = 256;
+    caps.local_mem = 32 * 1024;
+    size_t local = 0;
+    assert_int_equal(het_wl_reservoir.cl_fit(&t.job, &caps, &local), HETERO_OK);
+    assert_true(local >= 1 && local <= HET_RES_MAX_LOCAL);
+    caps.local_mem = 4 * HET_RES_MAX_LOCAL * sizeof(double) - 1;
+    assert_int_equal(het_wl_reservoir.cl_fit(&t.job, &caps, &local), HETERO_E_NODEV);
+    assert_non_null(strstr(hetero_errmsg(), "local memory"));
+    tjob_free(&t);
+}
+
 /* ---- bad input --------------------------------------------------------- */
 
 static void expect_bad(const char *const *opts, const char *needle)
@@ -535,6 +559,7 @@ int main(void)
         cmocka_unit_test(test_seed_changes_result),
         cmocka_unit_test(test_defaults_statistics),
         cmocka_unit_test(test_grains_depend_on_job_only),
+        cmocka_unit_test(test_cl_fit_checks_local_memory),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_initial_defaults_to_capacity),
     };

@@ -493,10 +493,18 @@ static size_t het__res_cl_args(const hetero_job *job, const hetero_cl_caps *caps
 }
 
 /* Any size works (the kernel's result does not depend on it); a power of
- * two up to HET_RES_MAX_LOCAL and no more than a grain's paths. */
+ * two up to HET_RES_MAX_LOCAL and no more than a grain's paths.  The
+ * kernel's four fixed __local arrays (HET_RES_MAX_LOCAL doubles each) must
+ * fit the device's local memory, as the other workloads' __local does:
+ * a device with less is left out before any work, not retired at its
+ * first launch. */
 static int het__res_cl_fit(const hetero_job *job, const hetero_cl_caps *caps, size_t *local)
 {
     const het_res_state *s = hetero_job_state(job);
+    const size_t need = 4 * (size_t)HET_RES_MAX_LOCAL * sizeof(double);
+    if (caps->local_mem < need)
+        return hetero_fail(HETERO_E_NODEV, "needs %zu bytes of local memory, has %llu", need,
+                           (unsigned long long)caps->local_mem);
     size_t l = HET_RES_MAX_LOCAL;
     while (l > 1 && (l > caps->max_wg || l > s->grain_paths))
         l /= 2;
