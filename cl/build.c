@@ -278,6 +278,18 @@ static void cache_env_once(void)
     hcl__debug("PoCL cache: off, scratch files in '%s'", pocl);
 }
 
+int hcl_cache_subdir(const char *name, char *path, size_t cap)
+{
+    char dir[4096];
+    int fd = cache_dir(dir, sizeof dir);
+    if (fd < 0)
+        return -1;
+    int ok = trusted_subdir(fd, dir, name, path, cap) == 0;
+    int sub = ok ? openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
+    close(fd);
+    return sub;
+}
+
 void hcl__cache_env(void)
 {
     static pthread_once_t once = PTHREAD_ONCE_INIT;

@@ -116,6 +116,11 @@ void hcl_close_nowait(hcl_device *d);
  * hcl_release_program. */
 int hcl_build(hcl_device *d, const char *source, const char *options, cl_program *out, int *from_cache);
 
+/* A folder `name` (0700) inside the program cache's, under the same trust
+ * rules, for other things worth keeping between runs: an open descriptor
+ * of it, its path in path; -1 when the cache is off or cannot be had. */
+int hcl_cache_subdir(const char *name, char *path, size_t cap);
+
 /* Kernel argument description for hcl_set_args. */
 enum hcl_arg_kind {
     HCL_ARG_U32,  /* u.u32 */

@@ -14,3 +14,6 @@ add_library(cl_fail_read MODULE cl_fail_read.c)
 target_link_libraries(cl_fail_read PRIVATE OpenCL::OpenCL ${CMAKE_DL_LIBS})
 het_target_warnings(cl_fail_read)
 het_e2e(read_failure read_failure.sh $<TARGET_FILE:cl_fail_read>)
+# Throughput models kept between runs: owner-only files in the cache,
+# loaded by the next run of the job shape, ignored when not trusted.
+het_e2e(rates rates.sh)

@@ -35,6 +35,8 @@ typedef struct sim_spec {
     int depth;         /* batches kept in flight: 2 for a device, 1 for a team */
     int team;          /* an OpenMP team */
     int on_team_cores; /* a CPU device beside the team */
+    int prior;         /* its rate known before the first batch (a model
+                          kept by an earlier run, host/lib/rates.c) */
 } sim_spec;
 
 typedef struct sim_batch {
@@ -140,6 +142,12 @@ static sim_result simulate_ranks(const sim_spec *specs, size_t nw, const size_t 
         rs->w[local[i]].max_batch = total;
         rs->w[local[i]].team = specs[i].team;
         rs->w[local[i]].on_team_cores = specs[i].on_team_cores;
+        rs->w[local[i]].taking = 1; /* as het_engine_run sets it before the start */
+        if (specs[i].prior) {       /* as het__rate_prior sets it */
+            rs->w[local[i]].rate = (double)specs[i].width / specs[i].wave_s;
+            rs->w[local[i]].rate_grains = (double)specs[i].width;
+            rs->w[local[i]].rate_time = specs[i].wave_s;
+        }
         asks[i] = 1;
     }
     uint64_t counter = 0, n_done = 0, copies = 0, takes = 0;
@@ -364,6 +372,17 @@ static void a_gpu_wider_than_the_whole_job_shares_it(void **state)
            r.makespan, r.ideal, r.makespan / r.ideal);
     /* the GPU alone would take one 0.4 s wave */
     assert_true(r.makespan < 0.4);
+    /* With both rates kept by an earlier run, the GPU's one wave (0.4 s)
+     * would end after the team has done everything (0.28 s): it declines
+     * from the start, and the job ends as the team alone would.  (No
+     * schedule does better: any batch on the GPU costs a whole wave.) */
+    sim_spec known[2] = {specs[0], specs[1]};
+    known[0].prior = known[1].prior = 1;
+    sim_result team = simulate(&specs[1], 1, 636, 0.1);
+    sim_result k = simulate(known, 2, 636, 0.1);
+    printf("  %-44s makespan %8.4f s, team alone %8.4f s\n", "  the same, rates known", k.makespan,
+           team.makespan);
+    assert_true(k.makespan <= 1.05 * team.makespan);
 }
 
 /* primes below 1e10 on an H200-class GPU beside 16 threads (the rates of
@@ -382,6 +401,12 @@ static void a_short_primes_job_beside_a_gpu(void **state)
     printf("  %-44s makespan %8.4f s, GPU alone %8.4f s, ideal %8.4f s (%.3fx)\n",
            "primes 1e10 on a GPU + 16 threads", r.makespan, alone.makespan, r.ideal, r.makespan / r.ideal);
     assert_true(r.makespan <= 1.05 * alone.makespan);
+    /* rates known from an earlier run: sized by them from the first batch */
+    sim_spec known[2] = {gpu, team};
+    known[0].prior = known[1].prior = 1;
+    sim_result k = simulate(known, 2, 636, 0.05);
+    printf("  %-44s makespan %8.4f s\n", "  the same, rates known", k.makespan);
+    assert_true(k.makespan <= 1.05 * alone.makespan);
 }
 
 /* Rank 0's service as measured: a request costs a few microseconds of

@@ -52,6 +52,7 @@
 #include "het_check.h"
 #include "journal.h"
 #include "par.h"
+#include "rates.h"
 #include "schedule.h"
 #include "tunables.h"
 
@@ -163,6 +164,8 @@ typedef struct het_worker {
     uint64_t jitter;     /* test seam: xorshift state, 0 = off */
     double t_done;
     hetero_worker_stats st; /* under the lock */
+    char rate_key[33];      /* its throughput model's name (rates.h) */
+    int rate_keyed;
 } het_worker;
 
 struct het_engine {
@@ -1238,6 +1241,48 @@ static void het__cl_teardown(het_worker *w, int failed)
 
 /* ---- a worker's thread ------------------------------------------------- */
 
+/* The worker's throughput model from an earlier run of this job shape
+ * (rates.h): its first batch is sized from it, and it may decline work
+ * from the start.  Before the compute phase: nobody decides yet. */
+static void het__rate_prior(het_worker *w)
+{
+    het_engine *e = w->e;
+    het_sched_worker *sw = &e->sched.w[w->idx];
+    char desc[700];
+    if (w->is_cl)
+        snprintf(desc, sizeof desc, "cl|%s|%s|%s|%zu", w->info.name, w->info.driver, w->info.version,
+                 w->local);
+    else
+        snprintf(desc, sizeof desc, "omp|%s|%d", w->st.name, w->threads);
+    if (het_rates_key(e->job, desc, sw->width, w->rate_key) != 0)
+        return;
+    w->rate_keyed = 1;
+    double r = het_rates_load(w->rate_key);
+    if (r <= 0)
+        return;
+    pthread_mutex_lock(&e->lock);
+    /* as one batch's measurement: the first real one weighs as much */
+    sw->rate = r;
+    sw->rate_grains = (double)sw->width;
+    sw->rate_time = (double)sw->width / r;
+    pthread_mutex_unlock(&e->lock);
+}
+
+/* After a complete run: every worker that measured itself keeps its rate
+ * for the next run of this job shape. */
+static void het__rate_keep(het_engine *e)
+{
+    for (size_t i = 0; i < e->nw; i++) {
+        het_worker *w = &e->w[i];
+        pthread_mutex_lock(&e->lock);
+        double r = e->sched.w[i].rate;
+        int keep = w->rate_keyed && !w->retired && !w->excluded && w->st.batches > 0;
+        pthread_mutex_unlock(&e->lock);
+        if (keep && r > 0)
+            het_rates_store(w->rate_key, r);
+    }
+}
+
 static void *het__worker_main(void *arg)
 {
     het_worker *w = arg;
@@ -1253,6 +1298,8 @@ static void *het__worker_main(void *arg)
             het__copy(w->msg, sizeof w->msg, hetero_errmsg());
         }
     }
+    if (!w->err && !w->excluded)
+        het__rate_prior(w);
     pthread_mutex_lock(&e->lock);
     e->n_setup++;
     pthread_cond_broadcast(&e->cond);
@@ -2163,11 +2210,19 @@ int het_engine_run(hetero_job *job, const het_run_opts *opts, hetero_report *rep
 
     rc = het__start(e, job, opts, infos, &sel, excluded, threads, rep);
     rc = het__agree(rc, msg);
+    /* every worker that can run takes grains until it declines: the first
+     * to decide counts the others, at their kept rates (rates.h) */
+    pthread_mutex_lock(&e->lock);
+    for (size_t i = 0; i < e->nw; i++)
+        e->sched.w[i].taking = !e->sched.w[i].gone && !e->w[i].err;
+    pthread_mutex_unlock(&e->lock);
     het__go(e, rc != HETERO_OK);
     if (rc)
         goto done;
 
     rc = het__compute(e, opts, rep);
+    if (rc == HETERO_OK)
+        het__rate_keep(e);
     if (rc == HETERO_E_PEER) {
         /* no collective call can complete: rank 0 keeps what it has (the
          * rerun resumes from it) and the job ends (het_par_finalize) */
