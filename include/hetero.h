@@ -383,7 +383,7 @@ typedef struct hetero_karg {
 
 /* The version of hetero_workload and hetero_option a description was
  * compiled against; 2: hetero_option has not_identity and format; 3:
- * hetero_workload has possible. */
+ * hetero_workload has possible and cl_kernel. */
 #define HETERO_WORKLOAD_ABI 3
 
 struct hetero_workload {
@@ -454,6 +454,11 @@ struct hetero_workload {
      * the journal's owner rules catch others' hands; this catches values
      * that would wrap a sum or poison a result.) */
     int (*possible)(const hetero_job *job, uint64_t g, const void *partial);
+    /* Optional: the entry point for a device of these caps (type, fp64;
+     * default kernel_name).  A kernel per code path, each compiled with its
+     * own code only, keeps the registers one path needs from limiting the
+     * other's occupancy. */
+    const char *(*cl_kernel)(const hetero_job *job, const hetero_cl_caps *caps);
 };
 
 /* Adds a workload to the registry after checking its description: the

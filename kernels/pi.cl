@@ -4,14 +4,15 @@
  * of the group takes blocks start + l, start + l + L, ...; the hit count is
  * an integer, so the order of summation cannot change it.
  *
- * Two paths compute the same bits (the stream of pi_common.h); the host
- * picks one per device with the argument lanes64 (host/workloads/wl_pi.c):
- *   lanes64 = 1: Philox on 8-lane vectors of 64-bit lanes, each 32x32->64
+ * Two paths compute the same bits (the stream of pi_common.h), each a
+ * kernel of its own so that each is compiled (and given registers) for its
+ * own code; the host picks one per device (host/workloads/wl_pi.c):
+ *   pi_lanes64: Philox on 8-lane vectors of 64-bit lanes, each 32x32->64
  *     product one 64-bit lane multiply.  CPU OpenCL compilers (PoCL) turn
  *     this into AVX-512/AVX2 vpmuludq code.
- *   lanes64 = 0: one block per work-item step in 32-bit words only, the
- *     high half of each product from mul_hi and the hit test x^2 + y^2 <
- *     2^62 as a 32-bit high/low pair with a carry.  GPUs run 32-bit integer
+ *   pi: one block per work-item step in 32-bit words only, the high half
+ *     of each product from mul_hi and the hit test x^2 + y^2 < 2^62 as a
+ *     32-bit high/low pair with a carry.  GPUs run 32-bit integer
  *     multiplies at full rate and 64-bit ones at a fraction of it.
  */
 #pragma OPENCL FP_CONTRACT OFF
@@ -82,8 +83,10 @@ inline uint pi_hits_u32(ulong b, uint k0, uint k1, uint both)
     return pi_sq_hit(c0, c1) + (both ? pi_sq_hit(c2, c3) : 0u);
 }
 
-__kernel void pi(__global ulong *out, ulong g0, uint n, __global ulong *chk, uint key0, uint key1,
-                 ulong samples, ulong grain_samples, __local ulong *scratch, uint lanes64)
+/* The body of both kernels; lanes64 is a constant in each, so the path
+ * not taken is compiled out of it. */
+inline void pi_grains(__global ulong *out, ulong g0, uint n, __global ulong *chk, uint key0, uint key1,
+                      ulong samples, ulong grain_samples, __local ulong *scratch, const uint lanes64)
 {
     const uint w = get_group_id(0);
     const uint l = get_local_id(0);
@@ -128,4 +131,16 @@ __kernel void pi(__global ulong *out, ulong g0, uint n, __global ulong *chk, uin
         out[w] = scratch[0];
         chk[w] = HETERO_GRAIN_CHECK(g);
     }
+}
+
+__kernel void pi(__global ulong *out, ulong g0, uint n, __global ulong *chk, uint key0, uint key1,
+                 ulong samples, ulong grain_samples, __local ulong *scratch)
+{
+    pi_grains(out, g0, n, chk, key0, key1, samples, grain_samples, scratch, 0u);
+}
+
+__kernel void pi_lanes64(__global ulong *out, ulong g0, uint n, __global ulong *chk, uint key0, uint key1,
+                         ulong samples, ulong grain_samples, __local ulong *scratch)
+{
+    pi_grains(out, g0, n, chk, key0, key1, samples, grain_samples, scratch, 1u);
 }

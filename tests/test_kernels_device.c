@@ -86,7 +86,13 @@ static int run_case(const hcl_info *info, const hetero_job *job, const kcase *kc
     assert_int_equal(hcl_open(&d, info), HETERO_OK);
     if (hcl_build(&d, wl->kernel_source, wl->build_options, &prog, NULL) != HETERO_OK)
         fail_msg("%s", hetero_errmsg());
-    assert_int_equal(hcl_kernel(&d, prog, wl->kernel_name, &k), HETERO_OK);
+    /* the entry point the engine would pick for a device of the case's type */
+    hetero_cl_caps pre;
+    memset(&pre, 0, sizeof pre);
+    pre.type = kc->type;
+    pre.fp64 = info->fp64;
+    const char *kname = wl->cl_kernel ? wl->cl_kernel(job, &pre) : NULL;
+    assert_int_equal(hcl_kernel(&d, prog, kname ? kname : wl->kernel_name, &k), HETERO_OK);
     size_t kwg = 0;
     uint64_t klocal = 0;
     assert_int_equal(hcl_kernel_limits(&d, k, &kwg, &klocal), HETERO_OK);

@@ -164,6 +164,7 @@ typedef struct het_worker {
     uint64_t jitter;     /* test seam: xorshift state, 0 = off */
     double t_done;
     hetero_worker_stats st; /* under the lock */
+    const char *kname;      /* its kernel's entry point */
     char rate_key[33];      /* its throughput model's name (rates.h) */
     int rate_keyed;
 } het_worker;
@@ -889,7 +890,12 @@ static int het__cl_setup(het_worker *w)
         return rc;
     if ((rc = hcl_build(&w->dev, wl->kernel_source, wl->build_options, &w->prog, &w->from_cache)))
         return rc;
-    if ((rc = hcl_kernel(&w->dev, w->prog, wl->kernel_name, &w->kern)))
+    /* the entry point for this kind of device (hetero_workload.cl_kernel) */
+    het__caps_from_info(&w->info, &w->caps);
+    w->kname = wl->cl_kernel ? wl->cl_kernel(job, &w->caps) : NULL;
+    if (!w->kname)
+        w->kname = wl->kernel_name;
+    if ((rc = hcl_kernel(&w->dev, w->prog, w->kname, &w->kern)))
         return rc;
 
     /* the kernel's own limits narrow the device's */
@@ -1126,7 +1132,7 @@ static int het__cl_wait(het_worker *w, het_slot *s)
             return rc;
         if (!cdone)
             return hetero_fail(HETERO_E_OPENCL, "kernel %s on %s (%s): %s not complete after its read-back",
-                               e->job->wl->kernel_name, w->st.id, w->st.name,
+                               w->kname, w->st.id, w->st.name,
                                i == HET_EV_KERNEL ? "the kernel"
                                : i == HET_EV_FILL ? "the fill of its check words"
                                                   : "the read of its partials");
@@ -1139,7 +1145,7 @@ static int het__cl_wait(het_worker *w, het_slot *s)
             return hetero_fail(HETERO_E_OPENCL,
                                "kernel %s on %s (%s) did not finish grain %" PRIu64
                                " (its check word is %016" PRIx64 "); the batch's results are discarded",
-                               e->job->wl->kernel_name, w->st.id, w->st.name, s->b.g0 + i, word);
+                               w->kname, w->st.id, w->st.name, s->b.g0 + i, word);
     }
     double ks = 0;
     if (hcl_event_seconds(&w->dev, s->ev[HET_EV_KERNEL], &ks) == HETERO_OK) {
