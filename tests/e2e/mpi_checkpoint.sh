@@ -112,10 +112,12 @@ echo "ok  rank 1 killed with SIGKILL; the same command finished the job with the
 
 # progress counts every rank: the last line before the end is near 100%
 # (a line every 5 s: the run must last 16 s or more for the last line to
-# pass 60% whatever the speed: 40 s in Release, 20 to 80 s under a
-# sanitizer, whose slowdown varies most here)
-n=1.2e10
-[ "$SLOW" -eq 1 ] || n=3e9
+# pass 60%; it is sized for some 25 s from a short run's rate on this
+# machine and build, since a fixed size ran 8 s in Release on one machine
+# and left its last line at 57%)
+run_ok rate "$H" pi --samples "$(scaled 1e9)" --seed 2 --devices omp --threads 1 --format json
+n=$(python3 -c 'import json, sys; r = json.load(open(sys.argv[1])); print("%.0f" % (2 * 25 * r["items"] / max(r["phases"]["compute"], 1e-3)))' \
+    "$E2E_DIR/rate.out")
 run_ok prog "${MPIT[@]}" -np 2 "$H" pi --samples "$n" --seed 2 --devices omp --threads 1 --format json \
     --progress=lines
 python3 - "$E2E_DIR/prog.err" <<'PY' || fail "--progress=lines under mpirun (see above)"
