@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,15 +85,28 @@ static int het__split(const char *path, char *dir, size_t dsize, const char **ba
     return n > 0 && (size_t)n < dsize ? 0 : -1;
 }
 
-/* A temporary file next to base in dir, mode 0600 until the caller says. */
-static int het__mktemp(const char *dir, const char *base, char *out, size_t size)
+/* A temporary file next to base in dir, mode 0600 until the caller says,
+ * registered for removal by a signal's immediate exit (*slot).  Signals
+ * wait while it is made and registered: one in between would leave it. */
+static int het__mktemp(const char *dir, const char *base, char *out, size_t size, int *slot)
 {
     int n = snprintf(out, size, "%s/.%.200s.XXXXXX", dir, base);
     if (n < 0 || (size_t)n >= size) {
         errno = ENAMETOOLONG;
         return -1;
     }
-    return mkostemp(out, O_CLOEXEC);
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &block, &old);
+    int fd = mkostemp(out, O_CLOEXEC);
+    int e = errno;
+    *slot = fd >= 0 ? het_cleanup_register(out) : -1;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    errno = e;
+    return fd;
 }
 
 /* Where the data lands: a symbolic link to an existing file is followed
@@ -199,12 +214,11 @@ int het_out_check(const char *opt, const char *path)
                            "%s: cannot replace '%s': it belongs to uid %u in the sticky folder '%s', where "
                            "only its owner may replace it",
                            opt, path, (unsigned)ft.st_uid, dir);
-    int fd = het__mktemp(dir, base, tmp, sizeof tmp);
+    int slot;
+    int fd = het__mktemp(dir, base, tmp, sizeof tmp, &slot);
     if (fd < 0)
         return hetero_fail(HETERO_E_BADARG, "%s: cannot create a file in directory '%s': %s", opt, dir,
                            strerror(errno));
-    /* a signal between the two calls must not leave the probe behind */
-    int slot = het_cleanup_register(tmp);
     close(fd);
     unlink(tmp);
     het_cleanup_unregister(slot);
@@ -239,11 +253,10 @@ int het_out_open(het_out *o, const char *opt, const char *path)
     het__target(path, o->dst, sizeof o->dst);
     if (het__split(o->dst, dir, sizeof dir, &base) != 0)
         return hetero_fail(HETERO_E_IO, "%s: cannot write '%s': name too long", opt, path);
-    int fd = het__mktemp(dir, base, o->tmp, sizeof o->tmp);
+    int fd = het__mktemp(dir, base, o->tmp, sizeof o->tmp, &o->slot);
     if (fd < 0)
         return hetero_fail(HETERO_E_IO, "%s: cannot create a temporary file for '%s' in '%s': %s", opt, path,
                            dir, strerror(errno));
-    o->slot = het_cleanup_register(o->tmp);
     mode_t mode = exists && S_ISREG(st.st_mode) ? (st.st_mode & 0777) : (0666 & ~het__umask);
     o->f = fdopen(fd, "w");
     if (!o->f || fchmod(fd, mode) != 0) {
