@@ -506,18 +506,19 @@ static void the_report_leaves_stdout_to_an_output_on_it(void **state)
     char out_path[] = "/tmp/hetero-api-out-XXXXXX", err_path[] = "/tmp/hetero-api-err-XXXXXX";
     int out_fd = mkstemp(out_path), err_fd = mkstemp(err_path);
     assert_true(out_fd >= 0 && err_fd >= 0);
-    fflush(stdout);
-    fflush(stderr);
+    assert_int_equal(fflush(stdout), 0);
+    assert_int_equal(fflush(stderr), 0);
     int saved_out = dup(1), saved_err = dup(2);
     assert_true(saved_out >= 0 && saved_err >= 0);
     assert_true(dup2(out_fd, 1) == 1 && dup2(err_fd, 2) == 2);
     int rc = hetero_job_run(job);
     int wrc = rc == HETERO_OK ? hetero_job_write_report(job, HETERO_FORMAT_JSON, stdout) : rc;
-    fflush(stdout);
-    fflush(stderr);
+    /* checked once the streams are back, where cmocka can say so */
+    int flushed = fflush(stdout) == 0 && fflush(stderr) == 0;
     assert_true(dup2(saved_out, 1) == 1 && dup2(saved_err, 2) == 2);
     close(saved_out);
     close(saved_err);
+    assert_true(flushed);
     assert_int_equal(rc, HETERO_OK);
     assert_int_equal(wrc, HETERO_OK);
     char buf[65536];

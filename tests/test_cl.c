@@ -324,7 +324,7 @@ static void no_platform_means_no_devices_and_no_error(void **state)
     FILE *p = fdopen(fd[0], "r");
     assert_non_null(p);
     char *got = fgets(line, sizeof line, p);
-    fclose(p);
+    assert_int_equal(fclose(p), 0);
     int status = 0;
     assert_int_equal(waitpid(pid, &status, 0), pid);
     rmdir(empty);
