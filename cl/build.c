@@ -222,7 +222,8 @@ static int cache_dir(char *buf, size_t cap)
  * home folder that ours refuses to make. */
 
 /* `name` (0700) in the folder dirfd, held to the trust test, and its path
- * (dir/name) into buf; 0 when it can be had. */
+ * (dir/name) into buf; 0 when it can be had.  PoCL's cache folder and the
+ * throughput models' (hcl_cache_subdir) are made with it. */
 static int trusted_subdir(int dirfd, const char *dir, const char *name, char *buf, size_t cap)
 {
     struct stat st;
@@ -236,7 +237,7 @@ static int trusted_subdir(int dirfd, const char *dir, const char *name, char *bu
     const char *bad = fstat(fd, &st) == 0 ? untrusted(&st, why, sizeof why) : "cannot stat it";
     close(fd);
     if (bad)
-        hcl__debug("PoCL cache: not using '%s': %s", buf, bad);
+        hcl__debug("cache: not using folder '%s': %s", buf, bad);
     return bad ? -1 : 0;
 }
 
