@@ -4,8 +4,9 @@
 #   - `cmake --install` into a temporary prefix puts the programs, the
 #     shared and static libraries (with a soname), hetero.h, hetero.pc,
 #     the CMake package, the man pages, the completion and the docs there;
-#   - examples/option-pricing builds through find_package(hetero) and
-#     through pkg-config, and prices a European call: the same bits on
+#   - examples/option-pricing builds through find_package(hetero) (its
+#     kernel embedded by hetero_add_kernel; hetero::hetero and
+#     hetero::hetero_static) and through pkg-config, and prices a European call: the same bits on
 #     every device set and thread count (and under mpirun), within a few
 #     standard errors of Black-Scholes.
 . "$(dirname "$0")/lib.sh"
@@ -17,6 +18,7 @@ cmake --install "$build" --prefix "$prefix" >"$E2E_DIR/install.log" 2>&1 ||
     { show "$E2E_DIR/install.log"; fail "cmake --install"; }
 for f in bin/hetero lib/libhetero.so lib/libhetero.a include/hetero.h include/hetero/hmath.h \
     lib/pkgconfig/hetero.pc lib/cmake/hetero/heteroConfig.cmake lib/cmake/hetero/heteroConfigVersion.cmake \
+    lib/cmake/hetero/heteroTargets.cmake lib/cmake/hetero/HeteroKernel.cmake lib/cmake/hetero/EmbedKernel.cmake \
     share/man/man1/hetero.1 share/man/man1/hetero-bench.1 share/bash-completion/completions/hetero \
     share/doc/hetero/README.md share/doc/hetero/LICENSE; do
     [ -e "$prefix/$f" ] || fail "not installed: $f"
@@ -37,6 +39,12 @@ cmake -S "$src/examples/option-pricing" -B "$E2E_DIR/op" -DCMAKE_PREFIX_PATH="$p
 cmake --build "$E2E_DIR/op" >>"$E2E_DIR/op.log" 2>&1 || { show "$E2E_DIR/op.log"; fail "build the example"; }
 OP="$E2E_DIR/op/option-pricing"
 ldd "$OP" | grep -F "$prefix/lib/libhetero.so.0" >/dev/null || fail "the example does not use the installed libhetero.so"
+# through find_package(hetero), statically (hetero::hetero_static)
+cmake -S "$src/examples/option-pricing" -B "$E2E_DIR/op-s" -DCMAKE_PREFIX_PATH="$prefix" \
+    -DCMAKE_C_FLAGS="${E2E_CFLAGS:-}" -DOPTION_PRICING_STATIC=ON \
+    -DCMAKE_BUILD_TYPE=Release >"$E2E_DIR/op-s.log" 2>&1 || { show "$E2E_DIR/op-s.log"; fail "configure the static example"; }
+cmake --build "$E2E_DIR/op-s" >>"$E2E_DIR/op-s.log" 2>&1 || { show "$E2E_DIR/op-s.log"; fail "build the static example"; }
+ldd "$E2E_DIR/op-s/option-pricing" | grep -F libhetero >/dev/null && fail "hetero::hetero_static loads libhetero.so"
 
 # through pkg-config (the kernel flattened and embedded by hand)
 inc=$(PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --cflags hetero) || fail "pkg-config --cflags hetero"
@@ -46,7 +54,7 @@ cc -E -P -undef -x c -D__OPENCL_VERSION__=120 -DHET_OPENCL=1 -I"$r123" -I"$prefi
     -I"$src/examples/option-pricing" "$src/examples/option-pricing/option_pricing.cl" -o "$E2E_DIR/k.i" ||
     fail "flatten the kernel"
 cmake -DIN="$E2E_DIR/k.i" -DOUT="$E2E_DIR/k.c" -DSYMBOL=option_pricing_kernel \
-    -P "$src/examples/option-pricing/embed.cmake" || fail "embed the kernel"
+    -P "$prefix/lib/cmake/hetero/EmbedKernel.cmake" || fail "embed the kernel"
 # shellcheck disable=SC2086 # pkg-config's words
 cc -O2 -ffp-contract=off -fopenmp ${E2E_CFLAGS:-} -I"$r123" $inc "$src/examples/option-pricing/option_pricing.c" "$E2E_DIR/k.c" \
     $libs -lm -o "$E2E_DIR/op-pc" >"$E2E_DIR/pc.log" 2>&1 || { show "$E2E_DIR/pc.log"; fail "build with pkg-config"; }
@@ -59,14 +67,15 @@ cc -O2 -ffp-contract=off -fopenmp ${E2E_CFLAGS:-} -I"$r123" $inc "$src/examples/
     $slibs "$prefix/lib/libhetero.a" $sl -lm -o "$E2E_DIR/op-static" >"$E2E_DIR/static.log" 2>&1 ||
     { show "$E2E_DIR/static.log"; fail "a static link with pkg-config --static"; }
 ldd "$E2E_DIR/op-static" | grep -F libhetero >/dev/null && fail "the static build loads libhetero.so"
-echo "ok  the example builds through find_package, through pkg-config, and statically"
+echo "ok  the example builds through find_package (shared and static), through pkg-config, and statically"
 
 JOB=(--paths 2000000 --seed 42 --strike 95 --vol 0.3 --format json)
 run_ok ref "$OP" "${JOB[@]}" --devices omp --threads 2
 run_ok one "$OP" "${JOB[@]}" --devices omp --threads 1
 run_ok pc "$E2E_DIR/op-pc" "${JOB[@]}" --devices omp --threads 2
 run_ok static "$E2E_DIR/op-static" "${JOB[@]}" --devices omp --threads 2
-sets=(one pc static)
+run_ok cmake-static "$E2E_DIR/op-s/option-pricing" "${JOB[@]}" --devices omp --threads 2
+sets=(one pc static cmake-static)
 if opencl_ids | grep . >/dev/null; then
     run_ok cl "$OP" "${JOB[@]}" --devices cl,omp --threads 2
     sets+=(cl)
