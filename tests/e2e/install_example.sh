@@ -19,7 +19,7 @@ cmake --install "$build" --prefix "$prefix" >"$E2E_DIR/install.log" 2>&1 ||
 for f in bin/hetero lib/libhetero.so lib/libhetero.a include/hetero.h include/hetero/hmath.h \
     lib/pkgconfig/hetero.pc lib/cmake/hetero/heteroConfig.cmake lib/cmake/hetero/heteroConfigVersion.cmake \
     lib/cmake/hetero/heteroTargets.cmake lib/cmake/hetero/HeteroKernel.cmake lib/cmake/hetero/EmbedKernel.cmake \
-    share/man/man1/hetero.1 share/man/man1/hetero-bench.1 share/bash-completion/completions/hetero \
+    share/man/man1/hetero.1 share/man/man1/hetero-bench.1 share/man/man3/hetero.3 share/bash-completion/completions/hetero \
     share/doc/hetero/README.md share/doc/hetero/LICENSE; do
     [ -e "$prefix/$f" ] || fail "not installed: $f"
 done
@@ -68,6 +68,18 @@ cc -O2 -ffp-contract=off -fopenmp ${E2E_CFLAGS:-} -I"$r123" $inc "$src/examples/
     { show "$E2E_DIR/static.log"; fail "a static link with pkg-config --static"; }
 ldd "$E2E_DIR/op-static" | grep -F libhetero >/dev/null && fail "the static build loads libhetero.so"
 echo "ok  the example builds through find_package (shared and static), through pkg-config, and statically"
+
+# hetero(3)'s EXAMPLE, cut from the installed page, builds on the package and
+# prints pi
+awk '/^\.SH EXAMPLE/ {f = 1; next} /^\.fi/ {f = 0} f && !/^\.nf/' "$prefix/share/man/man3/hetero.3" |
+    sed 's/\\-/-/g; s/\\en/\\n/g' >"$E2E_DIR/man3.c"
+grep -q hetero_job_run "$E2E_DIR/man3.c" || fail "hetero(3) has no EXAMPLE to build"
+# shellcheck disable=SC2086 # pkg-config's words
+cc ${E2E_CFLAGS:-} $inc "$E2E_DIR/man3.c" $libs -o "$E2E_DIR/man3" >"$E2E_DIR/man3.log" 2>&1 ||
+    { show "$E2E_DIR/man3.log"; fail "build hetero(3)'s EXAMPLE"; }
+run_ok man3 "$E2E_DIR/man3"
+grep -qx '3\.14[0-9]*' "$E2E_DIR/man3.out" || fail "hetero(3)'s EXAMPLE printed '$(cat "$E2E_DIR/man3.out")'"
+echo "ok  hetero(3)'s EXAMPLE builds and prints pi"
 
 JOB=(--paths 2000000 --seed 42 --strike 95 --vol 0.3 --format json)
 run_ok ref "$OP" "${JOB[@]}" --devices omp --threads 2
