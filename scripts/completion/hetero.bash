@@ -2,12 +2,48 @@
 # share/bash-completion/completions/hetero (and hetero-bench); source it
 # by hand with `. scripts/completion/hetero.bash`.
 #
-# The option lists come from the programs' own --help, so they stay true
-# as options change.
+# Everything offered comes from the programs themselves, so it stays true
+# as they change: options from each command's own --help, workload names
+# from `hetero --help`, device ids from `hetero devices`.
 
 _hetero_options() {
-    # every "--name" at the start of a help line
-    "$1" "${@:2}" --help 2>/dev/null | sed -n 's/^ *\(--[a-z0-9-]*\).*/\1/p'
+    # every "--name" (and "-x, --name") at the start of a help line
+    "$1" "${@:2}" --help 2>/dev/null | sed -n 's/^ *\(-[a-zA-Z], \)\{0,1\}\(--[a-z0-9-]*\).*/\2/p'
+}
+
+# the hetero program beside this one (hetero-bench's sibling)
+_hetero_prog() {
+    local h=${1%-bench}
+    if [ "$h" = "$1" ] || [ -x "$h" ]; then
+        echo "$h"
+    else
+        echo hetero
+    fi
+}
+
+_hetero_workloads() {
+    "$1" --help 2>/dev/null | sed -n '/^commands:/,/^$/s/^  \([a-z][a-z0-9_-]*\) .*/\1/p' | grep -vx devices
+}
+
+_hetero_devices() {
+    # the selectors and every id `hetero devices` lists (first column)
+    printf '%s\n' all omp gpu cl
+    "$1" devices 2>/dev/null | awk 'NR > 1 && $1 ~ /^cl:/ {print $1}'
+}
+
+# completes the last item of a comma-separated list in $cur from words
+_hetero_list() {
+    local head="" last=$cur
+    if [[ $cur == *,* ]]; then
+        head=${cur%,*},
+        last=${cur##*,}
+    fi
+    local w
+    COMPREPLY=()
+    for w in $1; do
+        [[ $w == "$last"* ]] && COMPREPLY+=("$head$w")
+    done
+    compopt -o nospace 2>/dev/null || true
 }
 
 _hetero() {
@@ -17,13 +53,16 @@ _hetero() {
         prev=${COMP_WORDS[COMP_CWORD - 1]}
     }
     local prog=${COMP_WORDS[0]}
+    local het
+    het=$(_hetero_prog "$prog")
     case $prev in
     --format) mapfile -t COMPREPLY < <(compgen -W "text json csv" -- "$cur"); return ;;
-    --devices) mapfile -t COMPREPLY < <(compgen -W "all omp gpu cl" -- "$cur"); return ;;
-    --print | --trace | --plot | --checkpoint | --compare | --results)
+    --devices) _hetero_list "$(_hetero_devices "$het")"; return ;;
+    --workloads) _hetero_list "$(_hetero_workloads "$het")"; return ;;
+    --print | --trace | --plot | --checkpoint | --compare | --results | --out)
         mapfile -t COMPREPLY < <(compgen -f -- "$cur"); return ;;
     esac
-    if [ "${prog##*/}" = hetero ] && [ "$COMP_CWORD" -eq 1 ]; then
+    if [ "${prog##*/}" != hetero-bench ] && [ "$COMP_CWORD" -eq 1 ]; then
         local cmds
         cmds=$("$prog" --help 2>/dev/null | sed -n '/^commands:/,/^$/s/^  \([a-z][a-z0-9_-]*\) .*/\1/p')
         mapfile -t COMPREPLY < <(compgen -W "$cmds --help --version" -- "$cur")
@@ -31,7 +70,7 @@ _hetero() {
     fi
     if [[ $cur == -* ]]; then
         local opts
-        if [ "${prog##*/}" = hetero ]; then
+        if [ "${prog##*/}" != hetero-bench ]; then
             opts=$(_hetero_options "$prog" "${COMP_WORDS[1]}")
         else
             opts=$(_hetero_options "$prog")
