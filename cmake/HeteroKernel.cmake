@@ -5,9 +5,9 @@
 #
 # runs the C preprocessor over <kernel.cl> as OpenCL C (-undef drops the
 # host compiler's own macros; __OPENCL_VERSION__ makes Random123 take its
-# OpenCL branch; HET_OPENCL is set for headers shared with the CPU path),
+# OpenCL branch; HETERO_OPENCL is set for headers shared with the CPU path),
 # with Random123, hetero's installed headers (hetero/hmath.h,
-# hetero/het_check.h), the kernel's own folder and INCLUDE_DIRS on the
+# hetero/grain_check.h), the kernel's own folder and INCLUDE_DIRS on the
 # include path, and adds to <target> a generated C file that defines
 #
 #   const char <name>[];   /* default: <kernel file name>_kernel */
@@ -49,7 +49,7 @@ function(hetero_embed_kernel out_var cl)
   add_custom_command(
     OUTPUT ${out}/${name}_cl.c
     COMMAND ${CMAKE_COMMAND} -E make_directory ${out}
-    COMMAND ${CMAKE_C_COMPILER} -E -P -undef -x c -D__OPENCL_VERSION__=120 -DHET_OPENCL=1
+    COMMAND ${CMAKE_C_COMPILER} -E -P -undef -x c -D__OPENCL_VERSION__=120 -DHETERO_OPENCL=1
             ${incs} ${cl} -o ${out}/${name}.i
     COMMAND ${CMAKE_COMMAND} -DIN=${out}/${name}.i -DOUT=${out}/${name}_cl.c -DSYMBOL=${K_SYMBOL}
             -DNAME=${name}.cl -P ${_HETERO_KERNEL_DIR}/EmbedKernel.cmake

@@ -17,38 +17,38 @@
  * conversion can move them.
  *
  * Accuracy (tests/test_hmath.c measures it against the C library's long
- * double functions): het_log within 1 ulp on all positive normal doubles;
- * het_sincos2pi within 1 ulp on [0, 1).
+ * double functions): hetero_log within 1 ulp on all positive normal doubles;
+ * hetero_sincos2pi within 1 ulp on [0, 1).
  *
- * Compile as OpenCL C with HET_OPENCL defined to 1 (the kernel build does
+ * Compile as OpenCL C with HETERO_OPENCL defined to 1 (the kernel build does
  * that); otherwise it is C11.
  */
-#ifndef HET_HMATH_H
-#define HET_HMATH_H
+#ifndef HETERO_HMATH_H
+#define HETERO_HMATH_H
 
-#ifndef HET_OPENCL
-#define HET_OPENCL 0
+#ifndef HETERO_OPENCL
+#define HETERO_OPENCL 0
 #endif
 
-#if HET_OPENCL
-typedef ulong het_u64;
-#define HET_HMATH_FN static inline
-#define het__f64_bits(x) as_ulong(x)
-#define het__bits_f64(b) as_double(b)
+#if HETERO_OPENCL
+typedef ulong hetero_u64;
+#define HETERO_HMATH_FN static inline
+#define hetero__f64_bits(x) as_ulong(x)
+#define hetero__bits_f64(b) as_double(b)
 #else
 #include <stdint.h>
 #include <string.h>
-typedef uint64_t het_u64;
-#define HET_HMATH_FN static inline
+typedef uint64_t hetero_u64;
+#define HETERO_HMATH_FN static inline
 /* memcpy is the defined way to reinterpret bits in C; compilers turn it
  * into a register move (and a vector move inside vectorised loops). */
-static inline het_u64 het__f64_bits(double x)
+static inline hetero_u64 hetero__f64_bits(double x)
 {
-    het_u64 b;
+    hetero_u64 b;
     memcpy(&b, &x, sizeof b);
     return b;
 }
-static inline double het__bits_f64(het_u64 b)
+static inline double hetero__bits_f64(hetero_u64 b)
 {
     double x;
     memcpy(&x, &b, sizeof x);
@@ -58,7 +58,7 @@ static inline double het__bits_f64(het_u64 b)
 
 /* ---- natural logarithm ------------------------------------------------ */
 
-/* het_log(x) for a positive, normal, finite double x (no zero, subnormal,
+/* hetero_log(x) for a positive, normal, finite double x (no zero, subnormal,
  * infinity or NaN: the reservoir workload only feeds it u in [2^-53, 1]).
  *
  * Method (fdlibm): x = 2^k * (1 + f) with sqrt(2)/2 < 1 + f < sqrt(2),
@@ -69,7 +69,7 @@ static inline double het__bits_f64(het_u64 b)
  * where k*ln2_hi is exact for |k| < 2000.  fdlibm picks between two final
  * forms by the size of f; we always take the one above (the more accurate
  * one), which keeps the code free of branches. */
-HET_HMATH_FN double het_log(double x)
+HETERO_HMATH_FN double hetero_log(double x)
 {
     const double ln2_hi = 0x1.62e42feep-1;       /* 3fe62e42 fee00000 */
     const double ln2_lo = 0x1.a39ef35793c76p-33; /* 3dea39ef 35793c76 */
@@ -83,18 +83,18 @@ HET_HMATH_FN double het_log(double x)
     /* 2^52 + 1023: see dk below. */
     const double two52_bias = 0x1.00000000003ffp+52;
 
-    het_u64 b = het__f64_bits(x);
-    het_u64 hx = b >> 32;         /* high word; sign is 0 */
-    het_u64 m = hx & 0x000fffffu; /* top 20 mantissa bits */
+    hetero_u64 b = hetero__f64_bits(x);
+    hetero_u64 hx = b >> 32;         /* high word; sign is 0 */
+    hetero_u64 m = hx & 0x000fffffu; /* top 20 mantissa bits */
     /* i = 0x100000 when the mantissa is >= sqrt(2) (then use x/2). */
-    het_u64 i = (m + 0x95f64u) & 0x100000u;
-    het_u64 nb = ((m | (i ^ 0x3ff00000u)) << 32) | (b & 0xffffffffu);
-    double f = het__bits_f64(nb) - 1.0; /* exact */
+    hetero_u64 i = (m + 0x95f64u) & 0x100000u;
+    hetero_u64 nb = ((m | (i ^ 0x3ff00000u)) << 32) | (b & 0xffffffffu);
+    double f = hetero__bits_f64(nb) - 1.0; /* exact */
     /* k as a double without an integer conversion: the biased exponent
      * e (1..2047) placed in the low mantissa bits of 2^52 gives 2^52 + e
      * exactly; subtracting 2^52 + 1023 is exact too. */
-    het_u64 e = (hx >> 20) + (i >> 20);
-    double dk = het__bits_f64(0x4330000000000000u | e) - two52_bias;
+    hetero_u64 e = (hx >> 20) + (i >> 20);
+    double dk = hetero__bits_f64(0x4330000000000000u | e) - two52_bias;
 
     double s = f / (2.0 + f);
     double z = s * s;
@@ -108,7 +108,7 @@ HET_HMATH_FN double het_log(double x)
 
 /* ---- exponential ---------------------------------------------------- */
 
-/* het_exp(x) for a finite x with |x| <= 700 (the results stay normal).
+/* hetero_exp(x) for a finite x with |x| <= 700 (the results stay normal).
  *
  * Method (fdlibm's e_exp.c): x = k*ln2 + r with k = round(x/ln2), found
  * with the add-and-subtract rounding trick (no integer conversion), and
@@ -117,7 +117,7 @@ HET_HMATH_FN double het_log(double x)
  *   c = r - r^2*(P1 + r^2*(P2 + ... + r^2*P5)),
  *   exp(r) = 1 - ((lo - r*c/(2 - c)) - hi),
  * and exp(x) = 2^k * exp(r), 2^k built from the bits.  Within 1 ulp. */
-HET_HMATH_FN double het_exp(double x)
+HETERO_HMATH_FN double hetero_exp(double x)
 {
     const double ln2_hi = 0x1.62e42feep-1;
     const double ln2_lo = 0x1.a39ef35793c76p-33;
@@ -129,24 +129,24 @@ HET_HMATH_FN double het_exp(double x)
     const double P5 = 0x1.6376972bea4d0p-25;
     const double round52 = 0x1.8p+52;
 
-    double t = x * inv_ln2 + round52;               /* round(x/ln2) in the low bits */
-    double dk = t - round52;                        /* exact */
-    het_u64 kbits = het__f64_bits(t) & 0xffffffffu; /* k mod 2^32 */
-    double hi = x - dk * ln2_hi;                    /* exact */
+    double t = x * inv_ln2 + round52;                     /* round(x/ln2) in the low bits */
+    double dk = t - round52;                              /* exact */
+    hetero_u64 kbits = hetero__f64_bits(t) & 0xffffffffu; /* k mod 2^32 */
+    double hi = x - dk * ln2_hi;                          /* exact */
     double lo = dk * ln2_lo;
     double r = hi - lo;
     double rr = r * r;
     double c = r - rr * (P1 + rr * (P2 + rr * (P3 + rr * (P4 + rr * P5))));
     double y = 1.0 - ((lo - (r * c) / (2.0 - c)) - hi);
     /* 2^k: the biased exponent k + 1023 (k in -1022..1023) */
-    het_u64 e = (kbits + 1023u) & 0x7ffu;
-    return y * het__bits_f64(e << 52);
+    hetero_u64 e = (kbits + 1023u) & 0x7ffu;
+    return y * hetero__bits_f64(e << 52);
 }
 
 /* ---- sine and cosine of 2*pi*u ----------------------------------------- */
 
 /* fdlibm's kernels on [-pi/4, pi/4] for an argument x + y, y the tail. */
-HET_HMATH_FN double het__ksin(double x, double y)
+HETERO_HMATH_FN double hetero__ksin(double x, double y)
 {
     const double S1 = -0x1.5555555555549p-3;
     const double S2 = 0x1.111111110f8a6p-7;
@@ -160,7 +160,7 @@ HET_HMATH_FN double het__ksin(double x, double y)
     return x - ((z * (0.5 * y - v * r) - y) - v * S1);
 }
 
-HET_HMATH_FN double het__kcos(double x, double y)
+HETERO_HMATH_FN double hetero__kcos(double x, double y)
 {
     const double C1 = 0x1.555555555554cp-5;
     const double C2 = -0x1.6c16c16c15177p-10;
@@ -174,8 +174,8 @@ HET_HMATH_FN double het__kcos(double x, double y)
      * an exact qx (about x^2/8 with its low word cleared) from both parts
      * when |x| >= 0.3 to shrink the rounding error of the last subtraction;
      * qx = 0 below 0.3 gives fdlibm's small-argument formula exactly. */
-    het_u64 ix = (het__f64_bits(x) >> 32) & 0x7fffffffu;
-    double qmid = het__bits_f64((ix - 0x00200000u) << 32); /* |x|/4, low word 0 */
+    hetero_u64 ix = (hetero__f64_bits(x) >> 32) & 0x7fffffffu;
+    double qmid = hetero__bits_f64((ix - 0x00200000u) << 32); /* |x|/4, low word 0 */
     double qx = ix < 0x3fd33333u ? 0.0 : (ix > 0x3fe90000u ? 0.28125 : qmid);
     double hz = 0.5 * z - qx;
     double a = 1.0 - qx;
@@ -191,7 +191,7 @@ HET_HMATH_FN double het__kcos(double x, double y)
  * head (the product with the 31-bit pi/2 head is exact) and the rest, so
  * the kernels see theta to about 2^-70 relative, and the quadrant n picks
  * and signs sin/cos of theta. */
-HET_HMATH_FN void het_sincos2pi(double u, double *s, double *c)
+HETERO_HMATH_FN void hetero_sincos2pi(double u, double *s, double *c)
 {
     const double pio2_1 = 0x1.921fb544p+0;        /* 31 significant bits */
     const double pio2_1t = 0x1.0b4611a626331p-34; /* pi/2 - pio2_1 */
@@ -200,18 +200,18 @@ HET_HMATH_FN void het_sincos2pi(double u, double *s, double *c)
     double q = 4.0 * u;     /* exact */
     double t = q + round52; /* round(q) in the low bits */
     double n = t - round52; /* exact */
-    het_u64 quad = het__f64_bits(t) & 3u;
+    hetero_u64 quad = hetero__f64_bits(t) & 3u;
     double r = q - n; /* exact, |r| <= 1/2 */
 
-    double rh = het__bits_f64(het__f64_bits(r) & 0xffffffff00000000u);
+    double rh = hetero__bits_f64(hetero__f64_bits(r) & 0xffffffff00000000u);
     double rl = r - rh;                    /* exact */
     double a = rh * pio2_1;                /* exact */
     double bt = rl * pio2_1 + r * pio2_1t; /* small, rounded */
     double x = a + bt;
     double y = bt - (x - a); /* Fast2Sum: |a| >= |bt| */
 
-    double sn = het__ksin(x, y);
-    double cs = het__kcos(x, y);
+    double sn = hetero__ksin(x, y);
+    double cs = hetero__kcos(x, y);
     /* 2*pi*u = quad*pi/2 + theta:
      *   quad 0: ( sin,  cos)   1: ( cos, -sin)
      *   quad 2: (-sin, -cos)   3: (-cos,  sin)          */

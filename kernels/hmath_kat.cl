@@ -1,5 +1,5 @@
 /* hmath_kat.cl - runs the double math that the host and the kernels share
- * (hmath.h: het_log, het_sincos2pi; reservoir_common.h: the normals, a
+ * (hmath.h: hetero_log, hetero_sincos2pi; reservoir_common.h: the normals, a
  * path's pair of normals from Philox, one model step) on given inputs, so
  * tests/test_hmath_device.c can compare every result bit with the host's.
  * Built like every kernel (flattened includes, FP contraction off), so this
@@ -12,12 +12,12 @@
 
 #include "reservoir_common.h"
 
-/* y[i] = het_log(x[i]) */
+/* y[i] = hetero_log(x[i]) */
 __kernel void kat_log(__global const ulong *x, __global ulong *y, uint n)
 {
     const size_t i = get_global_id(0);
     if (i < n)
-        y[i] = as_ulong(het_log(as_double(x[i])));
+        y[i] = as_ulong(hetero_log(as_double(x[i])));
 }
 
 /* sc[2i], sc[2i+1] = sin(2 pi u[i]), cos(2 pi u[i]) */
@@ -27,7 +27,7 @@ __kernel void kat_sincos(__global const ulong *u, __global ulong *sc, uint n)
     if (i >= n)
         return;
     double s, c;
-    het_sincos2pi(as_double(u[i]), &s, &c);
+    hetero_sincos2pi(as_double(u[i]), &s, &c);
     sc[2 * i] = as_ulong(s);
     sc[2 * i + 1] = as_ulong(c);
 }

@@ -18,7 +18,7 @@
 #pragma OPENCL FP_CONTRACT OFF
 #include <Random123/philox.h>
 #include "pi_common.h"
-#include "het_check.h"
+#include "grain_check.h"
 
 #define PHILOX_M0 0xD2511F53ul
 #define PHILOX_M1 0xCD9E8D57ul

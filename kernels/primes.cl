@@ -67,7 +67,7 @@
  *   solo       1: lane primes one per work-item, 0: by teams of 8
  */
 #include "primes_common.h"
-#include "het_check.h"
+#include "grain_check.h"
 
 /* HET_PRIMES_RES[0..7] packed into bytes, for a lookup without memory. */
 #define HET_PRIMES_RES_PACKED 0x1D1713110D0B0701ul

@@ -27,11 +27,11 @@
 #ifndef HET_PRIMES_COMMON_H
 #define HET_PRIMES_COMMON_H
 
-#ifndef HET_OPENCL
-#define HET_OPENCL 0
+#ifndef HETERO_OPENCL
+#define HETERO_OPENCL 0
 #endif
 
-#if HET_OPENCL
+#if HETERO_OPENCL
 #define HET_PRIMES_CONST __constant
 #define HET_PRIMES_U64(x) ((ulong)(x##UL))
 typedef ulong het_primes_u64;

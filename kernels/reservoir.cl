@@ -18,7 +18,7 @@
 #pragma OPENCL EXTENSION cl_khr_fp64 : enable
 
 #include "reservoir_common.h"
-#include "het_check.h"
+#include "grain_check.h"
 
 __kernel void reservoir(__global uchar *out, ulong g0, uint n, __global ulong *chk, ulong P, ulong T, ulong G,
                         double cap, double mu, double sigma, double sbar, double s0, uint key0, uint key1,

@@ -27,7 +27,7 @@
 #include "hmath.h"
 #include <Random123/philox.h>
 
-#if HET_OPENCL
+#if HETERO_OPENCL
 typedef uint het_u32;
 #define HET_RES_FN static inline
 #define het__res_sqrt(x) sqrt(x)
@@ -62,30 +62,31 @@ typedef uint32_t het_u32;
  * Box-Muller with our own log, sin and cos:
  *   rho = sqrt(-2 * log(u1)),  z0 = rho * cos(2 pi u2),  z1 = rho * sin(2 pi u2).
  * u1 > 0, so log is finite and |z| <= sqrt(-2 log 2^-53) < 8.58. */
-HET_RES_FN double het__res_u32_to_f64(het_u64 w)
+HET_RES_FN double het__res_u32_to_f64(hetero_u64 w)
 {
     /* w < 2^32 placed in the low mantissa bits of 2^52: exact, and with no
      * integer conversion instruction (the host's vector code has none for
      * unsigned 64-bit lanes before AVX-512DQ). */
-    return het__bits_f64(0x4330000000000000u | w) - 0x1p52;
+    return hetero__bits_f64(0x4330000000000000u | w) - 0x1p52;
 }
 
 /* The words come in 64-bit integers (each below 2^32) so that the host's
  * lanes need no narrowing. */
-HET_RES_FN void het_res_normals(het_u64 r0, het_u64 r1, het_u64 r2, het_u64 r3, double *z0, double *z1)
+HET_RES_FN void het_res_normals(hetero_u64 r0, hetero_u64 r1, hetero_u64 r2, hetero_u64 r3, double *z0,
+                                double *z1)
 {
     const double two_m32 = 0x1p-32, two_m53 = 0x1p-53;
     double u1 = het__res_u32_to_f64(r0) * two_m32 + het__res_u32_to_f64((r1 >> 11) + 1u) * two_m53;
     double u2 = het__res_u32_to_f64(r2) * two_m32 + het__res_u32_to_f64(r3 >> 11) * two_m53;
-    double rho = het__res_sqrt(-2.0 * het_log(u1));
+    double rho = het__res_sqrt(-2.0 * hetero_log(u1));
     double s, c;
-    het_sincos2pi(u2, &s, &c);
+    hetero_sincos2pi(u2, &s, &c);
     *z0 = rho * c;
     *z1 = rho * s;
 }
 
 /* Z[2j] and Z[2j+1] of path p (Random123's Philox4x32-10). */
-HET_RES_FN void het_res_pair(het_u64 p, het_u32 j, het_u32 key0, het_u32 key1, double *z0, double *z1)
+HET_RES_FN void het_res_pair(hetero_u64 p, het_u32 j, het_u32 key0, het_u32 key1, double *z0, double *z1)
 {
     philox4x32_ctr_t c = {{j, (het_u32)p, (het_u32)(p >> 32), HET_RES_TAG}};
     philox4x32_key_t k = {{key0, key1}};
@@ -131,9 +132,10 @@ typedef struct het_res_model {
  * pairs (2j, 2j+1) that share one Philox block; a stretch that starts on
  * an odd step draws the pair again and uses its second normal.  The host's
  * lane version (wl_reservoir.c) follows exactly this structure. */
-HET_RES_FN void het_res_advance(het_res_path *ps, het_u64 p, het_u64 t0, het_u64 t1, const het_res_model *m)
+HET_RES_FN void het_res_advance(het_res_path *ps, hetero_u64 p, hetero_u64 t0, hetero_u64 t1,
+                                const het_res_model *m)
 {
-    het_u64 t = t0;
+    hetero_u64 t = t0;
     double z0, z1;
     if ((t & 1u) && t < t1) {
         het_res_pair(p, (het_u32)(t >> 1), m->key0, m->key1, &z0, &z1);
@@ -176,14 +178,14 @@ HET_RES_FN void het_res_acc_add(het_res_acc *a, double sum, double fin, double n
 
 /* ---- histograms and trace steps ---------------------------------------- */
 
-HET_RES_FN het_u32 het_res_rel_nbins(het_u64 T)
+HET_RES_FN het_u32 het_res_rel_nbins(hetero_u64 T)
 {
     return T + 1u <= HET_RES_REL_BINS ? (het_u32)(T + 1u) : HET_RES_REL_BINS;
 }
 
 /* Bin of a path with k shortfall steps: k itself when exact, else
  * floor(k * bins / (T + 1)). */
-HET_RES_FN het_u32 het_res_rel_bin(het_u64 k, het_u64 T, het_u32 nbins)
+HET_RES_FN het_u32 het_res_rel_bin(hetero_u64 k, hetero_u64 T, het_u32 nbins)
 {
     return nbins == T + 1u ? (het_u32)k : (het_u32)((k * nbins) / (T + 1u));
 }
@@ -201,7 +203,7 @@ HET_RES_FN het_u32 het_res_trace_bin(double s, double cap, double tscale)
 }
 
 /* Number of traced steps (0 without --trace). */
-HET_RES_FN het_u32 het_res_trace_count(het_u64 T, int trace)
+HET_RES_FN het_u32 het_res_trace_count(hetero_u64 T, int trace)
 {
     if (!trace)
         return 0u;
@@ -210,9 +212,9 @@ HET_RES_FN het_u32 het_res_trace_count(het_u64 T, int trace)
 
 /* The i-th traced step, i = 0 .. nt-1: floor(i * T / (nt - 1)); all steps
  * 0..T when nt = T + 1, else evenly spaced with both ends. */
-HET_RES_FN het_u64 het_res_trace_step(het_u32 i, het_u32 nt, het_u64 T)
+HET_RES_FN hetero_u64 het_res_trace_step(het_u32 i, het_u32 nt, hetero_u64 T)
 {
-    return ((het_u64)i * T) / (het_u64)(nt - 1u);
+    return ((hetero_u64)i * T) / (hetero_u64)(nt - 1u);
 }
 
 /* ---- partial layout ---------------------------------------------------- */
@@ -232,19 +234,19 @@ HET_RES_FN het_u64 het_res_trace_step(het_u32 i, het_u32 nt, het_u64 T)
  * Every double sum is taken over the grain's paths in path order. */
 #define HET_RES_HDR_BYTES 64u
 
-HET_RES_FN het_u64 het_res_off_tsum(het_u32 nb)
+HET_RES_FN hetero_u64 het_res_off_tsum(het_u32 nb)
 {
-    return HET_RES_HDR_BYTES + 4u * (het_u64)((nb + 1u) & ~1u);
+    return HET_RES_HDR_BYTES + 4u * (hetero_u64)((nb + 1u) & ~1u);
 }
 
-HET_RES_FN het_u64 het_res_off_thist(het_u32 nb, het_u32 nt)
+HET_RES_FN hetero_u64 het_res_off_thist(het_u32 nb, het_u32 nt)
 {
-    return het_res_off_tsum(nb) + 8u * (het_u64)nt;
+    return het_res_off_tsum(nb) + 8u * (hetero_u64)nt;
 }
 
-HET_RES_FN het_u64 het_res_partial_size(het_u32 nb, het_u32 nt)
+HET_RES_FN hetero_u64 het_res_partial_size(het_u32 nb, het_u32 nt)
 {
-    return het_res_off_thist(nb, nt) + 4u * (het_u64)HET_RES_TRACE_BINS * nt;
+    return het_res_off_thist(nb, nt) + 4u * (hetero_u64)HET_RES_TRACE_BINS * nt;
 }
 
 #endif

@@ -1,13 +1,13 @@
 /* test_hmath_device.c - device known answers for the shared double math.
  *
- * The reservoir's bits rest on kernels/hmath.h (het_log, het_sincos2pi)
+ * The reservoir's bits rest on kernels/hmath.h (hetero_log, hetero_sincos2pi)
  * and kernels/reservoir_common.h (the normals, a path's pair of normals
  * from Philox, one model step) giving the same bits on every device as on
  * the host (contract 1).  This runs them on each OpenCL device with double
  * precision (kernels/hmath_kat.cl) over some 147,000 inputs, the edge
  * cases among them, and compares every result bit with the same functions
  * compiled here.  The edges: 1.0, every power of two from 2^-1074 to
- * 2^1023, subnormals (outside het_log's domain, but the same bits all the
+ * 2^1023, subnormals (outside hetero_log's domain, but the same bits all the
  * same), the largest and smallest normals, the neighbours of 1 and of
  * sqrt(2) (where the log's reduction switches), the uniforms' grid near 0
  * and near 1, the quadrant boundaries of sin/cos, the extreme Philox words
@@ -48,8 +48,8 @@ static uint64_t splitmix64(void)
     return z ^ (z >> 31);
 }
 
-static uint64_t bits(double x) { return het__f64_bits(x); }
-static double dbl(uint64_t b) { return het__bits_f64(b); }
+static uint64_t bits(double x) { return hetero__f64_bits(x); }
+static double dbl(uint64_t b) { return hetero__bits_f64(b); }
 /* a uniform double in [0, 1) on the 2^-53 grid */
 static double unit53(void) { return (double)(splitmix64() >> 11) * 0x1p-53; }
 
@@ -209,14 +209,14 @@ static words step_inputs(void)
 static void host_log(const words *in, uint64_t *out)
 {
     for (size_t i = 0; i < in->n; i++)
-        out[i] = bits(het_log(dbl(in->w[i])));
+        out[i] = bits(hetero_log(dbl(in->w[i])));
 }
 
 static void host_sincos(const words *in, uint64_t *out)
 {
     for (size_t i = 0; i < in->n; i++) {
         double s, c;
-        het_sincos2pi(dbl(in->w[i]), &s, &c);
+        hetero_sincos2pi(dbl(in->w[i]), &s, &c);
         out[2 * i] = bits(s);
         out[2 * i + 1] = bits(c);
     }

@@ -26,7 +26,7 @@
 
 #include "engine.h"
 #include "hcl.h"
-#include "het_check.h"
+#include "grain_check.h"
 #include "workload.h"
 
 #define KIB 1024u

@@ -21,8 +21,8 @@
 
 #define OPTION_TAG 3u
 
-HET_HMATH_FN double option_payoff(het_u64 p, unsigned key0, unsigned key1, double spot, double strike,
-                                  double drift, double volt)
+HETERO_HMATH_FN double option_payoff(hetero_u64 p, unsigned key0, unsigned key1, double spot, double strike,
+                                     double drift, double volt)
 {
     philox4x32_key_t k = {{key0, key1}};
     philox4x32_ctr_t c = {{(unsigned)p, (unsigned)(p >> 32), 0u, OPTION_TAG}};
@@ -30,9 +30,9 @@ HET_HMATH_FN double option_payoff(het_u64 p, unsigned key0, unsigned key1, doubl
     double u1 = ((double)(r.v[0] >> 5) * 67108864.0 + (double)(r.v[1] >> 6) + 0.5) * 0x1.0p-53;
     double u2 = ((double)(r.v[2] >> 5) * 67108864.0 + (double)(r.v[3] >> 6)) * 0x1.0p-53;
     double s, co;
-    het_sincos2pi(u2, &s, &co);
-    double z = sqrt(-2.0 * het_log(u1)) * co;
-    double st = spot * het_exp(drift + volt * z);
+    hetero_sincos2pi(u2, &s, &co);
+    double z = sqrt(-2.0 * hetero_log(u1)) * co;
+    double st = spot * hetero_exp(drift + volt * z);
     return st > strike ? st - strike : 0.0;
 }
 

@@ -181,7 +181,7 @@ static int merge(hetero_job *job, const void *partials)
     }
     double n = (double)p->paths, mean = sum / n;
     double var = (sum2 - n * mean * mean) / (n - 1.0);
-    double disc = het_exp(-p->rate * p->maturity);
+    double disc = hetero_exp(-p->rate * p->maturity);
     s->price = disc * mean;
     s->stderr_ = disc * sqrt(var > 0 ? var : 0) / sqrt(n);
     s->black_scholes = black_scholes(p);

@@ -7,7 +7,7 @@
 #pragma OPENCL EXTENSION cl_khr_fp64 : enable
 #pragma OPENCL FP_CONTRACT OFF
 #include "option_common.h"
-#include <hetero/het_check.h>
+#include <hetero/grain_check.h>
 
 #define OPTION_MAX_LOCAL 256
 

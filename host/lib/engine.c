@@ -49,7 +49,7 @@
 #include "devices.h"
 #include "format.h"
 #include "hcl.h"
-#include "het_check.h"
+#include "grain_check.h"
 #include "journal.h"
 #include "par.h"
 #include "rates.h"

@@ -50,7 +50,7 @@ ldd "$E2E_DIR/op-s/option-pricing" | grep -F libhetero >/dev/null && fail "heter
 inc=$(PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --cflags hetero) || fail "pkg-config --cflags hetero"
 libs=$(PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --libs hetero) || fail "pkg-config --libs hetero"
 r123=$(dirname "$(dirname "$(find /usr/include /usr/local/include -name philox.h -path '*Random123*' | head -1)")")
-cc -E -P -undef -x c -D__OPENCL_VERSION__=120 -DHET_OPENCL=1 -I"$r123" -I"$prefix/include" \
+cc -E -P -undef -x c -D__OPENCL_VERSION__=120 -DHETERO_OPENCL=1 -I"$r123" -I"$prefix/include" \
     -I"$src/examples/option-pricing" "$src/examples/option-pricing/option_pricing.cl" -o "$E2E_DIR/k.i" ||
     fail "flatten the kernel"
 cmake -DIN="$E2E_DIR/k.i" -DOUT="$E2E_DIR/k.c" -DSYMBOL=option_pricing_kernel \

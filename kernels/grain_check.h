@@ -1,4 +1,4 @@
-/* het_check.h - the check word that proves a kernel finished a grain
+/* grain_check.h - the check word that proves a kernel finished a grain
  * (contract 8, "no silent kernel"), written once for C and OpenCL C.
  *
  * Every workload kernel gets a second output, chk (one 64-bit word per
@@ -13,8 +13,8 @@
  * partial's value; the digest and the comparison of recomputed grains
  * (contract 6) guard that.
  */
-#ifndef HET_CHECK_H
-#define HET_CHECK_H
+#ifndef HETERO_GRAIN_CHECK_H
+#define HETERO_GRAIN_CHECK_H
 
 /* The one name, as hetero.h has it for the host (the same definition, so
  * a file may include both). */
