@@ -1,5 +1,5 @@
 /* pi_common.h - the pi workload's stream layout, shared by the host
- * (C) and the kernel (OpenCL C).  See README "Random streams: pi".
+ * (C) and the kernel (OpenCL C).  See docs/random-streams.md, "pi".
  *
  * Block b (b = 0, 1, ...) is Philox4x32-10 with counter (b low, b high, 0,
  * HET_PI_TAG) and key (seed low, seed high); it gives words r0..r3.

@@ -1,5 +1,5 @@
-/* test_pi.c - the pi workload against the stream layout the README
- * documents (contract 2), computed here with Random123 alone:
+/* test_pi.c - the pi workload against the stream layout that
+ * docs/random-streams.md documents (contract 2), computed here with Random123 alone:
  *
  *   block b: Philox4x32-10, counter (b low, b high, 0, 1), key (seed low,
  *   seed high) -> r0..r3; sample 2b = ((int32)r0, (int32)r1), sample 2b+1 =

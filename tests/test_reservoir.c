@@ -107,7 +107,7 @@ static const char *slurp(const char *path)
 
 /* ---- the stream and the normals ---------------------------------------- */
 
-/* The README's recipe, written out from Random123 and libm alone: it must
+/* The recipe of docs/random-streams.md, written out from Random123 and libm alone: it must
  * give what the workload draws (libm's log/cos/sin differ from ours in
  * the last bits at most, hence the tolerance). */
 static void test_normals_follow_documented_recipe(void **st)

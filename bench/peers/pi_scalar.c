@@ -1,6 +1,6 @@
 /* pi_scalar.c - the plain version a user would write first: one scalar C
  * loop over Random123's philox4x32, the same stream layout as hetero pi
- * (README, "Random streams: pi"), so the hit counts agree exactly.
+ * (docs/random-streams.md, "pi"), so the hit counts agree exactly.
  *
  *   pi_scalar N [SEED]   prints: hits N seconds samples_per_second
  */

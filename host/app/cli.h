@@ -1,4 +1,4 @@
-/* cli.h - the command line of `hetero` (README, Commands).
+/* cli.h - the command line of `hetero` (docs/commands.md).
  *
  *   hetero devices   [--format text|json]
  *   hetero WORKLOAD  [workload options] [common options]

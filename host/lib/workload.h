@@ -24,7 +24,7 @@
 
 /* How a job runs (the common options). */
 typedef struct het_run_opts {
-    const char *devices;  /* "all" if NULL; see README, --devices */
+    const char *devices;  /* "all" if NULL; see docs/commands.md */
     int threads;          /* OpenMP team per rank; 0 = default */
     int progress;         /* -1 auto (stderr is a terminal), 0 off, 1 on */
     int quiet;            /* no notices on stderr */

@@ -2,7 +2,7 @@
  *
  * Grains are runs of samples (an even number each, so grains start on a
  * Philox block); a grain's partial is its hit count (uint64).  The stream
- * layout is in kernels/pi_common.h and the README.
+ * layout is in kernels/pi_common.h and docs/random-streams.md.
  */
 #include "hetero.h"
 #include "builtins.h"

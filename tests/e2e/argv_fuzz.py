@@ -7,7 +7,7 @@ Builds command lines from the real option names and values, good ones (small
 jobs, so that a valid line finishes in a blink) and hostile ones (empty,
 signs, overflows, control characters, quotes, shell and gnuplot syntax, 5000
 bytes, bytes that are not UTF-8), runs each with SCRATCH_DIR as the working
-directory (every relative output lands there), and checks what the README
+directory (every relative output lands there), and checks what docs/commands.md
 promises:
 
   - no crash, no hang (30 s per line), no sanitizer report: exit status 0, 1

@@ -21,7 +21,7 @@ MPIT=(timeout -k 10 150 "${MPI[@]}")
 # ended by itself, not at the deadline (its status alone cannot tell: a
 # rank killed with SIGKILL makes mpirun's 137 too)
 # MPICH's mpiexec (hydra) exits 0 after it forwarded a signal, although
-# every rank exited 143 (README: Cluster runs); Open MPI's exits 1.
+# every rank exited 143 (docs/cluster.md); Open MPI's exits 1.
 hydra=0
 "${MPI[0]}" --version 2>/dev/null | grep -q HYDRA && hydra=1
 ended() {

@@ -176,7 +176,7 @@ rank_pid() {
 # is left computing on any host (before, they ran for eight minutes, until
 # Open MPI's own keepalive gave up).  mpirun itself still waits for its
 # daemon on the lost host until TCP gives up (Open MPI's, not hetero's:
-# README, Cluster runs), so the test ends it.  Then the same command on the
+# docs/cluster.md), so the test ends it.  Then the same command on the
 # hosts that are left resumes with the one-process result and digest.
 host_cut_ends_the_job() {
     local took left=1 h n
