@@ -3,10 +3,14 @@
 # written only against the installed package builds and runs on it:
 #   - `cmake --install` into a temporary prefix puts the programs, the
 #     shared and static libraries (with a soname), hetero.h, hetero.pc,
-#     the CMake package, the man pages, the completion and the docs there;
+#     the CMake package, the man pages, the completion and the docs there
+#     (README, the pages of docs/ and their schemas, ARCHITECTURE.md and
+#     the examples, laid out so that every relative link still leads
+#     somewhere);
 #   - examples/option-pricing builds through find_package(hetero) (its
 #     kernel embedded by hetero_add_kernel; hetero::hetero and
-#     hetero::hetero_static) and through pkg-config, and prices a European call: the same bits on
+#     hetero::hetero_static) and through pkg-config, and prices a European
+#     call: the same bits on
 #     every device set and thread count (and under mpirun), within a few
 #     standard errors of Black-Scholes.
 . "$(dirname "$0")/lib.sh"
@@ -20,9 +24,16 @@ for f in bin/hetero lib/libhetero.so lib/libhetero.a include/hetero.h include/he
     lib/pkgconfig/hetero.pc lib/cmake/hetero/heteroConfig.cmake lib/cmake/hetero/heteroConfigVersion.cmake \
     lib/cmake/hetero/heteroTargets.cmake lib/cmake/hetero/HeteroKernel.cmake lib/cmake/hetero/EmbedKernel.cmake \
     share/man/man1/hetero.1 share/man/man1/hetero-bench.1 share/man/man3/hetero.3 share/bash-completion/completions/hetero \
-    share/doc/hetero/README.md share/doc/hetero/LICENSE; do
+    share/doc/hetero/README.md share/doc/hetero/LICENSE share/doc/hetero/ARCHITECTURE.md \
+    share/doc/hetero/docs/commands.md share/doc/hetero/docs/design.md \
+    share/doc/hetero/docs/schema/hetero.report.schema.json \
+    share/doc/hetero/examples/option-pricing/option_pricing.c share/doc/hetero/examples/slurm/hetero.sbatch; do
     [ -e "$prefix/$f" ] || fail "not installed: $f"
 done
+# the installed README and pages link to one another as in the source tree
+doc="$prefix/share/doc/hetero"
+python3 "$src/scripts/check-links.py" "$doc/README.md" "$doc"/docs/*.md >"$E2E_DIR/links.log" 2>&1 ||
+    { show "$E2E_DIR/links.log"; fail "a relative link of the installed documentation leads nowhere"; }
 soname=$(objdump -p "$prefix/lib/libhetero.so" | awk '/SONAME/ {print $2}')
 [ "$soname" = libhetero.so.0 ] || fail "soname is '$soname', expected libhetero.so.0"
 # the shared library exports its API only
