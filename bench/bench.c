@@ -1009,7 +1009,7 @@ static int bench_fail_on(const bench *b)
         size_t len = strlen(list);
         if (shown++ < 6)
             snprintf(list + len, sizeof list - len, "%s%s on %s %.1f%%%s", len ? ", " : "", r->workload,
-                     r->devices, r->change_pct, r->noisy ? " (noisy)" : "");
+                     r->set, r->change_pct, r->noisy ? " (noisy)" : "");
     }
     fprintf(stderr, "hetero-bench: regression: %zu row%s fell by more than %g%% against '%s': %s%s\n",
             c->n_regressions, c->n_regressions == 1 ? "" : "s", c->fail_on, c->baseline_path, list,

@@ -21,7 +21,21 @@
 #include "hcl.h"
 
 #define BENCH_SCHEMA "hetero.bench"
-#define BENCH_VERSION 2
+/* Version 3 gave each meaning one name, the same in hetero's run report:
+ * a row's and a set's name is `set` (was `devices`, which the run report
+ * uses for a list of device ids), the row's rank count `mpi_ranks` (was
+ * `ranks`, the run report's array of ranks; machine.mpi_ranks already said
+ * it), the median of the whole runs `wall_median_s` (was `wall`, the run
+ * report's one whole run) and the self-check job's digest `check_digest`
+ * (was `digest`, which in the run report is the digest of the job whose
+ * `params` and `items` it sits beside).  Reports of versions 1 and 2 are
+ * still read: bench_load_report renames their fields on loading. */
+#define BENCH_VERSION 3
+/* --compare with --results and --format json: the comparison of two saved
+ * reports alone.  Version 2 names a row's set `set`, as the report's
+ * version 3 does (version 1 said `devices`). */
+#define BENCH_COMPARE_SCHEMA "hetero.bench.compare"
+#define BENCH_COMPARE_VERSION 2
 /* A row whose repeats spread more than this (fastest minus slowest
  * items/s, over the median), or whose median items/s is more than this
  * below the rate its calibration measured just before, is measured once
@@ -52,7 +66,7 @@ enum bench_set_kind {
 
 typedef struct bench_set {
     int kind;                       /* enum bench_set_kind */
-    char name[1200];                /* the row's `devices`: "cl:0:0", "omp/1", "omp/all", and the
+    char name[1200];                /* the row's `set`: "cl:0:0", "omp/1", "omp/all", and the
                                   combined set as its members joined by '+': "cl:0:0+omp/all" */
     char label[1200];               /* as a person says it: "PoCL CPU", "OpenMP, 2 threads",
                                   "PoCL CPU + OpenMP, 2 threads" */
@@ -91,9 +105,9 @@ typedef struct bench_check {
 /* One row of the report: one workload on one device set. */
 typedef struct bench_row {
     const hetero_workload *wl;
-    size_t set;  /* index into bench.sets */
-    int threads; /* OpenMP threads per rank that ran (0: none) */
-    int ranks;
+    size_t set;          /* index into bench.sets */
+    int threads;         /* OpenMP threads per rank that ran (0: none) */
+    int ranks;           /* MPI ranks the row ran across (`mpi_ranks`) */
     uint64_t items;      /* of one timed repeat */
     bench_fields params; /* the timed job's parameters */
     int repeats;
@@ -104,7 +118,7 @@ typedef struct bench_row {
     double items_per_s_max;        /* items / min_s */
     double speedup;                /* over this workload's omp/1 row; NAN when none */
     double coexec;                 /* BENCH_SET_COMBINED only: items/s over the members' sum; NAN otherwise */
-    uint64_t digest;               /* the check job's digest (see bench_check) */
+    uint64_t digest;               /* the check job's digest (`check_digest`, see bench_check) */
     double spread_pct;             /* (items_per_s_max - items_per_s_min) / items_per_s, in %;
                                   NAN with one repeat */
     double calib_rate;             /* items/s the calibration measured just before the repeats */
@@ -167,13 +181,13 @@ enum bench_cmp_status {
 };
 
 typedef struct bench_cmp_row {
-    const char *workload, *devices, *label; /* point into the documents */
-    int status;                             /* enum bench_cmp_status */
-    char *reason;                           /* BENCH_CMP_INCOMPARABLE: what differs (owned); else NULL */
-    double old_rate, new_rate;              /* items/s; NAN where that side has none */
-    double change_pct;                      /* NAN unless compared */
-    int noisy;                              /* either side was marked noisy */
-    int regression;                         /* compared, and fell by more than --fail-on */
+    const char *workload, *set, *label; /* point into the documents */
+    int status;                         /* enum bench_cmp_status */
+    char *reason;                       /* BENCH_CMP_INCOMPARABLE: what differs (owned); else NULL */
+    double old_rate, new_rate;          /* items/s; NAN where that side has none */
+    double change_pct;                  /* NAN unless compared */
+    int noisy;                          /* either side was marked noisy */
+    int regression;                     /* compared, and fell by more than --fail-on */
 } bench_cmp_row;
 
 typedef struct bench_mismatch {
@@ -210,7 +224,9 @@ void bench_identity(const cJSON *doc, const cJSON *row, char *buf, size_t size);
 void bench_run_line(const cJSON *doc, char *buf, size_t size);
 /* The `compare` object of the JSON report. */
 cJSON *bench_compare_json(const bench_comparison *c);
-/* A baseline or results document read and checked (schema, results). */
+/* A baseline or results document read and checked (schema, version,
+ * results), a version 1 or 2 report's fields renamed to version 3's, so
+ * that what reads it knows only the names of BENCH_VERSION. */
 int bench_load_report(const char *opt, const char *path, cJSON **doc);
 
 typedef struct bench {

@@ -2,10 +2,12 @@
  * --fail-on PCT, --results REPORT).
  *
  * Both sides are JSON documents (this run's is built by report.c), so one
- * function compares a live run and two saved reports alike, and a version 1
- * report (before `run`, `noisy` and the combined set's new name) still
- * compares: a row's identity is computed from the document's machine
- * facts, never from the set's name.
+ * function compares a live run and two saved reports alike.  A report of
+ * an earlier version is read too: its fields are renamed to this version's
+ * as it is loaded (bench_upgrade), and a version 1 report (before `run`,
+ * `noisy` and the combined set's new name) still compares because a row's
+ * identity is computed from the document's machine facts, never from the
+ * set's name.
  *
  * A row's identity: its workload, and each device of its set as what it
  * is: an OpenCL device by name and driver, the OpenMP team by CPU model
@@ -95,10 +97,12 @@ static int bench_defang(cJSON *node)
 
 /* The whole-number fields of a row, read as int (bench_identity): present,
  * each must be a number with no fraction, 0 to INT_MAX.  A cast of 1e300,
- * of -1 or of a NaN to int is undefined, and 2.5 threads is no run. */
-static int bench_check_ints(const char *opt, const char *path, const cJSON *results)
+ * of -1 or of a NaN to int is undefined, and 2.5 threads is no run.
+ * Checked before bench_upgrade, so that a message names the field as the
+ * file does: `ranks` before version 3. */
+static int bench_check_ints(const char *opt, const char *path, int version, const cJSON *results)
 {
-    static const char *const fields[] = {"threads", "ranks", "repeats"};
+    const char *const fields[] = {"threads", version < 3 ? "ranks" : "mpi_ranks", "repeats"};
     const cJSON *row;
     int i = 0;
     cJSON_ArrayForEach(row, results)
@@ -120,6 +124,64 @@ static int bench_check_ints(const char *opt, const char *path, const cJSON *resu
                                path, i, fields[k], INT_MAX, got);
         }
         i++;
+    }
+    return HETERO_OK;
+}
+
+/* Renames o's field `from` to `to`, in place (the order of the fields
+ * stays); a field already named `to` gives way.  HETERO_OK, or
+ * HETERO_E_NOMEM. */
+static int bench_rename(cJSON *o, const char *from, const char *to)
+{
+    if (!cJSON_GetObjectItemCaseSensitive(o, from))
+        return HETERO_OK;
+    cJSON_DeleteItemFromObjectCaseSensitive(o, to);
+    cJSON *item = cJSON_GetObjectItemCaseSensitive(o, from);
+    size_t n = strlen(to) + 1;
+    char *name = cJSON_malloc(n);
+    if (!name)
+        return HETERO_E_NOMEM;
+    memcpy(name, to, n);
+    if (!(item->type & cJSON_StringIsConst))
+        cJSON_free(item->string);
+    item->string = name;
+    item->type &= ~cJSON_StringIsConst;
+    return HETERO_OK;
+}
+
+/* The fields of version 3 that had other names before (bench.h says why):
+ * an array of the document (in the object `parent`, when not NULL), and in
+ * each of its objects the old name and the new. */
+static const struct bench_renamed {
+    const char *parent, *array, *from, *to;
+} bench_renamed[] = {
+    {NULL, "results", "devices", "set"},
+    {NULL, "results", "ranks", "mpi_ranks"},
+    {NULL, "results", "wall", "wall_median_s"},
+    {NULL, "results", "digest", "check_digest"},
+    {NULL, "sets", "devices", "set"},
+    {"compare", "rows", "devices", "set"}, /* a report made with --compare */
+};
+
+/* A report of version 1 or 2 in version 3's names, in place, so that
+ * nothing past loading knows the old ones.  Its `version` stays what the
+ * file says (bench_run_line shows it).  HETERO_OK, or HETERO_E_NOMEM. */
+static int bench_upgrade(cJSON *doc)
+{
+    const cJSON *version = cJSON_GetObjectItemCaseSensitive(doc, "version");
+    if (version->valuedouble >= 3)
+        return HETERO_OK;
+    for (size_t i = 0; i < sizeof bench_renamed / sizeof bench_renamed[0]; i++) {
+        const struct bench_renamed *r = &bench_renamed[i];
+        cJSON *in = r->parent ? cJSON_GetObjectItemCaseSensitive(doc, r->parent) : doc;
+        cJSON *array = cJSON_GetObjectItemCaseSensitive(in, r->array), *o;
+        if (!cJSON_IsArray(array))
+            continue;
+        cJSON_ArrayForEach(o, array)
+        {
+            if (cJSON_IsObject(o) && bench_rename(o, r->from, r->to))
+                return hetero_fail(HETERO_E_NOMEM, "out of memory reading a report");
+        }
     }
     return HETERO_OK;
 }
@@ -166,7 +228,9 @@ int bench_load_report(const char *opt, const char *path, cJSON **out)
                            rows ? "rows (results)" : "OpenCL devices (machine.opencl)",
                            rows ? BENCH_MAX_REPORT_ROWS : BENCH_MAX_REPORT_DEVICES);
     }
-    rc = bench_check_ints(opt, path, results);
+    rc = bench_check_ints(opt, path, (int)version->valuedouble, results);
+    if (rc == HETERO_OK)
+        rc = bench_upgrade(doc);
     if (rc) {
         cJSON_Delete(doc);
         return rc;
@@ -304,7 +368,7 @@ static void bench_row_identity(const bench_facts *f, const cJSON *row, char *buf
     size_t n = 0;
     snprintf(list, sizeof list, "%s", bench_str(row, "engine_devices"));
     int threads = bench_int(row, "threads");
-    int ranks = bench_int(row, "ranks");
+    int ranks = bench_int(row, "mpi_ranks");
     char *save = NULL;
     for (char *tok = strtok_r(list, ",", &save); tok && n < 16; tok = strtok_r(NULL, ",", &save)) {
         if (strcmp(tok, "omp") == 0) {
@@ -343,9 +407,9 @@ void bench_identity(const cJSON *doc, const cJSON *row, char *buf, size_t size)
 
 /* The role of a set by its name: the combined set ("cl:0:0+omp/all", or
  * "all" in a version 1 report) is one role whatever it holds. */
-static const char *bench_role(const char *devices)
+static const char *bench_role(const char *set)
 {
-    return strchr(devices, '+') || strcmp(devices, "all") == 0 ? "combined" : devices;
+    return strchr(set, '+') || strcmp(set, "all") == 0 ? "combined" : set;
 }
 
 /* ---- differences of machine, devices, build and settings ------------------ */
@@ -603,7 +667,7 @@ int bench_compare_docs(const cJSON *run, const cJSON *base, double fail_on, benc
         for (j = 0; j < nb; j++) {
             const char *wl = bench_str(brow[j], "workload");
             by_id.r[j] = (bench_ref){wl, keys + koff[j], j};
-            by_role.r[j] = (bench_ref){wl, bench_role(bench_str(brow[j], "devices")), j};
+            by_role.r[j] = (bench_ref){wl, bench_role(bench_str(brow[j], "set")), j};
         }
         bench_groups_sort(&by_id);
         bench_groups_sort(&by_role);
@@ -613,11 +677,11 @@ int bench_compare_docs(const cJSON *run, const cJSON *base, double fail_on, benc
         if (rc)
             break;
         bench_cmp_row *o = &c->rows[c->n_rows++];
-        const char *wl = bench_str(row, "workload"), *dev = bench_str(row, "devices");
+        const char *wl = bench_str(row, "workload"), *set = bench_str(row, "set");
         char key[BENCH_KEY_MAX];
         bench_row_identity(&frun, row, key, sizeof key);
         o->workload = wl;
-        o->devices = dev;
+        o->set = set;
         o->label = bench_str(row, "label");
         o->new_rate = bench_num(row, "items_per_s");
         o->old_rate = NAN;
@@ -627,7 +691,7 @@ int bench_compare_docs(const cJSON *run, const cJSON *base, double fail_on, benc
         /* the first baseline row not taken yet of the same workload and
          * identity, else of the same workload and role (to say why not) */
         size_t mj = bench_groups_find(&by_id, wl, key, used);
-        size_t rj = mj == BENCH_NONE ? bench_groups_find(&by_role, wl, bench_role(dev), used) : BENCH_NONE;
+        size_t rj = mj == BENCH_NONE ? bench_groups_find(&by_role, wl, bench_role(set), used) : BENCH_NONE;
         char reason[512] = "";
         if (mj != BENCH_NONE) {
             const cJSON *match = brow[mj];
@@ -663,7 +727,7 @@ int bench_compare_docs(const cJSON *run, const cJSON *base, double fail_on, benc
             row = brow[j];
             bench_cmp_row *o = &c->rows[c->n_rows++];
             o->workload = bench_str(row, "workload");
-            o->devices = bench_str(row, "devices");
+            o->set = bench_str(row, "set");
             o->label = bench_str(row, "label");
             o->old_rate = bench_num(row, "items_per_s");
             o->new_rate = NAN;
@@ -723,13 +787,13 @@ void bench_compare_print_text(const bench_comparison *c, FILE *out)
 {
     int wd = 8;
     for (size_t i = 0; i < c->n_rows; i++)
-        if ((int)strlen(c->rows[i].devices) > wd)
-            wd = (int)strlen(c->rows[i].devices);
+        if ((int)strlen(c->rows[i].set) > wd)
+            wd = (int)strlen(c->rows[i].set);
     fprintf(out,
             "\nchange against %s (items/s; rows matched by workload and devices: each OpenCL device's\n"
             "name and driver, OpenMP's CPU model and thread count, the rank count)\n",
             c->baseline_path);
-    fprintf(out, "%-10s  %-*s  %9s  %9s  %s\n", "workload", wd, "devices", "old", "new", "change");
+    fprintf(out, "%-10s  %-*s  %9s  %9s  %s\n", "workload", wd, "set", "old", "new", "change");
     size_t n_inc = 0, n_new = 0, n_gone = 0;
     for (size_t i = 0; i < c->n_rows; i++) {
         const bench_cmp_row *r = &c->rows[i];
@@ -758,7 +822,7 @@ void bench_compare_print_text(const bench_comparison *c, FILE *out)
             snprintf(ch, sizeof ch, "(not in this run)");
             break;
         }
-        fprintf(out, "%-10s  %-*s  %9s  %9s  %s\n", r->workload, wd, r->devices, o, w, ch);
+        fprintf(out, "%-10s  %-*s  %9s  %9s  %s\n", r->workload, wd, r->set, o, w, ch);
     }
     fprintf(out, "%zu compared, %zu cannot be compared, %zu only in this run, %zu only in the baseline",
             c->n_compared, n_inc, n_new, n_gone);
@@ -791,7 +855,7 @@ cJSON *bench_compare_json(const bench_comparison *c)
         const bench_cmp_row *r = &c->rows[i];
         cJSON *x = cJSON_CreateObject();
         cJSON_AddStringToObject(x, "workload", r->workload);
-        cJSON_AddStringToObject(x, "devices", r->devices);
+        cJSON_AddStringToObject(x, "set", r->set);
         cJSON_AddStringToObject(x, "status", bench_status_name(r->status));
         cJSON_AddBoolToObject(x, "comparable", r->status == BENCH_CMP_COMPARED);
         if (r->status == BENCH_CMP_INCOMPARABLE)

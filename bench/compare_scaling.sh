@@ -4,7 +4,9 @@
 # side, made from a real report's rows (only the fields the comparison
 # reads, so that 100,000 rows stay under the 16 MiB a report may have), B
 # in reverse order; best wall time of REPEATS, the largest resident size.
-# With OLD naming another hetero-bench, both are timed, alternating.
+# With OLD naming another hetero-bench, both are timed, alternating, on
+# reports of version 2 (the names before version 3), which a bench before
+# version 3 reads too.
 #   bench/compare_scaling.sh [ROWS...]      (default: 10000 100000)
 # HETERO_BENCH names the binary (default build/hetero-bench); REPEATS
 # (default 3).
@@ -23,8 +25,13 @@ for n in "$@"; do
 import json, os, subprocess, sys, time
 tmp, n, repeats, bins = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4:]
 d = json.load(open(f"{tmp}/base.json"))
-keep = ("workload", "devices", "engine_devices", "threads", "ranks", "items_per_s")
+keep = ("workload", "set", "engine_devices", "threads", "mpi_ranks", "items_per_s")
 real = [{k: r[k] for k in keep} for r in d["results"]]
+if len(bins) > 1:
+    d["version"] = 2
+    real = [{{"set": "devices", "mpi_ranks": "ranks"}.get(k, k): v for k, v in r.items()} for r in real]
+    for s in d["sets"]:
+        s["devices"] = s.pop("set")
 d["results"] = [dict(real[i % len(real)], workload=f"w{i // len(real)}", items_per_s=1000.0 + i) for i in range(n)]
 json.dump(d, open(f"{tmp}/a.json", "w"), separators=(",", ":"))
 d["results"].reverse()

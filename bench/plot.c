@@ -227,7 +227,7 @@ static het_draw *pl_draw(const bench *b)
             pl_hex(fill, hex, sizeof hex);
             cJSON *jb = cJSON_CreateObject();
             cJSON_AddStringToObject(jb, "workload", wl->name);
-            cJSON_AddStringToObject(jb, "devices", set->name);
+            cJSON_AddStringToObject(jb, "set", set->name);
             cJSON_AddStringToObject(jb, "label", set->label);
             cJSON_AddItemToObject(jb, "items_per_s", het_json_f64(r->items_per_s, 17));
             cJSON_AddItemToObject(jb, "items_per_s_min", het_json_f64(r->items_per_s_min, 17));

@@ -82,7 +82,7 @@ cJSON *bench_report_doc(const bench *b)
     for (size_t i = 0; i < b->n_sets; i++) {
         const bench_set *s = &b->sets[i];
         cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "devices", s->name);
+        cJSON_AddStringToObject(o, "set", s->name);
         cJSON_AddStringToObject(o, "label", s->label);
         cJSON_AddStringToObject(o, "kind", bench_kind_name(s->kind));
         cJSON_AddStringToObject(o, "engine_devices", s->devices);
@@ -114,18 +114,18 @@ cJSON *bench_report_doc(const bench *b)
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "workload", r->wl->name);
         cJSON_AddStringToObject(o, "item_name", r->wl->item_name);
-        cJSON_AddStringToObject(o, "devices", s->name);
+        cJSON_AddStringToObject(o, "set", s->name);
         cJSON_AddStringToObject(o, "label", s->label);
         cJSON_AddStringToObject(o, "engine_devices", s->devices);
         cJSON_AddNumberToObject(o, "threads", r->threads);
-        cJSON_AddNumberToObject(o, "ranks", r->ranks);
+        cJSON_AddNumberToObject(o, "mpi_ranks", r->ranks);
         cJSON_AddItemToObject(o, "items", het_json_u64(r->items));
         cJSON_AddItemToObject(o, "params", bench_fields_json(&r->params));
         cJSON_AddNumberToObject(o, "repeats", r->repeats);
         cJSON_AddItemToObject(o, "median_s", het_json_f64(r->median_s, 6));
         cJSON_AddItemToObject(o, "min_s", het_json_f64(r->min_s, 6));
         cJSON_AddItemToObject(o, "max_s", het_json_f64(r->max_s, 6));
-        cJSON_AddItemToObject(o, "wall", het_json_f64(r->wall_median_s, 6));
+        cJSON_AddItemToObject(o, "wall_median_s", het_json_f64(r->wall_median_s, 6));
         cJSON_AddItemToObject(o, "items_per_s", het_json_f64(r->items_per_s, 6));
         cJSON_AddItemToObject(o, "items_per_s_min", het_json_f64(r->items_per_s_min, 6));
         cJSON_AddItemToObject(o, "items_per_s_max", het_json_f64(r->items_per_s_max, 6));
@@ -146,7 +146,7 @@ cJSON *bench_report_doc(const bench *b)
         else
             cJSON_AddNullToObject(o, "workers_note");
         bench_digest(r->digest, buf, sizeof buf);
-        cJSON_AddStringToObject(o, "digest", buf);
+        cJSON_AddStringToObject(o, "check_digest", buf);
         cJSON_AddItemToArray(results, o);
     }
     /* what each row ran on, as --compare matches it */
@@ -237,7 +237,7 @@ static int bench_print_text(const bench *b, FILE *out)
         bench_compare_print_head(&b->cmp, out);
     }
 
-    fprintf(out, "\n%-10s  %-*s  %7s  %8s  %8s  %9s  %-17s  %8s  %7s  %7s\n", "workload", wd, "devices",
+    fprintf(out, "\n%-10s  %-*s  %7s  %8s  %8s  %9s  %-17s  %8s  %7s  %7s\n", "workload", wd, "set",
             "threads", "items", "median_s", "items/s", "items/s min..max", "spread", "speedup", "co-exec");
     int footnote = 0, noisy = 0, again = 0, note = 0;
     for (size_t i = 0; i < b->n_rows; i++) {
@@ -367,9 +367,9 @@ static void bench_csv_str(FILE *out, const char *s)
 static int bench_print_csv(const bench *b, FILE *out)
 {
     const bench_comparison *c = b->have_cmp ? &b->cmp : NULL;
-    fputs("workload,item_name,devices,label,engine_devices,threads,ranks,items,repeats,median_s,min_s,max_s,"
-          "wall,items_per_s,items_per_s_min,items_per_s_max,spread_pct,noisy,remeasured,speedup,"
-          "coexec_efficiency,shares_cores,digest",
+    fputs("workload,item_name,set,label,engine_devices,threads,mpi_ranks,items,repeats,median_s,min_s,max_s,"
+          "wall_median_s,items_per_s,items_per_s_min,items_per_s_max,spread_pct,noisy,remeasured,speedup,"
+          "coexec_efficiency,shares_cores,check_digest",
           out);
     if (c)
         fputs(",baseline_items_per_s,change_pct,comparable", out);
@@ -414,20 +414,20 @@ static int bench_print_results(const bench *b, FILE *out)
     bench_run_line(b->doc, line, sizeof line);
     if (b->opt.format == HETERO_FORMAT_JSON) {
         cJSON *root = cJSON_CreateObject();
-        cJSON_AddStringToObject(root, "schema", BENCH_SCHEMA ".compare");
-        cJSON_AddNumberToObject(root, "version", 1);
+        cJSON_AddStringToObject(root, "schema", BENCH_COMPARE_SCHEMA);
+        cJSON_AddNumberToObject(root, "version", BENCH_COMPARE_VERSION);
         cJSON_AddStringToObject(root, "results", b->opt.results);
         cJSON_AddStringToObject(root, "results_run", line);
         cJSON_AddItemToObject(root, "compare", bench_compare_json(c));
         return het_json_emit(root, out);
     }
     if (b->opt.format == HETERO_FORMAT_CSV) {
-        fputs("workload,devices,status,old_items_per_s,new_items_per_s,change_pct,noisy,regression\n", out);
+        fputs("workload,set,status,old_items_per_s,new_items_per_s,change_pct,noisy,regression\n", out);
         for (size_t i = 0; i < c->n_rows; i++) {
             const bench_cmp_row *r = &c->rows[i];
             static const char *const names[] = {"compared", "not_comparable", "not_in_baseline",
                                                 "not_in_run"};
-            fprintf(out, "%s,%s,%s", r->workload, r->devices, names[r->status]);
+            fprintf(out, "%s,%s,%s", r->workload, r->set, names[r->status]);
             bench_csv_num(out, r->old_rate, 6);
             bench_csv_num(out, r->new_rate, 6);
             bench_csv_num(out, r->change_pct, 4);

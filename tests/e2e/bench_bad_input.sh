@@ -43,7 +43,7 @@ bad --devices --devices cl:9:9 --quick
 bad --frobnicate --frobnicate
 bad --repeats --repeats
 bad --quick --quick=yes
-echo '{"schema": "hetero.bench", "version": 2, "results": []}' >"$E2E_DIR/empty.json"
+echo '{"schema": "hetero.bench", "version": 3, "results": []}' >"$E2E_DIR/empty.json"
 echo '{"schema": "hetero.bench", "version": 99, "results": []}' >"$E2E_DIR/future.json"
 bad --fail-on --fail-on 20
 bad --fail-on --fail-on abc --compare "$E2E_DIR/empty.json"
@@ -56,16 +56,21 @@ bad --results --results "$E2E_DIR/not-bench.json" --compare "$E2E_DIR/empty.json
 bad --plot --results "$E2E_DIR/empty.json" --compare "$E2E_DIR/empty.json" --plot "$E2E_DIR/x.svg"
 bad --compare --compare "$E2E_DIR/future.json"
 # a row's whole-number fields: 1e300 threads (a double no int holds: its
-# cast is undefined), -1 or 2.5 threads are no run; refused on loading
-for v in threads:1e300 threads:-1 threads:2.5 ranks:1e300 repeats:-1e300; do
-    f=${v%%:*} n=${v#*:}
-    row='"threads": 2, "ranks": 1, "repeats": 2'
+# cast is undefined), -1 or 2.5 threads are no run; refused on loading,
+# named as the file names them (a version 2 report's rank count is `ranks`)
+for v in 3:threads:1e300 3:threads:-1 3:threads:2.5 3:mpi_ranks:1e300 3:repeats:-1e300 2:ranks:-1; do
+    IFS=: read -r version f n <<<"$v"
+    if [ "$version" = 3 ]; then
+        row='"set": "omp", "threads": 2, "mpi_ranks": 1, "repeats": 2'
+    else
+        row='"devices": "omp", "threads": 2, "ranks": 1, "repeats": 2'
+    fi
     row=${row/\"$f\": [0-9]/\"$f\": $n}
-    printf '{"schema": "hetero.bench", "version": 2, "results": [{"workload": "pi", "devices": "omp", %s}]}\n' \
-        "$row" >"$E2E_DIR/ints.json"
+    printf '{"schema": "hetero.bench", "version": %s, "results": [{"workload": "pi", %s}]}\n' \
+        "$version" "$row" >"$E2E_DIR/ints.json"
     bad --compare --quick --workloads pi --devices omp --compare "$E2E_DIR/ints.json"
     grep -qF -- "'$E2E_DIR/ints.json': results[0].$f: expected a whole number" "$E2E_DIR/bad.err" ||
-        fail "$f: $n: the line does not name the file and the field: $(cat "$E2E_DIR/bad.err")"
+        fail "version $version, $f: $n: the line does not name the file and the field: $(cat "$E2E_DIR/bad.err")"
 done
 bad --plot --plot "$E2E_DIR/x.svg" --plot "$E2E_DIR/x.svg"
 bad --plot --plot "$E2E_DIR/1.svg" --plot "$E2E_DIR/2.svg" --plot "$E2E_DIR/3.svg" --plot "$E2E_DIR/4.svg" --plot "$E2E_DIR/5.svg"

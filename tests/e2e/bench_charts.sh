@@ -31,10 +31,10 @@ sys.path.insert(0, sys.argv[1])
 import charts
 tmp = sys.argv[2]
 m = charts.meta(f"{tmp}/bars.png")
-rows = {(r["workload"], r["devices"]): r for r in json.load(open(f"{tmp}/b.json"))["results"]}
+rows = {(r["workload"], r["set"]): r for r in json.load(open(f"{tmp}/b.json"))["results"]}
 for r in rows.values():
     if r["noisy"] not in (True, False):
-        sys.exit(f"FAIL: {r['devices']}: noisy is {r['noisy']!r}")
+        sys.exit(f"FAIL: {r['set']}: noisy is {r['noisy']!r}")
 if len(m["bars"]) != len(rows):
     sys.exit(f"FAIL: {len(m['bars'])} bars for {len(rows)} rows")
 panels = {p["workload"]: p for p in m["panels"]}
@@ -43,8 +43,8 @@ if (w, h) != (m["width"], m["height"]):
     sys.exit(f"FAIL: PNG is {w}x{h}, the chart {m['width']}x{m['height']}")
 boxes = charts.svg_filled_boxes(f"{tmp}/bars.svg")
 for bar in m["bars"]:
-    r = rows[(bar["workload"], bar["devices"])]
-    name = f"{bar['workload']} on {bar['devices']}"
+    r = rows[(bar["workload"], bar["set"])]
+    name = f"{bar['workload']} on {bar['set']}"
     for k in ("items_per_s", "items_per_s_min", "items_per_s_max"):
         if abs(bar[k] - r[k]) > 1e-5 * r[k]:
             sys.exit(f"FAIL: {name}: drawn {k} {bar[k]}, report {r[k]}")

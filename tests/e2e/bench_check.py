@@ -24,7 +24,7 @@ sets = sys.argv[3].split(",")
 repeats = int(sys.argv[4]) if len(sys.argv) > 4 else 2
 ranks = int(sys.argv[5]) if len(sys.argv) > 5 else 1
 
-if report.get("schema") != "hetero.bench" or report.get("version") != 2:
+if report.get("schema") != "hetero.bench" or report.get("version") != 3:
     fail(f"schema/version: {report.get('schema')} {report.get('version')}")
 
 run = report["run"]
@@ -63,7 +63,7 @@ for s in sets:
         expected_sets.append(s)
 
 rows = report["results"]
-got = [(r["workload"], r["devices"]) for r in rows]
+got = [(r["workload"], r["set"]) for r in rows]
 want = [(w, s) for w in workloads for s in expected_sets]
 if sorted(got) != sorted(want) or len(set(got)) != len(got):
     fail(f"rows {got}, expected one per (workload, device set): {want}")
@@ -77,20 +77,23 @@ for w, c in checks.items():
     if not c["result"]:
         fail(f"{w}: the check job has no result fields")
 
-required = ["workload", "devices", "label", "identity", "items", "repeats", "median_s", "min_s", "max_s",
-            "items_per_s", "speedup", "digest", "threads", "ranks", "spread_pct", "noisy",
-            "noise", "remeasured", "calibration_items_per_s"]
+required = ["workload", "set", "label", "identity", "items", "repeats", "median_s", "min_s", "max_s",
+            "wall_median_s", "items_per_s", "speedup", "check_digest", "threads", "mpi_ranks", "spread_pct",
+            "noisy", "noise", "remeasured", "calibration_items_per_s"]
 for r in rows:
-    name = f"{r['workload']} on {r['devices']}"
+    name = f"{r['workload']} on {r['set']}"
     for key in required:
         if key not in r:
             fail(f"{name}: no {key}")
-    if r["repeats"] != repeats or r["ranks"] != ranks:
-        fail(f"{name}: repeats {r['repeats']} ranks {r['ranks']}")
+    if r["repeats"] != repeats or r["mpi_ranks"] != ranks:
+        fail(f"{name}: repeats {r['repeats']} mpi_ranks {r['mpi_ranks']}")
     if not (isinstance(r["items"], int) and r["items"] > 0):
         fail(f"{name}: items {r['items']}")
     if not (0 < r["min_s"] <= r["median_s"] <= r["max_s"]):
         fail(f"{name}: times not ordered: {r['min_s']} {r['median_s']} {r['max_s']}")
+    # each repeat's whole run holds its compute phase, so their medians do too
+    if not r["median_s"] <= r["wall_median_s"]:
+        fail(f"{name}: wall_median_s {r['wall_median_s']} below the compute median_s {r['median_s']}")
     rate = r["items"] / r["median_s"]
     if abs(r["items_per_s"] - rate) > 1e-4 * rate:
         fail(f"{name}: items_per_s {r['items_per_s']} is not items / median_s = {rate}")
@@ -108,14 +111,14 @@ for r in rows:
         fail(f"{name}: a spread from one repeat")
     if not r["label"]:
         fail(f"{name}: no label")
-    # the digest is the self-check job's, so it is the same on every set
-    if r["digest"] != checks[r["workload"]]["digest"]:
-        fail(f"{name}: digest {r['digest']} differs from the check's")
-    if r["devices"] == "omp/1" and r["speedup"] != 1:
+    # the self-check job's digest, so the same on every set
+    if r["check_digest"] != checks[r["workload"]]["digest"]:
+        fail(f"{name}: check_digest {r['check_digest']} differs from the check's digest")
+    if r["set"] == "omp/1" and r["speedup"] != 1:
         fail(f"{name}: speedup over itself is {r['speedup']}")
-    if r["devices"] == "omp/1" and r["threads"] != 1:
+    if r["set"] == "omp/1" and r["threads"] != 1:
         fail(f"{name}: ran {r['threads']} threads")
-    if "+" in r["devices"]:
+    if "+" in r["set"]:
         if not isinstance(r["coexec_efficiency"], (int, float)) or r["coexec_efficiency"] <= 0:
             fail(f"{name}: co-execution efficiency {r['coexec_efficiency']}")
     elif r["coexec_efficiency"] is not None:

@@ -19,9 +19,9 @@ b = json.load(open(f"{tmp}/base.json"))
 # rows on one side only: this run's last row ("new"), a row only in the baseline
 e = copy.deepcopy(b)
 gone = e["results"].pop()
-e["results"].append(dict(e["results"][0], devices="cl:9:9", engine_devices="cl:9:9"))
+e["results"].append(dict(e["results"][0], set="cl:9:9", engine_devices="cl:9:9"))
 json.dump(e, open(f"{tmp}/edited.json", "w"))
-open(f"{tmp}/edited.json.gone", "w").write(gone["devices"])
+open(f"{tmp}/edited.json.gone", "w").write(gone["set"])
 # another CPU, and other settings
 o = copy.deepcopy(b)
 o["machine"]["cpu_model"] = "Intel(R) Xeon(R) Platinum 8480+"
@@ -41,9 +41,27 @@ for r in h["results"]:
     for k in ("items_per_s", "items_per_s_min", "items_per_s_max"):
         r[k] *= 100
 json.dump(h, open(f"{tmp}/faster.json", "w"))
-# a report of version 1: no run record, no noisy, the combined set was "all"
-v1 = copy.deepcopy(b)
-v1["version"] = 1
+# a report of version 2: the names before version 3 (a set was `devices`,
+# a row's rank count `ranks`, its wall median `wall`, its check job's
+# digest `digest`)
+def old_names(doc, version):
+    doc = copy.deepcopy(doc)
+    doc["version"] = version
+    for r in doc["results"]:
+        for new, old in (("set", "devices"), ("mpi_ranks", "ranks"), ("wall_median_s", "wall"),
+                         ("check_digest", "digest")):
+            r[old] = r.pop(new)
+    for s in doc["sets"]:
+        s["devices"] = s.pop("set")
+    return doc
+json.dump(old_names(b, 2), open(f"{tmp}/v2.json", "w"))
+# ... whose first row ran on 2 ranks: that row is another identity
+v2r = old_names(b, 2)
+v2r["results"][0]["ranks"] = 2
+json.dump(v2r, open(f"{tmp}/v2-ranks.json", "w"))
+# a report of version 1: those names, no run record, no noisy, the
+# combined set was "all"
+v1 = old_names(b, 1)
 del v1["run"]
 for r in v1["results"]:
     for k in ("noisy", "noise", "spread_pct", "remeasured", "label", "identity"):
@@ -64,8 +82,8 @@ rows = cmp["rows"]
 if len(rows) != len(new["results"]) or cmp["compared"] != len(rows):
     sys.exit(f"FAIL: {len(rows)} comparison rows, {cmp['compared']} compared, for {len(new['results'])} rows")
 for c in rows:
-    o = [r for r in old["results"] if (r["workload"], r["devices"]) == (c["workload"], c["devices"])][0]
-    n = [r for r in new["results"] if (r["workload"], r["devices"]) == (c["workload"], c["devices"])][0]
+    o = [r for r in old["results"] if (r["workload"], r["set"]) == (c["workload"], c["set"])][0]
+    n = [r for r in new["results"] if (r["workload"], r["set"]) == (c["workload"], c["set"])][0]
     if not (c["status"] == "compared" and c["comparable"] and c["in_baseline"] and c["in_run"]):
         sys.exit(f"FAIL: {c} not matched")
     if c["old_items_per_s"] != o["items_per_s"] or c["new_items_per_s"] != n["items_per_s"]:
@@ -116,6 +134,37 @@ echo "compare (text): matched rows with a change, rows on one side only listed"
 
 "${B[@]}" --format csv --compare "$E2E_DIR/base.json" >"$E2E_DIR/c.csv"
 head -1 "$E2E_DIR/c.csv" | grep -q "baseline_items_per_s,change_pct,comparable" || fail "CSV has no comparison columns"
+
+# ---- a version 2 baseline still compares: its old names are read ----
+"$HETERO_BENCH" --results "$E2E_DIR/base.json" --compare "$E2E_DIR/v2.json" --format json >"$E2E_DIR/v2-cmp.json" ||
+    fail "--compare with a version 2 baseline"
+"$HETERO_BENCH" --results "$E2E_DIR/base.json" --compare "$E2E_DIR/v2-ranks.json" --format json \
+    >"$E2E_DIR/v2-ranks-cmp.json" || fail "--compare with a version 2 baseline on 2 ranks"
+"$HETERO_BENCH" --results "$E2E_DIR/v2.json" --compare "$E2E_DIR/base.json" --format csv >"$E2E_DIR/v2-cmp.csv" ||
+    fail "--results with a version 2 report"
+python3 - "$E2E_DIR" <<'PY'
+import csv, json, sys
+tmp = sys.argv[1]
+base = json.load(open(f"{tmp}/base.json"))
+sets = [r["set"] for r in base["results"]]
+c = json.load(open(f"{tmp}/v2-cmp.json"))["compare"]
+# every row compared, each under its set's name (read from `devices`)
+if c["compared"] != len(sets) or [r["set"] for r in c["rows"]] != sets:
+    sys.exit(f"FAIL: a version 2 baseline: {c['rows']}")
+# its rank count is read from `ranks`: 2 ranks is not this run's identity,
+# and the row of the same set says so
+c = json.load(open(f"{tmp}/v2-ranks-cmp.json"))["compare"]
+r = c["rows"][0]
+if r["status"] != "not_comparable" or r["set"] != sets[0] or "2 ranks" not in r["reason"]:
+    sys.exit(f"FAIL: a version 2 baseline's row on 2 ranks: {r}")
+if c["compared"] != len(sets) - 1:
+    sys.exit(f"FAIL: a version 2 baseline with one row on 2 ranks: {c['rows']}")
+# and as the report compared: the same rows, by set
+rows = list(csv.DictReader(open(f"{tmp}/v2-cmp.csv")))
+if [r["set"] for r in rows] != sets or any(r["status"] != "compared" for r in rows):
+    sys.exit(f"FAIL: --results with a version 2 report: {rows}")
+print(f"a version 2 report: its {len(sets)} rows compared by set, its rank count read, on either side")
+PY
 
 # ---- a version 1 baseline still compares (identity from its machine facts) ----
 "${B[@]}" --format json --compare "$E2E_DIR/v1.json" >"$E2E_DIR/v1-cmp.json"

@@ -23,12 +23,12 @@ tmp, n, max_rows, max_devices = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]),
 d = json.load(open(f"{tmp}/base.json"))
 # the real rows, without what the comparison does not read (the file stays
 # well under the byte cap)
-keep = ("workload", "item_name", "devices", "label", "engine_devices", "threads", "ranks", "items_per_s", "noisy")
+keep = ("workload", "item_name", "set", "label", "engine_devices", "threads", "mpi_ranks", "items_per_s", "noisy")
 real = [{k: r[k] for k in keep} for r in d["results"]]
 m = len(real)
 def dump(doc, name):
     json.dump(doc, open(f"{tmp}/{name}", "w"), separators=(",", ":"))
-# n rows, each (workload, devices) once, each with a rate of its own
+# n rows, each (workload, set) once, each with a rate of its own
 big = copy.deepcopy(d)
 big["results"] = [dict(real[i % m], workload=f"w{i // m}", items_per_s=1000.0 + i) for i in range(n)]
 dump(big, "big.json")
@@ -50,7 +50,7 @@ for r in dup2["results"]:
     r["items_per_s"] *= 2
 dump(dup2, "dup2.json")
 # just over the caps; exactly at the row cap is still read
-tiny = {"schema": "hetero.bench", "version": 2, "results": [{}] * (max_rows + 1)}
+tiny = {"schema": "hetero.bench", "version": 3, "results": [{}] * (max_rows + 1)}
 dump(tiny, "rows-over.json")
 tiny["results"].pop()
 dump(tiny, "rows-at.json")

@@ -39,7 +39,7 @@ r0 = b["results"][0]
 r0["workload"] = "pi@SURROGATE@"
 r0["label"] = "@OVERLONG@"
 r0["k@FF@"] = "@FF@"
-b["results"].append(dict(d["results"][0], devices="cl:0:0", engine_devices="cl:0:0", threads=0))
+b["results"].append(dict(d["results"][0], set="cl:0:0", engine_devices="cl:0:0", threads=0))
 text = json.dumps(b).encode("ascii")
 for k, v in raw.items():
     text = text.replace(k.encode(), v)

@@ -22,14 +22,14 @@ python3 - "$E2E_DIR/b.json" "$id" "$type" "$platform" <<'PY'
 import json, sys
 b = json.load(open(sys.argv[1]))
 dev, typ, platform = sys.argv[2], sys.argv[3], sys.argv[4].replace("_", " ")
-sets = {s["devices"]: s for s in b["sets"]}
+sets = {s["set"]: s for s in b["sets"]}
 comb = [s for s in b["sets"] if s["kind"] == "combined"][0]
-allrow = [r for r in b["results"] if r["devices"] == comb["devices"]][0]
+allrow = [r for r in b["results"] if r["set"] == comb["set"]][0]
 members = comb["members"]
 if dev not in members or not any(m.startswith("omp/") for m in members):
     sys.exit(f"FAIL: members of the combined set: {members}")
-if comb["devices"] != "+".join(members):
-    sys.exit(f"FAIL: the combined set is named {comb['devices']}, not by its members {members}")
+if comb["set"] != "+".join(members):
+    sys.exit(f"FAIL: the combined set is named {comb['set']}, not by its members {members}")
 if comb["label"] != " + ".join(sets[m]["label"] for m in members):
     sys.exit(f"FAIL: the combined set's label {comb['label']!r} does not name its members")
 if "Portable Computing Language" in platform and typ == "cpu" and sets[dev]["label"] != "PoCL CPU":
@@ -40,11 +40,11 @@ if sets["omp/1"]["label"] != "OpenMP, 1 thread" or (threads > 1 and sets["omp/al
     sys.exit(f"FAIL: OpenMP labels {sets['omp/1']['label']!r}, {sets.get('omp/all', {}).get('label')!r}")
 if allrow["shares_cores"] != (typ == "cpu"):
     sys.exit(f"FAIL: shares_cores {allrow['shares_cores']} for a {typ} device")
-solo = sum(r["items_per_s"] for r in b["results"] if r["devices"] in members)
+solo = sum(r["items_per_s"] for r in b["results"] if r["set"] in members)
 eff = allrow["items_per_s"] / solo
 if abs(eff - allrow["coexec_efficiency"]) > 1e-3 * eff:
     sys.exit(f"FAIL: co-exec {allrow['coexec_efficiency']}, expected combined/sum(members) = {eff}")
-print(f"{comb['devices']} = {comb['label']}: co-exec {allrow['coexec_efficiency']}, "
+print(f"{comb['set']} = {comb['label']}: co-exec {allrow['coexec_efficiency']}, "
       f"shares_cores {allrow['shares_cores']}")
 PY
 
@@ -57,11 +57,11 @@ import json, sys
 sys.path.insert(0, sys.argv[1])
 import charts
 m = charts.meta(sys.argv[2])
-rows = {(r["workload"], r["devices"]): r for r in json.load(open(sys.argv[3]))["results"]}
+rows = {(r["workload"], r["set"]): r for r in json.load(open(sys.argv[3]))["results"]}
 for bar in m["bars"]:
-    r = rows[(bar["workload"], bar["devices"])]
+    r = rows[(bar["workload"], bar["set"])]
     if bar["label"] != r["label"] or bar["shares_cores"] != r["shares_cores"]:
-        sys.exit(f"FAIL: bar {bar} does not match row {r['devices']}")
+        sys.exit(f"FAIL: bar {bar} does not match row {r['set']}")
 print("chart: labels and shared-cores marks as in the report:", [b["label"] for b in m["bars"]])
 PY
 fi

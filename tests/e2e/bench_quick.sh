@@ -41,13 +41,13 @@ python3 - "$E2E_DIR/b.csv" "$E2E_DIR/b.json" <<'PY'
 import csv, json, sys
 rows = list(csv.DictReader(open(sys.argv[1])))
 jrows = json.load(open(sys.argv[2]))["results"]
-key = lambda r: (r["workload"], r["devices"])
+key = lambda r: (r["workload"], r["set"])
 if sorted(map(key, rows)) != sorted(map(key, jrows)):
     sys.exit(f"FAIL: CSV rows {sorted(map(key, rows))} vs JSON {sorted(map(key, jrows))}")
 for r in rows:
     j = next(x for x in jrows if key(x) == key(r))
-    if r["digest"] != j["digest"]:
-        sys.exit(f"FAIL: {key(r)}: CSV digest {r['digest']} vs JSON {j['digest']}")
+    if r["check_digest"] != j["check_digest"]:
+        sys.exit(f"FAIL: {key(r)}: CSV check_digest {r['check_digest']} vs JSON {j['check_digest']}")
     if r["noisy"] not in ("true", "false") or not r["label"]:
         sys.exit(f"FAIL: {key(r)}: CSV noisy {r['noisy']!r} label {r['label']!r}")
     float(r["items_per_s"]), float(r["median_s"]), int(r["items"])

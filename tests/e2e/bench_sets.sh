@@ -25,17 +25,17 @@ solo = [s for s in sets if s["kind"] != "combined"]
 benched = sorted({d for s in solo for d in s["engine_devices"].split(",")})
 if benched != workers:
     sys.exit(f"FAIL: --devices {lst}: hetero runs {workers}, the bench benchmarks {benched}")
-if any(s["devices"] == "all" for s in sets):
+if any(s["set"] == "all" for s in sets):
     sys.exit(f"FAIL: --devices {lst}: a set is called 'all'")
 comb = [s for s in sets if s["kind"] == "combined"]
 if len(workers) > 1:
     if len(comb) != 1:
         sys.exit(f"FAIL: --devices {lst}: {len(workers)} devices but {len(comb)} combined sets")
     c = comb[0]
-    if sorted(c["engine_devices"].split(",")) != workers or c["devices"] != "+".join(c["members"]):
+    if sorted(c["engine_devices"].split(",")) != workers or c["set"] != "+".join(c["members"]):
         sys.exit(f"FAIL: --devices {lst}: combined set {c}")
 elif comb:
     sys.exit(f"FAIL: --devices {lst}: a combined set of one device: {comb}")
-print(f"--devices {lst}: hetero and the bench both run {workers}; sets {[s['devices'] for s in sets]}")
+print(f"--devices {lst}: hetero and the bench both run {workers}; sets {[s['set'] for s in sets]}")
 PY
 done

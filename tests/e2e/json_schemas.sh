@@ -2,7 +2,8 @@
 # json_schemas.sh - every JSON document hetero writes follows its schema in
 # docs/schema/: the run report of each workload (also with a checkpoint, a
 # failed worker and an excluded device where this machine can show them),
-# `hetero devices`, and hetero-bench (a run, and --compare --results).
+# `hetero devices`, and hetero-bench (a run, a run with --compare, and
+# --compare --results, whose `compare` object is the same in both schemas).
 . "$(dirname "$0")/lib.sh"
 
 schemas=$(cd "$(dirname "$0")/../../docs/schema" && pwd)
@@ -33,7 +34,9 @@ if opencl_ids | grep . >/dev/null; then
 fi
 if [ -n "${HETERO_BENCH:-}" ]; then
     run_json bench hetero.bench "$HETERO_BENCH" --quick --workloads pi --devices omp --format json --no-progress
-    run_json cmp hetero.bench "$HETERO_BENCH" --compare "$E2E_DIR/bench.out" --results "$E2E_DIR/bench.out" \
+    run_json bench-cmp hetero.bench "$HETERO_BENCH" --quick --workloads pi --devices omp --format json --no-progress \
+        --compare "$E2E_DIR/bench.out"
+    run_json cmp hetero.bench.compare "$HETERO_BENCH" --compare "$E2E_DIR/bench.out" --results "$E2E_DIR/bench.out" \
         --format json --no-progress
 fi
 
@@ -42,6 +45,11 @@ import json, sys
 import jsonschema
 schemas, docs = sys.argv[1], sys.argv[2:]
 bad = 0
+# one `compare` object, written by one function: described alike in both
+bench, cmp = (json.load(open(f"{schemas}/{n}.schema.json")) for n in ("hetero.bench", "hetero.bench.compare"))
+if bench["$defs"]["compare"] != cmp["$defs"]["compare"]:
+    print("FAIL: hetero.bench and hetero.bench.compare describe `compare` differently")
+    bad = 1
 for d in docs:
     name, path = d.split(":", 1)
     schema = json.load(open(f"{schemas}/{name}.schema.json"))
