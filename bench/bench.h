@@ -36,6 +36,11 @@
  * version 3 does (version 1 said `devices`). */
 #define BENCH_COMPARE_SCHEMA "hetero.bench.compare"
 #define BENCH_COMPARE_VERSION 2
+/* What --plot draws, as the JSON each chart file carries (plot.c).  A chart
+ * made before version 1 had neither field and named a bar's set
+ * `devices`. */
+#define BENCH_CHART_SCHEMA "hetero.bench.chart"
+#define BENCH_CHART_VERSION 1
 /* A row whose repeats spread more than this (fastest minus slowest
  * items/s, over the median), or whose median items/s is more than this
  * below the rate its calibration measured just before, is measured once

@@ -9,7 +9,8 @@
  *
  * Drawn once through host/lib/draw.c, then written to every --plot file, SVG
  * or PNG, from that same drawing; each file carries the drawn values and
- * rectangles as JSON (draw.h), which the tests compare with the report.
+ * rectangles as JSON (draw.h; docs/schema/hetero.bench.chart.schema.json),
+ * which the tests compare with the report.
  */
 #include "bench.h"
 #include "draw.h"
@@ -134,6 +135,8 @@ static het_draw *pl_draw(const bench *b)
     het_draw_text(d, lx + 32, ly, buf, &pl_note);
 
     cJSON *meta = cJSON_CreateObject();
+    cJSON_AddStringToObject(meta, "schema", BENCH_CHART_SCHEMA);
+    cJSON_AddNumberToObject(meta, "version", BENCH_CHART_VERSION);
     cJSON_AddStringToObject(meta, "chart", "hetero-bench");
     cJSON_AddStringToObject(meta, "title", title);
     cJSON_AddNumberToObject(meta, "width", PL_W);

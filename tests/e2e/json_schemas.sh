@@ -3,7 +3,8 @@
 # docs/schema/: the run report of each workload (also with a checkpoint, a
 # failed worker and an excluded device where this machine can show them),
 # `hetero devices`, and hetero-bench (a run, a run with --compare, and
-# --compare --results, whose `compare` object is the same in both schemas).
+# --compare --results, whose `compare` object is the same in both schemas;
+# the data its --plot chart carries, where this build draws).
 . "$(dirname "$0")/lib.sh"
 
 schemas=$(cd "$(dirname "$0")/../../docs/schema" && pwd)
@@ -33,7 +34,15 @@ if opencl_ids | grep . >/dev/null; then
     HETERO_FAULT="$id@1" run_json fault hetero.report "$HETERO" pi --samples 1e7 --devices "$id,omp" --format json
 fi
 if [ -n "${HETERO_BENCH:-}" ]; then
-    run_json bench hetero.bench "$HETERO_BENCH" --quick --workloads pi --devices omp --format json --no-progress
+    plot=()
+    [ "${HETERO_CHARTS:-0}" != 1 ] || plot=(--plot "$E2E_DIR/chart.svg")
+    run_json bench hetero.bench "$HETERO_BENCH" --quick --workloads pi --devices omp --format json --no-progress \
+        "${plot[@]}"
+    if [ ${#plot[@]} -gt 0 ]; then
+        "$py" "$(dirname "$0")/charts.py" meta "$E2E_DIR/chart.svg" >"$E2E_DIR/chart.json" ||
+            fail "no chart data in $E2E_DIR/chart.svg"
+        docs+=("hetero.bench.chart:$E2E_DIR/chart.json")
+    fi
     run_json bench-cmp hetero.bench "$HETERO_BENCH" --quick --workloads pi --devices omp --format json --no-progress \
         --compare "$E2E_DIR/bench.out"
     run_json cmp hetero.bench.compare "$HETERO_BENCH" --compare "$E2E_DIR/bench.out" --results "$E2E_DIR/bench.out" \
