@@ -4,15 +4,18 @@
  * whatever the mix.
  *
  * This one header is the whole public interface: for programs that run
- * jobs (part 1) and for code that describes a workload of its own (part 2;
- * the built-in pi, primes and reservoir are written against exactly this).
+ * jobs (part 1), for code that describes a workload of its own (part 2;
+ * the built-in pi, primes and reservoir are written against exactly this),
+ * and for a program that is nothing but its workloads' command line
+ * (part 3, hetero_main: `hetero` itself is one).
  *
  * Conventions.  Functions return HETERO_OK (0) or a negative HETERO_E_*
  * code; the message that goes with a failure (one line naming the option,
  * call, device and error) is kept per thread and read with
  * hetero_errmsg(), and for a job also with hetero_job_error().  Nothing in
  * the library prints (notices and progress go to callbacks you set) or
- * exits.  Objects are opaque and created and freed in pairs; two jobs in
+ * exits (hetero_main, which is a program's whole main, excepted).
+ * Objects are opaque and created and freed in pairs; two jobs in
  * one process share nothing but the registry of workloads, which is
  * thread-safe.  Under MPI (the caller called MPI_Init or MPI_Init_thread,
  * asking for MPI_THREAD_MULTIPLE), hetero_job_run is collective over
@@ -500,6 +503,39 @@ int hetero_job_abandoned(const hetero_job *job);
 int hetero_parse_count(const char *opt, const char *s, uint64_t min, uint64_t max, uint64_t *out);
 int hetero_parse_real(const char *opt, const char *s, double lo, double hi, double *out);
 int hetero_parse_u64(const char *opt, const char *s, uint64_t *out);
+
+/* ---- part 3: a program ----------------------------------------------- */
+
+/* The whole `hetero` command line for a program's workloads, so that its
+ * main is one line:
+ *
+ *     static const hetero_workload *const mine[] = {&my_workload};
+ *     int main(int argc, char **argv) { return hetero_main(argc, argv, mine, 1); }
+ *
+ * It registers the workloads (one already registered, the same
+ * description, is fine), initialises MPI under a launcher, parses argv,
+ * runs the job and prints its report, as `hetero` does: every workload
+ * option from its rows, the common options (--seed, --devices, --threads,
+ * --checkpoint, --time-limit, ...), --format text|json|csv, --progress,
+ * --quiet, --help and --version, `devices`; signals stop the run cleanly
+ * (the journal written); bad input is one line naming the option, before
+ * any work; only rank 0 prints.  Messages start with argv[0]'s last
+ * component.
+ *
+ * With one workload the program is that workload: `PROG [options]`,
+ * `PROG devices`.  With several, each is a command: `PROG NAME [options]`.
+ * workloads NULL (n 0) offers every registered workload, built-ins
+ * included: that is `hetero` (host/app/main.c).
+ *
+ * Returns the exit status for main to return: 0 done, 2 bad input,
+ * 1 a run-time failure, 3 stopped at --time-limit, 128 + N for signal N
+ * (see hetero_exit_status).  By then stdout is closed and MPI finalised;
+ * call it once, from main, with neither hetero_init nor hetero_finalize
+ * around it.  It may end the process itself (_exit, with that status)
+ * when a device driver still holds one of its threads.  A description the
+ * registry refuses is the program's error: exit 1, the message naming
+ * what is missing. */
+int hetero_main(int argc, char **argv, const hetero_workload *const *workloads, size_t n);
 
 #ifdef __cplusplus
 }

@@ -1,4 +1,4 @@
-/* test_cli.c - hetero's command line (host/app/cli.c): commands, every common
+/* test_cli.c - hetero's command line (host/lib/cli.c): commands, every common
  * option in its `--opt value` and `--opt=value` forms, flags, and the
  * refusals: each is HETERO_E_BADARG with a one-line message naming the option
  * (or the command) that was wrong. */
@@ -431,7 +431,7 @@ static char *usage_text(const hetero_workload *wl)
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
     assert_non_null(f);
-    het_cli_usage(f, wl);
+    het_cli_usage(f, &het_cli_hetero, wl);
     fclose(f);
     return buf;
 }
@@ -452,6 +452,103 @@ static void usage_lists_commands_and_options(void **state)
     assert_non_null(strstr(pi, "--samples N"));
     assert_non_null(strstr(pi, "--seed"));
     free(pi);
+}
+
+/* ---- a program of its own (hetero_main) ------------------------------- */
+
+/* Parses `prog` followed by the given words for the program p. */
+static int parse_prog(const het_cli_prog *p, het_cli *cli, ...)
+{
+    char *argv[MAX_ARGS + 1];
+    int argc = 0;
+    argv[argc++] = (char *)p->name;
+    va_list ap;
+    va_start(ap, cli);
+    for (char *a; (a = va_arg(ap, char *)) != NULL;) {
+        assert_true(argc < MAX_ARGS);
+        argv[argc++] = a;
+    }
+    va_end(ap);
+    argv[argc] = NULL;
+    return het_cli_parse_prog(p, argc, argv, cli);
+}
+
+/* A program of one workload is that workload: its options follow the
+ * program's name, with no command word; `devices`, --help and --version
+ * keep their meaning, and the hints name the program. */
+static void one_workload_program_takes_no_command(void **state)
+{
+    (void)state;
+    const hetero_workload *const pi[] = {het_workload_find("pi")};
+    const het_cli_prog p = {.name = "mypi", .wls = pi, .n = 1};
+    het_cli cli;
+    assert_int_equal(parse_prog(&p, &cli, "--samples", "1e6", "--seed=7", "--format", "json", NULL),
+                     HETERO_OK);
+    assert_int_equal(cli.command, HET_CMD_RUN);
+    assert_ptr_equal(cli.wl, pi[0]);
+    assert_int_equal(cli.format, HETERO_FORMAT_JSON);
+    assert_int_equal(pi_param(&cli, "samples"), 1000000);
+    assert_int_equal(pi_param(&cli, "seed"), 7);
+    het_cli_free(&cli);
+    assert_int_equal(parse_prog(&p, &cli, "devices", "--format", "json", NULL), HETERO_OK);
+    assert_int_equal(cli.command, HET_CMD_DEVICES);
+    het_cli_free(&cli);
+    assert_int_equal(parse_prog(&p, &cli, "--help", NULL), HETERO_OK);
+    assert_int_equal(cli.command, HET_CMD_HELP);
+    het_cli_free(&cli);
+    /* the workload's own checks: --samples is required */
+    assert_refused(parse_prog(&p, &cli, NULL), &cli, "--samples");
+    /* a command word is an unexpected argument here */
+    assert_refused(parse_prog(&p, &cli, "pi", "--samples", "10", NULL), &cli, "'pi'");
+    assert_refused(parse_prog(&p, &cli, "--nope", NULL), &cli, "see mypi --help");
+}
+
+/* A program of several workloads offers those as commands, no others. */
+static void several_workload_program_offers_its_own(void **state)
+{
+    (void)state;
+    const hetero_workload *const two[] = {het_workload_find("pi"), het_workload_find("reservoir")};
+    const het_cli_prog p = {.name = "two", .wls = two, .n = 2};
+    het_cli cli;
+    assert_int_equal(parse_prog(&p, &cli, "pi", "--samples", "10", NULL), HETERO_OK);
+    assert_ptr_equal(cli.wl, two[0]);
+    het_cli_free(&cli);
+    assert_refused(parse_prog(&p, &cli, "primes", "--nth", "10", NULL), &cli,
+                   "unknown command 'primes' (expected devices, pi, reservoir)");
+    assert_refused(parse_prog(&p, &cli, "pi", "--nope", NULL), &cli, "see two pi --help");
+    assert_refused(parse_prog(&p, &cli, NULL), &cli, "see two --help");
+}
+
+static char *prog_usage(const het_cli_prog *p)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_non_null(f);
+    het_cli_usage(f, p, NULL);
+    fclose(f);
+    return buf;
+}
+
+/* The usage text names the program and what it offers. */
+static void program_usage_names_the_program(void **state)
+{
+    (void)state;
+    const hetero_workload *const pi[] = {het_workload_find("pi")};
+    const het_cli_prog one = {.name = "mypi", .wls = pi, .n = 1};
+    char *text = prog_usage(&one);
+    assert_non_null(strstr(text, "usage: mypi --samples N [options]"));
+    assert_non_null(strstr(text, "mypi devices"));
+    assert_non_null(strstr(text, "--threads"));
+    assert_null(strstr(text, "hetero"));
+    free(text);
+    const hetero_workload *const two[] = {het_workload_find("pi"), het_workload_find("reservoir")};
+    const het_cli_prog several = {.name = "two", .wls = two, .n = 2};
+    text = prog_usage(&several);
+    assert_non_null(strstr(text, "usage: two COMMAND"));
+    assert_non_null(strstr(text, "reservoir"));
+    assert_null(strstr(text, "primes"));
+    free(text);
 }
 
 int main(void)
@@ -481,6 +578,9 @@ int main(void)
         cmocka_unit_test(control_characters_are_escaped),
         cmocka_unit_test(free_is_safe_after_failure),
         cmocka_unit_test(usage_lists_commands_and_options),
+        cmocka_unit_test(one_workload_program_takes_no_command),
+        cmocka_unit_test(several_workload_program_offers_its_own),
+        cmocka_unit_test(program_usage_names_the_program),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

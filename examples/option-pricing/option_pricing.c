@@ -5,7 +5,8 @@
  *
  *   option-pricing --paths N [--spot S] [--strike K] [--rate R] [--vol V]
  *                  [--maturity T] [--seed S] [--devices LIST] [--threads T]
- *                  [--format text|json|csv]
+ *                  [--format text|json|csv] [hetero's other options]
+ *   option-pricing devices | --help | --version
  *
  * Grains are runs of paths; a grain's partial is the sum and the sum of
  * squares of its payoffs, added in path order on the CPU and on a device
@@ -18,7 +19,6 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include <hetero.h>
 
@@ -217,82 +217,9 @@ static const hetero_workload option_pricing = {
     .result = result,
 };
 
-/* Takes a value: every option but the flags. */
-static int takes_value(const char *name)
-{
-    const hetero_option *tables[2] = {options, hetero_common_options()};
-    for (int t = 0; t < 2; t++)
-        for (const hetero_option *o = tables[t]; o->type != HETERO_OPT_END; o++)
-            if (strcmp(o->name, name) == 0)
-                return o->type != HETERO_OPT_FLAG;
-    return 1;
-}
+/* The whole command line (options from the rows above, the common ones,
+ * --format, --help, `option-pricing devices`, signals, exit statuses,
+ * MPI) is the library's: the same as `hetero`'s. */
+static const hetero_workload *const workloads[] = {&option_pricing};
 
-static void usage(FILE *f)
-{
-    fputs("usage: option-pricing --paths N [options]\n\noptions:\n", f);
-    const hetero_option *tables[2] = {options, hetero_common_options()};
-    for (int t = 0; t < 2; t++)
-        for (const hetero_option *o = tables[t]; o->type != HETERO_OPT_END; o++)
-            fprintf(f, "  %-20s %s\n", o->name, o->help);
-    fputs("  --format F           text (default), json or csv\n", f);
-}
-
-int main(int argc, char **argv)
-{
-    int rc = hetero_init(&argc, &argv);
-    if (rc) {
-        fprintf(stderr, "option-pricing: %s\n", hetero_errmsg());
-        return hetero_exit_status(rc);
-    }
-    int format = HETERO_FORMAT_TEXT;
-    hetero_job *job = NULL;
-    rc = hetero_workload_register(&option_pricing);
-    if (rc == HETERO_OK)
-        rc = hetero_job_create(&job, "option-pricing");
-    for (int i = 1; rc == HETERO_OK && i < argc; i++) {
-        char name[64];
-        const char *arg = argv[i], *eq = strchr(arg, '='), *value = NULL;
-        size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
-        if (strcmp(arg, "--help") == 0) {
-            usage(stdout);
-            hetero_job_free(job);
-            hetero_finalize();
-            return 0;
-        }
-        if (len >= sizeof name)
-            len = sizeof name - 1;
-        memcpy(name, arg, len);
-        name[len] = 0;
-        if (eq)
-            value = eq + 1;
-        else if (takes_value(name) && i + 1 < argc)
-            value = argv[++i];
-        if (strcmp(name, "--format") == 0) {
-            if (value && strcmp(value, "json") == 0)
-                format = HETERO_FORMAT_JSON;
-            else if (value && strcmp(value, "csv") == 0)
-                format = HETERO_FORMAT_CSV;
-            else if (value && strcmp(value, "text") == 0)
-                format = HETERO_FORMAT_TEXT;
-            else
-                rc = hetero_fail(HETERO_E_BADARG, "--format: expected text, json or csv, got '%s'",
-                                 value ? value : "");
-        } else {
-            rc = hetero_job_set(job, name, value);
-        }
-    }
-    if (rc == HETERO_OK)
-        rc = hetero_job_run(job);
-    if (rc == HETERO_OK && hetero_rank() == 0)
-        rc = hetero_job_write_report(job, format, stdout);
-    if (rc && hetero_rank() == 0)
-        fprintf(stderr, "option-pricing: %s\n",
-                job && *hetero_job_error(job) ? hetero_job_error(job) : hetero_errmsg());
-    int status = hetero_exit_status(rc);
-    hetero_job_free(job);
-    hetero_finalize();
-    if (fflush(stdout) != 0 && status == 0)
-        status = 1;
-    return status;
-}
+int main(int argc, char **argv) { return hetero_main(argc, argv, workloads, 1); }

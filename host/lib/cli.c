@@ -1,4 +1,4 @@
-/* cli.c - parsing hetero's command line (see cli.h). */
+/* cli.c - parsing the command line hetero_main gives a program (see cli.h). */
 #include "cli.h"
 
 #include <inttypes.h>
@@ -78,19 +78,33 @@ static void het__print_options(FILE *out, const hetero_option *o)
     }
 }
 
-void het_cli_devices_usage(FILE *out)
+void het_cli_devices_usage(FILE *out, const het_cli_prog *prog)
 {
-    fputs("usage: hetero devices [options]\n\n"
-          "Lists the OpenCL devices this process can see and the OpenMP CPU, with the\n"
-          "ids --devices takes.\n\noptions:\n"
-          "  --format FMT           text (default) or json\n"
-          "  -q, --quiet            no notices on stderr\n"
-          "  -h, --help             this help\n",
-          out);
+    fprintf(out,
+            "usage: %s devices [options]\n\n"
+            "Lists the OpenCL devices this process can see and the OpenMP CPU, with the\n"
+            "ids --devices takes.\n\noptions:\n"
+            "  --format FMT           text (default) or json\n"
+            "  -q, --quiet            no notices on stderr\n"
+            "  -h, --help             this help\n",
+            prog->name);
 }
 
-void het_cli_usage(FILE *out, const hetero_workload *wl)
+/* The i-th workload the program offers, NULL past the end. */
+static const hetero_workload *het__offered(const het_cli_prog *prog, size_t i)
 {
+    if (prog->wls)
+        return i < prog->n ? prog->wls[i] : NULL;
+    return hetero_workload_at(i);
+}
+
+/* The program is one workload: no command word. */
+static int het__single(const het_cli_prog *prog) { return prog->wls && prog->n == 1; }
+
+void het_cli_usage(FILE *out, const het_cli_prog *prog, const hetero_workload *wl)
+{
+    if (!wl && het__single(prog))
+        wl = prog->wls[0];
     if (wl) {
         char synopsis[512] = "";
         if (wl->usage) {
@@ -104,26 +118,31 @@ void het_cli_usage(FILE *out, const hetero_workload *wl)
                              o->metavar ? o->metavar : "");
                 }
         }
-        fprintf(out, "usage: hetero %s %s [options]\n\n%s.\n\n%s options:\n", wl->name, synopsis, wl->summary,
-                wl->name);
+        if (het__single(prog))
+            fprintf(out,
+                    "usage: %s %s%s[options]\n       %s devices [--format text|json]\n\n%s.\n\n%s options:\n",
+                    prog->name, synopsis, *synopsis ? " " : "", prog->name, wl->summary, wl->name);
+        else
+            fprintf(out, "usage: %s %s %s%s[options]\n\n%s.\n\n%s options:\n", prog->name, wl->name, synopsis,
+                    *synopsis ? " " : "", wl->summary, wl->name);
         het__print_options(out, wl->options);
         fputs("\ncommon options:\n", out);
         het__print_options(out, hetero_common_options());
         het__print_options(out, het__prog);
         return;
     }
-    fputs("usage: hetero COMMAND [options]\n\n"
-          "Spreads one embarrassingly parallel job over OpenCL devices, OpenMP threads\n"
+    fprintf(out, "usage: %s COMMAND [options]\n\n", prog->name);
+    fputs("Spreads one embarrassingly parallel job over OpenCL devices, OpenMP threads\n"
           "and MPI ranks; the answer is the same bits whatever the mix.\n\ncommands:\n"
           "  devices                list OpenCL devices and the OpenMP CPU (--format text|json)\n",
           out);
     const hetero_workload *w;
-    for (size_t i = 0; (w = hetero_workload_at(i)); i++)
+    for (size_t i = 0; (w = het__offered(prog, i)); i++)
         fprintf(out, "  %-22s %s\n", w->name, w->summary);
     fputs("\ncommon options:\n", out);
     het__print_options(out, hetero_common_options());
     het__print_options(out, het__prog);
-    fputs("\n`hetero COMMAND --help` lists a command's own options.\n", out);
+    fprintf(out, "\n`%s COMMAND --help` lists a command's own options.\n", prog->name);
 }
 
 /* The program's own options. */
@@ -178,70 +197,60 @@ int het_cli_option(int argc, char **argv, int *i, const hetero_option *a, const 
     return HETERO_OK;
 }
 
-/* "devices, pi, primes, reservoir": the registry's names. */
-static const char *het__commands(void)
+/* "devices, pi, primes, reservoir": the commands the program offers. */
+static const char *het__commands(const het_cli_prog *prog)
 {
     static _Thread_local char buf[512];
     size_t k = (size_t)snprintf(buf, sizeof buf, "devices");
     const hetero_workload *w;
-    for (size_t i = 0; (w = hetero_workload_at(i)) && k < sizeof buf; i++)
+    for (size_t i = 0; (w = het__offered(prog, i)) && k < sizeof buf; i++)
         k += (size_t)snprintf(buf + k, sizeof buf - k, ", %s", w->name);
     return buf;
 }
 
-int het_cli_parse(int argc, char **argv, het_cli *cli)
+/* `PROG devices [--format F] [--quiet] [--help]`, from argv[first]. */
+static int het__parse_devices(int argc, char **argv, int first, het_cli *cli)
 {
-    memset(cli, 0, sizeof *cli);
-    cli->progress = -1;
-    cli->format = HETERO_FORMAT_TEXT;
-    if (argc < 2)
-        return hetero_fail(HETERO_E_BADARG, "expected a command: %s (see hetero --help)", het__commands());
-    const char *cmd = argv[1];
-    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
-        cli->command = HET_CMD_HELP;
-        return HETERO_OK;
-    }
-    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
-        cli->command = HET_CMD_VERSION;
-        return HETERO_OK;
-    }
-    if (strcmp(cmd, "devices") == 0) {
-        cli->command = HET_CMD_DEVICES;
-        for (int i = 2; i < argc; i++) {
-            const char *a = argv[i], *eq = strchr(a, '=');
-            size_t len = eq ? (size_t)(eq - a) : strlen(a);
-            if (strncmp(a, "--format", len) == 0 && len == 8) {
-                const char *v = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
-                if (!v)
-                    return hetero_fail(HETERO_E_BADARG, "--format: expected text or json, got nothing");
-                int rc = het_parse_format(v, 0, &cli->format);
-                if (rc)
-                    return rc;
-            } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-                cli->command = HET_CMD_HELP;
-                cli->devices_help = 1;
-            } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
-                cli->quiet = 1;
-            } else {
-                return hetero_fail(
-                    HETERO_E_BADARG,
-                    "devices: unknown option '%s' (expected --format text|json, --quiet or --help)", a);
-            }
+    cli->command = HET_CMD_DEVICES;
+    for (int i = first; i < argc; i++) {
+        const char *a = argv[i], *eq = strchr(a, '=');
+        size_t len = eq ? (size_t)(eq - a) : strlen(a);
+        if (strncmp(a, "--format", len) == 0 && len == 8) {
+            const char *v = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
+            if (!v)
+                return hetero_fail(HETERO_E_BADARG, "--format: expected text or json, got nothing");
+            int rc = het_parse_format(v, 0, &cli->format);
+            if (rc)
+                return rc;
+        } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            cli->command = HET_CMD_HELP;
+            cli->devices_help = 1;
+        } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
+            cli->quiet = 1;
+        } else {
+            return hetero_fail(
+                HETERO_E_BADARG,
+                "devices: unknown option '%s' (expected --format text|json, --quiet or --help)", a);
         }
-        int env_threads; /* the list shows the OpenMP team */
-        return cli->command == HET_CMD_DEVICES ? het_threads_env(&env_threads) : HETERO_OK;
     }
-    const hetero_workload *wl = het_workload_find(cmd);
-    if (!wl)
-        return hetero_fail(HETERO_E_BADARG, "unknown command '%s' (expected %s)", cmd, het__commands());
+    int env_threads; /* the list shows the OpenMP team */
+    return cli->command == HET_CMD_DEVICES ? het_threads_env(&env_threads) : HETERO_OK;
+}
+
+/* The workload's options and the common ones, from argv[first]. */
+static int het__parse_run(int argc, char **argv, int first, const hetero_workload *wl, het_cli *cli)
+{
     cli->command = HET_CMD_RUN;
     cli->wl = wl;
     int rc = het_job_init(&cli->job, wl);
     if (rc)
         return rc;
-    char hint[96];
-    snprintf(hint, sizeof hint, "for %s (see hetero %s --help)", wl->name, wl->name);
-    for (int i = 2; i < argc; i++) {
+    char hint[160];
+    if (het__single(cli->prog))
+        snprintf(hint, sizeof hint, "(see %s --help)", cli->prog->name);
+    else
+        snprintf(hint, sizeof hint, "for %s (see %s %s --help)", wl->name, cli->prog->name, wl->name);
+    for (int i = first; i < argc; i++) {
         const hetero_option *o;
         const char *value;
         if ((rc = het_cli_option(argc, argv, &i, het__prog, wl->options, hint, &o, &value)) ==
@@ -274,6 +283,45 @@ int het_cli_parse(int argc, char **argv, het_cli *cli)
         return rc;
     /* every check that needs no work, now (main agrees on it across ranks) */
     return hetero_job_check(&cli->job);
+}
+
+const het_cli_prog het_cli_hetero = {.name = "hetero"};
+
+int het_cli_parse(int argc, char **argv, het_cli *cli)
+{
+    return het_cli_parse_prog(&het_cli_hetero, argc, argv, cli);
+}
+
+int het_cli_parse_prog(const het_cli_prog *prog, int argc, char **argv, het_cli *cli)
+{
+    memset(cli, 0, sizeof *cli);
+    cli->prog = prog;
+    cli->progress = -1;
+    cli->format = HETERO_FORMAT_TEXT;
+    const char *cmd = argc >= 2 ? argv[1] : NULL;
+    if (cmd && (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0)) {
+        cli->command = HET_CMD_HELP;
+        return HETERO_OK;
+    }
+    if (cmd && (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0)) {
+        cli->command = HET_CMD_VERSION;
+        return HETERO_OK;
+    }
+    if (cmd && strcmp(cmd, "devices") == 0)
+        return het__parse_devices(argc, argv, 2, cli);
+    /* a program of one workload: its options follow the program's name */
+    if (het__single(prog))
+        return het__parse_run(argc, argv, 1, prog->wls[0], cli);
+    if (!cmd)
+        return hetero_fail(HETERO_E_BADARG, "expected a command: %s (see %s --help)", het__commands(prog),
+                           prog->name);
+    const hetero_workload *wl = NULL;
+    for (size_t i = 0; (wl = het__offered(prog, i)); i++)
+        if (strcmp(wl->name, cmd) == 0)
+            break;
+    if (!wl)
+        return hetero_fail(HETERO_E_BADARG, "unknown command '%s' (expected %s)", cmd, het__commands(prog));
+    return het__parse_run(argc, argv, 2, wl, cli);
 }
 
 void het_cli_free(het_cli *cli)

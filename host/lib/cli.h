@@ -1,8 +1,12 @@
-/* cli.h - the command line of `hetero` (docs/commands.md).
+/* cli.h - the command line that hetero_main gives a program
+ * (docs/commands.md; include/hetero.h, part 3).  For `hetero` itself:
  *
  *   hetero devices   [--format text|json]
  *   hetero WORKLOAD  [workload options] [common options]
  *   hetero --help | --version
+ *
+ * A program of one workload has no command word: `PROG [options]`,
+ * `PROG devices`, `PROG --help`.
  */
 #ifndef HET_CLI_H
 #define HET_CLI_H
@@ -13,7 +17,20 @@
 
 enum het_command { HET_CMD_RUN, HET_CMD_DEVICES, HET_CMD_HELP, HET_CMD_VERSION };
 
+/* The program whose command line it is. */
+typedef struct het_cli_prog {
+    const char *name; /* "hetero": usage, hints, messages */
+    /* The workloads it offers (registered).  NULL: every registered one;
+     * n 1: the program is that workload and takes no command word. */
+    const hetero_workload *const *wls;
+    size_t n;
+} het_cli_prog;
+
+/* `hetero` itself: every registered workload. */
+extern const het_cli_prog het_cli_hetero;
+
 typedef struct het_cli {
+    const het_cli_prog *prog;
     int command;               /* enum het_command */
     const hetero_workload *wl; /* RUN (and help for one workload) */
     hetero_job job;            /* RUN: options applied, not yet planned */
@@ -24,9 +41,12 @@ typedef struct het_cli {
     int devices_help;          /* HELP: `hetero devices --help` */
 } het_cli;
 
-/* Parses argv into cli.  Bad input: HETERO_E_BADARG with a one-line message
- * naming the option and what was expected.  On success with HET_CMD_RUN,
- * cli->job owns memory: release with het_cli_free (safe after failure). */
+/* Parses argv into cli for the program prog (het_cli_parse: for `hetero`).
+ * Bad input:
+ * HETERO_E_BADARG with a one-line message naming the option and what was
+ * expected.  On success with HET_CMD_RUN, cli->job owns memory: release
+ * with het_cli_free (safe after failure). */
+int het_cli_parse_prog(const het_cli_prog *prog, int argc, char **argv, het_cli *cli);
 int het_cli_parse(int argc, char **argv, het_cli *cli);
 void het_cli_free(het_cli *cli);
 
@@ -40,9 +60,9 @@ int het_cli_option(int argc, char **argv, int *i, const hetero_option *a, const 
                    const char *hint, const hetero_option **opt, const char **value);
 
 /* Usage text: the whole program (wl NULL) or one workload. */
-void het_cli_usage(FILE *out, const hetero_workload *wl);
+void het_cli_usage(FILE *out, const het_cli_prog *prog, const hetero_workload *wl);
 /* `hetero devices --help`. */
-void het_cli_devices_usage(FILE *out);
+void het_cli_devices_usage(FILE *out, const het_cli_prog *prog);
 
 /* --format value: "text", "json" or "csv" (csv_ok 0 refuses csv). */
 int het_parse_format(const char *s, int csv_ok, int *out);
