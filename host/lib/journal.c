@@ -17,6 +17,7 @@
 #include <xxhash.h>
 
 #include "format.h"
+#include "trust.h"
 #include "tunables.h"
 
 #define HET_JOURNAL_MAGIC "HETJRNL1"
@@ -166,57 +167,6 @@ done:
     return rc;
 }
 
-/* Why a folder on the journal's path could let somebody else replace the
- * journal, or NULL: each folder from `dir` up to / must belong to this
- * user or root, and be writable by nobody else unless it is sticky (as
- * /tmp is: there others may add files but not rename or remove ours). */
-static const char *het__dir_unsafe(const char *dir, char *why, size_t size)
-{
-    char real[PATH_MAX];
-    if (!realpath(dir, real)) {
-        snprintf(why, size, "folder '%s': %s", dir, strerror(errno));
-        return why;
-    }
-    for (;;) {
-        struct stat st;
-        if (stat(real, &st) != 0) {
-            snprintf(why, size, "folder '%s': %s", real, strerror(errno));
-            return why;
-        }
-        if (st.st_uid != geteuid() && st.st_uid != 0) {
-            snprintf(why, size, "folder '%s' belongs to uid %u, not to this user (uid %u) or root", real,
-                     (unsigned)st.st_uid, (unsigned)geteuid());
-            return why;
-        }
-        if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX)) {
-            snprintf(why, size,
-                     "folder '%s' (mode %04o) is writable by others, who could replace the journal", real,
-                     (unsigned)(st.st_mode & 07777));
-            return why;
-        }
-        char *slash = strrchr(real, '/');
-        if (!slash || slash == real) {
-            if (strcmp(real, "/") == 0)
-                return NULL;
-            real[1] = 0; /* then "/" itself */
-        } else {
-            *slash = 0;
-        }
-    }
-}
-
-/* The folder of `path` (as written) into buf. */
-static void het__dir_of(const char *path, char *buf, size_t size)
-{
-    const char *slash = strrchr(path, '/');
-    if (!slash)
-        snprintf(buf, size, ".");
-    else if (slash == path)
-        snprintf(buf, size, "/");
-    else
-        snprintf(buf, size, "%.*s", (int)(slash - path), path);
-}
-
 /* The rules the program cache follows, for a journal that exists: a file
  * of this user's, writable by nobody else, in folders nobody else can
  * change (the folder of the name as given and, for a symbolic link, the
@@ -235,13 +185,13 @@ static int het__trusted(const char *path, const struct stat *st)
                            "--checkpoint: '%s' (mode %04o) is writable by group or others: a journal "
                            "others could have written is not used (chmod go-w)",
                            path, (unsigned)(st->st_mode & 07777));
-    het__dir_of(path, dir, sizeof dir);
-    if (het__dir_unsafe(dir, why, sizeof why))
+    het_dir_of(path, dir, sizeof dir);
+    if (het_dir_unsafe(dir, why, sizeof why))
         return hetero_fail(HETERO_E_BADARG, "--checkpoint: '%s' is not used: %s", path, why);
     char real[PATH_MAX];
     if (realpath(path, real)) {
-        het__dir_of(real, dir, sizeof dir);
-        if (het__dir_unsafe(dir, why, sizeof why))
+        het_dir_of(real, dir, sizeof dir);
+        if (het_dir_unsafe(dir, why, sizeof why))
             return hetero_fail(HETERO_E_BADARG, "--checkpoint: '%s' is not used: %s", path, why);
     }
     return HETERO_OK;
@@ -295,8 +245,8 @@ int het_journal_open(het_journal **out, const char *path, const hetero_job *job,
         goto done;
     if (!exists || (S_ISREG(sb.st_mode) && sb.st_size == 0)) {
         char dir[PATH_MAX], why[PATH_MAX + 160];
-        het__dir_of(path, dir, sizeof dir);
-        if (het__dir_unsafe(dir, why, sizeof why)) {
+        het_dir_of(path, dir, sizeof dir);
+        if (het_dir_unsafe(dir, why, sizeof why)) {
             rc = hetero_fail(HETERO_E_BADARG, "--checkpoint: '%s' is not used: %s", path, why);
             goto done;
         }
