@@ -385,8 +385,10 @@ typedef struct hetero_karg {
 #define HETERO_MAX_KARGS 24
 
 /* The version of hetero_workload and hetero_option a description was
- * compiled against; 2: hetero_option has not_identity and format; 3:
- * hetero_workload has possible and cl_kernel. */
+ * compiled against, and of hetero_plugin (a shared object of workloads,
+ * hetero_workload_load); 2: hetero_option has not_identity and format; 3:
+ * hetero_workload has possible and cl_kernel.  A description or an object
+ * of another version is refused, naming both. */
 #define HETERO_WORKLOAD_ABI 3
 
 struct hetero_workload {
@@ -499,6 +501,55 @@ int hetero_job_cancelled(const hetero_job *job);
  * and the run ends without waiting for it.  Cheap: an atomic load. */
 int hetero_job_abandoned(const hetero_job *job);
 
+/* ---- workloads from shared objects ---------------------------------- */
+
+/* A shared object of workloads exports one symbol, hetero_workloads, a
+ * hetero_plugin listing them; HETERO_PLUGIN(&a, &b) defines it:
+ *
+ *     static const hetero_workload mine = {.abi = HETERO_WORKLOAD_ABI, ...};
+ *     HETERO_PLUGIN(&mine);
+ *
+ * and `cc -shared -fPIC -fopenmp -ffp-contract=off mine.c -o mine.so`
+ * builds it, without linking libhetero: its hetero_* calls resolve
+ * against the program that loads it (hetero and hetero-bench export the
+ * API to it; so does a program linked with libhetero.so).  abi comes
+ * first, in this and every later version, so that a loader reads it
+ * before anything else. */
+typedef struct hetero_plugin {
+    unsigned abi;                            /* HETERO_WORKLOAD_ABI */
+    size_t n;                                /* entries of workloads */
+    const hetero_workload *const *workloads; /* descriptions, each with .abi */
+} hetero_plugin;
+
+#define HETERO_PLUGIN_SYMBOL "hetero_workloads"
+#if defined(__GNUC__)
+#define HETERO__EXPORT __attribute__((visibility("default")))
+#else
+#define HETERO__EXPORT
+#endif
+#define HETERO_PLUGIN(...)                                                                                   \
+    static const hetero_workload *const hetero__plugin_list[] = {__VA_ARGS__};                               \
+    HETERO__EXPORT extern const hetero_plugin hetero_workloads;                                              \
+    HETERO__EXPORT const hetero_plugin hetero_workloads = {                                                  \
+        HETERO_WORKLOAD_ABI, sizeof hetero__plugin_list / sizeof hetero__plugin_list[0],                     \
+        hetero__plugin_list}
+
+/* Loads the shared object at path and registers every workload it lists,
+ * or none.  Before dlopen runs any of its code, the file must be a regular
+ * file that belongs to this user or root and that nobody else may write,
+ * in folders (up to /, of the path as given and of the file it resolves
+ * to) that belong to this user or root and that nobody else may write
+ * unless sticky, as the kernel cache and the journal are held.  Then:
+ * it must load (RTLD_NOW: a symbol missing is found now), export
+ * hetero_workloads, speak HETERO_WORKLOAD_ABI, list at least one workload,
+ * each passing hetero_workload_register's checks, none with the name of a
+ * registered workload (a built-in) or of another in the list.  Loading the
+ * same object again is no change.  Each refusal is HETERO_E_BADARG with one
+ * line that starts with the path in quotes and says why.  The object stays
+ * loaded until the process ends (its descriptions must outlive their
+ * use); one refused after dlopen is closed again. */
+int hetero_workload_load(const char *path);
+
 /* Parsing helpers for CUSTOM options; each names opt in its message. */
 int hetero_parse_count(const char *opt, const char *s, uint64_t min, uint64_t max, uint64_t *out);
 int hetero_parse_real(const char *opt, const char *s, double lo, double hi, double *out);
@@ -525,7 +576,11 @@ int hetero_parse_u64(const char *opt, const char *s, uint64_t *out);
  * With one workload the program is that workload: `PROG [options]`,
  * `PROG devices`.  With several, each is a command: `PROG NAME [options]`.
  * workloads NULL (n 0) offers every registered workload, built-ins
- * included: that is `hetero` (host/app/main.c).
+ * included, and takes more from shared objects: `--load PATH.so` options
+ * before the command (hetero_workload_load; repeatable), and a command
+ * that names no registered workload is looked up as NAME.so in the
+ * folders of HETERO_WORKLOAD_PATH (absolute, ':' between them; the first
+ * that holds one gives it).  That is `hetero` (host/app/main.c).
  *
  * Returns the exit status for main to return: 0 done, 2 bad input,
  * 1 a run-time failure, 3 stopped at --time-limit, 128 + N for signal N

@@ -551,6 +551,25 @@ static void program_usage_names_the_program(void **state)
     free(text);
 }
 
+/* --load PATH.so comes before the command; a path that cannot be used is
+ * refused naming --load (the objects themselves: tests/e2e/load.sh). */
+static void load_refusals(void **state)
+{
+    (void)state;
+    het_cli cli;
+    assert_refused(parse(&cli, "--load", NULL), &cli, "--load: expected a value");
+    assert_refused(parse(&cli, "--load", "/nonexistent/quad.so", "quad", NULL), &cli,
+                   "--load: '/nonexistent/quad.so'");
+    assert_refused(parse(&cli, "--load=", "quad", NULL), &cli, "--load: ''");
+    assert_refused(parse(&cli, "--load", "/", "quad", NULL), &cli, "is not a regular file");
+    assert_refused(parse(&cli, "pi", "--samples", "10", "--load", "x.so", NULL), &cli,
+                   "--load: goes before the command");
+    /* a program of its own workloads takes none from objects */
+    const hetero_workload *const pi[] = {het_workload_find("pi")};
+    const het_cli_prog p = {.name = "mypi", .wls = pi, .n = 1};
+    assert_refused(parse_prog(&p, &cli, "--load", "x.so", NULL), &cli, "--load: unknown option");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -581,6 +600,7 @@ int main(void)
         cmocka_unit_test(one_workload_program_takes_no_command),
         cmocka_unit_test(several_workload_program_offers_its_own),
         cmocka_unit_test(program_usage_names_the_program),
+        cmocka_unit_test(load_refusals),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "devices.h"
+#include "load.h"
 
 /* The program's own options; the library's common ones (--seed,
  * --devices, ...) come from hetero_common_options(). */
@@ -98,6 +99,9 @@ static const hetero_workload *het__offered(const het_cli_prog *prog, size_t i)
     return hetero_workload_at(i);
 }
 
+/* The program takes workloads from shared objects: `hetero`'s case. */
+static int het__loads(const het_cli_prog *prog) { return !prog->wls; }
+
 /* The program is one workload: no command word. */
 static int het__single(const het_cli_prog *prog) { return prog->wls && prog->n == 1; }
 
@@ -131,7 +135,10 @@ void het_cli_usage(FILE *out, const het_cli_prog *prog, const hetero_workload *w
         het__print_options(out, het__prog);
         return;
     }
-    fprintf(out, "usage: %s COMMAND [options]\n\n", prog->name);
+    if (het__loads(prog))
+        fprintf(out, "usage: %s [--load PATH.so]... COMMAND [options]\n\n", prog->name);
+    else
+        fprintf(out, "usage: %s COMMAND [options]\n\n", prog->name);
     fputs("Spreads one embarrassingly parallel job over OpenCL devices, OpenMP threads\n"
           "and MPI ranks; the answer is the same bits whatever the mix.\n\ncommands:\n"
           "  devices                list OpenCL devices and the OpenMP CPU (--format text|json)\n",
@@ -142,6 +149,13 @@ void het_cli_usage(FILE *out, const het_cli_prog *prog, const hetero_workload *w
     fputs("\ncommon options:\n", out);
     het__print_options(out, hetero_common_options());
     het__print_options(out, het__prog);
+    if (het__loads(prog))
+        fprintf(out,
+                "\nworkloads of your own, from shared objects (before the command):\n"
+                "  --load PATH.so         add the workloads the object defines (repeatable)\n"
+                "  %s   folders (absolute, ':' between) where a command that\n"
+                "                         is not registered is looked up as COMMAND.so\n",
+                HET_WORKLOAD_PATH_ENV);
     fprintf(out, "\n`%s COMMAND --help` lists a command's own options.\n", prog->name);
 }
 
@@ -253,6 +267,9 @@ static int het__parse_run(int argc, char **argv, int first, const hetero_workloa
     for (int i = first; i < argc; i++) {
         const hetero_option *o;
         const char *value;
+        if (het__loads(cli->prog) && strncmp(argv[i], "--load", 6) == 0 && (!argv[i][6] || argv[i][6] == '='))
+            return hetero_fail(HETERO_E_BADARG, "--load: goes before the command (%s --load PATH.so %s ...)",
+                               cli->prog->name, wl->name);
         if ((rc = het_cli_option(argc, argv, &i, het__prog, wl->options, hint, &o, &value)) ==
                 HETERO_E_BADARG &&
             strstr(hetero_errmsg(), ": unknown option")) {
@@ -298,7 +315,19 @@ int het_cli_parse_prog(const het_cli_prog *prog, int argc, char **argv, het_cli 
     cli->prog = prog;
     cli->progress = -1;
     cli->format = HETERO_FORMAT_TEXT;
-    const char *cmd = argc >= 2 ? argv[1] : NULL;
+    int first = 1, rc;
+    /* `hetero --load PATH.so ... NAME`: the objects' workloads are
+     * registered before the command is looked up */
+    while (het__loads(prog) && first < argc &&
+           (strcmp(argv[first], "--load") == 0 || strncmp(argv[first], "--load=", 7) == 0)) {
+        const char *path = argv[first][6] == '=' ? argv[first] + 7 : first + 1 < argc ? argv[++first] : NULL;
+        if (!path)
+            return hetero_fail(HETERO_E_BADARG, "--load: expected a value (PATH.so), got nothing");
+        if ((rc = hetero_workload_load(path)))
+            return hetero_fail(rc, "--load: %s", hetero_errmsg());
+        first++;
+    }
+    const char *cmd = first < argc ? argv[first] : NULL;
     if (cmd && (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0)) {
         cli->command = HET_CMD_HELP;
         return HETERO_OK;
@@ -308,7 +337,7 @@ int het_cli_parse_prog(const het_cli_prog *prog, int argc, char **argv, het_cli 
         return HETERO_OK;
     }
     if (cmd && strcmp(cmd, "devices") == 0)
-        return het__parse_devices(argc, argv, 2, cli);
+        return het__parse_devices(argc, argv, first + 1, cli);
     /* a program of one workload: its options follow the program's name */
     if (het__single(prog))
         return het__parse_run(argc, argv, 1, prog->wls[0], cli);
@@ -319,9 +348,15 @@ int het_cli_parse_prog(const het_cli_prog *prog, int argc, char **argv, het_cli 
     for (size_t i = 0; (wl = het__offered(prog, i)); i++)
         if (strcmp(wl->name, cmd) == 0)
             break;
+    /* not registered: a NAME.so on HETERO_WORKLOAD_PATH */
+    if (!wl && het__loads(prog) && (rc = het_load_named(cmd, &wl)))
+        return rc;
+    if (!wl && het__loads(prog) && getenv(HET_WORKLOAD_PATH_ENV) && *getenv(HET_WORKLOAD_PATH_ENV))
+        return hetero_fail(HETERO_E_BADARG, "unknown command '%s' (expected %s, or a %s.so on %s)", cmd,
+                           het__commands(prog), cmd, HET_WORKLOAD_PATH_ENV);
     if (!wl)
         return hetero_fail(HETERO_E_BADARG, "unknown command '%s' (expected %s)", cmd, het__commands(prog));
-    return het__parse_run(argc, argv, 2, wl, cli);
+    return het__parse_run(argc, argv, first + 1, wl, cli);
 }
 
 void het_cli_free(het_cli *cli)

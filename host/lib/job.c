@@ -298,6 +298,8 @@ static int check_workload(const hetero_workload *wl)
     return HETERO_OK;
 }
 
+int het_workload_check(const hetero_workload *wl) { return check_workload(wl); }
+
 int hetero_workload_register(const hetero_workload *wl)
 {
     int rc = check_workload(wl);

@@ -127,5 +127,8 @@ extern const hetero_option het_common_options[];
 
 /* The registry: the built-ins, then those registered at run time. */
 const hetero_workload *het_workload_find(const char *name);
+/* The checks hetero_workload_register makes, without registering: a
+ * loader checks every workload of an object before it registers one. */
+int het_workload_check(const hetero_workload *wl);
 
 #endif
