@@ -32,6 +32,7 @@
 #include "cli.h"
 #include "draw.h"
 #include "interrupt.h"
+#include "load.h"
 #include "output.h"
 #include "par.h"
 
@@ -43,6 +44,10 @@
 #define BENCH_MAX_PROBES 10
 
 static const hetero_option bench_options[] = {
+    {.type = HETERO_OPT_CUSTOM,
+     .name = "--load",
+     .metavar = "PATH.so",
+     .help = "add the workloads a shared object defines (repeatable; see hetero --load)"},
     {.type = HETERO_OPT_CUSTOM,
      .name = "--workloads",
      .metavar = "LIST",
@@ -156,6 +161,9 @@ static int bench_parse_workloads(bench_opts *o, const char *list)
     char *save = NULL;
     for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         const hetero_workload *wl = het_workload_find(tok);
+        int rc = wl ? HETERO_OK : het_load_named(tok, &wl); /* a NAME.so on HETERO_WORKLOAD_PATH */
+        if (rc)
+            return rc;
         if (!wl)
             return hetero_fail(HETERO_E_BADARG, "--workloads: unknown workload '%s' (expected %s)", tok,
                                names);
@@ -183,6 +191,18 @@ static int bench_parse(int argc, char **argv, bench *b)
     o->progress = -1;
     o->format = HETERO_FORMAT_TEXT;
     o->fail_on = -1;
+    /* --load first, wherever it stands: its workloads are among "every
+     * workload" and --workloads may name them.  A bad option is left to
+     * the pass below, which reports the first one. */
+    for (int i = 1; i < argc; i++) {
+        const hetero_option *opt;
+        const char *v;
+        if (het_cli_option(argc, argv, &i, bench_options, NULL, "", &opt, &v) != HETERO_OK)
+            break;
+        int rc = strcmp(opt->name, "--load") == 0 ? hetero_workload_load(v) : HETERO_OK;
+        if (rc)
+            return hetero_fail(rc, "--load: %s", hetero_errmsg());
+    }
     /* by default every workload that can size a job (workload.h asks each
      * for bench_params; one without it is skipped with a notice rather
      * than crashed on) */
@@ -206,6 +226,8 @@ static int bench_parse(int argc, char **argv, bench *b)
         } else if (strcmp(n, "--version") == 0) {
             o->version = 1;
             return HETERO_OK;
+        } else if (strcmp(n, "--load") == 0) {
+            /* loaded above */
         } else if (strcmp(n, "--workloads") == 0) {
             rc = bench_parse_workloads(o, v);
         } else if (strcmp(n, "--devices") == 0) {
