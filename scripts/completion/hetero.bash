@@ -59,19 +59,26 @@ _hetero() {
     --format) mapfile -t COMPREPLY < <(compgen -W "text json csv" -- "$cur"); return ;;
     --devices) _hetero_list "$(_hetero_devices "$het")"; return ;;
     --workloads) _hetero_list "$(_hetero_workloads "$het")"; return ;;
-    --print | --trace | --plot | --checkpoint | --compare | --results | --out)
+    --print | --trace | --plot | --checkpoint | --compare | --results | --out | --load)
         mapfile -t COMPREPLY < <(compgen -f -- "$cur"); return ;;
     esac
-    if [ "${prog##*/}" != hetero-bench ] && [ "$COMP_CWORD" -eq 1 ]; then
+    # hetero's command follows its --load PATH.so pairs, whose workloads
+    # the command list and the options then include
+    local first=1
+    while [ "${COMP_WORDS[first]:-}" = --load ] && [ $((first + 2)) -le "$COMP_CWORD" ]; do
+        first=$((first + 2))
+    done
+    local loads=("${COMP_WORDS[@]:1:first-1}")
+    if [ "${prog##*/}" != hetero-bench ] && [ "$COMP_CWORD" -eq "$first" ]; then
         local cmds
-        cmds=$("$prog" --help 2>/dev/null | sed -n '/^commands:/,/^$/s/^  \([a-z][a-z0-9_-]*\) .*/\1/p')
-        mapfile -t COMPREPLY < <(compgen -W "$cmds --help --version" -- "$cur")
+        cmds=$("$prog" "${loads[@]}" --help 2>/dev/null | sed -n '/^commands:/,/^$/s/^  \([a-z][a-z0-9_-]*\) .*/\1/p')
+        mapfile -t COMPREPLY < <(compgen -W "$cmds --load --help --version" -- "$cur")
         return
     fi
     if [[ $cur == -* ]]; then
         local opts
         if [ "${prog##*/}" != hetero-bench ]; then
-            opts=$(_hetero_options "$prog" "${COMP_WORDS[1]}")
+            opts=$(_hetero_options "$prog" "${loads[@]}" "${COMP_WORDS[first]}")
         else
             opts=$(_hetero_options "$prog")
         fi
