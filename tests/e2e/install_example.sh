@@ -9,8 +9,9 @@
 #     somewhere);
 #   - examples/option-pricing builds through find_package(hetero) (its
 #     kernel embedded by hetero_add_kernel; hetero::hetero and
-#     hetero::hetero_static) and through pkg-config, and prices a European
-#     call: the same bits on
+#     hetero::hetero_static) and through pkg-config, has hetero's command
+#     line (hetero_main: its usage, devices, bad input), and prices a
+#     European call: the same bits on
 #     every device set and thread count (and under mpirun), within a few
 #     standard errors of Black-Scholes.
 . "$(dirname "$0")/lib.sh"
@@ -91,6 +92,20 @@ cc ${E2E_CFLAGS:-} $inc "$E2E_DIR/man3.c" $libs -o "$E2E_DIR/man3" >"$E2E_DIR/ma
 run_ok man3 "$E2E_DIR/man3"
 grep -qx '3\.14[0-9]*' "$E2E_DIR/man3.out" || fail "hetero(3)'s EXAMPLE printed '$(cat "$E2E_DIR/man3.out")'"
 echo "ok  hetero(3)'s EXAMPLE builds and prints pi"
+
+# its main is hetero_main: hetero's command line, named after the program
+run_ok ophelp "$OP" --help
+grep -q '^usage: option-pricing --paths N \[options\]' "$E2E_DIR/ophelp.out" ||
+    fail "option-pricing --help has no usage line of its own"
+for o in --strike --seed --devices --threads --checkpoint --time-limit --format --progress; do
+    grep -q -- "$o" "$E2E_DIR/ophelp.out" || fail "option-pricing --help lacks $o"
+done
+run_ok opdevices "$OP" devices --format json
+json_check "$E2E_DIR/opdevices.out" "r['schema'] == 'hetero.devices'"
+expect_bad_input "option-pricing: --vol" "$OP" --paths 1e6 --vol 0
+expect_bad_input "option-pricing: --paths" "$OP" --strike 95
+expect_bad_input "(see option-pricing --help)" "$OP" --paths 1e6 --nope
+echo "ok  option-pricing has hetero's command line: its usage, devices, bad input named after it"
 
 JOB=(--paths 2000000 --seed 42 --strike 95 --vol 0.3 --format json)
 run_ok ref "$OP" "${JOB[@]}" --devices omp --threads 2
