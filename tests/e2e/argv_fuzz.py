@@ -51,7 +51,7 @@ WORKLOADS = {
 REQUIRED = {"pi": ["--samples"], "primes": ["--range"], "reservoir": ["--paths", "--steps"]}
 BENCH_OPTS = ["--workloads", "--devices", "--threads", "--quick", "--repeats", "--seconds",
               "--check-items", "--seed", "--format", "--plot", "--compare", "--fail-on",
-              "--results", "--progress", "--no-progress", "--help", "--version"]
+              "--results", "--progress", "--no-progress", "--help", "--version", "--load"]
 
 # Values a valid line may take: every job stays tiny.
 GOOD = {
@@ -82,6 +82,8 @@ GOOD = {
     "--compare": ["base.json", "/dev/zero", "fifo", "sub", "missing.json", "big.json"],
     "--fail-on": ["0", "20", "100", "101", "-5"],
     "--results": ["base.json", "/dev/zero", "fifo", "missing.json"],
+    # a shared object: never a real one here, so every line with it is refused
+    "--load": ["base.json", "fifo", "/dev/zero", "sub", "missing.so", ".", "/"],
 }
 GOOD["--plot-bench"] = ["f.svg", "f.png", "sub", "dir.png", "/dev/full"]
 
@@ -128,6 +130,8 @@ def add_option(rng, args, name, value_option=None):
 
 def hetero_line(rng):
     args = []
+    if rng.random() < 0.05:
+        add_option(rng, args, "--load")
     r = rng.random()
     if r < 0.82:
         wl = rng.choice(sorted(WORKLOADS))
