@@ -143,7 +143,7 @@ static sim_result simulate_ranks(const sim_spec *specs, size_t nw, const size_t 
         rs->w[local[i]].team = specs[i].team;
         rs->w[local[i]].on_team_cores = specs[i].on_team_cores;
         rs->w[local[i]].taking = 1; /* as het_engine_run sets it before the start */
-        if (specs[i].prior) {       /* as het__rate_prior sets it */
+        if (specs[i].prior) {       /* as worker.c's rate prior sets it */
             rs->w[local[i]].rate = (double)specs[i].width / specs[i].wave_s;
             rs->w[local[i]].rate_grains = (double)specs[i].width;
             rs->w[local[i]].rate_time = specs[i].wave_s;

@@ -23,7 +23,7 @@
  * while the last is read back). */
 #define HET_SCHED_MAX_FLIGHT 2
 
-/* ---- the engine (engine.c) ------------------------------------------ */
+/* ---- the engine (host/lib/engine/) ---------------------------------- */
 
 /* Device buffers for one in-flight batch are capped at this size. */
 #define HET_MAX_OUT_BYTES (64u << 20)
@@ -52,7 +52,7 @@
 #define HET_TIME_LIMIT_MARGIN_S (HET_STOP_GRACE_S + 1.0)
 /* A device whose first batch is out this long, and HET_DEMOTE_WAVES of
  * another worker's waves, is a straggler: its host thread yields the cores
- * (het__demote).  Sooner demotes a device that is merely slow to start. */
+ * (eng_demote).  Sooner demotes a device that is merely slow to start. */
 #define HET_DEMOTE_AFTER_S 0.2
 #define HET_DEMOTE_WAVES 10
 /* With a straggler, a thread of the process that is not the run's own (a

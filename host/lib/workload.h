@@ -4,7 +4,7 @@
  * its options as rows, its hooks, its kernel.  This header adds what the
  * library keeps about a job (struct hetero_job, opaque outside), the job's
  * life cycle and the registry.  host/lib/job.c implements both; the engine
- * (engine.c) runs a planned job.
+ * (host/lib/engine/) runs a planned job.
  */
 #ifndef HET_WORKLOAD_H
 #define HET_WORKLOAD_H

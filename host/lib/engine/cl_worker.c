@@ -1,0 +1,494 @@
+/* cl_worker.c - the OpenCL device worker (engine_int.h).
+ *
+ * One host thread per device keeps two batches in flight, fills each
+ * batch's check words with zeros before the launch and uses a batch only
+ * when the kernel's event is complete and every check word is right
+ * (kernels/grain_check.h).  Every command of a batch (the fill, the kernel,
+ * both non-blocking reads into the batch's host memory) is enqueued with
+ * its event, and that memory outlives each of them: a worker that leaves a
+ * batch behind (a command failed to enqueue, the device failed, the run is
+ * over) hands the memory to the events' completion callbacks, the last of
+ * which frees it (or, where no callback can be set, waits for the queue);
+ * device buffers go with their last command (OpenCL counts references).
+ */
+#include "engine_int.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "grain_check.h"
+
+/* ---- the device's caps, and whether the job fits ---------------------------- */
+
+void eng_cl_caps(const hcl_info *info, hetero_cl_caps *c)
+{
+    memset(c, 0, sizeof *c);
+    c->type = info->type;
+    c->fp64 = info->fp64;
+    c->compute_units = info->compute_units ? info->compute_units : 1;
+    c->max_wg = info->max_wg ? info->max_wg : 1;
+    c->local_mem = info->local_mem;
+    c->max_alloc = info->max_alloc;
+    c->global_mem = info->global_mem;
+    eng_copy(c->vendor, sizeof c->vendor, info->vendor);
+}
+
+/* The most scratch memory one launch may use: one allocation, and a
+ * quarter of the device's memory (the rest is the driver's and other
+ * programs'). */
+static uint64_t het__scratch_budget(const hetero_cl_caps *caps)
+{
+    uint64_t b = caps->global_mem / 4;
+    if (caps->max_alloc && caps->max_alloc < b)
+        b = caps->max_alloc;
+    return b;
+}
+
+int eng_cl_fit(const hetero_job *job, const hetero_cl_caps *caps, size_t *local)
+{
+    const hetero_workload *wl = job->wl;
+    if (wl->needs_fp64 && !caps->fp64)
+        return hetero_fail(HETERO_E_NODEV, "needs double precision (cl_khr_fp64), which the device lacks");
+    int rc = HETERO_OK;
+    if (wl->cl_fit) {
+        rc = wl->cl_fit(job, caps, local);
+    } else {
+        /* a power of two up to 256 within the device's limits */
+        size_t l = 256;
+        while (l > caps->max_wg && l > 1)
+            l >>= 1;
+        *local = l;
+    }
+    if (rc)
+        return rc;
+    hetero_karg ka[HETERO_MAX_KARGS];
+    size_t na = wl->cl_args(job, caps, ka, HETERO_MAX_KARGS);
+    for (size_t i = 0; i < na; i++) {
+        if (ka[i].kind == HETERO_KARG_BUF && caps->max_alloc && ka[i].v.buf.bytes > caps->max_alloc)
+            return hetero_fail(HETERO_E_NODEV, "needs a buffer of %zu bytes, the device allows %" PRIu64,
+                               ka[i].v.buf.bytes, caps->max_alloc);
+        if (ka[i].kind == HETERO_KARG_SCRATCH && ka[i].v.scratch_bytes > het__scratch_budget(caps))
+            return hetero_fail(HETERO_E_NODEV,
+                               "needs %zu bytes of scratch memory per work-group, the device "
+                               "allows %" PRIu64,
+                               ka[i].v.scratch_bytes, het__scratch_budget(caps));
+    }
+    return HETERO_OK;
+}
+
+/* ---- setup ---------------------------------------------------------------------- */
+
+/* Opens the device and builds its kernel; the kernel's own limits narrow
+ * the device's caps (its own local memory into *klocal), and the job must
+ * still fit. */
+static int het__cl_open(het_worker *w, uint64_t *klocal)
+{
+    const hetero_job *job = w->e->job;
+    const hetero_workload *wl = job->wl;
+    int rc;
+    if ((rc = hcl_open(&w->dev, &w->info)))
+        return rc;
+    if ((rc = hcl_build(&w->dev, wl->kernel_source, wl->build_options, &w->prog, &w->from_cache)))
+        return rc;
+    /* the entry point for this kind of device (hetero_workload.cl_kernel) */
+    eng_cl_caps(&w->info, &w->caps);
+    w->kname = wl->cl_kernel ? wl->cl_kernel(job, &w->caps) : NULL;
+    if (!w->kname)
+        w->kname = wl->kernel_name;
+    if ((rc = hcl_kernel(&w->dev, w->prog, w->kname, &w->kern)))
+        return rc;
+
+    /* the kernel's own limits narrow the device's */
+    size_t kwg = 0;
+    *klocal = 0;
+    if ((rc = hcl_kernel_limits(&w->dev, w->kern, &kwg, klocal)))
+        return rc;
+    eng_cl_caps(&w->info, &w->caps);
+    if (kwg && kwg < w->caps.max_wg)
+        w->caps.max_wg = kwg;
+    w->caps.local_mem = w->caps.local_mem > *klocal ? w->caps.local_mem - *klocal : 0;
+    return eng_cl_fit(job, &w->caps, &w->local);
+}
+
+/* The workload's static kernel arguments into args[*na]: their buffers
+ * created, their dynamic local memory added up in *dyn_local, the scratch
+ * argument's index in *scratch_arg (SIZE_MAX: none; set once the batch
+ * size is known). */
+static int het__cl_args(het_worker *w, hcl_arg *args, size_t *na, uint64_t *dyn_local, size_t *scratch_arg)
+{
+    const hetero_job *job = w->e->job;
+    hetero_karg ka[HETERO_MAX_KARGS];
+    *na = job->wl->cl_args(job, &w->caps, ka, HETERO_MAX_KARGS);
+    *dyn_local = 0;
+    *scratch_arg = SIZE_MAX;
+    for (size_t i = 0; i < *na; i++) {
+        switch (ka[i].kind) {
+        case HETERO_KARG_U32: args[i] = (hcl_arg){.kind = HCL_ARG_U32, .u.u32 = ka[i].v.u32}; break;
+        case HETERO_KARG_U64: args[i] = (hcl_arg){.kind = HCL_ARG_U64, .u.u64 = ka[i].v.u64}; break;
+        case HETERO_KARG_F64: args[i] = (hcl_arg){.kind = HCL_ARG_F64, .u.f64 = ka[i].v.f64}; break;
+        case HETERO_KARG_LOCAL:
+            args[i] = (hcl_arg){.kind = HCL_ARG_LOCAL, .u.bytes = ka[i].v.local_bytes};
+            *dyn_local += ka[i].v.local_bytes;
+            break;
+        case HETERO_KARG_SCRATCH:
+            w->scratch_bytes = ka[i].v.scratch_bytes ? ka[i].v.scratch_bytes : 1;
+            *scratch_arg = i;
+            args[i] = (hcl_arg){.kind = HCL_ARG_U32, .u.u32 = 0};
+            break;
+        case HETERO_KARG_BUF: {
+            cl_mem m;
+            /* a zero-byte buffer is not allowed: pass one dummy byte */
+            size_t bytes = ka[i].v.buf.bytes ? ka[i].v.buf.bytes : 1;
+            static const unsigned char zero[8];
+            const void *data = ka[i].v.buf.bytes ? ka[i].v.buf.data : zero;
+            int rc = hcl_buffer(&w->dev, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, bytes, data, &m);
+            if (rc)
+                return rc;
+            w->bufs[w->n_bufs++] = m;
+            args[i] = (hcl_arg){.kind = HCL_ARG_MEM, .u.mem = m};
+            break;
+        }
+        default:
+            return hetero_fail(HETERO_E_INTERNAL, "%s: unknown kernel argument kind %d", job->wl->name,
+                               ka[i].kind);
+        }
+    }
+    return HETERO_OK;
+}
+
+/* The worker's largest batch (device buffers of at most HET_MAX_OUT_BYTES
+ * each, the scratch within its budget) and its width, the work-groups
+ * resident at once (local memory used: klocal + dyn_local). */
+static void het__cl_size(het_worker *w, uint64_t klocal, uint64_t dyn_local)
+{
+    het_engine *e = w->e;
+    uint64_t cap = HET_MAX_OUT_BYTES;
+    if (w->info.max_alloc && w->info.max_alloc < cap)
+        cap = w->info.max_alloc;
+    het_sched_worker *sw = &e->sched.w[w->idx];
+    sw->max_batch = cap / (e->psize > 8 ? e->psize : 8);
+    if (w->scratch_bytes && sw->max_batch > het__scratch_budget(&w->caps) / w->scratch_bytes)
+        sw->max_batch = het__scratch_budget(&w->caps) / w->scratch_bytes;
+    if (sw->max_batch > e->n_remaining && e->n_remaining)
+        sw->max_batch = e->n_remaining;
+    if (sw->max_batch > UINT32_MAX)
+        sw->max_batch = UINT32_MAX;
+    if (sw->max_batch == 0)
+        sw->max_batch = 1;
+
+    uint64_t per_cu = 1;
+    if (w->info.type & (HCL_GPU | HCL_ACCEL)) {
+        per_cu = HET_GPU_ITEMS_PER_CU / w->local;
+        uint64_t used = klocal + dyn_local;
+        if (used) {
+            uint64_t fit = HET_GPU_LOCAL_PER_CU_FACTOR * w->info.local_mem / used;
+            if (fit < per_cu)
+                per_cu = fit;
+        }
+        if (per_cu < 1)
+            per_cu = 1;
+    }
+    sw->width = (uint64_t)w->caps.compute_units * per_cu;
+    if (sw->width > sw->max_batch)
+        sw->width = sw->max_batch;
+    w->st.width = sw->width;
+}
+
+/* The scratch buffer (if the kernel has one), the static arguments set,
+ * and every slot's output and check-word buffers. */
+static int het__cl_buffers(het_worker *w, hcl_arg *args, size_t na, size_t scratch_arg)
+{
+    het_engine *e = w->e;
+    const het_sched_worker *sw = &e->sched.w[w->idx];
+    int rc;
+    if (w->scratch_bytes) {
+        /* one scratch buffer serves both slots: the queue is in order, so
+         * their kernels never overlap */
+        cl_mem m;
+        if ((rc = hcl_buffer(&w->dev, CL_MEM_READ_WRITE, sw->max_batch * w->scratch_bytes, NULL, &m)))
+            return rc;
+        w->bufs[w->n_bufs++] = m;
+        args[scratch_arg] = (hcl_arg){.kind = HCL_ARG_MEM, .u.mem = m};
+    }
+    if ((rc = hcl_set_args(&w->dev, w->kern, 4, args, na)))
+        return rc;
+    for (int s = 0; s < HET_SCHED_MAX_FLIGHT; s++) {
+        if ((rc = hcl_buffer(&w->dev, CL_MEM_READ_WRITE, sw->max_batch * e->psize, NULL, &w->slot[s].out)) ||
+            (rc = hcl_buffer(&w->dev, CL_MEM_READ_WRITE, sw->max_batch * sizeof(uint64_t), NULL,
+                             &w->slot[s].chk)))
+            return rc;
+    }
+    return HETERO_OK;
+}
+
+int eng_cl_setup(het_worker *w)
+{
+    uint64_t klocal, dyn_local;
+    hcl_arg args[HETERO_MAX_KARGS];
+    size_t na, scratch_arg;
+    int rc = het__cl_open(w, &klocal);
+    if (rc == HETERO_OK)
+        rc = het__cl_args(w, args, &na, &dyn_local, &scratch_arg);
+    if (rc)
+        return rc;
+    het__cl_size(w, klocal, dyn_local);
+    return het__cl_buffers(w, args, na, scratch_arg);
+}
+
+/* ---- a batch: launch, wait, check ------------------------------------------------ */
+
+static int het__cl_launch(het_worker *w, het_slot *s, const het_batch *b)
+{
+    het_engine *e = w->e;
+    size_t pbytes = (size_t)b->n * e->psize, need = pbytes + (size_t)b->n * sizeof(uint64_t);
+    if (need > s->host_cap) {
+        unsigned char *p = realloc(s->host, need);
+        if (!p)
+            return hetero_fail(HETERO_E_NOMEM, "out of memory for %" PRIu64 " partials on %s", b->n,
+                               w->st.id);
+        s->host = p;
+        s->host_cap = need;
+    }
+    int rc = eng_fault(w);
+    if (rc)
+        return rc;
+    s->b = *b;
+    s->t_enq = eng_now();
+    hcl_arg a[4] = {
+        {.kind = HCL_ARG_MEM, .u.mem = s->out},
+        {.kind = HCL_ARG_U64, .u.u64 = b->g0},
+        {.kind = HCL_ARG_U32, .u.u32 = (uint32_t)b->n},
+        {.kind = HCL_ARG_MEM, .u.mem = s->chk},
+    };
+    /* zeros are never a check word: a grain the kernel did not finish
+     * keeps them */
+    if ((rc = hcl_fill(&w->dev, s->chk, 0, (size_t)b->n * sizeof(uint64_t), 0, &s->ev[HET_EV_FILL])) ||
+        (rc = hcl_set_args(&w->dev, w->kern, 0, a, 4)) ||
+        (rc = hcl_launch(&w->dev, w->kern, (size_t)b->n * w->local, w->local, &s->ev[HET_EV_KERNEL])) ||
+        (rc = hcl_read(&w->dev, s->out, 0, pbytes, s->host, 0, &s->ev[HET_EV_READ_OUT])) ||
+        (rc = hcl_read(&w->dev, s->chk, 0, (size_t)b->n * sizeof(uint64_t), s->host + pbytes, 0,
+                       &s->ev[HET_EV_READ_CHK])) ||
+        (rc = hcl_flush(&w->dev)))
+        return rc;
+    return HETERO_OK;
+}
+
+/* Releases the events of slot s (its commands are complete, or their host
+ * memory was handed over: het__slot_abandon). */
+static void het__slot_release(het_slot *s)
+{
+    for (int i = 0; i < HET_EV_N; i++) {
+        hcl_release_event(s->ev[i]);
+        s->ev[i] = NULL;
+    }
+}
+
+/* Host memory that commands still in flight write into, freed by whichever
+ * of their completion callbacks comes last. */
+typedef struct het_hold {
+    atomic_int left;
+    unsigned char *host;
+} het_hold;
+
+static void het__hold_drop(void *arg)
+{
+    het_hold *h = arg;
+    if (atomic_fetch_sub(&h->left, 1) == 1) {
+        free(h->host);
+        free(h);
+    }
+}
+
+/* Slot s has commands enqueued that may not have finished (a batch left in
+ * flight, or one whose later command failed to enqueue): its host memory
+ * goes to the driver, freed once the last of them completes, so the thread
+ * need not wait for the device.  Where a callback cannot be set, waits for
+ * the queue instead.  Returns 1 when the memory was handed over (s->host is
+ * then NULL), 0 when every command is known to be finished. */
+static int het__slot_abandon(het_worker *w, het_slot *s)
+{
+    int n = 0;
+    for (int i = 0; i < HET_EV_N; i++)
+        n += s->ev[i] != NULL;
+    if (!n || !s->host)
+        return 0; /* no host memory at stake: OpenCL keeps the buffers */
+    het_hold *h = malloc(sizeof *h);
+    if (!h) {
+        hcl_finish(&w->dev);
+        return 0;
+    }
+    h->host = s->host;
+    atomic_init(&h->left, n + 1); /* + 1: ours, dropped last */
+    s->host = NULL;
+    int finished = 0, handed = 0;
+    for (int i = 0; i < HET_EV_N; i++) {
+        if (!s->ev[i])
+            continue;
+        if (hcl_on_complete(&w->dev, s->ev[i], het__hold_drop, h) == HETERO_OK) {
+            handed = 1;
+        } else {
+            if (!finished)
+                hcl_finish(&w->dev);
+            finished = 1;
+            het__hold_drop(h);
+        }
+    }
+    het__hold_drop(h);
+    return handed;
+}
+
+/* Contract 8: every command of slot s's batch (the kernel itself, the read
+ * of the partials) completed, and every grain's check word is there. */
+static int het__cl_check(het_worker *w, het_slot *s)
+{
+    for (int i = 0; i < HET_EV_READ_CHK; i++) {
+        int cdone = 0;
+        int rc = hcl_poll(&w->dev, s->ev[i], &cdone);
+        if (rc)
+            return rc;
+        if (!cdone)
+            return hetero_fail(HETERO_E_OPENCL, "kernel %s on %s (%s): %s not complete after its read-back",
+                               w->kname, w->st.id, w->st.name,
+                               i == HET_EV_KERNEL ? "the kernel"
+                               : i == HET_EV_FILL ? "the fill of its check words"
+                                                  : "the read of its partials");
+    }
+    const unsigned char *chk = s->host + (size_t)s->b.n * w->e->psize;
+    for (uint64_t i = 0; i < s->b.n; i++) {
+        uint64_t word;
+        memcpy(&word, chk + i * sizeof word, sizeof word);
+        if (word != HETERO_GRAIN_CHECK(s->b.g0 + i))
+            return hetero_fail(HETERO_E_OPENCL,
+                               "kernel %s on %s (%s) did not finish grain %" PRIu64
+                               " (its check word is %016" PRIx64 "); the batch's results are discarded",
+                               w->kname, w->st.id, w->st.name, s->b.g0 + i, word);
+    }
+    return HETERO_OK;
+}
+
+/* Waits for slot s without blocking in the driver: 1 when done, 0 when the
+ * run is winding down (leave the slot in flight), or an error. */
+static int het__cl_wait(het_worker *w, het_slot *s)
+{
+    het_engine *e = w->e;
+    /* Some GPU drivers spin a CPU core inside clWaitForEvents, a core the
+     * OpenMP team needs; so sleep, polling with a backoff (20 us doubling
+     * to 1 ms: under 2% of a 50 ms batch). */
+    struct timespec nap = {0, 20000};
+    for (;;) {
+        int done = 0;
+        int rc = hcl_poll(&w->dev, s->ev[HET_EV_READ_CHK], &done);
+        if (rc)
+            return rc;
+        if (done)
+            break;
+        if (atomic_load(&e->wind_down))
+            return 0;
+        nanosleep(&nap, NULL);
+        if (nap.tv_nsec < 1000000)
+            nap.tv_nsec *= 2;
+    }
+    int rc = het__cl_check(w, s);
+    if (rc)
+        return rc;
+    double ks = 0;
+    if (hcl_event_seconds(&w->dev, s->ev[HET_EV_KERNEL], &ks) == HETERO_OK) {
+        pthread_mutex_lock(&e->lock);
+        w->st.kernel_s += ks;
+        pthread_mutex_unlock(&e->lock);
+    }
+    het__slot_release(s);
+    return 1;
+}
+
+/* ---- the loop, and the end ------------------------------------------------------ */
+
+/* Keeps the device fed: launches batches into the free slots after
+ * [head, head + *count), so that the next batch is queued before the last
+ * one is read back.  *what: why it stopped taking. */
+static int het__cl_feed(het_worker *w, int head, int *count, eng_take *what)
+{
+    *what = ENG_TAKE_BATCH;
+    while (*count < HET_SCHED_MAX_FLIGHT) {
+        het_batch b;
+        int rc = eng_take_next(w->e, w, &b, what);
+        if (rc)
+            return rc;
+        if (*what != ENG_TAKE_BATCH)
+            break;
+        if ((rc = het__cl_launch(w, &w->slot[(head + *count) % HET_SCHED_MAX_FLIGHT], &b)))
+            return rc;
+        (*count)++;
+    }
+    return HETERO_OK;
+}
+
+int eng_cl_run(het_worker *w)
+{
+    het_engine *e = w->e;
+    int head = 0, count = 0;
+    double t_prev_done = 0;
+    for (;;) {
+        eng_take what;
+        int rc = het__cl_feed(w, head, &count, &what);
+        if (rc)
+            return rc;
+        if (what == ENG_TAKE_OVER)
+            return HETERO_OK; /* anything still in flight is abandoned */
+        if (!count) {
+            if (what == ENG_TAKE_DRAIN)
+                return HETERO_OK; /* stopping, and nothing left in flight */
+            eng_idle(e);
+            continue;
+        }
+        het_slot *s = &w->slot[head];
+        rc = het__cl_wait(w, s);
+        if (rc < 0)
+            return rc;
+        if (rc == 0)
+            return HETERO_OK; /* winding down: abandon what is in flight */
+        double t = eng_now();
+        double start = s->t_enq > t_prev_done ? s->t_enq : t_prev_done;
+        t_prev_done = t;
+        eng_commit(w, &s->b, s->host, t - start);
+        head = (head + 1) % HET_SCHED_MAX_FLIGHT;
+        count--;
+    }
+}
+
+/* A failed worker (its grains are already handed back) first waits for
+ * the commands it had enqueued: a batch whose later command failed to
+ * enqueue, or the other batch in flight, is still running on the device,
+ * and nothing of it may outlive the process's exit handlers.  Otherwise
+ * (the run is over, and a slow device must not hold up its end), a slot
+ * with commands that may still be running (every one enqueued has its
+ * event) hands its host memory to their completion callbacks.  Device
+ * buffers are released at once (OpenCL deletes a buffer only after the
+ * commands that use it have finished). */
+void eng_cl_teardown(het_worker *w, int failed)
+{
+    int drained = failed && w->dev.queue && hcl_finish(&w->dev) == HETERO_OK;
+    int abandoned = 0;
+    for (int i = 0; i < HET_SCHED_MAX_FLIGHT; i++) {
+        het_slot *s = &w->slot[i];
+        if (!drained && het__slot_abandon(w, s))
+            abandoned = 1;
+        het__slot_release(s);
+        free(s->host);
+        s->host = NULL;
+        hcl_release_mem(s->out);
+        hcl_release_mem(s->chk);
+    }
+    for (size_t i = 0; i < w->n_bufs; i++)
+        hcl_release_mem(w->bufs[i]);
+    if (w->kern)
+        hcl_release_kernel(w->kern);
+    if (w->prog)
+        hcl_release_program(w->prog);
+    if (abandoned)
+        hcl_close_nowait(&w->dev);
+    else
+        hcl_close(&w->dev);
+}
