@@ -4,8 +4,8 @@
  * plot.c (the bar chart, SVG or PNG, through host/lib/draw.c).
  *
  * Names here are the bench's own (prefix bench_); the engine is reached
- * only through host/lib/engine.h and host/lib/workload.h, so every workload in the
- * registry is benchmarked without the bench knowing it.
+ * only through host/lib/engine.h, report.h and workload.h, so every workload
+ * in the registry is benchmarked without the bench knowing it.
  */
 #ifndef HET_BENCH_H
 #define HET_BENCH_H
@@ -19,6 +19,7 @@
 #include "devices.h"
 #include "engine.h"
 #include "hcl.h"
+#include "report.h"
 
 #define BENCH_SCHEMA "hetero.bench"
 /* Version 3 gave each meaning one name, the same in hetero's run report:

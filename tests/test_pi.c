@@ -26,6 +26,7 @@
 #include <xxhash.h>
 
 #include "engine.h"
+#include "report.h"
 #include "pi_common.h"
 #include "builtins.h" /* het_pi_hits: the CPU path of host/workloads/wl_pi.c */
 

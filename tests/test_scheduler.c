@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "engine.h"
+#include "report.h"
 
 #define N_GRAINS 5000
 

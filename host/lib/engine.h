@@ -9,20 +9,18 @@
 #define HET_ENGINE_H
 
 #include <stdint.h>
-#include <stdio.h>
 
 #include "workload.h"
 
-
-/* A run stops when a signal arrives (host/lib/interrupt.h, deferred mode while
- * it runs): no new batches, a short grace for those in flight, the journal
- * written, HETERO_E_INTERRUPTED returned with how far it got. */
-
-
 /* Runs job (already planned: n_grains, partial_size set) and fills rep.
  * On rank 0 the workload's merge() has run when this returns HETERO_OK.  On
- * failure nothing is merged; the message names the call, device and rank.
- * Collective under MPI: every rank calls it with the same job. */
+ * failure nothing is merged, rep holds no rows, and the message names the
+ * call, device and rank.  The caller frees rep's rows (het_report_free,
+ * report.h).  Collective under MPI: every rank calls it with the same job.
+ *
+ * A run stops when a signal arrives (host/lib/interrupt.h, deferred mode
+ * while it runs): no new batches, a short grace for those in flight, the
+ * journal written, HETERO_E_INTERRUPTED returned with how far it got. */
 int het_engine_run(hetero_job *job, const het_run_opts *opts, hetero_report *rep);
 
 /* Device threads that runs left behind, still inside a driver call (a
@@ -33,11 +31,5 @@ int het_engine_run(hetero_job *job, const het_run_opts *opts, hetero_report *rep
  * away from its own threads): leave with _exit() once every output is
  * flushed and closed. */
 int het_engine_threads_left(void);
-void het_report_free(hetero_report *rep);
-
-/* Prints the whole report (job, params, result, digest, phases, workers,
- * ranks, balance) in the given format.  Rank 0 only. */
-int het_report_print(const hetero_job *job, const hetero_report *rep, int format, FILE *out);
-
 
 #endif

@@ -19,6 +19,7 @@
 #include "hcl.h"
 #include "output.h"
 #include "par.h"
+#include "report.h"
 #include "tunables.h"
 
 /* ---- the common options ------------------------------------------------ */
@@ -512,12 +513,9 @@ void het_job_free(hetero_job *job)
         job->custom_text[i] = NULL;
     }
     free(job->params);
-    free(job->report.workers);
-    free(job->report.ranks);
+    het_report_free(&job->report);
     job->params = NULL;
     job->state = NULL;
-    job->report.workers = NULL;
-    job->report.ranks = NULL;
 }
 
 /* ---- outputs, in one place ------------------------------------------- */

@@ -26,6 +26,7 @@
 #include "interrupt.h"
 #include "output.h"
 #include "par.h"
+#include "report.h"
 
 /* The program's name in messages: argv[0]'s last component. */
 static const char *het__prog;

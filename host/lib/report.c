@@ -1,5 +1,5 @@
 /* report.c - the one report every run ends with: text, JSON or CSV. */
-#include "engine.h"
+#include "report.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -228,4 +228,14 @@ int het_report_print(const hetero_job *job, const hetero_report *rep, int format
     case HETERO_FORMAT_CSV: return het__print_csv(job, rep, out);
     default: return het__print_text(job, rep, out);
     }
+}
+
+void het_report_free(hetero_report *rep)
+{
+    free(rep->workers);
+    free(rep->ranks);
+    rep->workers = NULL;
+    rep->ranks = NULL;
+    rep->n_workers = 0;
+    rep->n_ranks = 0;
 }

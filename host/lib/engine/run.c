@@ -21,6 +21,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "report.h"
+
 /* One run's state on the main thread, from the first phase to the close. */
 typedef struct het_run {
     hetero_job *job;
@@ -250,14 +252,4 @@ int het_engine_run(hetero_job *job, const het_run_opts *opts, hetero_report *rep
     if (rc == HETERO_OK)
         rc = het__merge(&r);
     return het__close(&r, rc);
-}
-
-void het_report_free(hetero_report *rep)
-{
-    free(rep->workers);
-    free(rep->ranks);
-    rep->workers = NULL;
-    rep->ranks = NULL;
-    rep->n_workers = 0;
-    rep->n_ranks = 0;
 }
