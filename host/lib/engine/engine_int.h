@@ -10,7 +10,9 @@
  *   commit.c       committing results, retiring a failed worker, the end
  *   worker.c       a worker: its description, its thread, its kept rate
  *   cpu_worker.c   the OpenMP worker
- *   cl_worker.c    the OpenCL worker: setup, launches, waits, teardown
+ *   device_worker.c  a device's worker, through its back end's operations
+ *                  (het_device_ops), and the operations' defaults
+ *   cl_device.c    the OpenCL back end: the only file here that knows cl_*
  *   stragglers.c   the process's own threads, demotion, threads left behind
  *   checkpoint.c   the journal (rank 0) and the shipping of grains to it
  *   gather.c       partials to rank 0, the report's rows, digest, fingerprint
@@ -75,39 +77,26 @@ typedef struct het_batch {
     int copy; /* a copy of another worker's batch */
 } het_batch;
 
-/* The commands of a batch, in the order they are enqueued. */
-enum { HET_EV_FILL, HET_EV_KERNEL, HET_EV_READ_OUT, HET_EV_READ_CHK, HET_EV_N };
-
-/* One of an OpenCL worker's in-flight slots.  Every command enqueued for
- * the batch has its event in ev[] until the slot is done with it: out,
- * chk and host must outlive each of them (host is the destination of the
- * two non-blocking reads). */
-typedef struct het_slot {
-    cl_mem out, chk;
-    unsigned char *host;   /* n * psize partials, then n check words */
-    size_t host_cap;       /* bytes */
-    cl_event ev[HET_EV_N]; /* NULL: not enqueued (or already released) */
+/* One of a device worker's in-flight slots: the batch in it, and when it
+ * was launched.  The back end keeps its own state of the slot (buffers,
+ * events, host memory) under the same index. */
+typedef struct het_flight {
     het_batch b;
     double t_enq;
-} het_slot;
+} het_flight;
+
+typedef struct het_device_ops het_device_ops;
 
 typedef struct het_worker {
     het_engine *e;
     size_t idx;
-    int is_cl;
-    int named; /* picked by its id, cl:P:D */
-    hcl_info info;
-    /* OpenCL */
-    hcl_device dev;
-    hetero_cl_caps caps;
-    cl_program prog;
-    cl_kernel kern;
-    cl_mem bufs[HETERO_MAX_KARGS];
-    size_t n_bufs;
-    size_t local;
-    size_t scratch_bytes; /* per work-group, 0 = none */
-    het_slot slot[HET_SCHED_MAX_FLIGHT];
-    int from_cache;
+    /* a device (NULL ops: the OpenMP team) */
+    const het_device_ops *ops; /* its back end */
+    void *dev;                 /* the back end's state of it (ops->open, ops->close) */
+    int named;                 /* picked by its id, cl:P:D */
+    hcl_info info;             /* as discovered */
+    int from_cache;            /* its kernel came from the program cache */
+    het_flight flight[HET_SCHED_MAX_FLIGHT];
     /* OpenMP */
     int threads;
     unsigned char *stage;
@@ -128,7 +117,6 @@ typedef struct het_worker {
     uint64_t jitter;     /* test seam: xorshift state, 0 = off */
     double t_done;
     hetero_worker_stats st; /* under the lock */
-    const char *kname;      /* its kernel's entry point */
     char rate_key[33];      /* its throughput model's name (rates.h) */
     int rate_keyed;
 } het_worker;
@@ -219,8 +207,8 @@ int eng_agree(int rc, char *msg);
  * the node's share, and the capability check: a device that cannot run the
  * job is left out with a notice (excluded[i]), or is bad input when named
  * by its id.  *infos is malloc'ed (the caller frees it). */
-int eng_select(const hetero_job *job, const het_run_opts *opts, hetero_report *rep, hcl_info **infos,
-               het_selection *sel, int *excluded);
+int eng_select(const hetero_job *job, const het_run_opts *opts, const het_device_ops *ops, hetero_report *rep,
+               hcl_info **infos, het_selection *sel, int *excluded);
 /* Phase 2: the engine (*out, set even on failure: eng_unref frees it), its
  * partials, and (rank 0, --checkpoint) the journal, whose grains are loaded
  * before anything runs.  Checks HETERO_FAULT. */
@@ -228,11 +216,11 @@ int eng_alloc(het_engine **out, hetero_job *job, const het_run_opts *opts, size_
 /* Collective: every rank learns which grains the journal holds and numbers
  * the rest for the counter. */
 int eng_resume(het_engine *e);
-/* Phase 3: the workers (OpenCL devices first, then the OpenMP team),
- * their threads started and set up (kernel builds run in parallel, one
- * thread per device). */
-int eng_start(het_engine *e, const het_run_opts *opts, const hcl_info *infos, const het_selection *sel,
-              const int *excluded, int threads, hetero_report *rep);
+/* Phase 3: the workers (the devices of back end ops first, then the
+ * OpenMP team), their threads started and set up (kernel builds run in
+ * parallel, one thread per device). */
+int eng_start(het_engine *e, const het_run_opts *opts, const het_device_ops *ops, const hcl_info *infos,
+              const het_selection *sel, const int *excluded, int threads, hetero_report *rep);
 /* Lets the workers go (or, when aborting, lets them leave). */
 void eng_go(het_engine *e, int abort_run);
 
@@ -284,9 +272,11 @@ void eng_failed(het_worker *w, int rc);
 
 /* ---- worker.c: a worker ------------------------------------------------------ */
 
-/* Describes worker i as OpenCL device `info` (named: picked by its id;
- * excluded: it cannot run the job, and says why in its stats). */
-void eng_worker_cl(het_engine *e, size_t i, const hcl_info *info, int named, int excluded, int beside_team);
+/* Describes worker i as device `info` of back end ops (named: picked by
+ * its id; excluded: it cannot run the job, and says why in its stats;
+ * beside_team: the OpenMP team runs too). */
+void eng_worker_device(het_engine *e, size_t i, const het_device_ops *ops, const hcl_info *info, int named,
+                       int excluded, int beside_team);
 /* Describes worker i as the k-th OpenMP team of `threads` threads. */
 void eng_worker_omp(het_engine *e, size_t i, int k, int threads);
 /* A worker's thread: set up, wait for eng_go, run, tear down.  Holds one
@@ -301,20 +291,63 @@ void eng_rates_keep(het_engine *e);
 /* The OpenMP worker's loop: batches until there are no more. */
 int eng_cpu_run(het_worker *w);
 
-/* ---- cl_worker.c ------------------------------------------------------------- */
+/* ---- device_worker.c: devices, through their back end ------------------------- */
 
-/* The caps a workload sees of a device described by info. */
-void eng_cl_caps(const hcl_info *info, hetero_cl_caps *c);
-/* Can the job's kernel run on a device with these caps?  HETERO_OK (with
- * the work-group size in *local), or HETERO_E_NODEV with the reason. */
-int eng_cl_fit(const hetero_job *job, const hetero_cl_caps *caps, size_t *local);
-/* Opens the device, builds the kernel, sets its arguments and allocates
- * the slots; sizes the worker's batches and width. */
-int eng_cl_setup(het_worker *w);
-/* The device worker's loop: two batches in flight until there are no more. */
-int eng_cl_run(het_worker *w);
-/* Releases everything the worker holds (failed: it ran and failed). */
-void eng_cl_teardown(het_worker *w, int failed);
+/* A device back end: what the engine asks of a kind of device, in the
+ * manner of pocl's pocl_device_ops.  eng_device_ops_defaults fills a table
+ * with the defaults, the back end overrides what it does differently, and
+ * eng_device_ops_check refuses a table without the entries every back end
+ * must bring (build, launch, poll, read).  A device worker keeps up to
+ * HET_SCHED_MAX_FLIGHT batches in flight, each in a slot (0 ..
+ * HET_SCHED_MAX_FLIGHT - 1); the engine never asks which back end it
+ * drives.  Operations return HETERO_OK or a code with its message
+ * (hetero_fail) naming the call and the device. */
+struct het_device_ops {
+    const char *kind;        /* the report's worker kind ("opencl") */
+    const char *launch_call; /* what an injected launch failure names */
+    /* Every device there is: *infos malloc'ed (the caller frees it).  None
+     * is no error; discover_note then says why, in a few words. */
+    int (*discover)(hcl_info **infos, size_t *n);
+    const char *(*discover_note)(void);
+    /* Can the job run on the device?  HETERO_OK, or HETERO_E_NODEV with the
+     * reason.  Before any device is opened. */
+    int (*fit)(const hetero_job *job, const hcl_info *info);
+    /* What names the device's throughput model (rates.h), into desc[size];
+     * after build. */
+    void (*model)(const het_worker *w, char *desc, size_t size);
+    /* On the worker's thread: open sets w->dev; build readies the job's
+     * kernel (w->from_cache), sizes the batches and the width
+     * (e->sched.w[w->idx]) and allocates every slot. */
+    int (*open)(het_worker *w);
+    int (*build)(het_worker *w);
+    /* Starts batch b in slot s; its commands may run after the return. */
+    int (*launch)(het_worker *w, int s, const het_batch *b);
+    /* *done: slot s's batch is complete, without blocking. */
+    int (*poll)(het_worker *w, int s, int *done);
+    /* The complete batch of slot s, checked: its partials (n * psize bytes,
+     * valid until the slot's next launch) and the device's seconds on it
+     * (0 when unknown).  A batch that did not finish every grain is an
+     * error. */
+    int (*read)(het_worker *w, int s, const unsigned char **partials, double *device_s);
+    /* Releases everything, w->dev too.  failed: the worker failed, and its
+     * commands still in flight are waited for; otherwise a batch left in
+     * flight (the run is over) must not hold up the thread.  Also after a
+     * failed open or build. */
+    void (*close)(het_worker *w, int failed);
+};
+
+/* The defaults: no devices, every device fits, nothing to open or close,
+ * a model named by the device's name, driver and version. */
+void eng_device_ops_defaults(het_device_ops *ops);
+/* HETERO_OK, or HETERO_E_INTERNAL naming the first entry missing. */
+int eng_device_ops_check(const het_device_ops *ops);
+/* The device worker's loop: batches in flight until there are no more. */
+int eng_device_run(het_worker *w);
+
+/* ---- cl_device.c --------------------------------------------------------------- */
+
+/* The OpenCL back end's table (filled once). */
+const het_device_ops *eng_cl_device_ops(void);
 
 /* ---- stragglers.c ------------------------------------------------------------ */
 

@@ -30,7 +30,8 @@ typedef struct het_run {
     hetero_report *rep;
     double t_start;
     het_selection sel;
-    hcl_info *infos; /* every discovered device (malloc'ed) */
+    const het_device_ops *ops; /* the devices' back end */
+    hcl_info *infos;           /* every discovered device (malloc'ed) */
     het_engine *e;
     int excluded[HET_MAX_CL_DEVICES]; /* per selected device: left out */
     int threads;                      /* the OpenMP team's */
@@ -58,7 +59,7 @@ static int het__plan(het_run *r)
      * parameters, seed and grains. */
     int rc = eng_same_job(r->job);
     if (rc == HETERO_OK)
-        rc = eng_select(r->job, r->opts, r->rep, &r->infos, &r->sel, r->excluded);
+        rc = eng_select(r->job, r->opts, r->ops, r->rep, &r->infos, &r->sel, r->excluded);
     if ((rc = eng_agree(rc, r->msg)))
         return rc;
     r->threads = het__team_threads(r);
@@ -84,7 +85,7 @@ static int het__plan(het_run *r)
 static int het__launch(het_run *r)
 {
     het_engine *e = r->e;
-    int rc = eng_start(e, r->opts, r->infos, &r->sel, r->excluded, r->threads, r->rep);
+    int rc = eng_start(e, r->opts, r->ops, r->infos, &r->sel, r->excluded, r->threads, r->rep);
     rc = eng_agree(rc, r->msg);
     /* every worker that can run takes grains until it declines: the first
      * to decide counts the others, at their kept rates (rates.h) */
@@ -238,7 +239,7 @@ int het_engine_run(hetero_job *job, const het_run_opts *opts, hetero_report *rep
     memset(rep, 0, sizeof *rep);
     atomic_store(&job->abandon, 0);
     het_par_set_peer_timeout(opts->peer_timeout > 0 ? opts->peer_timeout : HET_PEER_TIMEOUT_S);
-    het_run r = {.job = job, .opts = opts, .rep = rep, .t_start = eng_now()};
+    het_run r = {.job = job, .opts = opts, .rep = rep, .t_start = eng_now(), .ops = eng_cl_device_ops()};
 
     int rc = het__plan(&r);
     if (rc == HETERO_OK)

@@ -54,8 +54,7 @@ int eng_fault(het_worker *w)
 {
     if (w->fault_at && ++w->n_launched == w->fault_at)
         return hetero_fail(HETERO_E_OPENCL, "%s on %s (%s): injected by HETERO_FAULT (batch %" PRIu64 ")",
-                           w->is_cl ? "clEnqueueNDRangeKernel" : "cpu_batch", w->st.id, w->st.name,
-                           w->fault_at);
+                           w->ops ? w->ops->launch_call : "cpu_batch", w->st.id, w->st.name, w->fault_at);
     if (!w->fault_at)
         w->n_launched++;
     return HETERO_OK;

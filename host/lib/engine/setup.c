@@ -10,17 +10,14 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-/* Checks every selected OpenCL device against the job's needs: one that
- * cannot run it is left out with a notice, or is bad input when named. */
-static int het__check_devices(const hetero_job *job, const hcl_info *infos, const het_selection *sel,
-                              int *excluded)
+/* Checks every selected device against the job's needs: one that cannot
+ * run it is left out with a notice, or is bad input when named. */
+static int het__check_devices(const hetero_job *job, const het_device_ops *ops, const hcl_info *infos,
+                              const het_selection *sel, int *excluded)
 {
     for (size_t i = 0; i < sel->n_cl; i++) {
         const hcl_info *info = &infos[sel->cl[i]];
-        hetero_cl_caps caps;
-        size_t local;
-        eng_cl_caps(info, &caps);
-        if (eng_cl_fit(job, &caps, &local) == HETERO_OK)
+        if (ops->fit(job, info) == HETERO_OK)
             continue;
         if (sel->named[i])
             return hetero_fail(HETERO_E_NODEV, "--devices: %s (%s) cannot run %s: %s", info->id, info->name,
@@ -32,26 +29,27 @@ static int het__check_devices(const hetero_job *job, const hcl_info *infos, cons
     return HETERO_OK;
 }
 
-int eng_select(const hetero_job *job, const het_run_opts *opts, hetero_report *rep, hcl_info **infos,
-               het_selection *sel, int *excluded)
+int eng_select(const hetero_job *job, const het_run_opts *opts, const het_device_ops *ops, hetero_report *rep,
+               hcl_info **infos, het_selection *sel, int *excluded)
 {
     const char *list = opts->devices ? opts->devices : "all";
     size_t n_infos = 0;
     int rc = het_devices_parse(list, sel);
+    if (rc == HETERO_OK && sel->needs_opencl)
+        rc = eng_device_ops_check(ops);
     if (rc == HETERO_OK && sel->needs_opencl) {
         double t0 = eng_now();
-        rc = hcl_discover(infos, &n_infos);
+        rc = ops->discover(infos, &n_infos);
         rep->discovery_s = eng_now() - t0;
         if (rc == HETERO_OK && n_infos == 0 && !sel->asked_opencl_by_name)
-            eng_notice(job, "%s; the CPU carries the job",
-                       *hcl_discover_note() ? hcl_discover_note() : "no OpenCL platform found");
+            eng_notice(job, "%s; the CPU carries the job", ops->discover_note());
     }
     if (rc == HETERO_OK)
         rc = het_devices_select(list, *infos, n_infos, sel);
     if (rc == HETERO_OK)
         het_devices_split(sel, het_par_local_rank(), het_par_local_size());
     if (rc == HETERO_OK)
-        rc = het__check_devices(job, *infos, sel, excluded);
+        rc = het__check_devices(job, ops, *infos, sel, excluded);
     if (rc == HETERO_OK) {
         size_t usable = 0;
         for (size_t i = 0; i < sel->n_cl; i++)
@@ -150,10 +148,10 @@ int eng_resume(het_engine *e)
     return HETERO_OK;
 }
 
-/* Describes every worker: the selected OpenCL devices first, then the
- * OpenMP team (cpu_workers of them, a test seam), `threads` in all. */
-static void het__describe(het_engine *e, const het_run_opts *opts, const hcl_info *infos,
-                          const het_selection *sel, const int *excluded, int threads)
+/* Describes every worker: the selected devices first, then the OpenMP
+ * team (cpu_workers of them, a test seam), `threads` in all. */
+static void het__describe(het_engine *e, const het_run_opts *opts, const het_device_ops *ops,
+                          const hcl_info *infos, const het_selection *sel, const int *excluded, int threads)
 {
     int cpu_workers = opts->cpu_workers > 1 ? opts->cpu_workers : 1;
     for (size_t i = 0; i < e->nw; i++) {
@@ -162,7 +160,7 @@ static void het__describe(het_engine *e, const het_run_opts *opts, const hcl_inf
         w->idx = i;
         snprintf(w->st.status, sizeof w->st.status, "ok");
         if (i < sel->n_cl)
-            eng_worker_cl(e, i, &infos[sel->cl[i]], sel->named[i], excluded[i], sel->omp);
+            eng_worker_device(e, i, ops, &infos[sel->cl[i]], sel->named[i], excluded[i], sel->omp);
         else
             eng_worker_omp(e, i, (int)(i - sel->n_cl), threads / cpu_workers > 0 ? threads / cpu_workers : 1);
     }
@@ -201,10 +199,10 @@ static int het__set_up(het_engine *e, const het_run_opts *opts, hetero_report *r
 {
     const hetero_job *job = e->job;
     rep->build_cached = 0;
-    int any_cl = 0, all_cached = 1;
+    int any_dev = 0, all_cached = 1;
     for (size_t i = 0; i < e->nw; i++) {
         het_worker *w = &e->w[i];
-        if (!w->is_cl || w->excluded)
+        if (!w->ops || w->excluded)
             continue;
         if (w->err == HETERO_E_NODEV && !w->named) {
             w->excluded = 1;
@@ -221,10 +219,10 @@ static int het__set_up(het_engine *e, const het_run_opts *opts, hetero_report *r
                                job->wl->name, w->msg);
         if (w->err)
             return hetero_fail(w->err, "%s", w->msg);
-        any_cl = 1;
+        any_dev = 1;
         all_cached &= w->from_cache;
     }
-    rep->build_cached = any_cl && all_cached;
+    rep->build_cached = any_dev && all_cached;
     int usable = 0;
     for (size_t i = 0; i < e->nw; i++)
         usable += !e->w[i].excluded;
@@ -234,15 +232,15 @@ static int het__set_up(het_engine *e, const het_run_opts *opts, hetero_report *r
     return HETERO_OK;
 }
 
-int eng_start(het_engine *e, const het_run_opts *opts, const hcl_info *infos, const het_selection *sel,
-              const int *excluded, int threads, hetero_report *rep)
+int eng_start(het_engine *e, const het_run_opts *opts, const het_device_ops *ops, const hcl_info *infos,
+              const het_selection *sel, const int *excluded, int threads, hetero_report *rep)
 {
     char fault_id[32];
     uint64_t fault_n = 0;
     int rc = eng_fault_parse(fault_id, sizeof fault_id, &fault_n);
     if (rc)
         return rc;
-    het__describe(e, opts, infos, sel, excluded, threads);
+    het__describe(e, opts, ops, infos, sel, excluded, threads);
     if ((rc = eng_seams_arm(e, opts, fault_id, fault_n)))
         return rc;
     if ((rc = het_counter_open(&e->counter, e->n_remaining)))

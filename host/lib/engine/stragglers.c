@@ -167,7 +167,7 @@ void eng_demote_foreign(het_engine *e) { het__each_thread(e, het__demote_one); }
 void eng_demote(het_worker *w)
 {
     long tid = atomic_load(&w->tid);
-    if (!w->is_cl || w->demoted || tid <= 0 || !w->started || w->finished)
+    if (!w->ops || w->demoted || tid <= 0 || !w->started || w->finished)
         return;
     w->demoted = 1;
     w->e->foreign_pending = 1;

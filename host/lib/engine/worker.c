@@ -10,24 +10,22 @@
 
 #include "rates.h"
 
-void eng_worker_cl(het_engine *e, size_t i, const hcl_info *info, int named, int excluded, int beside_team)
+void eng_worker_device(het_engine *e, size_t i, const het_device_ops *ops, const hcl_info *info, int named,
+                       int excluded, int beside_team)
 {
     het_worker *w = &e->w[i];
-    w->is_cl = 1;
+    w->ops = ops;
     w->named = named;
     w->info = *info;
     w->excluded = excluded;
     e->sched.w[i].gone = w->excluded;
     e->sched.w[i].on_team_cores = beside_team && (w->info.type & HCL_CPU);
     eng_copy(w->st.id, sizeof w->st.id, w->info.id);
-    snprintf(w->st.kind, sizeof w->st.kind, "opencl");
+    eng_copy(w->st.kind, sizeof w->st.kind, ops->kind);
     eng_copy(w->st.name, sizeof w->st.name, w->info.name);
     if (w->excluded) {
         /* the reason, as the select phase found it */
-        hetero_cl_caps caps;
-        size_t local;
-        eng_cl_caps(&w->info, &caps);
-        eng_cl_fit(e->job, &caps, &local);
+        (void)ops->fit(e->job, &w->info);
         snprintf(w->st.status, sizeof w->st.status, "excluded");
         eng_copy(w->st.error, sizeof w->st.error, hetero_errmsg());
     }
@@ -57,9 +55,8 @@ static void het__rate_prior(het_worker *w)
     het_engine *e = w->e;
     het_sched_worker *sw = &e->sched.w[w->idx];
     char desc[700];
-    if (w->is_cl)
-        snprintf(desc, sizeof desc, "cl|%s|%s|%s|%zu", w->info.name, w->info.driver, w->info.version,
-                 w->local);
+    if (w->ops)
+        w->ops->model(w, desc, sizeof desc);
     else
         snprintf(desc, sizeof desc, "omp|%s|%d", w->st.name, w->threads);
     if (het_rates_key(e->job, desc, sw->width, w->rate_key) != 0)
@@ -89,13 +86,15 @@ void eng_rates_keep(het_engine *e)
     }
 }
 
-/* Sets the worker up (a device: opened, kernel built), says so and waits
+/* Sets the worker up (a device: opened, its kernel built), says so and waits
  * for the go; 1 when it is to run. */
 static int het__ready(het_worker *w)
 {
     het_engine *e = w->e;
-    if (w->is_cl) {
-        int rc = eng_cl_setup(w);
+    if (w->ops) {
+        int rc = w->ops->open(w);
+        if (rc == HETERO_OK)
+            rc = w->ops->build(w);
         if (rc) {
             w->err = rc;
             eng_copy(w->msg, sizeof w->msg, hetero_errmsg());
@@ -123,14 +122,14 @@ void *eng_worker_main(void *arg)
     pthread_mutex_unlock(&e->lock);
     int failed = 0;
     if (het__ready(w)) {
-        int rc = w->is_cl ? eng_cl_run(w) : eng_cpu_run(w);
+        int rc = w->ops ? eng_device_run(w) : eng_cpu_run(w);
         if (rc) {
             eng_failed(w, rc);
             failed = 1;
         }
     }
-    if (w->is_cl)
-        eng_cl_teardown(w, failed);
+    if (w->ops)
+        w->ops->close(w, failed);
     free(w->stage);
     w->stage = NULL;
     pthread_mutex_lock(&e->lock);

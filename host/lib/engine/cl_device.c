@@ -1,9 +1,10 @@
-/* cl_worker.c - the OpenCL device worker (engine_int.h).
+/* cl_device.c - the OpenCL back end (het_device_ops, engine_int.h): the
+ * only file of the engine that knows cl_* types.
  *
- * One host thread per device keeps two batches in flight, fills each
- * batch's check words with zeros before the launch and uses a batch only
- * when the kernel's event is complete and every check word is right
- * (kernels/grain_check.h).  Every command of a batch (the fill, the kernel,
+ * The device worker (device_worker.c) keeps two batches in flight; for
+ * each this back end fills the batch's check words with zeros before the
+ * launch and gives the batch back only when the kernel's event is complete
+ * and every check word is right (kernels/grain_check.h).  Every command of a batch (the fill, the kernel,
  * both non-blocking reads into the batch's host memory) is enqueued with
  * its event, and that memory outlives each of them: a worker that leaves a
  * batch behind (a command failed to enqueue, the device failed, the run is
@@ -20,9 +21,38 @@
 
 #include "grain_check.h"
 
+/* The commands of a batch, in the order they are enqueued. */
+enum { HET_EV_FILL, HET_EV_KERNEL, HET_EV_READ_OUT, HET_EV_READ_CHK, HET_EV_N };
+
+/* One of the in-flight slots.  Every command enqueued for the batch has
+ * its event in ev[] until the slot is done with it: out, chk and host must
+ * outlive each of them (host is the destination of the two non-blocking
+ * reads). */
+typedef struct het_slot {
+    cl_mem out, chk;
+    unsigned char *host;   /* n * psize partials, then n check words */
+    size_t host_cap;       /* bytes */
+    cl_event ev[HET_EV_N]; /* NULL: not enqueued (or already released) */
+    het_batch b;
+} het_slot;
+
+/* A device's state (het_worker.dev). */
+typedef struct het_cl {
+    hcl_device dev;
+    hetero_cl_caps caps;
+    cl_program prog;
+    cl_kernel kern;
+    const char *kname; /* its kernel's entry point */
+    cl_mem bufs[HETERO_MAX_KARGS];
+    size_t n_bufs;
+    size_t local;
+    size_t scratch_bytes; /* per work-group, 0 = none */
+    het_slot slot[HET_SCHED_MAX_FLIGHT];
+} het_cl;
+
 /* ---- the device's caps, and whether the job fits ---------------------------- */
 
-void eng_cl_caps(const hcl_info *info, hetero_cl_caps *c)
+static void het__caps(const hcl_info *info, hetero_cl_caps *c)
 {
     memset(c, 0, sizeof *c);
     c->type = info->type;
@@ -46,7 +76,9 @@ static uint64_t het__scratch_budget(const hetero_cl_caps *caps)
     return b;
 }
 
-int eng_cl_fit(const hetero_job *job, const hetero_cl_caps *caps, size_t *local)
+/* Can the job's kernel run on a device with these caps?  HETERO_OK (with
+ * the work-group size in *local), or HETERO_E_NODEV with the reason. */
+static int het__fit_caps(const hetero_job *job, const hetero_cl_caps *caps, size_t *local)
 {
     const hetero_workload *wl = job->wl;
     if (wl->needs_fp64 && !caps->fp64)
@@ -78,49 +110,66 @@ int eng_cl_fit(const hetero_job *job, const hetero_cl_caps *caps, size_t *local)
     return HETERO_OK;
 }
 
+static int het__fit(const hetero_job *job, const hcl_info *info)
+{
+    hetero_cl_caps caps;
+    size_t local;
+    het__caps(info, &caps);
+    return het__fit_caps(job, &caps, &local);
+}
+
 /* ---- setup ---------------------------------------------------------------------- */
 
-/* Opens the device and builds its kernel; the kernel's own limits narrow
- * the device's caps (its own local memory into *klocal), and the job must
- * still fit. */
-static int het__cl_open(het_worker *w, uint64_t *klocal)
+static int het__open(het_worker *w)
 {
+    het_cl *c = calloc(1, sizeof *c);
+    if (!c)
+        return hetero_fail(HETERO_E_NOMEM, "out of memory opening %s", w->info.id);
+    w->dev = c;
+    return hcl_open(&c->dev, &w->info);
+}
+
+/* Builds the device's kernel; the kernel's own limits narrow the
+ * device's caps (its own local memory into *klocal), and the job must
+ * still fit. */
+static int het__kernel(het_worker *w, uint64_t *klocal)
+{
+    het_cl *c = w->dev;
     const hetero_job *job = w->e->job;
     const hetero_workload *wl = job->wl;
     int rc;
-    if ((rc = hcl_open(&w->dev, &w->info)))
-        return rc;
-    if ((rc = hcl_build(&w->dev, wl->kernel_source, wl->build_options, &w->prog, &w->from_cache)))
+    if ((rc = hcl_build(&c->dev, wl->kernel_source, wl->build_options, &c->prog, &w->from_cache)))
         return rc;
     /* the entry point for this kind of device (hetero_workload.cl_kernel) */
-    eng_cl_caps(&w->info, &w->caps);
-    w->kname = wl->cl_kernel ? wl->cl_kernel(job, &w->caps) : NULL;
-    if (!w->kname)
-        w->kname = wl->kernel_name;
-    if ((rc = hcl_kernel(&w->dev, w->prog, w->kname, &w->kern)))
+    het__caps(&w->info, &c->caps);
+    c->kname = wl->cl_kernel ? wl->cl_kernel(job, &c->caps) : NULL;
+    if (!c->kname)
+        c->kname = wl->kernel_name;
+    if ((rc = hcl_kernel(&c->dev, c->prog, c->kname, &c->kern)))
         return rc;
 
     /* the kernel's own limits narrow the device's */
     size_t kwg = 0;
     *klocal = 0;
-    if ((rc = hcl_kernel_limits(&w->dev, w->kern, &kwg, klocal)))
+    if ((rc = hcl_kernel_limits(&c->dev, c->kern, &kwg, klocal)))
         return rc;
-    eng_cl_caps(&w->info, &w->caps);
-    if (kwg && kwg < w->caps.max_wg)
-        w->caps.max_wg = kwg;
-    w->caps.local_mem = w->caps.local_mem > *klocal ? w->caps.local_mem - *klocal : 0;
-    return eng_cl_fit(job, &w->caps, &w->local);
+    het__caps(&w->info, &c->caps);
+    if (kwg && kwg < c->caps.max_wg)
+        c->caps.max_wg = kwg;
+    c->caps.local_mem = c->caps.local_mem > *klocal ? c->caps.local_mem - *klocal : 0;
+    return het__fit_caps(job, &c->caps, &c->local);
 }
 
 /* The workload's static kernel arguments into args[*na]: their buffers
  * created, their dynamic local memory added up in *dyn_local, the scratch
  * argument's index in *scratch_arg (SIZE_MAX: none; set once the batch
  * size is known). */
-static int het__cl_args(het_worker *w, hcl_arg *args, size_t *na, uint64_t *dyn_local, size_t *scratch_arg)
+static int het__args(het_worker *w, hcl_arg *args, size_t *na, uint64_t *dyn_local, size_t *scratch_arg)
 {
+    het_cl *c = w->dev;
     const hetero_job *job = w->e->job;
     hetero_karg ka[HETERO_MAX_KARGS];
-    *na = job->wl->cl_args(job, &w->caps, ka, HETERO_MAX_KARGS);
+    *na = job->wl->cl_args(job, &c->caps, ka, HETERO_MAX_KARGS);
     *dyn_local = 0;
     *scratch_arg = SIZE_MAX;
     for (size_t i = 0; i < *na; i++) {
@@ -133,7 +182,7 @@ static int het__cl_args(het_worker *w, hcl_arg *args, size_t *na, uint64_t *dyn_
             *dyn_local += ka[i].v.local_bytes;
             break;
         case HETERO_KARG_SCRATCH:
-            w->scratch_bytes = ka[i].v.scratch_bytes ? ka[i].v.scratch_bytes : 1;
+            c->scratch_bytes = ka[i].v.scratch_bytes ? ka[i].v.scratch_bytes : 1;
             *scratch_arg = i;
             args[i] = (hcl_arg){.kind = HCL_ARG_U32, .u.u32 = 0};
             break;
@@ -143,10 +192,10 @@ static int het__cl_args(het_worker *w, hcl_arg *args, size_t *na, uint64_t *dyn_
             size_t bytes = ka[i].v.buf.bytes ? ka[i].v.buf.bytes : 1;
             static const unsigned char zero[8];
             const void *data = ka[i].v.buf.bytes ? ka[i].v.buf.data : zero;
-            int rc = hcl_buffer(&w->dev, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, bytes, data, &m);
+            int rc = hcl_buffer(&c->dev, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, bytes, data, &m);
             if (rc)
                 return rc;
-            w->bufs[w->n_bufs++] = m;
+            c->bufs[c->n_bufs++] = m;
             args[i] = (hcl_arg){.kind = HCL_ARG_MEM, .u.mem = m};
             break;
         }
@@ -161,16 +210,17 @@ static int het__cl_args(het_worker *w, hcl_arg *args, size_t *na, uint64_t *dyn_
 /* The worker's largest batch (device buffers of at most HET_MAX_OUT_BYTES
  * each, the scratch within its budget) and its width, the work-groups
  * resident at once (local memory used: klocal + dyn_local). */
-static void het__cl_size(het_worker *w, uint64_t klocal, uint64_t dyn_local)
+static void het__size(het_worker *w, uint64_t klocal, uint64_t dyn_local)
 {
+    het_cl *c = w->dev;
     het_engine *e = w->e;
     uint64_t cap = HET_MAX_OUT_BYTES;
     if (w->info.max_alloc && w->info.max_alloc < cap)
         cap = w->info.max_alloc;
     het_sched_worker *sw = &e->sched.w[w->idx];
     sw->max_batch = cap / (e->psize > 8 ? e->psize : 8);
-    if (w->scratch_bytes && sw->max_batch > het__scratch_budget(&w->caps) / w->scratch_bytes)
-        sw->max_batch = het__scratch_budget(&w->caps) / w->scratch_bytes;
+    if (c->scratch_bytes && sw->max_batch > het__scratch_budget(&c->caps) / c->scratch_bytes)
+        sw->max_batch = het__scratch_budget(&c->caps) / c->scratch_bytes;
     if (sw->max_batch > e->n_remaining && e->n_remaining)
         sw->max_batch = e->n_remaining;
     if (sw->max_batch > UINT32_MAX)
@@ -180,7 +230,7 @@ static void het__cl_size(het_worker *w, uint64_t klocal, uint64_t dyn_local)
 
     uint64_t per_cu = 1;
     if (w->info.type & (HCL_GPU | HCL_ACCEL)) {
-        per_cu = HET_GPU_ITEMS_PER_CU / w->local;
+        per_cu = HET_GPU_ITEMS_PER_CU / c->local;
         uint64_t used = klocal + dyn_local;
         if (used) {
             uint64_t fit = HET_GPU_LOCAL_PER_CU_FACTOR * w->info.local_mem / used;
@@ -190,7 +240,7 @@ static void het__cl_size(het_worker *w, uint64_t klocal, uint64_t dyn_local)
         if (per_cu < 1)
             per_cu = 1;
     }
-    sw->width = (uint64_t)w->caps.compute_units * per_cu;
+    sw->width = (uint64_t)c->caps.compute_units * per_cu;
     if (sw->width > sw->max_batch)
         sw->width = sw->max_batch;
     w->st.width = sw->width;
@@ -198,49 +248,60 @@ static void het__cl_size(het_worker *w, uint64_t klocal, uint64_t dyn_local)
 
 /* The scratch buffer (if the kernel has one), the static arguments set,
  * and every slot's output and check-word buffers. */
-static int het__cl_buffers(het_worker *w, hcl_arg *args, size_t na, size_t scratch_arg)
+static int het__buffers(het_worker *w, hcl_arg *args, size_t na, size_t scratch_arg)
 {
+    het_cl *c = w->dev;
     het_engine *e = w->e;
     const het_sched_worker *sw = &e->sched.w[w->idx];
     int rc;
-    if (w->scratch_bytes) {
+    if (c->scratch_bytes) {
         /* one scratch buffer serves both slots: the queue is in order, so
          * their kernels never overlap */
         cl_mem m;
-        if ((rc = hcl_buffer(&w->dev, CL_MEM_READ_WRITE, sw->max_batch * w->scratch_bytes, NULL, &m)))
+        if ((rc = hcl_buffer(&c->dev, CL_MEM_READ_WRITE, sw->max_batch * c->scratch_bytes, NULL, &m)))
             return rc;
-        w->bufs[w->n_bufs++] = m;
+        c->bufs[c->n_bufs++] = m;
         args[scratch_arg] = (hcl_arg){.kind = HCL_ARG_MEM, .u.mem = m};
     }
-    if ((rc = hcl_set_args(&w->dev, w->kern, 4, args, na)))
+    if ((rc = hcl_set_args(&c->dev, c->kern, 4, args, na)))
         return rc;
     for (int s = 0; s < HET_SCHED_MAX_FLIGHT; s++) {
-        if ((rc = hcl_buffer(&w->dev, CL_MEM_READ_WRITE, sw->max_batch * e->psize, NULL, &w->slot[s].out)) ||
-            (rc = hcl_buffer(&w->dev, CL_MEM_READ_WRITE, sw->max_batch * sizeof(uint64_t), NULL,
-                             &w->slot[s].chk)))
+        if ((rc = hcl_buffer(&c->dev, CL_MEM_READ_WRITE, sw->max_batch * e->psize, NULL, &c->slot[s].out)) ||
+            (rc = hcl_buffer(&c->dev, CL_MEM_READ_WRITE, sw->max_batch * sizeof(uint64_t), NULL,
+                             &c->slot[s].chk)))
             return rc;
     }
     return HETERO_OK;
 }
 
-int eng_cl_setup(het_worker *w)
+static int het__build(het_worker *w)
 {
     uint64_t klocal, dyn_local;
     hcl_arg args[HETERO_MAX_KARGS];
     size_t na, scratch_arg;
-    int rc = het__cl_open(w, &klocal);
+    int rc = het__kernel(w, &klocal);
     if (rc == HETERO_OK)
-        rc = het__cl_args(w, args, &na, &dyn_local, &scratch_arg);
+        rc = het__args(w, args, &na, &dyn_local, &scratch_arg);
     if (rc)
         return rc;
-    het__cl_size(w, klocal, dyn_local);
-    return het__cl_buffers(w, args, na, scratch_arg);
+    het__size(w, klocal, dyn_local);
+    return het__buffers(w, args, na, scratch_arg);
+}
+
+/* The throughput model's name: the device, its driver, the work-group
+ * size. */
+static void het__model(const het_worker *w, char *desc, size_t size)
+{
+    const het_cl *c = w->dev;
+    snprintf(desc, size, "cl|%s|%s|%s|%zu", w->info.name, w->info.driver, w->info.version, c->local);
 }
 
 /* ---- a batch: launch, wait, check ------------------------------------------------ */
 
-static int het__cl_launch(het_worker *w, het_slot *s, const het_batch *b)
+static int het__launch(het_worker *w, int slot, const het_batch *b)
 {
+    het_cl *c = w->dev;
+    het_slot *s = &c->slot[slot];
     het_engine *e = w->e;
     size_t pbytes = (size_t)b->n * e->psize, need = pbytes + (size_t)b->n * sizeof(uint64_t);
     if (need > s->host_cap) {
@@ -251,11 +312,8 @@ static int het__cl_launch(het_worker *w, het_slot *s, const het_batch *b)
         s->host = p;
         s->host_cap = need;
     }
-    int rc = eng_fault(w);
-    if (rc)
-        return rc;
+    int rc;
     s->b = *b;
-    s->t_enq = eng_now();
     hcl_arg a[4] = {
         {.kind = HCL_ARG_MEM, .u.mem = s->out},
         {.kind = HCL_ARG_U64, .u.u64 = b->g0},
@@ -264,13 +322,13 @@ static int het__cl_launch(het_worker *w, het_slot *s, const het_batch *b)
     };
     /* zeros are never a check word: a grain the kernel did not finish
      * keeps them */
-    if ((rc = hcl_fill(&w->dev, s->chk, 0, (size_t)b->n * sizeof(uint64_t), 0, &s->ev[HET_EV_FILL])) ||
-        (rc = hcl_set_args(&w->dev, w->kern, 0, a, 4)) ||
-        (rc = hcl_launch(&w->dev, w->kern, (size_t)b->n * w->local, w->local, &s->ev[HET_EV_KERNEL])) ||
-        (rc = hcl_read(&w->dev, s->out, 0, pbytes, s->host, 0, &s->ev[HET_EV_READ_OUT])) ||
-        (rc = hcl_read(&w->dev, s->chk, 0, (size_t)b->n * sizeof(uint64_t), s->host + pbytes, 0,
+    if ((rc = hcl_fill(&c->dev, s->chk, 0, (size_t)b->n * sizeof(uint64_t), 0, &s->ev[HET_EV_FILL])) ||
+        (rc = hcl_set_args(&c->dev, c->kern, 0, a, 4)) ||
+        (rc = hcl_launch(&c->dev, c->kern, (size_t)b->n * c->local, c->local, &s->ev[HET_EV_KERNEL])) ||
+        (rc = hcl_read(&c->dev, s->out, 0, pbytes, s->host, 0, &s->ev[HET_EV_READ_OUT])) ||
+        (rc = hcl_read(&c->dev, s->chk, 0, (size_t)b->n * sizeof(uint64_t), s->host + pbytes, 0,
                        &s->ev[HET_EV_READ_CHK])) ||
-        (rc = hcl_flush(&w->dev)))
+        (rc = hcl_flush(&c->dev)))
         return rc;
     return HETERO_OK;
 }
@@ -307,7 +365,7 @@ static void het__hold_drop(void *arg)
  * need not wait for the device.  Where a callback cannot be set, waits for
  * the queue instead.  Returns 1 when the memory was handed over (s->host is
  * then NULL), 0 when every command is known to be finished. */
-static int het__slot_abandon(het_worker *w, het_slot *s)
+static int het__slot_abandon(het_cl *c, het_slot *s)
 {
     int n = 0;
     for (int i = 0; i < HET_EV_N; i++)
@@ -316,7 +374,7 @@ static int het__slot_abandon(het_worker *w, het_slot *s)
         return 0; /* no host memory at stake: OpenCL keeps the buffers */
     het_hold *h = malloc(sizeof *h);
     if (!h) {
-        hcl_finish(&w->dev);
+        hcl_finish(&c->dev);
         return 0;
     }
     h->host = s->host;
@@ -326,11 +384,11 @@ static int het__slot_abandon(het_worker *w, het_slot *s)
     for (int i = 0; i < HET_EV_N; i++) {
         if (!s->ev[i])
             continue;
-        if (hcl_on_complete(&w->dev, s->ev[i], het__hold_drop, h) == HETERO_OK) {
+        if (hcl_on_complete(&c->dev, s->ev[i], het__hold_drop, h) == HETERO_OK) {
             handed = 1;
         } else {
             if (!finished)
-                hcl_finish(&w->dev);
+                hcl_finish(&c->dev);
             finished = 1;
             het__hold_drop(h);
         }
@@ -341,16 +399,17 @@ static int het__slot_abandon(het_worker *w, het_slot *s)
 
 /* Contract 8: every command of slot s's batch (the kernel itself, the read
  * of the partials) completed, and every grain's check word is there. */
-static int het__cl_check(het_worker *w, het_slot *s)
+static int het__check(het_worker *w, het_slot *s)
 {
+    het_cl *c = w->dev;
     for (int i = 0; i < HET_EV_READ_CHK; i++) {
         int cdone = 0;
-        int rc = hcl_poll(&w->dev, s->ev[i], &cdone);
+        int rc = hcl_poll(&c->dev, s->ev[i], &cdone);
         if (rc)
             return rc;
         if (!cdone)
             return hetero_fail(HETERO_E_OPENCL, "kernel %s on %s (%s): %s not complete after its read-back",
-                               w->kname, w->st.id, w->st.name,
+                               c->kname, w->st.id, w->st.name,
                                i == HET_EV_KERNEL ? "the kernel"
                                : i == HET_EV_FILL ? "the fill of its check words"
                                                   : "the read of its partials");
@@ -363,100 +422,33 @@ static int het__cl_check(het_worker *w, het_slot *s)
             return hetero_fail(HETERO_E_OPENCL,
                                "kernel %s on %s (%s) did not finish grain %" PRIu64
                                " (its check word is %016" PRIx64 "); the batch's results are discarded",
-                               w->kname, w->st.id, w->st.name, s->b.g0 + i, word);
+                               c->kname, w->st.id, w->st.name, s->b.g0 + i, word);
     }
     return HETERO_OK;
 }
 
-/* Waits for slot s without blocking in the driver: 1 when done, 0 when the
- * run is winding down (leave the slot in flight), or an error. */
-static int het__cl_wait(het_worker *w, het_slot *s)
+static int het__poll(het_worker *w, int slot, int *done)
 {
-    het_engine *e = w->e;
-    /* Some GPU drivers spin a CPU core inside clWaitForEvents, a core the
-     * OpenMP team needs; so sleep, polling with a backoff (20 us doubling
-     * to 1 ms: under 2% of a 50 ms batch). */
-    struct timespec nap = {0, 20000};
-    for (;;) {
-        int done = 0;
-        int rc = hcl_poll(&w->dev, s->ev[HET_EV_READ_CHK], &done);
-        if (rc)
-            return rc;
-        if (done)
-            break;
-        if (atomic_load(&e->wind_down))
-            return 0;
-        nanosleep(&nap, NULL);
-        if (nap.tv_nsec < 1000000)
-            nap.tv_nsec *= 2;
-    }
-    int rc = het__cl_check(w, s);
+    het_cl *c = w->dev;
+    return hcl_poll(&c->dev, c->slot[slot].ev[HET_EV_READ_CHK], done);
+}
+
+static int het__read(het_worker *w, int slot, const unsigned char **partials, double *device_s)
+{
+    het_cl *c = w->dev;
+    het_slot *s = &c->slot[slot];
+    int rc = het__check(w, s);
     if (rc)
         return rc;
-    double ks = 0;
-    if (hcl_event_seconds(&w->dev, s->ev[HET_EV_KERNEL], &ks) == HETERO_OK) {
-        pthread_mutex_lock(&e->lock);
-        w->st.kernel_s += ks;
-        pthread_mutex_unlock(&e->lock);
-    }
+    /* the kernel's time, where the driver profiles it */
+    if (hcl_event_seconds(&c->dev, s->ev[HET_EV_KERNEL], device_s) != HETERO_OK)
+        *device_s = 0;
     het__slot_release(s);
-    return 1;
-}
-
-/* ---- the loop, and the end ------------------------------------------------------ */
-
-/* Keeps the device fed: launches batches into the free slots after
- * [head, head + *count), so that the next batch is queued before the last
- * one is read back.  *what: why it stopped taking. */
-static int het__cl_feed(het_worker *w, int head, int *count, eng_take *what)
-{
-    *what = ENG_TAKE_BATCH;
-    while (*count < HET_SCHED_MAX_FLIGHT) {
-        het_batch b;
-        int rc = eng_take_next(w->e, w, &b, what);
-        if (rc)
-            return rc;
-        if (*what != ENG_TAKE_BATCH)
-            break;
-        if ((rc = het__cl_launch(w, &w->slot[(head + *count) % HET_SCHED_MAX_FLIGHT], &b)))
-            return rc;
-        (*count)++;
-    }
+    *partials = s->host;
     return HETERO_OK;
 }
 
-int eng_cl_run(het_worker *w)
-{
-    het_engine *e = w->e;
-    int head = 0, count = 0;
-    double t_prev_done = 0;
-    for (;;) {
-        eng_take what;
-        int rc = het__cl_feed(w, head, &count, &what);
-        if (rc)
-            return rc;
-        if (what == ENG_TAKE_OVER)
-            return HETERO_OK; /* anything still in flight is abandoned */
-        if (!count) {
-            if (what == ENG_TAKE_DRAIN)
-                return HETERO_OK; /* stopping, and nothing left in flight */
-            eng_idle(e);
-            continue;
-        }
-        het_slot *s = &w->slot[head];
-        rc = het__cl_wait(w, s);
-        if (rc < 0)
-            return rc;
-        if (rc == 0)
-            return HETERO_OK; /* winding down: abandon what is in flight */
-        double t = eng_now();
-        double start = s->t_enq > t_prev_done ? s->t_enq : t_prev_done;
-        t_prev_done = t;
-        eng_commit(w, &s->b, s->host, t - start);
-        head = (head + 1) % HET_SCHED_MAX_FLIGHT;
-        count--;
-    }
-}
+/* ---- the end, and the table -------------------------------------------------- */
 
 /* A failed worker (its grains are already handed back) first waits for
  * the commands it had enqueued: a batch whose later command failed to
@@ -467,13 +459,16 @@ int eng_cl_run(het_worker *w)
  * event) hands its host memory to their completion callbacks.  Device
  * buffers are released at once (OpenCL deletes a buffer only after the
  * commands that use it have finished). */
-void eng_cl_teardown(het_worker *w, int failed)
+static void het__close(het_worker *w, int failed)
 {
-    int drained = failed && w->dev.queue && hcl_finish(&w->dev) == HETERO_OK;
+    het_cl *c = w->dev;
+    if (!c)
+        return;
+    int drained = failed && c->dev.queue && hcl_finish(&c->dev) == HETERO_OK;
     int abandoned = 0;
     for (int i = 0; i < HET_SCHED_MAX_FLIGHT; i++) {
-        het_slot *s = &w->slot[i];
-        if (!drained && het__slot_abandon(w, s))
+        het_slot *s = &c->slot[i];
+        if (!drained && het__slot_abandon(c, s))
             abandoned = 1;
         het__slot_release(s);
         free(s->host);
@@ -481,14 +476,48 @@ void eng_cl_teardown(het_worker *w, int failed)
         hcl_release_mem(s->out);
         hcl_release_mem(s->chk);
     }
-    for (size_t i = 0; i < w->n_bufs; i++)
-        hcl_release_mem(w->bufs[i]);
-    if (w->kern)
-        hcl_release_kernel(w->kern);
-    if (w->prog)
-        hcl_release_program(w->prog);
+    for (size_t i = 0; i < c->n_bufs; i++)
+        hcl_release_mem(c->bufs[i]);
+    if (c->kern)
+        hcl_release_kernel(c->kern);
+    if (c->prog)
+        hcl_release_program(c->prog);
     if (abandoned)
-        hcl_close_nowait(&w->dev);
+        hcl_close_nowait(&c->dev);
     else
-        hcl_close(&w->dev);
+        hcl_close(&c->dev);
+    free(c);
+    w->dev = NULL;
+}
+
+/* Why discovery found no device: the platforms that gave none, if any. */
+static const char *het__discover_note(void)
+{
+    return *hcl_discover_note() ? hcl_discover_note() : "no OpenCL platform found";
+}
+
+static het_device_ops het__ops;
+
+static void het__ops_init(void)
+{
+    eng_device_ops_defaults(&het__ops);
+    het__ops.kind = "opencl";
+    het__ops.launch_call = "clEnqueueNDRangeKernel";
+    het__ops.discover = hcl_discover;
+    het__ops.discover_note = het__discover_note;
+    het__ops.fit = het__fit;
+    het__ops.model = het__model;
+    het__ops.open = het__open;
+    het__ops.build = het__build;
+    het__ops.launch = het__launch;
+    het__ops.poll = het__poll;
+    het__ops.read = het__read;
+    het__ops.close = het__close;
+}
+
+const het_device_ops *eng_cl_device_ops(void)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, het__ops_init);
+    return &het__ops;
 }

@@ -1,0 +1,178 @@
+/* device_worker.c - a device's worker (engine_int.h): one host thread
+ * that keeps up to HET_SCHED_MAX_FLIGHT batches in flight on its device
+ * through the device's back end (het_device_ops), so that the next batch
+ * is queued before the last one is read back; and the defaults every back
+ * end's table starts from.  Nothing here knows which back end it drives. */
+#include "engine_int.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+/* ---- the defaults ------------------------------------------------------------ */
+
+static int het__no_devices(hcl_info **infos, size_t *n)
+{
+    *infos = NULL;
+    *n = 0;
+    return HETERO_OK;
+}
+
+static const char *het__no_note(void) { return "no device found"; }
+
+static int het__fits(const hetero_job *job, const hcl_info *info)
+{
+    (void)job;
+    (void)info;
+    return HETERO_OK;
+}
+
+static void het__model(const het_worker *w, char *desc, size_t size)
+{
+    snprintf(desc, size, "%s|%s|%s|%s", w->ops->kind, w->info.name, w->info.driver, w->info.version);
+}
+
+static int het__nothing_to_open(het_worker *w)
+{
+    (void)w;
+    return HETERO_OK;
+}
+
+static void het__nothing_to_close(het_worker *w, int failed)
+{
+    (void)w;
+    (void)failed;
+}
+
+void eng_device_ops_defaults(het_device_ops *ops)
+{
+    memset(ops, 0, sizeof *ops);
+    ops->kind = "device";
+    ops->launch_call = "launch";
+    ops->discover = het__no_devices;
+    ops->discover_note = het__no_note;
+    ops->fit = het__fits;
+    ops->model = het__model;
+    ops->open = het__nothing_to_open;
+    ops->close = het__nothing_to_close;
+    /* build, launch, poll and read are every back end's own */
+}
+
+int eng_device_ops_check(const het_device_ops *ops)
+{
+    const char *missing = !ops->kind            ? "kind"
+                          : !ops->launch_call   ? "launch_call"
+                          : !ops->discover      ? "discover"
+                          : !ops->discover_note ? "discover_note"
+                          : !ops->fit           ? "fit"
+                          : !ops->model         ? "model"
+                          : !ops->open          ? "open"
+                          : !ops->build         ? "build"
+                          : !ops->launch        ? "launch"
+                          : !ops->poll          ? "poll"
+                          : !ops->read          ? "read"
+                          : !ops->close         ? "close"
+                                                : NULL;
+    if (missing)
+        return hetero_fail(HETERO_E_INTERNAL, "the device back end %s has no '%s' operation",
+                           ops->kind ? ops->kind : "(unnamed)", missing);
+    return HETERO_OK;
+}
+
+/* ---- the worker ---------------------------------------------------------------- */
+
+/* Keeps the device fed: launches batches into the free slots after
+ * [head, head + *count).  *what: why it stopped taking. */
+static int het__feed(het_worker *w, int head, int *count, eng_take *what)
+{
+    *what = ENG_TAKE_BATCH;
+    while (*count < HET_SCHED_MAX_FLIGHT) {
+        het_batch b;
+        int rc = eng_take_next(w->e, w, &b, what);
+        if (rc)
+            return rc;
+        if (*what != ENG_TAKE_BATCH)
+            break;
+        int s = (head + *count) % HET_SCHED_MAX_FLIGHT;
+        if ((rc = eng_fault(w)))
+            return rc;
+        w->flight[s] = (het_flight){b, eng_now()};
+        if ((rc = w->ops->launch(w, s, &b)))
+            return rc;
+        (*count)++;
+    }
+    return HETERO_OK;
+}
+
+/* Waits for slot s without blocking in the driver: 1 when done, 0 when the
+ * run is winding down (leave the slot in flight), or an error.  Some GPU
+ * drivers spin a CPU core inside clWaitForEvents, a core the OpenMP team
+ * needs; so it sleeps, polling with a backoff (20 us doubling to 1 ms:
+ * under 2% of a 50 ms batch). */
+static int het__wait(het_worker *w, int s)
+{
+    struct timespec nap = {0, 20000};
+    for (;;) {
+        int done = 0;
+        int rc = w->ops->poll(w, s, &done);
+        if (rc)
+            return rc;
+        if (done)
+            return 1;
+        if (atomic_load(&w->e->wind_down))
+            return 0;
+        nanosleep(&nap, NULL);
+        if (nap.tv_nsec < 1000000)
+            nap.tv_nsec *= 2;
+    }
+}
+
+/* Slot s's batch is complete: its partials read, checked and committed;
+ * the batch kept the device busy since it was launched or since the one
+ * before it completed, whichever is later (*t_prev_done). */
+static int het__finish(het_worker *w, int s, double *t_prev_done)
+{
+    het_engine *e = w->e;
+    const unsigned char *partials;
+    double device_s = 0;
+    int rc = w->ops->read(w, s, &partials, &device_s);
+    if (rc)
+        return rc;
+    pthread_mutex_lock(&e->lock);
+    w->st.kernel_s += device_s;
+    pthread_mutex_unlock(&e->lock);
+    double t = eng_now();
+    double start = w->flight[s].t_enq > *t_prev_done ? w->flight[s].t_enq : *t_prev_done;
+    *t_prev_done = t;
+    eng_commit(w, &w->flight[s].b, partials, t - start);
+    return HETERO_OK;
+}
+
+int eng_device_run(het_worker *w)
+{
+    int head = 0, count = 0;
+    double t_prev_done = 0;
+    for (;;) {
+        eng_take what;
+        int rc = het__feed(w, head, &count, &what);
+        if (rc)
+            return rc;
+        if (what == ENG_TAKE_OVER)
+            return HETERO_OK; /* anything still in flight is abandoned */
+        if (!count) {
+            if (what == ENG_TAKE_DRAIN)
+                return HETERO_OK; /* stopping, and nothing left in flight */
+            eng_idle(w->e);
+            continue;
+        }
+        rc = het__wait(w, head);
+        if (rc < 0)
+            return rc;
+        if (rc == 0)
+            return HETERO_OK; /* winding down: abandon what is in flight */
+        if ((rc = het__finish(w, head, &t_prev_done)))
+            return rc;
+        head = (head + 1) % HET_SCHED_MAX_FLIGHT;
+        count--;
+    }
+}
