@@ -200,3 +200,18 @@ void het_sched_pop(het_sched *s, size_t me, uint64_t g0)
             return;
         }
 }
+
+double het_sched_poll_nap(double waited_s, double left_s)
+{
+    double nap = waited_s / 64;
+    if (left_s > 0 && !isinf(left_s)) {
+        nap = left_s / 4 < waited_s / 8 ? left_s / 4 : waited_s / 8;
+    } else if (left_s <= 0 && -left_s / 4 < nap) {
+        nap = -left_s / 4;
+    }
+    if (!(nap >= HET_SCHED_POLL_MIN_S)) /* NaN too */
+        nap = HET_SCHED_POLL_MIN_S;
+    if (nap > HET_SCHED_POLL_MAX_S)
+        nap = HET_SCHED_POLL_MAX_S;
+    return nap;
+}

@@ -117,4 +117,16 @@ void het_sched_pop(het_sched *s, size_t me, uint64_t g0);
  * changing speed. */
 void het_sched_measure(het_sched_worker *w, uint64_t n, double dt);
 
+/* How long a device's thread naps before it polls its batch again
+ * (het__cl_wait), having waited waited_s for a batch expected to finish in
+ * left_s (negative: overdue; INFINITY: the device has no rate yet).  The
+ * batch is seen late by up to the last nap, which costs most where the
+ * device's queue runs dry (its first batch, the end of a job): so with no
+ * expectation, a 64th of the wait (the batch seen within 2% of its time);
+ * before the expected end, a quarter of the way to it (an 8th of the wait
+ * at most, in case it is early); overdue, a quarter of the overrun (a 64th
+ * of the wait at most).  Between HET_SCHED_POLL_MIN_S and
+ * HET_SCHED_POLL_MAX_S. */
+double het_sched_poll_nap(double waited_s, double left_s);
+
 #endif

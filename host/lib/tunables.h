@@ -22,6 +22,12 @@
 /* Batches in flight per worker (an OpenCL device keeps the next one queued
  * while the last is read back). */
 #define HET_SCHED_MAX_FLIGHT 2
+/* A device's thread naps this long at least and at most between two
+ * polls of its batch (het_sched_poll_nap): a wake-up costs its core a few
+ * microseconds, a long nap sees the batch late (1 ms is 13% of a 7.7 ms
+ * job where the device's queue has run dry). */
+#define HET_SCHED_POLL_MIN_S 20e-6
+#define HET_SCHED_POLL_MAX_S 1e-3
 
 /* ---- the engine (host/lib/engine/) ---------------------------------- */
 

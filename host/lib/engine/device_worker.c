@@ -5,6 +5,7 @@
  * end's table starts from.  Nothing here knows which back end it drives. */
 #include "engine_int.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -107,11 +108,18 @@ static int het__feed(het_worker *w, int head, int *count, eng_take *what)
 /* Waits for slot s without blocking in the driver: 1 when done, 0 when the
  * run is winding down (leave the slot in flight), or an error.  Some GPU
  * drivers spin a CPU core inside clWaitForEvents, a core the OpenMP team
- * needs; so it sleeps, polling with a backoff (20 us doubling to 1 ms:
- * under 2% of a 50 ms batch). */
+ * needs; so it sleeps, polling toward the batch's expected end
+ * (het_sched_poll_nap: 20 us to 1 ms, finer as the end nears). */
 static int het__wait(het_worker *w, int s)
 {
-    struct timespec nap = {0, 20000};
+    het_engine *e = w->e;
+    double t0 = eng_now(), t_end = INFINITY;
+    pthread_mutex_lock(&e->lock);
+    const het_sched_worker *sw = &e->sched.w[w->idx];
+    for (int i = 0; i < sw->n_flight; i++)
+        if (sw->flight[i].g0 == w->flight[s].b.g0)
+            t_end = sw->flight[i].t_end;
+    pthread_mutex_unlock(&e->lock);
     for (;;) {
         int done = 0;
         int rc = w->ops->poll(w, s, &done);
@@ -119,11 +127,11 @@ static int het__wait(het_worker *w, int s)
             return rc;
         if (done)
             return 1;
-        if (atomic_load(&w->e->wind_down))
+        if (atomic_load(&e->wind_down))
             return 0;
-        nanosleep(&nap, NULL);
-        if (nap.tv_nsec < 1000000)
-            nap.tv_nsec *= 2;
+        double now = eng_now(), nap = het_sched_poll_nap(now - t0, t_end - now);
+        struct timespec ts = {0, (long)(nap * 1e9)};
+        nanosleep(&ts, NULL);
     }
 }
 
