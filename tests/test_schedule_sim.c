@@ -6,7 +6,7 @@
  *
  * The simulation makes the engine's decisions with the engine's functions
  * (het_sched_decide, _push, _pop, _measure) and nothing else, and its
- * workers wait as the engine's threads do (host/lib/engine.c):
+ * workers wait as the engine's threads do (host/lib/engine/):
  *
  * - An OpenMP team (depth 1) runs one batch at a time in its thread: a
  *   fork and join (latency_s), then whole waves of its width, and asks
@@ -15,7 +15,7 @@
  *   kernel, then the read-back of its results (read_s); a kernel starts
  *   latency_s after its enqueue, or right after the batch before it.  Its
  *   host thread keeps two batches queued, and learns that the first has
- *   finished by polling, napping between polls as het__cl_wait does
+ *   finished by polling, napping between polls as device_worker.c does
  *   (het_sched_poll_nap, plus the kernel's timer slack on every nap); it
  *   commits that batch when it sees it and only then asks for more.
  * - A worker with nothing to do waits on the engine's condition: it asks
@@ -247,7 +247,7 @@ static double sim_ideal(const sim_spec *specs, size_t nw, uint64_t total)
 }
 
 /* When a device's thread that starts waiting at t_wait, polling as
- * het__cl_wait does, sees a batch that completes at t_ready and that the
+ * device_worker.c does, sees a batch that completes at t_ready and that the
  * policy expects to end at t_expect. */
 static double sim_poll_seen(double t_wait, double t_ready, double t_expect, uint64_t *polls)
 {

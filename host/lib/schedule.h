@@ -118,7 +118,7 @@ void het_sched_pop(het_sched *s, size_t me, uint64_t g0);
 void het_sched_measure(het_sched_worker *w, uint64_t n, double dt);
 
 /* How long a device's thread naps before it polls its batch again
- * (het__cl_wait), having waited waited_s for a batch expected to finish in
+ * (engine/device_worker.c), having waited waited_s for a batch expected to finish in
  * left_s (negative: overdue; INFINITY: the device has no rate yet).  The
  * batch is seen late by up to the last nap, which costs most where the
  * device's queue runs dry (its first batch, the end of a job): so with no
