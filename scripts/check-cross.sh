@@ -16,12 +16,12 @@ trap 'rm -rf "$gen"' EXIT
 printf '#define BENCH_GIT "cross"\n#define BENCH_GIT_DIRTY 0\n' >"$gen/bench_buildinfo.h"
 bad=0
 n=0
-for f in host/lib/*.c host/lib/engine/*.c host/workloads/*.c host/app/*.c cl/*.c bench/*.c; do
+for f in host/lib/*.c host/lib/engine/*.c host/workloads/*/*.c host/app/*.c cl/*.c bench/*.c; do
     n=$((n + 1))
     if ! "$cc" -std=gnu11 -fsyntax-only -fopenmp -Wall -Wextra -Werror -D_GNU_SOURCE \
         -DCL_TARGET_OPENCL_VERSION=120 -DHETERO_VERSION='"cross"' -DHETERO_HAVE_CAIRO=1 \
         -DHETERO_HAVE_MPI=0 -DHETERO_TARGET_CLONES=1 -DHETERO_BUILD_TYPE='"cross"' \
-        -Iinclude -Ihost/lib -Ihost/workloads -Ihost/app -Icl -Ikernels -Ibench -I"$gen" \
+        -Iinclude -Ihost/lib -Ihost/workloads -I"$(dirname "$f")" -Ihost/app -Icl -Ikernels -Ibench -I"$gen" \
         -idirafter /usr/include -idirafter /usr/include/cairo "$f"; then
         bad=1
     fi

@@ -1,11 +1,11 @@
 /* test_hmath_device.c - device known answers for the shared double math.
  *
  * The reservoir's bits rest on kernels/hmath.h (hetero_log, hetero_sincos2pi)
- * and kernels/reservoir_common.h (the normals, a path's pair of normals
- * from Philox, one model step) giving the same bits on every device as on
- * the host (contract 1).  This runs them on each OpenCL device with double
- * precision (kernels/hmath_kat.cl) over some 147,000 inputs, the edge
- * cases among them, and compares every result bit with the same functions
+ * and host/workloads/reservoir/reservoir_common.h (the normals, a path's
+ * pair of normals from Philox, one model step) giving the same bits on
+ * every device as on the host (contract 1).  This runs them on each OpenCL
+ * device with double precision (host/workloads/reservoir/hmath_kat.cl)
+ * over some 147,000 inputs, the edge cases among them, and compares every result bit with the same functions
  * compiled here.  The edges: 1.0, every power of two from 2^-1074 to
  * 2^1023, subnormals (outside hetero_log's domain, but the same bits all the
  * same), the largest and smallest normals, the neighbours of 1 and of

@@ -162,7 +162,7 @@ static int run_case(const hcl_info *info, const hetero_job *job, const kcase *kc
         default: fail_msg("unknown argument kind %d", ka[i].kind);
         }
     }
-    /* primes (kernels/primes.cl): the argument after the scratch is
+    /* primes (host/workloads/primes/primes.cl): the argument after the scratch is
      * chunk_bytes, and the scratch holds chunk_bytes of marks */
     if (kc->chunk) {
         assert_true(scratch_arg + 1 < na && ka[scratch_arg + 1].kind == HETERO_KARG_U64);

@@ -2,7 +2,7 @@
  *
  * Grains are runs of samples (an even number each, so grains start on a
  * Philox block); a grain's partial is its hit count (uint64).  The stream
- * layout is in kernels/pi_common.h and docs/random-streams.md.
+ * layout is in pi_common.h and docs/random-streams.md.
  */
 #include "hetero.h"
 #include "builtins.h"
@@ -228,7 +228,7 @@ static int pi_cl_fit(const hetero_job *job, const hetero_cl_caps *caps, size_t *
     return HETERO_OK;
 }
 
-/* Which kernel path suits the device (kernels/pi.cl): 64-bit lanes on CPU
+/* Which kernel path suits the device (pi.cl): 64-bit lanes on CPU
  * devices, whose vector units multiply 32x32->64 bits in one instruction
  * (PoCL runs the 32-bit path some 19 times slower), 32-bit words with mul_hi
  * everywhere else (GPUs, whose 64-bit integer multiplies run at a fraction

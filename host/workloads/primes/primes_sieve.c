@@ -1,5 +1,5 @@
 /* primes_sieve.c - the CPU segmented sieve (see primes_sieve.h for the
- * design, kernels/primes_common.h for the layout). */
+ * design, primes_common.h for the layout). */
 #include "primes_sieve.h"
 
 #include <inttypes.h>

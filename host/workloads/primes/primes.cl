@@ -1,7 +1,7 @@
 /* primes.cl - prime counting: one work-group sieves one grain.
  *
  * out[w] = number of primes in grain g0 + w (the same grains and the same
- * count as the CPU sieve, host/workloads/primes_sieve.c).  The grain is sieved in
+ * count as the CPU sieve, primes_sieve.c).  The grain is sieved in
  * sub-segments of seg_words 32-bit words of __local memory (4 wheel bytes
  * per word, byte t at bits 8t..8t+7; see primes_common.h).
  *
@@ -15,7 +15,7 @@
  * by a per-work-item j is a divergent __constant read on a GPU.
  *
  * Sieving primes come in three sizes (bounds chosen per device by the host,
- * host/workloads/wl_primes.c, from the sub-segment and work-group sizes):
+ * wl_primes.c, from the sub-segment and work-group sizes):
  *   - group primes (47 <= p < p_small, mp[0 .. n_grp)): many multiples per
  *     sub-segment; the whole group works on one prime at a time, work-item
  *     l on the multiples of wheel index j = l % 8 in turns l / 8, l / 8 +

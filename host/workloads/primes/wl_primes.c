@@ -39,7 +39,7 @@ extern const char het_kernel_primes[];
  * the largest N whose Nth prime fits in 64 bits. */
 #define PRIMES_MAX_NTH UINT64_C(425656284035217743)
 
-/* Kernel (kernels/primes.cl): sub-segments of up to 32 KiB of __local
+/* Kernel (primes.cl): sub-segments of up to 32 KiB of __local
  * memory (8192 words), down to 4 KiB in steps of 1024 words; work-groups of
  * 8 to 256 work-items (a power of two: 8 for the lane teams, the final sum
  * halves nothing but needs 2 words per work-item of the segment). */

@@ -1,6 +1,6 @@
 /* primes_sieve.h - the CPU segmented sieve behind the primes workload.
  *
- * Layout: the mod-30 wheel of kernels/primes_common.h (one byte = 30
+ * Layout: the mod-30 wheel of primes_common.h (one byte = 30
  * numbers, 8 bits for the residues coprime to 30).  A stream of numbers
  * is sieved in segments of HET_PRIMES_SEG_BYTES wheel bytes (half of a
  * Zen 4 L2), by one or more lanes, each with its share of the sieving

@@ -6,7 +6,7 @@
  *
  * Two paths compute the same bits (the stream of pi_common.h), each a
  * kernel of its own so that each is compiled (and given registers) for its
- * own code; the host picks one per device (host/workloads/wl_pi.c):
+ * own code; the host picks one per device (wl_pi.c):
  *   pi_lanes64: Philox on 8-lane vectors of 64-bit lanes, each 32x32->64
  *     product one 64-bit lane multiply.  CPU OpenCL compilers (PoCL) turn
  *     this into AVX-512/AVX2 vpmuludq code.

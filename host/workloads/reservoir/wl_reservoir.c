@@ -1,6 +1,6 @@
 /* wl_reservoir.c - the `reservoir` workload: P independent paths of a
  * stochastic reservoir (storage, release, random inflow, spill), T steps
- * each; see kernels/reservoir_common.h for the model and the stream.
+ * each; see reservoir_common.h for the model and the stream.
  *
  * Grains are fixed blocks of paths (grain_paths, a power of two chosen from
  * P and T only).  A grain's partial holds its sums over paths, each added in
@@ -465,7 +465,7 @@ static int het__res_cpu_batch(const hetero_job *job, uint64_t g0, uint64_t n, vo
 
 /* ---- OpenCL ------------------------------------------------------------ */
 
-/* Kernel arguments from index 4 (kernels/reservoir.cl):
+/* Kernel arguments from index 4 (reservoir.cl):
  *   ulong P, ulong T, ulong grain_paths, double K, double mu, double sigma,
  *   double Sbar, double S0, uint key0, uint key1, uint nbins, uint ntrace,
  *   double tscale */

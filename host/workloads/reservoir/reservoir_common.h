@@ -5,8 +5,8 @@
  * of a path, how four Philox words become two normal variates, one step of
  * the model, what a path contributes to its grain's sums, the histogram
  * bins, the trace steps and the byte layout of a grain's partial.  The
- * host's vectorised CPU path (host/workloads/wl_reservoir.c) and the kernel
- * (kernels/reservoir.cl) both call these functions, so they compute the
+ * host's vectorised CPU path (wl_reservoir.c) and the kernel
+ * (reservoir.cl) both call these functions, so they compute the
  * same operations in the same order.  Compile with FP contraction off.
  *
  * The model (one path): S[0] = S0; for t = 0 .. T-1:

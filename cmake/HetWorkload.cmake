@@ -1,0 +1,46 @@
+# The build's two rules for OpenCL C and for the built-in workloads.
+#
+# het_embed_kernel(CL OUT_VAR): kernels are baked into the binary, by
+# hetero_embed_kernel (HeteroKernel.cmake, the rule the installed package
+# gives clients): CL is run through the C preprocessor as OpenCL C, so
+# Random123 and the headers it includes (from kernels/ and its own folder)
+# are inlined, then wrapped into a C array het_kernel_<name>.  OUT_VAR
+# receives the generated C file.
+#
+# het_workload(NAME SOURCES file... [KERNELS file.cl...]): a built-in
+# workload, called from its folder's CMakeLists.txt (host/workloads/NAME/).
+# Its sources become the object library het_wl_NAME, compiled with the
+# library's flags, seeing its own folder; its kernels are embedded into
+# it.  The library (hetero_core, hetero_shared) takes the objects of every
+# workload in the global property HET_WORKLOADS.
+
+function(het_embed_kernel cl out_var)
+  get_filename_component(name ${cl} NAME_WE)
+  get_filename_component(dir ${cl} DIRECTORY)
+  file(GLOB headers CONFIGURE_DEPENDS ${dir}/*.h ${PROJECT_SOURCE_DIR}/kernels/*.h)
+  hetero_embed_kernel(gen ${cl} SYMBOL het_kernel_${name} INCLUDE_DIRS ${PROJECT_SOURCE_DIR}/kernels
+    DEPENDS ${headers})
+  set_property(GLOBAL APPEND PROPERTY HET_KERNEL_NAMES ${name}.cl)
+  set(${out_var} ${gen} PARENT_SCOPE)
+endfunction()
+
+function(het_workload name)
+  cmake_parse_arguments(W "" "" "SOURCES;KERNELS" ${ARGN})
+  if(NOT W_SOURCES OR W_UNPARSED_ARGUMENTS)
+    message(FATAL_ERROR "het_workload(${name} SOURCES file... [KERNELS file.cl...])")
+  endif()
+  set(target het_wl_${name})
+  add_library(${target} OBJECT ${W_SOURCES})
+  foreach(cl ${W_KERNELS})
+    het_embed_kernel(${CMAKE_CURRENT_SOURCE_DIR}/${cl} gen)
+    target_sources(${target} PRIVATE ${gen})
+  endforeach()
+  set_target_properties(${target} PROPERTIES POSITION_INDEPENDENT_CODE ON)
+  het_target_warnings(${target})
+  # The library's include folders and flags (hetero_objs' usage
+  # requirements; its objects stay out), and the workload's own folder,
+  # public so that the unit tests reach its headers.
+  target_link_libraries(${target} PRIVATE hetero_objs)
+  target_include_directories(${target} PUBLIC $<BUILD_INTERFACE:${CMAKE_CURRENT_SOURCE_DIR}>)
+  set_property(GLOBAL APPEND PROPERTY HET_WORKLOADS ${name})
+endfunction()
