@@ -11,8 +11,11 @@
 # workload, called from its folder's CMakeLists.txt (host/workloads/NAME/).
 # Its sources become the object library het_wl_NAME, compiled with the
 # library's flags, seeing its own folder; its kernels are embedded into
-# it.  The library (hetero_core, hetero_shared) takes the objects of every
-# workload in the global property HET_WORKLOADS.
+# it.  This call is the workload's registration: the sources must define
+# `const hetero_workload het_wl_NAME`, and the library (hetero_core,
+# hetero_shared) takes the objects of every workload in the global
+# property HET_WORKLOADS and lists their descriptions, in that order, in
+# the registry's table of built-ins (CMakeLists.txt, host/lib/builtins.h).
 
 function(het_embed_kernel cl out_var)
   get_filename_component(name ${cl} NAME_WE)
@@ -29,6 +32,10 @@ function(het_workload name)
   if(NOT W_SOURCES OR W_UNPARSED_ARGUMENTS)
     message(FATAL_ERROR "het_workload(${name} SOURCES file... [KERNELS file.cl...])")
   endif()
+  # NAME is part of a C name, het_wl_NAME (the registry's table)
+  if(NOT name MATCHES "^[a-z][a-z0-9_]*$")
+    message(FATAL_ERROR "het_workload(${name}): a name of lowercase letters, digits and _")
+  endif()
   set(target het_wl_${name})
   add_library(${target} OBJECT ${W_SOURCES})
   foreach(cl ${W_KERNELS})
@@ -38,9 +45,11 @@ function(het_workload name)
   set_target_properties(${target} PROPERTIES POSITION_INDEPENDENT_CODE ON)
   het_target_warnings(${target})
   # The library's include folders and flags (hetero_objs' usage
-  # requirements; its objects stay out), and the workload's own folder,
-  # public so that the unit tests reach its headers.
+  # requirements; its objects stay out), what the workloads share
+  # (host/workloads/clones.h), and the workload's own folder, public so
+  # that the unit tests reach its headers (wl_NAME.h).
   target_link_libraries(${target} PRIVATE hetero_objs)
+  target_include_directories(${target} PRIVATE ${PROJECT_SOURCE_DIR}/host/workloads)
   target_include_directories(${target} PUBLIC $<BUILD_INTERFACE:${CMAKE_CURRENT_SOURCE_DIR}>)
   set_property(GLOBAL APPEND PROPERTY HET_WORKLOADS ${name})
 endfunction()

@@ -28,7 +28,7 @@
 #include "engine.h"
 #include "report.h"
 #include "pi_common.h"
-#include "builtins.h" /* het_pi_hits: the CPU path of host/workloads/pi/wl_pi.c */
+#include "wl_pi.h" /* het_pi_hits: the CPU path of host/workloads/pi/wl_pi.c */
 
 static const uint64_t SEEDS[] = {0, UINT64_C(0x123456789abcdef0), UINT64_MAX};
 #define N_SEEDS (sizeof SEEDS / sizeof *SEEDS)

@@ -19,7 +19,7 @@
 #include "engine.h"
 #include "primes_common.h"
 #include "primes_sieve.h"
-#include "builtins.h"
+#include "wl_primes.h"
 #include "workload.h"
 
 #define U64_MAX_STR "18446744073709551615"

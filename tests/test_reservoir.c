@@ -14,7 +14,7 @@
 #include <math.h>
 #include <cmocka.h>
 
-#include "builtins.h"
+#include "wl_reservoir.h"
 #include "workload.h"
 #include "reservoir_common.h"
 

@@ -219,10 +219,27 @@ static int set_row(void *params, const hetero_option *o, const char *value)
 
 /* ---- the registry -------------------------------------------------------- */
 
-static const hetero_workload *const het__builtins[] = {HET_BUILTIN_WORKLOADS};
-static const hetero_workload *het__registry[HET_MAX_WORKLOADS] = {HET_BUILTIN_WORKLOADS};
-static size_t het__n_registered = sizeof het__builtins / sizeof *het__builtins;
+/* The built-ins (builtins.h) come first, then the program's own, in the
+ * order it registered them; HET_MAX_WORKLOADS in all. */
+static const hetero_workload *het__registry[HET_MAX_WORKLOADS];
+static size_t het__n_registered;
 static pthread_mutex_t het__registry_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static size_t n_builtins(void)
+{
+    size_t n = 0;
+    while (het_builtin_workloads[n])
+        n++;
+    return n;
+}
+
+/* Entry i of the registry, NULL past its end; under the lock. */
+static const hetero_workload *registry_at(size_t i, size_t nb)
+{
+    if (i < nb)
+        return het_builtin_workloads[i];
+    return i - nb < het__n_registered ? het__registry[i - nb] : NULL;
+}
 
 /* The checks a description must pass: everything the engine relies on. */
 static int check_workload(const hetero_workload *wl)
@@ -306,13 +323,14 @@ int hetero_workload_register(const hetero_workload *wl)
     int rc = check_workload(wl);
     if (rc)
         return rc;
+    const size_t nb = n_builtins();
     pthread_mutex_lock(&het__registry_lock);
-    for (size_t i = 0; i < het__n_registered; i++)
-        if (strcmp(het__registry[i]->name, wl->name) == 0) {
+    for (size_t i = 0; i < nb + het__n_registered; i++)
+        if (strcmp(registry_at(i, nb)->name, wl->name) == 0) {
             pthread_mutex_unlock(&het__registry_lock);
             return hetero_fail(HETERO_E_BADARG, "workload %s: already registered", wl->name);
         }
-    if (het__n_registered == HET_MAX_WORKLOADS) {
+    if (nb + het__n_registered >= HET_MAX_WORKLOADS) {
         pthread_mutex_unlock(&het__registry_lock);
         return hetero_fail(HETERO_E_BADARG, "workload %s: the registry is full (%d)", wl->name,
                            HET_MAX_WORKLOADS);
@@ -324,8 +342,9 @@ int hetero_workload_register(const hetero_workload *wl)
 
 const hetero_workload *hetero_workload_at(size_t i)
 {
+    const size_t nb = n_builtins();
     pthread_mutex_lock(&het__registry_lock);
-    const hetero_workload *wl = i < het__n_registered ? het__registry[i] : NULL;
+    const hetero_workload *wl = registry_at(i, nb);
     pthread_mutex_unlock(&het__registry_lock);
     return wl;
 }

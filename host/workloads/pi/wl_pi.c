@@ -5,7 +5,7 @@
  * layout is in pi_common.h and docs/random-streams.md.
  */
 #include "hetero.h"
-#include "builtins.h"
+#include "wl_pi.h"
 
 #include <inttypes.h>
 #include <math.h>

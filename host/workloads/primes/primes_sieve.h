@@ -122,11 +122,4 @@ unsigned het_primes_tiny(uint64_t lo, uint64_t hi, uint64_t out[3]);
  * into out; returns how many (at most 8 * nbytes). */
 size_t het_primes_decode(uint64_t first, const uint8_t *bits, size_t nbytes, uint64_t *out);
 
-/* Job layout, defined in wl_primes.c (exposed for the tests). */
-/* An upper bound U with p_n < U, the same bits on every machine. */
-uint64_t het_primes_nth_bound(uint64_t n);
-/* Wheel bytes per grain for a job of nbytes wheel bytes whose sieving
- * primes go up to sqrt_hi. */
-uint64_t het_primes_grain_bytes(uint64_t nbytes, uint64_t sqrt_hi);
-
 #endif

@@ -19,7 +19,7 @@
  * tables; the CPU sieve and the kernel both read them.
  */
 #include "hetero.h"
-#include "builtins.h"
+#include "wl_primes.h"
 
 #include <errno.h>
 #include <inttypes.h>

@@ -16,7 +16,7 @@
  * per-path totals are combined in path order exactly as the kernel does.
  */
 #include "hetero.h"
-#include "builtins.h"
+#include "wl_reservoir.h"
 
 #include <errno.h>
 #include <inttypes.h>
