@@ -1,7 +1,7 @@
 /* primes.cl - prime counting: one work-group sieves one grain.
  *
  * out[w] = number of primes in grain g0 + w (the same grains and the same
- * count as the CPU sieve, primes_sieve.c).  The grain is sieved in
+ * count as the CPU sieve, primes_sieve.h).  The grain is sieved in
  * sub-segments of seg_words 32-bit words of __local memory (4 wheel bytes
  * per word, byte t at bits 8t..8t+7; see primes_common.h).
  *

@@ -1,4 +1,6 @@
-/* primes_sieve.h - the CPU segmented sieve behind the primes workload.
+/* primes_sieve.h - the CPU segmented sieve behind the primes workload: its
+ * face (what wl_primes.c and the tests call) and its design.  Its files,
+ * one per job after primesieve's split, are mapped in sieve_internal.h.
  *
  * Layout: the mod-30 wheel of primes_common.h (one byte = 30
  * numbers, 8 bits for the residues coprime to 30).  A stream of numbers
@@ -8,22 +10,26 @@
  * bitmap of the large ones) and its own copy of the segment; the copies
  * are ANDed.  In a lane, each segment
  *   1. is filled, in 32 KiB L1 blocks, by AND-ing the CPU's 15 pre-sieve
- *      tables (primes 7..163) (lane 0; the others start from ones);
+ *      tables (primes 7..163) (lane 0; the others start from ones)
+ *      (presieve.c);
  *   2. small primes (below 6144) cross out their multiples in the same L1
  *      block, 8 per turn of the wheel, the bit masks fixed per residue
- *      class (the primes are kept grouped by class);
- *   3. medium primes below 2^15 do the same over the whole segment; those
- *      up to 2^20 step from multiple to multiple, in lists by the wheel
- *      index they stopped at (a predicted jump into the unrolled wheel);
+ *      class (the primes are kept grouped by class) (erat_small.c);
+ *   3. medium primes below 2^15 do the same over the whole segment
+ *      (erat_small.c); those up to 2^20 step from multiple to multiple, in
+ *      lists by the wheel index they stopped at (a predicted jump into the
+ *      unrolled wheel) (erat_medium.c);
  *   4. larger primes hit a segment at most a few times; they live in a
- *      bucket sieve: each sits, as one 8-byte entry, in the list of the
- *      segment where its next multiple falls, in a ring of lists that
- *      spans the largest prime's stride, steps a mod-210 wheel one multiple
- *      per visit and is moved on.  A prime enters the ring when its first
+ *      bucket sieve (erat_big.c, its wheel in wheel.c): each sits, as one
+ *      8-byte entry, in the list of the segment where its next multiple
+ *      falls, in a ring of lists that spans the largest prime's stride,
+ *      steps a mod-210 wheel one multiple per visit and is moved on.  A prime enters the ring when its first
  *      multiple (p^2, or the first one past the stream's start) comes
  *      within reach; those with p^2 below the start enter at once, in
  *      branch-free batches (first multiples on the vector units).
- * The counting is a popcount of the finished segment.
+ * The counting is a popcount of the finished segment.  The sieving
+ * primes themselves come from a base (base.c), and a team (team.c) runs
+ * lanes side by side.
  *
  * Cost and memory: per stream, finding the first multiple of every
  * sieving prime (~5 ns each near 2^64, where there are 203 million) and 8
