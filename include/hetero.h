@@ -269,6 +269,48 @@ enum hetero_format { HETERO_FORMAT_TEXT, HETERO_FORMAT_JSON, HETERO_FORMAT_CSV }
 int hetero_job_write_report(const hetero_job *job, int format, FILE *out);
 int hetero_job_render_report(const hetero_job *job, int format, char **text);
 
+/* Conformance: does each device compute what the CPU computes?  A
+ * device's kernel that is wrong for some grain still runs to the end with
+ * exit 0; only its digest differs, and nothing says why.  This check
+ * plans the job (as hetero_job_run would: check, then plan), picks a few
+ * grains (the first ones and the last, which is often short: max_grains
+ * in all, HETERO_CONFORM_GRAINS when 0), computes them with the
+ * workload's cpu_batch (one thread) as the reference, then on each
+ * OpenCL device of the job's --devices selection through the engine's
+ * own device path (the kernel built as a run builds it, every grain's
+ * check word checked), and compares each grain's partial bit for bit.
+ *
+ * *rows gets one row per device of the selection on this process (under
+ * MPI, this rank's share of the node's devices; nothing collective), in
+ * selection order; --devices omp gives none.  HETERO_OK when the check
+ * ran, whatever the rows say; an error (bad input, --devices naming no
+ * such device, the reference's own failure, memory) when it could not.
+ * The caller frees *rows with hetero_free.  The job is left as it was
+ * (its plan undone), so it may be run afterwards; a job that ran already
+ * is refused. */
+enum hetero_conform_status {
+    HETERO_CONFORM_AGREES = 0, /* every grain compared is bit-identical */
+    HETERO_CONFORM_DIFFERS,    /* grain `grain` differs first, at `byte` */
+    HETERO_CONFORM_EXCLUDED,   /* cannot run the workload: see error */
+    HETERO_CONFORM_FAILED      /* opening, building or running failed: see error */
+};
+#define HETERO_CONFORM_GRAINS 4
+typedef struct hetero_conformance {
+    char id[24];    /* "cl:P:D" */
+    char name[256]; /* the device's name */
+    int status;     /* enum hetero_conform_status */
+    char error[256];
+    uint64_t grains;            /* AGREES, DIFFERS: grains compared */
+    uint64_t grain;             /* DIFFERS: the first grain that differs */
+    size_t byte;                /* DIFFERS: its first byte that differs, within its partial */
+    unsigned char device_value; /* DIFFERS: that byte as the device computed it */
+    unsigned char cpu_value;    /* DIFFERS: and as cpu_batch computed it */
+} hetero_conformance;
+
+int hetero_job_conform(hetero_job *job, uint64_t max_grains, hetero_conformance **rows, size_t *n_rows);
+/* "agrees", "differs", "cannot run", "failed" */
+const char *hetero_conform_status_name(int status);
+
 /* ---- part 2: describing a workload ---------------------------------- */
 
 /* A job is cut into grains, fixed by its parameters alone; a grain's

@@ -24,6 +24,11 @@ if(HET_OCLGRIND_ICD_LIB)
   # path for CPUs meets an Oclgrind bug (-(v < w) on 8-lane 64-bit vectors
   # gives 255, not 1) and is tested on PoCL instead
   het_e2e(oclgrind_pi oclgrind.sh ${HET_OCLGRIND_ICD_DIR} pi --samples 200001 --seed 0x5eed)
+  # hetero_job_conform (tests/test_conform.c) with Oclgrind as the only
+  # platform: a kernel wrong for one grain is named, pi agrees
+  add_test(NAME unit.test_conform_oclgrind COMMAND test_conform)
+  set_tests_properties(unit.test_conform_oclgrind PROPERTIES
+    ENVIRONMENT "OCL_ICD_VENDORS=${HET_OCLGRIND_ICD_DIR};OMP_NUM_THREADS=${HET_TEST_THREADS};${HET_TEST_ENV}")
 else()
   message(STATUS "Oclgrind kernel tests: off (liboclgrind-rt-icd.so not found; scripts/install-deps.sh installs oclgrind)")
 endif()
