@@ -685,12 +685,54 @@ static int bench_agree(int rc)
     return rc ? hetero_fail(rc, "%s", msg) : HETERO_OK;
 }
 
-/* The self-check: the same job on every set; every result field bit for
- * bit and the digest must agree with the first set's. */
+/* Conformance (hetero_job_conform): a few grains of the check job on the
+ * OpenCL device of set s, compared with the CPU path's bit for bit.  A
+ * device that computes another partial fails the self-check naming the
+ * grain and byte, before any row is timed; one that cannot run the
+ * workload is no failure here (its rows say so). */
+static int bench_conform(const bench *b, const hetero_workload *wl, const bench_set *s)
+{
+    hetero_job job;
+    int rc = het_job_init(&job, wl);
+    if (rc)
+        return rc;
+    job.seed = b->opt.seed;
+    wl->bench_params(job.params, (double)b->opt.check_items);
+    job.run.devices = s->devices;
+    hetero_conformance *rows = NULL;
+    size_t n = 0;
+    rc = hetero_job_conform(&job, 0, &rows, &n);
+    for (size_t i = 0; i < n && rc == HETERO_OK; i++) {
+        const hetero_conformance *r = &rows[i];
+        if (r->status == HETERO_CONFORM_DIFFERS)
+            rc = hetero_fail(
+                HETERO_E_RUNTIME,
+                "self-check failed: %s on %s (%s): grain %llu differs from the CPU's at byte %zu "
+                "of its partial (%02x on the device, %02x on the CPU)",
+                wl->name, r->id, r->name, (unsigned long long)r->grain, r->byte, r->device_value,
+                r->cpu_value);
+    }
+    hetero_free(rows);
+    het_job_free(&job);
+    return rc;
+}
+
+/* The self-check: first each OpenCL device's conformance, then the same
+ * job on every set; every result field bit for bit and the digest must
+ * agree with the first set's. */
 static int bench_check_workload(bench *b, const hetero_workload *wl, bench_check *c)
 {
     c->wl = wl;
     int rc = HETERO_OK;
+    for (size_t i = 0; i < b->n_sets && rc == HETERO_OK; i++) {
+        const bench_set *s = &b->sets[i];
+        if (s->kind != BENCH_SET_CL)
+            continue;
+        char label[128];
+        bench_progress_label(s, label, sizeof label);
+        bench_progress("%s on %s: conformance", wl->name, label);
+        rc = bench_agree(bench_conform(b, wl, s));
+    }
     for (size_t i = 0; i < b->n_sets && rc == HETERO_OK; i++) {
         const bench_set *s = &b->sets[i];
         char label[128];
