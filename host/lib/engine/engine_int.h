@@ -13,6 +13,8 @@
  *   device_worker.c  a device's worker, through its back end's operations
  *                  (het_device_ops), and the operations' defaults
  *   cl_device.c    the OpenCL back end: the only file here that knows cl_*
+ *   conform.c      hetero_job_conform: a few grains on the CPU and on each
+ *                  device, through the back end's operations, compared
  *   stragglers.c   the process's own threads, demotion, threads left behind
  *   checkpoint.c   the journal (rank 0) and the shipping of grains to it
  *   gather.c       partials to rank 0, the report's rows, digest, fingerprint
