@@ -72,13 +72,25 @@ static const bench_row *pl_row(const bench *b, const hetero_workload *wl, size_t
 
 static void pl_hex(uint32_t rgb, char *buf, size_t size) { snprintf(buf, size, "#%06x", rgb & 0xffffffu); }
 
-static het_draw *pl_draw(const bench *b)
+/* The chart's layout: the bars run from X0 to X1; panel g starts at
+ * top0 + g * (panel_h + PL_PANEL_GAP). */
+typedef struct pl_chart {
+    const bench *b;
+    het_draw *d;
+    double X0, X1, top0, panel_h, H;
+} pl_chart;
+
+/* One panel's value axis: 0 at X0, `axis` at X1. */
+static double pl_px(const pl_chart *c, double axis, double v) { return c->X0 + (c->X1 - c->X0) * v / axis; }
+
+/* The left edge of the bars: the label column fits the longest set label.
+ * < 0 when out of memory. */
+static double pl_bars_left(const bench *b)
 {
-    /* the label column fits the longest set label */
     double maxw = 0;
     het_draw *probe = het_draw_new(10, 10);
     if (!probe)
-        return NULL;
+        return -1;
     for (size_t s = 0; s < b->n_sets; s++) {
         double w = het_draw_text_width(probe, b->sets[s].label, &pl_label);
         maxw = w > maxw ? w : maxw;
@@ -89,29 +101,35 @@ static het_draw *pl_draw(const bench *b)
         X0 = 170;
     if (X0 > PL_W - PL_RIGHT - 360)
         X0 = PL_W - PL_RIGHT - 360; /* a very long label runs off to the left, cut */
-    const double X1 = PL_W - PL_RIGHT;
-    const double top0 = 110;
-    const double panel_h = PL_PANEL_HEAD + (double)b->n_sets * PL_ROW + PL_PANEL_FOOT;
-    const double H = top0 + (double)b->n_checks * (panel_h + PL_PANEL_GAP) + 30;
+    return X0;
+}
 
-    het_draw *d = het_draw_new(PL_W, H);
-    if (!d)
-        return NULL;
-    char buf[1024], title[256];
-    snprintf(title, sizeof title, "hetero-bench: items per second of each device set");
-    het_draw_text(d, 20, 30, title, &pl_title);
+/* The title and the two lines under it: the machine, the build and the
+ * settings. */
+static void pl_draw_head(const pl_chart *c, const char *title)
+{
+    const bench *b = c->b;
+    char buf[1024];
+    het_draw_text(c->d, 20, 30, title, &pl_title);
     snprintf(buf, sizeof buf, "%s, %ld cores, %d OpenMP thread%s, %d rank%s; host %s, started %s", b->m.cpu,
              b->m.cores, b->m.omp_threads, b->m.omp_threads == 1 ? "" : "s", b->m.ranks,
              b->m.ranks == 1 ? "" : "s", b->run.host, b->run.started);
-    het_draw_text(d, 20, 50, buf, &pl_sub);
+    het_draw_text(c->d, 20, 50, buf, &pl_sub);
     snprintf(buf, sizeof buf,
              "hetero %s (git %.12s%s), %s, %s; each bar: the median of %d repeat%s of about %g s "
              "of compute",
              HETERO_VERSION, b->run.git, b->run.git_dirty > 0 ? "+changes" : "", b->run.compiler,
              b->run.build_type, b->opt.repeats, b->opt.repeats == 1 ? "" : "s", b->opt.seconds);
-    het_draw_text(d, 20, 67, buf, &pl_sub);
+    het_draw_text(c->d, 20, 67, buf, &pl_sub);
+}
 
-    /* the marks, explained */
+/* The marks, explained: the whisker (with repeats), the hatching (when a
+ * set shares cores) and the noisy frame. */
+static void pl_draw_key(const pl_chart *c)
+{
+    const bench *b = c->b;
+    het_draw *d = c->d;
+    char buf[1024];
     double lx = 20, ly = 90;
     if (b->opt.repeats > 1) {
         het_draw_line(d, lx, ly - 4, lx + 30, ly - 4, C_TEXT, 1.3, HET_DASH_SOLID);
@@ -133,6 +151,181 @@ static het_draw *pl_draw(const bench *b)
     het_draw_frame(d, lx, ly - 10, 26, 12, C_NOISY, 1.5);
     snprintf(buf, sizeof buf, "noisy: spread > %g%% or that far below calibration, twice", BENCH_NOISY_PCT);
     het_draw_text(d, lx + 32, ly, buf, &pl_note);
+}
+
+/* The largest items/s of a workload's rows, whiskers included. */
+static double pl_vmax(const bench *b, const hetero_workload *wl)
+{
+    double vmax = 0;
+    for (size_t s = 0; s < b->n_sets; s++) {
+        const bench_row *r = pl_row(b, wl, s);
+        if (!r)
+            continue;
+        if (r->items_per_s > vmax)
+            vmax = r->items_per_s;
+        if (isfinite(r->items_per_s_max) && r->items_per_s_max > vmax)
+            vmax = r->items_per_s_max;
+    }
+    return vmax;
+}
+
+/* A panel's background, value axis and unit, and its JSON; returns the
+ * axis's top. */
+static double pl_draw_axis(const pl_chart *c, const hetero_workload *wl, double rows_top, double rows_bottom,
+                           cJSON *jpanels)
+{
+    char buf[1024];
+    double step, axis;
+    het_draw_nice_axis(pl_vmax(c->b, wl), 5, &step, &axis);
+    het_draw_rect(c->d, c->X0, rows_top, c->X1 - c->X0, rows_bottom - rows_top, 0xf7f7f7, 1);
+    for (double v = 0; v <= axis * (1 + 1e-9); v += step) {
+        char t[32];
+        het_format_si(v, t, sizeof t);
+        het_draw_line(c->d, pl_px(c, axis, v), rows_top, pl_px(c, axis, v), rows_bottom + 4, 0xd8d8d8, 1,
+                      HET_DASH_SOLID);
+        het_draw_text(c->d, pl_px(c, axis, v), rows_bottom + 17, t, &pl_tick);
+    }
+    snprintf(buf, sizeof buf, "%s/s", wl->item_name);
+    het_text_style unit = pl_tick;
+    unit.anchor = HET_ANCHOR_LEFT;
+    het_draw_text(c->d, c->X1 + 26, rows_bottom + 17, buf, &unit);
+    cJSON *jp = cJSON_CreateObject();
+    cJSON_AddStringToObject(jp, "workload", wl->name);
+    cJSON_AddStringToObject(jp, "unit", buf);
+    cJSON_AddNumberToObject(jp, "x0", c->X0);
+    cJSON_AddNumberToObject(jp, "x1", c->X1);
+    cJSON_AddItemToObject(jp, "axis_max", het_json_f64(axis, 17));
+    cJSON_AddItemToArray(jpanels, jp);
+    return axis;
+}
+
+/* A drawn bar as JSON: where it is, its whisker (wk: its two ends, or
+ * NULL) and its value label. */
+static cJSON *pl_bar_json(const pl_chart *c, const hetero_workload *wl, const bench_set *set,
+                          const bench_row *r, uint32_t fill, double yb, double w, const double *wk,
+                          const char *v)
+{
+    char hex[16];
+    pl_hex(fill, hex, sizeof hex);
+    cJSON *jb = cJSON_CreateObject();
+    cJSON_AddStringToObject(jb, "workload", wl->name);
+    cJSON_AddStringToObject(jb, "set", set->name);
+    cJSON_AddStringToObject(jb, "label", set->label);
+    cJSON_AddItemToObject(jb, "items_per_s", het_json_f64(r->items_per_s, 17));
+    cJSON_AddItemToObject(jb, "items_per_s_min", het_json_f64(r->items_per_s_min, 17));
+    cJSON_AddItemToObject(jb, "items_per_s_max", het_json_f64(r->items_per_s_max, 17));
+    cJSON_AddItemToObject(jb, "spread_pct", het_json_f64(r->spread_pct, 6));
+    cJSON_AddBoolToObject(jb, "noisy", r->noisy);
+    if (r->noise)
+        cJSON_AddStringToObject(jb, "noise", r->noise);
+    else
+        cJSON_AddNullToObject(jb, "noise");
+    cJSON_AddBoolToObject(jb, "shares_cores", set->shares_cores);
+    cJSON_AddStringToObject(jb, "fill", hex);
+    cJSON_AddNumberToObject(jb, "x", c->X0);
+    cJSON_AddNumberToObject(jb, "y", yb);
+    cJSON_AddNumberToObject(jb, "w", w);
+    cJSON_AddNumberToObject(jb, "h", PL_BAR);
+    if (wk) {
+        cJSON *a = cJSON_AddArrayToObject(jb, "whisker");
+        cJSON_AddItemToArray(a, cJSON_CreateNumber(wk[0]));
+        cJSON_AddItemToArray(a, cJSON_CreateNumber(wk[1]));
+    } else {
+        cJSON_AddNullToObject(jb, "whisker");
+    }
+    cJSON_AddStringToObject(jb, "value_label", v);
+    return jb;
+}
+
+/* The value and the spread (or why the row is noisy) beside a bar that
+ * ends at xend. */
+static void pl_draw_value(const pl_chart *c, const bench_row *r, double xend, double yc, char *v,
+                          size_t vsize)
+{
+    char buf[1024];
+    het_format_si(r->items_per_s, v, vsize);
+    double tx = xend + 7;
+    het_draw_text(c->d, tx, yc + 4, v, &pl_value);
+    tx += het_draw_text_width(c->d, v, &pl_value) + 6;
+    if (r->noisy) {
+        if (r->noise && strcmp(r->noise, "spread") == 0)
+            snprintf(buf, sizeof buf, "noisy: spread %.0f%%", r->spread_pct);
+        else
+            snprintf(buf, sizeof buf, "noisy: %.0f%% below calibration",
+                     100 * (1 - r->items_per_s / r->calib_rate));
+        het_draw_text(c->d, tx, yc + 4, buf, &pl_noisy);
+    } else if (isfinite(r->spread_pct)) {
+        snprintf(buf, sizeof buf, "spread %.1f%%", r->spread_pct);
+        het_draw_text(c->d, tx, yc + 4, buf, &pl_spread);
+    }
+}
+
+/* Set s's row of a panel whose rows start at rows_top: its label, then its
+ * bar, whisker and value, or "-" when it has no rate. */
+static void pl_draw_bar(const pl_chart *c, const hetero_workload *wl, size_t s, double rows_top, double axis,
+                        cJSON *jbars)
+{
+    const bench_row *r = pl_row(c->b, wl, s);
+    const bench_set *set = &c->b->sets[s];
+    const double X0 = c->X0;
+    double y = rows_top + (double)s * PL_ROW, yc = y + PL_ROW / 2, yb = yc - PL_BAR / 2;
+    het_draw_text(c->d, X0 - 10, yc + 4, set->label, &pl_label);
+    if (!r || !(r->items_per_s > 0)) {
+        het_draw_text(c->d, X0 + 6, yc + 4, "-", &pl_spread);
+        return;
+    }
+    uint32_t fill = pl_colour(c->b, s);
+    double w = pl_px(c, axis, r->items_per_s) - X0;
+    het_draw_rect(c->d, X0, yb, w, PL_BAR, fill, 1);
+    if (set->shares_cores)
+        het_draw_hatch(c->d, X0, yb, w, PL_BAR, 0xffffff, 0.75, 5);
+    if (r->noisy)
+        het_draw_frame(c->d, X0 - 1, yb - 1, w + 2, PL_BAR + 2, C_NOISY, 1.5);
+    double xend = X0 + w, wk[2];
+    int whisker = r->repeats > 1 && isfinite(r->items_per_s_min) && isfinite(r->items_per_s_max);
+    if (whisker) {
+        double xl = pl_px(c, axis, r->items_per_s_min), xh = pl_px(c, axis, r->items_per_s_max);
+        het_draw_line(c->d, xl, yc, xh, yc, C_TEXT, 1.3, HET_DASH_SOLID);
+        het_draw_line(c->d, xl, yc - 4.5, xl, yc + 4.5, C_TEXT, 1.3, HET_DASH_SOLID);
+        het_draw_line(c->d, xh, yc - 4.5, xh, yc + 4.5, C_TEXT, 1.3, HET_DASH_SOLID);
+        xend = xh > xend ? xh : xend;
+        wk[0] = xl;
+        wk[1] = xh;
+    }
+    char v[32];
+    pl_draw_value(c, r, xend, yc, v, sizeof v);
+    cJSON_AddItemToArray(jbars, pl_bar_json(c, wl, set, r, fill, yb, w, whisker ? wk : NULL, v));
+}
+
+/* Panel g: one workload's rows on its own axis. */
+static void pl_draw_panel(const pl_chart *c, size_t g, cJSON *jpanels, cJSON *jbars)
+{
+    const bench *b = c->b;
+    const hetero_workload *wl = b->checks[g].wl;
+    char buf[1024];
+    double top = c->top0 + (double)g * (c->panel_h + PL_PANEL_GAP);
+    double rows_top = top + PL_PANEL_HEAD, rows_bottom = rows_top + (double)b->n_sets * PL_ROW;
+    snprintf(buf, sizeof buf, "%s: %s per second", wl->name, wl->item_name);
+    het_draw_text(c->d, 20, top + 17, buf, &pl_panel);
+    double axis = pl_draw_axis(c, wl, rows_top, rows_bottom, jpanels);
+    for (size_t s = 0; s < b->n_sets; s++)
+        pl_draw_bar(c, wl, s, rows_top, axis, jbars);
+    het_draw_line(c->d, c->X0, rows_top, c->X0, rows_bottom, 0x555555, 1, HET_DASH_SOLID);
+}
+
+static het_draw *pl_draw(const bench *b)
+{
+    pl_chart c = {.b = b, .X0 = pl_bars_left(b), .X1 = PL_W - PL_RIGHT, .top0 = 110};
+    if (c.X0 < 0)
+        return NULL;
+    c.panel_h = PL_PANEL_HEAD + (double)b->n_sets * PL_ROW + PL_PANEL_FOOT;
+    c.H = c.top0 + (double)b->n_checks * (c.panel_h + PL_PANEL_GAP) + 30;
+    c.d = het_draw_new(PL_W, c.H);
+    if (!c.d)
+        return NULL;
+    const char *title = "hetero-bench: items per second of each device set";
+    pl_draw_head(&c, title);
+    pl_draw_key(&c);
 
     cJSON *meta = cJSON_CreateObject();
     cJSON_AddStringToObject(meta, "schema", BENCH_CHART_SCHEMA);
@@ -140,133 +333,19 @@ static het_draw *pl_draw(const bench *b)
     cJSON_AddStringToObject(meta, "chart", "hetero-bench");
     cJSON_AddStringToObject(meta, "title", title);
     cJSON_AddNumberToObject(meta, "width", PL_W);
-    cJSON_AddNumberToObject(meta, "height", H);
+    cJSON_AddNumberToObject(meta, "height", c.H);
     cJSON_AddNumberToObject(meta, "noisy_pct", BENCH_NOISY_PCT);
     cJSON *jpanels = cJSON_AddArrayToObject(meta, "panels");
     cJSON *jbars = cJSON_AddArrayToObject(meta, "bars");
-
-    for (size_t g = 0; g < b->n_checks; g++) {
-        const hetero_workload *wl = b->checks[g].wl;
-        double top = top0 + (double)g * (panel_h + PL_PANEL_GAP);
-        double rows_top = top + PL_PANEL_HEAD, rows_bottom = rows_top + (double)b->n_sets * PL_ROW;
-        snprintf(buf, sizeof buf, "%s: %s per second", wl->name, wl->item_name);
-        het_draw_text(d, 20, top + 17, buf, &pl_panel);
-
-        double vmax = 0;
-        for (size_t s = 0; s < b->n_sets; s++) {
-            const bench_row *r = pl_row(b, wl, s);
-            if (!r)
-                continue;
-            if (r->items_per_s > vmax)
-                vmax = r->items_per_s;
-            if (isfinite(r->items_per_s_max) && r->items_per_s_max > vmax)
-                vmax = r->items_per_s_max;
-        }
-        double step, axis;
-        het_draw_nice_axis(vmax, 5, &step, &axis);
-#define PX(v) (X0 + (X1 - X0) * (v) / axis)
-        het_draw_rect(d, X0, rows_top, X1 - X0, rows_bottom - rows_top, 0xf7f7f7, 1);
-        for (double v = 0; v <= axis * (1 + 1e-9); v += step) {
-            char t[32];
-            het_format_si(v, t, sizeof t);
-            het_draw_line(d, PX(v), rows_top, PX(v), rows_bottom + 4, 0xd8d8d8, 1, HET_DASH_SOLID);
-            het_draw_text(d, PX(v), rows_bottom + 17, t, &pl_tick);
-        }
-        snprintf(buf, sizeof buf, "%s/s", wl->item_name);
-        het_text_style unit = pl_tick;
-        unit.anchor = HET_ANCHOR_LEFT;
-        het_draw_text(d, X1 + 26, rows_bottom + 17, buf, &unit);
-        cJSON *jp = cJSON_CreateObject();
-        cJSON_AddStringToObject(jp, "workload", wl->name);
-        cJSON_AddStringToObject(jp, "unit", buf);
-        cJSON_AddNumberToObject(jp, "x0", X0);
-        cJSON_AddNumberToObject(jp, "x1", X1);
-        cJSON_AddItemToObject(jp, "axis_max", het_json_f64(axis, 17));
-        cJSON_AddItemToArray(jpanels, jp);
-
-        for (size_t s = 0; s < b->n_sets; s++) {
-            const bench_row *r = pl_row(b, wl, s);
-            const bench_set *set = &b->sets[s];
-            double y = rows_top + (double)s * PL_ROW, yc = y + PL_ROW / 2, yb = yc - PL_BAR / 2;
-            het_draw_text(d, X0 - 10, yc + 4, set->label, &pl_label);
-            if (!r || !(r->items_per_s > 0)) {
-                het_draw_text(d, X0 + 6, yc + 4, "-", &pl_spread);
-                continue;
-            }
-            uint32_t fill = pl_colour(b, s);
-            double w = PX(r->items_per_s) - X0;
-            het_draw_rect(d, X0, yb, w, PL_BAR, fill, 1);
-            if (set->shares_cores)
-                het_draw_hatch(d, X0, yb, w, PL_BAR, 0xffffff, 0.75, 5);
-            if (r->noisy)
-                het_draw_frame(d, X0 - 1, yb - 1, w + 2, PL_BAR + 2, C_NOISY, 1.5);
-            double xend = X0 + w;
-            int whisker = r->repeats > 1 && isfinite(r->items_per_s_min) && isfinite(r->items_per_s_max);
-            if (whisker) {
-                double xl = PX(r->items_per_s_min), xh = PX(r->items_per_s_max);
-                het_draw_line(d, xl, yc, xh, yc, C_TEXT, 1.3, HET_DASH_SOLID);
-                het_draw_line(d, xl, yc - 4.5, xl, yc + 4.5, C_TEXT, 1.3, HET_DASH_SOLID);
-                het_draw_line(d, xh, yc - 4.5, xh, yc + 4.5, C_TEXT, 1.3, HET_DASH_SOLID);
-                xend = xh > xend ? xh : xend;
-            }
-            char v[32];
-            het_format_si(r->items_per_s, v, sizeof v);
-            double tx = xend + 7;
-            het_draw_text(d, tx, yc + 4, v, &pl_value);
-            tx += het_draw_text_width(d, v, &pl_value) + 6;
-            if (r->noisy) {
-                if (r->noise && strcmp(r->noise, "spread") == 0)
-                    snprintf(buf, sizeof buf, "noisy: spread %.0f%%", r->spread_pct);
-                else
-                    snprintf(buf, sizeof buf, "noisy: %.0f%% below calibration",
-                             100 * (1 - r->items_per_s / r->calib_rate));
-                het_draw_text(d, tx, yc + 4, buf, &pl_noisy);
-            } else if (isfinite(r->spread_pct)) {
-                snprintf(buf, sizeof buf, "spread %.1f%%", r->spread_pct);
-                het_draw_text(d, tx, yc + 4, buf, &pl_spread);
-            }
-
-            char hex[16];
-            pl_hex(fill, hex, sizeof hex);
-            cJSON *jb = cJSON_CreateObject();
-            cJSON_AddStringToObject(jb, "workload", wl->name);
-            cJSON_AddStringToObject(jb, "set", set->name);
-            cJSON_AddStringToObject(jb, "label", set->label);
-            cJSON_AddItemToObject(jb, "items_per_s", het_json_f64(r->items_per_s, 17));
-            cJSON_AddItemToObject(jb, "items_per_s_min", het_json_f64(r->items_per_s_min, 17));
-            cJSON_AddItemToObject(jb, "items_per_s_max", het_json_f64(r->items_per_s_max, 17));
-            cJSON_AddItemToObject(jb, "spread_pct", het_json_f64(r->spread_pct, 6));
-            cJSON_AddBoolToObject(jb, "noisy", r->noisy);
-            if (r->noise)
-                cJSON_AddStringToObject(jb, "noise", r->noise);
-            else
-                cJSON_AddNullToObject(jb, "noise");
-            cJSON_AddBoolToObject(jb, "shares_cores", set->shares_cores);
-            cJSON_AddStringToObject(jb, "fill", hex);
-            cJSON_AddNumberToObject(jb, "x", X0);
-            cJSON_AddNumberToObject(jb, "y", yb);
-            cJSON_AddNumberToObject(jb, "w", w);
-            cJSON_AddNumberToObject(jb, "h", PL_BAR);
-            if (whisker) {
-                cJSON *wk = cJSON_AddArrayToObject(jb, "whisker");
-                cJSON_AddItemToArray(wk, cJSON_CreateNumber(PX(r->items_per_s_min)));
-                cJSON_AddItemToArray(wk, cJSON_CreateNumber(PX(r->items_per_s_max)));
-            } else {
-                cJSON_AddNullToObject(jb, "whisker");
-            }
-            cJSON_AddStringToObject(jb, "value_label", v);
-            cJSON_AddItemToArray(jbars, jb);
-        }
-        het_draw_line(d, X0, rows_top, X0, rows_bottom, 0x555555, 1, HET_DASH_SOLID);
-#undef PX
-    }
+    for (size_t g = 0; g < b->n_checks; g++)
+        pl_draw_panel(&c, g, jpanels, jbars);
     het_draw_text(
-        d, 20, H - 14,
+        c.d, 20, c.H - 14,
         "Longer is faster. Each workload counts its own items, so compare bars within a panel, not across "
         "panels.",
         &pl_spread);
-    het_draw_meta(d, meta);
-    return d;
+    het_draw_meta(c.d, meta);
+    return c.d;
 }
 
 int bench_plot(const bench *b)
