@@ -199,7 +199,16 @@ static void bench_spread_text(const bench_row *r, char *buf, size_t size)
         snprintf(buf, size, "%.1f%%%s", r->spread_pct, r->noisy ? " !" : r->remeasured ? " ~" : "");
 }
 
-static int bench_print_text(const bench *b, FILE *out)
+/* What the table's rows call for under it. */
+typedef struct bench_text_marks {
+    int footnote; /* a set shares cores (*) */
+    int noisy;    /* a row is noisy (!) */
+    int again;    /* a row was measured again, and then was not noisy (~) */
+    int note;     /* a row has a note about its workers (w) */
+} bench_text_marks;
+
+/* The build, the machine, its OpenCL devices and how rows are measured. */
+static void bench_text_head(const bench *b, FILE *out)
 {
     const bench_run_info *ri = &b->run;
     fprintf(out, "hetero-bench %s (git %.12s%s, %s, %s) on host %s, started %s\n", HETERO_VERSION, ri->git,
@@ -220,7 +229,11 @@ static int bench_print_text(const bench *b, FILE *out)
         "measured, is measured again, and marked noisy (!) if it still does\n",
         b->opt.repeats, b->opt.repeats == 1 ? "" : "s", b->opt.seconds,
         b->m.ranks > 1 ? " (slowest rank)" : "", BENCH_NOISY_PCT);
+}
 
+/* The device sets; returns the width of the set column. */
+static int bench_text_sets(const bench *b, FILE *out)
+{
     int wd = 8;
     for (size_t i = 0; i < b->n_sets; i++)
         if ((int)strlen(b->sets[i].name) > wd)
@@ -232,35 +245,48 @@ static int bench_print_text(const bench *b, FILE *out)
                 s->kind == BENCH_SET_COMBINED ? ": all of the above at once" : "",
                 s->shares_cores ? " (shares cores *)" : "");
     }
-    if (b->have_cmp) {
-        fputc('\n', out);
-        bench_compare_print_head(&b->cmp, out);
-    }
+    return wd;
+}
 
+/* One row of the table, its set column wd wide. */
+static void bench_text_row(const bench *b, const bench_row *r, int wd, FILE *out)
+{
+    const bench_set *s = &b->sets[r->set];
+    char items[32], rate[32], lo[32], hi[32], range[72], th[16], sp[16], co[16], spread[24];
+    het_format_si((double)r->items, items, sizeof items);
+    het_format_si(r->items_per_s, rate, sizeof rate);
+    het_format_si(r->items_per_s_min, lo, sizeof lo);
+    het_format_si(r->items_per_s_max, hi, sizeof hi);
+    snprintf(range, sizeof range, "%s..%s", lo, hi);
+    snprintf(th, sizeof th, r->threads ? "%d" : "-", r->threads);
+    snprintf(sp, sizeof sp, isfinite(r->speedup) ? "%.2f" : "-", r->speedup);
+    snprintf(co, sizeof co, isfinite(r->coexec) ? "%.2f%s" : "-", r->coexec, s->shares_cores ? "*" : "");
+    bench_spread_text(r, spread, sizeof spread);
+    fprintf(out, "%-10s  %-*s  %7s  %8s  %8.3f  %9s  %-17s  %8s  %7s  %7s%s\n", r->wl->name, wd, s->name, th,
+            items, r->median_s, rate, range, spread, sp, co, r->workers_note[0] ? "  w" : "");
+}
+
+/* The table of rows; returns the marks they carry. */
+static bench_text_marks bench_text_rows(const bench *b, int wd, FILE *out)
+{
+    bench_text_marks mk = {0, 0, 0, 0};
     fprintf(out, "\n%-10s  %-*s  %7s  %8s  %8s  %9s  %-17s  %8s  %7s  %7s\n", "workload", wd, "set",
             "threads", "items", "median_s", "items/s", "items/s min..max", "spread", "speedup", "co-exec");
-    int footnote = 0, noisy = 0, again = 0, note = 0;
     for (size_t i = 0; i < b->n_rows; i++) {
         const bench_row *r = &b->rows[i];
-        const bench_set *s = &b->sets[r->set];
-        char items[32], rate[32], lo[32], hi[32], range[72], th[16], sp[16], co[16], spread[24];
-        het_format_si((double)r->items, items, sizeof items);
-        het_format_si(r->items_per_s, rate, sizeof rate);
-        het_format_si(r->items_per_s_min, lo, sizeof lo);
-        het_format_si(r->items_per_s_max, hi, sizeof hi);
-        snprintf(range, sizeof range, "%s..%s", lo, hi);
-        snprintf(th, sizeof th, r->threads ? "%d" : "-", r->threads);
-        snprintf(sp, sizeof sp, isfinite(r->speedup) ? "%.2f" : "-", r->speedup);
-        snprintf(co, sizeof co, isfinite(r->coexec) ? "%.2f%s" : "-", r->coexec, s->shares_cores ? "*" : "");
-        bench_spread_text(r, spread, sizeof spread);
-        footnote |= s->shares_cores;
-        noisy |= r->noisy;
-        again |= r->remeasured && !r->noisy;
-        note |= r->workers_note[0] != 0;
-        fprintf(out, "%-10s  %-*s  %7s  %8s  %8.3f  %9s  %-17s  %8s  %7s  %7s%s\n", r->wl->name, wd, s->name,
-                th, items, r->median_s, rate, range, spread, sp, co, r->workers_note[0] ? "  w" : "");
+        bench_text_row(b, r, wd, out);
+        mk.footnote |= b->sets[r->set].shares_cores;
+        mk.noisy |= r->noisy;
+        mk.again |= r->remeasured && !r->noisy;
+        mk.note |= r->workers_note[0] != 0;
     }
+    return mk;
+}
 
+/* The self-check: each workload's result and digest, and how many sets
+ * agree on them. */
+static void bench_text_checks(const bench *b, FILE *out)
+{
     fputs("\nself-check: the same job on every device set gives the same result and digest\n", out);
     for (size_t i = 0; i < b->n_checks; i++) {
         const bench_check *c = &b->checks[i];
@@ -282,7 +308,11 @@ static int bench_print_text(const bench *b, FILE *out)
         }
         fputc('\n', out);
     }
+}
 
+/* What the columns mean. */
+static void bench_text_legend(const bench *b, FILE *out)
+{
     fputs("\nitems:    ", out);
     for (size_t i = 0; i < b->n_checks; i++)
         fprintf(out, "%s%s = %s", i ? ", " : "", b->checks[i].wl->name, b->checks[i].wl->item_name);
@@ -291,7 +321,12 @@ static int bench_print_text(const bench *b, FILE *out)
             "speedup:  items/s over the omp/1 row of the same workload\n"
             "co-exec:  items/s of the combined set over the sum of its members' solo items/s\n"
             "          (1.00: nothing lost by running them together)\n");
-    for (size_t i = 0; noisy && i < b->n_rows; i++) {
+}
+
+/* The noisy rows (!), each with why, and the rows measured again (~). */
+static void bench_text_noisy(const bench *b, const bench_text_marks *mk, FILE *out)
+{
+    for (size_t i = 0; mk->noisy && i < b->n_rows; i++) {
         const bench_row *r = &b->rows[i];
         if (!r->noisy)
             continue;
@@ -307,15 +342,21 @@ static int bench_print_text(const bench *b, FILE *out)
                 "   measured just before, twice (measured again)\n",
                 r->wl->name, b->sets[r->set].name, BENCH_NOISY_PCT, cal);
     }
-    if (noisy)
+    if (mk->noisy)
         fputs("   A noisy figure is not to be trusted (another process, a frequency change): run it again.\n",
               out);
-    if (again)
+    if (mk->again)
         fprintf(out,
                 "~  the first measurement was suspect (spread or below its calibration by more than %g%%);\n"
                 "   this is the second, which was not\n",
                 BENCH_NOISY_PCT);
-    for (size_t i = 0; footnote && i < b->n_sets; i++) {
+}
+
+/* The sets whose members share cores (*), each with its CPU OpenCL
+ * devices. */
+static void bench_text_shared(const bench *b, FILE *out)
+{
+    for (size_t i = 0; i < b->n_sets; i++) {
         const bench_set *s = &b->sets[i];
         if (!s->shares_cores)
             continue;
@@ -332,11 +373,26 @@ static int bench_print_text(const bench *b, FILE *out)
               "   a meaningful efficiency here.\n",
               out);
     }
-    for (size_t i = 0; note && i < b->n_rows; i++)
+}
+
+static int bench_print_text(const bench *b, FILE *out)
+{
+    bench_text_head(b, out);
+    int wd = bench_text_sets(b, out);
+    if (b->have_cmp) {
+        fputc('\n', out);
+        bench_compare_print_head(&b->cmp, out);
+    }
+    bench_text_marks mk = bench_text_rows(b, wd, out);
+    bench_text_checks(b, out);
+    bench_text_legend(b, out);
+    bench_text_noisy(b, &mk, out);
+    if (mk.footnote)
+        bench_text_shared(b, out);
+    for (size_t i = 0; mk.note && i < b->n_rows; i++)
         if (b->rows[i].workers_note[0])
             fprintf(out, "w  %s on %s: %s\n", b->rows[i].wl->name, b->sets[b->rows[i].set].name,
                     b->rows[i].workers_note);
-
     if (b->have_cmp)
         bench_compare_print_text(&b->cmp, out);
     return HETERO_OK;
