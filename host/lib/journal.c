@@ -211,130 +211,122 @@ static int het__possible(const hetero_job *job, uint64_t g0, uint64_t n, const u
     return 1;
 }
 
-int het_journal_open(het_journal **out, const char *path, const hetero_job *job, uint64_t fp,
-                     unsigned char *done, void *partials, uint64_t *resumed, uint64_t *impossible)
+/* Before anything is opened: the name must be a regular file of this
+ * user's that others cannot write, or nothing (not a link to nothing) in a
+ * folder others cannot change.  Where there is no journal, or an empty
+ * file, one holding only the header h is created. */
+static int het__prepare(const char *path, const unsigned char *h, size_t hl)
 {
-    *out = NULL;
-    *resumed = 0;
-    *impossible = UINT64_MAX;
-    size_t hl = 0;
-    unsigned char *h = het__header(job, fp, &hl);
-    unsigned char *theirs = NULL;
-    XXH3_state_t *st = NULL;
-    int fd = -1, rc = HETERO_OK;
-    if (!h)
-        return hetero_fail(HETERO_E_NOMEM, "out of memory for the journal header");
-
     struct stat sb, lb;
-    int exists = stat(path, &sb) == 0;
-    if (!exists && errno != ENOENT) {
-        rc = hetero_fail(HETERO_E_BADARG, "--checkpoint: cannot use '%s': %s", path, strerror(errno));
-        goto done;
-    }
+    int rc, exists = stat(path, &sb) == 0;
+    if (!exists && errno != ENOENT)
+        return hetero_fail(HETERO_E_BADARG, "--checkpoint: cannot use '%s': %s", path, strerror(errno));
     /* as for outputs: a link to nothing is a mistake, not a place to
      * create a journal */
-    if (!exists && lstat(path, &lb) == 0) {
-        rc = hetero_fail(HETERO_E_BADARG, "--checkpoint: cannot use '%s': a symbolic link to nothing", path);
-        goto done;
-    }
-    if (exists && !S_ISREG(sb.st_mode)) {
-        rc = hetero_fail(HETERO_E_BADARG, "--checkpoint: '%s' is not a regular file", path);
-        goto done;
-    }
+    if (!exists && lstat(path, &lb) == 0)
+        return hetero_fail(HETERO_E_BADARG, "--checkpoint: cannot use '%s': a symbolic link to nothing",
+                           path);
+    if (exists && !S_ISREG(sb.st_mode))
+        return hetero_fail(HETERO_E_BADARG, "--checkpoint: '%s' is not a regular file", path);
     if (exists && (rc = het__trusted(path, &sb)))
-        goto done;
+        return rc;
     if (!exists || (S_ISREG(sb.st_mode) && sb.st_size == 0)) {
         char dir[PATH_MAX], why[PATH_MAX + 160];
         het_dir_of(path, dir, sizeof dir);
-        if (het_dir_unsafe(dir, why, sizeof why)) {
-            rc = hetero_fail(HETERO_E_BADARG, "--checkpoint: '%s' is not used: %s", path, why);
-            goto done;
-        }
-        if ((rc = het__create(path, h, hl)))
-            goto done;
+        if (het_dir_unsafe(dir, why, sizeof why))
+            return hetero_fail(HETERO_E_BADARG, "--checkpoint: '%s' is not used: %s", path, why);
+        return het__create(path, h, hl);
     }
+    return HETERO_OK;
+}
+
+/* Opens the journal for reading and writing and takes its lock, waiting
+ * up to HET_JOURNAL_LOCK_WAIT_S for another run to let it go.  *fd is the
+ * open file (or -1), for the caller to close whatever the outcome; *sb is
+ * what fstat says of it. */
+static int het__open_locked(const char *path, int *fd, struct stat *sb)
+{
+    int rc;
     /* every journal that cannot be written is bad input, found before
      * any work: a read-only file as much as a read-only folder */
-    fd = open(path, O_RDWR | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-    if (fd < 0) {
-        rc = hetero_fail(HETERO_E_BADARG, "--checkpoint: cannot write '%s': %s", path, strerror(errno));
-        goto done;
-    }
-    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-        rc = hetero_fail(HETERO_E_BADARG, "--checkpoint: '%s' is not a regular file", path);
-        goto done;
-    }
-    if ((rc = het__trusted(path, &sb)))
-        goto done;
+    *fd = open(path, O_RDWR | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (*fd < 0)
+        return hetero_fail(HETERO_E_BADARG, "--checkpoint: cannot write '%s': %s", path, strerror(errno));
+    if (fstat(*fd, sb) != 0 || !S_ISREG(sb->st_mode))
+        return hetero_fail(HETERO_E_BADARG, "--checkpoint: '%s' is not a regular file", path);
+    if ((rc = het__trusted(path, sb)))
+        return rc;
     /* one run per journal: a second one would compute everything again
      * and interleave its records with ours */
     int locked;
-    for (int tries = 0; !(locked = flock(fd, LOCK_EX | LOCK_NB) == 0) && errno == EWOULDBLOCK &&
+    for (int tries = 0; !(locked = flock(*fd, LOCK_EX | LOCK_NB) == 0) && errno == EWOULDBLOCK &&
                         tries < (int)(HET_JOURNAL_LOCK_WAIT_S * 20);
          tries++)
         nanosleep(&(struct timespec){0, 50000000L}, NULL);
-    if (!locked) {
-        rc = errno == EWOULDBLOCK ? hetero_fail(HETERO_E_BADARG,
-                                                "--checkpoint: '%s' is in use by another run (it holds the "
-                                                "journal's lock)",
-                                                path)
-                                  : het__io(path, "lock");
-        goto done;
-    }
+    if (!locked)
+        return errno == EWOULDBLOCK ? hetero_fail(HETERO_E_BADARG,
+                                                  "--checkpoint: '%s' is in use by another run (it holds the "
+                                                  "journal's lock)",
+                                                  path)
+                                    : het__io(path, "lock");
     /* the file we locked must still be the one the name gives (another
      * run may have just created its own in its place) */
     struct stat now;
-    if (stat(path, &now) != 0 || now.st_dev != sb.st_dev || now.st_ino != sb.st_ino) {
-        rc = hetero_fail(HETERO_E_BADARG,
-                         "--checkpoint: '%s' is in use by another run (it was replaced "
-                         "while opening)",
-                         path);
-        goto done;
-    }
-    int flags = fcntl(fd, F_GETFL);
-    if (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) != 0) {
-        rc = het__io(path, "open");
-        goto done;
-    }
+    if (stat(path, &now) != 0 || now.st_dev != sb->st_dev || now.st_ino != sb->st_ino)
+        return hetero_fail(HETERO_E_BADARG,
+                           "--checkpoint: '%s' is in use by another run (it was replaced "
+                           "while opening)",
+                           path);
+    int flags = fcntl(*fd, F_GETFL);
+    if (flags < 0 || fcntl(*fd, F_SETFL, flags & ~O_NONBLOCK) != 0)
+        return het__io(path, "open");
+    return HETERO_OK;
+}
 
-    /* the header: ours, whole, and of this job */
+/* Reads the header at the start of fd: it must be ours, whole, and the
+ * same as h (this job's, hl bytes; when they differ, the job's text in h
+ * is terminated in place to name the parameter that differs).  *len is
+ * the header's length. */
+static int het__read_header(int fd, const char *path, unsigned char *h, size_t hl, uint32_t *len)
+{
     unsigned char fixed[16];
-    int r = het__read_all(fd, fixed, sizeof fixed);
+    int rc = HETERO_OK, r = het__read_all(fd, fixed, sizeof fixed);
     uint32_t their_len = 0;
     if (r == 1)
         memcpy(&their_len, fixed + 8, 4);
     if (r != 1 || memcmp(fixed, HET_JOURNAL_MAGIC, 8) != 0 || their_len < 48 ||
-        their_len > HET_JOURNAL_MAX_HEADER) {
-        rc = hetero_fail(HETERO_E_BADARG,
-                         "--checkpoint: '%s' exists and is not a hetero journal (it is left as it is)", path);
-        goto done;
-    }
-    theirs = malloc(their_len + 1);
-    if (!theirs) {
-        rc = hetero_fail(HETERO_E_NOMEM, "out of memory reading the journal");
-        goto done;
-    }
+        their_len > HET_JOURNAL_MAX_HEADER)
+        return hetero_fail(HETERO_E_BADARG,
+                           "--checkpoint: '%s' exists and is not a hetero journal (it is left as it is)",
+                           path);
+    unsigned char *theirs = malloc(their_len + 1);
+    if (!theirs)
+        return hetero_fail(HETERO_E_NOMEM, "out of memory reading the journal");
     memcpy(theirs, fixed, sizeof fixed);
     if (het__read_all(fd, theirs + 16, their_len - 16) != 1 ||
         XXH3_64bits(theirs, their_len - 8) != het__get64(theirs + their_len - 8)) {
         rc = hetero_fail(HETERO_E_BADARG, "--checkpoint: the header of journal '%s' is damaged", path);
-        goto done;
-    }
-    if (their_len != hl || memcmp(theirs, h, hl) != 0) {
+    } else if (their_len != hl || memcmp(theirs, h, hl) != 0) {
         theirs[their_len - 8] = 0; /* the job's text, terminated */
         char *mine = (char *)h + 40;
         h[hl - 8] = 0;
         rc = het__differs(path, (char *)theirs + 40, mine);
-        goto done;
     }
+    free(theirs);
+    *len = their_len;
+    return rc;
+}
 
-    /* the records, up to the first damaged one */
-    st = XXH3_createState();
-    if (!st) {
-        rc = hetero_fail(HETERO_E_NOMEM, "out of memory reading the journal");
-        goto done;
-    }
-    off_t good = (off_t)their_len;
+/* Reads the records that follow the header, up to the first damaged,
+ * overlapping or impossible one (see journal.h): their grains are marked
+ * in done and their partials copied into partials.  *good is the offset
+ * after the last good record. */
+static int het__read_records(int fd, const hetero_job *job, unsigned char *done, void *partials,
+                             uint64_t *resumed, uint64_t *impossible, off_t *good)
+{
+    XXH3_state_t *st = XXH3_createState();
+    if (!st)
+        return hetero_fail(HETERO_E_NOMEM, "out of memory reading the journal");
     const size_t ps = job->partial_size;
     for (;;) {
         unsigned char rh[16], sum[8];
@@ -366,33 +358,60 @@ int het_journal_open(het_journal **out, const char *path, const hetero_job *job,
         }
         memset(done + g0, 1, (size_t)n);
         *resumed += n;
-        good += (off_t)(16 + n * ps + 8);
+        *good += (off_t)(16 + n * ps + 8);
     }
-    /* drop a torn or damaged tail, then append after the good records */
-    if ((good != sb.st_size && ftruncate(fd, good) != 0) || lseek(fd, good, SEEK_SET) != good) {
-        rc = het__io(path, "truncate the damaged tail of");
-        goto done;
-    }
+    XXH3_freeState(st);
+    return HETERO_OK;
+}
+
+/* The journal's handle, which takes fd over. */
+static int het__journal_new(het_journal **out, int fd, const char *path, const hetero_job *job)
+{
     het_journal *j = calloc(1, sizeof *j);
     char *p = strdup(path);
     if (!j || !p) {
         free(j);
         free(p);
-        rc = hetero_fail(HETERO_E_NOMEM, "out of memory");
-        goto done;
+        return hetero_fail(HETERO_E_NOMEM, "out of memory");
     }
     j->fd = fd;
     j->path = p;
-    j->psize = ps;
+    j->psize = job->partial_size;
     j->n_grains = job->n_grains;
-    fd = -1;
     *out = j;
+    return HETERO_OK;
+}
+
+int het_journal_open(het_journal **out, const char *path, const hetero_job *job, uint64_t fp,
+                     unsigned char *done, void *partials, uint64_t *resumed, uint64_t *impossible)
+{
+    *out = NULL;
+    *resumed = 0;
+    *impossible = UINT64_MAX;
+    size_t hl = 0;
+    unsigned char *h = het__header(job, fp, &hl);
+    if (!h)
+        return hetero_fail(HETERO_E_NOMEM, "out of memory for the journal header");
+    struct stat sb;
+    uint32_t their_len = 0;
+    off_t good = 0;
+    int fd = -1, rc;
+    if ((rc = het__prepare(path, h, hl)) || (rc = het__open_locked(path, &fd, &sb)) ||
+        (rc = het__read_header(fd, path, h, hl, &their_len)))
+        goto done;
+    good = (off_t)their_len;
+    if ((rc = het__read_records(fd, job, done, partials, resumed, impossible, &good)))
+        goto done;
+    /* drop a torn or damaged tail, then append after the good records */
+    if ((good != sb.st_size && ftruncate(fd, good) != 0) || lseek(fd, good, SEEK_SET) != good) {
+        rc = het__io(path, "truncate the damaged tail of");
+        goto done;
+    }
+    if ((rc = het__journal_new(out, fd, path, job)) == HETERO_OK)
+        fd = -1;
 done:
     if (fd >= 0)
         close(fd);
-    if (st)
-        XXH3_freeState(st);
-    free(theirs);
     free(h);
     return rc;
 }
