@@ -33,16 +33,8 @@ static void bench_digest(uint64_t d, char *buf, size_t size) { snprintf(buf, siz
 
 /* ---- the JSON document --------------------------------------------------- */
 
-cJSON *bench_report_doc(const bench *b)
+static void bench_json_run(cJSON *root, const bench *b)
 {
-    char buf[64];
-    cJSON *root = cJSON_CreateObject();
-    if (!root)
-        return NULL;
-    cJSON_AddStringToObject(root, "schema", BENCH_SCHEMA);
-    cJSON_AddNumberToObject(root, "version", BENCH_VERSION);
-    cJSON_AddStringToObject(root, "hetero", HETERO_VERSION);
-
     cJSON *run = cJSON_AddObjectToObject(root, "run");
     cJSON_AddStringToObject(run, "host", b->run.host);
     cJSON_AddStringToObject(run, "started", b->run.started);
@@ -54,7 +46,10 @@ cJSON *bench_report_doc(const bench *b)
         cJSON_AddBoolToObject(run, "git_dirty", b->run.git_dirty);
     cJSON_AddStringToObject(run, "compiler", b->run.compiler);
     cJSON_AddStringToObject(run, "build_type", b->run.build_type);
+}
 
+static void bench_json_machine(cJSON *root, const bench *b)
+{
     cJSON *m = cJSON_AddObjectToObject(root, "machine");
     cJSON_AddStringToObject(m, "cpu_model", b->m.cpu);
     cJSON_AddNumberToObject(m, "cores", (double)b->m.cores);
@@ -63,7 +58,10 @@ cJSON *bench_report_doc(const bench *b)
     cJSON *cl = cJSON_AddArrayToObject(m, "opencl");
     for (size_t i = 0; i < b->m.n_cl; i++)
         cJSON_AddItemToArray(cl, het_json_device(&b->m.cl[i]));
+}
 
+static void bench_json_settings(cJSON *root, const bench *b)
+{
     cJSON *st = cJSON_AddObjectToObject(root, "settings");
     cJSON_AddBoolToObject(st, "quick", b->opt.quick);
     cJSON_AddNumberToObject(st, "repeats", b->opt.repeats);
@@ -77,7 +75,10 @@ cJSON *bench_report_doc(const bench *b)
         cJSON_AddNullToObject(st, "threads");
     cJSON_AddNumberToObject(st, "noisy_pct", BENCH_NOISY_PCT);
     cJSON_AddStringToObject(st, "time", "compute phase, slowest rank");
+}
 
+static void bench_json_sets(cJSON *root, const bench *b)
+{
     cJSON *sets = cJSON_AddArrayToObject(root, "sets");
     for (size_t i = 0; i < b->n_sets; i++) {
         const bench_set *s = &b->sets[i];
@@ -92,7 +93,11 @@ cJSON *bench_report_doc(const bench *b)
         cJSON_AddBoolToObject(o, "shares_cores", s->shares_cores);
         cJSON_AddItemToArray(sets, o);
     }
+}
 
+static void bench_json_checks(cJSON *root, const bench *b)
+{
+    char buf[64];
     cJSON *checks = cJSON_AddArrayToObject(root, "checks");
     for (size_t i = 0; i < b->n_checks; i++) {
         const bench_check *c = &b->checks[i];
@@ -106,49 +111,69 @@ cJSON *bench_report_doc(const bench *b)
         cJSON_AddNumberToObject(o, "sets_agreeing", (double)c->n_sets);
         cJSON_AddItemToArray(checks, o);
     }
+}
 
+/* One row of "results", without its identity (which needs the whole
+ * document). */
+static cJSON *bench_json_row(const bench *b, const bench_row *r)
+{
+    char buf[64];
+    const bench_set *s = &b->sets[r->set];
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "workload", r->wl->name);
+    cJSON_AddStringToObject(o, "item_name", r->wl->item_name);
+    cJSON_AddStringToObject(o, "set", s->name);
+    cJSON_AddStringToObject(o, "label", s->label);
+    cJSON_AddStringToObject(o, "engine_devices", s->devices);
+    cJSON_AddNumberToObject(o, "threads", r->threads);
+    cJSON_AddNumberToObject(o, "mpi_ranks", r->ranks);
+    cJSON_AddItemToObject(o, "items", het_json_u64(r->items));
+    cJSON_AddItemToObject(o, "params", bench_fields_json(&r->params));
+    cJSON_AddNumberToObject(o, "repeats", r->repeats);
+    cJSON_AddItemToObject(o, "median_s", het_json_f64(r->median_s, 6));
+    cJSON_AddItemToObject(o, "min_s", het_json_f64(r->min_s, 6));
+    cJSON_AddItemToObject(o, "max_s", het_json_f64(r->max_s, 6));
+    cJSON_AddItemToObject(o, "wall_median_s", het_json_f64(r->wall_median_s, 6));
+    cJSON_AddItemToObject(o, "items_per_s", het_json_f64(r->items_per_s, 6));
+    cJSON_AddItemToObject(o, "items_per_s_min", het_json_f64(r->items_per_s_min, 6));
+    cJSON_AddItemToObject(o, "items_per_s_max", het_json_f64(r->items_per_s_max, 6));
+    cJSON_AddItemToObject(o, "spread_pct", het_json_f64(r->spread_pct, 4));
+    cJSON_AddItemToObject(o, "calibration_items_per_s", het_json_f64(r->calib_rate, 6));
+    cJSON_AddBoolToObject(o, "noisy", r->noisy);
+    if (r->noise)
+        cJSON_AddStringToObject(o, "noise", r->noise);
+    else
+        cJSON_AddNullToObject(o, "noise");
+    cJSON_AddBoolToObject(o, "remeasured", r->remeasured);
+    cJSON_AddItemToObject(o, "first_spread_pct", het_json_f64(r->first_spread_pct, 4));
+    cJSON_AddItemToObject(o, "speedup", het_json_f64(r->speedup, 4));
+    cJSON_AddItemToObject(o, "coexec_efficiency", het_json_f64(r->coexec, 4));
+    cJSON_AddBoolToObject(o, "shares_cores", s->shares_cores);
+    if (r->workers_note[0])
+        cJSON_AddStringToObject(o, "workers_note", r->workers_note);
+    else
+        cJSON_AddNullToObject(o, "workers_note");
+    bench_digest(r->digest, buf, sizeof buf);
+    cJSON_AddStringToObject(o, "check_digest", buf);
+    return o;
+}
+
+cJSON *bench_report_doc(const bench *b)
+{
+    cJSON *root = cJSON_CreateObject();
+    if (!root)
+        return NULL;
+    cJSON_AddStringToObject(root, "schema", BENCH_SCHEMA);
+    cJSON_AddNumberToObject(root, "version", BENCH_VERSION);
+    cJSON_AddStringToObject(root, "hetero", HETERO_VERSION);
+    bench_json_run(root, b);
+    bench_json_machine(root, b);
+    bench_json_settings(root, b);
+    bench_json_sets(root, b);
+    bench_json_checks(root, b);
     cJSON *results = cJSON_AddArrayToObject(root, "results");
-    for (size_t i = 0; i < b->n_rows; i++) {
-        const bench_row *r = &b->rows[i];
-        const bench_set *s = &b->sets[r->set];
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "workload", r->wl->name);
-        cJSON_AddStringToObject(o, "item_name", r->wl->item_name);
-        cJSON_AddStringToObject(o, "set", s->name);
-        cJSON_AddStringToObject(o, "label", s->label);
-        cJSON_AddStringToObject(o, "engine_devices", s->devices);
-        cJSON_AddNumberToObject(o, "threads", r->threads);
-        cJSON_AddNumberToObject(o, "mpi_ranks", r->ranks);
-        cJSON_AddItemToObject(o, "items", het_json_u64(r->items));
-        cJSON_AddItemToObject(o, "params", bench_fields_json(&r->params));
-        cJSON_AddNumberToObject(o, "repeats", r->repeats);
-        cJSON_AddItemToObject(o, "median_s", het_json_f64(r->median_s, 6));
-        cJSON_AddItemToObject(o, "min_s", het_json_f64(r->min_s, 6));
-        cJSON_AddItemToObject(o, "max_s", het_json_f64(r->max_s, 6));
-        cJSON_AddItemToObject(o, "wall_median_s", het_json_f64(r->wall_median_s, 6));
-        cJSON_AddItemToObject(o, "items_per_s", het_json_f64(r->items_per_s, 6));
-        cJSON_AddItemToObject(o, "items_per_s_min", het_json_f64(r->items_per_s_min, 6));
-        cJSON_AddItemToObject(o, "items_per_s_max", het_json_f64(r->items_per_s_max, 6));
-        cJSON_AddItemToObject(o, "spread_pct", het_json_f64(r->spread_pct, 4));
-        cJSON_AddItemToObject(o, "calibration_items_per_s", het_json_f64(r->calib_rate, 6));
-        cJSON_AddBoolToObject(o, "noisy", r->noisy);
-        if (r->noise)
-            cJSON_AddStringToObject(o, "noise", r->noise);
-        else
-            cJSON_AddNullToObject(o, "noise");
-        cJSON_AddBoolToObject(o, "remeasured", r->remeasured);
-        cJSON_AddItemToObject(o, "first_spread_pct", het_json_f64(r->first_spread_pct, 4));
-        cJSON_AddItemToObject(o, "speedup", het_json_f64(r->speedup, 4));
-        cJSON_AddItemToObject(o, "coexec_efficiency", het_json_f64(r->coexec, 4));
-        cJSON_AddBoolToObject(o, "shares_cores", s->shares_cores);
-        if (r->workers_note[0])
-            cJSON_AddStringToObject(o, "workers_note", r->workers_note);
-        else
-            cJSON_AddNullToObject(o, "workers_note");
-        bench_digest(r->digest, buf, sizeof buf);
-        cJSON_AddStringToObject(o, "check_digest", buf);
-        cJSON_AddItemToArray(results, o);
-    }
+    for (size_t i = 0; i < b->n_rows; i++)
+        cJSON_AddItemToArray(results, bench_json_row(b, &b->rows[i]));
     /* what each row ran on, as --compare matches it */
     cJSON *row;
     cJSON_ArrayForEach(row, results)
