@@ -25,7 +25,9 @@ int het_engine_run(hetero_job *job, const het_run_opts *opts, hetero_report *rep
 
 /* Device threads that runs left behind, still inside a driver call (a
  * simulator or driver that computes a straggler's abandoned batch in the
- * calling thread).  They clean up after themselves when the call returns;
+ * calling thread), and batches left in flight to a driver's completion
+ * callbacks (a driver that runs them, even compiles their kernel, on
+ * threads of its own).  They clean up after themselves when they finish;
  * but a process that exits meanwhile must not run the libraries' exit
  * handlers under them (a driver's static destructors would pull its state
  * away from its own threads): leave with _exit() once every output is

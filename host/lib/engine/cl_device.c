@@ -348,14 +348,18 @@ static void het__slot_release(het_slot *s)
 typedef struct het_hold {
     atomic_int left;
     unsigned char *host;
+    int held; /* counted as left to the driver (eng_driver_hold) */
 } het_hold;
 
 static void het__hold_drop(void *arg)
 {
     het_hold *h = arg;
     if (atomic_fetch_sub(&h->left, 1) == 1) {
+        int held = h->held;
         free(h->host);
         free(h);
+        if (held)
+            eng_driver_done();
     }
 }
 
@@ -378,12 +382,17 @@ static int het__slot_abandon(het_cl *c, het_slot *s)
         return 0;
     }
     h->host = s->host;
+    h->held = 0;
     atomic_init(&h->left, n + 1); /* + 1: ours, dropped last */
     s->host = NULL;
     int finished = 0, handed = 0;
     for (int i = 0; i < HET_EV_N; i++) {
         if (!s->ev[i])
             continue;
+        if (!h->held) { /* until the last callback: exit must not unload the driver */
+            h->held = 1;
+            eng_driver_hold();
+        }
         if (hcl_on_complete(&c->dev, s->ev[i], het__hold_drop, h) == HETERO_OK) {
             handed = 1;
         } else {

@@ -373,6 +373,11 @@ void eng_find_stragglers(het_engine *e, double now);
 void eng_leave_behind(het_worker *w);
 /* A thread that was left behind is done (lock held). */
 void eng_left_behind_done(void);
+/* A batch's commands left to the driver's completion callbacks (their
+ * host memory handed over): counted as left behind until the last
+ * callback runs (eng_driver_done). */
+void eng_driver_hold(void);
+void eng_driver_done(void);
 
 /* ---- checkpoint.c: the journal ------------------------------------------------ */
 

@@ -205,20 +205,22 @@ void eng_find_stragglers(het_engine *e, double now)
     }
 }
 
-/* ---- threads left behind ---------------------------------------------------- */
+/* ---- threads and batches left behind ------------------------------------------ */
 
-/* Device threads left behind inside a driver call, process-wide. */
+/* Device threads left behind inside a driver call, and batches left to a
+ * driver's completion callbacks, process-wide. */
 static _Atomic int het__left_behind;
 
 int het_engine_threads_left(void) { return atomic_load(&het__left_behind); }
 
-/* At exit, a device thread left behind may still be inside its driver,
- * and the driver's own threads with it (PoCL compiling a kernel in LLVM):
- * exit handlers that unload LLVM under them crash the process after a
- * complete answer.  Registered when a thread is first left behind, so it
- * runs before the handlers registered earlier (LLVM's, at load): it waits
- * for those threads to come back, HET_EXIT_WAIT_S at most.  (hetero and
- * hetero-bench leave through _exit instead and never get here.) */
+/* At exit, a device thread left behind may still be inside its driver, and
+ * a batch left in flight may still be running on the driver's own threads
+ * (PoCL compiling the kernel for its launch in LLVM): exit handlers that
+ * unload LLVM under them crash the process after a complete answer.
+ * Registered when the first is left behind, so it runs before the handlers
+ * registered earlier (LLVM's, at load): it waits for them to come back,
+ * HET_EXIT_WAIT_S at most.  (hetero and hetero-bench leave through _exit
+ * instead and never get here.) */
 static void het__wait_left_behind(void)
 {
     struct timespec nap = {0, 10000000L};
@@ -226,13 +228,22 @@ static void het__wait_left_behind(void)
         nanosleep(&nap, NULL);
 }
 
-void eng_leave_behind(het_worker *w)
+static void het__count_left(void)
 {
     static atomic_flag registered = ATOMIC_FLAG_INIT;
-    w->detached = 1;
     atomic_fetch_add(&het__left_behind, 1);
     if (!atomic_flag_test_and_set(&registered))
         (void)atexit(het__wait_left_behind); /* without it, exit is as before */
 }
 
+void eng_leave_behind(het_worker *w)
+{
+    w->detached = 1;
+    het__count_left();
+}
+
 void eng_left_behind_done(void) { atomic_fetch_sub(&het__left_behind, 1); }
+
+void eng_driver_hold(void) { het__count_left(); }
+
+void eng_driver_done(void) { atomic_fetch_sub(&het__left_behind, 1); }
