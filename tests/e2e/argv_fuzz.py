@@ -35,7 +35,7 @@ HETERO = os.environ["HETERO"]
 BENCH = os.environ.get("HETERO_BENCH") or None
 SEED = int(os.environ.get("FUZZ_SEED", "11"))
 N = int(os.environ.get("FUZZ_N", "3000"))
-SECONDS = float(os.environ.get("FUZZ_SECONDS", "60"))
+SECONDS = float(os.environ.get("FUZZ_SECONDS", "30"))
 JOBS = int(os.environ.get("FUZZ_JOBS", "2"))
 WORK = sys.argv[1]
 
