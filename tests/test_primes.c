@@ -297,7 +297,10 @@ static void small_ranges_through_the_workload_match_trial_division(void **state)
             continue;
         uint64_t expect = 0;
         for (uint64_t b = starts[i]; b <= 2000; b++) {
-            assert_int_equal(count_range(starts[i], b, 1 + (int)(b & 1)), expect);
+            /* thinned: every end to 240 (the first bytes and wheel turns),
+             * then every 8th */
+            if (!thinned() || b <= 240 || b % 8 == 0)
+                assert_int_equal(count_range(starts[i], b, 1 + (int)(b & 1)), expect);
             expect += (uint64_t)trial_prime(b);
         }
     }
