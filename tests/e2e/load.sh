@@ -4,7 +4,8 @@
 #   - tests/plugin/quad.c (a Monte Carlo integral with a CPU batch, built
 #     as a user would: against hetero.h alone, linking no libhetero) runs
 #     with `hetero --load quad.so quad`, giving the same result and digest
-#     at --threads 1 and 2, under mpirun -np 2, and when found by name on
+#     at --threads 1 and 2, under mpirun -np 2 (a rank given another
+#     --upper refused, naming it), and when found by name on
 #     HETERO_WORKLOAD_PATH; its answer is within 5 standard errors of
 #     4 atan(B); --help lists it, and its own options;
 #   - hetero-bench --load quad.so --workloads quad measures it, its
@@ -51,6 +52,17 @@ if [ "$HAVE_MPI" = 1 ]; then
     run_ok mpi "${MPI[@]}" -np 2 "$H" --load "$obj/quad.so" "${JOB[@]}" --threads 1
     json_check "$E2E_DIR/mpi.out" "len(r['ranks']) == 2"
     sets+=(mpi)
+    # a rank given another value of the workload's own option (quad has no
+    # params hook) is refused, naming it: never a silent merge
+    rc=0
+    "${MPI[@]}" -np 1 "$H" --load "$obj/quad.so" "${JOB[@]}" --threads 1 : \
+        -np 1 "$H" --load "$obj/quad.so" "${JOB[@]}" --threads 1 --upper 3 >"$E2E_DIR/mix.out" 2>"$E2E_DIR/mix.err" ||
+        rc=$?
+    [ "$rc" -ne 0 ] || fail "ranks with different --upper left mpirun with exit 0"
+    grep -q '"digest"' "$E2E_DIR/mix.out" && fail "ranks with different --upper printed a result"
+    grep -qF "upper is 3 here, 2 on rank 0" "$E2E_DIR/mix.err" ||
+        fail "the ranks' mismatch does not name --upper: $(cat "$E2E_DIR/mix.err")"
+    echo "ok  a rank with another --upper is refused, naming it"
 fi
 for s in "${sets[@]}"; do
     json_check "$E2E_DIR/$s.out" "r['result'] == json.load(open('$E2E_DIR/t1.out'))['result']" \
