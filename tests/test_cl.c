@@ -737,7 +737,7 @@ static void unwritable_cache_is_silently_skipped(void **state)
     snprintf(blocker, sizeof blocker, "%s/file", g_cache);
     FILE *f = fopen(blocker, "w");
     assert_non_null(f);
-    fclose(f);
+    assert_int_equal(fclose(f), 0);
     snprintf(under, sizeof under, "%s/sub", blocker);
     setenv("HETERO_CACHE_DIR", under, 1);
     int from_cache = -1;

@@ -432,7 +432,7 @@ static char *usage_text(const hetero_workload *wl)
     FILE *f = open_memstream(&buf, &len);
     assert_non_null(f);
     het_cli_usage(f, &het_cli_hetero, wl);
-    fclose(f);
+    assert_int_equal(fclose(f), 0);
     return buf;
 }
 
@@ -526,7 +526,7 @@ static char *prog_usage(const het_cli_prog *p)
     FILE *f = open_memstream(&buf, &len);
     assert_non_null(f);
     het_cli_usage(f, p, NULL);
-    fclose(f);
+    assert_int_equal(fclose(f), 0);
     return buf;
 }
 

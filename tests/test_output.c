@@ -57,7 +57,7 @@ static char *read_file(const char *p)
     assert_non_null(f);
     size_t n = fread(buf, 1, sizeof buf - 1, f);
     buf[n] = 0;
-    fclose(f);
+    assert_int_equal(fclose(f), 0);
     return buf;
 }
 
@@ -188,7 +188,7 @@ static void a_stream_that_fails_is_named(void **state)
     fputs("the report\n", f);
     assert_int_equal(het_stream_flush(f, "the report to stdout"), HETERO_E_IO);
     assert_string_equal(hetero_errmsg(), "writing the report to stdout: No space left on device");
-    fclose(f);
+    assert_int_equal(fclose(f), 0);
 }
 
 static void input_is_a_bounded_regular_file(void **state)
