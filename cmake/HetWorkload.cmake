@@ -15,7 +15,7 @@
 # `const hetero_workload het_wl_NAME`, and the library (hetero_core,
 # hetero_shared) takes the objects of every workload in the global
 # property HET_WORKLOADS and lists their descriptions, in that order, in
-# the registry's table of built-ins (CMakeLists.txt, host/lib/builtins.h).
+# the registry's table of built-ins (CMakeLists.txt, host/api/builtins.h).
 
 function(het_embed_kernel cl out_var)
   get_filename_component(name ${cl} NAME_WE)
@@ -44,11 +44,12 @@ function(het_workload name)
   endforeach()
   set_target_properties(${target} PROPERTIES POSITION_INDEPENDENT_CODE ON)
   het_target_warnings(${target})
-  # The library's include folders and flags (hetero_objs' usage
-  # requirements; its objects stay out), what the workloads share
-  # (host/workloads/clones.h), and the workload's own folder, public so
-  # that the unit tests reach its headers (wl_NAME.h).
-  target_link_libraries(${target} PRIVATE hetero_objs)
+  # hetero.h, the kernels' shared headers and the base layer (het_base:
+  # errors, charts; usage requirements only, its objects stay out),
+  # OpenMP, what the workloads share (host/workloads/clones.h), and the
+  # workload's own folder, public so that the unit tests reach its headers
+  # (wl_NAME.h).
+  target_link_libraries(${target} PRIVATE het_base OpenMP::OpenMP_C)
   target_include_directories(${target} PRIVATE ${PROJECT_SOURCE_DIR}/host/workloads)
   target_include_directories(${target} PUBLIC $<BUILD_INTERFACE:${CMAKE_CURRENT_SOURCE_DIR}>)
   set_property(GLOBAL APPEND PROPERTY HET_WORKLOADS ${name})

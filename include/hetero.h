@@ -622,7 +622,7 @@ int hetero_parse_u64(const char *opt, const char *s, uint64_t *out);
  * before the command (hetero_workload_load; repeatable), and a command
  * that names no registered workload is looked up as NAME.so in the
  * folders of HETERO_WORKLOAD_PATH (absolute, ':' between them; the first
- * that holds one gives it).  That is `hetero` (host/app/main.c).
+ * that holds one gives it).  That is `hetero` (host/app/hetero.c).
  *
  * Returns the exit status for main to return: 0 done, 2 bad input,
  * 1 a run-time failure, 3 stopped at --time-limit, 128 + N for signal N
@@ -633,6 +633,17 @@ int hetero_parse_u64(const char *opt, const char *s, uint64_t *out);
  * registry refuses is the program's error: exit 1, the message naming
  * what is missing. */
 int hetero_main(int argc, char **argv, const hetero_workload *const *workloads, size_t n);
+
+/* The whole `hetero-bench` command line, the same way: the workloads join
+ * the registry (as hetero_main's do), then every workload --workloads
+ * names runs on every device set, timed and self-checked (conformance and
+ * digests), and the bench's report is printed (text, JSON, CSV; --compare,
+ * --plot; see hetero-bench(1)).  workloads NULL (n 0) is `hetero-bench`
+ * itself (host/app/hetero-bench.c), --load included.  Messages start with
+ * "hetero-bench:".  Returns the exit status as hetero_main does, and 3
+ * when --fail-on finds a regression; the same rules for MPI, stdout and
+ * _exit. */
+int hetero_bench_main(int argc, char **argv, const hetero_workload *const *workloads, size_t n);
 
 #ifdef __cplusplus
 }

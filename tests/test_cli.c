@@ -1,4 +1,4 @@
-/* test_cli.c - hetero's command line (host/lib/cli.c): commands, every common
+/* test_cli.c - hetero's command line (host/cli/cli.c): commands, every common
  * option in its `--opt value` and `--opt=value` forms, flags, and the
  * refusals: each is HETERO_E_BADARG with a one-line message naming the option
  * (or the command) that was wrong. */

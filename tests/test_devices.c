@@ -1,4 +1,4 @@
-/* test_devices.c - --devices lists (host/lib/devices.c): their syntax, how they
+/* test_devices.c - --devices lists (host/engine/devices.c): their syntax, how they
  * resolve against a discovered device list (here a made-up one, so that
  * GPUs and accelerators can be tested on a machine without them), how
  * ranks on one node share devices, and the default OpenMP team size. */

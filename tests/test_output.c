@@ -1,4 +1,4 @@
-/* test_output.c - host/lib/output.c: output paths checked before the work,
+/* test_output.c - host/base/output.c: output paths checked before the work,
  * files written whole or not at all, inputs read within limits. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,5 +1,5 @@
-/* test_parse.c - the number parsers every option uses (host/lib/parse.c) and
- * --format (host/lib/cli.c): what each accepts, what it refuses, and that a
+/* test_parse.c - the number parsers every option uses (host/base/parse.c) and
+ * --format (host/cli/cli.c): what each accepts, what it refuses, and that a
  * refusal is HETERO_E_BADARG with a message that names the option and quotes
  * what was given. */
 #include <setjmp.h>

@@ -1,4 +1,4 @@
-/* The scheduling policy (host/lib/schedule.c), driven in virtual time by
+/* The scheduling policy (host/engine/schedule.c), driven in virtual time by
  * simulated workers, ends every job within 5% of its ideal time: wide GPUs
  * beside CPU teams, a GPU wider than the whole job, a 10 ms job, slow
  * grains, a device far slower than the CPU, many workers of mixed speeds
@@ -6,7 +6,7 @@
  *
  * The simulation makes the engine's decisions with the engine's functions
  * (het_sched_decide, _push, _pop, _measure) and nothing else, and its
- * workers wait as the engine's threads do (host/lib/engine/):
+ * workers wait as the engine's threads do (host/engine/):
  *
  * - An OpenMP team (depth 1) runs one batch at a time in its thread: a
  *   fork and join (latency_s), then whole waves of its width, and asks
@@ -79,7 +79,7 @@ typedef struct sim_spec {
     int team;          /* an OpenMP team */
     int on_team_cores; /* a CPU device beside the team */
     int prior;         /* its rate known before the first batch (a model
-                          kept by an earlier run, host/lib/rates.c) */
+                          kept by an earlier run, host/engine/rates.c) */
     double jitter;     /* its own jitter (0: the job's) */
     /* a GPU: compute units, work-groups resident on one (width = cus *
      * resident), and the groups at which one's throughput peaks */
@@ -124,7 +124,7 @@ typedef struct sim_result {
     double wait_mean, wait_max, service_busy;
 } sim_result;
 
-/* Rank 0's service thread (host/lib/par.c) as a single FIFO server: a
+/* Rank 0's service thread (host/engine/par.c) as a single FIFO server: a
  * request from another rank reaches it half a round trip later, waits for
  * the requests before it, takes service_s, and its grant travels half a
  * round trip back; the batch starts that much later.  Heartbeats (two a

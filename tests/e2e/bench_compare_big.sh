@@ -3,7 +3,7 @@
 # from a real report's rows, are all matched by identity (whatever the
 # order, repeated identities in order), and the JSON out is valid.  A
 # report over the caps (BENCH_MAX_REPORT bytes, BENCH_MAX_REPORT_ROWS rows,
-# BENCH_MAX_REPORT_DEVICES devices in bench/bench.h) is bad input: exit 2,
+# BENCH_MAX_REPORT_DEVICES devices in host/bench/bench.h) is bad input: exit 2,
 # one line naming the option, nothing on stdout, nothing run.  No timing is
 # asserted here: bench/compare_scaling.sh measures the speed.
 # shellcheck source=bench_common.sh

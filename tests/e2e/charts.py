@@ -1,4 +1,4 @@
-"""Reads back the charts hetero and hetero-bench draw (host/lib/draw.c).
+"""Reads back the charts hetero and hetero-bench draw (host/base/draw.c).
 
 Both formats of a chart carry what was drawn, as JSON: the SVG in
 <metadata id="hetero-chart">, the PNG in an iTXt chunk with the keyword

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # File names are never interpreted: gnuplot read a name that starts with
 # '<' as a command and '|' as a pipe, and hetero once handed it --trace's
-# and --plot's names.  Charts are drawn by hetero itself now (host/lib/draw.c)
+# and --plot's names.  Charts are drawn by hetero itself now (host/base/draw.c)
 # and a name only ever reaches open(): these lines write files with exactly
 # these names and run nothing (an `id` or a `gnuplot` first in PATH would
 # leave a mark if anything ran it).

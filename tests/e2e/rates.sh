@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# rates.sh - throughput models kept between runs (host/lib/rates.c):
+# rates.sh - throughput models kept between runs (host/engine/rates.c):
 #   - a complete run keeps each worker's rate in the cache's rates/ folder,
 #     one file per model, owner-only (0600 in a 0700 folder);
 #   - the same job shape runs again with the rate known before its first

@@ -1,6 +1,6 @@
 /* engine_int.h - the inside of the engine, shared by its files only.
  *
- * The engine (public face: host/lib/engine.h) is one module in several
+ * The engine (public face: host/engine/engine.h) is one module in several
  * files, each one job:
  *
  *   run.c          het_engine_run: the phases in order, the one cleanup path
@@ -42,7 +42,7 @@
  * job or the partials once the run is closed.
  *
  * Names: what these files share among themselves starts with eng_ (ENG_)
- * and is declared here; nothing outside host/lib/engine/ includes this
+ * and is declared here; nothing outside host/engine/ includes this
  * header.  The types keep the library's het_ prefix.
  */
 #ifndef HET_ENGINE_INT_H

@@ -21,7 +21,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "report.h"
 
 /* One run's state on the main thread, from the first phase to the close. */
 typedef struct het_run {

@@ -1,7 +1,7 @@
 /* par.h - MPI glue: one process is one rank; a run without a launcher is a
  * one-rank run that never initialises MPI.
  *
- * Everything MPI lives in host/lib/par.c.  Collective functions must be called
+ * Everything MPI lives in host/engine/par.c.  Collective functions must be called
  * by every rank in the same order.
  */
 #ifndef HET_PAR_H

@@ -67,4 +67,10 @@ void het_cli_devices_usage(FILE *out, const het_cli_prog *prog);
 /* --format value: "text", "json" or "csv" (csv_ok 0 refuses csv). */
 int het_parse_format(const char *s, int csv_ok, int *out);
 
+/* A program's own workloads join the registry (hetero_main,
+ * hetero_bench_main): one already there (a built-in, or registered before)
+ * is skipped; a description the registry refuses is the program's
+ * mistake, not its user's: HETERO_E_INTERNAL, the message naming caller. */
+int het_cli_register(const char *caller, const hetero_workload *const *wls, size_t n);
+
 #endif

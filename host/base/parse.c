@@ -1,5 +1,5 @@
 /* parse.c - number parsing shared by every option of every workload. */
-#include "workload.h"
+#include "error.h"
 
 #include <errno.h>
 #include <inttypes.h>

@@ -229,13 +229,3 @@ int het_report_print(const hetero_job *job, const hetero_report *rep, int format
     default: return het__print_text(job, rep, out);
     }
 }
-
-void het_report_free(hetero_report *rep)
-{
-    free(rep->workers);
-    free(rep->ranks);
-    rep->workers = NULL;
-    rep->ranks = NULL;
-    rep->n_workers = 0;
-    rep->n_ranks = 0;
-}

@@ -14,8 +14,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "hcl.h"
-#include "workload.h"
+#include "hetero.h"
 
 /* "1.42G", "217M", "950": three significant digits and an SI prefix;
  * "-" when v is not finite. */
@@ -30,9 +29,6 @@ cJSON *het_json_u64(uint64_t v);
 cJSON *het_json_f64(double v, int digits);
 /* A result field: integers exact, doubles with 17 digits, null if not finite. */
 cJSON *het_json_field(const hetero_field *f);
-/* {id, name, type, vendor, platform, compute_units, clock_mhz, global_mem,
- *  local_mem, fp64, version, driver} of one OpenCL device. */
-cJSON *het_json_device(const hcl_info *d);
 /* Prints root as one document plus a newline and deletes it.  The text is
  * always well-formed UTF-8 (het_utf8_fputs): cJSON copies a string's bytes
  * as they are, and a device name, a file name or a report read from disk

@@ -1,25 +1,22 @@
-/* job.c - jobs and the registry of workloads (see workload.h and the
- * public hetero.h): options from a workload's rows, the common options,
- * the checks before any work, the output files every workload writes
- * through, and the public job API around the engine. */
+/* job.c - a job of a workload (workload.h): its options from the
+ * workload's rows and the common options, the checks before any work, the
+ * plan, the output files every workload writes through, the job's
+ * identity and its items.  The engine runs such a job; the public API
+ * around it (creating, running, results) is host/api/job.c, the registry
+ * host/api/registry.c. */
 #include "workload.h"
 
 #include <inttypes.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "builtins.h"
 #include "devices.h"
 #include "engine.h"
 #include "format.h"
-#include "hcl.h"
 #include "output.h"
-#include "par.h"
-#include "report.h"
 #include "tunables.h"
 
 /* ---- the common options ------------------------------------------------ */
@@ -217,32 +214,8 @@ static int set_row(void *params, const hetero_option *o, const char *value)
     }
 }
 
-/* ---- the registry -------------------------------------------------------- */
 
-/* The built-ins (builtins.h) come first, then the program's own, in the
- * order it registered them; HET_MAX_WORKLOADS in all. */
-static const hetero_workload *het__registry[HET_MAX_WORKLOADS];
-static size_t het__n_registered;
-static pthread_mutex_t het__registry_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static size_t n_builtins(void)
-{
-    size_t n = 0;
-    while (het_builtin_workloads[n])
-        n++;
-    return n;
-}
-
-/* Entry i of the registry, NULL past its end; under the lock. */
-static const hetero_workload *registry_at(size_t i, size_t nb)
-{
-    if (i < nb)
-        return het_builtin_workloads[i];
-    return i - nb < het__n_registered ? het__registry[i - nb] : NULL;
-}
-
-/* The checks a description must pass: everything the engine relies on. */
-static int check_workload(const hetero_workload *wl)
+int het_workload_check(const hetero_workload *wl)
 {
     if (!wl)
         return hetero_fail(HETERO_E_BADARG, "workload: no description");
@@ -316,50 +289,6 @@ static int check_workload(const hetero_workload *wl)
     return HETERO_OK;
 }
 
-int het_workload_check(const hetero_workload *wl) { return check_workload(wl); }
-
-int hetero_workload_register(const hetero_workload *wl)
-{
-    int rc = check_workload(wl);
-    if (rc)
-        return rc;
-    const size_t nb = n_builtins();
-    pthread_mutex_lock(&het__registry_lock);
-    for (size_t i = 0; i < nb + het__n_registered; i++)
-        if (strcmp(registry_at(i, nb)->name, wl->name) == 0) {
-            pthread_mutex_unlock(&het__registry_lock);
-            return hetero_fail(HETERO_E_BADARG, "workload %s: already registered", wl->name);
-        }
-    if (nb + het__n_registered >= HET_MAX_WORKLOADS) {
-        pthread_mutex_unlock(&het__registry_lock);
-        return hetero_fail(HETERO_E_BADARG, "workload %s: the registry is full (%d)", wl->name,
-                           HET_MAX_WORKLOADS);
-    }
-    het__registry[het__n_registered++] = wl;
-    pthread_mutex_unlock(&het__registry_lock);
-    return HETERO_OK;
-}
-
-const hetero_workload *hetero_workload_at(size_t i)
-{
-    const size_t nb = n_builtins();
-    pthread_mutex_lock(&het__registry_lock);
-    const hetero_workload *wl = registry_at(i, nb);
-    pthread_mutex_unlock(&het__registry_lock);
-    return wl;
-}
-
-const hetero_workload *hetero_workload_find(const char *name)
-{
-    const hetero_workload *wl;
-    for (size_t i = 0; name && (wl = hetero_workload_at(i)); i++)
-        if (strcmp(wl->name, name) == 0)
-            return wl;
-    return NULL;
-}
-
-const hetero_workload *het_workload_find(const char *name) { return hetero_workload_find(name); }
-
 /* ---- the job's life cycle ---------------------------------------------------- */
 
 int het_job_init(hetero_job *job, const hetero_workload *wl)
@@ -380,8 +309,7 @@ int het_job_init(hetero_job *job, const hetero_workload *wl)
     return HETERO_OK;
 }
 
-/* hetero_job_error: the message of the last call on this job */
-static int keep_error(hetero_job *job, int rc)
+int het_job_keep_error(hetero_job *job, int rc)
 {
     snprintf(job->error, sizeof job->error, "%s", rc ? hetero_errmsg() : "");
     return rc;
@@ -419,7 +347,7 @@ static int set_text(hetero_job *job, const char *option, const char *value)
 
 int hetero_job_set(hetero_job *job, const char *option, const char *value)
 {
-    return keep_error(job, set_text(job, option, value));
+    return het_job_keep_error(job, set_text(job, option, value));
 }
 
 int hetero_job_set_u64(hetero_job *job, const char *option, uint64_t value)
@@ -499,7 +427,7 @@ static int check_job(hetero_job *job)
     return wl->validate ? wl->validate(job->params) : HETERO_OK;
 }
 
-int hetero_job_check(hetero_job *job) { return keep_error(job, check_job(job)); }
+int hetero_job_check(hetero_job *job) { return het_job_keep_error(job, check_job(job)); }
 
 int het_job_plan(hetero_job *job)
 {
@@ -769,186 +697,3 @@ void hetero_job_cancel(hetero_job *job, int signal_number)
     int none = 0;
     atomic_compare_exchange_strong(&job->cancel, &none, signal_number > 0 ? signal_number : -1);
 }
-
-/* ---- the public job API ---------------------------------------------------- */
-
-int hetero_job_create_for(hetero_job **out, const hetero_workload *wl)
-{
-    *out = NULL;
-    int rc = check_workload(wl);
-    if (rc)
-        return rc;
-    hetero_job *job = malloc(sizeof *job);
-    if (!job)
-        return hetero_fail(HETERO_E_NOMEM, "out of memory for a job");
-    if ((rc = het_job_init(job, wl))) {
-        het_job_free(job);
-        free(job);
-        return rc;
-    }
-    *out = job;
-    return HETERO_OK;
-}
-
-int hetero_job_create(hetero_job **out, const char *workload)
-{
-    const hetero_workload *wl = hetero_workload_find(workload);
-    *out = NULL;
-    if (!wl)
-        return hetero_fail(HETERO_E_BADARG, "no workload '%s'", workload ? workload : "");
-    return hetero_job_create_for(out, wl);
-}
-
-void hetero_job_free(hetero_job *job)
-{
-    if (!job)
-        return;
-    het_job_free(job);
-    free(job);
-}
-
-void hetero_job_on_notice(hetero_job *job, hetero_notice_fn fn, void *ctx)
-{
-    job->notice = fn;
-    job->notice_ctx = ctx;
-}
-
-void hetero_job_on_progress(hetero_job *job, hetero_progress_fn fn, void *ctx, double every_s)
-{
-    job->progress = fn;
-    job->progress_ctx = ctx;
-    job->progress_every = every_s > 0 ? every_s : 1.0;
-}
-
-int hetero_job_run(hetero_job *job)
-{
-    if (job->ran)
-        return keep_error(job, hetero_fail(HETERO_E_BADARG, "%s: a job runs once", job->wl->name));
-    job->ran = 1;
-    int rc = het_par_attach();
-    if (rc == HETERO_OK)
-        rc = het_job_plan(job);
-    if (rc == HETERO_OK)
-        rc = het_engine_run(job, &job->run, &job->report);
-    if (rc == HETERO_OK)
-        job->n_result = job->wl->result(job, job->result, HETERO_MAX_FIELDS);
-    return keep_error(job, rc);
-}
-
-const char *hetero_job_error(const hetero_job *job) { return job->error; }
-
-int hetero_job_result(const hetero_job *job, const hetero_field **fields, size_t *n)
-{
-    if (!job->n_result)
-        return hetero_fail(HETERO_E_BADARG, "%s: no result (the job has not run, or failed)", job->wl->name);
-    *fields = job->result;
-    *n = job->n_result;
-    return HETERO_OK;
-}
-
-static const hetero_field *result_field(const hetero_job *job, const char *name)
-{
-    for (size_t i = 0; i < job->n_result; i++)
-        if (strcmp(job->result[i].name, name) == 0)
-            return &job->result[i];
-    return NULL;
-}
-
-int hetero_job_result_u64(const hetero_job *job, const char *name, uint64_t *value)
-{
-    const hetero_field *f = result_field(job, name);
-    if (!f || f->kind != HETERO_FIELD_U64)
-        return hetero_fail(HETERO_E_BADARG, "%s: no integer result field '%s'", job->wl->name, name);
-    *value = f->v.u64;
-    return HETERO_OK;
-}
-
-int hetero_job_result_f64(const hetero_job *job, const char *name, double *value)
-{
-    const hetero_field *f = result_field(job, name);
-    if (!f || f->kind != HETERO_FIELD_F64)
-        return hetero_fail(HETERO_E_BADARG, "%s: no real result field '%s'", job->wl->name, name);
-    *value = f->v.f64;
-    return HETERO_OK;
-}
-
-uint64_t hetero_job_digest(const hetero_job *job) { return job->report.digest; }
-const hetero_report *hetero_job_report(const hetero_job *job) { return &job->report; }
-
-int hetero_job_write_report(const hetero_job *job, int format, FILE *out)
-{
-    /* an output streams to stdout ("-"): the report must not mix with it */
-    if (out == stdout && job->report_to_stderr)
-        out = stderr;
-    return het_report_print(job, &job->report, format, out);
-}
-
-int hetero_job_render_report(const hetero_job *job, int format, char **text)
-{
-    *text = NULL;
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    if (!f)
-        return hetero_fail(HETERO_E_NOMEM, "out of memory rendering the report");
-    int rc = het_report_print(job, &job->report, format, f);
-    if (fclose(f) != 0 && rc == HETERO_OK)
-        rc = hetero_fail(HETERO_E_NOMEM, "out of memory rendering the report");
-    if (rc) {
-        free(buf);
-        return rc;
-    }
-    *text = buf;
-    return HETERO_OK;
-}
-
-/* ---- devices and the rest ------------------------------------------------- */
-
-const char *hetero_version(void) { return HETERO_VERSION; }
-
-int hetero_init(int *argc, char ***argv) { return het_par_init(argc, argv); }
-void hetero_finalize(void) { het_par_finalize(); }
-int hetero_rank(void) { return het_par_rank(); }
-int hetero_ranks(void) { return het_par_size(); }
-
-void hetero_free(void *p) { free(p); }
-
-int hetero_devices(hetero_device **list, size_t *n)
-{
-    hcl_info *infos = NULL;
-    size_t k = 0;
-    *list = NULL;
-    *n = 0;
-    int rc = hcl_discover(&infos, &k);
-    if (rc)
-        return rc;
-    hetero_device *d = calloc(k ? k : 1, sizeof *d);
-    if (!d) {
-        free(infos);
-        return hetero_fail(HETERO_E_NOMEM, "out of memory listing devices");
-    }
-    for (size_t i = 0; i < k; i++) {
-        const hcl_info *h = &infos[i];
-        hetero_device *o = &d[i];
-        snprintf(o->id, sizeof o->id, "%s", h->id);
-        o->type = h->type;
-        snprintf(o->name, sizeof o->name, "%s", h->name);
-        snprintf(o->vendor, sizeof o->vendor, "%s", h->vendor);
-        snprintf(o->platform, sizeof o->platform, "%s", h->platform_name);
-        snprintf(o->driver, sizeof o->driver, "%s", h->driver);
-        snprintf(o->version, sizeof o->version, "%s", h->version);
-        o->compute_units = h->compute_units;
-        o->clock_mhz = h->clock_mhz;
-        o->global_mem = h->global_mem;
-        o->local_mem = h->local_mem;
-        o->max_alloc = h->max_alloc;
-        o->max_work_group = h->max_wg;
-        o->fp64 = h->fp64;
-    }
-    free(infos);
-    *list = d;
-    *n = k;
-    return HETERO_OK;
-}
-
-const char *hetero_devices_note(void) { return hcl_discover_note(); }

@@ -3,7 +3,7 @@
  *
  * Pure functions of what the engine has measured (rates, widths, the
  * batches in flight, the time): no threads, no clock, no I/O.  The engine
- * (host/lib/engine/) calls them under its lock with real time; the simulation test
+ * (host/engine/) calls them under its lock with real time; the simulation test
  * (tests/test_schedule_sim.c) calls the same functions in virtual time.
  *
  * Words: a worker's *width* is how many grains it runs at once at full

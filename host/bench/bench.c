@@ -1081,11 +1081,13 @@ static int bench_fail_on(const bench *b)
     return 3;
 }
 
-int main(int argc, char **argv)
+int hetero_bench_main(int argc, char **argv, const hetero_workload *const *workloads, size_t n)
 {
     het_stdio_init();
     het_set_progname("hetero-bench");
     int rc = het_par_init(&argc, &argv);
+    if (rc == HETERO_OK)
+        rc = het_cli_register("hetero_bench_main", workloads, workloads ? n : 0);
     if (rc) {
         fprintf(stderr, hetero_exit_status(rc) == 2 ? "hetero-bench: %s\n" : "hetero-bench: error: %s\n",
                 hetero_errmsg());

@@ -55,24 +55,6 @@ cJSON *het_json_field(const hetero_field *f)
     }
 }
 
-cJSON *het_json_device(const hcl_info *d)
-{
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "id", d->id);
-    cJSON_AddStringToObject(o, "name", d->name);
-    cJSON_AddStringToObject(o, "type", hcl_type_name(d->type));
-    cJSON_AddStringToObject(o, "vendor", d->vendor);
-    cJSON_AddStringToObject(o, "platform", d->platform_name);
-    cJSON_AddNumberToObject(o, "compute_units", d->compute_units);
-    cJSON_AddNumberToObject(o, "clock_mhz", d->clock_mhz);
-    cJSON_AddItemToObject(o, "global_mem", het_json_u64(d->global_mem));
-    cJSON_AddItemToObject(o, "local_mem", het_json_u64(d->local_mem));
-    cJSON_AddBoolToObject(o, "fp64", d->fp64);
-    cJSON_AddStringToObject(o, "version", d->version);
-    cJSON_AddStringToObject(o, "driver", d->driver);
-    return o;
-}
-
 int het_json_emit(cJSON *root, FILE *out)
 {
     char *text = cJSON_Print(root);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "format.h"
 #include "workload.h"
 
 /* " (why)" after "no OpenCL device was found": the platforms that gave
@@ -250,4 +251,22 @@ void het_cpu_model(char *buf, size_t size)
         }
     }
     (void)fclose(f); /* read only: nothing to lose */
+}
+
+cJSON *het_json_device(const hcl_info *d)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "id", d->id);
+    cJSON_AddStringToObject(o, "name", d->name);
+    cJSON_AddStringToObject(o, "type", hcl_type_name(d->type));
+    cJSON_AddStringToObject(o, "vendor", d->vendor);
+    cJSON_AddStringToObject(o, "platform", d->platform_name);
+    cJSON_AddNumberToObject(o, "compute_units", d->compute_units);
+    cJSON_AddNumberToObject(o, "clock_mhz", d->clock_mhz);
+    cJSON_AddItemToObject(o, "global_mem", het_json_u64(d->global_mem));
+    cJSON_AddItemToObject(o, "local_mem", het_json_u64(d->local_mem));
+    cJSON_AddBoolToObject(o, "fp64", d->fp64);
+    cJSON_AddStringToObject(o, "version", d->version);
+    cJSON_AddStringToObject(o, "driver", d->driver);
+    return o;
 }

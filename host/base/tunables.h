@@ -2,7 +2,7 @@
  * sizes and limits that trade one thing for another.  Each says what it
  * trades.  None changes a result or a digest (contract 1): grains are fixed
  * by the job, not by any of these.  The kernel cache's own limits are in
- * cl/hcl_internal.h (cl/ includes nothing from host/).
+ * cl/internal/hcl_internal.h (cl/ includes nothing from host/).
  */
 #ifndef HET_TUNABLES_H
 #define HET_TUNABLES_H
@@ -29,7 +29,7 @@
 #define HET_SCHED_POLL_MIN_S 20e-6
 #define HET_SCHED_POLL_MAX_S 1e-3
 
-/* ---- the engine (host/lib/engine/) ---------------------------------- */
+/* ---- the engine (host/engine/) ---------------------------------- */
 
 /* Device buffers for one in-flight batch are capped at this size. */
 #define HET_MAX_OUT_BYTES (64u << 20)

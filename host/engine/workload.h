@@ -3,8 +3,8 @@
  * A workload is described by a public hetero_workload (include/hetero.h):
  * its options as rows, its hooks, its kernel.  This header adds what the
  * library keeps about a job (struct hetero_job, opaque outside), the job's
- * life cycle and the registry.  host/lib/job.c implements both; the engine
- * (host/lib/engine/) runs a planned job.
+ * life cycle and the registry.  host/engine/job.c implements the job,
+ * host/api/registry.c the registry; the engine runs a planned job.
  */
 #ifndef HET_WORKLOAD_H
 #define HET_WORKLOAD_H
@@ -89,6 +89,10 @@ struct hetero_job {
     char checkpoint_buf[4096];
     char *custom_text[64]; /* per option row: a CUSTOM row's value as given (owned) */
 };
+
+/* Keeps the message of the call that returned rc (hetero_job_error) and
+ * returns rc. */
+int het_job_keep_error(hetero_job *job, int rc);
 
 /* Job life cycle inside the library (a job by value): init from a
  * workload (the rows' defaults applied), set options, plan (check, then

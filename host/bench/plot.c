@@ -7,7 +7,7 @@
  * set whose members share cores (a CPU OpenCL device beside OpenMP) is
  * hatched.
  *
- * Drawn once through host/lib/draw.c, then written to every --plot file, SVG
+ * Drawn once through host/base/draw.c, then written to every --plot file, SVG
  * or PNG, from that same drawing; each file carries the drawn values and
  * rectangles as JSON (draw.h; docs/schema/hetero.bench.chart.schema.json),
  * which the tests compare with the report.

@@ -1,5 +1,6 @@
 /* report.h - the report every run ends with (hetero_report, include/hetero.h):
- * the engine fills it (engine.h), report.c prints it in text, JSON or CSV.
+ * the engine fills it (engine.h, which frees its rows: het_report_free),
+ * report.c prints it in text, JSON or CSV.
  */
 #ifndef HET_REPORT_H
 #define HET_REPORT_H
@@ -11,9 +12,5 @@
 /* Prints the whole report (job, params, result, digest, phases, workers,
  * ranks, balance) in the given format (HETERO_FORMAT_*).  Rank 0 only. */
 int het_report_print(const hetero_job *job, const hetero_report *rep, int format, FILE *out);
-
-/* Frees the rows a run gathered (workers, ranks) and leaves none; the
- * other fields stay.  Safe on a zeroed report, and twice. */
-void het_report_free(hetero_report *rep);
 
 #endif

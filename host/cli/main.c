@@ -203,19 +203,17 @@ static const char *het__basename(const char *argv0)
     return name;
 }
 
-/* The program's own workloads join the registry: a description the
- * registry refuses is the program's mistake, not its user's (exit 1). */
-static int het__register(const hetero_workload *const *wls, size_t n)
+int het_cli_register(const char *caller, const hetero_workload *const *wls, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         if (wls[i] && wls[i]->name && hetero_workload_find(wls[i]->name) == wls[i])
             continue; /* registered before (or a built-in) */
         int rc = hetero_workload_register(wls[i]);
         if (rc)
-            return hetero_fail(HETERO_E_INTERNAL, "hetero_main: %s", hetero_errmsg());
+            return hetero_fail(HETERO_E_INTERNAL, "%s: %s", caller, hetero_errmsg());
     }
     if (wls && !n)
-        return hetero_fail(HETERO_E_INTERNAL, "hetero_main: an empty list of workloads");
+        return hetero_fail(HETERO_E_INTERNAL, "%s: an empty list of workloads", caller);
     return HETERO_OK;
 }
 
@@ -236,7 +234,7 @@ int hetero_main(int argc, char **argv, const hetero_workload *const *workloads, 
     het_interrupt_install(het__prog, rank0, 0);
     het_cli cli;
     memset(&cli, 0, sizeof cli);
-    rc = het__register(workloads, n);
+    rc = het_cli_register("hetero_main", workloads, n);
     if (rc == HETERO_OK)
         rc = het__agree(het_cli_parse_prog(&prog, argc, argv, &cli));
     if (rc == HETERO_OK && cli.command == HET_CMD_RUN)

@@ -1,10 +1,10 @@
 /* bench.h - hetero-bench: the pieces shared by bench.c (options, device
  * sets, the runs and the self-check), report.c (text, JSON and CSV),
  * compare.c (the comparison of two reports: --compare, --fail-on) and
- * plot.c (the bar chart, SVG or PNG, through host/lib/draw.c).
+ * plot.c (the bar chart, SVG or PNG, through host/base/draw.c).
  *
  * Names here are the bench's own (prefix bench_); the engine is reached
- * only through host/lib/engine.h, report.h and workload.h, so every workload
+ * only through host/engine/engine.h, report.h and workload.h, so every workload
  * in the registry is benchmarked without the bench knowing it.
  */
 #ifndef HET_BENCH_H

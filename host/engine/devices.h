@@ -9,6 +9,8 @@
 
 #include <stddef.h>
 
+#include <cjson/cJSON.h>
+
 #include "hcl.h"
 #include "tunables.h"
 
@@ -55,5 +57,9 @@ int het_default_threads(int explicit_threads, int local_size);
 
 /* "AMD EPYC 9654 96-Core Processor" from /proc/cpuinfo, or "CPU". */
 void het_cpu_model(char *buf, size_t size);
+
+/* {id, name, type, vendor, platform, compute_units, clock_mhz, global_mem,
+ *  local_mem, fp64, version, driver} of one OpenCL device. */
+cJSON *het_json_device(const hcl_info *d);
 
 #endif
