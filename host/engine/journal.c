@@ -341,8 +341,10 @@ static int het__read_records(int fd, const hetero_job *job, unsigned char *done,
         if (overlap)
             break;
         unsigned char *dst = (unsigned char *)partials + g0 * ps;
-        if (het__read_all(fd, dst, (size_t)n * ps) != 1 || het__read_all(fd, sum, sizeof sum) != 1)
+        if (het__read_all(fd, dst, (size_t)n * ps) != 1 || het__read_all(fd, sum, sizeof sum) != 1) {
+            memset(dst, 0, (size_t)n * ps);
             break;
+        }
         XXH3_64bits_reset(st);
         XXH3_64bits_update(st, rh, sizeof rh);
         XXH3_64bits_update(st, dst, (size_t)n * ps);
