@@ -292,6 +292,8 @@ static int het__read_header(int fd, const char *path, unsigned char *h, size_t h
     unsigned char fixed[16];
     int rc = HETERO_OK, r = het__read_all(fd, fixed, sizeof fixed);
     uint32_t their_len = 0;
+    if (r < 0)
+        return het__io(path, "read");
     if (r == 1)
         memcpy(&their_len, fixed + 8, 4);
     if (r != 1 || memcmp(fixed, HET_JOURNAL_MAGIC, 8) != 0 || their_len < 48 ||
@@ -303,8 +305,9 @@ static int het__read_header(int fd, const char *path, unsigned char *h, size_t h
     if (!theirs)
         return hetero_fail(HETERO_E_NOMEM, "out of memory reading the journal");
     memcpy(theirs, fixed, sizeof fixed);
-    if (het__read_all(fd, theirs + 16, their_len - 16) != 1 ||
-        XXH3_64bits(theirs, their_len - 8) != het__get64(theirs + their_len - 8)) {
+    if ((r = het__read_all(fd, theirs + 16, their_len - 16)) < 0) {
+        rc = het__io(path, "read");
+    } else if (r == 0 || XXH3_64bits(theirs, their_len - 8) != het__get64(theirs + their_len - 8)) {
         rc = hetero_fail(HETERO_E_BADARG, "--checkpoint: the header of journal '%s' is damaged", path);
     } else if (their_len != hl || memcmp(theirs, h, hl) != 0) {
         theirs[their_len - 8] = 0; /* the job's text, terminated */
@@ -320,17 +323,22 @@ static int het__read_header(int fd, const char *path, unsigned char *h, size_t h
 /* Reads the records that follow the header, up to the first damaged,
  * overlapping or impossible one (see journal.h): their grains are marked
  * in done and their partials copied into partials.  *good is the offset
- * after the last good record. */
-static int het__read_records(int fd, const hetero_job *job, unsigned char *done, void *partials,
-                             uint64_t *resumed, uint64_t *impossible, off_t *good)
+ * after the last good record.  A read that fails is HETERO_E_IO, not the
+ * journal's end: the records after it may be whole, and would be cut off. */
+static int het__read_records(int fd, const char *path, const hetero_job *job, unsigned char *done,
+                             void *partials, uint64_t *resumed, uint64_t *impossible, off_t *good)
 {
     XXH3_state_t *st = XXH3_createState();
     if (!st)
         return hetero_fail(HETERO_E_NOMEM, "out of memory reading the journal");
     const size_t ps = job->partial_size;
+    int rc = HETERO_OK;
     for (;;) {
         unsigned char rh[16], sum[8];
-        if (het__read_all(fd, rh, sizeof rh) != 1)
+        int r = het__read_all(fd, rh, sizeof rh);
+        if (r < 0)
+            rc = het__io(path, "read");
+        if (r != 1)
             break;
         uint64_t g0 = het__get64(rh), n = het__get64(rh + 8);
         if (n == 0 || g0 >= job->n_grains || n > job->n_grains - g0)
@@ -341,8 +349,12 @@ static int het__read_records(int fd, const hetero_job *job, unsigned char *done,
         if (overlap)
             break;
         unsigned char *dst = (unsigned char *)partials + g0 * ps;
-        if (het__read_all(fd, dst, (size_t)n * ps) != 1 || het__read_all(fd, sum, sizeof sum) != 1) {
+        if ((r = het__read_all(fd, dst, (size_t)n * ps)) == 1)
+            r = het__read_all(fd, sum, sizeof sum);
+        if (r != 1) {
             memset(dst, 0, (size_t)n * ps);
+            if (r < 0)
+                rc = het__io(path, "read");
             break;
         }
         XXH3_64bits_reset(st);
@@ -363,7 +375,7 @@ static int het__read_records(int fd, const hetero_job *job, unsigned char *done,
         *good += (off_t)(16 + n * ps + 8);
     }
     XXH3_freeState(st);
-    return HETERO_OK;
+    return rc;
 }
 
 /* The journal's handle, which takes fd over. */
@@ -402,7 +414,7 @@ int het_journal_open(het_journal **out, const char *path, const hetero_job *job,
         (rc = het__read_header(fd, path, h, hl, &their_len)))
         goto done;
     good = (off_t)their_len;
-    if ((rc = het__read_records(fd, job, done, partials, resumed, impossible, &good)))
+    if ((rc = het__read_records(fd, path, job, done, partials, resumed, impossible, &good)))
         goto done;
     /* drop a torn or damaged tail, then append after the good records */
     if ((good != sb.st_size && ftruncate(fd, good) != 0) || lseek(fd, good, SEEK_SET) != good) {
