@@ -97,7 +97,7 @@ static void workload_help_needs_no_required_options(void **state)
     het_cli cli;
     assert_int_equal(parse(&cli, "pi", "--help", NULL), HETERO_OK);
     assert_int_equal(cli.command, HET_CMD_HELP);
-    assert_ptr_equal(cli.wl, het_workload_find("pi"));
+    assert_ptr_equal(cli.wl, hetero_workload_find("pi"));
     het_cli_free(&cli);
     assert_int_equal(parse(&cli, "pi", "--samples", "1e6", "--version", NULL), HETERO_OK);
     assert_int_equal(cli.command, HET_CMD_VERSION);
@@ -141,7 +141,7 @@ static void short_options(void **state)
     het_cli_free(&cli);
     assert_int_equal(parse(&cli, "pi", "-h", NULL), HETERO_OK);
     assert_int_equal(cli.command, HET_CMD_HELP);
-    assert_ptr_equal(cli.wl, het_workload_find("pi"));
+    assert_ptr_equal(cli.wl, hetero_workload_find("pi"));
     het_cli_free(&cli);
     assert_int_equal(parse(&cli, "pi", "--samples", "1e6", "-V", NULL), HETERO_OK);
     assert_int_equal(cli.command, HET_CMD_VERSION);
@@ -176,7 +176,7 @@ static void run_defaults(void **state)
     het_cli cli;
     assert_int_equal(parse(&cli, "pi", "--samples", "1000", NULL), HETERO_OK);
     assert_int_equal(cli.command, HET_CMD_RUN);
-    assert_ptr_equal(cli.wl, het_workload_find("pi"));
+    assert_ptr_equal(cli.wl, hetero_workload_find("pi"));
     assert_ptr_equal(cli.job.wl, cli.wl);
     assert_int_equal(pi_param(&cli, "samples"), 1000);
     assert_int_equal(cli.job.seed, 0);
@@ -447,7 +447,7 @@ static void usage_lists_commands_and_options(void **state)
         if (!strstr(all, words[i]))
             fail_msg("usage lacks '%s'", words[i]);
     free(all);
-    char *pi = usage_text(het_workload_find("pi"));
+    char *pi = usage_text(hetero_workload_find("pi"));
     assert_non_null(strstr(pi, "usage: hetero pi"));
     assert_non_null(strstr(pi, "--samples N"));
     assert_non_null(strstr(pi, "--seed"));
@@ -479,7 +479,7 @@ static int parse_prog(const het_cli_prog *p, het_cli *cli, ...)
 static void one_workload_program_takes_no_command(void **state)
 {
     (void)state;
-    const hetero_workload *const pi[] = {het_workload_find("pi")};
+    const hetero_workload *const pi[] = {hetero_workload_find("pi")};
     const het_cli_prog p = {.name = "mypi", .wls = pi, .n = 1};
     het_cli cli;
     assert_int_equal(parse_prog(&p, &cli, "--samples", "1e6", "--seed=7", "--format", "json", NULL),
@@ -507,7 +507,7 @@ static void one_workload_program_takes_no_command(void **state)
 static void several_workload_program_offers_its_own(void **state)
 {
     (void)state;
-    const hetero_workload *const two[] = {het_workload_find("pi"), het_workload_find("reservoir")};
+    const hetero_workload *const two[] = {hetero_workload_find("pi"), hetero_workload_find("reservoir")};
     const het_cli_prog p = {.name = "two", .wls = two, .n = 2};
     het_cli cli;
     assert_int_equal(parse_prog(&p, &cli, "pi", "--samples", "10", NULL), HETERO_OK);
@@ -534,7 +534,7 @@ static char *prog_usage(const het_cli_prog *p)
 static void program_usage_names_the_program(void **state)
 {
     (void)state;
-    const hetero_workload *const pi[] = {het_workload_find("pi")};
+    const hetero_workload *const pi[] = {hetero_workload_find("pi")};
     const het_cli_prog one = {.name = "mypi", .wls = pi, .n = 1};
     char *text = prog_usage(&one);
     assert_non_null(strstr(text, "usage: mypi --samples N [options]"));
@@ -542,7 +542,7 @@ static void program_usage_names_the_program(void **state)
     assert_non_null(strstr(text, "--threads"));
     assert_null(strstr(text, "hetero"));
     free(text);
-    const hetero_workload *const two[] = {het_workload_find("pi"), het_workload_find("reservoir")};
+    const hetero_workload *const two[] = {hetero_workload_find("pi"), hetero_workload_find("reservoir")};
     const het_cli_prog several = {.name = "two", .wls = two, .n = 2};
     text = prog_usage(&several);
     assert_non_null(strstr(text, "usage: two COMMAND"));
@@ -565,7 +565,7 @@ static void load_refusals(void **state)
     assert_refused(parse(&cli, "pi", "--samples", "10", "--load", "x.so", NULL), &cli,
                    "--load: goes before the command");
     /* a program of its own workloads takes none from objects */
-    const hetero_workload *const pi[] = {het_workload_find("pi")};
+    const hetero_workload *const pi[] = {hetero_workload_find("pi")};
     const het_cli_prog p = {.name = "mypi", .wls = pi, .n = 1};
     assert_refused(parse_prog(&p, &cli, "--load", "x.so", NULL), &cli, "--load: unknown option");
 }

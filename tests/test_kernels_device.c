@@ -58,7 +58,7 @@ static int group_teardown(void **state)
 /* A planned job from "--opt value" pairs. */
 static void make_job(hetero_job *job, const char *wl_name, uint64_t seed, const char *const *opts)
 {
-    const hetero_workload *wl = het_workload_find(wl_name);
+    const hetero_workload *wl = hetero_workload_find(wl_name);
     assert_non_null(wl);
     assert_int_equal(het_job_init(job, wl), HETERO_OK);
     job->seed = seed;

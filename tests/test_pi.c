@@ -127,7 +127,7 @@ static void cpu_path_is_additive(void **state)
 
 static void job_for(hetero_job *job, uint64_t samples, uint64_t seed)
 {
-    const hetero_workload *pi = het_workload_find("pi");
+    const hetero_workload *pi = hetero_workload_find("pi");
     assert_non_null(pi);
     assert_int_equal(het_job_init(job, pi), HETERO_OK);
     char buf[32];

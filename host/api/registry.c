@@ -75,5 +75,3 @@ const hetero_workload *hetero_workload_find(const char *name)
             return wl;
     return NULL;
 }
-
-const hetero_workload *het_workload_find(const char *name) { return hetero_workload_find(name); }

@@ -160,7 +160,7 @@ static int bench_parse_workloads(bench_opts *o, const char *list)
     o->unsized = NULL;
     char *save = NULL;
     for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        const hetero_workload *wl = het_workload_find(tok);
+        const hetero_workload *wl = hetero_workload_find(tok);
         int rc = wl ? HETERO_OK : het_load_named(tok, &wl); /* a NAME.so on HETERO_WORKLOAD_PATH */
         if (rc)
             return rc;

@@ -5,8 +5,8 @@
  * stdout), 1 a run-time failure (the call, device, rank and error name; a
  * report or file that could not be written is one), 3 stopped at the time
  * limit, 130 or 143 when interrupted by SIGINT or SIGTERM.  Under mpirun
- * only rank 0 prints.  The one place in the library that prints or ends
- * the process.
+ * only rank 0 prints.  With hetero_bench_main (host/bench/bench.c), one of
+ * the two places in the library that print or end the process.
  */
 #include <inttypes.h>
 #include <signal.h>

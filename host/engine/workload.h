@@ -2,9 +2,9 @@
  *
  * A workload is described by a public hetero_workload (include/hetero.h):
  * its options as rows, its hooks, its kernel.  This header adds what the
- * library keeps about a job (struct hetero_job, opaque outside), the job's
- * life cycle and the registry.  host/engine/job.c implements the job,
- * host/api/registry.c the registry; the engine runs a planned job.
+ * library keeps about a job (struct hetero_job, opaque outside) and the
+ * job's life cycle, which host/engine/job.c implements; the engine runs a
+ * planned job.
  */
 #ifndef HET_WORKLOAD_H
 #define HET_WORKLOAD_H
@@ -129,10 +129,9 @@ int het_identity_differs(const char *there, const char *here, char *key, size_t 
  * --checkpoint, ...), terminated by a row of type HETERO_OPT_END. */
 extern const hetero_option het_common_options[];
 
-/* The registry: the built-ins, then those registered at run time. */
-const hetero_workload *het_workload_find(const char *name);
-/* The checks hetero_workload_register makes, without registering: a
- * loader checks every workload of an object before it registers one. */
+/* The checks a description must pass, everything the engine relies on:
+ * what hetero_workload_register (host/api/registry.c) makes, and a loader
+ * makes for every workload of an object before it registers one. */
 int het_workload_check(const hetero_workload *wl);
 
 #endif
