@@ -1,5 +1,5 @@
 /* core.c - the engine's reference count, clock, waits and notices
- * (engine_int.h). */
+ * (engine_int.h), and the freeing of a report's rows (engine.h). */
 #include "engine_int.h"
 
 #include <stdarg.h>
@@ -91,4 +91,14 @@ int eng_agree(int rc, char *msg)
     else
         msg[0] = 0;
     return het_par_agree(rc, msg, HETERO_MSG_MAX);
+}
+
+void het_report_free(hetero_report *rep)
+{
+    free(rep->workers);
+    free(rep->ranks);
+    rep->workers = NULL;
+    rep->ranks = NULL;
+    rep->n_workers = 0;
+    rep->n_ranks = 0;
 }

@@ -199,13 +199,3 @@ int eng_same_job(const hetero_job *job)
     int same = het_par_same_u64(eng_fingerprint(job));
     return same < 0 ? same : same ? HETERO_OK : het__name_mismatch(job);
 }
-
-void het_report_free(hetero_report *rep)
-{
-    free(rep->workers);
-    free(rep->ranks);
-    rep->workers = NULL;
-    rep->ranks = NULL;
-    rep->n_workers = 0;
-    rep->n_ranks = 0;
-}

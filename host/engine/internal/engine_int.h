@@ -19,7 +19,8 @@
  *   checkpoint.c   the journal (rank 0) and the shipping of grains to it
  *   gather.c       partials to rank 0, the report's rows, digest, fingerprint
  *   seams.c        test seams: HETERO_FAULT, batch jitter
- *   core.c         the engine's reference count, clock, waits and notices
+ *   core.c         the engine's reference count, clock, waits, notices, and
+ *                  het_report_free
  *
  * Shared state of a rank lives in het_engine under its one lock: which
  * grains are committed (done[]), the batches in flight (sched), the grains
