@@ -1,8 +1,9 @@
 /* par.h - MPI glue: one process is one rank; a run without a launcher is a
  * one-rank run that never initialises MPI.
  *
- * Everything MPI lives in host/engine/par.c.  Collective functions must be called
- * by every rank in the same order.
+ * Everything MPI lives in host/engine/par.c and its siblings (the files
+ * internal/par_int.h lists).  Collective functions must be called by every
+ * rank in the same order.
  */
 #ifndef HET_PAR_H
 #define HET_PAR_H
