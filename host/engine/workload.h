@@ -3,8 +3,8 @@
  * A workload is described by a public hetero_workload (include/hetero.h):
  * its options as rows, its hooks, its kernel.  This header adds what the
  * library keeps about a job (struct hetero_job, opaque outside) and the
- * job's life cycle, which host/engine/job.c implements; the engine runs a
- * planned job.
+ * job's life cycle, which host/engine/job.c, job_plan.c and job_identity.c
+ * implement; the engine runs a planned job.
  */
 #ifndef HET_WORKLOAD_H
 #define HET_WORKLOAD_H
