@@ -124,7 +124,7 @@ typedef struct sim_result {
     double wait_mean, wait_max, service_busy;
 } sim_result;
 
-/* Rank 0's service thread (host/engine/par.c) as a single FIFO server: a
+/* Rank 0's service thread (host/engine/par_service.c) as a single FIFO server: a
  * request from another rank reaches it half a round trip later, waits for
  * the requests before it, takes service_s, and its grant travels half a
  * round trip back; the batch starts that much later.  Heartbeats (two a
