@@ -1,7 +1,9 @@
-/* bench.h - hetero-bench: the pieces shared by bench.c (options, device
- * sets, the runs and the self-check), report.c (text, JSON and CSV),
- * compare.c (the comparison of two reports: --compare, --fail-on) and
- * plot.c (the bar chart, SVG or PNG, through host/base/draw.c).
+/* bench.h - hetero-bench: the pieces shared by bench.c (the run of every
+ * row), options.c (the command line), sets.c (the device sets), check.c
+ * (the self-check), run.c (one engine run, a row timed), progress.c (the
+ * progress line), report.c (text, JSON and CSV), compare.c (the
+ * comparison of two reports: --compare, --fail-on) and plot.c (the bar
+ * chart, SVG or PNG, through host/base/draw.c).
  *
  * Names here are the bench's own (prefix bench_); the engine is reached
  * only through host/engine/engine.h, report.h and workload.h, so every workload
@@ -59,6 +61,9 @@
 #define BENCH_MAX_REPORT (16u << 20)
 #define BENCH_MAX_REPORT_ROWS 100000
 #define BENCH_MAX_REPORT_DEVICES 1024
+/* No job is sized beyond this many items: neither the one the calibration
+ * settles on (run.c) nor --check-items's. */
+#define BENCH_MAX_ITEMS 1e14
 
 /* What a device set is.  The order is the order of rows in the report. */
 enum bench_set_kind {
@@ -250,6 +255,53 @@ typedef struct bench {
     bench_comparison cmp; /* with --compare */
     int have_cmp;
 } bench;
+
+/* options.c: the command line into b->opt, and the reports --compare and
+ * --results name into b->baseline and b->doc.  HETERO_E_BADARG (one line)
+ * for bad input. */
+int bench_parse(int argc, char **argv, bench *b);
+void bench_usage(FILE *out);
+
+/* sets.c: b->sets from the devices found and --devices.  Collective: every
+ * rank must build the same list. */
+int bench_build_sets(bench *b);
+
+/* progress.c: the progress line on stderr, shown only after
+ * bench_progress_show(1); "bench: [ROW/ROWS] " and the text, over the
+ * previous line.  bench_progress_end wipes it. */
+void bench_progress_show(int on);
+void bench_progress_at(size_t row, size_t rows);
+void bench_progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void bench_progress_end(void);
+/* The progress line's name of a set. */
+void bench_progress_label(const bench_set *s, char *buf, size_t size);
+
+/* run.c: one engine run, as bench_job reports it. */
+typedef struct bench_result {
+    double compute_s; /* slowest rank's compute phase */
+    double wall_s;    /* slowest rank's whole run */
+    uint64_t items;   /* of the job as planned (every rank) */
+    uint64_t digest;  /* rank 0 */
+    int threads;      /* OpenMP threads of rank 0's team, 0 if none */
+    int ranks;
+    char workers_note[320];      /* rank 0: the first worker that was not ok, and why */
+    bench_fields params, result; /* rank 0, when asked for */
+} bench_result;
+
+/* Runs `wl` sized by bench_params(items) with the given seed on set s.
+ * Collective.  With want_fields the result and params fields are copied
+ * (rank 0); the caller frees them. */
+int bench_job(const hetero_workload *wl, double items, uint64_t seed, const bench_set *s, int want_fields,
+              bench_result *r);
+/* Runs on rank 0 after a collective step, then tells every rank. */
+int bench_agree(int rc);
+/* The row of wl on b->sets[set]: calibrated, timed, measured again when
+ * noisy; c is the workload's self-check (its digest goes into the row). */
+int bench_time_row(bench *b, const hetero_workload *wl, size_t set, const bench_check *c, bench_row *row);
+
+/* check.c: the self-check of wl on every set into c; HETERO_E_RUNTIME,
+ * naming the sets and the field, when two disagree.  Collective. */
+int bench_check_workload(bench *b, const hetero_workload *wl, bench_check *c);
 
 /* report.c: this run as the JSON document (without `compare`); NULL when
  * memory runs out. */
