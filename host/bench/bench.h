@@ -2,7 +2,8 @@
  * row), options.c (the command line), sets.c (the device sets), check.c
  * (the self-check), run.c (one engine run, a row timed), progress.c (the
  * progress line), report.c (text, JSON and CSV), compare.c (the
- * comparison of two reports: --compare, --fail-on) and plot.c (the bar
+ * comparison of two reports: --compare, --fail-on; compare_load.c reads a
+ * report, compare_print.c shows the comparison) and plot.c (the bar
  * chart, SVG or PNG, through host/base/draw.c).
  *
  * Names here are the bench's own (prefix bench_); the engine is reached
@@ -182,7 +183,7 @@ typedef struct bench_machine {
     int ranks;
 } bench_machine;
 
-/* ---- comparison of two reports (compare.c) ---- */
+/* ---- comparison of two reports (compare.c, compare_load.c, compare_print.c) ---- */
 
 enum bench_cmp_status {
     BENCH_CMP_COMPARED,     /* the same workload on the same devices on both sides */

@@ -15,233 +15,16 @@
  * compared.  A row whose set has the same name on both sides but other
  * devices (another CPU, another driver, another team) cannot be compared,
  * and says why.
+ *
+ * This file: the documents read and compared.  Loading a report is
+ * compare_load.c's, the comparison printed compare_print.c's.
  */
 #include "bench.h"
 
-#include "format.h"
-#include "output.h"
-
-#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- loading a report ------------------------------------------------------ */
-
-/* A string of a report from disk, fit to print: each control character
- * (C0, DEL, C1) becomes '?', so that nothing read from it can break a
- * message's line or drive the terminal, and each ill-formed UTF-8 part
- * becomes U+FFFD, so that the JSON written from it is UTF-8.  *s is
- * replaced (cJSON's allocator) only when something changed.  HETERO_OK or
- * HETERO_E_NOMEM. */
-static int bench_clean(char **s)
-{
-    const char *in = *s;
-    size_t n = strlen(in), out = 0;
-    int dirty = 0;
-    for (size_t i = 0; i < n;) {
-        int k = het_utf8_seq(in + i, n - i);
-        unsigned char c = (unsigned char)in[i];
-        if (k < 0) {
-            out += 3;
-            i += (size_t)-k;
-            dirty = 1;
-            continue;
-        }
-        if (c < 0x20 || c == 0x7f || (c == 0xc2 && (unsigned char)in[i + 1] < 0xa0))
-            out += 1, dirty = 1;
-        else
-            out += (size_t)k;
-        i += (size_t)k;
-    }
-    if (!dirty)
-        return HETERO_OK;
-    char *o = cJSON_malloc(out + 1);
-    if (!o)
-        return hetero_fail(HETERO_E_NOMEM, "out of memory reading a report");
-    size_t w = 0;
-    for (size_t i = 0; i < n;) {
-        int k = het_utf8_seq(in + i, n - i);
-        unsigned char c = (unsigned char)in[i];
-        if (k < 0) {
-            memcpy(o + w, "\xef\xbf\xbd", 3); /* U+FFFD */
-            w += 3;
-            i += (size_t)-k;
-            continue;
-        }
-        if (c < 0x20 || c == 0x7f || (c == 0xc2 && (unsigned char)in[i + 1] < 0xa0))
-            o[w++] = '?';
-        else
-            memcpy(o + w, in + i, (size_t)k), w += (size_t)k;
-        i += (size_t)k;
-    }
-    o[w] = 0;
-    cJSON_free(*s);
-    *s = o;
-    return HETERO_OK;
-}
-
-/* Every name and string of the document, cleaned (bench_clean). */
-static int bench_defang(cJSON *node)
-{
-    for (; node; node = node->next) {
-        if (node->string && !(node->type & cJSON_StringIsConst) && bench_clean(&node->string))
-            return HETERO_E_NOMEM;
-        if (cJSON_IsString(node) && node->valuestring && bench_clean(&node->valuestring))
-            return HETERO_E_NOMEM;
-        if (node->child && bench_defang(node->child))
-            return HETERO_E_NOMEM;
-    }
-    return HETERO_OK;
-}
-
-/* The whole-number fields of a row, read as int (bench_identity): present,
- * each must be a number with no fraction, 0 to INT_MAX.  A cast of 1e300,
- * of -1 or of a NaN to int is undefined, and 2.5 threads is no run.
- * Checked before bench_upgrade, so that a message names the field as the
- * file does: `ranks` before version 3. */
-static int bench_check_ints(const char *opt, const char *path, int version, const cJSON *results)
-{
-    const char *const fields[] = {"threads", version < 3 ? "ranks" : "mpi_ranks", "repeats"};
-    const cJSON *row;
-    int i = 0;
-    cJSON_ArrayForEach(row, results)
-    {
-        for (size_t k = 0; k < sizeof fields / sizeof fields[0]; k++) {
-            const cJSON *v = cJSON_GetObjectItemCaseSensitive(row, fields[k]);
-            if (!v)
-                continue;
-            double x = cJSON_IsNumber(v) ? v->valuedouble : NAN;
-            if (x >= 0 && x <= INT_MAX && x == floor(x))
-                continue;
-            char got[64];
-            if (cJSON_IsNumber(v))
-                snprintf(got, sizeof got, "%.15g", x);
-            else
-                snprintf(got, sizeof got, "%s", cJSON_IsString(v) ? "a string" : "not a number");
-            return hetero_fail(HETERO_E_BADARG,
-                               "%s: '%s': results[%d].%s: expected a whole number from 0 to %d, got %s", opt,
-                               path, i, fields[k], INT_MAX, got);
-        }
-        i++;
-    }
-    return HETERO_OK;
-}
-
-/* Renames o's field `from` to `to`, in place (the order of the fields
- * stays); a field already named `to` gives way.  HETERO_OK, or
- * HETERO_E_NOMEM. */
-static int bench_rename(cJSON *o, const char *from, const char *to)
-{
-    if (!cJSON_GetObjectItemCaseSensitive(o, from))
-        return HETERO_OK;
-    cJSON_DeleteItemFromObjectCaseSensitive(o, to);
-    cJSON *item = cJSON_GetObjectItemCaseSensitive(o, from);
-    size_t n = strlen(to) + 1;
-    char *name = cJSON_malloc(n);
-    if (!name)
-        return HETERO_E_NOMEM;
-    memcpy(name, to, n);
-    if (!(item->type & cJSON_StringIsConst))
-        cJSON_free(item->string);
-    item->string = name;
-    item->type &= ~cJSON_StringIsConst;
-    return HETERO_OK;
-}
-
-/* The fields of version 3 that had other names before (bench.h says why):
- * an array of the document (in the object `parent`, when not NULL), and in
- * each of its objects the old name and the new. */
-static const struct bench_renamed {
-    const char *parent, *array, *from, *to;
-} bench_renamed[] = {
-    {NULL, "results", "devices", "set"},
-    {NULL, "results", "ranks", "mpi_ranks"},
-    {NULL, "results", "wall", "wall_median_s"},
-    {NULL, "results", "digest", "check_digest"},
-    {NULL, "sets", "devices", "set"},
-    {"compare", "rows", "devices", "set"}, /* a report made with --compare */
-};
-
-/* A report of version 1 or 2 in version 3's names, in place, so that
- * nothing past loading knows the old ones.  Its `version` stays what the
- * file says (bench_run_line shows it).  HETERO_OK, or HETERO_E_NOMEM. */
-static int bench_upgrade(cJSON *doc)
-{
-    const cJSON *version = cJSON_GetObjectItemCaseSensitive(doc, "version");
-    if (version->valuedouble >= 3)
-        return HETERO_OK;
-    for (size_t i = 0; i < sizeof bench_renamed / sizeof bench_renamed[0]; i++) {
-        const struct bench_renamed *r = &bench_renamed[i];
-        cJSON *in = r->parent ? cJSON_GetObjectItemCaseSensitive(doc, r->parent) : doc;
-        cJSON *array = cJSON_GetObjectItemCaseSensitive(in, r->array), *o;
-        if (!cJSON_IsArray(array))
-            continue;
-        cJSON_ArrayForEach(o, array)
-        {
-            if (cJSON_IsObject(o) && bench_rename(o, r->from, r->to))
-                return hetero_fail(HETERO_E_NOMEM, "out of memory reading a report");
-        }
-    }
-    return HETERO_OK;
-}
-
-int bench_load_report(const char *opt, const char *path, cJSON **out)
-{
-    char *text = NULL;
-    size_t len = 0;
-    *out = NULL;
-    /* a regular file of sane size, or bad input: never a FIFO that blocks
-     * or /dev/zero that fills memory */
-    int rc = het_read_input(opt, path, BENCH_MAX_REPORT, &text, &len);
-    if (rc)
-        return rc;
-    (void)len;
-    cJSON *doc = cJSON_Parse(text);
-    free(text);
-    const cJSON *schema = cJSON_GetObjectItemCaseSensitive(doc, "schema");
-    const cJSON *version = cJSON_GetObjectItemCaseSensitive(doc, "version");
-    const cJSON *results = cJSON_GetObjectItemCaseSensitive(doc, "results");
-    if (!doc || !cJSON_IsString(schema) || strcmp(schema->valuestring, BENCH_SCHEMA) != 0 ||
-        !cJSON_IsArray(results)) {
-        cJSON_Delete(doc);
-        return hetero_fail(HETERO_E_BADARG, "%s: '%s' is not a hetero-bench JSON report (schema %s)", opt,
-                           path, BENCH_SCHEMA);
-    }
-    if (!cJSON_IsNumber(version) || version->valuedouble < 1 || version->valuedouble > BENCH_VERSION) {
-        cJSON_Delete(doc);
-        return hetero_fail(HETERO_E_BADARG,
-                           "%s: '%s' is a hetero-bench report of a version this bench does not read "
-                           "(it reads 1 to %d)",
-                           opt, path, BENCH_VERSION);
-    }
-    /* the comparison's time, memory and output grow with these: bounded
-     * before any of it starts */
-    const cJSON *machine = cJSON_GetObjectItemCaseSensitive(doc, "machine");
-    size_t n_rows = (size_t)cJSON_GetArraySize(results);
-    size_t n_cl = (size_t)cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(machine, "opencl"));
-    if (n_rows > BENCH_MAX_REPORT_ROWS || n_cl > BENCH_MAX_REPORT_DEVICES) {
-        int rows = n_rows > BENCH_MAX_REPORT_ROWS;
-        cJSON_Delete(doc);
-        return hetero_fail(HETERO_E_BADARG, "%s: '%s' has %zu %s, more than the %d a report may have", opt,
-                           path, rows ? n_rows : n_cl,
-                           rows ? "rows (results)" : "OpenCL devices (machine.opencl)",
-                           rows ? BENCH_MAX_REPORT_ROWS : BENCH_MAX_REPORT_DEVICES);
-    }
-    rc = bench_check_ints(opt, path, (int)version->valuedouble, results);
-    if (rc == HETERO_OK)
-        rc = bench_upgrade(doc);
-    if (rc) {
-        cJSON_Delete(doc);
-        return rc;
-    }
-    if (bench_defang(doc->child)) {
-        cJSON_Delete(doc);
-        return HETERO_E_NOMEM;
-    }
-    *out = doc;
-    return HETERO_OK;
-}
 
 /* ---- reading a document ---------------------------------------------------- */
 
@@ -522,16 +305,6 @@ void bench_run_line(const cJSON *doc, char *buf, size_t size)
                  bench_str(doc, "hetero"), bench_num(doc, "version"));
 }
 
-static const char *bench_status_name(int status)
-{
-    switch (status) {
-    case BENCH_CMP_COMPARED: return "compared";
-    case BENCH_CMP_INCOMPARABLE: return "not_comparable";
-    case BENCH_CMP_NEW: return "not_in_baseline";
-    default: return "not_in_run";
-    }
-}
-
 /* Baseline rows grouped by a pair of strings (the workload, and the
  * identity or the role), in the baseline's order within a group: the rows
  * sorted by (pair, position), and for each group where its rows end and
@@ -617,114 +390,135 @@ static size_t bench_groups_find(bench_groups *g, const char *wl, const char *str
 /* The identity of a row: at most this long (longer is cut, on both sides alike). */
 #define BENCH_KEY_MAX 1400
 
-int bench_compare_docs(const cJSON *run, const cJSON *base, double fail_on, bench_comparison *c)
+/* The baseline's rows as the matching needs them: in the baseline's
+ * order, each one's identity (one string after another in keys), grouped
+ * by workload and identity and by workload and role, and which are taken
+ * yet. */
+typedef struct bench_baseline {
+    const cJSON **row;
+    size_t *koff; /* row j's identity: keys + koff[j] */
+    char *keys;
+    char *used;
+    bench_groups by_id, by_role;
+} bench_baseline;
+
+static void bench_baseline_free(bench_baseline *x)
 {
-    memset(c, 0, sizeof *c);
-    c->fail_on = fail_on;
-    const cJSON *rrows = bench_get(run, "results"), *brows = bench_get(base, "results");
-    size_t nr = (size_t)cJSON_GetArraySize(rrows), nb = (size_t)cJSON_GetArraySize(brows);
-    bench_facts frun, fbase;
-    bench_facts_init(&frun, run);
-    bench_facts_init(&fbase, base);
-    bench_groups by_id = {0}, by_role = {0};
-    int rc = bench_groups_init(&by_id, nb);
-    rc = rc ? rc : bench_groups_init(&by_role, nb);
-    c->rows = calloc(nr + nb + 1, sizeof *c->rows);
-    char *used = calloc(nb + 1, 1);
+    free(x->used);
+    free(x->keys);
+    free(x->koff);
+    free(x->row);
+    bench_groups_free(&x->by_id);
+    bench_groups_free(&x->by_role);
+}
+
+/* HETERO_OK, or HETERO_E_NOMEM (then x is still freed by
+ * bench_baseline_free). */
+static int bench_baseline_init(bench_baseline *x, const cJSON *brows, const bench_facts *fbase)
+{
+    size_t nb = (size_t)cJSON_GetArraySize(brows);
+    memset(x, 0, sizeof *x);
+    int rc = bench_groups_init(&x->by_id, nb);
+    rc = rc ? rc : bench_groups_init(&x->by_role, nb);
+    x->used = calloc(nb + 1, 1);
     /* the baseline's identities, one after another */
-    size_t *koff = calloc(nb + 1, sizeof *koff), kcap = 0, klen = 0;
-    char *keys = NULL;
-    const cJSON **brow = calloc(nb + 1, sizeof *brow);
-    if (rc || !c->rows || !used || !koff || !brow)
-        rc = HETERO_E_NOMEM;
+    size_t kcap = 0, klen = 0;
+    x->koff = calloc(nb + 1, sizeof *x->koff);
+    x->row = calloc(nb + 1, sizeof *x->row);
+    if (rc || !x->used || !x->koff || !x->row)
+        return HETERO_E_NOMEM;
     size_t j = 0;
     const cJSON *row;
     cJSON_ArrayForEach(row, brows)
     {
-        if (rc)
-            break;
         char key[BENCH_KEY_MAX];
-        bench_row_identity(&fbase, row, key, sizeof key);
+        bench_row_identity(fbase, row, key, sizeof key);
         size_t n = strlen(key) + 1;
         if (klen + n > kcap) {
             size_t ncap = kcap ? 2 * kcap : 4096;
             while (ncap < klen + n)
                 ncap *= 2;
-            char *k = realloc(keys, ncap);
-            if (!k) {
-                rc = HETERO_E_NOMEM;
-                break;
-            }
-            keys = k;
+            char *k = realloc(x->keys, ncap);
+            if (!k)
+                return HETERO_E_NOMEM;
+            x->keys = k;
             kcap = ncap;
         }
-        memcpy(keys + klen, key, n);
-        koff[j] = klen;
+        memcpy(x->keys + klen, key, n);
+        x->koff[j] = klen;
         klen += n;
-        brow[j++] = row;
+        x->row[j++] = row;
     }
-    if (rc == HETERO_OK) {
-        for (j = 0; j < nb; j++) {
-            const char *wl = bench_str(brow[j], "workload");
-            by_id.r[j] = (bench_ref){wl, keys + koff[j], j};
-            by_role.r[j] = (bench_ref){wl, bench_role(bench_str(brow[j], "set")), j};
-        }
-        bench_groups_sort(&by_id);
-        bench_groups_sort(&by_role);
+    for (j = 0; j < nb; j++) {
+        const char *wl = bench_str(x->row[j], "workload");
+        x->by_id.r[j] = (bench_ref){wl, x->keys + x->koff[j], j};
+        x->by_role.r[j] = (bench_ref){wl, bench_role(bench_str(x->row[j], "set")), j};
     }
-    cJSON_ArrayForEach(row, rrows)
-    {
-        if (rc)
-            break;
-        bench_cmp_row *o = &c->rows[c->n_rows++];
-        const char *wl = bench_str(row, "workload"), *set = bench_str(row, "set");
-        char key[BENCH_KEY_MAX];
-        bench_row_identity(&frun, row, key, sizeof key);
-        o->workload = wl;
-        o->set = set;
-        o->label = bench_str(row, "label");
-        o->new_rate = bench_num(row, "items_per_s");
-        o->old_rate = NAN;
-        o->change_pct = NAN;
-        o->noisy = cJSON_IsTrue(bench_get(row, "noisy"));
-        o->status = BENCH_CMP_NEW;
-        /* the first baseline row not taken yet of the same workload and
-         * identity, else of the same workload and role (to say why not) */
-        size_t mj = bench_groups_find(&by_id, wl, key, used);
-        size_t rj = mj == BENCH_NONE ? bench_groups_find(&by_role, wl, bench_role(set), used) : BENCH_NONE;
-        char reason[512] = "";
-        if (mj != BENCH_NONE) {
-            const cJSON *match = brow[mj];
-            used[mj] = 1;
-            o->status = BENCH_CMP_COMPARED;
-            o->old_rate = bench_num(match, "items_per_s");
-            o->noisy |= cJSON_IsTrue(bench_get(match, "noisy"));
-            if (o->old_rate > 0 && o->new_rate > 0 && isfinite(o->old_rate) && isfinite(o->new_rate)) {
-                o->change_pct = 100.0 * (o->new_rate / o->old_rate - 1.0);
-                c->n_compared++;
-                o->regression = fail_on >= 0 && o->change_pct < -fail_on;
-                c->n_regressions += (size_t)o->regression;
-            } else {
-                /* a rate missing or not a positive number: never "compared"
-                 * and left out of --fail-on's count */
-                o->status = BENCH_CMP_INCOMPARABLE;
-                snprintf(reason, sizeof reason, "no positive items_per_s %s",
-                         o->old_rate > 0 && isfinite(o->old_rate) ? "in this run" : "in the baseline");
-            }
-        } else if (rj != BENCH_NONE) {
-            const cJSON *role = brow[rj];
-            used[rj] = 1;
+    bench_groups_sort(&x->by_id);
+    bench_groups_sort(&x->by_role);
+    return HETERO_OK;
+}
+
+/* The next row of the comparison, from this run's row: compared with the
+ * first baseline row not taken yet of the same workload and identity,
+ * else not comparable with one of the same workload and role (to say why
+ * not), else new.  HETERO_OK or HETERO_E_NOMEM. */
+static int bench_match_row(bench_comparison *c, bench_baseline *x, const bench_facts *frun, const cJSON *row)
+{
+    bench_cmp_row *o = &c->rows[c->n_rows++];
+    const char *wl = bench_str(row, "workload"), *set = bench_str(row, "set");
+    char key[BENCH_KEY_MAX];
+    bench_row_identity(frun, row, key, sizeof key);
+    o->workload = wl;
+    o->set = set;
+    o->label = bench_str(row, "label");
+    o->new_rate = bench_num(row, "items_per_s");
+    o->old_rate = NAN;
+    o->change_pct = NAN;
+    o->noisy = cJSON_IsTrue(bench_get(row, "noisy"));
+    o->status = BENCH_CMP_NEW;
+    /* the first baseline row not taken yet of the same workload and
+     * identity, else of the same workload and role (to say why not) */
+    size_t mj = bench_groups_find(&x->by_id, wl, key, x->used);
+    size_t rj = mj == BENCH_NONE ? bench_groups_find(&x->by_role, wl, bench_role(set), x->used) : BENCH_NONE;
+    char reason[512] = "";
+    if (mj != BENCH_NONE) {
+        const cJSON *match = x->row[mj];
+        x->used[mj] = 1;
+        o->status = BENCH_CMP_COMPARED;
+        o->old_rate = bench_num(match, "items_per_s");
+        o->noisy |= cJSON_IsTrue(bench_get(match, "noisy"));
+        if (o->old_rate > 0 && o->new_rate > 0 && isfinite(o->old_rate) && isfinite(o->new_rate)) {
+            o->change_pct = 100.0 * (o->new_rate / o->old_rate - 1.0);
+            c->n_compared++;
+            o->regression = c->fail_on >= 0 && o->change_pct < -c->fail_on;
+            c->n_regressions += (size_t)o->regression;
+        } else {
+            /* a rate missing or not a positive number: never "compared"
+             * and left out of --fail-on's count */
             o->status = BENCH_CMP_INCOMPARABLE;
-            o->old_rate = bench_num(role, "items_per_s");
-            o->noisy |= cJSON_IsTrue(bench_get(role, "noisy"));
-            snprintf(reason, sizeof reason, "here %.240s; in the baseline %.240s", key, keys + koff[rj]);
+            snprintf(reason, sizeof reason, "no positive items_per_s %s",
+                     o->old_rate > 0 && isfinite(o->old_rate) ? "in this run" : "in the baseline");
         }
-        if (o->status == BENCH_CMP_INCOMPARABLE && !(o->reason = strdup(reason)))
-            rc = HETERO_E_NOMEM;
+    } else if (rj != BENCH_NONE) {
+        const cJSON *role = x->row[rj];
+        x->used[rj] = 1;
+        o->status = BENCH_CMP_INCOMPARABLE;
+        o->old_rate = bench_num(role, "items_per_s");
+        o->noisy |= cJSON_IsTrue(bench_get(role, "noisy"));
+        snprintf(reason, sizeof reason, "here %.240s; in the baseline %.240s", key, x->keys + x->koff[rj]);
     }
-    for (j = 0; rc == HETERO_OK && j < nb; j++) {
-        if (!used[j]) {
-            row = brow[j];
+    if (o->status == BENCH_CMP_INCOMPARABLE && !(o->reason = strdup(reason)))
+        return HETERO_E_NOMEM;
+    return HETERO_OK;
+}
+
+/* The rows of the baseline that no row of this run took. */
+static void bench_gone_rows(bench_comparison *c, const bench_baseline *x, size_t nb)
+{
+    for (size_t j = 0; j < nb; j++) {
+        if (!x->used[j]) {
+            const cJSON *row = x->row[j];
             bench_cmp_row *o = &c->rows[c->n_rows++];
             o->workload = bench_str(row, "workload");
             o->set = bench_str(row, "set");
@@ -736,12 +530,32 @@ int bench_compare_docs(const cJSON *run, const cJSON *base, double fail_on, benc
             o->status = BENCH_CMP_GONE;
         }
     }
-    free(used);
-    free(keys);
-    free(koff);
-    free(brow);
-    bench_groups_free(&by_id);
-    bench_groups_free(&by_role);
+}
+
+int bench_compare_docs(const cJSON *run, const cJSON *base, double fail_on, bench_comparison *c)
+{
+    memset(c, 0, sizeof *c);
+    c->fail_on = fail_on;
+    const cJSON *rrows = bench_get(run, "results"), *brows = bench_get(base, "results");
+    size_t nr = (size_t)cJSON_GetArraySize(rrows), nb = (size_t)cJSON_GetArraySize(brows);
+    bench_facts frun, fbase;
+    bench_facts_init(&frun, run);
+    bench_facts_init(&fbase, base);
+    bench_baseline x;
+    int rc = bench_baseline_init(&x, brows, &fbase);
+    c->rows = calloc(nr + nb + 1, sizeof *c->rows);
+    if (!c->rows)
+        rc = HETERO_E_NOMEM;
+    const cJSON *row;
+    cJSON_ArrayForEach(row, rrows)
+    {
+        if (rc)
+            break;
+        rc = bench_match_row(c, &x, &frun, row);
+    }
+    if (rc == HETERO_OK)
+        bench_gone_rows(c, &x, nb);
+    bench_baseline_free(&x);
 
     if (rc == HETERO_OK) {
         bench_run_line(base, c->baseline_run, sizeof c->baseline_run);
@@ -756,6 +570,7 @@ int bench_compare_docs(const cJSON *run, const cJSON *base, double fail_on, benc
     return rc;
 }
 
+
 void bench_comparison_free(bench_comparison *c)
 {
     for (size_t i = 0; c->rows && i < c->n_rows; i++)
@@ -765,111 +580,4 @@ void bench_comparison_free(bench_comparison *c)
     c->rows = NULL;
     c->mm = NULL;
     c->n_rows = c->n_mm = 0;
-}
-
-/* ---- printing ------------------------------------------------------------ */
-
-void bench_compare_print_head(const bench_comparison *c, FILE *out)
-{
-    fprintf(out, "compared with %s: %s\n", c->baseline_path, c->baseline_run);
-    if (!c->n_mm) {
-        fputs("  no difference of machine, devices, build or settings\n", out);
-        return;
-    }
-    fprintf(out, "  %zu difference%s of machine, devices, build or settings (here, then in the baseline):\n",
-            c->n_mm, c->n_mm == 1 ? "" : "s");
-    for (size_t i = 0; i < c->n_mm; i++)
-        fprintf(out, "    %-28s %s  vs  %s\n", c->mm[i].field, c->mm[i].run,
-                strcmp(c->mm[i].baseline, "null") == 0 ? "(not recorded)" : c->mm[i].baseline);
-}
-
-void bench_compare_print_text(const bench_comparison *c, FILE *out)
-{
-    int wd = 8;
-    for (size_t i = 0; i < c->n_rows; i++)
-        if ((int)strlen(c->rows[i].set) > wd)
-            wd = (int)strlen(c->rows[i].set);
-    fprintf(out,
-            "\nchange against %s (items/s; rows matched by workload and devices: each OpenCL device's\n"
-            "name and driver, OpenMP's CPU model and thread count, the rank count)\n",
-            c->baseline_path);
-    fprintf(out, "%-10s  %-*s  %9s  %9s  %s\n", "workload", wd, "set", "old", "new", "change");
-    size_t n_inc = 0, n_new = 0, n_gone = 0;
-    for (size_t i = 0; i < c->n_rows; i++) {
-        const bench_cmp_row *r = &c->rows[i];
-        char o[32], w[32], ch[700];
-        het_format_si(r->old_rate, o, sizeof o);
-        het_format_si(r->new_rate, w, sizeof w);
-        switch (r->status) {
-        case BENCH_CMP_COMPARED:
-            if (isfinite(r->change_pct))
-                snprintf(ch, sizeof ch, "%+.1f%%%s%s", r->change_pct,
-                         r->regression ? "  REGRESSION (fell more than --fail-on)" : "",
-                         r->noisy ? "  noisy" : "");
-            else
-                snprintf(ch, sizeof ch, "-");
-            break;
-        case BENCH_CMP_INCOMPARABLE:
-            n_inc++;
-            snprintf(ch, sizeof ch, "cannot be compared: %s", r->reason);
-            break;
-        case BENCH_CMP_NEW:
-            n_new++;
-            snprintf(ch, sizeof ch, "(not in the baseline)");
-            break;
-        default:
-            n_gone++;
-            snprintf(ch, sizeof ch, "(not in this run)");
-            break;
-        }
-        fprintf(out, "%-10s  %-*s  %9s  %9s  %s\n", r->workload, wd, r->set, o, w, ch);
-    }
-    fprintf(out, "%zu compared, %zu cannot be compared, %zu only in this run, %zu only in the baseline",
-            c->n_compared, n_inc, n_new, n_gone);
-    if (c->fail_on >= 0)
-        fprintf(out, "; --fail-on %g%%: %zu regression%s%s", c->fail_on, c->n_regressions,
-                c->n_regressions == 1 ? "" : "s", c->n_compared ? "" : " (and nothing to compare: exit 3)");
-    fputc('\n', out);
-}
-
-cJSON *bench_compare_json(const bench_comparison *c)
-{
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "baseline", c->baseline_path);
-    cJSON_AddStringToObject(o, "baseline_run", c->baseline_run);
-    cJSON *mm = cJSON_AddArrayToObject(o, "baseline_mismatch");
-    for (size_t i = 0; i < c->n_mm; i++) {
-        cJSON *m = cJSON_CreateObject();
-        cJSON_AddStringToObject(m, "field", c->mm[i].field);
-        cJSON *a = cJSON_Parse(c->mm[i].run), *b = cJSON_Parse(c->mm[i].baseline);
-        cJSON_AddItemToObject(m, "run", a ? a : cJSON_CreateString(c->mm[i].run));
-        cJSON_AddItemToObject(m, "baseline", b ? b : cJSON_CreateString(c->mm[i].baseline));
-        cJSON_AddItemToArray(mm, m);
-    }
-    cJSON_AddItemToObject(o, "fail_on_pct",
-                          c->fail_on >= 0 ? het_json_f64(c->fail_on, 6) : cJSON_CreateNull());
-    cJSON_AddNumberToObject(o, "compared", (double)c->n_compared);
-    cJSON_AddNumberToObject(o, "regressions", (double)c->n_regressions);
-    cJSON *rows = cJSON_AddArrayToObject(o, "rows");
-    for (size_t i = 0; i < c->n_rows; i++) {
-        const bench_cmp_row *r = &c->rows[i];
-        cJSON *x = cJSON_CreateObject();
-        cJSON_AddStringToObject(x, "workload", r->workload);
-        cJSON_AddStringToObject(x, "set", r->set);
-        cJSON_AddStringToObject(x, "status", bench_status_name(r->status));
-        cJSON_AddBoolToObject(x, "comparable", r->status == BENCH_CMP_COMPARED);
-        if (r->status == BENCH_CMP_INCOMPARABLE)
-            cJSON_AddStringToObject(x, "reason", r->reason);
-        else
-            cJSON_AddNullToObject(x, "reason");
-        cJSON_AddBoolToObject(x, "in_baseline", r->status != BENCH_CMP_NEW);
-        cJSON_AddBoolToObject(x, "in_run", r->status != BENCH_CMP_GONE);
-        cJSON_AddItemToObject(x, "old_items_per_s", het_json_f64(r->old_rate, 6));
-        cJSON_AddItemToObject(x, "new_items_per_s", het_json_f64(r->new_rate, 6));
-        cJSON_AddItemToObject(x, "change_pct", het_json_f64(r->change_pct, 4));
-        cJSON_AddBoolToObject(x, "noisy", r->noisy);
-        cJSON_AddBoolToObject(x, "regression", r->regression);
-        cJSON_AddItemToArray(rows, x);
-    }
-    return o;
 }
