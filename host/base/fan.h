@@ -1,7 +1,7 @@
 /* fan.h - the reservoir's storage over time, as the --trace CSV and the
  * --plot fan chart (drawn through draw.h).
  *
- * wl_reservoir.c fills a het_fan from the merged partials (the mean and the
+ * reservoir_fan.c fills a het_fan from the merged partials (the mean and the
  * storage histogram of every traced step) and from its sample paths, which
  * it recomputes on the host at every step (the same lanes the grains ran,
  * so the same bits); this module only formats and draws.  Nothing here

@@ -5,7 +5,7 @@
  * of a path, how four Philox words become two normal variates, one step of
  * the model, what a path contributes to its grain's sums, the histogram
  * bins, the trace steps and the byte layout of a grain's partial.  The
- * host's vectorised CPU path (wl_reservoir.c) and the kernel
+ * host's vectorised CPU path (reservoir_cpu.c) and the kernel
  * (reservoir.cl) both call these functions, so they compute the
  * same operations in the same order.  Compile with FP contraction off.
  *
@@ -131,7 +131,7 @@ typedef struct het_res_model {
 /* Advances one path from step t0 to t1 (t0 <= t1 <= T).  Steps come in
  * pairs (2j, 2j+1) that share one Philox block; a stretch that starts on
  * an odd step draws the pair again and uses its second normal.  The host's
- * lane version (wl_reservoir.c) follows exactly this structure. */
+ * lane version (reservoir_cpu.c) follows exactly this structure. */
 HET_RES_FN void het_res_advance(het_res_path *ps, hetero_u64 p, hetero_u64 t0, hetero_u64 t1,
                                 const het_res_model *m)
 {
