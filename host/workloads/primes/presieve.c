@@ -2,7 +2,7 @@
  * of the smallest primes in a whole segment at once, instead of sieving
  * them (primesieve's PreSieve).  The CPU's fifteen tables cover 7..163 and
  * fill every segment of lane 0 (the other lanes start from ones); the
- * kernel's three cover 7..43 and are built here for wl_primes.c to hand to
+ * kernel's three cover 7..43 and are built here for primes_cl.c to hand to
  * the device.  Both are program constants, built once. */
 #include "sieve_internal.h"
 

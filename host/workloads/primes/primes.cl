@@ -15,7 +15,7 @@
  * by a per-work-item j is a divergent __constant read on a GPU.
  *
  * Sieving primes come in three sizes (bounds chosen per device by the host,
- * wl_primes.c, from the sub-segment and work-group sizes):
+ * primes_cl.c, from the sub-segment and work-group sizes):
  *   - group primes (47 <= p < p_small, mp[0 .. n_grp)): many multiples per
  *     sub-segment; the whole group works on one prime at a time, work-item
  *     l on the multiples of wheel index j = l % 8 in turns l / 8, l / 8 +

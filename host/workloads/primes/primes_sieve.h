@@ -1,5 +1,5 @@
 /* primes_sieve.h - the CPU segmented sieve behind the primes workload: its
- * face (what wl_primes.c and the tests call) and its design.  Its files,
+ * face (what the workload's files and the tests call) and its design.  Its files,
  * one per job after primesieve's split, are mapped in sieve_internal.h.
  *
  * Layout: the mod-30 wheel of primes_common.h (one byte = 30

@@ -17,68 +17,30 @@
  * Shared state.  plan() sieves the primes up to sqrt(B - 1) once into a
  * wheel bitmap (143 MB at most, for B near 2^64) and builds the pre-sieve
  * tables; the CPU sieve and the kernel both read them.
+ *
+ * This file: the workload's description, options, plan, CPU batch and
+ * merge, and the fields it reports.  The kernel's shape and arguments are
+ * primes_cl.c's, --nth's bound and search primes_nth.c's, --print's
+ * stream primes_print.c's; primes_job.h is what they share.
  */
 #include "hetero.h"
 #include "wl_primes.h"
 
-#include <errno.h>
 #include <inttypes.h>
 #include <math.h>
-#include <omp.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "primes_common.h"
-#include "primes_sieve.h"
+#include "primes_job.h"
 
 extern const char het_kernel_primes[];
 
 /* pi(2^64): the number of primes below 2^64 (all of them below 2^64 - 1),
  * the largest N whose Nth prime fits in 64 bits. */
 #define PRIMES_MAX_NTH UINT64_C(425656284035217743)
-
-/* Kernel (primes.cl): sub-segments of up to 32 KiB of __local
- * memory (8192 words), down to 4 KiB in steps of 1024 words; work-groups of
- * 8 to 256 work-items (a power of two: 8 for the lane teams, the final sum
- * halves nothing but needs 2 words per work-item of the segment). */
-#define PRIMES_CL_SEG_WORDS 8192u
-#define PRIMES_CL_SEG_STEP 1024u
-#define PRIMES_CL_MAX_LOCAL 256u
-#define PRIMES_CL_MIN_LOCAL 8u
-/* The kernel's group and lane primes are those below a bound that depends
- * on the device (at most 4 * 32 KiB); plan() lists the sieving primes 47 ..
- * PRIMES_CL_MED_MAX - 1 for it, so that any bound below this fits. */
-#define PRIMES_CL_MED_MAX (UINT32_C(1) << 20)
-/* The large primes' marks cover at most this many wheel bytes (480M
- * numbers) of a grain at a time. */
-#define PRIMES_CL_MAX_CHUNK (UINT64_C(1) << 24)
-
-typedef struct primes_params {
-    int have_range, have_nth;
-    uint64_t a, b;     /* --range A:B */
-    uint64_t n;        /* --nth N */
-    const char *print; /* --print FILE ("-": stdout), NULL if none */
-} primes_params;
-
-typedef struct primes_state {
-    het__primes_base base; /* sieving primes up to sqrt(hi - 1), pre-sieve tables */
-    uint64_t lo, hi;       /* the numbers sieved: [lo, hi) */
-    uint64_t start;        /* lo rounded down to a multiple of 30 */
-    uint64_t nbytes;       /* wheel bytes from start to hi */
-    uint64_t grain_bytes;
-    uint64_t count;      /* result: primes in [lo, hi) */
-    uint64_t prime;      /* result (--nth): the Nth prime */
-    uint32_t *cl_primes; /* the sieving primes 47 <= p < PRIMES_CL_MED_MAX,
-                                ascending, for the kernel */
-    uint32_t cl_nprimes;
-    /* The CPU's sieve, kept between batches: a batch that starts where the
-     * last one ended continues it without set-up.  A cache, not state of
-     * the job: any batch gives the same counts with or without it. */
-    pthread_mutex_t team_mu;
-    het__primes_team *team; /* NULL until the first batch */
-} primes_state;
 
 static int primes_parse_range(void *pv, const char *value)
 {
@@ -176,48 +138,6 @@ static int primes_validate(void *pv)
     return HETERO_OK;
 }
 
-/* ln(x) for x >= 1 in +, -, *, / only (contract 1: the bound below fixes
- * the grains, so every rank, whatever its libm, must get the same bits).
- * x = 2^e * m with m in [1, 2), ln m = 2 atanh(z), z = (m-1)/(m+1) <= 1/3. */
-static double primes_ln(double x)
-{
-    int e = 0;
-    while (x >= 2.0) {
-        x /= 2.0; /* exact */
-        e++;
-    }
-    const double z = (x - 1.0) / (x + 1.0), z2 = z * z;
-    double term = z, sum = 0.0;
-    for (int k = 1; k < 80; k += 2) {
-        sum += term / k;
-        term *= z2;
-    }
-    return 2.0 * sum + e * 0.6931471805599453094;
-}
-
-/* An upper bound U with p_n < U (clamped to 2^64 - 1, which is not prime,
- * so the largest 64-bit primes are still below it).  Rosser (n >= 6),
- * Dusart 1999 (n >= 39017) and Dusart 2010 (n >= 688383):
- *   p_n <= n (ln n + ln ln n - 1 + (ln ln n - 2) / ln n);
- * the relative margin 1e-9 dwarfs the rounding error of the doubles. */
-uint64_t het_primes_nth_bound(uint64_t n)
-{
-    if (n < 6)
-        return 12; /* p_5 = 11 */
-    const double x = (double)n, l = primes_ln(x), ll = primes_ln(l);
-    double ub;
-    if (n >= 688383)
-        ub = x * (l + ll - 1.0 + (ll - 2.0) / l);
-    else if (n >= 39017)
-        ub = x * (l + ll - 0.9484);
-    else
-        ub = x * (l + ll);
-    ub = ub * (1.0 + 1e-9) + 64.0;
-    if (ub >= 18446744073709551615.0) /* rounds to 2^64 */
-        return UINT64_MAX;
-    return (uint64_t)ub + 1;
-}
-
 /* Wheel bytes per grain: a pure function of the sieved range. */
 uint64_t het_primes_grain_bytes(uint64_t nbytes, uint64_t sqrt_hi)
 {
@@ -231,7 +151,7 @@ uint64_t het_primes_grain_bytes(uint64_t nbytes, uint64_t sqrt_hi)
 }
 
 /* Numbers [*glo, *ghi) of grain g. */
-static void primes_grain(const primes_state *s, uint64_t g, uint64_t *glo, uint64_t *ghi)
+void primes_grain(const primes_state *s, uint64_t g, uint64_t *glo, uint64_t *ghi)
 {
     const uint64_t b0 = g * s->grain_bytes;
     if (b0 >= s->nbytes || s->lo >= s->hi) { /* only the single grain of an empty range */
@@ -242,8 +162,6 @@ static void primes_grain(const primes_state *s, uint64_t g, uint64_t *glo, uint6
     *glo = first > s->lo ? first : s->lo;
     *ghi = s->nbytes - b0 > s->grain_bytes ? s->start + 30 * (b0 + s->grain_bytes) : s->hi;
 }
-
-static int primes_cl_list(primes_state *s);
 
 static int primes_plan(hetero_job *job)
 {
@@ -346,313 +264,7 @@ static int primes_cpu_batch(const hetero_job *job, uint64_t g0, uint64_t n, void
     return rc;
 }
 
-/* ---- the OpenCL kernel's arguments ------------------------------------------ */
-
-/* The kernel's group and lane primes, from the sieving-prime bitmap. */
-static int primes_cl_list(primes_state *s)
-{
-    const het__primes_base *b = &s->base;
-    uint64_t top = b->limit < PRIMES_CL_MED_MAX ? b->limit + 1 : PRIMES_CL_MED_MAX;
-    uint64_t nbytes = (top + 29) / 30;
-    if (nbytes > b->nbytes)
-        nbytes = b->nbytes;
-    uint32_t n = 0;
-    for (uint64_t k = 0; k < nbytes; k++)
-        n += (uint32_t)__builtin_popcount(b->bits[k]);
-    s->cl_primes = malloc((n ? n : 1) * sizeof *s->cl_primes);
-    if (!s->cl_primes)
-        return hetero_fail(HETERO_E_NOMEM, "primes: out of memory listing the sieving primes");
-    n = 0;
-    for (uint64_t k = 0; k < nbytes; k++)
-        for (unsigned v = b->bits[k]; v; v &= v - 1) {
-            uint64_t p = 30 * k + HET_PRIMES_RES[__builtin_ctz(v)];
-            if (p >= HET_PRIMES_FIRST_SIEVED && p < top)
-                s->cl_primes[n++] = (uint32_t)p;
-        }
-    s->cl_nprimes = n;
-    return HETERO_OK;
-}
-
-/* How the kernel runs on a device with these caps. */
-typedef struct primes_cl_shape {
-    size_t local;           /* work-items per group */
-    uint32_t seg_words;     /* __local sub-segment */
-    uint32_t p_small;       /* group primes: p < p_small */
-    uint32_t p_large;       /* large primes: p >= p_large */
-    uint32_t n_grp, n_med;  /* cl_primes[0, n_grp) are group primes, up to n_med lane primes */
-    uint64_t chunk_bytes;   /* wheel bytes of large-prime marks; 0: no large primes */
-    uint64_t scratch_bytes; /* per work-group */
-    uint32_t solo;          /* lane primes one per work-item (1) or by teams of 8 (0) */
-} primes_cl_shape;
-
-static uint32_t primes_count_below(const primes_state *s, uint32_t bound)
-{
-    uint32_t a = 0, b = s->cl_nprimes;
-    while (a < b) {
-        uint32_t m = a + (b - a) / 2;
-        if (s->cl_primes[m] < bound)
-            a = m + 1;
-        else
-            b = m;
-    }
-    return a;
-}
-
-/* Work-group: a power of two from 8 to 256.  Sub-segment: the largest
- * multiple of 1024 words, up to 8192, that the device's local memory
- * holds (16 KiB: 4096 words; 32, 48 and 64 KiB: 8192), and at least 2
- * words per work-item (the final sum reuses it).  Lane primes: below 4
- * segment lengths (a multiple every fourth sub-segment or more often for
- * each work-item of a team); the larger ones are marked chunk by chunk in
- * the scratch.  On a GPU the primes with at least one multiple per
- * work-item and sub-segment (p < 8 * segment bytes / L) are group primes
- * and the lane primes go by teams of 8; on a CPU device, where the
- * work-items of a group run one after the other, there are no group
- * primes and each lane prime is one work-item's (PoCL, primes below 2e9:
- * 15% less CPU time than teams). */
-static int primes_cl_shape_of(const hetero_job *job, const hetero_cl_caps *caps, primes_cl_shape *sh)
-{
-    const primes_state *s = hetero_job_state(job);
-    memset(sh, 0, sizeof *sh);
-    size_t l = PRIMES_CL_MAX_LOCAL;
-    while (l > caps->max_wg && l > 1)
-        l >>= 1;
-    if (l < PRIMES_CL_MIN_LOCAL)
-        return hetero_fail(HETERO_E_NODEV, "needs work-groups of %u work-items, the kernel allows %zu",
-                           PRIMES_CL_MIN_LOCAL, caps->max_wg);
-    uint64_t words = caps->local_mem / sizeof(uint32_t);
-    if (words > PRIMES_CL_SEG_WORDS)
-        words = PRIMES_CL_SEG_WORDS;
-    words -= words % PRIMES_CL_SEG_STEP;
-    if (words < PRIMES_CL_SEG_STEP || words < 2 * l)
-        return hetero_fail(HETERO_E_NODEV, "needs %llu bytes of local memory, has %llu",
-                           (unsigned long long)(PRIMES_CL_SEG_STEP * sizeof(uint32_t)),
-                           (unsigned long long)caps->local_mem);
-    const uint32_t seg_bytes = (uint32_t)words * 4;
-    sh->local = l;
-    sh->seg_words = (uint32_t)words;
-    sh->solo = (caps->type & HETERO_DEVICE_CPU) != 0;
-    sh->p_small = sh->solo ? 0 : (uint32_t)(8u * seg_bytes / l);
-    sh->p_large = 4u * seg_bytes;
-    sh->n_grp = primes_count_below(s, sh->p_small);
-    sh->n_med = primes_count_below(s, sh->p_large);
-    if (s->base.limit >= sh->p_large) {
-        uint64_t c = (s->grain_bytes + seg_bytes - 1) / seg_bytes * seg_bytes;
-        uint64_t cmax = PRIMES_CL_MAX_CHUNK / seg_bytes * seg_bytes;
-        sh->chunk_bytes = c < cmax ? c : cmax;
-    }
-    sh->scratch_bytes = 2 * sizeof(int64_t) * (uint64_t)sh->n_med + sh->chunk_bytes;
-    return HETERO_OK;
-}
-
-static int primes_cl_fit(const hetero_job *job, const hetero_cl_caps *caps, size_t *local)
-{
-    primes_cl_shape sh;
-    int rc = primes_cl_shape_of(job, caps, &sh);
-    if (rc)
-        return rc;
-    *local = sh.local;
-    return HETERO_OK;
-}
-
-static size_t primes_cl_args(const hetero_job *job, const hetero_cl_caps *caps, hetero_karg *a, size_t max)
-{
-    const primes_state *s = hetero_job_state(job);
-    primes_cl_shape sh;
-    if (max < 16 || primes_cl_shape_of(job, caps, &sh) != HETERO_OK)
-        return 0;
-    a[0] = (hetero_karg){.kind = HETERO_KARG_U64, .v.u64 = s->lo};
-    a[1] = (hetero_karg){.kind = HETERO_KARG_U64, .v.u64 = s->hi};
-    a[2] = (hetero_karg){.kind = HETERO_KARG_U64, .v.u64 = s->nbytes};
-    a[3] = (hetero_karg){.kind = HETERO_KARG_U64, .v.u64 = s->grain_bytes};
-    a[4] = (hetero_karg){.kind = HETERO_KARG_BUF, .v.buf = {s->base.bits, s->base.nbytes}};
-    a[5] = (hetero_karg){.kind = HETERO_KARG_U64, .v.u64 = s->base.nbytes};
-    a[6] = (hetero_karg){.kind = HETERO_KARG_BUF, .v.buf = {s->base.pre, HET_PRIMES_PRE_BYTES}};
-    a[7] = (hetero_karg){.kind = HETERO_KARG_LOCAL, .v.local_bytes = sh.seg_words * sizeof(uint32_t)};
-    a[8] = (hetero_karg){.kind = HETERO_KARG_U32, .v.u32 = sh.seg_words};
-    a[9] = (hetero_karg){.kind = HETERO_KARG_BUF, .v.buf = {s->cl_primes, sh.n_med * sizeof(uint32_t)}};
-    a[10] = (hetero_karg){.kind = HETERO_KARG_U32, .v.u32 = sh.n_grp};
-    a[11] = (hetero_karg){.kind = HETERO_KARG_U32, .v.u32 = sh.n_med};
-    a[12] = (hetero_karg){.kind = HETERO_KARG_U32, .v.u32 = sh.p_large};
-    a[13] = (hetero_karg){.kind = HETERO_KARG_SCRATCH, .v.scratch_bytes = sh.scratch_bytes};
-    a[14] = (hetero_karg){.kind = HETERO_KARG_U64, .v.u64 = sh.chunk_bytes};
-    a[15] = (hetero_karg){.kind = HETERO_KARG_U32, .v.u32 = sh.solo};
-    return 16;
-}
-
 /* ---- merge: count, --nth, --print ----------------------------------------- */
-
-/* Finds the k-th prime (k >= 1) in the segments handed to it. */
-typedef struct primes_nth_ctx {
-    uint64_t k;
-    uint64_t prime;
-} primes_nth_ctx;
-
-#define PRIMES_FOUND 1 /* a visitor's "stop, found it" (positive: not an error) */
-
-static int primes_nth_visit(void *arg, uint64_t first, const uint8_t *bits, size_t nbytes)
-{
-    primes_nth_ctx *c = arg;
-    for (size_t k = 0; k < nbytes; k++) {
-        unsigned v = bits[k];
-        unsigned pc = (unsigned)__builtin_popcount(v);
-        if (pc < c->k) {
-            c->k -= pc;
-            continue;
-        }
-        while (--c->k)
-            v &= v - 1;
-        c->prime = first + 30 * k + HET_PRIMES_RES[__builtin_ctz(v)];
-        return PRIMES_FOUND;
-    }
-    return 0;
-}
-
-/* Streams primes as decimal lines through a large buffer, flushed only on
- * line boundaries. */
-typedef struct primes_print_ctx {
-    FILE *out;
-    int to_stdout;
-    const char *name;
-    const hetero_job *job;
-    char *buf;
-    size_t len, cap;
-    uint64_t printed;
-    uint64_t *tmp; /* decoded primes of one segment */
-} primes_print_ctx;
-
-static int primes_print_flush(primes_print_ctx *c)
-{
-    errno = 0;
-    if (c->len && fwrite(c->buf, 1, c->len, c->out) != c->len) {
-        int e = errno;
-        if (c->to_stdout)
-            return hetero_fail(HETERO_E_IO, "--print: writing stdout: %s", e ? strerror(e) : "write error");
-        return hetero_fail(HETERO_E_IO, "--print: writing '%s': %s", c->name,
-                           e ? strerror(e) : "write error");
-    }
-    c->len = 0;
-    /* asked to stop while we stream: stop here, after whole lines */
-    if (hetero_job_cancelled(c->job))
-        return hetero_fail(HETERO_E_INTERRUPTED, "interrupted");
-    if (c->to_stdout && fflush(c->out) != 0)
-        return hetero_fail(HETERO_E_IO, "--print: writing stdout: %s", strerror(errno));
-    return HETERO_OK;
-}
-
-static int primes_print_one(primes_print_ctx *c, uint64_t v)
-{
-    char d[24];
-    int n = 0;
-    if (c->cap - c->len < sizeof d) {
-        int rc = primes_print_flush(c);
-        if (rc)
-            return rc;
-    }
-    do {
-        d[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    while (n)
-        c->buf[c->len++] = d[--n];
-    c->buf[c->len++] = '\n';
-    c->printed++;
-    return HETERO_OK;
-}
-
-static int primes_print_visit(void *arg, uint64_t first, const uint8_t *bits, size_t nbytes)
-{
-    primes_print_ctx *c = arg;
-    if (hetero_job_cancelled(c->job))
-        return primes_print_flush(c); /* whole lines out, then HETERO_E_INTERRUPTED */
-    size_t n = het_primes_decode(first, bits, nbytes, c->tmp);
-    for (size_t i = 0; i < n; i++) {
-        int rc = primes_print_one(c, c->tmp[i]);
-        if (rc)
-            return rc;
-    }
-    return 0;
-}
-
-/* --print: FILE is written to a temporary file renamed into place only
- * when every prime is in it, so an interrupted or failed run leaves an
- * existing FILE as it was; `-` streams to stdout and, interrupted, stops
- * after a whole line. */
-static int primes_print_all(hetero_job *job)
-{
-    const primes_params *p = hetero_job_params(job);
-    const primes_state *s = hetero_job_state(job);
-    primes_print_ctx c = {.cap = 1u << 20, .job = job, .name = p->print};
-    het__primes_sieve *sv = NULL;
-    c.to_stdout = strcmp(p->print, "-") == 0;
-    c.out = hetero_job_output(job, "--print");
-    if (!c.out)
-        return hetero_fail(HETERO_E_INTERNAL, "--print: the output is not open");
-    int rc = het_primes_sieve_new(&sv);
-    if (rc)
-        return rc;
-    c.buf = malloc(c.cap);
-    c.tmp = malloc(8 * (size_t)HET_PRIMES_SEG_BYTES * sizeof *c.tmp);
-    if (!c.buf || !c.tmp) {
-        rc = hetero_fail(HETERO_E_NOMEM, "--print: out of memory for the output buffer");
-        goto out;
-    }
-    /* one stream over the whole range (2, 3, 5 come first) */
-    uint64_t tiny[3], cnt;
-    unsigned nt = het_primes_tiny(s->lo, s->hi, tiny);
-    for (unsigned k = 0; k < nt && rc == HETERO_OK; k++)
-        rc = primes_print_one(&c, tiny[k]);
-    if (rc == HETERO_OK)
-        rc = het_primes_sieve_range(sv, &s->base, s->lo, s->hi, primes_print_visit, &c, &cnt);
-    if (rc == HETERO_OK)
-        rc = primes_print_flush(&c);
-    if (rc == HETERO_OK && c.printed != s->count)
-        rc = hetero_fail(HETERO_E_INTERNAL, "--print: wrote %" PRIu64 " primes but counted %" PRIu64,
-                         c.printed, s->count);
-out:
-    free(c.buf);
-    free(c.tmp);
-    het_primes_sieve_free(sv);
-    return rc;
-}
-
-static int primes_find_nth(hetero_job *job, const uint64_t *counts)
-{
-    const primes_params *p = hetero_job_params(job);
-    primes_state *s = hetero_job_state(job);
-    uint64_t before = 0, g = 0;
-    for (; g < hetero_job_grains(job); g++) {
-        if (counts[g] >= p->n - before)
-            break;
-        before += counts[g];
-    }
-    if (g == hetero_job_grains(job))
-        return hetero_fail(HETERO_E_INTERNAL,
-                           "--nth: only %" PRIu64 " primes below the bound %" PRIu64 ", fewer than %" PRIu64,
-                           s->count, s->hi, p->n);
-    uint64_t lo, hi, tiny[3], cnt;
-    primes_grain(s, g, &lo, &hi);
-    primes_nth_ctx c = {.k = p->n - before};
-    unsigned nt = het_primes_tiny(lo, hi, tiny);
-    if (c.k <= nt) {
-        s->prime = tiny[c.k - 1];
-        return HETERO_OK;
-    }
-    c.k -= nt;
-    het__primes_sieve *sv = NULL;
-    int rc = het_primes_sieve_new(&sv);
-    if (rc == HETERO_OK)
-        rc = het_primes_sieve_range(sv, &s->base, lo, hi, primes_nth_visit, &c, &cnt);
-    het_primes_sieve_free(sv);
-    if (rc == PRIMES_FOUND) {
-        s->prime = c.prime;
-        return HETERO_OK;
-    }
-    if (rc == HETERO_OK)
-        rc = hetero_fail(HETERO_E_INTERNAL, "--nth: grain %" PRIu64 " has fewer primes on the second sieve",
-                         g);
-    return rc;
-}
 
 static int primes_merge(hetero_job *job, const void *partials)
 {
