@@ -217,6 +217,67 @@ int het_cli_register(const char *caller, const hetero_workload *const *wls, size
     return HETERO_OK;
 }
 
+/* The command the line asked for: its usage, the version, `devices`, or
+ * the run. */
+static int het__command(het_cli *cli, const het_cli_prog *prog, int rank0)
+{
+    int rc = HETERO_OK;
+    switch (cli->command) {
+    case HET_CMD_HELP:
+        if (rank0) {
+            if (cli->devices_help)
+                het_cli_devices_usage(stdout, prog);
+            else
+                het_cli_usage(stdout, prog, cli->wl);
+            rc = het_stream_flush(stdout, "the usage text to stdout");
+        }
+        break;
+    case HET_CMD_VERSION:
+        if (rank0) {
+            /* a program of its own names the library it runs on */
+            if (strcmp(het__prog, "hetero") == 0 || !prog->wls)
+                printf("%s %s\n", het__prog, HETERO_VERSION);
+            else
+                printf("%s (libhetero %s)\n", het__prog, HETERO_VERSION);
+            rc = het_stream_flush(stdout, "the version to stdout");
+        }
+        break;
+    case HET_CMD_DEVICES:
+        if (rank0)
+            rc = het__devices(cli);
+        break;
+    default: rc = het__run(cli); break;
+    }
+    return rc;
+}
+
+/* The exit status for rc, its message printed (rank 0, or a rank that
+ * lost rank 0). */
+static int het__status(int rc, int rank0)
+{
+    int status = hetero_exit_status(rc);
+    if (rc == HETERO_E_INTERRUPTED || (rc != HETERO_OK && het_interrupted())) {
+        /* a signal recorded while a stream finished its line, or the
+         * engine stopped (with how far the journal got) */
+        if (rc == HETERO_E_INTERRUPTED && strstr(hetero_errmsg(), " after ")) {
+            if (rank0)
+                fprintf(stderr, "%s%s: %s\n", isatty(2) ? "\r\033[K" : "", het__prog, hetero_errmsg());
+            status = 128 + het_interrupted();
+        } else {
+            status = het_interrupt_report();
+        }
+        if (!status)
+            status = hetero_exit_status(HETERO_E_INTERRUPTED);
+    } else if (rc && (rank0 || rc == HETERO_E_PEER)) {
+        /* a rank that lost rank 0 says so itself: nobody else will */
+        if (status != 1) /* bad input, stopped at the time limit: a plain line */
+            fprintf(stderr, "%s: %s\n", het__prog, hetero_errmsg());
+        else
+            fprintf(stderr, "%s: error: %s\n", het__prog, hetero_errmsg());
+    }
+    return status;
+}
+
 int hetero_main(int argc, char **argv, const hetero_workload *const *workloads, size_t n)
 {
     het_stdio_init();
@@ -245,54 +306,9 @@ int hetero_main(int argc, char **argv, const hetero_workload *const *workloads, 
         /* a closed stdout: the answer could not be written, so no work */
         rc = het_stdout_check_open();
     }
-    if (rc == HETERO_OK) {
-        switch (cli.command) {
-        case HET_CMD_HELP:
-            if (rank0) {
-                if (cli.devices_help)
-                    het_cli_devices_usage(stdout, &prog);
-                else
-                    het_cli_usage(stdout, &prog, cli.wl);
-                rc = het_stream_flush(stdout, "the usage text to stdout");
-            }
-            break;
-        case HET_CMD_VERSION:
-            if (rank0) {
-                /* a program of its own names the library it runs on */
-                if (strcmp(het__prog, "hetero") == 0 || !workloads)
-                    printf("%s %s\n", het__prog, HETERO_VERSION);
-                else
-                    printf("%s (libhetero %s)\n", het__prog, HETERO_VERSION);
-                rc = het_stream_flush(stdout, "the version to stdout");
-            }
-            break;
-        case HET_CMD_DEVICES:
-            if (rank0)
-                rc = het__devices(&cli);
-            break;
-        default: rc = het__run(&cli); break;
-        }
-    }
-    int status = hetero_exit_status(rc);
-    if (rc == HETERO_E_INTERRUPTED || (rc != HETERO_OK && het_interrupted())) {
-        /* a signal recorded while a stream finished its line, or the
-         * engine stopped (with how far the journal got) */
-        if (rc == HETERO_E_INTERRUPTED && strstr(hetero_errmsg(), " after ")) {
-            if (rank0)
-                fprintf(stderr, "%s%s: %s\n", isatty(2) ? "\r\033[K" : "", het__prog, hetero_errmsg());
-            status = 128 + het_interrupted();
-        } else {
-            status = het_interrupt_report();
-        }
-        if (!status)
-            status = hetero_exit_status(HETERO_E_INTERRUPTED);
-    } else if (rc && (rank0 || rc == HETERO_E_PEER)) {
-        /* a rank that lost rank 0 says so itself: nobody else will */
-        if (status != 1) /* bad input, stopped at the time limit: a plain line */
-            fprintf(stderr, "%s: %s\n", het__prog, hetero_errmsg());
-        else
-            fprintf(stderr, "%s: error: %s\n", het__prog, hetero_errmsg());
-    }
+    if (rc == HETERO_OK)
+        rc = het__command(&cli, &prog, rank0);
+    int status = het__status(rc, rank0);
     het_cli_free(&cli);
     /* after an interruption that a rank did not answer, MPI is broken and
      * this skips the collective goodbye */
