@@ -17,6 +17,12 @@ void hcl__debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * would not (a home that does not exist).  Once; later calls do nothing. */
 void hcl__cache_env(void);
 
+/* The platforms the loader offers (*out malloc'ed), and the devices of
+ * platform p, number pi (*out malloc'ed; *status, when not NULL, gets
+ * clGetDeviceIDs' own code): discover.c, for hcl_discover and hcl_open. */
+int hcl__platforms(cl_platform_id **out, cl_uint *n);
+int hcl__devices(cl_platform_id p, unsigned pi, cl_device_id **out, cl_uint *n, cl_int *status);
+
 /* Records "<call> on <id> (<device name>): <CL error name>" as an
  * HETERO_E_OPENCL failure and returns HETERO_E_OPENCL. */
 int hcl__fail(const hcl_device *d, const char *call, cl_int err);
