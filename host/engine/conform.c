@@ -206,7 +206,7 @@ int hetero_job_conform(hetero_job *job, uint64_t max_grains, hetero_conformance 
         eng_copy(job->error, sizeof job->error, hetero_errmsg());
         return rc;
     }
-    const het_device_ops *ops = eng_cl_device_ops();
+    const het_device_ops *ops = eng_backend();
     het_pick p;
     het__pick(job->n_grains, max_grains, &p);
     unsigned char *ref = malloc(p.total * job->partial_size);

@@ -238,7 +238,7 @@ int het_engine_run(hetero_job *job, const het_run_opts *opts, hetero_report *rep
     memset(rep, 0, sizeof *rep);
     atomic_store(&job->abandon, 0);
     het_par_set_peer_timeout(opts->peer_timeout > 0 ? opts->peer_timeout : HET_PEER_TIMEOUT_S);
-    het_run r = {.job = job, .opts = opts, .rep = rep, .t_start = eng_now(), .ops = eng_cl_device_ops()};
+    het_run r = {.job = job, .opts = opts, .rep = rep, .t_start = eng_now(), .ops = eng_backend()};
 
     int rc = het__plan(&r);
     if (rc == HETERO_OK)

@@ -1,6 +1,7 @@
 /* seams.c - the engine's test seams (engine_int.h): HETERO_FAULT, which
- * fails a worker's Nth batch as a device error would, and the batch
- * jitter of het_run_opts (tests/test_scheduler.c). */
+ * fails a worker's Nth batch as a device error would, the batch jitter of
+ * het_run_opts, and the device back end a test puts in OpenCL's place
+ * (tests/test_scheduler.c). */
 #include "engine_int.h"
 
 #include <inttypes.h>
@@ -66,4 +67,15 @@ uint64_t eng_jitter(het_worker *w)
     w->jitter ^= w->jitter >> 7;
     w->jitter ^= w->jitter << 17;
     return 1 + w->jitter % 64;
+}
+
+/* Atomic: a test's main thread sets it, a run's main thread reads it. */
+static _Atomic(const het_device_ops *) het__backend;
+
+void eng_backend_override(const het_device_ops *ops) { atomic_store(&het__backend, ops); }
+
+const het_device_ops *eng_backend(void)
+{
+    const het_device_ops *ops = atomic_load(&het__backend);
+    return ops ? ops : eng_cl_device_ops();
 }

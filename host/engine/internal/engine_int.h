@@ -18,7 +18,7 @@
  *   stragglers.c   the process's own threads, demotion, threads left behind
  *   checkpoint.c   the journal (rank 0) and the shipping of grains to it
  *   gather.c       partials to rank 0, the report's rows, digest, fingerprint
- *   seams.c        test seams: HETERO_FAULT, batch jitter
+ *   seams.c        test seams: HETERO_FAULT, batch jitter, the back end
  *   core.c         the engine's reference count, clock, waits, notices, and
  *                  het_report_free
  *
@@ -303,8 +303,10 @@ int eng_cpu_run(het_worker *w);
  * must bring (build, launch, poll, read).  A device worker keeps up to
  * HET_SCHED_MAX_FLIGHT batches in flight, each in a slot (0 ..
  * HET_SCHED_MAX_FLIGHT - 1); the engine never asks which back end it
- * drives.  Operations return HETERO_OK or a code with its message
- * (hetero_fail) naming the call and the device. */
+ * drives: OpenCL's (cl_device.c), or one a test puts in its place
+ * (eng_backend_override: simulated devices, tests/sim_device.c).
+ * Operations return HETERO_OK or a code with its message (hetero_fail)
+ * naming the call and the device. */
 struct het_device_ops {
     const char *kind;        /* the report's worker kind ("opencl") */
     const char *launch_call; /* what an injected launch failure names */
@@ -423,5 +425,12 @@ int eng_seams_arm(het_engine *e, const het_run_opts *opts, const char *fault_id,
 int eng_fault(het_worker *w);
 /* Test seam: a batch size at random in [1, 64]. */
 uint64_t eng_jitter(het_worker *w);
+/* Test seam: the device back end of every later run and conformance check
+ * of this process becomes ops (a simulated one: tests/sim_device.c); NULL
+ * restores OpenCL's.  Called between runs, never during one. */
+void eng_backend_override(const het_device_ops *ops);
+/* The back end a run or a conformance check drives: the override, else
+ * OpenCL's (eng_cl_device_ops). */
+const het_device_ops *eng_backend(void);
 
 #endif
