@@ -1,7 +1,7 @@
 /* seams.c - the engine's test seams (engine_int.h): HETERO_FAULT, which
  * fails a worker's Nth batch as a device error would, the batch jitter of
  * het_run_opts, and the device back end a test puts in OpenCL's place
- * (tests/test_scheduler.c). */
+ * (tests/test_engine.c). */
 #include "engine_int.h"
 
 #include <inttypes.h>

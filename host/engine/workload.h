@@ -29,7 +29,7 @@ typedef struct het_run_opts {
     int progress;         /* -1 auto (stderr is a terminal), 0 off, 1 on */
     int quiet;            /* no notices on stderr */
     double batch_seconds; /* target batch time; 0 = HET_SCHED_TARGET_S */
-    /* Test seams (tests/test_scheduler.c): split the CPU into this many
+    /* Test seams (tests/test_engine.c): split the CPU into this many
      * OpenMP workers (0 or 1: one team, as users run it), and when
      * batch_jitter is not 0 draw every batch size at random in [1, 64]
      * from a generator seeded with it, instead of from the rates. */
