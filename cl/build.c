@@ -36,7 +36,7 @@
  * ~/.cache may be made, when $HOME is a folder this user owns.  A home
  * that does not exist (HOME=/nonexistent, the home of service accounts,
  * set so that nothing is ever written there) turns the cache off.  PoCL
- * keeps a cache of its own, which follows ours (hcl__cache_env): inside
+ * keeps a cache of its own, which follows ours (hcl_cache_env): inside
  * ours, or off with ours.
  */
 #include "hcl_internal.h"
@@ -172,12 +172,12 @@ static int open_trusted_dir(const char *dir, const char *home)
     struct stat st;
     char why[4400];
     if (make_dir(dir, home, why, sizeof why) != 0) {
-        hcl__debug("program cache: off, cannot create directory '%s': %s", dir, why);
+        hcl_debug("program cache: off, cannot create directory '%s': %s", dir, why);
         return -1;
     }
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) {
-        hcl__debug("program cache: cannot open directory '%s': %s", dir, strerror(errno));
+        hcl_debug("program cache: cannot open directory '%s': %s", dir, strerror(errno));
         return -1;
     }
     if (fstat(fd, &st) != 0) {
@@ -185,7 +185,7 @@ static int open_trusted_dir(const char *dir, const char *home)
         return -1;
     }
     if (untrusted(&st, why, sizeof why)) {
-        hcl__debug("program cache: not using directory '%s': %s", dir, why);
+        hcl_debug("program cache: not using directory '%s': %s", dir, why);
         close(fd);
         return -2;
     }
@@ -205,7 +205,7 @@ static int cache_dir(char *buf, size_t cap)
          * optimisation); somebody else's gives way to the user's own */
         if (fd != -2 || !cache_dir_default(mine, sizeof mine, &home) || strcmp(mine, buf) == 0)
             return fd;
-        hcl__debug("program cache: using '%s' instead", mine);
+        hcl_debug("program cache: using '%s' instead", mine);
         snprintf(buf, cap, "%s", mine);
         return open_trusted_dir(buf, home);
     }
@@ -237,7 +237,7 @@ static int trusted_subdir(int dirfd, const char *dir, const char *name, char *bu
     const char *bad = fstat(fd, &st) == 0 ? untrusted(&st, why, sizeof why) : "cannot stat it";
     close(fd);
     if (bad)
-        hcl__debug("cache: not using folder '%s': %s", buf, bad);
+        hcl_debug("cache: not using folder '%s': %s", buf, bad);
     return bad ? -1 : 0;
 }
 
@@ -245,7 +245,7 @@ static void cache_env_once(void)
 {
     const char *set = getenv("POCL_CACHE_DIR");
     if (set && *set) {
-        hcl__debug("PoCL cache: POCL_CACHE_DIR is set ('%s'), left as it is", set);
+        hcl_debug("PoCL cache: POCL_CACHE_DIR is set ('%s'), left as it is", set);
         return;
     }
     char dir[4096], pocl[4200], name[64];
@@ -255,7 +255,7 @@ static void cache_env_once(void)
         close(fd);
         if (ok) {
             setenv("POCL_CACHE_DIR", pocl, 1);
-            hcl__debug("PoCL cache: '%s'", pocl);
+            hcl_debug("PoCL cache: '%s'", pocl);
             return;
         }
     }
@@ -272,11 +272,11 @@ static void cache_env_once(void)
     if (fd >= 0)
         close(fd);
     if (!ok) {
-        hcl__debug("PoCL cache: off, and no folder of this user's in '%s' for its scratch files", tmp);
+        hcl_debug("PoCL cache: off, and no folder of this user's in '%s' for its scratch files", tmp);
         return;
     }
     setenv("POCL_CACHE_DIR", pocl, 1);
-    hcl__debug("PoCL cache: off, scratch files in '%s'", pocl);
+    hcl_debug("PoCL cache: off, scratch files in '%s'", pocl);
 }
 
 int hcl_cache_subdir(const char *name, char *path, size_t cap)
@@ -291,7 +291,7 @@ int hcl_cache_subdir(const char *name, char *path, size_t cap)
     return sub;
 }
 
-void hcl__cache_env(void)
+void hcl_cache_env(void)
 {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
     pthread_once(&once, cache_env_once);
@@ -361,16 +361,16 @@ static unsigned char *cache_load(int dirfd, const char *dir, const char *key, si
     int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
     if (fd < 0) {
         if (errno != ENOENT)
-            hcl__debug("program cache: ignoring entry '%s/%s': %s", dir, name, strerror(errno));
+            hcl_debug("program cache: ignoring entry '%s/%s': %s", dir, name, strerror(errno));
         return NULL;
     }
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        hcl__debug("program cache: ignoring entry '%s/%s': not a regular file", dir, name);
+        hcl_debug("program cache: ignoring entry '%s/%s': not a regular file", dir, name);
         close(fd);
         return NULL;
     }
     if (untrusted(&st, why, sizeof why)) {
-        hcl__debug("program cache: ignoring entry '%s/%s': %s; rebuilding it", dir, name, why);
+        hcl_debug("program cache: ignoring entry '%s/%s': %s; rebuilding it", dir, name, why);
         close(fd);
         return NULL;
     }
@@ -395,8 +395,8 @@ static unsigned char *cache_load(int dirfd, const char *dir, const char *key, si
     *len = (size_t)n;
     return payload;
 bad:
-    hcl__debug("program cache: ignoring entry '%s/%s': damaged (length or checksum); rebuilding it", dir,
-               name);
+    hcl_debug("program cache: ignoring entry '%s/%s': damaged (length or checksum); rebuilding it", dir,
+              name);
     free(payload);
     (void)fclose(f); /* read only */
     return NULL;

@@ -213,7 +213,7 @@ static int icd_check(void)
 
 /* The platform list, or NULL with *n = 0 when there is none at all (the ICD
  * loader says CL_PLATFORM_NOT_FOUND_KHR when no ICD is installed). */
-int hcl__platforms(cl_platform_id **out, cl_uint *n)
+int hcl_platforms(cl_platform_id **out, cl_uint *n)
 {
     cl_uint np = 0;
     *out = NULL;
@@ -225,7 +225,7 @@ int hcl__platforms(cl_platform_id **out, cl_uint *n)
         if (rc != HETERO_OK)
             return rc;
     }
-    hcl__cache_env();
+    hcl_cache_env();
     cl_int err = clGetPlatformIDs(0, NULL, &np);
     loader_read = 1;
     if (err == -1001 /* CL_PLATFORM_NOT_FOUND_KHR */ || (err == CL_SUCCESS && np == 0))
@@ -248,7 +248,7 @@ int hcl__platforms(cl_platform_id **out, cl_uint *n)
 /* The devices of platform P, in clGetDeviceIDs(ALL) order; CL_DEVICE_NOT_FOUND
  * means an empty platform, not an error.  *status (may be NULL) gets what
  * the first clGetDeviceIDs returned. */
-int hcl__devices(cl_platform_id p, unsigned pi, cl_device_id **out, cl_uint *n, cl_int *status)
+int hcl_devices(cl_platform_id p, unsigned pi, cl_device_id **out, cl_uint *n, cl_int *status)
 {
     cl_uint nd = 0;
     *out = NULL;
@@ -302,14 +302,14 @@ int hcl_discover(hcl_info **out, size_t *n)
     *out = NULL;
     *n = 0;
     hcl__note[0] = 0;
-    if ((rc = hcl__platforms(&plats, &np)) != HETERO_OK)
+    if ((rc = hcl_platforms(&plats, &np)) != HETERO_OK)
         return rc;
     for (cl_uint pi = 0; pi < np; pi++) {
         cl_int status = CL_SUCCESS;
         /* a platform that fails (PoCL when it cannot create its cache
          * directory) is left out, with a note, not the end of discovery:
          * the other platforms and the CPU can still run the job */
-        if ((rc = hcl__devices(plats[pi], pi, &devs, &nd, &status)) != HETERO_OK) {
+        if ((rc = hcl_devices(plats[pi], pi, &devs, &nd, &status)) != HETERO_OK) {
             char what[HETERO_MSG_MAX];
             snprintf(what, sizeof what, "%s", hetero_errmsg());
             note_platform(plats[pi], pi, what);

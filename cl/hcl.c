@@ -10,7 +10,7 @@
 #include <string.h>
 #include <time.h>
 
-void hcl__debug(const char *fmt, ...)
+void hcl_debug(const char *fmt, ...)
 {
     const char *v = getenv("HETERO_DEBUG");
     if (!v || !*v || strcmp(v, "0") == 0)
@@ -31,7 +31,7 @@ void hcl__debug(const char *fmt, ...)
     fprintf(stderr, "hetero: debug: %s\n", line);
 }
 
-int hcl__fail(const hcl_device *d, const char *call, cl_int err)
+int hcl_fail(const hcl_device *d, const char *call, cl_int err)
 {
     return hetero_fail(HETERO_E_OPENCL, "%s on %s (%s): %s", call, d->info.id, d->info.name,
                        hcl_errname(err));
@@ -50,13 +50,13 @@ int hcl_open(hcl_device *d, const hcl_info *info)
 
     memset(d, 0, sizeof *d);
     d->info = want;
-    if ((rc = hcl__platforms(&plats, &np)) != HETERO_OK)
+    if ((rc = hcl_platforms(&plats, &np)) != HETERO_OK)
         goto done;
     if (want.platform >= np) {
         rc = hetero_fail(HETERO_E_NODEV, "no OpenCL device %s: there are %u platforms", want.id, np);
         goto done;
     }
-    if ((rc = hcl__devices(plats[want.platform], want.platform, &devs, &nd, NULL)) != HETERO_OK)
+    if ((rc = hcl_devices(plats[want.platform], want.platform, &devs, &nd, NULL)) != HETERO_OK)
         goto done;
     if (want.device >= nd) {
         rc = hetero_fail(HETERO_E_NODEV, "no OpenCL device %s: platform %u has %u devices", want.id,
@@ -192,7 +192,7 @@ int hcl_buffer(hcl_device *d, cl_mem_flags flags, size_t bytes, const void *host
     *out = clCreateBuffer(d->context, flags, bytes, (void *)host_data, &err);
     if (err != CL_SUCCESS) {
         *out = NULL;
-        return hcl__fail(d, "clCreateBuffer", err);
+        return hcl_fail(d, "clCreateBuffer", err);
     }
     return HETERO_OK;
 }
@@ -203,7 +203,7 @@ int hcl_launch(hcl_device *d, cl_kernel k, size_t global, size_t local, cl_event
     if (err != CL_SUCCESS) {
         if (ev)
             *ev = NULL;
-        return hcl__fail(d, "clEnqueueNDRangeKernel", err);
+        return hcl_fail(d, "clEnqueueNDRangeKernel", err);
     }
     return HETERO_OK;
 }
@@ -215,7 +215,7 @@ int hcl_read(hcl_device *d, cl_mem buf, size_t offset, size_t bytes, void *dst, 
     if (err != CL_SUCCESS) {
         if (ev)
             *ev = NULL;
-        return hcl__fail(d, "clEnqueueReadBuffer", err);
+        return hcl_fail(d, "clEnqueueReadBuffer", err);
     }
     return HETERO_OK;
 }
@@ -223,7 +223,7 @@ int hcl_read(hcl_device *d, cl_mem buf, size_t offset, size_t bytes, void *dst, 
 int hcl_write(hcl_device *d, cl_mem buf, size_t offset, size_t bytes, const void *src)
 {
     cl_int err = clEnqueueWriteBuffer(d->queue, buf, CL_TRUE, offset, bytes, src, 0, NULL, NULL);
-    return err == CL_SUCCESS ? HETERO_OK : hcl__fail(d, "clEnqueueWriteBuffer", err);
+    return err == CL_SUCCESS ? HETERO_OK : hcl_fail(d, "clEnqueueWriteBuffer", err);
 }
 
 int hcl_fill(hcl_device *d, cl_mem buf, size_t offset, size_t bytes, unsigned char value, cl_event *ev)
@@ -233,7 +233,7 @@ int hcl_fill(hcl_device *d, cl_mem buf, size_t offset, size_t bytes, unsigned ch
     if (err != CL_SUCCESS) {
         if (ev)
             *ev = NULL;
-        return hcl__fail(d, "clEnqueueFillBuffer", err);
+        return hcl_fail(d, "clEnqueueFillBuffer", err);
     }
     return HETERO_OK;
 }
@@ -241,13 +241,13 @@ int hcl_fill(hcl_device *d, cl_mem buf, size_t offset, size_t bytes, unsigned ch
 int hcl_flush(hcl_device *d)
 {
     cl_int err = clFlush(d->queue);
-    return err == CL_SUCCESS ? HETERO_OK : hcl__fail(d, "clFlush", err);
+    return err == CL_SUCCESS ? HETERO_OK : hcl_fail(d, "clFlush", err);
 }
 
 int hcl_finish(hcl_device *d)
 {
     cl_int err = clFinish(d->queue);
-    return err == CL_SUCCESS ? HETERO_OK : hcl__fail(d, "clFinish", err);
+    return err == CL_SUCCESS ? HETERO_OK : hcl_fail(d, "clFinish", err);
 }
 
 int hcl_wait(hcl_device *d, cl_event ev)
@@ -276,7 +276,7 @@ int hcl_wait(hcl_device *d, cl_event ev)
             status < 0)
             err = status;
     }
-    return err == CL_SUCCESS ? HETERO_OK : hcl__fail(d, "clWaitForEvents", err);
+    return err == CL_SUCCESS ? HETERO_OK : hcl_fail(d, "clWaitForEvents", err);
 }
 
 int hcl_poll(hcl_device *d, cl_event ev, int *done)
@@ -285,9 +285,9 @@ int hcl_poll(hcl_device *d, cl_event ev, int *done)
     *done = 0;
     cl_int err = clGetEventInfo(ev, CL_EVENT_COMMAND_EXECUTION_STATUS, sizeof status, &status, NULL);
     if (err != CL_SUCCESS)
-        return hcl__fail(d, "clGetEventInfo(CL_EVENT_COMMAND_EXECUTION_STATUS)", err);
+        return hcl_fail(d, "clGetEventInfo(CL_EVENT_COMMAND_EXECUTION_STATUS)", err);
     if (status < 0)
-        return hcl__fail(d, "command execution status", status);
+        return hcl_fail(d, "command execution status", status);
     *done = status == CL_COMPLETE;
     return HETERO_OK;
 }
@@ -316,7 +316,7 @@ int hcl_on_complete(hcl_device *d, cl_event ev, void (*fn)(void *), void *arg)
     cl_int err = clSetEventCallback(ev, CL_COMPLETE, hcl__on_event, cb);
     if (err != CL_SUCCESS) {
         free(cb);
-        return hcl__fail(d, "clSetEventCallback", err);
+        return hcl_fail(d, "clSetEventCallback", err);
     }
     return HETERO_OK;
 }

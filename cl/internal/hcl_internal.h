@@ -7,7 +7,7 @@
 /* Diagnostics for people chasing a problem: "hetero: debug: ..." on
  * stderr, one line (control characters escaped), only when HETERO_DEBUG
  * is set to anything but "" or "0". */
-void hcl__debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void hcl_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Before the first clGetPlatformIDs (PoCL reads its environment when the
  * loader starts it): points PoCL's cache, unless POCL_CACHE_DIR is set,
@@ -15,17 +15,17 @@ void hcl__debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * (POCL_KERNEL_CACHE=0, unless set) with its scratch files in a private
  * temporary folder removed at exit, so that PoCL never makes a folder ours
  * would not (a home that does not exist).  Once; later calls do nothing. */
-void hcl__cache_env(void);
+void hcl_cache_env(void);
 
 /* The platforms the loader offers (*out malloc'ed), and the devices of
  * platform p, number pi (*out malloc'ed; *status, when not NULL, gets
  * clGetDeviceIDs' own code): discover.c, for hcl_discover and hcl_open. */
-int hcl__platforms(cl_platform_id **out, cl_uint *n);
-int hcl__devices(cl_platform_id p, unsigned pi, cl_device_id **out, cl_uint *n, cl_int *status);
+int hcl_platforms(cl_platform_id **out, cl_uint *n);
+int hcl_devices(cl_platform_id p, unsigned pi, cl_device_id **out, cl_uint *n, cl_int *status);
 
 /* Records "<call> on <id> (<device name>): <CL error name>" as an
  * HETERO_E_OPENCL failure and returns HETERO_E_OPENCL. */
-int hcl__fail(const hcl_device *d, const char *call, cl_int err);
+int hcl_fail(const hcl_device *d, const char *call, cl_int err);
 
 /* Evaluates a cl* call; on failure records the message and jumps to the
  * function's `done:` label with `rc` set, so every function has one cleanup
@@ -35,7 +35,7 @@ int hcl__fail(const hcl_device *d, const char *call, cl_int err);
     do {                                                                                                     \
         cl_int hcl__e = (expr);                                                                              \
         if (hcl__e != CL_SUCCESS) {                                                                          \
-            rc = hcl__fail((d), (name), hcl__e);                                                             \
+            rc = hcl_fail((d), (name), hcl__e);                                                              \
             goto done;                                                                                       \
         }                                                                                                    \
     } while (0)
