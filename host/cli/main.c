@@ -28,6 +28,11 @@
 #include "par.h"
 #include "report.h"
 
+#if HETERO_COVERAGE
+/* gcov's runtime (--coverage): writes the counters now, as exit() would */
+void __gcov_dump(void);
+#endif
+
 /* The program's name in messages: argv[0]'s last component. */
 static const char *het__prog;
 
@@ -322,6 +327,9 @@ int hetero_main(int argc, char **argv, const hetero_workload *const *workloads, 
     /* a device thread left inside its driver: no exit handlers under it */
     if (het_engine_threads_left()) {
         (void)fflush(stderr); /* messages only: the status says the rest */
+#if HETERO_COVERAGE
+        __gcov_dump(); /* _exit skips the dump at exit */
+#endif
         _exit(status);
     }
     return status;
