@@ -287,10 +287,6 @@ int hetero_bench_main(int argc, char **argv, const hetero_workload *const *workl
             fprintf(stderr, "hetero-bench: error: %s\n", hetero_errmsg());
         status = 1;
     }
-    /* a device thread left inside its driver: no exit handlers under it */
-    if (het_engine_threads_left()) {
-        (void)fflush(stderr); /* messages only: the status says the rest */
-        _exit(status);
-    }
+    het_cli_leave(status);
     return status;
 }

@@ -73,4 +73,11 @@ int het_parse_format(const char *s, int csv_ok, int *out);
  * mistake, not its user's: HETERO_E_INTERNAL, the message naming caller. */
 int het_cli_register(const char *caller, const hetero_workload *const *wls, size_t n);
 
+/* The end of hetero_main and hetero_bench_main, every output flushed and
+ * closed: when a device thread is still inside its driver
+ * (het_engine_threads_left), the process leaves at once with status
+ * (_exit: no library's exit handlers run under that thread; in a coverage
+ * build gcov's counters are written first); otherwise it returns. */
+void het_cli_leave(int status);
+
 #endif

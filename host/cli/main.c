@@ -208,6 +208,18 @@ static const char *het__basename(const char *argv0)
     return name;
 }
 
+void het_cli_leave(int status)
+{
+    /* a device thread left inside its driver: no exit handlers under it */
+    if (!het_engine_threads_left())
+        return;
+    (void)fflush(stderr); /* messages only: the status says the rest */
+#if HETERO_COVERAGE
+    __gcov_dump(); /* _exit skips the dump at exit */
+#endif
+    _exit(status);
+}
+
 int het_cli_register(const char *caller, const hetero_workload *const *wls, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
@@ -324,13 +336,6 @@ int hetero_main(int argc, char **argv, const hetero_workload *const *workloads, 
             fprintf(stderr, "%s: error: %s\n", het__prog, hetero_errmsg());
         status = 1;
     }
-    /* a device thread left inside its driver: no exit handlers under it */
-    if (het_engine_threads_left()) {
-        (void)fflush(stderr); /* messages only: the status says the rest */
-#if HETERO_COVERAGE
-        __gcov_dump(); /* _exit skips the dump at exit */
-#endif
-        _exit(status);
-    }
+    het_cli_leave(status);
     return status;
 }
