@@ -22,14 +22,18 @@ build=${1:-build}
 # The prefixes of global names, and the module that owns each.  Upper-case
 # forms (HET_, ...) are macros' and never reach a symbol table.
 lib_prefixes=(
-    hetero_ # the public API, include/hetero.h: all the library and the programs export
-    het_    # what a file of the library shares with another (host/, workloads het_wl_NAME, kernels het_kernel_NAME)
-    hcl_    # what the OpenCL layer's files share (cl/: hcl.h, hcl_internal.h)
-    eng_    # what the engine's files share among themselves (engine_int.h)
+    hetero_    # the public API, include/hetero.h: all the library and the programs export
+    het_       # what a file of the library shares with another (host/, workloads het_wl_NAME, kernels het_kernel_NAME)
+    hcl_       # what the OpenCL layer's files share (cl/: hcl.h, internal/hcl_internal.h)
+    eng_       # what the engine's files share among themselves (host/engine/internal/engine_int.h)
+    par_       # what the MPI back end's files share (host/engine/internal/par_int.h)
+    bench_     # what the bench layer's files share (host/bench/bench.h)
+    pi_        # what a built-in workload's files share, by its name (host/workloads/NAME/)
+    primes_    #   "
+    reservoir_ #   "
 )
 prog_prefixes=(
-    het_   # what the programs' files share (host/app)
-    bench_ # what hetero-bench's files share (bench/bench.h)
+    het_ # what the programs' files share (host/app), if ever they do
 )
 # symbols the static linker defines in every program or shared object
 linker_made='^(__bss_start|_edata|_end)$'

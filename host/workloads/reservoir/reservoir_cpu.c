@@ -138,7 +138,7 @@ static int het__res_chunk(const het_res_model *m, uint64_t p0, uint64_t T, het_u
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(HET_RES_NO_CLONES)
 HET_CLONES("arch=x86-64-v4", "avx2", "default")
 #endif
-void het__res_samples(const het_res_model *m, uint64_t T, het_fan *f)
+void reservoir_samples(const het_res_model *m, uint64_t T, het_fan *f)
 {
     het_res_lanes L;
     double z0[HET_RES_VL], z1[HET_RES_VL];
@@ -215,7 +215,7 @@ static int het__res_grain(const hetero_job *job, uint64_t g, unsigned char *out)
     return 0;
 }
 
-int het__res_cpu_batch(const hetero_job *job, uint64_t g0, uint64_t n, void *out, int nthreads)
+int reservoir_cpu_batch(const hetero_job *job, uint64_t g0, uint64_t n, void *out, int nthreads)
 {
     unsigned char *base = out;
     const size_t psize = hetero_job_partial_size(job);

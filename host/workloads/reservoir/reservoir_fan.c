@@ -50,10 +50,10 @@ static int het__res_fan(const hetero_job *job, const double *tsum, const uint64_
         f->step[i] = het_res_trace_step(i, nt, p->steps);
         f->mean[i] = tsum[i] / (double)p->paths;
         for (int k = 0; k < HET_FAN_NQ; k++)
-            f->q[i][k] = het__res_quantile(h, HET_RES_TRACE_BINS, p->paths, het_fan_qs[k], het__res_trace_val,
-                                           &s->model.cap);
+            f->q[i][k] = reservoir_quantile(h, HET_RES_TRACE_BINS, p->paths, het_fan_qs[k],
+                                            het__res_trace_val, &s->model.cap);
     }
-    het__res_samples(&s->model, p->steps, f);
+    reservoir_samples(&s->model, p->steps, f);
     return HETERO_OK;
 }
 
@@ -62,7 +62,7 @@ static int het__res_fan(const hetero_job *job, const double *tsum, const uint64_
  * cannot be made leaves no trace file behind either and an existing file
  * keeps its content. */
 
-int het__res_outputs(hetero_job *job, const double *tsum, const uint64_t *thist)
+int reservoir_outputs(hetero_job *job, const double *tsum, const uint64_t *thist)
 {
     const het_res_params *p = hetero_job_params(job);
     het_fan f;

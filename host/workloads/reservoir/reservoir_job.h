@@ -44,31 +44,31 @@ typedef struct het_res_state {
     uint64_t short_steps, spill_steps;
 } het_res_state;
 
-static inline uint64_t het__res_ceil_div(uint64_t a, uint64_t b) { return a / b + (a % b != 0); }
+static inline uint64_t reservoir_ceil_div(uint64_t a, uint64_t b) { return a / b + (a % b != 0); }
 
 /* wl_reservoir.c: the path-steps of grains g0 .. g0+n-1. */
-uint64_t het__res_items(const hetero_job *job, uint64_t g0, uint64_t n);
+uint64_t reservoir_items(const hetero_job *job, uint64_t g0, uint64_t n);
 
 /* reservoir_cpu.c: the workload's cpu_batch. */
-int het__res_cpu_batch(const hetero_job *job, uint64_t g0, uint64_t n, void *out, int nthreads);
+int reservoir_cpu_batch(const hetero_job *job, uint64_t g0, uint64_t n, void *out, int nthreads);
 /* The first f->ns paths at every step 0..T, handed to the fan (its sample
  * paths and their values at the traced steps), the same bits as the
  * grains computed. */
-void het__res_samples(const het_res_model *m, uint64_t T, het_fan *f);
+void reservoir_samples(const het_res_model *m, uint64_t T, het_fan *f);
 
 /* reservoir_merge.c: the workload's possible and merge. */
-int het__res_possible(const hetero_job *job, uint64_t g, const void *partial);
-int het__res_merge(hetero_job *job, const void *partials);
+int reservoir_possible(const hetero_job *job, uint64_t g, const void *partial);
+int reservoir_merge(hetero_job *job, const void *partials);
 /* Where the c-th of the n members of a histogram's bin lies (ctx: what
  * the histogram is of). */
-typedef double (*het__res_binval)(const void *ctx, uint64_t bin, uint64_t c, uint64_t n);
+typedef double (*reservoir_binval)(const void *ctx, uint64_t bin, uint64_t c, uint64_t n);
 /* Quantile q of the N values a histogram of nbins holds (value() places a
  * bin's members), by linear interpolation between order statistics. */
-double het__res_quantile(const uint64_t *h, uint64_t nbins, uint64_t N, double q, het__res_binval val,
-                         const void *ctx);
+double reservoir_quantile(const uint64_t *h, uint64_t nbins, uint64_t N, double q, reservoir_binval val,
+                          const void *ctx);
 
 /* reservoir_fan.c: the fan from the merged sums and histograms of the
  * traced steps, written to --trace and --plot (both or neither). */
-int het__res_outputs(hetero_job *job, const double *tsum, const uint64_t *thist);
+int reservoir_outputs(hetero_job *job, const double *tsum, const uint64_t *thist);
 
 #endif

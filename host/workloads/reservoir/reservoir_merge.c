@@ -15,7 +15,7 @@
 
 /* Value at 0-based rank i of a distribution given as a histogram, where
  * value(bin, c, n) places the c-th of the bin's n members. */
-static double het__res_rank_value(const uint64_t *h, uint64_t nbins, uint64_t i, het__res_binval val,
+static double het__res_rank_value(const uint64_t *h, uint64_t nbins, uint64_t i, reservoir_binval val,
                                   const void *ctx)
 {
     uint64_t cum = 0;
@@ -29,8 +29,8 @@ static double het__res_rank_value(const uint64_t *h, uint64_t nbins, uint64_t i,
 
 /* Quantile q of N values by linear interpolation between order statistics
  * (rank h = q (N - 1), as numpy's default "linear" method). */
-double het__res_quantile(const uint64_t *h, uint64_t nbins, uint64_t N, double q, het__res_binval val,
-                         const void *ctx)
+double reservoir_quantile(const uint64_t *h, uint64_t nbins, uint64_t N, double q, reservoir_binval val,
+                          const void *ctx)
 {
     double pos = q * (double)(N - 1);
     uint64_t lo = (uint64_t)pos;
@@ -54,8 +54,8 @@ static double het__res_rel_val(const void *vctx, uint64_t b, uint64_t c, uint64_
     const het__res_relctx *ctx = vctx;
     if (ctx->nbins == ctx->T + 1)
         return (double)b;
-    uint64_t klo = het__res_ceil_div(b * (ctx->T + 1), ctx->nbins);
-    uint64_t khi = het__res_ceil_div((b + 1) * (ctx->T + 1), ctx->nbins); /* exclusive */
+    uint64_t klo = reservoir_ceil_div(b * (ctx->T + 1), ctx->nbins);
+    uint64_t khi = reservoir_ceil_div((b + 1) * (ctx->T + 1), ctx->nbins); /* exclusive */
     return (double)klo + ((double)c + 0.5) / (double)n * (double)(khi - klo) - 0.5;
 }
 
@@ -95,12 +95,12 @@ static int het__res_within(double x, double hi) { return isfinite(x) && x >= 0.0
 /* A grain's partial could come from its np paths of T steps, each S in
  * [0, K]: every sum within its bound, every count at most np * T, every
  * histogram holding np paths. */
-int het__res_possible(const hetero_job *job, uint64_t g, const void *partial)
+int reservoir_possible(const hetero_job *job, uint64_t g, const void *partial)
 {
     const het_res_params *p = hetero_job_params(job);
     const het_res_state *s = hetero_job_state(job);
     const unsigned char *q = partial;
-    const uint64_t np = het__res_items(job, g, 1) / p->steps;
+    const uint64_t np = reservoir_items(job, g, 1) / p->steps;
     const double n = (double)np, T = (double)p->steps, K = p->cap;
     if (!het__res_within(het__res_get_f64(q + 0), n * T * K) ||
         !het__res_within(het__res_get_f64(q + 8), n * (T * K) * (T * K)) ||
@@ -129,7 +129,7 @@ int het__res_possible(const hetero_job *job, uint64_t g, const void *partial)
     return 1;
 }
 
-int het__res_merge(hetero_job *job, const void *partials)
+int reservoir_merge(hetero_job *job, const void *partials)
 {
     const het_res_params *p = hetero_job_params(job);
     het_res_state *s = hetero_job_state(job);
@@ -177,11 +177,11 @@ int het__res_merge(hetero_job *job, const void *partials)
     het__res_relctx ctx = {p->steps, nb};
     static const double qs[3] = {0.05, 0.50, 0.95}; /* reliability_p5, _p50, _p95 */
     for (int i = 0; i < 3; i++) {
-        double kq = het__res_quantile(rel, nb, p->paths, 1.0 - qs[i], het__res_rel_val, &ctx);
+        double kq = reservoir_quantile(rel, nb, p->paths, 1.0 - qs[i], het__res_rel_val, &ctx);
         s->rel_p[i] = 1.0 - kq / T;
     }
     if (nt > 0)
-        rc = het__res_outputs(job, tsum, thist);
+        rc = reservoir_outputs(job, tsum, thist);
 out:
     free(rel);
     free(tsum);

@@ -152,14 +152,14 @@ static uint64_t het__res_grain_paths(uint64_t P, uint64_t T, uint64_t psize)
     uint64_t g = 1024;
     while (g > HET_RES_VL && g * T > (UINT64_C(1) << 20))
         g /= 2;
-    while (g > HET_RES_VL && het__res_ceil_div(P, g) < 64)
+    while (g > HET_RES_VL && reservoir_ceil_div(P, g) < 64)
         g /= 2;
     uint64_t max_grains = HET_RES_PARTIALS_BYTES / psize;
     if (max_grains > HET_RES_MAX_GRAINS)
         max_grains = HET_RES_MAX_GRAINS;
     if (max_grains < 1)
         max_grains = 1;
-    while (het__res_ceil_div(P, g) > max_grains)
+    while (reservoir_ceil_div(P, g) > max_grains)
         g *= 2;
     return g;
 }
@@ -183,7 +183,7 @@ static int het__res_plan(hetero_job *job)
     const size_t psize = (size_t)het_res_partial_size(s->nbins, s->ntrace);
     s->grain_paths = het__res_grain_paths(p->paths, p->steps, psize);
     hetero_job_set_state(job, s);
-    return hetero_job_set_grains(job, het__res_ceil_div(p->paths, s->grain_paths), psize);
+    return hetero_job_set_grains(job, reservoir_ceil_div(p->paths, s->grain_paths), psize);
 }
 
 static void het__res_release(hetero_job *job)
@@ -192,7 +192,7 @@ static void het__res_release(hetero_job *job)
     hetero_job_set_state(job, NULL);
 }
 
-uint64_t het__res_items(const hetero_job *job, uint64_t g0, uint64_t n)
+uint64_t reservoir_items(const hetero_job *job, uint64_t g0, uint64_t n)
 {
     const het_res_params *p = hetero_job_params(job);
     const het_res_state *s = hetero_job_state(job);
@@ -323,7 +323,7 @@ static void het__res_bench_params(void *vp, double items)
 
 const hetero_workload het_wl_reservoir = {
     .abi = HETERO_WORKLOAD_ABI,
-    .possible = het__res_possible,
+    .possible = reservoir_possible,
     .name = "reservoir",
     .summary = "ensemble of stochastic reservoir paths: storage, shortfall, spill, reliability",
     .usage = "--paths P --steps T",
@@ -333,15 +333,15 @@ const hetero_workload het_wl_reservoir = {
     .validate = het__res_validate,
     .plan = het__res_plan,
     .release = het__res_release,
-    .items = het__res_items,
-    .cpu_batch = het__res_cpu_batch,
+    .items = reservoir_items,
+    .cpu_batch = reservoir_cpu_batch,
     .kernel_source = het_kernel_reservoir,
     .kernel_name = "reservoir",
     .build_options = NULL,
     .cl_args = het__res_cl_args,
     .needs_fp64 = 1,
     .cl_fit = het__res_cl_fit,
-    .merge = het__res_merge,
+    .merge = reservoir_merge,
     .result = het__res_result,
     .params_fields = het__res_params_fields,
     .bench_params = het__res_bench_params,
