@@ -1,5 +1,5 @@
 /* sim_device.c - simulated devices (sim_device.h): a het_device_ops table
- * (engine_int.h) whose devices compute on the CPU path and take the time
+ * (host/device/device.h) whose devices compute on the CPU path and take the time
  * their spec says.  No OpenCL call at all. */
 #include "sim_device.h"
 
@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "engine_int.h"
 
@@ -25,7 +26,7 @@ typedef struct sim_slot {
     double device_s;
 } sim_slot;
 
-/* A device's state in a run (het_worker.dev). */
+/* A device's state in a run (het_device.state). */
 typedef struct sim_dev {
     sim_spec spec;
     uint64_t launches, reads;
@@ -71,102 +72,105 @@ static int sim__discover(hcl_info **infos, size_t *n)
 static const char *sim__discover_note(void) { return "no simulated device"; }
 
 /* Its name, width and speed: two specs that differ are two models. */
-static void sim__model(const het_worker *w, char *desc, size_t size)
+static void sim__model(const het_device *d, char *desc, size_t size)
 {
-    const sim_dev *d = w->dev;
-    snprintf(desc, size, "sim|%s|%" PRIu64 "|%g|%g", w->info.name, d->spec.width, d->spec.wave_s,
-             d->spec.latency_s);
+    const sim_dev *sd = d->state;
+    snprintf(desc, size, "sim|%s|%" PRIu64 "|%g|%g", d->info.name, sd->spec.width, sd->spec.wave_s,
+             sd->spec.latency_s);
 }
 
-static int sim__open(het_worker *w)
+static int sim__open(het_device *d)
 {
-    if (w->info.device >= sim__n)
-        return hetero_fail(HETERO_E_OPENCL, "sim_open on %s: no such simulated device", w->info.id);
-    sim_dev *d = calloc(1, sizeof *d);
-    if (!d)
-        return hetero_fail(HETERO_E_NOMEM, "out of memory opening %s", w->info.id);
-    d->spec = sim__specs[w->info.device];
-    if (d->spec.width == 0)
-        d->spec.width = 1;
-    w->dev = d;
+    if (d->info.device >= sim__n)
+        return hetero_fail(HETERO_E_OPENCL, "sim_open on %s: no such simulated device", d->info.id);
+    sim_dev *sd = calloc(1, sizeof *sd);
+    if (!sd)
+        return hetero_fail(HETERO_E_NOMEM, "out of memory opening %s", d->info.id);
+    sd->spec = sim__specs[d->info.device];
+    if (sd->spec.width == 0)
+        sd->spec.width = 1;
+    d->state = sd;
     return HETERO_OK;
 }
 
 /* Sizes the batches as the OpenCL back end does (its het__size): output
  * of at most HET_MAX_OUT_BYTES (and the device's largest allocation), no
  * more than the grains left; the width is the spec's. */
-static int sim__build(het_worker *w)
+static int sim__build(het_device *d)
 {
-    sim_dev *d = w->dev;
-    het_engine *e = w->e;
-    het_sched_worker *sw = &e->sched.w[w->idx];
+    const sim_dev *sd = d->state;
     uint64_t cap = HET_MAX_OUT_BYTES;
-    if (w->info.max_alloc && w->info.max_alloc < cap)
-        cap = w->info.max_alloc;
-    sw->max_batch = cap / (e->psize > 8 ? e->psize : 8);
-    if (sw->max_batch > e->n_remaining && e->n_remaining)
-        sw->max_batch = e->n_remaining;
-    if (sw->max_batch > UINT32_MAX)
-        sw->max_batch = UINT32_MAX;
-    if (sw->max_batch == 0)
-        sw->max_batch = 1;
-    sw->width = d->spec.width < sw->max_batch ? d->spec.width : sw->max_batch;
-    w->st.width = sw->width;
+    if (d->info.max_alloc && d->info.max_alloc < cap)
+        cap = d->info.max_alloc;
+    d->max_batch = cap / (d->psize > 8 ? d->psize : 8);
+    if (d->max_batch > d->n_grains && d->n_grains)
+        d->max_batch = d->n_grains;
+    if (d->max_batch > UINT32_MAX)
+        d->max_batch = UINT32_MAX;
+    if (d->max_batch == 0)
+        d->max_batch = 1;
+    d->width = sd->spec.width < d->max_batch ? sd->spec.width : d->max_batch;
     return HETERO_OK;
 }
 
-static int sim__launch(het_worker *w, int slot, const het_batch *b)
+static double sim__now(void)
 {
-    sim_dev *d = w->dev;
-    sim_slot *s = &d->slot[slot];
-    const hetero_job *job = w->e->job;
-    if (++d->launches == d->spec.fail_launch)
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static int sim__launch(het_device *d, int slot, const het_batch *b)
+{
+    sim_dev *sd = d->state;
+    sim_slot *s = &sd->slot[slot];
+    if (++sd->launches == sd->spec.fail_launch)
         return hetero_fail(HETERO_E_OPENCL, "sim_launch on %s (%s): injected failure (launch %" PRIu64 ")",
-                           w->st.id, w->st.name, d->launches);
-    size_t bytes = (size_t)b->n * w->e->psize;
+                           d->info.id, d->info.name, sd->launches);
+    size_t bytes = (size_t)b->n * d->psize;
     if (bytes > s->cap) {
         unsigned char *p = realloc(s->partials, bytes);
         if (!p)
             return hetero_fail(HETERO_E_NOMEM, "out of memory for %" PRIu64 " partials on %s", b->n,
-                               w->st.id);
+                               d->info.id);
         s->partials = p;
         s->cap = bytes;
     }
     /* the device's clock starts at the launch; the host's compute below
      * overlaps it, as a driver's own work overlaps a kernel's */
-    double now = eng_now(), start = now + d->spec.latency_s;
-    if (d->free_at > start)
-        start = d->free_at;
-    s->device_s = (double)((b->n + d->spec.width - 1) / d->spec.width) * d->spec.wave_s;
+    double now = sim__now(), start = now + sd->spec.latency_s;
+    if (sd->free_at > start)
+        start = sd->free_at;
+    s->device_s = (double)((b->n + sd->spec.width - 1) / sd->spec.width) * sd->spec.wave_s;
     s->t_end = start + s->device_s;
-    d->free_at = s->t_end;
-    int rc = job->wl->cpu_batch(job, b->g0, b->n, s->partials, 1);
-    if (rc == HETERO_E_INTERRUPTED && hetero_job_abandoned(job)) {
+    sd->free_at = s->t_end;
+    int rc = d->wl->cpu_batch(d->job, b->g0, b->n, s->partials, 1);
+    if (rc == HETERO_E_INTERRUPTED && hetero_job_abandoned(d->job)) {
         s->t_end = INFINITY; /* dropped: never done, the run is winding down */
         return HETERO_OK;
     }
     if (rc)
-        return hetero_fail(rc, "sim_launch on %s (%s): %s", w->st.id, w->st.name, hetero_errmsg());
+        return hetero_fail(rc, "sim_launch on %s (%s): %s", d->info.id, d->info.name, hetero_errmsg());
     return HETERO_OK;
 }
 
-static int sim__poll(het_worker *w, int slot, int *done)
+static int sim__poll(het_device *d, int slot, int *done)
 {
-    const sim_dev *d = w->dev;
-    *done = eng_now() >= d->slot[slot].t_end;
+    const sim_dev *sd = d->state;
+    *done = sim__now() >= sd->slot[slot].t_end;
     return HETERO_OK;
 }
 
-static int sim__read(het_worker *w, int slot, const unsigned char **partials, double *device_s)
+static int sim__read(het_device *d, int slot, const unsigned char **partials, double *device_s)
 {
-    sim_dev *d = w->dev;
-    const sim_slot *s = &d->slot[slot];
-    if (++d->reads == d->spec.fail_read)
+    sim_dev *sd = d->state;
+    const sim_slot *s = &sd->slot[slot];
+    if (++sd->reads == sd->spec.fail_read)
         return hetero_fail(HETERO_E_OPENCL, "sim_read on %s (%s): injected failure (read %" PRIu64 ")",
-                           w->st.id, w->st.name, d->reads);
-    if (eng_now() < s->t_end)
-        return hetero_fail(HETERO_E_OPENCL, "sim_read on %s (%s): the batch is not complete", w->st.id,
-                           w->st.name);
+                           d->info.id, d->info.name, sd->reads);
+    if (sim__now() < s->t_end)
+        return hetero_fail(HETERO_E_OPENCL, "sim_read on %s (%s): the batch is not complete", d->info.id,
+                           d->info.name);
     *partials = s->partials;
     *device_s = s->device_s;
     return HETERO_OK;
@@ -174,16 +178,16 @@ static int sim__read(het_worker *w, int slot, const unsigned char **partials, do
 
 /* Nothing runs behind the thread's back: a batch in flight is only a
  * time, so there is nothing to wait for, failed or not. */
-static void sim__close(het_worker *w, int failed)
+static void sim__close(het_device *d, int failed)
 {
     (void)failed;
-    sim_dev *d = w->dev;
-    if (!d)
+    sim_dev *sd = d->state;
+    if (!sd)
         return;
     for (int i = 0; i < HET_SCHED_MAX_FLIGHT; i++)
-        free(d->slot[i].partials);
-    free(d);
-    w->dev = NULL;
+        free(sd->slot[i].partials);
+    free(sd);
+    d->state = NULL;
 }
 
 static het_device_ops sim__ops;
@@ -191,7 +195,7 @@ static het_device_ops sim__ops;
 /* Once: a thread an earlier run left behind may still read the table. */
 static void sim__ops_init(void)
 {
-    eng_device_ops_defaults(&sim__ops); /* fit: every job fits */
+    het_device_ops_defaults(&sim__ops); /* fit: every job fits */
     sim__ops.kind = "sim";
     sim__ops.launch_call = "sim_launch";
     sim__ops.discover = sim__discover;

@@ -186,10 +186,10 @@ static void het__join(het_engine *e)
         het_worker *w = &e->w[i];
         pthread_mutex_lock(&e->lock);
         int fin = w->finished;
-        if (!fin && w->ops)
+        if (!fin && w->dev.ops)
             eng_leave_behind(w);
         pthread_mutex_unlock(&e->lock);
-        if (fin || !w->ops)
+        if (fin || !w->dev.ops)
             pthread_join(w->th, NULL);
         else
             pthread_detach(w->th);

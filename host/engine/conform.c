@@ -45,11 +45,11 @@ static void het__pick(uint64_t n_grains, uint64_t k, het_pick *p)
 }
 
 /* Waits for slot 0 without blocking in the driver. */
-static int het__wait(het_worker *w)
+static int het__wait(het_device *d)
 {
     for (;;) {
         int done = 0;
-        int rc = w->ops->poll(w, 0, &done);
+        int rc = d->ops->poll(d, 0, &done);
         if (rc || done)
             return rc;
         struct timespec ts = {0, 200000};
@@ -57,41 +57,31 @@ static int het__wait(het_worker *w)
     }
 }
 
-/* The picked grains on device `info` into dev (p->total partials); the
- * worker's setup and teardown as a run's. */
+/* The picked grains on device `info` into dev (p->total partials), through
+ * the back end's operations as a run drives them. */
 static int het__on_device(hetero_job *job, const het_device_ops *ops, const hcl_info *info, const het_pick *p,
                           unsigned char *dev)
 {
-    het_engine e;
-    het_worker w;
-    het_sched_worker sw;
-    memset(&e, 0, sizeof e);
-    memset(&w, 0, sizeof w);
-    memset(&sw, 0, sizeof sw);
-    e.job = job;
-    e.psize = job->partial_size;
-    e.n_grains = job->n_grains;
-    e.n_remaining = p->total; /* the largest batch the back end sizes for */
-    e.w = &w;
-    e.nw = 1;
-    e.sched.w = &sw;
-    e.sched.nw = 1;
-    w.e = &e;
-    eng_worker_device(&e, 0, ops, info, 1, 0, 0);
-    int rc = ops->open(&w);
+    het_device d = {.ops = ops,
+                    .info = *info,
+                    .job = job,
+                    .wl = job->wl,
+                    .psize = job->partial_size,
+                    .n_grains = p->total}; /* the largest batch the back end sizes for */
+    int rc = ops->open(&d);
     if (rc == HETERO_OK)
-        rc = ops->build(&w);
+        rc = ops->build(&d);
     size_t at = 0;
     for (int r = 0; r < p->runs && rc == HETERO_OK; r++) {
         het_batch b = {p->g0[r], p->n[r], 0};
         const unsigned char *out;
         double device_s;
-        if ((rc = ops->launch(&w, 0, &b)) || (rc = het__wait(&w)) || (rc = ops->read(&w, 0, &out, &device_s)))
+        if ((rc = ops->launch(&d, 0, &b)) || (rc = het__wait(&d)) || (rc = ops->read(&d, 0, &out, &device_s)))
             break;
-        memcpy(dev + at, out, (size_t)b.n * e.psize);
-        at += (size_t)b.n * e.psize;
+        memcpy(dev + at, out, (size_t)b.n * d.psize);
+        at += (size_t)b.n * d.psize;
     }
-    ops->close(&w, rc != HETERO_OK);
+    ops->close(&d, rc != HETERO_OK);
     return rc;
 }
 
@@ -154,7 +144,7 @@ static int het__devices(hetero_job *job, const het_device_ops *ops, const het_pi
             snprintf(row->error, sizeof row->error, "%s has no OpenCL kernel", job->wl->name);
             continue;
         }
-        if (ops->fit(job, info) != HETERO_OK) {
+        if (ops->fit(job, job->wl, info) != HETERO_OK) {
             row->status = HETERO_CONFORM_EXCLUDED;
             eng_copy(row->error, sizeof row->error, hetero_errmsg());
             continue;
@@ -223,7 +213,7 @@ int hetero_job_conform(hetero_job *job, uint64_t max_grains, hetero_conformance 
         at += (size_t)p.n[r] * job->partial_size;
     }
     if (rc == HETERO_OK)
-        rc = eng_device_ops_check(ops);
+        rc = het_device_ops_check(ops);
     if (rc == HETERO_OK)
         rc = het__devices(job, ops, &p, ref, rows, n_rows);
     free(ref);

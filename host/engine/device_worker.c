@@ -1,86 +1,14 @@
 /* device_worker.c - a device's worker (engine_int.h): one host thread
  * that keeps up to HET_SCHED_MAX_FLIGHT batches in flight on its device
  * through the device's back end (het_device_ops), so that the next batch
- * is queued before the last one is read back; and the defaults every back
- * end's table starts from.  Nothing here knows which back end it drives. */
+ * is queued before the last one is read back.  Nothing here knows which
+ * back end it drives (host/device/device.h). */
 #include "engine_int.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-
-/* ---- the defaults ------------------------------------------------------------ */
-
-static int het__no_devices(hcl_info **infos, size_t *n)
-{
-    *infos = NULL;
-    *n = 0;
-    return HETERO_OK;
-}
-
-static const char *het__no_note(void) { return "no device found"; }
-
-static int het__fits(const hetero_job *job, const hcl_info *info)
-{
-    (void)job;
-    (void)info;
-    return HETERO_OK;
-}
-
-static void het__model(const het_worker *w, char *desc, size_t size)
-{
-    snprintf(desc, size, "%s|%s|%s|%s", w->ops->kind, w->info.name, w->info.driver, w->info.version);
-}
-
-static int het__nothing_to_open(het_worker *w)
-{
-    (void)w;
-    return HETERO_OK;
-}
-
-static void het__nothing_to_close(het_worker *w, int failed)
-{
-    (void)w;
-    (void)failed;
-}
-
-void eng_device_ops_defaults(het_device_ops *ops)
-{
-    memset(ops, 0, sizeof *ops);
-    ops->kind = "device";
-    ops->launch_call = "launch";
-    ops->discover = het__no_devices;
-    ops->discover_note = het__no_note;
-    ops->fit = het__fits;
-    ops->model = het__model;
-    ops->open = het__nothing_to_open;
-    ops->close = het__nothing_to_close;
-    /* build, launch, poll and read are every back end's own */
-}
-
-int eng_device_ops_check(const het_device_ops *ops)
-{
-    const char *missing = !ops->kind            ? "kind"
-                          : !ops->launch_call   ? "launch_call"
-                          : !ops->discover      ? "discover"
-                          : !ops->discover_note ? "discover_note"
-                          : !ops->fit           ? "fit"
-                          : !ops->model         ? "model"
-                          : !ops->open          ? "open"
-                          : !ops->build         ? "build"
-                          : !ops->launch        ? "launch"
-                          : !ops->poll          ? "poll"
-                          : !ops->read          ? "read"
-                          : !ops->close         ? "close"
-                                                : NULL;
-    if (missing)
-        return hetero_fail(HETERO_E_INTERNAL, "the device back end %s has no '%s' operation",
-                           ops->kind ? ops->kind : "(unnamed)", missing);
-    return HETERO_OK;
-}
-
-/* ---- the worker ---------------------------------------------------------------- */
 
 /* Keeps the device fed: launches batches into the free slots after
  * [head, head + *count).  *what: why it stopped taking. */
@@ -98,7 +26,7 @@ static int het__feed(het_worker *w, int head, int *count, eng_take *what)
         if ((rc = eng_fault(w)))
             return rc;
         w->flight[s] = (het_flight){b, eng_now()};
-        if ((rc = w->ops->launch(w, s, &b)))
+        if ((rc = w->dev.ops->launch(&w->dev, s, &b)))
             return rc;
         (*count)++;
     }
@@ -122,7 +50,7 @@ static int het__wait(het_worker *w, int s)
     pthread_mutex_unlock(&e->lock);
     for (;;) {
         int done = 0;
-        int rc = w->ops->poll(w, s, &done);
+        int rc = w->dev.ops->poll(&w->dev, s, &done);
         if (rc)
             return rc;
         if (done)
@@ -143,7 +71,7 @@ static int het__finish(het_worker *w, int s, double *t_prev_done)
     het_engine *e = w->e;
     const unsigned char *partials;
     double device_s = 0;
-    int rc = w->ops->read(w, s, &partials, &device_s);
+    int rc = w->dev.ops->read(&w->dev, s, &partials, &device_s);
     if (rc)
         return rc;
     pthread_mutex_lock(&e->lock);
@@ -154,6 +82,16 @@ static int het__finish(het_worker *w, int s, double *t_prev_done)
     *t_prev_done = t;
     eng_commit(w, &w->flight[s].b, partials, t - start);
     return HETERO_OK;
+}
+
+void eng_device_sized(het_worker *w)
+{
+    het_sched_worker *sw = &w->e->sched.w[w->idx];
+    sw->max_batch = w->dev.max_batch ? w->dev.max_batch : 1;
+    sw->width = w->dev.width ? w->dev.width : 1;
+    if (sw->width > sw->max_batch)
+        sw->width = sw->max_batch;
+    w->st.width = sw->width;
 }
 
 int eng_device_run(het_worker *w)

@@ -58,7 +58,7 @@ static int het__fill_report(het_engine *e, hetero_report *rep, int threads)
     for (size_t i = 0; i < e->nw; i++) {
         mine[i] = e->w[i].st;
         mine[i].rank = rank;
-        if (!e->w[i].ops)
+        if (!e->w[i].dev.ops)
             rs.threads = threads;
         rs.grains += mine[i].grains;
         rs.busy_s += mine[i].busy_s;

@@ -55,7 +55,8 @@ int eng_fault(het_worker *w)
 {
     if (w->fault_at && ++w->n_launched == w->fault_at)
         return hetero_fail(HETERO_E_OPENCL, "%s on %s (%s): injected by HETERO_FAULT (batch %" PRIu64 ")",
-                           w->ops ? w->ops->launch_call : "cpu_batch", w->st.id, w->st.name, w->fault_at);
+                           w->dev.ops ? w->dev.ops->launch_call : "cpu_batch", w->st.id, w->st.name,
+                           w->fault_at);
     if (!w->fault_at)
         w->n_launched++;
     return HETERO_OK;
@@ -77,5 +78,5 @@ void eng_backend_override(const het_device_ops *ops) { atomic_store(&het__backen
 const het_device_ops *eng_backend(void)
 {
     const het_device_ops *ops = atomic_load(&het__backend);
-    return ops ? ops : eng_cl_device_ops();
+    return ops ? ops : het_opencl_ops();
 }

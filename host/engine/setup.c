@@ -17,7 +17,7 @@ static int het__check_devices(const hetero_job *job, const het_device_ops *ops, 
 {
     for (size_t i = 0; i < sel->n_cl; i++) {
         const hcl_info *info = &infos[sel->cl[i]];
-        if (ops->fit(job, info) == HETERO_OK)
+        if (ops->fit(job, job->wl, info) == HETERO_OK)
             continue;
         if (sel->named[i])
             return hetero_fail(HETERO_E_NODEV, "--devices: %s (%s) cannot run %s: %s", info->id, info->name,
@@ -36,7 +36,7 @@ int eng_select(const hetero_job *job, const het_run_opts *opts, const het_device
     size_t n_infos = 0;
     int rc = het_devices_parse(list, sel);
     if (rc == HETERO_OK && sel->needs_opencl)
-        rc = eng_device_ops_check(ops);
+        rc = het_device_ops_check(ops);
     if (rc == HETERO_OK && sel->needs_opencl) {
         double t0 = eng_now();
         rc = ops->discover(infos, &n_infos);
@@ -202,7 +202,7 @@ static int het__set_up(het_engine *e, const het_run_opts *opts, hetero_report *r
     int any_dev = 0, all_cached = 1;
     for (size_t i = 0; i < e->nw; i++) {
         het_worker *w = &e->w[i];
-        if (!w->ops || w->excluded)
+        if (!w->dev.ops || w->excluded)
             continue;
         if (w->err == HETERO_E_NODEV && !w->named) {
             w->excluded = 1;
@@ -220,7 +220,7 @@ static int het__set_up(het_engine *e, const het_run_opts *opts, hetero_report *r
         if (w->err)
             return hetero_fail(w->err, "%s", w->msg);
         any_dev = 1;
-        all_cached &= w->from_cache;
+        all_cached &= w->dev.from_cache;
     }
     rep->build_cached = any_dev && all_cached;
     int usable = 0;

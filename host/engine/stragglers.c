@@ -167,7 +167,7 @@ void eng_demote_foreign(het_engine *e) { het__each_thread(e, het__demote_one); }
 void eng_demote(het_worker *w)
 {
     long tid = atomic_load(&w->tid);
-    if (!w->ops || w->demoted || tid <= 0 || !w->started || w->finished)
+    if (!w->dev.ops || w->demoted || tid <= 0 || !w->started || w->finished)
         return;
     w->demoted = 1;
     w->e->foreign_pending = 1;
@@ -207,43 +207,12 @@ void eng_find_stragglers(het_engine *e, double now)
 
 /* ---- threads and batches left behind ------------------------------------------ */
 
-/* Device threads left behind inside a driver call, and batches left to a
- * driver's completion callbacks, process-wide. */
-static _Atomic int het__left_behind;
-
-int het_engine_threads_left(void) { return atomic_load(&het__left_behind); }
-
-/* At exit, a device thread left behind may still be inside its driver, and
- * a batch left in flight may still be running on the driver's own threads
- * (PoCL compiling the kernel for its launch in LLVM): exit handlers that
- * unload LLVM under them crash the process after a complete answer.
- * Registered when the first is left behind, so it runs before the handlers
- * registered earlier (LLVM's, at load): it waits for them to come back,
- * HET_EXIT_WAIT_S at most.  (hetero and hetero-bench leave through _exit
- * instead and never get here.) */
-static void het__wait_left_behind(void)
-{
-    struct timespec nap = {0, 10000000L};
-    for (int i = 0; i < (int)(HET_EXIT_WAIT_S * 100) && atomic_load(&het__left_behind) > 0; i++)
-        nanosleep(&nap, NULL);
-}
-
-static void het__count_left(void)
-{
-    static atomic_flag registered = ATOMIC_FLAG_INIT;
-    atomic_fetch_add(&het__left_behind, 1);
-    if (!atomic_flag_test_and_set(&registered))
-        (void)atexit(het__wait_left_behind); /* without it, exit is as before */
-}
+int het_engine_threads_left(void) { return het_device_held(); }
 
 void eng_leave_behind(het_worker *w)
 {
     w->detached = 1;
-    het__count_left();
+    het_device_hold();
 }
 
-void eng_left_behind_done(void) { atomic_fetch_sub(&het__left_behind, 1); }
-
-void eng_driver_hold(void) { het__count_left(); }
-
-void eng_driver_done(void) { atomic_fetch_sub(&het__left_behind, 1); }
+void eng_left_behind_done(void) { het_device_done(); }

@@ -14,18 +14,22 @@ void eng_worker_device(het_engine *e, size_t i, const het_device_ops *ops, const
                        int excluded, int beside_team)
 {
     het_worker *w = &e->w[i];
-    w->ops = ops;
+    w->dev = (het_device){.ops = ops,
+                          .info = *info,
+                          .job = e->job,
+                          .wl = e->job->wl,
+                          .psize = e->psize,
+                          .n_grains = e->n_remaining};
     w->named = named;
-    w->info = *info;
     w->excluded = excluded;
     e->sched.w[i].gone = w->excluded;
-    e->sched.w[i].on_team_cores = beside_team && (w->info.type & HCL_CPU);
-    eng_copy(w->st.id, sizeof w->st.id, w->info.id);
+    e->sched.w[i].on_team_cores = beside_team && (w->dev.info.type & HCL_CPU);
+    eng_copy(w->st.id, sizeof w->st.id, w->dev.info.id);
     eng_copy(w->st.kind, sizeof w->st.kind, ops->kind);
-    eng_copy(w->st.name, sizeof w->st.name, w->info.name);
+    eng_copy(w->st.name, sizeof w->st.name, w->dev.info.name);
     if (w->excluded) {
         /* the reason, as the select phase found it */
-        (void)ops->fit(e->job, &w->info);
+        (void)ops->fit(e->job, e->job->wl, &w->dev.info);
         snprintf(w->st.status, sizeof w->st.status, "excluded");
         eng_copy(w->st.error, sizeof w->st.error, hetero_errmsg());
     }
@@ -55,8 +59,8 @@ static void het__rate_prior(het_worker *w)
     het_engine *e = w->e;
     het_sched_worker *sw = &e->sched.w[w->idx];
     char desc[700];
-    if (w->ops)
-        w->ops->model(w, desc, sizeof desc);
+    if (w->dev.ops)
+        w->dev.ops->model(&w->dev, desc, sizeof desc);
     else
         snprintf(desc, sizeof desc, "omp|%s|%d", w->st.name, w->threads);
     if (het_rates_key(e->job, desc, sw->width, w->rate_key) != 0)
@@ -91,10 +95,12 @@ void eng_rates_keep(het_engine *e)
 static int het__ready(het_worker *w)
 {
     het_engine *e = w->e;
-    if (w->ops) {
-        int rc = w->ops->open(w);
+    if (w->dev.ops) {
+        int rc = w->dev.ops->open(&w->dev);
         if (rc == HETERO_OK)
-            rc = w->ops->build(w);
+            rc = w->dev.ops->build(&w->dev);
+        if (rc == HETERO_OK)
+            eng_device_sized(w);
         if (rc) {
             w->err = rc;
             eng_copy(w->msg, sizeof w->msg, hetero_errmsg());
@@ -122,14 +128,14 @@ void *eng_worker_main(void *arg)
     pthread_mutex_unlock(&e->lock);
     int failed = 0;
     if (het__ready(w)) {
-        int rc = w->ops ? eng_device_run(w) : eng_cpu_run(w);
+        int rc = w->dev.ops ? eng_device_run(w) : eng_cpu_run(w);
         if (rc) {
             eng_failed(w, rc);
             failed = 1;
         }
     }
-    if (w->ops)
-        w->ops->close(w, failed);
+    if (w->dev.ops)
+        w->dev.ops->close(&w->dev, failed);
     free(w->stage);
     w->stage = NULL;
     pthread_mutex_lock(&e->lock);

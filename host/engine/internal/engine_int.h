@@ -11,8 +11,8 @@
  *   worker.c       a worker: its description, its thread, its kept rate
  *   cpu_worker.c   the OpenMP worker
  *   device_worker.c  a device's worker, through its back end's operations
- *                  (het_device_ops), and the operations' defaults
- *   cl_device.c    the OpenCL back end: the only file here that knows cl_*
+ *                  (het_device_ops, host/device/device.h: the engine knows
+ *                  no back end's types)
  *   conform.c      hetero_job_conform: a few grains on the CPU and on each
  *                  device, through the back end's operations, compared
  *   stragglers.c   the process's own threads, demotion, threads left behind
@@ -55,6 +55,7 @@
 #include <stdint.h>
 
 #include "engine.h"
+#include "device.h"
 #include "devices.h"
 #include "hcl.h"
 #include "journal.h"
@@ -74,12 +75,6 @@
 
 typedef struct het_engine het_engine;
 
-/* A batch being computed: grains [g0, g0 + n). */
-typedef struct het_batch {
-    uint64_t g0, n;
-    int copy; /* a copy of another worker's batch */
-} het_batch;
-
 /* One of a device worker's in-flight slots: the batch in it, and when it
  * was launched.  The back end keeps its own state of the slot (buffers,
  * events, host memory) under the same index. */
@@ -88,17 +83,12 @@ typedef struct het_flight {
     double t_enq;
 } het_flight;
 
-typedef struct het_device_ops het_device_ops;
-
 typedef struct het_worker {
     het_engine *e;
     size_t idx;
-    /* a device (NULL ops: the OpenMP team) */
-    const het_device_ops *ops; /* its back end */
-    void *dev;                 /* the back end's state of it (ops->open, ops->close) */
-    int named;                 /* picked by its id, cl:P:D */
-    hcl_info info;             /* as discovered */
-    int from_cache;            /* its kernel came from the program cache */
+    /* a device (dev.ops NULL: the OpenMP team), as its back end sees it */
+    het_device dev;
+    int named; /* picked by its id, cl:P:D */
     het_flight flight[HET_SCHED_MAX_FLIGHT];
     /* OpenMP */
     int threads;
@@ -294,65 +284,13 @@ void eng_rates_keep(het_engine *e);
 /* The OpenMP worker's loop: batches until there are no more. */
 int eng_cpu_run(het_worker *w);
 
-/* ---- device_worker.c: devices, through their back end ------------------------- */
+/* ---- device_worker.c: devices, through their back end (device.h) -------------- */
 
-/* A device back end: what the engine asks of a kind of device, in the
- * manner of pocl's pocl_device_ops.  eng_device_ops_defaults fills a table
- * with the defaults, the back end overrides what it does differently, and
- * eng_device_ops_check refuses a table without the entries every back end
- * must bring (build, launch, poll, read).  A device worker keeps up to
- * HET_SCHED_MAX_FLIGHT batches in flight, each in a slot (0 ..
- * HET_SCHED_MAX_FLIGHT - 1); the engine never asks which back end it
- * drives: OpenCL's (cl_device.c), or one a test puts in its place
- * (eng_backend_override: simulated devices, tests/sim_device.c).
- * Operations return HETERO_OK or a code with its message (hetero_fail)
- * naming the call and the device. */
-struct het_device_ops {
-    const char *kind;        /* the report's worker kind ("opencl") */
-    const char *launch_call; /* what an injected launch failure names */
-    /* Every device there is: *infos malloc'ed (the caller frees it).  None
-     * is no error; discover_note then says why, in a few words. */
-    int (*discover)(hcl_info **infos, size_t *n);
-    const char *(*discover_note)(void);
-    /* Can the job run on the device?  HETERO_OK, or HETERO_E_NODEV with the
-     * reason.  Before any device is opened. */
-    int (*fit)(const hetero_job *job, const hcl_info *info);
-    /* What names the device's throughput model (rates.h), into desc[size];
-     * after build. */
-    void (*model)(const het_worker *w, char *desc, size_t size);
-    /* On the worker's thread: open sets w->dev; build readies the job's
-     * kernel (w->from_cache), sizes the batches and the width
-     * (e->sched.w[w->idx]) and allocates every slot. */
-    int (*open)(het_worker *w);
-    int (*build)(het_worker *w);
-    /* Starts batch b in slot s; its commands may run after the return. */
-    int (*launch)(het_worker *w, int s, const het_batch *b);
-    /* *done: slot s's batch is complete, without blocking. */
-    int (*poll)(het_worker *w, int s, int *done);
-    /* The complete batch of slot s, checked: its partials (n * psize bytes,
-     * valid until the slot's next launch) and the device's seconds on it
-     * (0 when unknown).  A batch that did not finish every grain is an
-     * error. */
-    int (*read)(het_worker *w, int s, const unsigned char **partials, double *device_s);
-    /* Releases everything, w->dev too.  failed: the worker failed, and its
-     * commands still in flight are waited for; otherwise a batch left in
-     * flight (the run is over) must not hold up the thread.  Also after a
-     * failed open or build. */
-    void (*close)(het_worker *w, int failed);
-};
-
-/* The defaults: no devices, every device fits, nothing to open or close,
- * a model named by the device's name, driver and version. */
-void eng_device_ops_defaults(het_device_ops *ops);
-/* HETERO_OK, or HETERO_E_INTERNAL naming the first entry missing. */
-int eng_device_ops_check(const het_device_ops *ops);
 /* The device worker's loop: batches in flight until there are no more. */
 int eng_device_run(het_worker *w);
-
-/* ---- cl_device.c --------------------------------------------------------------- */
-
-/* The OpenCL back end's table (filled once). */
-const het_device_ops *eng_cl_device_ops(void);
+/* After the back end's build: the device's batch limit and width become
+ * the scheduler's. */
+void eng_device_sized(het_worker *w);
 
 /* ---- stragglers.c ------------------------------------------------------------ */
 
@@ -376,11 +314,6 @@ void eng_find_stragglers(het_engine *e, double now);
 void eng_leave_behind(het_worker *w);
 /* A thread that was left behind is done (lock held). */
 void eng_left_behind_done(void);
-/* A batch's commands left to the driver's completion callbacks (their
- * host memory handed over): counted as left behind until the last
- * callback runs (eng_driver_done). */
-void eng_driver_hold(void);
-void eng_driver_done(void);
 
 /* ---- checkpoint.c: the journal ------------------------------------------------ */
 
@@ -430,7 +363,7 @@ uint64_t eng_jitter(het_worker *w);
  * restores OpenCL's.  Called between runs, never during one. */
 void eng_backend_override(const het_device_ops *ops);
 /* The back end a run or a conformance check drives: the override, else
- * OpenCL's (eng_cl_device_ops). */
+ * OpenCL's (het_opencl_ops). */
 const het_device_ops *eng_backend(void);
 
 #endif

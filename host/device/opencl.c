@@ -1,7 +1,7 @@
-/* cl_device.c - the OpenCL back end (het_device_ops, engine_int.h): the
- * only file of the engine that knows cl_* types.
+/* opencl.c - the OpenCL back end (het_device_ops, device.h): the only
+ * back end that knows cl_* types, over cl/ (hcl.h).
  *
- * The device worker (device_worker.c) keeps two batches in flight; for
+ * The engine's device worker keeps two batches in flight; for
  * each this back end fills the batch's check words with zeros before the
  * launch and gives the batch back only when the kernel's event is complete
  * and every check word is right (kernels/grain_check.h).  Every command of a batch (the fill, the kernel,
@@ -12,14 +12,18 @@
  * which frees it (or, where no callback can be set, waits for the queue);
  * device buffers go with their last command (OpenCL counts references).
  */
-#include "engine_int.h"
+#include "device.h"
 
 #include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "grain_check.h"
+#include "tunables.h"
 
 /* The commands of a batch, in the order they are enqueued. */
 enum { HET_EV_FILL, HET_EV_KERNEL, HET_EV_READ_OUT, HET_EV_READ_CHK, HET_EV_N };
@@ -36,7 +40,7 @@ typedef struct het_slot {
     het_batch b;
 } het_slot;
 
-/* A device's state (het_worker.dev). */
+/* A device's state (het_device.state). */
 typedef struct het_cl {
     hcl_device dev;
     hetero_cl_caps caps;
@@ -62,7 +66,9 @@ static void het__caps(const hcl_info *info, hetero_cl_caps *c)
     c->local_mem = info->local_mem;
     c->max_alloc = info->max_alloc;
     c->global_mem = info->global_mem;
-    eng_copy(c->vendor, sizeof c->vendor, info->vendor);
+    size_t vn = strnlen(info->vendor, sizeof c->vendor - 1); /* cut to fit */
+    memcpy(c->vendor, info->vendor, vn);
+    c->vendor[vn] = 0;
 }
 
 /* The most scratch memory one launch may use: one allocation, and a
@@ -78,9 +84,9 @@ static uint64_t het__scratch_budget(const hetero_cl_caps *caps)
 
 /* Can the job's kernel run on a device with these caps?  HETERO_OK (with
  * the work-group size in *local), or HETERO_E_NODEV with the reason. */
-static int het__fit_caps(const hetero_job *job, const hetero_cl_caps *caps, size_t *local)
+static int het__fit_caps(const hetero_job *job, const hetero_workload *wl, const hetero_cl_caps *caps,
+                         size_t *local)
 {
-    const hetero_workload *wl = job->wl;
     if (wl->needs_fp64 && !caps->fp64)
         return hetero_fail(HETERO_E_NODEV, "needs double precision (cl_khr_fp64), which the device lacks");
     int rc = HETERO_OK;
@@ -110,38 +116,38 @@ static int het__fit_caps(const hetero_job *job, const hetero_cl_caps *caps, size
     return HETERO_OK;
 }
 
-static int het__fit(const hetero_job *job, const hcl_info *info)
+static int het__fit(const hetero_job *job, const hetero_workload *wl, const hcl_info *info)
 {
     hetero_cl_caps caps;
     size_t local;
     het__caps(info, &caps);
-    return het__fit_caps(job, &caps, &local);
+    return het__fit_caps(job, wl, &caps, &local);
 }
 
 /* ---- setup ---------------------------------------------------------------------- */
 
-static int het__open(het_worker *w)
+static int het__open(het_device *d)
 {
     het_cl *c = calloc(1, sizeof *c);
     if (!c)
-        return hetero_fail(HETERO_E_NOMEM, "out of memory opening %s", w->info.id);
-    w->dev = c;
-    return hcl_open(&c->dev, &w->info);
+        return hetero_fail(HETERO_E_NOMEM, "out of memory opening %s", d->info.id);
+    d->state = c;
+    return hcl_open(&c->dev, &d->info);
 }
 
 /* Builds the device's kernel; the kernel's own limits narrow the
  * device's caps (its own local memory into *klocal), and the job must
  * still fit. */
-static int het__kernel(het_worker *w, uint64_t *klocal)
+static int het__kernel(het_device *d, uint64_t *klocal)
 {
-    het_cl *c = w->dev;
-    const hetero_job *job = w->e->job;
-    const hetero_workload *wl = job->wl;
+    het_cl *c = d->state;
+    const hetero_job *job = d->job;
+    const hetero_workload *wl = d->wl;
     int rc;
-    if ((rc = hcl_build(&c->dev, wl->kernel_source, wl->build_options, &c->prog, &w->from_cache)))
+    if ((rc = hcl_build(&c->dev, wl->kernel_source, wl->build_options, &c->prog, &d->from_cache)))
         return rc;
     /* the entry point for this kind of device (hetero_workload.cl_kernel) */
-    het__caps(&w->info, &c->caps);
+    het__caps(&d->info, &c->caps);
     c->kname = wl->cl_kernel ? wl->cl_kernel(job, &c->caps) : NULL;
     if (!c->kname)
         c->kname = wl->kernel_name;
@@ -153,23 +159,24 @@ static int het__kernel(het_worker *w, uint64_t *klocal)
     *klocal = 0;
     if ((rc = hcl_kernel_limits(&c->dev, c->kern, &kwg, klocal)))
         return rc;
-    het__caps(&w->info, &c->caps);
+    het__caps(&d->info, &c->caps);
     if (kwg && kwg < c->caps.max_wg)
         c->caps.max_wg = kwg;
     c->caps.local_mem = c->caps.local_mem > *klocal ? c->caps.local_mem - *klocal : 0;
-    return het__fit_caps(job, &c->caps, &c->local);
+    return het__fit_caps(job, wl, &c->caps, &c->local);
 }
 
 /* The workload's static kernel arguments into args[*na]: their buffers
  * created, their dynamic local memory added up in *dyn_local, the scratch
  * argument's index in *scratch_arg (SIZE_MAX: none; set once the batch
  * size is known). */
-static int het__args(het_worker *w, hcl_arg *args, size_t *na, uint64_t *dyn_local, size_t *scratch_arg)
+static int het__args(het_device *d, hcl_arg *args, size_t *na, uint64_t *dyn_local, size_t *scratch_arg)
 {
-    het_cl *c = w->dev;
-    const hetero_job *job = w->e->job;
+    het_cl *c = d->state;
+    const hetero_job *job = d->job;
+    const hetero_workload *wl = d->wl;
     hetero_karg ka[HETERO_MAX_KARGS];
-    *na = job->wl->cl_args(job, &c->caps, ka, HETERO_MAX_KARGS);
+    *na = wl->cl_args(job, &c->caps, ka, HETERO_MAX_KARGS);
     *dyn_local = 0;
     *scratch_arg = SIZE_MAX;
     for (size_t i = 0; i < *na; i++) {
@@ -200,7 +207,7 @@ static int het__args(het_worker *w, hcl_arg *args, size_t *na, uint64_t *dyn_loc
             break;
         }
         default:
-            return hetero_fail(HETERO_E_INTERNAL, "%s: unknown kernel argument kind %d", job->wl->name,
+            return hetero_fail(HETERO_E_INTERNAL, "%s: unknown kernel argument kind %d", wl->name,
                                ka[i].kind);
         }
     }
@@ -210,55 +217,50 @@ static int het__args(het_worker *w, hcl_arg *args, size_t *na, uint64_t *dyn_loc
 /* The worker's largest batch (device buffers of at most HET_MAX_OUT_BYTES
  * each, the scratch within its budget) and its width, the work-groups
  * resident at once (local memory used: klocal + dyn_local). */
-static void het__size(het_worker *w, uint64_t klocal, uint64_t dyn_local)
+static void het__size(het_device *d, uint64_t klocal, uint64_t dyn_local)
 {
-    het_cl *c = w->dev;
-    het_engine *e = w->e;
+    het_cl *c = d->state;
     uint64_t cap = HET_MAX_OUT_BYTES;
-    if (w->info.max_alloc && w->info.max_alloc < cap)
-        cap = w->info.max_alloc;
-    het_sched_worker *sw = &e->sched.w[w->idx];
-    sw->max_batch = cap / (e->psize > 8 ? e->psize : 8);
-    if (c->scratch_bytes && sw->max_batch > het__scratch_budget(&c->caps) / c->scratch_bytes)
-        sw->max_batch = het__scratch_budget(&c->caps) / c->scratch_bytes;
-    if (sw->max_batch > e->n_remaining && e->n_remaining)
-        sw->max_batch = e->n_remaining;
-    if (sw->max_batch > UINT32_MAX)
-        sw->max_batch = UINT32_MAX;
-    if (sw->max_batch == 0)
-        sw->max_batch = 1;
+    if (d->info.max_alloc && d->info.max_alloc < cap)
+        cap = d->info.max_alloc;
+    d->max_batch = cap / (d->psize > 8 ? d->psize : 8);
+    if (c->scratch_bytes && d->max_batch > het__scratch_budget(&c->caps) / c->scratch_bytes)
+        d->max_batch = het__scratch_budget(&c->caps) / c->scratch_bytes;
+    if (d->max_batch > d->n_grains && d->n_grains)
+        d->max_batch = d->n_grains;
+    if (d->max_batch > UINT32_MAX)
+        d->max_batch = UINT32_MAX;
+    if (d->max_batch == 0)
+        d->max_batch = 1;
 
     uint64_t per_cu = 1;
-    if (w->info.type & (HCL_GPU | HCL_ACCEL)) {
+    if (d->info.type & (HCL_GPU | HCL_ACCEL)) {
         per_cu = HET_GPU_ITEMS_PER_CU / c->local;
         uint64_t used = klocal + dyn_local;
         if (used) {
-            uint64_t fit = HET_GPU_LOCAL_PER_CU_FACTOR * w->info.local_mem / used;
+            uint64_t fit = HET_GPU_LOCAL_PER_CU_FACTOR * d->info.local_mem / used;
             if (fit < per_cu)
                 per_cu = fit;
         }
         if (per_cu < 1)
             per_cu = 1;
     }
-    sw->width = (uint64_t)c->caps.compute_units * per_cu;
-    if (sw->width > sw->max_batch)
-        sw->width = sw->max_batch;
-    w->st.width = sw->width;
+    d->width = (uint64_t)c->caps.compute_units * per_cu;
+    if (d->width > d->max_batch)
+        d->width = d->max_batch;
 }
 
 /* The scratch buffer (if the kernel has one), the static arguments set,
  * and every slot's output and check-word buffers. */
-static int het__buffers(het_worker *w, hcl_arg *args, size_t na, size_t scratch_arg)
+static int het__buffers(het_device *d, hcl_arg *args, size_t na, size_t scratch_arg)
 {
-    het_cl *c = w->dev;
-    het_engine *e = w->e;
-    const het_sched_worker *sw = &e->sched.w[w->idx];
+    het_cl *c = d->state;
     int rc;
     if (c->scratch_bytes) {
         /* one scratch buffer serves both slots: the queue is in order, so
          * their kernels never overlap */
         cl_mem m;
-        if ((rc = hcl_buffer(&c->dev, CL_MEM_READ_WRITE, sw->max_batch * c->scratch_bytes, NULL, &m)))
+        if ((rc = hcl_buffer(&c->dev, CL_MEM_READ_WRITE, d->max_batch * c->scratch_bytes, NULL, &m)))
             return rc;
         c->bufs[c->n_bufs++] = m;
         args[scratch_arg] = (hcl_arg){.kind = HCL_ARG_MEM, .u.mem = m};
@@ -266,49 +268,48 @@ static int het__buffers(het_worker *w, hcl_arg *args, size_t na, size_t scratch_
     if ((rc = hcl_set_args(&c->dev, c->kern, 4, args, na)))
         return rc;
     for (int s = 0; s < HET_SCHED_MAX_FLIGHT; s++) {
-        if ((rc = hcl_buffer(&c->dev, CL_MEM_READ_WRITE, sw->max_batch * e->psize, NULL, &c->slot[s].out)) ||
-            (rc = hcl_buffer(&c->dev, CL_MEM_READ_WRITE, sw->max_batch * sizeof(uint64_t), NULL,
+        if ((rc = hcl_buffer(&c->dev, CL_MEM_READ_WRITE, d->max_batch * d->psize, NULL, &c->slot[s].out)) ||
+            (rc = hcl_buffer(&c->dev, CL_MEM_READ_WRITE, d->max_batch * sizeof(uint64_t), NULL,
                              &c->slot[s].chk)))
             return rc;
     }
     return HETERO_OK;
 }
 
-static int het__build(het_worker *w)
+static int het__build(het_device *d)
 {
     uint64_t klocal, dyn_local;
     hcl_arg args[HETERO_MAX_KARGS];
     size_t na, scratch_arg;
-    int rc = het__kernel(w, &klocal);
+    int rc = het__kernel(d, &klocal);
     if (rc == HETERO_OK)
-        rc = het__args(w, args, &na, &dyn_local, &scratch_arg);
+        rc = het__args(d, args, &na, &dyn_local, &scratch_arg);
     if (rc)
         return rc;
-    het__size(w, klocal, dyn_local);
-    return het__buffers(w, args, na, scratch_arg);
+    het__size(d, klocal, dyn_local);
+    return het__buffers(d, args, na, scratch_arg);
 }
 
 /* The throughput model's name: the device, its driver, the work-group
  * size. */
-static void het__model(const het_worker *w, char *desc, size_t size)
+static void het__model(const het_device *d, char *desc, size_t size)
 {
-    const het_cl *c = w->dev;
-    snprintf(desc, size, "cl|%s|%s|%s|%zu", w->info.name, w->info.driver, w->info.version, c->local);
+    const het_cl *c = d->state;
+    snprintf(desc, size, "cl|%s|%s|%s|%zu", d->info.name, d->info.driver, d->info.version, c->local);
 }
 
 /* ---- a batch: launch, wait, check ------------------------------------------------ */
 
-static int het__launch(het_worker *w, int slot, const het_batch *b)
+static int het__launch(het_device *d, int slot, const het_batch *b)
 {
-    het_cl *c = w->dev;
+    het_cl *c = d->state;
     het_slot *s = &c->slot[slot];
-    het_engine *e = w->e;
-    size_t pbytes = (size_t)b->n * e->psize, need = pbytes + (size_t)b->n * sizeof(uint64_t);
+    size_t pbytes = (size_t)b->n * d->psize, need = pbytes + (size_t)b->n * sizeof(uint64_t);
     if (need > s->host_cap) {
         unsigned char *p = realloc(s->host, need);
         if (!p)
             return hetero_fail(HETERO_E_NOMEM, "out of memory for %" PRIu64 " partials on %s", b->n,
-                               w->st.id);
+                               d->info.id);
         s->host = p;
         s->host_cap = need;
     }
@@ -348,7 +349,7 @@ static void het__slot_release(het_slot *s)
 typedef struct het_hold {
     atomic_int left;
     unsigned char *host;
-    int held; /* counted as left to the driver (eng_driver_hold) */
+    int held; /* counted as left to the driver (het_device_hold) */
 } het_hold;
 
 static void het__hold_drop(void *arg)
@@ -359,7 +360,7 @@ static void het__hold_drop(void *arg)
         free(h->host);
         free(h);
         if (held)
-            eng_driver_done();
+            het_device_done();
     }
 }
 
@@ -391,7 +392,7 @@ static int het__slot_abandon(het_cl *c, het_slot *s)
             continue;
         if (!h->held) { /* until the last callback: exit must not unload the driver */
             h->held = 1;
-            eng_driver_hold();
+            het_device_hold();
         }
         if (hcl_on_complete(&c->dev, s->ev[i], het__hold_drop, h) == HETERO_OK) {
             handed = 1;
@@ -408,9 +409,9 @@ static int het__slot_abandon(het_cl *c, het_slot *s)
 
 /* Contract 8: every command of slot s's batch (the kernel itself, the read
  * of the partials) completed, and every grain's check word is there. */
-static int het__check(het_worker *w, het_slot *s)
+static int het__check(het_device *d, het_slot *s)
 {
-    het_cl *c = w->dev;
+    het_cl *c = d->state;
     for (int i = 0; i < HET_EV_READ_CHK; i++) {
         int cdone = 0;
         int rc = hcl_poll(&c->dev, s->ev[i], &cdone);
@@ -418,12 +419,12 @@ static int het__check(het_worker *w, het_slot *s)
             return rc;
         if (!cdone)
             return hetero_fail(HETERO_E_OPENCL, "kernel %s on %s (%s): %s not complete after its read-back",
-                               c->kname, w->st.id, w->st.name,
+                               c->kname, d->info.id, d->info.name,
                                i == HET_EV_KERNEL ? "the kernel"
                                : i == HET_EV_FILL ? "the fill of its check words"
                                                   : "the read of its partials");
     }
-    const unsigned char *chk = s->host + (size_t)s->b.n * w->e->psize;
+    const unsigned char *chk = s->host + (size_t)s->b.n * d->psize;
     for (uint64_t i = 0; i < s->b.n; i++) {
         uint64_t word;
         memcpy(&word, chk + i * sizeof word, sizeof word);
@@ -431,22 +432,22 @@ static int het__check(het_worker *w, het_slot *s)
             return hetero_fail(HETERO_E_OPENCL,
                                "kernel %s on %s (%s) did not finish grain %" PRIu64
                                " (its check word is %016" PRIx64 "); the batch's results are discarded",
-                               c->kname, w->st.id, w->st.name, s->b.g0 + i, word);
+                               c->kname, d->info.id, d->info.name, s->b.g0 + i, word);
     }
     return HETERO_OK;
 }
 
-static int het__poll(het_worker *w, int slot, int *done)
+static int het__poll(het_device *d, int slot, int *done)
 {
-    het_cl *c = w->dev;
+    het_cl *c = d->state;
     return hcl_poll(&c->dev, c->slot[slot].ev[HET_EV_READ_CHK], done);
 }
 
-static int het__read(het_worker *w, int slot, const unsigned char **partials, double *device_s)
+static int het__read(het_device *d, int slot, const unsigned char **partials, double *device_s)
 {
-    het_cl *c = w->dev;
+    het_cl *c = d->state;
     het_slot *s = &c->slot[slot];
-    int rc = het__check(w, s);
+    int rc = het__check(d, s);
     if (rc)
         return rc;
     /* the kernel's time, where the driver profiles it */
@@ -468,9 +469,9 @@ static int het__read(het_worker *w, int slot, const unsigned char **partials, do
  * event) hands its host memory to their completion callbacks.  Device
  * buffers are released at once (OpenCL deletes a buffer only after the
  * commands that use it have finished). */
-static void het__close(het_worker *w, int failed)
+static void het__close(het_device *d, int failed)
 {
-    het_cl *c = w->dev;
+    het_cl *c = d->state;
     if (!c)
         return;
     int drained = failed && c->dev.queue && hcl_finish(&c->dev) == HETERO_OK;
@@ -496,7 +497,7 @@ static void het__close(het_worker *w, int failed)
     else
         hcl_close(&c->dev);
     free(c);
-    w->dev = NULL;
+    d->state = NULL;
 }
 
 /* Why discovery found no device: the platforms that gave none, if any. */
@@ -509,7 +510,7 @@ static het_device_ops het__ops;
 
 static void het__ops_init(void)
 {
-    eng_device_ops_defaults(&het__ops);
+    het_device_ops_defaults(&het__ops);
     het__ops.kind = "opencl";
     het__ops.launch_call = "clEnqueueNDRangeKernel";
     het__ops.discover = hcl_discover;
@@ -524,7 +525,7 @@ static void het__ops_init(void)
     het__ops.close = het__close;
 }
 
-const het_device_ops *eng_cl_device_ops(void)
+const het_device_ops *het_opencl_ops(void)
 {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
     pthread_once(&once, het__ops_init);
