@@ -19,9 +19,12 @@
 #     its options, an array, from MPIRUN; empty without MPI), SLOW (E2E_SLOW:
 #     about how many times slower than Release this build computes, 1 by
 #     default, 8 in a sanitizer or Debug build; see scaled);
+#   - E2E_HERE: the folder of these scripts, and of the Python files they
+#     run (same_bits.py, the checks of a script too long for a heredoc);
 #   - fail, show, lines; run_ok; expect_bad_input (exit 2, one line naming
 #     the option: the one bad-input check); expect_failure (exit 1, a last
-#     line "<prog>: error: ..."); json_get, json_check; opencl_ids;
+#     line "<prog>: error: ..."); json_get, json_check; same_bits (contract
+#     1: runs of one job give the same result and digest); opencl_ids;
 #     need_mpi; scaled.
 # Every helper fails the script (exit 1, with a line "FAIL: ..." that says
 # what and why) instead of returning an error.
@@ -41,6 +44,8 @@ e2e_on_error() {
 trap 'e2e_on_error $? "$BASH_COMMAND"' ERR
 
 : "${HETERO:?HETERO must name the hetero binary}"
+# absolute: a script may cd
+E2E_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 HETERO_BENCH=${HETERO_BENCH:-}
 # shellcheck disable=SC2034 # for the scripts that source this file
 THREADS=${E2E_THREADS:-2}
@@ -173,6 +178,18 @@ for expr in sys.argv[2:]:
         bad = 1
 sys.exit(bad)
 EOF
+}
+
+# same_bits [--at PATH] [--file-same LABEL=FILE]... LABEL=REPORT...:
+# contract 1, the same job gives the same bits: each JSON REPORT's result
+# fields and digest are the first's, and each --file-same FILE (a --trace
+# CSV) holds the first's bytes.  Prints one line (the labels, the digest,
+# the workers seen); a difference fails the script with a line naming the
+# label, the field and both values.  (same_bits.py; a script with a Python
+# pass of its own imports it and calls same_bits.compare.)
+same_bits() {
+    python3 "$E2E_HERE/same_bits.py" "$@" 2>"$E2E_DIR/same_bits.err" ||
+        fail "$(cat "$E2E_DIR/same_bits.err")"
 }
 
 # scaled N: N (an integer or an exponent form, 4e9) divided by SLOW, as an
