@@ -3,7 +3,7 @@
 # and a little past its end gives either the whole answer with exit 0 (the
 # journal removed as --checkpoint-remove asks, no "interrupted" line) or
 # exit 143 with nothing on stdout and the journal kept for the rerun.
-# Never both, never neither.  The job is two grains of about a second, one
+# Never both, never neither.  The job is two grains of half a second, one
 # for OpenMP and one for PoCL: once one worker finds the counter empty,
 # the other's batch is still in flight, and a signal then used to let the
 # run finish within the stop's grace, print its answer, and exit
@@ -13,7 +13,7 @@
 
 devices=omp
 [ -n "$(opencl_ids)" ] && devices=omp,cl
-job=(reservoir --paths 64 --steps "$(scaled 4e6)" --devices "$devices" --threads 1 --format json --no-progress)
+job=(reservoir --paths 64 --steps "$(scaled 2e6)" --devices "$devices" --threads 1 --format json --no-progress)
 
 # how long the whole run takes here, start to exit
 t0=$(date +%s%N)
@@ -21,11 +21,11 @@ run_ok whole "$HETERO" "${job[@]}"
 t=$((($(date +%s%N) - t0) / 1000000))
 [ "$t" -gt 200 ] || fail "the run took ${t} ms: too short to aim a signal at its end"
 
-tries=16 ends=0 stops=0
+tries=12 ends=0 stops=0
 for ((i = 0; i < tries; i++)); do
     j="$E2E_DIR/j$i"
-    # from 20% to 110% of the run's time
-    at=$((t * (20 + 90 * i / (tries - 1)) / 100))
+    # from 30% to 110% of the run's time: the race was at the end
+    at=$((t * (30 + 80 * i / (tries - 1)) / 100))
     "$HETERO" "${job[@]}" --checkpoint "$j" --checkpoint-remove >"$E2E_DIR/out" 2>"$E2E_DIR/err" &
     pid=$!
     sleep "$(awk -v ms="$at" 'BEGIN { printf "%.3f", ms / 1000 }')"
@@ -50,4 +50,4 @@ for ((i = 0; i < tries; i++)); do
     esac
     rm -f "$j"
 done
-echo "ok: $tries signals from 20% to 110% of a ${t} ms run: $ends whole answers (exit 0), $stops interruptions (143)"
+echo "ok: $tries signals from 30% to 110% of a ${t} ms run: $ends whole answers (exit 0), $stops interruptions (143)"
