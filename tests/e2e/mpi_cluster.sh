@@ -7,6 +7,7 @@
 #     rank: the result and digest of a one-process run; the report lists
 #     the 5 ranks on their hosts, and the grains add up;
 #   - pi: every rank computes at least half its fair share of the grains
+#     (but a rank the machine gave almost no CPU: its share is noise)
 #     (the ranks of another host are not starved; a share by the CPU time
 #     each rank got, see fair_share);
 #   - h2's network cut mid-run: a line naming a lost rank of h2 and no
@@ -104,7 +105,11 @@ def cpu_of(d, k):
 cpu = [max(cpu_of(sys.argv[4], k) - cpu_of(sys.argv[5], k), 1e-3) for k in range(np_)]
 total = sum(cpu)
 fair = [r["grains"] * c / total for c in cpu]
-if any(2 * g < f for g, f in zip(per_rank, fair)):
+# a rank the machine gave almost no CPU (a fair share under 16 grains, a
+# hundredth of a second or so when 2 cores carry 5 ranks and more) says
+# nothing about the scheduler: a few grains more or less are noise there,
+# while the starved rank of old spent its CPU waiting and had a big share
+if any(f >= 16 and 2 * g < f for g, f in zip(per_rank, fair)):
     print(f"FAIL: {sys.argv[1]}: grains by rank {per_rank} of {r['grains']}; CPU seconds {cpu}; "
           f"fair shares {[round(f) for f in fair]}", file=sys.stderr)
     sys.exit(1)
