@@ -4,8 +4,9 @@
 # have run: one figure, then a table by folder of the source tree.
 #
 # Plain gcov (GCC's, --json-format) over the counters of the library's
-# objects, those of the targets hetero_objs and het_wl_NAME (their compile
-# commands in compile_commands.json: no source folder is named here).  Every
+# objects, those of the targets the build lists in library-targets.txt
+# (the layers and the workloads; their compile commands in
+# compile_commands.json: no source folder is named here).  Every
 # line of the source tree that they compiled counts, the headers'
 # included, and a line is covered when any test ran it in any object; an
 # object never run counts its lines as not covered.  Generated sources (in
@@ -35,6 +36,11 @@ build = os.path.abspath(sys.argv[1])
 root = os.getcwd()
 with open(os.path.join(build, "compile_commands.json"), encoding="utf-8") as f:
     db = json.load(f)
+try:
+    with open(os.path.join(build, "library-targets.txt"), encoding="utf-8") as f:
+        targets = {t.strip() for t in f if t.strip()}
+except OSError:
+    targets = set()
 
 
 def usage_error(msg):
@@ -49,7 +55,8 @@ for e in db:
     if "-o" not in args:
         continue
     obj = os.path.normpath(os.path.join(e["directory"], args[args.index("-o") + 1]))
-    if re.search(r"/CMakeFiles/(hetero_objs|het_wl_[^/]+)\.dir/", obj):
+    m = re.search(r"/CMakeFiles/([^/]+)\.dir/", obj)
+    if m and m.group(1) in targets:
         notes.append(os.path.splitext(obj)[0] + ".gcno")
 missing = [n for n in notes if not os.path.exists(n)]
 if not notes or missing:
