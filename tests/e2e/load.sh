@@ -35,9 +35,9 @@ build() {
     chmod 755 "$obj/$name.so"
 }
 build quad
-nm -D --undefined-only "$obj/quad.so" | grep -q ' hetero_job_params$' ||
+grep -q ' hetero_job_params$' <<<"$(nm -D --undefined-only "$obj/quad.so")" ||
     fail "quad.so does not leave hetero_* to the program that loads it"
-nm -D "$obj/quad.so" | grep -Eq ' (T|t) hetero_job_params$' && fail "quad.so carries a copy of libhetero"
+grep -Eq ' (T|t) hetero_job_params$' <<<"$(nm -D "$obj/quad.so")" && fail "quad.so carries a copy of libhetero"
 echo "ok  quad.so built against hetero.h alone"
 
 # ---- it runs, the same bits everywhere -------------------------------------

@@ -143,7 +143,7 @@ start_job() {
 rank_pid() {
     local p
     for p in $(pgrep -x hetero); do
-        if tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qx "OMPI_COMM_WORLD_RANK=$1"; then
+        if tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -x "OMPI_COMM_WORLD_RANK=$1" >/dev/null; then
             echo "$p"
             return 0
         fi
