@@ -347,7 +347,7 @@ static void json_report_shape(void **state)
     FILE *f = open_memstream(&text, &len);
     assert_non_null(f);
     assert_int_equal(het_report_print(&job, &rep, HETERO_FORMAT_JSON, f), HETERO_OK);
-    fclose(f);
+    assert_int_equal(fclose(f), 0);
     cJSON *root = cJSON_Parse(text);
     if (!root)
         fail_msg("not JSON: %s", text);

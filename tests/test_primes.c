@@ -664,7 +664,7 @@ static void print_writes_the_primes_of_the_range_in_order(void **state)
         lines++;
     }
     assert_int_equal(lines, 9592);
-    fclose(f);
+    assert_int_equal(fclose(f), 0);
     run_free(&r);
     unlink(path);
 }
@@ -690,7 +690,7 @@ static void print_lists_the_largest_64_bit_primes(void **state)
         k++;
     }
     assert_int_equal(k, 10);
-    fclose(f);
+    assert_int_equal(fclose(f), 0);
     run_free(&r);
     unlink(path);
 }
@@ -726,7 +726,7 @@ static void print_replaces_the_file_whole(void **state)
     FILE *f = fopen(path, "w");
     assert_non_null(f);
     fputs("old\n", f);
-    fclose(f);
+    assert_int_equal(fclose(f), 0);
     /* an existing file is replaced by the whole new list, through a
      * temporary file renamed over it */
     run r;
@@ -737,7 +737,7 @@ static void print_replaces_the_file_whole(void **state)
     char line[32];
     assert_non_null(fgets(line, sizeof line, f));
     assert_string_equal(line, "2\n"); /* replaced whole */
-    fclose(f);
+    assert_int_equal(fclose(f), 0);
     /* only the file itself in the directory: no temporary left behind */
     DIR *d = opendir(dir);
     assert_non_null(d);
