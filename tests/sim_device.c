@@ -93,22 +93,12 @@ static int sim__open(het_device *d)
     return HETERO_OK;
 }
 
-/* Sizes the batches as the OpenCL back end does (its het__size): output
- * of at most HET_MAX_OUT_BYTES (and the device's largest allocation), no
- * more than the grains left; the width is the spec's. */
+/* Sizes the batches as every back end does (het_device_max_batch); the
+ * width is the spec's. */
 static int sim__build(het_device *d)
 {
     const sim_dev *sd = d->state;
-    uint64_t cap = HET_MAX_OUT_BYTES;
-    if (d->info.max_alloc && d->info.max_alloc < cap)
-        cap = d->info.max_alloc;
-    d->max_batch = cap / (d->psize > 8 ? d->psize : 8);
-    if (d->max_batch > d->n_grains && d->n_grains)
-        d->max_batch = d->n_grains;
-    if (d->max_batch > UINT32_MAX)
-        d->max_batch = UINT32_MAX;
-    if (d->max_batch == 0)
-        d->max_batch = 1;
+    d->max_batch = het_device_max_batch(d, UINT64_MAX);
     d->width = sd->spec.width < d->max_batch ? sd->spec.width : d->max_batch;
     return HETERO_OK;
 }

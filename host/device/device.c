@@ -80,6 +80,21 @@ int het_device_ops_check(const het_device_ops *ops)
     return HETERO_OK;
 }
 
+uint64_t het_device_max_batch(const het_device *d, uint64_t cap)
+{
+    uint64_t bytes = HET_MAX_OUT_BYTES;
+    if (d->info.max_alloc && d->info.max_alloc < bytes)
+        bytes = d->info.max_alloc;
+    uint64_t n = bytes / (d->psize > 8 ? d->psize : 8);
+    if (n > cap)
+        n = cap;
+    if (n > d->n_grains && d->n_grains)
+        n = d->n_grains;
+    if (n > UINT32_MAX)
+        n = UINT32_MAX;
+    return n ? n : 1;
+}
+
 /* ---- work left in drivers ------------------------------------------------------ */
 
 /* Device threads left behind inside a driver call, and batches left to a

@@ -88,6 +88,12 @@ void het_device_ops_defaults(het_device_ops *ops);
 /* HETERO_OK, or HETERO_E_INTERNAL naming the first entry missing. */
 int het_device_ops_check(const het_device_ops *ops);
 
+/* The largest batch a back end should take: its partials in one buffer of
+ * at most HET_MAX_OUT_BYTES and the device's largest allocation, no more
+ * than the grains left, nor than `cap` (a limit of the back end's own;
+ * UINT64_MAX for none), nor 2^32 - 1; at least 1. */
+uint64_t het_device_max_batch(const het_device *d, uint64_t cap);
+
 /* The OpenCL back end's table (filled once). */
 const het_device_ops *het_opencl_ops(void);
 

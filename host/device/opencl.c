@@ -220,18 +220,8 @@ static int het__args(het_device *d, hcl_arg *args, size_t *na, uint64_t *dyn_loc
 static void het__size(het_device *d, uint64_t klocal, uint64_t dyn_local)
 {
     het_cl *c = d->state;
-    uint64_t cap = HET_MAX_OUT_BYTES;
-    if (d->info.max_alloc && d->info.max_alloc < cap)
-        cap = d->info.max_alloc;
-    d->max_batch = cap / (d->psize > 8 ? d->psize : 8);
-    if (c->scratch_bytes && d->max_batch > het__scratch_budget(&c->caps) / c->scratch_bytes)
-        d->max_batch = het__scratch_budget(&c->caps) / c->scratch_bytes;
-    if (d->max_batch > d->n_grains && d->n_grains)
-        d->max_batch = d->n_grains;
-    if (d->max_batch > UINT32_MAX)
-        d->max_batch = UINT32_MAX;
-    if (d->max_batch == 0)
-        d->max_batch = 1;
+    uint64_t scratch_cap = c->scratch_bytes ? het__scratch_budget(&c->caps) / c->scratch_bytes : UINT64_MAX;
+    d->max_batch = het_device_max_batch(d, scratch_cap);
 
     uint64_t per_cu = 1;
     if (d->info.type & (HCL_GPU | HCL_ACCEL)) {
